@@ -1,0 +1,5 @@
+"""``python -m surveymod`` runs the command-line interface."""
+
+from .cli.main import main
+
+main()

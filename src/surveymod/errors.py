@@ -1,0 +1,73 @@
+"""One error type for everything the user got wrong, carrying where it happened.
+
+Library code raises :class:`SurveyError` (or returns :class:`Problem` lists); only the CLI turns them into text
+and an exit code, so users never see a traceback for their own input.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Severity = Literal["error", "warning", "info"]
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a problem is: a file position (line/column/path) or a data cell (row/variable)."""
+
+    file: str | None = None
+    line: int | None = None
+    column: int | None = None
+    path: str | None = None
+    row: int | None = None
+    variable: str | None = None
+
+    def __str__(self) -> str:
+        parts: list[str] = []
+        if self.file:
+            pos = self.file
+            if self.line is not None:
+                pos += f":{self.line}"
+                if self.column is not None:
+                    pos += f":{self.column}"
+            parts.append(pos)
+        if self.path:
+            parts.append(self.path)
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.variable:
+            parts.append(f"column {self.variable}")
+        return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding: a message written for the user, its rule id, severity and location."""
+
+    message: str
+    rule: str = "error"
+    severity: Severity = "error"
+    location: Location = field(default_factory=Location)
+
+    def __str__(self) -> str:
+        where = str(self.location)
+        sev = "" if self.severity == "error" else f"{self.severity}: "
+        return f"{where}: {sev}{self.message} [{self.rule}]" if where else f"{sev}{self.message} [{self.rule}]"
+
+
+class SurveyError(Exception):
+    """A problem in the user's input (file, spec, data); carries one or more located problems."""
+
+    def __init__(self, problems: Problem | str | list[Problem], *, location: Location | None = None,
+                 rule: str = "error") -> None:
+        if isinstance(problems, str):
+            problems = [Problem(problems, rule=rule, location=location or Location())]
+        elif isinstance(problems, Problem):
+            problems = [problems]
+        self.problems: list[Problem] = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]

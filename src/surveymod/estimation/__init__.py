@@ -1,0 +1,1 @@
+"""surveymod.estimation."""
