@@ -1,0 +1,26 @@
+"""The ``surveymod`` command group; each subcommand lives in its own small module."""
+
+from __future__ import annotations
+
+import click
+
+from .. import __version__
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="surveymod")
+def cli() -> None:
+    """surveymod: migration surveys from YAML questionnaires to instruments, clean labelled data,
+    weights, estimates and programme indicators."""
+
+
+def _register() -> None:
+    """Attach every subcommand (imported here so `surveymod --help` lists them all)."""
+    # Each module exposes click commands; keep this list in data-flow order.
+    from . import commands_questionnaire  # noqa: F401  (validate, schema, build, translations, diff)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    _register()
+    cli(prog_name="surveymod")

@@ -1,0 +1,36 @@
+"""The survey design as plain data: which columns hold strata, PSUs, weights, FPC and replicate weights.
+
+Like R ``svydesign``/``svrepdesign`` this only names columns and conventions; the engine turns it into a computation.
+It is shared by weighting (the ``design:`` section of a weighting spec) and estimation (``--design``, ``--strata`` ...).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+RepType = Literal["brr", "fay", "jk1", "jkn", "bootstrap"]
+LonelyPSU = Literal["fail", "remove", "certainty", "adjust", "average"]
+
+
+class Design(BaseModel):
+    """Column names and conventions of a (possibly replicate-weight) survey design."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    weight: str | None = Field(None, description="Column with the (final) sampling weight; None = equal weights.")
+    strata: str | None = Field(None, description="Column with stratum ids.")
+    psu: str | None = Field(None, description="Column with primary sampling unit ids (taken as nested in strata).")
+    ssu: str | None = Field(None, description="Column with secondary sampling unit ids (two-stage designs).")
+    fpc: str | None = Field(
+        None, description="Column with the first-stage population size (N_h, or a sampling fraction <= 1).")
+    fpc2: str | None = Field(None, description="Column with the second-stage population size.")
+    prob: str | None = Field(None, description="Column with selection probabilities (weight = 1/prob).")
+    repweights: str | None = Field(None, description="Regular expression matching the replicate-weight columns.")
+    reptype: RepType | None = Field(None, description="Replicate method of the replicate-weight columns.")
+    fay_rho: float | None = Field(None, ge=0, lt=1, description="Fay coefficient (reptype 'fay').")
+    scale: float | None = Field(None, gt=0, description="Overall replicate variance scale (R svrepdesign 'scale').")
+    rscales: list[float] | None = Field(None, description="Per-replicate scales (R 'rscales').")
+    mse: bool = Field(True, description="Replicate variance around the full-sample estimate (R mse=TRUE).")
+    lonely_psu: LonelyPSU = Field("fail", description="Policy for strata with a single PSU, named as in R survey.")
