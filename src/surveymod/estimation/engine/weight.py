@@ -1,0 +1,175 @@
+"""svy calls for weighting: raking, post-stratification, linear calibration, replicate creation, calibrated SEs.
+
+Everything that touches svy for the weighting package lives here, behind plain numpy/pandas arguments, so the
+weighting steps never see svy's (Polars-only, fast-changing) API. Weights are passed one column at a time: the
+main weight and every replicate weight are adjusted by the same call, which is how every calibration step is
+repeated on every replicate. Conventions that differ from svy are documented in docs/weighting.md.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import polars as pl
+import svy
+
+_W = "__sm_w"
+_CELL = "__sm_cell_{}"
+
+
+class EngineError(Exception):
+    """svy refused or failed a weighting call; the message is svy's, shortened to its first lines."""
+
+
+def _short(exc: BaseException) -> str:
+    """The useful first lines of a (long, decorated) svy error message."""
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    keep = [ln.lstrip("❌ ").strip() for ln in lines[:3]]
+    return "; ".join(keep) or type(exc).__name__
+
+
+def _frame(cells: Sequence[np.ndarray], weight: np.ndarray) -> pl.DataFrame:
+    """A minimal Polars frame: one string column per cell variable plus the weight."""
+    cols: dict[str, pl.Series] = {_CELL.format(i): pl.Series(_CELL.format(i), c, dtype=pl.Utf8)
+                                  for i, c in enumerate(cells)}
+    cols[_W] = pl.Series(_W, np.asarray(weight, dtype=float))
+    return pl.DataFrame(cols)
+
+
+def _sample(cells: Sequence[np.ndarray], weight: np.ndarray) -> svy.Sample:
+    """A weight-only svy Sample (design columns do not change weighting arithmetic)."""
+    return svy.Sample(_frame(cells, weight), svy.Design(wgt=_W))
+
+
+def rake(margins: Sequence[np.ndarray], controls: Sequence[Mapping[str, float]], weights: np.ndarray, *,
+         tol: float, max_iter: int) -> np.ndarray:
+    """Rake each column of ``weights`` (n x k) to the margin ``controls`` with svy's IPF; error if not converged.
+
+    ``margins[j]`` holds each row's level (as text) of margin j; ``controls[j]`` maps level -> population count.
+    """
+    out = np.empty_like(weights, dtype=float)
+    ctrl = {_CELL.format(j): dict(c) for j, c in enumerate(controls)}
+    for k in range(weights.shape[1]):
+        try:
+            s = _sample(margins, weights[:, k]).weighting.rake(
+                controls=ctrl, tol=tol, max_iter=max_iter, wgt_name="__sm_out", on_nonconvergence="error")
+        except svy.SvyError as exc:
+            raise EngineError(_short(exc)) from None
+        out[:, k] = s.data["__sm_out"].to_numpy()
+    return out
+
+
+def poststratify(cells: np.ndarray, controls: Mapping[str, float], weights: np.ndarray) -> np.ndarray:
+    """Post-stratify each column of ``weights`` to the cell counts ``controls`` with svy."""
+    out = np.empty_like(weights, dtype=float)
+    for k in range(weights.shape[1]):
+        try:
+            s = _sample([cells], weights[:, k]).weighting.poststratify(
+                controls=dict(controls), cells=_CELL.format(0), wgt_name="__sm_out")
+        except svy.SvyError as exc:
+            raise EngineError(_short(exc)) from None
+        out[:, k] = s.data["__sm_out"].to_numpy()
+    return out
+
+
+def calibrate_linear(x: np.ndarray, totals: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Linear (GREG, R calfun="linear") calibration of each column of ``weights`` to ``totals`` of ``x`` (n x p)."""
+    out = np.empty_like(weights, dtype=float)
+    labels = [f"x{i}" for i in range(x.shape[1])]
+    for k in range(weights.shape[1]):
+        try:
+            w = _sample([], weights[:, k]).weighting.calibrate_matrix(
+                aux_vars=np.asarray(x, dtype=float), controls=list(map(float, totals)), labels=labels,
+                weights_only=True, on_nonconvergence="error")
+        except svy.SvyError as exc:
+            raise EngineError(_short(exc)) from None
+        out[:, k] = np.asarray(w, dtype=float)
+    return out
+
+
+@dataclass(frozen=True)
+class Replicates:
+    """Replicate adjustment factors (n x R) and the variance scale: v = scale * sum(rscales * (t_r - t)^2)."""
+
+    factors: np.ndarray
+    scale: float
+    rscales: np.ndarray
+    method: str
+
+
+def make_replicates(data: pd.DataFrame, *, method: str, strata: str | None, psu: str | None,
+                    n_reps: int | None, seed: int | None, fay_rho: float | None,
+                    fpc_fraction: np.ndarray | None) -> Replicates:
+    """Create replicate factors from the design with svy (JK1/JKn, Rao-Wu bootstrap, BRR/Fay).
+
+    The factors multiply the weight row-wise. Scales follow R ``as.svrepdesign``: JK1 (R-1)/R, JKn (n_h-1)/n_h per
+    replicate, bootstrap 1/(R-1), BRR 1/R, Fay 1/(R(1-rho)^2); for JK1/JKn the finite population correction
+    (1 - n_h/N_h) multiplies the scale as in R when the design has an fpc.
+    """
+    n = len(data)
+    psu_vals = data[psu].astype(str).to_numpy() if psu else np.arange(n).astype(str)
+    str_vals = data[strata].astype(str).to_numpy() if strata else np.full(n, "1")
+    frame = pl.DataFrame({"__sm_str": str_vals, "__sm_psu": psu_vals, _W: np.ones(n)})
+    s = svy.Sample(frame, svy.Design(stratum="__sm_str" if strata else None, psu="__sm_psu", wgt=_W))
+    try:
+        if method in ("jk1", "jkn"):
+            if method == "jk1" and strata and len(set(str_vals)) > 1:
+                raise EngineError("jk1 is for unstratified designs; use jkn with strata")
+            r = s.weighting.create_jk_wgts(rep_prefix="__sm_r")
+        elif method == "bootstrap":
+            r = s.weighting.create_bs_wgts(n_reps or 200, kind="rao-wu", rep_prefix="__sm_r", rstate=seed)
+        elif method in ("brr", "fay"):
+            r = s.weighting.create_brr_wgts(n_reps, rep_prefix="__sm_r",
+                                            fay_coef=float(fay_rho or 0.0) if method == "fay" else 0.0)
+        else:
+            raise EngineError(f"unknown replicate method {method!r}")
+    except svy.SvyError as exc:
+        raise EngineError(_short(exc)) from None
+    cols = sorted((c for c in r.data.columns if re.fullmatch(r"__sm_r\d+", c)), key=lambda c: int(c[6:]))
+    factors = r.data.select(cols).to_numpy().astype(float)
+    n_reps_made = factors.shape[1]
+    rscales = np.ones(n_reps_made)
+    if method in ("jk1", "jkn"):
+        # One replicate per PSU; its stratum's (n_h - 1)/n_h and fpc (1 - f_h) as R's jknweights/jk1weights.
+        scale = 1.0
+        for j in range(n_reps_made):
+            dropped = factors[:, j] == 0
+            h = str_vals[dropped][0]
+            in_h = str_vals == h
+            n_h = len(set(psu_vals[in_h]))
+            f_h = float(fpc_fraction[in_h][0]) if fpc_fraction is not None else 0.0
+            rscales[j] = (n_h - 1) / n_h * (1.0 - f_h)
+    elif method == "bootstrap":
+        scale = 1.0 / (n_reps_made - 1)
+    else:
+        rho = float(fay_rho or 0.0) if method == "fay" else 0.0
+        scale = 1.0 / (n_reps_made * (1.0 - rho) ** 2)
+    return Replicates(factors=factors, scale=scale, rscales=rscales, method=method)
+
+
+def calibrated_estimate(data: pd.DataFrame, *, y: str, stat: str, weight: str, prev_weight: str | None,
+                        kind: str | None, cells: Sequence[str] = (), aux: Sequence[str] = (),
+                        psu: str | None = None, strata: str | None = None, fpc: str | None = None
+                        ) -> tuple[float, float]:
+    """Mean or total of ``y`` with its Taylor SE that credits the last calibration (svy's score centring).
+
+    ``kind`` is "poststratification", "raking" or "calibration" (or None for fixed weights); ``cells`` are the
+    margin columns, ``aux`` the calibration auxiliaries and ``prev_weight`` the weight before the calibration.
+    """
+    cols = list(dict.fromkeys([y, weight, *( [prev_weight] if prev_weight else []), *cells, *aux,
+                               *[c for c in (psu, strata, fpc) if c]]))
+    frame = pl.from_pandas(data[cols].reset_index(drop=True))
+    frame = frame.with_columns([pl.col(c).cast(pl.Utf8) for c in cells])
+    design = svy.Design(wgt=weight, psu=psu, stratum=strata, pop_size=fpc)
+    if kind is not None:
+        rec = svy.WgtAdjustment(kind=kind, prev_wgt=prev_weight or weight, new_wgt=weight,
+                                cells=tuple(cells) or None, aux=tuple(aux) or None)
+        design = design.update(wgt_adjustment=rec)
+    s = svy.Sample(frame, design)
+    est = s.estimation.mean(y) if stat == "mean" else s.estimation.total(y)
+    row = est.to_polars().row(0, named=True)
+    return float(row["est"]), float(row["se"])

@@ -1,0 +1,40 @@
+"""Maintained code lists: countries from pycountry (ISO 3166-1) with Eurostat SCL GEO names.
+
+Codes are ISO 3166-1 numeric (so data stay numeric and Stata can label them); the choice ``name`` is the Eurostat
+SCL GEO alpha-2 code, which differs from ISO for Greece (EL, not GR) and the United Kingdom (UK, not GB).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .model import Choice
+
+EUROSTAT_EXCEPTIONS = {"GR": "EL", "GB": "UK"}
+
+
+def eurostat_geo(alpha2: str) -> str:
+    """Eurostat SCL GEO code of an ISO 3166-1 alpha-2 code."""
+    return EUROSTAT_EXCEPTIONS.get(alpha2, alpha2)
+
+
+@cache
+def _countries() -> tuple[tuple[int, str, str], ...]:
+    import pycountry
+
+    rows = []
+    for c in pycountry.countries:
+        name = getattr(c, "common_name", None) or c.name
+        rows.append((int(c.numeric), eurostat_geo(c.alpha_2), name))
+    return tuple(sorted(rows, key=lambda r: r[2]))
+
+
+def builtin_choices(name: str) -> list[Choice]:
+    """The choices of a built-in list (currently ``countries``)."""
+    from .model import Choice
+
+    if name == "countries":
+        return [Choice(code=code, name=geo, label={"en": label}) for code, geo, label in _countries()]
+    raise KeyError(name)

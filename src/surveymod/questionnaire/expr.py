@@ -1,0 +1,693 @@
+"""The condition language: a small grammar for routing, constraints and derived variables — never ``eval``.
+
+Grammar (lowest precedence first)::
+
+    expr    := or
+    or      := and ("or" and)*
+    and     := not ("and" not)*
+    not     := "not" not | compare
+    compare := sum (CMP sum)*                      # chains: 15 <= AGE <= 74
+             | sum ["not"] "in" "[" atom ("," atom)* "]"
+    sum     := product (("+" | "-") product)*
+    product := unary (("*" | "/" | "mod") unary)*
+    unary   := "-" unary | atom
+    atom    := NUMBER | STRING | NAME | "." | NAME "(" [expr ("," expr)*] ")" | "(" expr ")"
+    CMP     := "=" | "==" | "!=" | "<" | "<=" | ">" | ">="
+
+Missing values follow XPath/ODK semantics: comparisons with a missing value are false, except ``!=`` which is true;
+arithmetic with a missing value is missing. The same AST is evaluated on whole data frames (vectorised, numpy),
+rendered as XPath for XLSForms and as words for the paper questionnaire.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+# ---------------------------------------------------------------------------------------------------------- AST
+
+
+@dataclass(frozen=True)
+class Node:
+    """Base of all expression nodes; ``pos`` is the character offset in the source text."""
+
+    pos: int
+
+
+@dataclass(frozen=True)
+class Num(Node):
+    value: float
+
+
+@dataclass(frozen=True)
+class Str(Node):
+    value: str
+
+
+@dataclass(frozen=True)
+class Ref(Node):
+    name: str
+
+
+@dataclass(frozen=True)
+class Self(Node):
+    """``.``: the value of the question a constraint belongs to."""
+
+
+@dataclass(frozen=True)
+class Unary(Node):
+    op: str
+    operand: Node
+
+
+@dataclass(frozen=True)
+class Binary(Node):
+    op: str  # and, or, +, -, *, /, mod
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True)
+class Compare(Node):
+    ops: tuple[str, ...]
+    operands: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class In(Node):
+    operand: Node
+    items: tuple[Node, ...]
+    negate: bool
+
+
+@dataclass(frozen=True)
+class Call(Node):
+    name: str
+    args: tuple[Node, ...]
+
+
+class ExprSyntaxError(ValueError):
+    """A syntax error at character offset ``pos`` of the expression."""
+
+    def __init__(self, message: str, pos: int, text: str) -> None:
+        self.pos = pos
+        self.text = text
+        self.message = message
+        super().__init__(f"{message} at column {pos + 1} of '{text}'")
+
+
+# ------------------------------------------------------------------------------------------------------- lexer
+
+_TOKEN = re.compile(r"""
+    (?P<ws>\s+)
+  | (?P<num>\d+(?:\.\d+)?|\.\d+)
+  | (?P<str>'[^']*'|"[^"]*")
+  | (?P<op><=|>=|!=|==|<>|=|<|>|\+|-|\*|/|\(|\)|\[|\]|,)
+  | (?P<dot>\.)
+  | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
+  | (?P<ref>\$\{[A-Za-z_][A-Za-z0-9_]*\})
+""", re.VERBOSE)
+
+KEYWORDS = {"and", "or", "not", "in", "mod", "div", "true", "false"}
+
+
+@dataclass(frozen=True)
+class _Tok:
+    kind: str
+    text: str
+    pos: int
+
+
+def _lex(text: str) -> list[_Tok]:
+    toks: list[_Tok] = []
+    i = 0
+    while i < len(text):
+        m = _TOKEN.match(text, i)
+        if not m:
+            raise ExprSyntaxError(f"unexpected character {text[i]!r}", i, text)
+        kind = m.lastgroup or ""
+        val = m.group()
+        if kind == "ref":  # accept ${x} as written in XLSForms
+            kind, val = "name", val[2:-1]
+        if kind == "name" and val.lower() in KEYWORDS:
+            kind, val = "kw", val.lower()
+        if kind != "ws":
+            toks.append(_Tok(kind, val, m.start()))
+        i = m.end()
+    toks.append(_Tok("end", "", len(text)))
+    return toks
+
+
+# ------------------------------------------------------------------------------------------------------ parser
+
+_CMP = {"=": "=", "==": "=", "!=": "!=", "<>": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.toks = _lex(text)
+        self.i = 0
+
+    @property
+    def tok(self) -> _Tok:
+        return self.toks[self.i]
+
+    def take(self) -> _Tok:
+        t = self.toks[self.i]
+        self.i += 1
+        return t
+
+    def at(self, kind: str, text: str | None = None) -> bool:
+        t = self.tok
+        return t.kind == kind and (text is None or t.text == text)
+
+    def expect(self, kind: str, text: str) -> _Tok:
+        if not self.at(kind, text):
+            raise self.error(f"expected '{text}'")
+        return self.take()
+
+    def error(self, message: str) -> ExprSyntaxError:
+        t = self.tok
+        found = "end of expression" if t.kind == "end" else f"'{t.text}'"
+        return ExprSyntaxError(f"{message}, found {found}", t.pos, self.text)
+
+    def parse(self) -> Node:
+        if self.at("end"):
+            raise ExprSyntaxError("empty expression", 0, self.text)
+        node = self.or_()
+        if not self.at("end"):
+            raise self.error("unexpected text after the expression")
+        return node
+
+    def or_(self) -> Node:
+        node = self.and_()
+        while self.at("kw", "or"):
+            t = self.take()
+            node = Binary(t.pos, "or", node, self.and_())
+        return node
+
+    def and_(self) -> Node:
+        node = self.not_()
+        while self.at("kw", "and"):
+            t = self.take()
+            node = Binary(t.pos, "and", node, self.not_())
+        return node
+
+    def not_(self) -> Node:
+        if self.at("kw", "not") and not (self.toks[self.i + 1].kind == "kw" and self.toks[self.i + 1].text == "in"):
+            t = self.take()
+            return Unary(t.pos, "not", self.not_())
+        return self.compare()
+
+    def compare(self) -> Node:
+        first = self.sum_()
+        if self.at("kw", "in") or (self.at("kw", "not") and self.toks[self.i + 1].text == "in"):
+            negate = False
+            pos = self.tok.pos
+            if self.at("kw", "not"):
+                self.take()
+                negate = True
+            self.expect("kw", "in")
+            self.expect("op", "[")
+            items = [self.unary()]
+            while self.at("op", ","):
+                self.take()
+                items.append(self.unary())
+            self.expect("op", "]")
+            return In(pos, first, tuple(items), negate)
+        ops: list[str] = []
+        operands = [first]
+        while self.tok.kind == "op" and self.tok.text in _CMP:
+            ops.append(_CMP[self.take().text])
+            operands.append(self.sum_())
+        if not ops:
+            return first
+        return Compare(first.pos, tuple(ops), tuple(operands))
+
+    def sum_(self) -> Node:
+        node = self.product()
+        while self.tok.kind == "op" and self.tok.text in ("+", "-"):
+            t = self.take()
+            node = Binary(t.pos, t.text, node, self.product())
+        return node
+
+    def product(self) -> Node:
+        node = self.unary()
+        while (self.tok.kind == "op" and self.tok.text in ("*", "/")) or self.at("kw", "mod") or self.at("kw", "div"):
+            t = self.take()
+            op = {"div": "/"}.get(t.text, t.text)
+            node = Binary(t.pos, op, node, self.unary())
+        return node
+
+    def unary(self) -> Node:
+        if self.at("op", "-"):
+            t = self.take()
+            operand = self.unary()
+            if isinstance(operand, Num):
+                return Num(t.pos, -operand.value)
+            return Unary(t.pos, "-", operand)
+        return self.atom()
+
+    def atom(self) -> Node:
+        t = self.tok
+        if t.kind == "num":
+            self.take()
+            return Num(t.pos, float(t.text))
+        if t.kind == "str":
+            self.take()
+            return Str(t.pos, t.text[1:-1])
+        if t.kind == "dot":
+            self.take()
+            return Self(t.pos)
+        if t.kind == "kw" and t.text in ("true", "false"):
+            self.take()
+            return Num(t.pos, 1.0 if t.text == "true" else 0.0)
+        if t.kind == "name":
+            self.take()
+            if self.at("op", "("):
+                self.take()
+                args: list[Node] = []
+                if not self.at("op", ")"):
+                    args.append(self.or_())
+                    while self.at("op", ","):
+                        self.take()
+                        args.append(self.or_())
+                self.expect("op", ")")
+                return Call(t.pos, t.text, tuple(args))
+            return Ref(t.pos, t.text)
+        if self.at("op", "("):
+            self.take()
+            node = self.or_()
+            self.expect("op", ")")
+            return node
+        raise self.error("expected a value, a variable name or '('")
+
+
+def parse(text: str) -> Node:
+    """Parse an expression into an AST; raises :class:`ExprSyntaxError` with the offending column."""
+    return _Parser(str(text)).parse()
+
+
+# --------------------------------------------------------------------------------------------------- functions
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """A function of the language: arity, whether arg 0 must be a variable, its XPath and its words."""
+
+    min_args: int
+    max_args: int
+    first_is_ref: bool
+    xpath: Callable[[list[str]], str]
+    words: Callable[[list[str]], str]
+    boolean: bool = False
+
+
+FUNCTIONS: dict[str, FunctionSpec] = {
+    "selected": FunctionSpec(2, 2, True, lambda a: f"selected({a[0]}, '{_unquote(a[1])}')",
+                             lambda a: f"{a[0]} includes {a[1]}", boolean=True),
+    "count_selected": FunctionSpec(1, 1, True, lambda a: f"count-selected({a[0]})",
+                                   lambda a: f"the number of answers chosen at {a[0]}"),
+    "answered": FunctionSpec(1, 1, True, lambda a: f"string-length(string({a[0]})) > 0",
+                             lambda a: f"{a[0]} is answered", boolean=True),
+    "if": FunctionSpec(3, 3, False, lambda a: f"if({a[0]}, {a[1]}, {a[2]})",
+                       lambda a: f"({a[1]} if {a[0]}, otherwise {a[2]})"),
+    "min": FunctionSpec(2, 9, False, lambda a: f"min({', '.join(a)})", lambda a: f"the smallest of {', '.join(a)}"),
+    "max": FunctionSpec(2, 9, False, lambda a: f"max({', '.join(a)})", lambda a: f"the largest of {', '.join(a)}"),
+    "abs": FunctionSpec(1, 1, False, lambda a: f"abs({a[0]})", lambda a: f"the absolute value of {a[0]}"),
+    "int": FunctionSpec(1, 1, False, lambda a: f"int({a[0]})", lambda a: f"the whole part of {a[0]}"),
+    "round": FunctionSpec(1, 2, False, lambda a: f"round({', '.join(a)})", lambda a: f"{a[0]} rounded"),
+    "coalesce": FunctionSpec(2, 2, False, lambda a: f"coalesce({a[0]}, {a[1]})",
+                             lambda a: f"{a[0]} (or {a[1]} if not answered)"),
+}
+
+
+def _unquote(s: str) -> str:
+    s = s.strip()
+    return s[1:-1] if len(s) >= 2 and s[0] == s[-1] and s[0] in "'\"" else s
+
+
+# ------------------------------------------------------------------------------------------------------ queries
+
+
+def references(node: Node) -> list[Ref]:
+    """All variable references in document order (``.`` excluded)."""
+    out: list[Ref] = []
+
+    def rec(n: Node) -> None:
+        if isinstance(n, Ref):
+            out.append(n)
+        for child in children(n):
+            rec(child)
+
+    rec(node)
+    return out
+
+
+def children(n: Node) -> tuple[Node, ...]:
+    """Direct sub-nodes of a node."""
+    if isinstance(n, Unary):
+        return (n.operand,)
+    if isinstance(n, Binary):
+        return (n.left, n.right)
+    if isinstance(n, Compare):
+        return n.operands
+    if isinstance(n, In):
+        return (n.operand, *n.items)
+    if isinstance(n, Call):
+        return n.args
+    return ()
+
+
+def transform(n: Node, fn: Callable[[Node], Node | None]) -> Node:
+    """Rebuild the tree bottom-up, replacing any node for which ``fn`` returns a new node."""
+    if isinstance(n, Unary):
+        n = Unary(n.pos, n.op, transform(n.operand, fn))
+    elif isinstance(n, Binary):
+        n = Binary(n.pos, n.op, transform(n.left, fn), transform(n.right, fn))
+    elif isinstance(n, Compare):
+        n = Compare(n.pos, n.ops, tuple(transform(o, fn) for o in n.operands))
+    elif isinstance(n, In):
+        n = In(n.pos, transform(n.operand, fn), tuple(transform(i, fn) for i in n.items), n.negate)
+    elif isinstance(n, Call):
+        n = Call(n.pos, n.name, tuple(transform(a, fn) for a in n.args))
+    new = fn(n)
+    return n if new is None else new
+
+
+# ---------------------------------------------------------------------------------------------------- evaluation
+
+Env = Mapping[str, Any]
+"""Variable name → numpy array (or pandas Series) of values; missing = NaN (numbers) or None/'' (text)."""
+
+
+def _arr(x: Any, n: int) -> np.ndarray:
+    if isinstance(x, np.ndarray):
+        return x
+    if hasattr(x, "to_numpy"):
+        arr = x.to_numpy()
+        if arr.dtype.kind in "iub":
+            return arr.astype(float)
+        if arr.dtype.kind == "f":
+            return arr
+        return arr.astype(object)
+    return np.full(n, x, dtype=float if isinstance(x, int | float) else object)
+
+
+def _num(a: np.ndarray) -> np.ndarray:
+    """Numeric view: text that is a number becomes that number, anything else NaN."""
+    if a.dtype.kind == "f":
+        return a
+    if a.dtype.kind in "iub":
+        return a.astype(float)
+    out = np.full(a.shape, np.nan)
+    for i, v in enumerate(a):
+        if v is None or v == "" or (isinstance(v, float) and math.isnan(v)):
+            continue
+        try:
+            out[i] = float(v)
+        except (TypeError, ValueError):
+            out[i] = np.nan
+    return out
+
+
+def _is_missing(a: np.ndarray) -> np.ndarray:
+    if a.dtype.kind == "f":
+        return np.isnan(a)
+    if a.dtype.kind in "iub":
+        return np.zeros(a.shape, bool)
+    return np.array([v is None or v == "" or (isinstance(v, float) and math.isnan(v)) for v in a], dtype=bool)
+
+
+def _truth(a: np.ndarray) -> np.ndarray:
+    """Boolean view of a value: missing is false, numbers are true when non-zero."""
+    if a.dtype == bool:
+        return a
+    n = _num(a)
+    return np.nan_to_num(n, nan=0.0) != 0
+
+
+def _cmp(op: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    text = a.dtype == object or b.dtype == object
+    if text:
+        an, bn = _num(a), _num(b)
+        numeric = ~np.isnan(an) & ~np.isnan(bn)
+        if numeric.all() or (op not in ("=", "!=")):
+            return _cmp(op, an, bn)
+        sa = np.array(["" if m else str(v) for v, m in zip(a, _is_missing(a), strict=True)], dtype=object)
+        sb = np.array(["" if m else str(v) for v, m in zip(b, _is_missing(b), strict=True)], dtype=object)
+        eq = np.where(numeric, an == bn, sa == sb)
+        return eq if op == "=" else ~eq
+    with np.errstate(invalid="ignore"):
+        return {"=": np.equal, "!=": np.not_equal, "<": np.less, "<=": np.less_equal,
+                ">": np.greater, ">=": np.greater_equal}[op](a, b)
+
+
+def _selected(values: np.ndarray, code: Any) -> np.ndarray:
+    key = _fmt_code(code)
+    out = np.zeros(len(values), dtype=bool)
+    for i, v in enumerate(values):
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            continue
+        out[i] = key in str(v).split() if not isinstance(v, float) else _fmt_code(v) == key
+    return out
+
+
+def _fmt_code(v: Any) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v).strip()
+
+
+def evaluate(node: Node, env: Env, n: int, self_value: Any = None) -> np.ndarray:
+    """Evaluate *node* on ``n`` rows; ``env`` maps variable names to arrays. Returns an array of length ``n``."""
+
+    def ev(x: Node) -> np.ndarray:
+        if isinstance(x, Num):
+            return np.full(n, x.value)
+        if isinstance(x, Str):
+            return np.full(n, x.value, dtype=object)
+        if isinstance(x, Ref):
+            if x.name not in env:
+                raise KeyError(x.name)
+            return _arr(env[x.name], n)
+        if isinstance(x, Self):
+            if self_value is None:
+                raise KeyError(".")
+            return _arr(self_value, n)
+        if isinstance(x, Unary):
+            v = ev(x.operand)
+            return ~_truth(v) if x.op == "not" else -_num(v)
+        if isinstance(x, Binary):
+            if x.op == "and":
+                return _truth(ev(x.left)) & _truth(ev(x.right))
+            if x.op == "or":
+                return _truth(ev(x.left)) | _truth(ev(x.right))
+            a, b = _num(ev(x.left)), _num(ev(x.right))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                if x.op == "+":
+                    return a + b
+                if x.op == "-":
+                    return a - b
+                if x.op == "*":
+                    return a * b
+                if x.op == "/":
+                    return np.where(b == 0, np.nan, a / np.where(b == 0, 1, b))
+                return np.fmod(a, b)
+        if isinstance(x, Compare):
+            vals = [ev(o) for o in x.operands]
+            out = np.ones(n, dtype=bool)
+            for op, a, b in zip(x.ops, vals, vals[1:], strict=False):
+                out &= _cmp(op, a, b)
+            return out
+        if isinstance(x, In):
+            v = ev(x.operand)
+            hit = np.zeros(n, dtype=bool)
+            for it in x.items:
+                hit |= _cmp("=", v, ev(it))
+            return ~hit if x.negate else hit
+        if isinstance(x, Call):
+            return _call(x, ev, n)
+        raise TypeError(type(x).__name__)
+
+    out = ev(node)
+    if out.dtype == bool:
+        return out
+    return out
+
+
+def _call(x: Call, ev: Callable[[Node], np.ndarray], n: int) -> np.ndarray:
+    name = x.name
+    if name == "selected":
+        return _selected(ev(x.args[0]), _const(x.args[1]))
+    if name == "count_selected":
+        vals = ev(x.args[0])
+        return np.array([np.nan if (v is None or (isinstance(v, float) and math.isnan(v)) or v == "")
+                         else float(len(str(v).split())) for v in vals])
+    if name == "answered":
+        return ~_is_missing(ev(x.args[0]))
+    if name == "if":
+        c = _truth(ev(x.args[0]))
+        a, b = ev(x.args[1]), ev(x.args[2])
+        if a.dtype == object or b.dtype == object:
+            return np.where(c, a.astype(object), b.astype(object))
+        return np.where(c, _num(a), _num(b))
+    if name in ("min", "max"):
+        stack = np.vstack([_num(ev(a)) for a in x.args])
+        with np.errstate(invalid="ignore"):
+            return np.min(stack, axis=0) if name == "min" else np.max(stack, axis=0)
+    if name == "abs":
+        return np.abs(_num(ev(x.args[0])))
+    if name == "int":
+        return np.trunc(_num(ev(x.args[0])))
+    if name == "round":
+        digits = int(_const(x.args[1])) if len(x.args) > 1 else 0
+        return np.round(_num(ev(x.args[0])), digits)
+    if name == "coalesce":
+        a, b = ev(x.args[0]), ev(x.args[1])
+        miss = _is_missing(a)
+        if a.dtype == object or b.dtype == object:
+            return np.where(miss, b.astype(object), a.astype(object))
+        return np.where(miss, _num(b), _num(a))
+    raise KeyError(f"unknown function {name}")
+
+
+def _const(node: Node) -> Any:
+    if isinstance(node, Num):
+        return node.value
+    if isinstance(node, Str):
+        return node.value
+    raise ValueError("expected a constant")
+
+
+def truth(values: np.ndarray) -> np.ndarray:
+    """Boolean mask from an evaluated condition (missing → False)."""
+    return _truth(values)
+
+
+def evaluate_row(node: Node, row: Mapping[str, Any], self_value: Any = None) -> Any:
+    """Evaluate on one respondent given as a mapping; returns a Python scalar (bool for conditions)."""
+    env = {k: np.array([v], dtype=object if isinstance(v, str) or v is None else float) for k, v in row.items()}
+    sv = None if self_value is None else np.array([self_value], dtype=object if isinstance(self_value, str) else float)
+    out = evaluate(node, env, 1, sv)
+    v = out[0]
+    return bool(v) if out.dtype == bool else v
+
+
+# ------------------------------------------------------------------------------------------------------ render
+
+_PREC = {"or": 1, "and": 2, "not": 3, "cmp": 4, "+": 5, "-": 5, "*": 6, "/": 6, "mod": 6, "neg": 7, "atom": 8}
+
+
+def _prec(n: Node) -> int:
+    if isinstance(n, Binary):
+        return _PREC[n.op]
+    if isinstance(n, Unary):
+        return _PREC["not" if n.op == "not" else "neg"]
+    if isinstance(n, Compare | In):
+        return _PREC["cmp"]
+    return _PREC["atom"]
+
+
+def _num_text(v: float) -> str:
+    return str(int(v)) if float(v).is_integer() else repr(v)
+
+
+def to_xpath(node: Node) -> str:
+    """Render as an ODK XPath expression with ``${name}`` references (for XLSForm cells)."""
+
+    def wrap(child: Node, parent_prec: int) -> str:
+        s = r(child)
+        return f"({s})" if _prec(child) < parent_prec else s
+
+    def r(n: Node) -> str:
+        if isinstance(n, Num):
+            return _num_text(n.value)
+        if isinstance(n, Str):
+            return "'" + n.value.replace("'", "") + "'"
+        if isinstance(n, Ref):
+            return "${" + n.name + "}"
+        if isinstance(n, Self):
+            return "."
+        if isinstance(n, Unary):
+            return f"not({r(n.operand)})" if n.op == "not" else f"-{wrap(n.operand, _PREC['neg'])}"
+        if isinstance(n, Binary):
+            op = {"/": "div", "mod": "mod"}.get(n.op, n.op)
+            p = _PREC[n.op]
+            return f"{wrap(n.left, p)} {op} {wrap(n.right, p + 1)}"
+        if isinstance(n, Compare):
+            parts = []
+            for op, a, b in zip(n.ops, n.operands, n.operands[1:], strict=False):
+                parts.append(f"{wrap(a, _PREC['cmp'] + 1)} {op} {wrap(b, _PREC['cmp'] + 1)}")
+            return " and ".join(parts) if len(parts) == 1 else "(" + " and ".join(parts) + ")"
+        if isinstance(n, In):
+            left = wrap(n.operand, _PREC["cmp"] + 1)
+            if n.negate:
+                return "(" + " and ".join(f"{left} != {r(i)}" for i in n.items) + ")"
+            return "(" + " or ".join(f"{left} = {r(i)}" for i in n.items) + ")"
+        if isinstance(n, Call):
+            args = [r(a) for a in n.args]
+            if n.name == "coalesce":
+                return f"coalesce({args[0]}, {args[1]})"
+            return FUNCTIONS[n.name].xpath(args)
+        raise TypeError(type(n).__name__)
+
+    return r(node)
+
+
+_WORD_OPS = {"=": "is", "!=": "is not", "<": "is less than", "<=": "is at most", ">": "is more than",
+             ">=": "is at least"}
+
+
+def to_words(node: Node, name_of: Callable[[str], str] = lambda s: s,
+             value_of: Callable[[str, Any], str] | None = None) -> str:
+    """Render as plain English for interviewers, e.g. ``AGE is at least 15 and EMPSTAT is 'Employed'``.
+
+    ``name_of`` maps a variable to how it is shown (e.g. its question number); ``value_of(var, code)`` maps a code
+    compared with a choice question to its label.
+    """
+
+    def val(ref: Node, other: Node) -> str:
+        if value_of is not None and isinstance(ref, Ref) and isinstance(other, Num | Str):
+            return value_of(ref.name, other.value)
+        return r(other)
+
+    def r(n: Node) -> str:
+        if isinstance(n, Num):
+            return _num_text(n.value)
+        if isinstance(n, Str):
+            return f"'{n.value}'"
+        if isinstance(n, Ref):
+            return name_of(n.name)
+        if isinstance(n, Self):
+            return "the answer"
+        if isinstance(n, Unary):
+            return f"not ({r(n.operand)})" if n.op == "not" else f"-{r(n.operand)}"
+        if isinstance(n, Binary):
+            s = f"{r(n.left)} {n.op} {r(n.right)}"
+            return f"({s})" if n.op == "or" else s
+        if isinstance(n, Compare):
+            ops = n.operands
+            if len(n.ops) == 2 and n.ops[0] in ("<", "<=") and n.ops[1] in ("<", "<="):
+                return f"{r(ops[1])} is between {r(ops[0])} and {r(ops[2])}"
+            parts = []
+            for op, a, b in zip(n.ops, ops, ops[1:], strict=False):
+                parts.append(f"{r(a)} {_WORD_OPS[op]} {val(a, b)}")
+            return " and ".join(parts)
+        if isinstance(n, In):
+            items = ", ".join(val(n.operand, i) for i in n.items)
+            return f"{r(n.operand)} is {'not ' if n.negate else ''}one of {items}"
+        if isinstance(n, Call):
+            args = [r(a) for a in n.args]
+            if n.name == "selected" and value_of is not None and isinstance(n.args[0], Ref):
+                args[1] = value_of(n.args[0].name, _const(n.args[1]))
+            return FUNCTIONS[n.name].words(args)
+        raise TypeError(type(n).__name__)
+
+    return r(node)

@@ -1,0 +1,349 @@
+"""The questionnaire model: what a survey designer writes in YAML, as pydantic v2 classes.
+
+One model feeds every instrument (XLSForm, paper, SPSS/Stata syntax, codebook, DDI), the data checks, the exports
+and the simulator. Structural rules live here; cross-references (conditions, choice lists, names) are checked by
+``lint`` so that all problems are reported at once, each with its YAML line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PrivateAttr,
+    Tag,
+    field_validator,
+    model_validator,
+)
+
+LangText = dict[str, str]
+"""Text per language code, e.g. ``{"en": "Age", "mk": "Возраст"}``; a plain string means the default language."""
+
+MissingKind = Literal["dont_know", "refusal", "not_applicable", "no_answer", "not_stated"]
+
+QuestionType = Literal[
+    "select_one", "select_multiple", "integer", "decimal", "text", "date", "year", "scale", "note", "calculate",
+]
+
+
+class _Base(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    _path: str = PrivateAttr(default="")
+
+    @property
+    def path(self) -> str:
+        """Path of this element inside the YAML document, e.g. ``sections[0].items[3]``."""
+        return self._path
+
+
+def _coerce_text(value: Any) -> Any:
+    """Accept a plain string as the default-language text (resolved later by the questionnaire)."""
+    if isinstance(value, str):
+        return {"_": value}
+    return value
+
+
+class Source(_Base):
+    """Provenance of an item: the standard, regulation or survey round it follows."""
+
+    standard: bool = Field(True, description="False for programme-specific items.")
+    ref: str | None = Field(None, description="Regulation, survey or document, e.g. 'EU-LFS Reg. (EU) 2019/2240, Annex I'.")
+    variable: str | None = Field(None, description="The variable name in the source, e.g. 'COUNTRYB' or 'imbgeco'.")
+    note: str | None = None
+
+
+class Choice(_Base):
+    """One answer code: a numeric code, labels per language, an optional short name and a missing-value flag."""
+
+    code: int = Field(description="Numeric code stored in the data.")
+    name: str | None = Field(
+        None, description="Short name or transmission code, e.g. Eurostat 'EL'; conditions may use it in quotes.")
+    label: LangText = Field(description="Label per language.")
+    missing: MissingKind | None = Field(
+        None, description="Marks a non-substantive code (don't know, refusal, not applicable ...) that becomes a "
+                          "missing value downstream.")
+    correct: bool = Field(False, description="Correct answer of a knowledge-test item.")
+
+    _label_text = field_validator("label", mode="before")(_coerce_text)
+
+
+class ChoiceList(_Base):
+    """A reusable list of codes; ``builtin`` pulls a maintained list (e.g. countries) and ``choices`` adds codes."""
+
+    builtin: Literal["countries"] | None = Field(
+        None, description="'countries': ISO 3166-1 countries (pycountry), numeric codes, Eurostat SCL GEO names "
+                          "(EL for Greece, UK for the United Kingdom).")
+    choices: list[Choice] = Field(default_factory=list)
+    _resolved: list[Choice] | None = PrivateAttr(default=None)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _list_shorthand(cls, data: Any) -> Any:
+        return {"choices": data} if isinstance(data, list) else data
+
+    def all(self) -> list[Choice]:
+        """Every choice, builtin ones first, in order."""
+        if self._resolved is None:
+            from .codelists import builtin_choices
+
+            base = builtin_choices(self.builtin) if self.builtin else []
+            own = {c.code for c in self.choices}
+            self._resolved = [c for c in base if c.code not in own] + list(self.choices)
+        return self._resolved
+
+
+class Question(_Base):
+    """A question or derived variable."""
+
+    name: str = Field(description="Variable name (letters, digits, underscore; at most 32 characters).")
+    type: QuestionType
+    label: LangText | None = Field(None, description="Question text per language.")
+    short: LangText | None = Field(None, description="Short variable label per language (SPSS/Stata label).")
+    hint: LangText | None = None
+    instruction: LangText | None = Field(None, description="Interviewer instruction per language.")
+    required: bool = False
+    relevant: str | None = Field(None, description="Condition under which the question is asked (universe).")
+    constraint: str | None = Field(None, description="Condition the answer must satisfy; '.' is the answer.")
+    constraint_message: LangText | None = None
+    choices: str | list[Choice] | None = Field(
+        None, description="Choice list name or inline codes; on numeric questions, labels for special codes.")
+    min: float | None = Field(None, description="Smallest valid value (numeric, year and scale questions).")
+    max: float | None = Field(None, description="Largest valid value.")
+    anchors: dict[int, LangText] | None = Field(None, description="Scale end-point labels, e.g. {0: ..., 10: ...}.")
+    unit: LangText | None = None
+    calculation: str | None = Field(None, description="Expression of a calculated (derived) variable.")
+    source: Source | None = None
+    level: Literal["nominal", "ordinal", "scale"] | None = Field(None, description="Measurement level override.")
+    appearance: str | None = None
+    score: float | None = Field(None, description="Points for a correct answer (knowledge tests).")
+
+    _label_text = field_validator(
+        "label", "short", "hint", "instruction", "constraint_message", "unit", mode="before")(_coerce_text)
+
+    @field_validator("anchors", mode="before")
+    @classmethod
+    def _anchor_text(cls, v: Any) -> Any:
+        if isinstance(v, dict):
+            return {k: _coerce_text(t) for k, t in v.items()}
+        return v
+
+    @model_validator(mode="after")
+    def _type_rules(self) -> Question:
+        if self.type in ("select_one", "select_multiple") and self.choices is None:
+            raise ValueError(f"a {self.type} question needs 'choices' (a list name or inline codes)")
+        if self.type == "calculate" and not self.calculation:
+            raise ValueError("a calculate question needs a 'calculation' expression")
+        if self.type != "calculate" and self.calculation:
+            raise ValueError("'calculation' is only allowed on calculate questions")
+        if self.type == "scale":
+            if self.min is None or self.max is None:
+                raise ValueError("a scale question needs 'min' and 'max' (e.g. 0 and 10)")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min ({self.min:g}) is larger than max ({self.max:g})")
+        if self.type not in ("note", "calculate") and self.label is None:
+            raise ValueError("a question needs a 'label' (the question text)")
+        if self.type == "note" and self.required:
+            raise ValueError("a note cannot be required")
+        return self
+
+    @property
+    def stores_data(self) -> bool:
+        """False for notes, which hold no value."""
+        return self.type != "note"
+
+    @property
+    def is_choice(self) -> bool:
+        return self.type in ("select_one", "select_multiple", "scale")
+
+
+class Group(_Base):
+    """A section (``type: group``) or a roster/repeat group (``type: roster``) holding questions and groups."""
+
+    name: str
+    type: Literal["group", "roster"] = "group"
+    title: LangText | None = None
+    relevant: str | None = None
+    items: list[Item] = Field(default_factory=list)
+    # roster-only fields
+    count: str | None = Field(None, description="Roster: expression giving the number of rows (e.g. 'hhsize').")
+    max_rows: int | None = Field(None, ge=1, description="Roster: largest number of rows.")
+    key: str | None = Field(None, description="Roster: the line-number variable inside the roster.")
+    level: str | None = Field(None, description="Roster: unit of the rows, e.g. 'person' or 'emigrant'.")
+    source: Source | None = None
+
+    _title_text = field_validator("title", mode="before")(_coerce_text)
+
+    @model_validator(mode="after")
+    def _roster_rules(self) -> Group:
+        if self.type == "group" and (self.count or self.max_rows or self.key or self.level):
+            raise ValueError("'count', 'max_rows', 'key' and 'level' are only allowed on a roster (type: roster)")
+        return self
+
+    @property
+    def is_roster(self) -> bool:
+        return self.type == "roster"
+
+
+def _item_discriminator(v: Any) -> str:
+    t = v.get("type") if isinstance(v, dict) else getattr(v, "type", None)
+    return "group" if t in ("group", "roster") else "question"
+
+
+Item = Annotated[
+    Annotated[Question, Tag("question")] | Annotated[Group, Tag("group")],
+    Discriminator(_item_discriminator),
+]
+Group.model_rebuild()
+
+
+class Languages(_Base):
+    """The default language and the others every text must be given in."""
+
+    default: str = "en"
+    others: list[str] = Field(default_factory=list)
+    draft: list[str] = Field(
+        default_factory=list, description="Languages whose texts are drafts needing review by a native speaker.")
+
+    @property
+    def all(self) -> list[str]:
+        return [self.default, *[lang for lang in self.others if lang != self.default]]
+
+
+class Questionnaire(_Base):
+    """A whole instrument: metadata, languages, choice lists and sections."""
+
+    id: str = Field(description="Stable form id, e.g. 'lfs_migration'.")
+    title: LangText
+    version: str = Field(description="Version string, e.g. '2026112101' (XLSForm yyyymmddrr convention).")
+    languages: Languages = Field(default_factory=Languages)
+    description: LangText | None = None
+    sources: list[str] = Field(default_factory=list, description="Provenance of the items as a whole.")
+    wave: str | None = Field(None, description="Wave or round, e.g. 'baseline' or 'endline'.")
+    respondent_id: str | None = Field(None, description="Variable identifying a respondent (top level).")
+    choices: dict[str, ChoiceList] = Field(default_factory=dict, description="Reusable choice lists by name.")
+    sections: list[Group]
+    _file: str | None = PrivateAttr(default=None)
+    _positions: dict[str, tuple[int, int]] = PrivateAttr(default_factory=dict)
+
+    _title_text = field_validator("title", "description", mode="before")(_coerce_text)
+
+    @model_validator(mode="after")
+    def _resolve_default_language(self) -> Questionnaire:
+        """Replace the '_' placeholder of plain-string texts with the default language."""
+        lang = self.languages.default
+        for obj in self._text_owners():
+            for fname in ("label", "short", "hint", "instruction", "constraint_message", "unit", "title",
+                          "description"):
+                val = getattr(obj, fname, None)
+                if isinstance(val, dict) and "_" in val:
+                    val[lang] = val.pop("_")
+            anchors = getattr(obj, "anchors", None)
+            if anchors:
+                for text in anchors.values():
+                    if "_" in text:
+                        text[lang] = text.pop("_")
+        return self
+
+    def _text_owners(self) -> Iterator[Any]:
+        yield self
+        for cl in self.choices.values():
+            yield from cl.choices
+        for item, _ in self.walk():
+            yield item
+            if isinstance(item, Question) and isinstance(item.choices, list):
+                yield from item.choices
+
+    # ---- navigation -------------------------------------------------------------------------------------------
+    def walk(self) -> Iterator[tuple[Question | Group, tuple[Group, ...]]]:
+        """Every group and question in document order, with its enclosing groups (outermost first)."""
+
+        def rec(items: list[Any], parents: tuple[Group, ...]) -> Iterator[tuple[Question | Group, tuple[Group, ...]]]:
+            for it in items:
+                yield it, parents
+                if isinstance(it, Group):
+                    yield from rec(it.items, (*parents, it))
+
+        yield from rec(self.sections, ())
+
+    def questions(self, include_notes: bool = False) -> list[Question]:
+        """All questions in document order (notes excluded unless asked for)."""
+        return [q for q, _ in self.walk()
+                if isinstance(q, Question) and (include_notes or q.type != "note")]
+
+    def question(self, name: str) -> Question:
+        """The question called *name* (case-insensitive); KeyError if absent."""
+        found = self._index().get(name.lower())
+        if found is None:
+            raise KeyError(name)
+        return found
+
+    def _index(self) -> dict[str, Question]:
+        return {q.name.lower(): q for q in self.questions(include_notes=True)}
+
+    def roster_of(self, name: str) -> Group | None:
+        """The innermost roster containing variable/group *name*, or None for top-level (household) items."""
+        for it, parents in self.walk():
+            if it.name.lower() == name.lower():
+                rosters = [g for g in parents if g.is_roster]
+                return rosters[-1] if rosters else None
+        return None
+
+    def rosters(self) -> list[Group]:
+        return [g for g, _ in self.walk() if isinstance(g, Group) and g.is_roster]
+
+    def choice_list(self, q: Question) -> list[Choice]:
+        """The codes of a question: its list (named or inline), scale points, and special codes."""
+        if q.type == "scale":
+            pts: list[Choice] = []
+            lo, hi = int(q.min or 0), int(q.max or 0)
+            for v in range(lo, hi + 1):
+                label = dict((q.anchors or {}).get(v, {})) or {lang: str(v) for lang in self.languages.all}
+                if q.anchors and v in q.anchors:
+                    label = {k: f"{v} {t}" for k, t in q.anchors[v].items()}
+                pts.append(Choice(code=v, label=label))
+            return pts + self._named_or_inline(q)
+        return self._named_or_inline(q)
+
+    def _named_or_inline(self, q: Question) -> list[Choice]:
+        if q.choices is None:
+            return []
+        if isinstance(q.choices, list):
+            return q.choices
+        cl = self.choices.get(q.choices)
+        return cl.all() if cl else []
+
+    def missing_codes(self, q: Question) -> dict[int, str]:
+        """Codes of *q* flagged as non-substantive, with their kind."""
+        return {c.code: c.missing for c in self.choice_list(q) if c.missing}
+
+    def text(self, value: LangText | None, lang: str | None = None) -> str:
+        """Text in *lang*, falling back to the default language, or ''."""
+        if not value:
+            return ""
+        lang = lang or self.languages.default
+        return value.get(lang) or value.get(self.languages.default) or next(iter(value.values()), "")
+
+    def locate(self, path: str) -> tuple[str | None, int | None, int | None]:
+        """(file, line, column) of a YAML path such as ``sections[0].items[2].relevant`` (nearest known parent)."""
+        p = path
+        while p:
+            if p in self._positions:
+                line, col = self._positions[p]
+                return self._file, line, col
+            cut = max(p.rfind("."), p.rfind("["))
+            p = p[:cut] if cut > 0 else ""
+        return self._file, None, None
+
+    @property
+    def file(self) -> str | None:
+        return self._file
+
+
+def variable_label(qn: Questionnaire, q: Question, lang: str | None = None) -> str:
+    """The short variable label: ``short`` if given, else the question text."""
+    return qn.text(q.short, lang) or qn.text(q.label, lang) or q.name

@@ -1,0 +1,178 @@
+"""Safe YAML loading that remembers where every value came from, and pydantic errors mapped back to lines.
+
+Every spec surveymod reads (questionnaires, weighting specs, indicator specs) goes through here so that a mistake
+is reported as ``file:line:column path: message``. YAML 1.1 booleans such as ``no``/``yes``/``on`` stay strings
+(country code NO for Norway must not become False); duplicate keys are errors instead of silent overrides.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from .errors import Location, Problem, SurveyError
+
+Positions = dict[str, tuple[int, int]]
+M = TypeVar("M", bound=BaseModel)
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader with YAML 1.2 booleans only (true/false)."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:bool"]
+    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+
+
+def join_path(base: str, key: str | int) -> str:
+    """``sections[0]`` + ``items`` → ``sections[0].items``; ints become indexes."""
+    if isinstance(key, int):
+        return f"{base}[{key}]"
+    return f"{base}.{key}" if base else str(key)
+
+
+def _convert(node: yaml.Node, path: str, pos: Positions, file: str, problems: list[Problem],
+             loader: _Loader) -> Any:
+    pos[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if isinstance(node, yaml.MappingNode):
+        loader.flatten_mapping(node)
+        out: dict[Any, Any] = {}
+        for knode, vnode in node.value:
+            key = loader.construct_object(knode, deep=True)
+            if isinstance(key, list | dict):
+                problems.append(Problem("a mapping key must be a plain value", "yaml-key",
+                                        location=Location(file, knode.start_mark.line + 1,
+                                                          knode.start_mark.column + 1, path)))
+                continue
+            sub = join_path(path, str(key))
+            if key in out:
+                problems.append(Problem(f"duplicate key '{key}' (YAML would silently keep only the last one)",
+                                        "yaml-duplicate-key",
+                                        location=Location(file, knode.start_mark.line + 1,
+                                                          knode.start_mark.column + 1, sub)))
+            out[key] = _convert(vnode, sub, pos, file, problems, loader)
+            pos.setdefault(sub, (knode.start_mark.line + 1, knode.start_mark.column + 1))
+            pos[sub] = (knode.start_mark.line + 1, knode.start_mark.column + 1)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_convert(v, join_path(path, i), pos, file, problems, loader) for i, v in enumerate(node.value)]
+    return loader.construct_object(node, deep=True)
+
+
+def load_yaml_text(text: str, file: str = "<string>") -> tuple[Any, Positions]:
+    """Parse YAML text safely; return (data, positions) or raise SurveyError with the line of the syntax error."""
+    loader = _Loader(text)
+    try:
+        root = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        msg = f"YAML syntax error: {exc.problem or exc.context}"
+        if exc.context and exc.problem:
+            msg += f" ({exc.context})"
+        raise SurveyError(Problem(msg, "yaml-syntax", location=Location(
+            file, mark.line + 1 if mark else None, mark.column + 1 if mark else None))) from None
+    except yaml.YAMLError as exc:
+        raise SurveyError(Problem(f"YAML error: {exc}", "yaml-syntax", location=Location(file))) from None
+    finally:
+        loader.dispose()
+    if root is None:
+        raise SurveyError(Problem("the file is empty", "yaml-empty", location=Location(file, 1, 1)))
+    pos: Positions = {}
+    problems: list[Problem] = []
+    data = _convert(root, "", pos, file, problems, _Loader(""))
+    if problems:
+        raise SurveyError(problems)
+    return data, pos
+
+
+def load_yaml(path: str | Path) -> tuple[Any, Positions]:
+    """Read and parse a YAML file (UTF-8, BOM tolerated)."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SurveyError(Problem(f"the file is not UTF-8 text ({exc.reason} at byte {exc.start})", "encoding",
+                                  location=Location(str(path)))) from None
+    return load_yaml_text(text, str(path))
+
+
+def locate(positions: Positions, path: str) -> tuple[int | None, int | None]:
+    """Line and column of *path* or of its nearest known parent."""
+    p = path
+    while True:
+        if p in positions:
+            return positions[p]
+        if not p:
+            return None, None
+        cut = max(p.rfind("."), p.rfind("["))
+        p = p[:cut] if cut > 0 else ""
+
+
+def _loc_path(loc: tuple[Any, ...], data: Any) -> str:
+    """Turn a pydantic error location into a data path, skipping union/tag segments absent from the data."""
+    path = ""
+    cur = data
+    for part in loc:
+        if isinstance(cur, dict) and part in cur:
+            path = join_path(path, str(part))
+            cur = cur[part]
+        elif isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur):
+            path = join_path(path, part)
+            cur = cur[part]
+        elif isinstance(cur, dict) and isinstance(part, str) and not part.startswith(("function-", "tagged-")):
+            # a missing field or a union branch name: keep field names that exist in the model only
+            if part[0].islower() and part.replace("_", "").isalnum() and part not in ("question", "group"):
+                return join_path(path, part) if part not in ("list", "dict", "str", "int") else path
+    return path
+
+
+def validation_problems(exc: ValidationError, data: Any, positions: Positions, file: str) -> list[Problem]:
+    """One located Problem per pydantic error, with wording a questionnaire author understands."""
+    problems: list[Problem] = []
+    seen: set[tuple[str, str]] = set()
+    for err in exc.errors(include_url=False):
+        path = _loc_path(tuple(err["loc"]), data)
+        msg = _friendly(err)
+        if (path, msg) in seen:
+            continue
+        seen.add((path, msg))
+        line, col = locate(positions, path)
+        problems.append(Problem(msg, "schema", location=Location(file, line, col, path or None)))
+    return problems
+
+
+def _friendly(err: Any) -> str:
+    t = err["type"]
+    field = err["loc"][-1] if err["loc"] else ""
+    if t == "missing":
+        return f"required field '{field}' is missing"
+    if t == "extra_forbidden":
+        return f"unknown field '{field}' (check the spelling; see `surveymod schema`)"
+    if t == "literal_error":
+        return f"'{err.get('input')}' is not allowed here; expected {err['ctx']['expected']}"
+    if t == "value_error":
+        return str(err["msg"]).removeprefix("Value error, ")
+    return f"{err['msg']} (got {err.get('input')!r})" if "input" in err and not isinstance(
+        err.get("input"), dict | list) else str(err["msg"])
+
+
+def load_model(model: type[M], path: str | Path) -> tuple[M, Positions]:
+    """Load a YAML file into a pydantic model; every schema problem is raised at once with its line."""
+    data, pos = load_yaml(path)
+    return validate_model(model, data, pos, str(path)), pos
+
+
+def validate_model(model: type[M], data: Any, pos: Positions, file: str) -> M:
+    """Validate parsed YAML against a model, raising SurveyError with located problems."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise SurveyError(validation_problems(exc, data, pos, file)) from None
