@@ -7,6 +7,7 @@ SCL GEO alpha-2 code, which differs from ISO for Greece (EL, not GR) and the Uni
 from __future__ import annotations
 
 from functools import cache
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -31,10 +32,31 @@ def _countries() -> tuple[tuple[int, str, str], ...]:
     return tuple(sorted(rows, key=lambda r: r[2]))
 
 
-def builtin_choices(name: str) -> list[Choice]:
-    """The choices of a built-in list (currently ``countries``)."""
+# pycountry's own translation of the English name, where it has none for North Macedonia in Macedonian
+_FIXES = {("mk", "North Macedonia"): "Северна Македонија"}
+
+
+@cache
+def _translator(lang: str) -> Callable[[str], str]:
+    import gettext
+
+    import pycountry
+
+    try:
+        t = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang])
+    except OSError:
+        return lambda s: s
+    return lambda s: _FIXES.get((lang, s)) or t.gettext(s)
+
+
+def builtin_choices(name: str, languages: tuple[str, ...] = ("en", "mk", "sq")) -> list[Choice]:
+    """The choices of a built-in list (currently ``countries``), labelled in each language pycountry knows."""
     from .model import Choice
 
     if name == "countries":
-        return [Choice(code=code, name=geo, label={"en": label}) for code, geo, label in _countries()]
+        out = []
+        for code, geo, label in _countries():
+            labels = {lang: (label if lang == "en" else _translator(lang)(label)) for lang in languages}
+            out.append(Choice(code=code, name=geo, label=labels))
+        return out
     raise KeyError(name)

@@ -208,6 +208,9 @@ class Languages(_Base):
     others: list[str] = Field(default_factory=list)
     draft: list[str] = Field(
         default_factory=list, description="Languages whose texts are drafts needing review by a native speaker.")
+    pending: list[str] = Field(
+        default_factory=list,
+        description="Languages still in the translation workflow: missing texts are warnings, not errors.")
 
     @property
     def all(self) -> list[str]:
@@ -229,6 +232,7 @@ class Questionnaire(_Base):
     sections: list[Group]
     _file: str | None = PrivateAttr(default=None)
     _positions: dict[str, tuple[int, int]] = PrivateAttr(default_factory=dict)
+    _compiled: dict[str, Any] = PrivateAttr(default_factory=dict)
 
     _title_text = field_validator("title", "description", mode="before")(_coerce_text)
 

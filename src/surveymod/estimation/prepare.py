@@ -1,0 +1,236 @@
+"""Check a data frame against a :class:`Design` and put the design into canonical columns for the engine.
+
+Every user mistake (a missing design column, non-numeric or negative weights, a stratum with one PSU under the
+default ``lonely_psu="fail"``, a replicate regex that matches nothing) becomes a located :class:`SurveyError`.
+Conventions: PSU ids are nested in strata (as in Stata; R ``nest=TRUE``), SSU ids in PSUs; an FPC column holds
+either population sizes (values > 1) or sampling fractions (all values <= 1), as in R ``svydesign``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..errors import Location, SurveyError
+from .design import Design
+
+W, STRATA, PSU, SSU, FPC, FPC2 = "__w", "__strata", "__psu", "__ssu", "__fpc", "__fpc2"
+REP_PREFIX = "__rep"
+
+
+@dataclass(frozen=True)
+class Replicates:
+    """Replicate-weight settings in engine terms: method, count and the per-replicate variance factors."""
+
+    reptype: str
+    n_reps: int
+    scales: tuple[float, ...] | None  # overall scale x rscales; None = the method's standard factor
+    fay_rho: float
+    mse: bool
+    columns: tuple[str, ...]  # the user's column names, in order
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """The data with canonical design columns (``__w``, ``__strata``, ``__psu``...) plus what the engine needs."""
+
+    frame: pd.DataFrame
+    design: Design
+    has_strata: bool
+    has_psu: bool
+    has_ssu: bool
+    has_fpc: bool
+    has_fpc2: bool
+    replicates: Replicates | None
+    notes: list[str] = field(default_factory=list)
+
+
+def _require_column(df: pd.DataFrame, col: str, role: str) -> pd.Series:
+    """Return ``df[col]`` or fail with a message naming the design role."""
+    if col not in df.columns:
+        near = [c for c in df.columns if str(c).lower() == col.lower()]
+        hint = f" (did you mean '{near[0]}'?)" if near else ""
+        raise SurveyError(f"the {role} column '{col}' named in the design is not in the data{hint}",
+                          location=Location(variable=col), rule="design-column-missing")
+    return df[col]
+
+
+def numeric_column(df: pd.DataFrame, col: str, role: str, *, allow_missing: bool = False,
+                   nonnegative: bool = False) -> np.ndarray:
+    """Column as float array; fail naming the first non-numeric, missing or negative row (1-based data row)."""
+    s = _require_column(df, col, role)
+    values = pd.to_numeric(s, errors="coerce")
+    bad = values.isna() & s.notna()
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise SurveyError(f"the {role} column '{col}' must be numeric, but row {i + 1} holds {s.iloc[i]!r}",
+                          location=Location(variable=col, row=i + 1), rule="design-not-numeric")
+    arr = values.to_numpy(dtype=float, na_value=np.nan)
+    if not allow_missing and np.isnan(arr).any():
+        i = int(np.flatnonzero(np.isnan(arr))[0])
+        raise SurveyError(f"the {role} column '{col}' has a missing value in row {i + 1}",
+                          location=Location(variable=col, row=i + 1), rule="design-missing-value")
+    if nonnegative and (arr < 0).any():
+        i = int(np.flatnonzero(arr < 0)[0])
+        raise SurveyError(f"the {role} column '{col}' has a negative value ({arr[i]:g}) in row {i + 1}; "
+                          "weights must be >= 0", location=Location(variable=col, row=i + 1),
+                          rule="design-negative-weight")
+    return arr
+
+
+def _ids(df: pd.DataFrame, col: str, role: str) -> pd.Series:
+    """Identifier column as strings; missing ids are an error."""
+    s = _require_column(df, col, role)
+    if s.isna().any():
+        i = int(np.flatnonzero(s.isna().to_numpy())[0])
+        raise SurveyError(f"the {role} column '{col}' has a missing id in row {i + 1}",
+                          location=Location(variable=col, row=i + 1), rule="design-missing-value")
+    return s.astype(str)
+
+
+def replicate_columns(df: pd.DataFrame, pattern: str) -> list[str]:
+    """Columns whose full name matches the regex ``pattern`` (in data order); error if none or bad regex."""
+    try:
+        rx = re.compile(pattern)
+    except re.error as exc:
+        raise SurveyError(f"the replicate-weight pattern '{pattern}' is not a valid regular expression: {exc}",
+                          rule="design-repweights") from exc
+    cols = [c for c in df.columns if rx.fullmatch(str(c))]
+    if not cols:
+        raise SurveyError(f"the replicate-weight pattern '{pattern}' matches no column of the data "
+                          f"(columns are: {', '.join(map(str, list(df.columns)[:12]))}"
+                          f"{', ...' if len(df.columns) > 12 else ''})", rule="design-repweights")
+    if len(cols) < 2:
+        raise SurveyError(f"the replicate-weight pattern '{pattern}' matches only one column ({cols[0]}); "
+                          "replicate variance needs at least two", rule="design-repweights")
+    return cols
+
+
+def _jkn_rscales(reps: np.ndarray, strata: pd.Series, psu: pd.Series) -> list[float]:
+    """(n_h-1)/n_h per JKn replicate, finding the deleted stratum from the rows each replicate zeroes."""
+    key = strata + "\x1f" + psu
+    n_h = key.groupby(strata).nunique()
+    out: list[float] = []
+    for r in range(reps.shape[1]):
+        zero = strata[reps[:, r] == 0].unique()
+        if len(zero) != 1:
+            raise SurveyError(f"JKn replicate {r + 1} does not drop PSUs of exactly one stratum; "
+                              "give the per-replicate factors as 'rscales' in the design", rule="design-repweights")
+        nh = int(n_h[zero[0]])
+        out.append((nh - 1) / nh)
+    return out
+
+
+def _fpc_to_popsize(fpc: np.ndarray, group: pd.Series, unit: pd.Series, role: str, col: str) -> np.ndarray:
+    """Population sizes from an FPC column that holds sizes (>1) or sampling fractions (all <= 1)."""
+    if (fpc <= 0).any():
+        raise SurveyError(f"the {role} column '{col}' must be positive", location=Location(variable=col),
+                          rule="design-fpc")
+    if (fpc <= 1).all():
+        n_units = unit.groupby(group).transform("nunique").to_numpy(dtype=float)
+        return n_units / fpc
+    if (fpc < 1).any():
+        raise SurveyError(f"the {role} column '{col}' mixes sampling fractions (< 1) and population sizes",
+                          location=Location(variable=col), rule="design-fpc")
+    return fpc
+
+
+def prepare(df: pd.DataFrame, design: Design) -> Prepared:
+    """Validate ``df`` against ``design`` and return it with canonical design columns added."""
+    if df.shape[0] == 0:
+        raise SurveyError("the data has no rows", rule="data-empty")
+    out = df.copy()
+    out.columns = [str(c) for c in out.columns]
+    n = len(out)
+    notes: list[str] = []
+    if design.weight is not None:
+        out[W] = numeric_column(out, design.weight, "weight", nonnegative=True)
+    elif design.prob is not None:
+        p = numeric_column(out, design.prob, "selection-probability", nonnegative=True)
+        if (p == 0).any():
+            raise SurveyError(f"the selection-probability column '{design.prob}' has zeros",
+                              location=Location(variable=design.prob), rule="design-prob")
+        out[W] = 1.0 / p
+    else:
+        out[W] = 1.0
+    if float(out[W].sum()) <= 0:
+        raise SurveyError("all weights are zero", location=Location(variable=design.weight), rule="design-weight")
+
+    replicates: Replicates | None = None
+    if design.repweights is not None or design.reptype is not None:
+        if design.repweights is None or design.reptype is None:
+            raise SurveyError("replicate weights need both a column pattern (repweights) and a method (reptype)",
+                              rule="design-repweights")
+        cols = replicate_columns(out, design.repweights)
+        reps = np.column_stack([numeric_column(out, c, "replicate-weight", nonnegative=True) for c in cols])
+        rscales = design.rscales
+        if rscales is not None and len(rscales) != len(cols):
+            raise SurveyError(f"rscales has {len(rscales)} values but the pattern matched {len(cols)} replicate "
+                              "columns", rule="design-repweights")
+        if design.reptype == "jkn" and rscales is None:
+            if design.strata is None:
+                raise SurveyError("JKn replicate weights need 'rscales' (the (n_h-1)/n_h factor per replicate) "
+                                  "or the strata and psu columns they were built from", rule="design-repweights")
+            psu_ids = _ids(out, design.psu, "PSU") if design.psu else pd.Series(np.arange(n).astype(str))
+            rscales = _jkn_rscales(reps, _ids(out, design.strata, "strata"), psu_ids)
+        scales: tuple[float, ...] | None = None
+        if design.scale is not None or rscales is not None:
+            base = design.scale if design.scale is not None else _default_scale(design.reptype, len(cols),
+                                                                               design.fay_rho or 0.0)
+            r = rscales if rscales is not None else [1.0] * len(cols)
+            scales = tuple(base * float(x) for x in r)
+        if design.reptype == "fay" and design.fay_rho is None:
+            raise SurveyError("reptype 'fay' needs the Fay coefficient 'fay_rho'", rule="design-repweights")
+        for i, c in enumerate(cols):
+            out[f"{REP_PREFIX}{i + 1}"] = reps[:, i]
+        replicates = Replicates(design.reptype, len(cols), scales, design.fay_rho or 0.0, design.mse, tuple(cols))
+        return Prepared(out, design, False, False, False, False, False, replicates, notes)
+
+    strata = _ids(out, design.strata, "strata") if design.strata else pd.Series(["1"] * n, index=out.index)
+    out[STRATA] = strata
+    if design.psu:
+        out[PSU] = strata + "\x1f" + _ids(out, design.psu, "PSU")
+    else:
+        out[PSU] = strata + "\x1f" + pd.Series(np.arange(n).astype(str), index=out.index)
+    if design.ssu:
+        out[SSU] = out[PSU] + "\x1f" + _ids(out, design.ssu, "SSU")
+    if design.fpc:
+        out[FPC] = _fpc_to_popsize(numeric_column(out, design.fpc, "FPC"), strata, out[PSU], "FPC", design.fpc)
+    if design.fpc2:
+        if not design.fpc:
+            raise SurveyError("a second-stage FPC (fpc2) needs a first-stage FPC (fpc)", rule="design-fpc")
+        unit = out[SSU] if design.ssu else pd.Series(np.arange(n).astype(str), index=out.index)
+        out[FPC2] = _fpc_to_popsize(numeric_column(out, design.fpc2, "second-stage FPC"), out[PSU], unit,
+                                    "second-stage FPC", design.fpc2)
+    check_lonely_psu(out[STRATA], out[PSU], design)
+    return Prepared(out, design, design.strata is not None, True, design.ssu is not None,
+                    design.fpc is not None, design.fpc2 is not None, None, notes)
+
+
+def _default_scale(reptype: str, n_reps: int, fay_rho: float) -> float:
+    """The standard overall replicate variance factor (used when only rscales are given)."""
+    return {"brr": 1.0 / n_reps, "fay": 1.0 / (n_reps * (1 - fay_rho) ** 2), "jk1": (n_reps - 1) / n_reps,
+            "jkn": 1.0, "bootstrap": 1.0 / n_reps}[reptype]
+
+
+def lonely_strata(strata: pd.Series, psu: pd.Series) -> list[str]:
+    """Strata that hold a single PSU."""
+    counts = psu.groupby(strata, sort=True).nunique()
+    return [str(s) for s in counts.index[counts.to_numpy() == 1]]
+
+
+def check_lonely_psu(strata: pd.Series, psu: pd.Series, design: Design) -> None:
+    """Under the default policy ``fail`` a stratum with one PSU is an error that names the stratum."""
+    if design.lonely_psu != "fail":
+        return
+    lonely = lonely_strata(strata, psu)
+    if lonely:
+        col = design.strata or "(no strata)"
+        shown = ", ".join(lonely[:10]) + (", ..." if len(lonely) > 10 else "")
+        raise SurveyError(
+            f"stratum {shown} of '{col}' has only one PSU, so its variance cannot be estimated; choose a "
+            "lonely_psu policy (remove, certainty, adjust or average, as in R survey) or collapse strata",
+            location=Location(variable=design.strata), rule="design-lonely-psu")

@@ -1,0 +1,376 @@
+"""Validation rules beyond the schema: references, routing, codes, names and translations — all reported at once.
+
+Each rule yields a :class:`Problem` located at the YAML line of the offending field, e.g.
+``questionnaires/x.yaml:41:7 sections[2].items[12].relevant: unknown variable 'AGEE'``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..errors import Location, Problem
+from . import expr as E
+from .conditions import resolve_names
+from .model import Choice, Group, LangText, Question, Questionnaire
+from .names import dummy_name, name_problem
+
+NUMERIC_TYPES = {"integer", "decimal", "year", "scale", "select_one", "calculate"}
+
+
+class _Ctx:
+    """Collects problems and knows how to locate a YAML path."""
+
+    def __init__(self, qn: Questionnaire) -> None:
+        self.qn = qn
+        self.problems: list[Problem] = []
+
+    def add(self, path: str, message: str, rule: str, severity: str = "error") -> None:
+        file, line, col = self.qn.locate(path)
+        self.problems.append(Problem(message, rule, severity, Location(file, line, col, path)))  # type: ignore[arg-type]
+
+
+def lint(qn: Questionnaire) -> list[Problem]:
+    """Every problem found in *qn* (errors and warnings), in document order."""
+    ctx = _Ctx(qn)
+    _names(ctx)
+    _choice_lists(ctx)
+    _questions(ctx)
+    _expressions(ctx)
+    _translations(ctx)
+    return sorted(ctx.problems, key=lambda p: (p.location.line or 0, p.location.column or 0))
+
+
+# ----------------------------------------------------------------------------------------------------- names
+
+
+def _names(ctx: _Ctx) -> None:
+    seen: dict[str, str] = {}
+
+    def claim(name: str, path: str, what: str) -> None:
+        key = name.lower()
+        if key in seen:
+            ctx.add(path, f"duplicate name '{name}' ({what}); already used at {seen[key]} "
+                          "(names must be unique regardless of case)", "duplicate-name")
+        else:
+            seen[key] = path
+
+    for item, _ in ctx.qn.walk():
+        path = f"{item.path}.name"
+        why = name_problem(item.name)
+        if why:
+            ctx.add(path, why, "invalid-name")
+        claim(item.name, path, "group" if isinstance(item, Group) else "variable")
+    for item, _ in ctx.qn.walk():
+        if isinstance(item, Question) and item.type == "select_multiple":
+            for c in ctx.qn.choice_list(item):
+                dn = dummy_name(item.name, c.code)
+                why = name_problem(dn)
+                if why:
+                    ctx.add(f"{item.path}.name", f"the dummy variable for code {c.code}: {why}", "invalid-name")
+                claim(dn, f"{item.path}.name", f"dummy of select_multiple '{item.name}' for code {c.code}")
+
+
+# ---------------------------------------------------------------------------------------------- choice lists
+
+
+def _check_codes(ctx: _Ctx, choices: list[Choice], path: str) -> None:
+    codes: dict[int, int] = {}
+    names: dict[str, int] = {}
+    for i, c in enumerate(choices):
+        cpath = f"{path}[{i}]" if path else ""
+        if c.code in codes:
+            ctx.add(f"{cpath}.code", f"code {c.code} is repeated in this list (first at position {codes[c.code] + 1})",
+                    "duplicate-code")
+        else:
+            codes[c.code] = i
+        if c.name:
+            if c.name in names:
+                ctx.add(f"{cpath}.name", f"choice name '{c.name}' is repeated in this list", "duplicate-code")
+            names[c.name] = i
+
+
+def _choice_lists(ctx: _Ctx) -> None:
+    qn = ctx.qn
+    used: set[str] = set()
+    for q in qn.questions():
+        if isinstance(q.choices, str):
+            used.add(q.choices)
+            if q.choices not in qn.choices:
+                known = ", ".join(sorted(qn.choices)) or "none defined"
+                ctx.add(f"{q.path}.choices", f"choice list '{q.choices}' is not defined (lists: {known})",
+                        "missing-choice-list")
+        elif isinstance(q.choices, list):
+            _check_codes(ctx, q.choices, f"{q.path}.choices")
+    for name, cl in qn.choices.items():
+        _check_codes(ctx, cl.choices, f"choices.{name}.choices" if cl.builtin else f"choices.{name}")
+        if cl.builtin:
+            builtin_codes = {c.code for c in cl.all()} - {c.code for c in cl.choices}
+            for i, c in enumerate(cl.choices):
+                if c.code in builtin_codes:
+                    ctx.add(f"choices.{name}.choices[{i}].code",
+                            f"code {c.code} is already a {cl.builtin} code", "duplicate-code")
+        if name not in used:
+            ctx.add(f"choices.{name}", f"choice list '{name}' is never used", "unused-choice-list", "warning")
+        if not cl.builtin and not cl.choices:
+            ctx.add(f"choices.{name}", f"choice list '{name}' is empty", "empty-choice-list")
+
+
+# ------------------------------------------------------------------------------------------------- questions
+
+
+def _questions(ctx: _Ctx) -> None:
+    qn = ctx.qn
+    if qn.respondent_id and qn.respondent_id.lower() not in qn._index():
+        ctx.add("respondent_id", f"respondent_id '{qn.respondent_id}' is not a variable of the questionnaire",
+                "unknown-reference")
+    for item, parents in qn.walk():
+        if isinstance(item, Group) and item.is_roster:
+            if sum(1 for p in parents if p.is_roster) >= 1:
+                ctx.add(f"{item.path}.type", "rosters nested more than one level deep are not supported "
+                                             "(exports would need a third file level)", "nested-roster")
+            if item.key:
+                inner = {q.name.lower() for q, _ in _walk_group(item)}
+                if item.key.lower() not in inner:
+                    ctx.add(f"{item.path}.key", f"roster key '{item.key}' is not a variable inside roster "
+                                                f"'{item.name}'", "unknown-reference")
+            if not item.count and not item.max_rows:
+                ctx.add(f"{item.path}", f"roster '{item.name}' needs 'count' (an expression) or 'max_rows'",
+                        "roster-size")
+        if isinstance(item, Question):
+            if item.type == "calculate" and item.required:
+                ctx.add(f"{item.path}.required", "a calculated variable cannot be required", "calculate-required")
+            if item.type in ("text", "date", "note") and item.choices:
+                ctx.add(f"{item.path}.choices", f"a {item.type} question cannot have choices", "type-choices")
+            if item.anchors and item.type != "scale":
+                ctx.add(f"{item.path}.anchors", "'anchors' are only for scale questions", "type-choices")
+            if item.type == "scale" and item.anchors:
+                for v in item.anchors:
+                    if not (item.min or 0) <= v <= (item.max or 0):
+                        ctx.add(f"{item.path}.anchors", f"anchor {v} is outside the scale {item.min:g}–{item.max:g}",
+                                "bad-code")
+            if item.type == "scale" and isinstance(item.choices, list | str):
+                lo, hi = int(item.min or 0), int(item.max or 0)
+                for c in qn._named_or_inline(item):
+                    if lo <= c.code <= hi:
+                        ctx.add(f"{item.path}.choices", f"special code {c.code} overlaps the scale points "
+                                                        f"{lo}–{hi}", "duplicate-code")
+
+
+def _walk_group(g: Group) -> Iterator[tuple[Question | Group, Group]]:
+    for it in g.items:
+        yield it, g
+        if isinstance(it, Group):
+            yield from _walk_group(it)
+
+
+# ----------------------------------------------------------------------------------------------- expressions
+
+
+def _expressions(ctx: _Ctx) -> None:
+    qn = ctx.qn
+    order: dict[str, int] = {}
+    scope: dict[str, str | None] = {}  # variable -> roster name (None = top level)
+    for i, (item, parents) in enumerate(qn.walk()):
+        rosters = [g.name for g in parents if g.is_roster]
+        order.setdefault(item.name.lower(), i)
+        scope.setdefault(item.name.lower(), rosters[-1] if rosters else None)
+    questions = qn._index()
+    deps: dict[str, set[str]] = {}
+
+    for i, (item, parents) in enumerate(qn.walk()):
+        rosters = [g.name for g in parents if g.is_roster]
+        my_roster = rosters[-1] if rosters else None
+        if isinstance(item, Group) and item.is_roster:
+            my_roster_for_count = rosters[-1] if rosters else None
+            if item.count:
+                _check_expr(ctx, item, "count", item.count, i, my_roster_for_count, order, scope, questions, deps)
+        fields = ["relevant"]
+        if isinstance(item, Question):
+            fields += ["constraint", "calculation"]
+        for field in fields:
+            text = getattr(item, field, None)
+            if text:
+                _check_expr(ctx, item, field, text, i, my_roster, order, scope, questions, deps)
+    _cycles(ctx, deps)
+
+
+def _check_expr(ctx: _Ctx, item: Question | Group, field: str, text: str, index: int, my_roster: str | None,
+                order: dict[str, int], scope: dict[str, str | None], questions: dict[str, Question],
+                deps: dict[str, set[str]]) -> None:
+    qn = ctx.qn
+    path = f"{item.path}.{field}"
+    try:
+        raw = E.parse(text)
+    except E.ExprSyntaxError as exc:
+        ctx.add(path, f"syntax error in {field}: {exc.message} (column {exc.pos + 1} of \"{text}\")",
+                "expression-syntax")
+        return
+    node = resolve_names(qn, raw)
+    for ref in E.references(node):
+        key = ref.name.lower()
+        if key not in order:
+            near = _suggest(key, order)
+            ctx.add(path, f"unknown variable '{ref.name}' in {field}" + (f" (did you mean '{near}'?)" if near else ""),
+                    "unknown-reference")
+            continue
+        q = questions.get(key)
+        if q is None:
+            ctx.add(path, f"'{ref.name}' in {field} is a group, not a variable", "unknown-reference")
+            continue
+        if q.type == "note":
+            ctx.add(path, f"'{ref.name}' in {field} is a note and holds no value", "unknown-reference")
+        deps.setdefault(item.name.lower(), set()).add(key)
+        if key == item.name.lower() and field != "count":
+            ctx.add(path, f"{field} refers to the question itself; use '.' in a constraint", "self-reference")
+        elif order[key] > index and field != "constraint":
+            ctx.add(path, f"'{ref.name}' is asked after '{item.name}' (forward reference in {field}); "
+                          "a condition can only use answers collected before", "forward-reference")
+        ref_roster = scope.get(key)
+        if ref_roster is not None and ref_roster != my_roster:
+            where = f"inside roster '{ref_roster}'"
+            ctx.add(path, f"'{ref.name}' is {where} and cannot be used from "
+                          f"{'the top level' if my_roster is None else f'roster {my_roster!r}'}",
+                    "roster-scope")
+    for n in _nodes(node):
+        if isinstance(n, E.Self) and field != "constraint":
+            ctx.add(path, f"'.' (the answer itself) is only allowed in a constraint, not in {field}", "self-reference")
+        if isinstance(n, E.Call):
+            spec = E.FUNCTIONS.get(n.name)
+            if spec is None:
+                ctx.add(path, f"unknown function '{n.name}' (known: {', '.join(sorted(E.FUNCTIONS))})",
+                        "unknown-function")
+                continue
+            if not spec.min_args <= len(n.args) <= spec.max_args:
+                want = str(spec.min_args) if spec.min_args == spec.max_args else f"{spec.min_args}–{spec.max_args}"
+                ctx.add(path, f"{n.name}() takes {want} argument(s), got {len(n.args)}", "function-arity")
+                continue
+            if spec.first_is_ref and not isinstance(n.args[0], E.Ref | E.Self):
+                ctx.add(path, f"the first argument of {n.name}() must be a variable", "function-argument")
+                continue
+            if n.name in ("selected", "count_selected") and isinstance(n.args[0], E.Ref):
+                q = questions.get(n.args[0].name.lower())
+                if q is not None and q.type not in ("select_multiple", "select_one"):
+                    ctx.add(path, f"{n.name}() needs a choice question; '{q.name}' is {q.type}", "function-argument")
+                if n.name == "selected" and q is not None and q.is_choice:
+                    _check_code(ctx, path, q, n.args[1])
+        if isinstance(n, E.Compare):
+            for a, b in zip(n.operands, n.operands[1:], strict=False):
+                for ref, other in ((a, b), (b, a)):
+                    q = questions.get(ref.name.lower()) if isinstance(ref, E.Ref) else None
+                    if q is not None and q.type == "select_multiple" and isinstance(other, E.Num | E.Str):
+                        ctx.add(path, f"'{q.name}' is select_multiple: use selected({q.name}, code) rather than a "
+                                      "comparison", "select-multiple-compare")
+                    elif q is not None and q.is_choice and isinstance(other, E.Num | E.Str):
+                        _check_code(ctx, path, q, other)
+        if isinstance(n, E.In) and isinstance(n.operand, E.Ref):
+            q = questions.get(n.operand.name.lower())
+            if q is not None and q.is_choice:
+                for it in n.items:
+                    _check_code(ctx, path, q, it)
+
+
+def _check_code(ctx: _Ctx, path: str, q: Question, value: E.Node) -> None:
+    """A condition compares choice question *q* with a constant: it must be one of its codes (or a scale value)."""
+    choices = ctx.qn.choice_list(q)
+    if not choices and q.type != "scale":
+        return
+    if isinstance(value, E.Str):
+        ctx.add(path, f"'{value.value}' is not a code name of '{q.name}' (list '{q.choices}')", "bad-code")
+        return
+    if isinstance(value, E.Num):
+        codes = {c.code for c in choices}
+        if value.value not in codes:
+            shown = ", ".join(str(c) for c in sorted(codes)[:12]) + (" ..." if len(codes) > 12 else "")
+            v = int(value.value) if value.value.is_integer() else value.value
+            ctx.add(path, f"code {v} is not in the choices of '{q.name}' ({shown})", "bad-code")
+
+
+def _nodes(n: E.Node) -> Iterator[E.Node]:
+    yield n
+    for c in E.children(n):
+        yield from _nodes(c)
+
+
+def _suggest(name: str, known: dict[str, int]) -> str | None:
+    import difflib
+
+    m = difflib.get_close_matches(name, list(known), n=1, cutoff=0.75)
+    return m[0] if m else None
+
+
+def _cycles(ctx: _Ctx, deps: dict[str, set[str]]) -> None:
+    """Report each dependency cycle once (e.g. two calculations that use each other)."""
+    color: dict[str, int] = {}
+    stack: list[str] = []
+    reported: set[frozenset[str]] = set()
+    questions = ctx.qn._index()
+
+    def visit(v: str) -> None:
+        color[v] = 1
+        stack.append(v)
+        for w in sorted(deps.get(v, ())):
+            if w == v:
+                continue
+            if color.get(w, 0) == 0:
+                visit(w)
+            elif color.get(w) == 1:
+                cyc = stack[stack.index(w):]
+                key = frozenset(cyc)
+                if key not in reported:
+                    reported.add(key)
+                    names = [questions[x].name if x in questions else x for x in cyc]
+                    first = questions.get(cyc[0])
+                    ctx.add(first.path if first else "", "circular dependency: " + " → ".join([*names, names[0]]),
+                            "cycle")
+        stack.pop()
+        color[v] = 2
+
+    for v in sorted(deps):
+        if color.get(v, 0) == 0:
+            visit(v)
+
+
+# ---------------------------------------------------------------------------------------------- translations
+
+
+def _translations(ctx: _Ctx) -> None:
+    qn = ctx.qn
+    langs = qn.languages.all
+    pending = set(qn.languages.pending)
+    missing_count: dict[str, int] = {}
+
+    def need(text: LangText | None, path: str, what: str) -> None:
+        if not text:
+            return
+        for lang in langs:
+            if not text.get(lang):
+                if lang in pending:
+                    missing_count[lang] = missing_count.get(lang, 0) + 1
+                else:
+                    sev = "error"
+                    ctx.add(path, f"{what} has no text in declared language '{lang}'", "missing-translation", sev)
+        for lang in text:
+            if lang not in langs:
+                ctx.add(path, f"{what} has text in '{lang}', which is not a declared language "
+                              f"({', '.join(langs)})", "undeclared-language")
+
+    need(qn.title, "title", "the title")
+    need(qn.description, "description", "the description")
+    for item, _ in qn.walk():
+        if isinstance(item, Group):
+            need(item.title, f"{item.path}.title", f"the title of '{item.name}'")
+            continue
+        for field in ("label", "short", "hint", "instruction", "constraint_message", "unit"):
+            need(getattr(item, field), f"{item.path}.{field}", f"the {field} of '{item.name}'")
+        for v, text in (item.anchors or {}).items():
+            need(text, f"{item.path}.anchors", f"anchor {v} of '{item.name}'")
+        if isinstance(item.choices, list):
+            for i, c in enumerate(item.choices):
+                need(c.label, f"{item.path}.choices[{i}].label", f"choice {c.code} of '{item.name}'")
+    for name, cl in qn.choices.items():
+        base = f"choices.{name}.choices" if cl.builtin else f"choices.{name}"
+        for i, c in enumerate(cl.choices):
+            need(c.label, f"{base}[{i}].label", f"choice {c.code} of list '{name}'")
+    for lang, n in sorted(missing_count.items()):
+        ctx.add("languages", f"{n} text(s) not yet translated into '{lang}' (translation pending; "
+                             "see `surveymod build --to translations`)", "translation-pending", "warning")

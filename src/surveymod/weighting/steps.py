@@ -1,0 +1,156 @@
+"""The weighting steps as pure functions on a weight matrix (column 0 = main weight, 1..R = replicates).
+
+Raking, post-stratification and linear calibration go through svy (``estimation.engine.weight``); nonresponse
+adjustment, bounded logit calibration (svy 0.35 has no bounded calibration) and R-style trimming are
+implemented here. Each function adjusts every column the same way, so replicates repeat every step.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..estimation.engine import weight as eng
+
+
+class StepFailure(Exception):
+    """A step could not be carried out (no convergence, infeasible bounds, empty class); message for the user."""
+
+
+def nonresponse(w: np.ndarray, classes: np.ndarray, respondent: np.ndarray, ineligible: np.ndarray,
+                max_factor: float | None) -> tuple[np.ndarray, dict[str, float]]:
+    """Weighting-class adjustment: respondents' weights x (eligible weight / respondent weight) per class.
+
+    Nonrespondents and ineligibles end with weight 0; ineligibles' weight is not redistributed.
+    Returns the new matrix and the main-weight factor per class.
+    """
+    out = np.where(respondent[:, None], w, 0.0)
+    factors: dict[str, float] = {}
+    eligible = ~ineligible
+    for c in np.unique(classes):
+        in_c = classes == c
+        tot = w[in_c & eligible].sum(axis=0)
+        resp = w[in_c & respondent].sum(axis=0)
+        if resp[0] <= 0:
+            raise StepFailure(f"adjustment class {c} has no respondents (with positive weight); "
+                              "merge it with a neighbouring class")
+        f = np.divide(tot, resp, out=np.zeros_like(tot), where=resp > 0)
+        if max_factor is not None and f[0] > max_factor:
+            raise StepFailure(f"adjustment class {c} has factor {f[0]:.3g} above max_factor {max_factor:g}")
+        out[in_c & respondent] *= f
+        factors[str(c)] = float(f[0])
+    return out, factors
+
+
+def rake(margins: list[np.ndarray], controls: list[dict[str, float]], w: np.ndarray, tol: float,
+         max_iter: int) -> np.ndarray:
+    """Iterative proportional fitting through svy; non-convergence is an error."""
+    try:
+        return eng.rake(margins, controls, w, tol=tol, max_iter=max_iter)
+    except eng.EngineError as exc:
+        raise StepFailure(f"raking failed: {exc}") from None
+
+
+def poststratify(cells: np.ndarray, controls: dict[str, float], w: np.ndarray) -> np.ndarray:
+    """Post-stratification through svy."""
+    try:
+        return eng.poststratify(cells, controls, w)
+    except eng.EngineError as exc:
+        raise StepFailure(f"post-stratification failed: {exc}") from None
+
+
+def calibrate_linear(x: np.ndarray, totals: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Linear (GREG) calibration through svy; negative weights are allowed, as in R (reported in diagnostics)."""
+    try:
+        return eng.calibrate_linear(x, totals, w)
+    except eng.EngineError as exc:
+        raise StepFailure(f"linear calibration failed: {exc}") from None
+
+
+def _logit_g(u: np.ndarray, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
+    """R survey's bounded logit calibration function g = F(u) and its derivative (cal.logit)."""
+    a = (hi - lo) / ((1 - lo) * (hi - 1))
+    eta = np.exp(np.clip(u * a, -700, 700))
+    g = (lo * (hi - 1) + hi * (1 - lo) * eta) / (hi - 1 + (1 - lo) * eta)
+    dg = a * eta * (hi - lo) * (1 - lo) * (hi - 1) / (hi - 1 + (1 - lo) * eta) ** 2
+    return g, dg
+
+
+def calibrate_logit(x: np.ndarray, totals: np.ndarray, w: np.ndarray, bounds: tuple[float, float],
+                    tol: float, max_iter: int) -> np.ndarray:
+    """Bounded logit calibration (Deville-Sarndal; R calibrate(calfun="logit", bounds=)) by Newton steps.
+
+    Convergence: max |misfit| / (1 + |total|) < tol, as R's ``epsilon``. Not converging (usually: the bounds are
+    too tight for the targets) is an error.
+    """
+    lo, hi = bounds
+    out = np.empty_like(w)
+    for k in range(w.shape[1]):
+        d = w[:, k]
+        beta = np.zeros(x.shape[1])
+        for _ in range(max_iter):
+            g, dg = _logit_g(x @ beta, lo, hi)
+            misfit = totals - x.T @ (d * g)
+            if np.max(np.abs(misfit) / (1 + np.abs(totals))) < tol:
+                break
+            hess = x.T @ (x * (d * dg)[:, None])
+            try:
+                beta = beta + np.linalg.lstsq(hess, misfit, rcond=None)[0]
+            except np.linalg.LinAlgError:
+                raise StepFailure("logit calibration: singular system (collinear margins?)") from None
+        else:
+            which = "the main weight" if k == 0 else f"replicate {k}"
+            raise StepFailure(f"logit calibration did not converge in {max_iter} iterations for {which}; "
+                              f"the bounds {lo:g}..{hi:g} are probably too tight for the targets")
+        out[:, k] = d * g
+    return out
+
+
+def trim(w: np.ndarray, lower: float | None, upper: float | None, redistribute: str, strict: bool,
+         max_iter: int) -> tuple[np.ndarray, int]:
+    """Trim positive weights to [lower, upper] and redistribute the excess over the untrimmed ones.
+
+    ``additive`` adds an equal share to every untrimmed weight (R ``trimWeights``); ``proportional`` scales
+    them; ``none`` drops the excess. ``strict`` repeats until nothing is outside. Zero weights (nonrespondents,
+    dropped replicate PSUs) stay zero. Returns the new matrix and the number of main weights trimmed.
+    """
+    lo = -np.inf if lower is None else lower
+    hi = np.inf if upper is None else upper
+    out = w.copy()
+    n_trimmed = 0
+    for k in range(w.shape[1]):
+        col = out[:, k]
+        pos = col > 0
+        fixed = np.zeros(len(col), dtype=bool)
+        for it in range(max_iter):
+            outside = pos & ~fixed & ((col < lo) | (col > hi))
+            if not outside.any():
+                break
+            new = np.clip(col, lo, hi)
+            excess = float((col - new)[outside].sum())
+            col = np.where(outside, new, col)
+            fixed |= outside
+            free = pos & ~fixed
+            if redistribute != "none" and excess != 0.0:
+                if not free.any():
+                    raise StepFailure("trimming bounds leave no weight free to carry the trimmed excess; "
+                                      "the bounds are infeasible for the weight total")
+                if redistribute == "additive":
+                    col = np.where(free, col + excess / free.sum(), col)
+                else:
+                    col = np.where(free, col * (1 + excess / col[free].sum()), col)
+            if not strict:
+                break
+            if it == max_iter - 1 and (pos & ~fixed & ((col < lo) | (col > hi))).any():
+                raise StepFailure(f"trimming did not settle in {max_iter} rounds")
+        out[:, k] = col
+        if k == 0:
+            n_trimmed = int(fixed.sum())
+    return out, n_trimmed
+
+
+def median_bound(value: float | str | None, w: np.ndarray) -> float | None:
+    """A bound as a number: a value as given, or '<k> median' = k x the median of the positive main weights."""
+    if value is None or isinstance(value, int | float):
+        return None if value is None else float(value)
+    k = float(value.split()[0])
+    return k * float(np.median(w[w > 0]))
