@@ -1,0 +1,154 @@
+"""Weighting diagnostics: weight distribution, Kish deff and effective n, margins before/after, each step's effect.
+
+Values are computed from the weights; ``to_json`` and ``to_html`` render them for the report files.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..errors import Problem
+
+
+@dataclass(frozen=True)
+class WeightStats:
+    """Distribution of the positive weights: min/max/ratio, CV, Kish deff (1 + CV^2) and effective n."""
+
+    n: int
+    n_positive: int
+    n_negative: int
+    total: float
+    min: float
+    max: float
+    ratio: float
+    mean: float
+    cv: float
+    kish_deff: float
+    effective_n: float
+
+
+def weight_stats(w: np.ndarray) -> WeightStats:
+    """Summarise one weight vector; CV uses the population SD of the nonzero weights (Kish)."""
+    nz = w[w != 0]
+    if nz.size == 0:
+        return WeightStats(len(w), 0, 0, 0.0, 0.0, 0.0, float("nan"), 0.0, float("nan"), float("nan"), 0.0)
+    mean = float(nz.mean())
+    cv = float(nz.std() / mean) if mean else float("nan")
+    s1, s2 = float(nz.sum()), float((nz**2).sum())
+    return WeightStats(n=len(w), n_positive=int((w > 0).sum()), n_negative=int((w < 0).sum()), total=s1,
+                       min=float(nz.min()), max=float(nz.max()),
+                       ratio=float(nz.max() / nz.min()) if nz.min() > 0 else float("nan"), mean=mean, cv=cv,
+                       kish_deff=nz.size * s2 / s1**2, effective_n=s1**2 / s2)
+
+
+@dataclass(frozen=True)
+class MarginCheck:
+    """One target cell: target count, weighted sum before and after the step, relative misfit after."""
+
+    margin: str
+    level: str
+    target: float
+    before: float
+    after: float
+    rel_misfit: float
+
+
+@dataclass
+class StepReport:
+    """What a step did: its name and spec line, details, weights after it and its margin checks."""
+
+    step: str
+    line: int | None
+    details: dict[str, Any]
+    weights_after: WeightStats
+    margins: list[MarginCheck] = field(default_factory=list)
+
+
+@dataclass
+class Diagnostics:
+    """Everything the report shows, plus the replicate scales and the last calibration (for variance)."""
+
+    spec: str | None
+    initial: WeightStats
+    final: WeightStats
+    steps: list[StepReport]
+    final_margins: list[MarginCheck]
+    problems: list[Problem]
+    replicates: dict[str, Any] | None = None
+    variance_record: dict[str, Any] | None = field(default=None, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dictionary (the variance record, which holds arrays, is left out)."""
+        return {
+            "spec": self.spec,
+            "initial_weights": asdict(self.initial),
+            "final_weights": asdict(self.final),
+            "steps": [{**asdict(s), "weights_after": asdict(s.weights_after)} for s in self.steps],
+            "final_margins": [asdict(m) for m in self.final_margins],
+            "problems": [{"message": p.message, "rule": p.rule, "severity": p.severity,
+                          "location": str(p.location)} for p in self.problems],
+            "replicates": self.replicates,
+        }
+
+    def to_json(self) -> str:
+        """The diagnostics as indented JSON (NaN written as null)."""
+        return json.dumps(_clean(self.to_dict()), indent=2, ensure_ascii=False) + "\n"
+
+    def to_html(self) -> str:
+        """A self-contained HTML report."""
+        return render_html(self)
+
+
+def _clean(obj: Any) -> Any:
+    """Replace NaN/inf by None so the JSON is standard."""
+    if isinstance(obj, float):
+        return obj if np.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _clean(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_clean(v) for v in obj]
+    return obj
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, float):
+        return "–" if not np.isfinite(v) else f"{v:,.6g}"
+    return html.escape(str(v))
+
+
+def _table(rows: list[dict[str, Any]]) -> str:
+    if not rows:
+        return "<p><em>none</em></p>"
+    head = "".join(f"<th>{html.escape(k)}</th>" for k in rows[0])
+    body = "".join("<tr>" + "".join(f"<td>{_fmt(v)}</td>" for v in r.values()) + "</tr>" for r in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def render_html(d: Diagnostics) -> str:
+    """Render the diagnostics as one HTML page: weights, steps, margins, problems."""
+    parts = [f"<h1>Weighting report</h1><p>Spec: {html.escape(d.spec or '')}</p>",
+             "<h2>Weights</h2>",
+             _table([{"": "initial", **asdict(d.initial)}, {"": "final", **asdict(d.final)}])]
+    parts.append("<h2>Steps</h2>")
+    for i, s in enumerate(d.steps, 1):
+        parts.append(f"<h3>{i}. {html.escape(s.step)} (spec line {s.line})</h3>")
+        parts.append(_table([{k: v for k, v in s.details.items()}]))
+        parts.append(_table([asdict(s.weights_after)]))
+        if s.margins:
+            parts.append(_table([asdict(m) for m in s.margins]))
+    parts.append("<h2>Margins with the final weight</h2>")
+    parts.append(_table([asdict(m) for m in d.final_margins]))
+    if d.replicates:
+        parts.append("<h2>Replicate weights</h2>" + _table([d.replicates]))
+    parts.append("<h2>Problems</h2>")
+    parts.append(_table([{"severity": p.severity, "rule": p.rule, "where": str(p.location),
+                          "message": p.message} for p in d.problems]))
+    style = ("body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin:.5em 0}"
+             "td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}th{background:#eee}")
+    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Weighting report</title>"
+            f"<style>{style}</style></head><body>{''.join(parts)}</body></html>\n")

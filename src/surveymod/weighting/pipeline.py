@@ -1,0 +1,376 @@
+"""Run a weighting spec on a data frame: base weight, replicates, each step in order, checks and diagnostics.
+
+The weights are kept as one matrix (column 0 = main weight, then one column per replicate) so every step is
+applied to every replicate. After each calibration step the margins are checked against the targets for the
+main weight and every replicate; a miss beyond the step's tolerance is an error, never a warning.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import Location, Problem, SurveyError
+from ..estimation.engine import weight as eng
+from . import steps as st
+from .diagnostics import Diagnostics, MarginCheck, StepReport, weight_stats
+from .spec import (
+    CalibrateStep,
+    LoadedSpec,
+    Margin,
+    NonresponseStep,
+    PoststratifyStep,
+    RakeStep,
+    ReplicatesStep,
+    TrimStep,
+    load_spec,
+)
+from .targets import SEP, Targets, as_text, cell_labels, check_against_data, load_targets
+
+LINEAR_TOL = 1e-6
+
+
+@dataclass
+class WeightingResult:
+    """The data with the final (and replicate) weights added, and the diagnostics; unpacks as a pair."""
+
+    data: pd.DataFrame
+    diagnostics: Diagnostics
+
+    def __iter__(self):  # noqa: D105 - allows `data, diag = run_weighting(...)`
+        return iter((self.data, self.diagnostics))
+
+
+def _need_columns(data: pd.DataFrame, loaded: LoadedSpec) -> None:
+    """Every column the spec names must exist in the data; the error names the spec line."""
+    spec = loaded.spec
+    problems: list[Problem] = []
+
+    def need(col: str | None, *path: Any) -> None:
+        if col is not None and col not in data.columns:
+            problems.append(Problem(f"unknown variable {col!r}: the data has no such column",
+                                    rule="spec-unknown-variable", location=loaded.loc(*path)))
+
+    for f in ("weight", "strata", "psu", "ssu", "fpc", "prob"):
+        need(getattr(spec.design, f), "design", f)
+    for i, s in enumerate(spec.steps):
+        if isinstance(s, NonresponseStep):
+            need(s.status, "steps", i, "status")
+            for j, c in enumerate(s.classes):
+                need(c, "steps", i, "classes", j)
+        margins = _margins_of(s)
+        for j, m in enumerate(margins):
+            path = _margin_path(s, i, j)
+            for k, v in enumerate(m.variables):
+                need(v, *path, "variables", k)
+        if isinstance(s, CalibrateStep):
+            for v in s.totals:
+                need(v, "steps", i, "totals", v)
+    if problems:
+        raise SurveyError(problems)
+
+
+def _margins_of(s: Any) -> list[Margin]:
+    if isinstance(s, PoststratifyStep):
+        return [s.margin]
+    if isinstance(s, RakeStep | CalibrateStep):
+        return list(s.margins)
+    return []
+
+
+def _margin_path(s: Any, i: int, j: int) -> tuple:
+    return ("steps", i, "margin") if isinstance(s, PoststratifyStep) else ("steps", i, "margins", j)
+
+
+def _base_weight(data: pd.DataFrame, loaded: LoadedSpec) -> np.ndarray:
+    """The design weight (or 1/prob, or 1); missing, non-numeric or negative weights are located errors."""
+    d = loaded.spec.design
+    col = d.weight or d.prob
+    if col is None:
+        return np.ones(len(data))
+    loc = loaded.loc("design", "weight" if d.weight else "prob")
+    vals = pd.to_numeric(data[col], errors="coerce").to_numpy(dtype=float)
+    bad = np.flatnonzero(~np.isfinite(vals))
+    if bad.size:
+        raise SurveyError(f"{col} is missing or not a number in {bad.size} rows (data rows "
+                          f"{', '.join(str(i + 1) for i in bad[:5])})", rule="weight-missing", location=loc)
+    neg = np.flatnonzero(vals < 0 if d.weight else vals <= 0)
+    if neg.size:
+        what = "negative weights" if d.weight else "probabilities that are not positive"
+        raise SurveyError(f"{col} has {what} in {neg.size} rows (data rows "
+                          f"{', '.join(str(i + 1) for i in neg[:5])}); weights must be >= 0",
+                          rule="weight-negative", location=loc)
+    return vals if d.weight else 1.0 / vals
+
+
+def _fpc_fraction(data: pd.DataFrame, loaded: LoadedSpec) -> np.ndarray | None:
+    """Sampling fraction of the first stage per row from the fpc column (N_h, or a fraction <= 1)."""
+    d = loaded.spec.design
+    if d.fpc is None:
+        return None
+    fpc = pd.to_numeric(data[d.fpc], errors="coerce").to_numpy(dtype=float)
+    if np.all(fpc <= 1):
+        return fpc
+    psu = data[d.psu].astype(str) if d.psu else pd.Series(np.arange(len(data)).astype(str), index=data.index)
+    strata = data[d.strata].astype(str) if d.strata else pd.Series("1", index=data.index)
+    n_h = psu.groupby(strata).transform("nunique").to_numpy(dtype=float)
+    return n_h / fpc
+
+
+def _margin_checks(name: str, cells: pd.Series, counts: dict[str, float], before: np.ndarray,
+                   after: np.ndarray) -> list[MarginCheck]:
+    """Target vs weighted sums (main weight) per cell, before and after."""
+    out = []
+    cv = cells.to_numpy(dtype=object)
+    for level, target in counts.items():
+        m = cv == level
+        b, a = float(before[m].sum()), float(after[m].sum())
+        out.append(MarginCheck(name, level, float(target), b, a, abs(a - target) / target if target else abs(a)))
+    return out
+
+
+def _verify(w: np.ndarray, cells: list[pd.Series], counts: list[dict[str, float]], tol: float, step: str,
+            loc: Location) -> None:
+    """Error if any margin cell misses its target by more than ``tol`` (relative) for any weight column."""
+    for c, cnt in zip(cells, counts, strict=True):
+        cv = c.to_numpy(dtype=object)
+        for level, target in cnt.items():
+            sums = w[cv == level].sum(axis=0)
+            rel = np.abs(sums - target) / max(target, 1e-12)
+            if np.any(rel > tol):
+                k = int(np.argmax(rel))
+                which = "main weight" if k == 0 else f"replicate {k}"
+                raise SurveyError(f"{step}: the margin {level} is not met ({which}: weighted {sums[k]:,.6g} vs "
+                                  f"target {target:,.6g}, relative misfit {rel[k]:.2g} > tolerance {tol:g})",
+                                  rule="weighting-margin-not-met", location=loc)
+
+
+class _Run:
+    """State of one run: data, weight matrix, reports; one method per step kind."""
+
+    def __init__(self, data: pd.DataFrame, loaded: LoadedSpec) -> None:
+        self.data = data
+        self.loaded = loaded
+        self.w = _base_weight(data, loaded)[:, None]
+        self.problems: list[Problem] = []
+        self.reports: list[StepReport] = []
+        self.margin_specs: list[tuple[str, pd.Series, dict[str, float]]] = []
+        self.replicates: eng.Replicates | None = None
+        self.variance_record: dict[str, Any] | None = None
+
+    # -- helpers -------------------------------------------------------------------------------------
+    def active(self) -> np.ndarray:
+        return self.w[:, 0] > 0
+
+    def margin_targets(self, m: Margin, path: tuple) -> tuple[Targets, pd.Series, dict[str, float]]:
+        """Load, check and convert one margin's targets to counts for the active rows."""
+        loc = self.loaded.loc(*path, "targets")
+        t = load_targets(m, self.loaded, path)
+        act = self.active()
+        cells = cell_labels(self.data.loc[act], t.variables)
+        self.problems += check_against_data(t, cells, self.w[act, 0], loc)
+        counts = t.counts(float(self.w[act, 0].sum()))
+        return t, cells, {k: v for k, v in counts.items() if v > 0}
+
+    def report(self, i: int, name: str, details: dict[str, Any], margins: list[MarginCheck]) -> None:
+        line = self.loaded.loc("steps", i).line
+        self.reports.append(StepReport(name, line, details, weight_stats(self.w[:, 0]), margins))
+
+    def fail(self, exc: st.StepFailure, i: int) -> SurveyError:
+        return SurveyError(str(exc), rule="weighting-step-failed", location=self.loaded.loc("steps", i))
+
+    # -- steps ----------------------------------------------------------------------------------------
+    def replicates_step(self, i: int, s: ReplicatesStep) -> None:
+        d = self.loaded.spec.design
+        try:
+            reps = eng.make_replicates(self.data, method=s.method, strata=d.strata, psu=d.psu, n_reps=s.n,
+                                       seed=s.seed, fay_rho=s.fay_rho, fpc_fraction=_fpc_fraction(self.data,
+                                                                                                 self.loaded))
+        except eng.EngineError as exc:
+            raise SurveyError(f"replicate weights: {exc}", rule="weighting-replicates",
+                              location=self.loaded.loc("steps", i)) from None
+        self.replicates = reps
+        self.w = np.column_stack([self.w[:, 0], self.w[:, 0:1] * reps.factors])
+        self.report(i, "replicates", {"method": s.method, "replicates": reps.factors.shape[1],
+                                      "scale": reps.scale}, [])
+
+    def nonresponse_step(self, i: int, s: NonresponseStep) -> None:
+        status = as_text(self.data[s.status])
+        resp = status.isin([str(v) for v in _texts(s.respondent)]).to_numpy()
+        inel = status.isin([str(v) for v in _texts(s.ineligible)]).to_numpy()
+        classes = (cell_labels(self.data, tuple(s.classes)) if s.classes
+                   else pd.Series("all", index=self.data.index))
+        if classes.isna().any():
+            raise SurveyError(f"adjustment classes {', '.join(s.classes)} are missing in "
+                              f"{int(classes.isna().sum())} rows", rule="weighting-nonresponse",
+                              location=self.loaded.loc("steps", i, "classes"))
+        before = self.w[:, 0].copy()
+        try:
+            self.w, factors = st.nonresponse(self.w, classes.to_numpy(dtype=object), resp, inel, s.max_factor)
+        except st.StepFailure as exc:
+            raise self.fail(exc, i) from None
+        self.report(i, "nonresponse", {"respondents": int(resp.sum()), "nonrespondents":
+                                       int((~resp & ~inel).sum()), "ineligible": int(inel.sum()),
+                                       "factors": {k: round(v, 6) for k, v in factors.items()},
+                                       "total_before": float(before.sum()),
+                                       "total_after": float(self.w[:, 0].sum())}, [])
+
+    def calibration_step(self, i: int, s: PoststratifyStep | RakeStep | CalibrateStep) -> None:
+        act = self.active()
+        margins = _margins_of(s)
+        loaded_m = [self.margin_targets(m, _margin_path(s, i, j)) for j, m in enumerate(margins)]
+        cells = [c for _, c, _ in loaded_m]
+        counts = [cnt for _, _, cnt in loaded_m]
+        if isinstance(s, RakeStep | CalibrateStep) and len(counts) > 1 and not any(t.is_share for t, _, _ in
+                                                                                     loaded_m):
+            totals = [sum(c.values()) for c in counts]
+            if max(totals) - min(totals) > 1e-6 * max(totals):
+                raise SurveyError(f"the margins' population totals differ ({', '.join(f'{t:,.0f}' for t in totals)})"
+                                  "; margins that disagree on the total cannot all be met",
+                                  rule="weighting-margin-totals", location=self.loaded.loc("steps", i))
+        w_act = self.w[act]
+        before = w_act[:, 0].copy()
+        prev_weight = self.w[:, 0].copy()
+        try:
+            if isinstance(s, PoststratifyStep):
+                new = st.poststratify(cells[0].to_numpy(dtype=object), counts[0], w_act)
+                tol, name, kind = LINEAR_TOL, "poststratify", "poststratification"
+            elif isinstance(s, RakeStep):
+                new = st.rake([c.to_numpy(dtype=object) for c in cells], counts, w_act, s.tolerance, s.max_iter)
+                tol, name, kind = s.tolerance, "rake", "raking"
+            else:
+                x, tots = self._aux(i, s, cells, counts, act)
+                if s.method == "linear":
+                    new = st.calibrate_linear(x, tots, w_act)
+                else:
+                    new = st.calibrate_logit(x, tots, w_act, s.bounds, s.tolerance, s.max_iter)
+                tol, name, kind = max(s.tolerance, LINEAR_TOL), f"calibrate ({s.method})", "calibration"
+                self._aux_matrix = x
+        except st.StepFailure as exc:
+            raise self.fail(exc, i) from None
+        _verify(new, cells, counts, max(tol * 10, 1e-9) if isinstance(s, RakeStep) else tol, name,
+                self.loaded.loc("steps", i))
+        self.w = self.w.copy()
+        self.w[act] = new
+        checks = []
+        for m, c, cnt in zip(margins, cells, counts, strict=True):
+            label = SEP.join(m.variables)
+            checks += _margin_checks(label, c, cnt, before, new[:, 0])
+            self.margin_specs.append((label, c, cnt))
+        if isinstance(s, CalibrateStep):
+            for v, tot in s.totals.items():
+                xb = pd.to_numeric(self.data.loc[act, v], errors="coerce").to_numpy(dtype=float)
+                checks.append(MarginCheck(v, "(total)", float(tot), float(xb @ before), float(xb @ new[:, 0]),
+                                          abs(float(xb @ new[:, 0]) - tot) / abs(tot) if tot else 0.0))
+        n_neg = int((new[:, 0] < 0).sum())
+        if n_neg:
+            self.problems.append(Problem(f"{name} produced {n_neg} negative weights; consider logit calibration "
+                                         "with bounds", rule="weighting-negative-weights", severity="warning",
+                                         location=self.loaded.loc("steps", i)))
+        self.variance_record = {"kind": kind, "prev_weight": prev_weight, "cells": cells,
+                                "aux": getattr(self, "_aux_matrix", None) if kind == "calibration" else None,
+                                "active": act}
+        self.report(i, name, {"margins": len(margins), "tolerance": tol,
+                              "max_rel_misfit": max((c.rel_misfit for c in checks), default=0.0)}, checks)
+
+    def _aux(self, i: int, s: CalibrateStep, cells: list[pd.Series], counts: list[dict[str, float]], act: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray]:
+        """Auxiliary matrix (indicator per margin cell, then continuous variables) and its totals."""
+        cols, tots = [], []
+        for c, cnt in zip(cells, counts, strict=True):
+            cv = c.to_numpy(dtype=object)
+            for level, target in cnt.items():
+                cols.append((cv == level).astype(float))
+                tots.append(target)
+        for v, tot in s.totals.items():
+            x = pd.to_numeric(self.data.loc[act, v], errors="coerce").to_numpy(dtype=float)
+            if np.isnan(x).any():
+                raise SurveyError(f"{v} is missing or not numeric in {int(np.isnan(x).sum())} weighted rows",
+                                  rule="targets-missing-values", location=self.loaded.loc("steps", i, "totals", v))
+            cols.append(x)
+            tots.append(float(tot))
+        x = np.column_stack(cols)
+        if len(cells) > 1:  # drop one redundant indicator per extra margin (the totals are shared)
+            keep = np.ones(x.shape[1], dtype=bool)
+            start = len(counts[0])
+            for cnt in counts[1:]:
+                keep[start] = False
+                start += len(cnt)
+            x, tots = x[:, keep], list(np.asarray(tots)[keep])
+        return x, np.asarray(tots, dtype=float)
+
+    def trim_step(self, i: int, s: TrimStep) -> None:
+        lo = st.median_bound(s.lower, self.w[:, 0])
+        hi = st.median_bound(s.upper, self.w[:, 0])
+        if lo is not None and hi is not None and lo >= hi:
+            raise SurveyError(f"trim bounds are inverted: lower {lo:g} >= upper {hi:g}", rule="weighting-trim",
+                              location=self.loaded.loc("steps", i))
+        before = weight_stats(self.w[:, 0])
+        try:
+            self.w, n_trim = st.trim(self.w, lo, hi, s.redistribute, s.strict, s.max_iter)
+        except st.StepFailure as exc:
+            raise self.fail(exc, i) from None
+        self.report(i, "trim", {"lower": lo, "upper": hi, "trimmed": n_trim, "redistribute": s.redistribute,
+                                "max_before": before.max, "min_before": before.min,
+                                "total_before": before.total, "total_after": float(self.w[:, 0].sum())}, [])
+
+
+def _texts(values: list[Any]) -> list[str]:
+    """Status codes as the text form used for matching (1.0 -> '1')."""
+    return [str(int(v)) if isinstance(v, float) and v == int(v) else str(v) for v in values]
+
+
+def run_weighting(data: pd.DataFrame, spec: LoadedSpec | str | Path) -> WeightingResult:
+    """Weight ``data`` as the spec says; return the data with the final and replicate weights, and diagnostics.
+
+    Every original row and column is kept; nonrespondents and ineligibles get weight 0.
+    """
+    loaded = spec if isinstance(spec, LoadedSpec) else load_spec(spec)
+    out_name = loaded.spec.output
+    if out_name in data.columns:
+        raise SurveyError(f"the output weight {out_name!r} already exists in the data; choose another name",
+                          rule="spec-output-exists", location=loaded.loc("output"))
+    _need_columns(data, loaded)
+    run = _Run(data.reset_index(drop=True), loaded)
+    w0 = run.w[:, 0].copy()
+    initial = weight_stats(w0)
+    prefix = "repw"
+    for i, s in enumerate(loaded.spec.steps):
+        if isinstance(s, ReplicatesStep):
+            prefix = s.prefix
+            run.replicates_step(i, s)
+        elif isinstance(s, NonresponseStep):
+            run.nonresponse_step(i, s)
+        elif isinstance(s, TrimStep):
+            run.trim_step(i, s)
+        else:
+            run.calibration_step(i, s)
+    final_margins: list[MarginCheck] = []
+    act = run.active()
+    for label, cells, cnt in run.margin_specs:
+        full = pd.Series(None, index=run.data.index, dtype=object)
+        full[act] = cells.to_numpy(dtype=object)
+        # "before" is the base weight; "after" the final weight (a later trim may move a calibrated margin)
+        final_margins += _margin_checks(label, full[act], cnt, w0[act], run.w[act, 0])
+    out = data.copy()
+    out[out_name] = run.w[:, 0]
+    rep_info = None
+    if run.replicates is not None:
+        names = [f"{prefix}{k}" for k in range(1, run.w.shape[1])]
+        clash = [n for n in names if n in data.columns]
+        if clash:
+            raise SurveyError(f"replicate column {clash[0]!r} already exists in the data; set another prefix",
+                              rule="spec-output-exists", location=loaded.loc("steps", 0, "prefix"))
+        reps = pd.DataFrame(run.w[:, 1:], columns=names, index=out.index)
+        out = pd.concat([out, reps], axis=1)
+        rep_info = {"method": run.replicates.method, "columns": f"{names[0]}..{names[-1]}",
+                    "n_replicates": len(names), "scale": run.replicates.scale,
+                    "rscales": [float(x) for x in run.replicates.rscales], "mse": True}
+    diag = Diagnostics(spec=str(loaded.path) if loaded.path else None, initial=initial,
+                       final=weight_stats(run.w[:, 0]), steps=run.reports, final_margins=final_margins,
+                       problems=run.problems, replicates=rep_info, variance_record=run.variance_record)
+    return WeightingResult(out, diag)
