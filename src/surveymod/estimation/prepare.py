@@ -184,7 +184,7 @@ def prepare(df: pd.DataFrame, design: Design) -> Prepared:
             scales = tuple(base * float(x) for x in r)
         if design.reptype == "fay" and design.fay_rho is None:
             raise SurveyError("reptype 'fay' needs the Fay coefficient 'fay_rho'", rule="design-repweights")
-        for i, c in enumerate(cols):
+        for i in range(len(cols)):
             out[f"{REP_PREFIX}{i + 1}"] = reps[:, i]
         replicates = Replicates(design.reptype, len(cols), scales, design.fay_rho or 0.0, design.mse, tuple(cols))
         return Prepared(out, design, False, False, False, False, False, replicates, notes)

@@ -16,7 +16,7 @@ import pandas as pd
 import polars as pl
 import svy
 
-from ..prepare import FPC, FPC2, PSU, REP_PREFIX, SSU, STRATA, W, Prepared
+from ..prepare import FPC, FPC2, PSU, REP_PREFIX, SSU, STRATA, Prepared, W
 from .frames import to_polars
 
 Kind = Literal["mean", "total", "prop", "ratio", "quantile"]

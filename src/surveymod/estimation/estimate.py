@@ -1,0 +1,222 @@
+"""Public estimation API: ``estimate(df, design, mean=..., prop=..., by=...)`` -> one row per estimate.
+
+Conventions (see docs/estimation.md):
+- CIs use Student t with the design df (#PSU - #strata, recomputed per domain from the PSUs that hold domain rows;
+  replicate designs: #replicates - 1), as Stata and svy do. R's ``confint`` uses z (df=Inf); R ``svyciprop`` uses
+  ``degf(design)``, as we do.
+- Proportions: every category of the variable; CI method ``logit`` (default, = R svyciprop "logit"), ``beta``
+  (Korn-Graubard, = R "beta") or ``wilson`` (Wilson score interval with the effective n and the t quantile).
+- Design effect against SRS without replacement (``wor``, R ``deff=TRUE``) or with replacement (``wr``, R
+  ``deff="replace"``); n = unweighted respondents in the domain with a valid value; n_eff = n / deff; cv = se/|est|.
+- Domains keep the full design: rows outside the domain (or with a missing domain variable) are zero-weighted.
+- Missing values are dropped per variable (zero-weighted, PSUs kept); the count is in ``result.attrs["missing"]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from ..errors import Location, SurveyError
+from . import engine
+from .deff import DeffRef, srs_variance
+from .design import Design
+from .flags import FlagRules, flag
+from .prepare import Prepared, W, prepare
+
+COLUMNS = ["variable", "level", "domain", "estimate", "se", "ci_low", "ci_high", "df", "deff", "cv", "n", "n_eff",
+           "flag"]
+CIMethod = Literal["logit", "beta", "wilson"]
+DOM = "__dom"
+
+# The result type: a pandas DataFrame with COLUMNS; ``attrs["missing"]`` maps variable -> rows missing.
+Estimates = pd.DataFrame
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One requested estimate: the statistic, its variable(s) and the internal column names used."""
+
+    kind: Literal["mean", "total", "prop", "ratio", "quantile"]
+    name: str  # what the user sees in `variable`
+    col: str  # internal analysis column
+    xcol: str | None = None
+    p: float = 0.5
+
+
+def labels(s: pd.Series) -> pd.Series:
+    """Category labels as strings (1.0 -> '1'); missing stays missing."""
+    if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+        v = pd.to_numeric(s, errors="coerce")
+        valid = v.dropna()
+        if len(valid) and (valid == valid.round()).all():
+            out = v.astype("Int64").astype(object)
+            return out.where(v.notna(), None).map(lambda x: None if x is None else str(x))
+        return v.astype(object).where(v.notna(), None).map(lambda x: None if x is None else f"{x:g}")
+    out = s.astype(object).where(s.notna(), None)
+    return out.map(lambda x: None if x is None else str(x))
+
+
+def _var(df: pd.DataFrame, name: str, role: str) -> pd.Series:
+    if name not in df.columns:
+        raise SurveyError(f"the {role} variable '{name}' is not in the data", location=Location(variable=name),
+                          rule="estimate-variable-missing")
+    return df[name]
+
+
+def numeric_var(df: pd.DataFrame, name: str, role: str) -> np.ndarray:
+    """Analysis variable as floats (missing -> NaN); text that is not a number is an error naming the row."""
+    s = _var(df, name, role)
+    if pd.api.types.is_bool_dtype(s.dtype):
+        return s.to_numpy(dtype=float)
+    v = pd.to_numeric(s, errors="coerce")
+    bad = v.isna() & s.notna() & (s.astype(str).str.strip() != "")
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise SurveyError(f"the {role} variable '{name}' must be numeric, but row {i + 1} holds {s.iloc[i]!r}"
+                          f" (use --prop for a categorical variable)", location=Location(variable=name, row=i + 1),
+                          rule="estimate-not-numeric")
+    return v.to_numpy(dtype=float, na_value=np.nan)
+
+
+def domain_column(df: pd.DataFrame, by: Sequence[str] | None) -> pd.Series | None:
+    """'sex=1; agegrp=2' per row (None where any domain variable is missing), or None without ``by``."""
+    if not by:
+        return None
+    parts = [labels(_var(df, b, "domain")) for b in by]
+    out = pd.Series([None] * len(df), index=df.index, dtype=object)
+    ok = np.ones(len(df), dtype=bool)
+    for p in parts:
+        ok &= p.notna().to_numpy()
+    text = parts[0].where(ok, "").map(lambda v, b=by[0]: f"{b}={v}")
+    for b, p in zip(by[1:], parts[1:], strict=True):
+        text = text + p.where(ok, "").map(lambda v, b=b: f"; {b}={v}")
+    out[ok] = text[ok]
+    return out
+
+
+def build_specs(df: pd.DataFrame, *, mean: Sequence[str], prop: Sequence[str], total: Sequence[str],
+                ratio: Sequence[tuple[str, str]], quantile: Sequence[tuple[str, float]]
+                ) -> tuple[list[Spec], dict[str, pd.Series | np.ndarray], dict[str, int]]:
+    """Analysis columns for every requested estimate, and the missing count per variable."""
+    specs: list[Spec] = []
+    cols: dict[str, pd.Series | np.ndarray] = {}
+    missing: dict[str, int] = {}
+
+    def num(name: str, role: str) -> str:
+        col = f"__num_{name}"
+        if col not in cols:
+            cols[col] = numeric_var(df, name, role)
+            missing[name] = int(np.isnan(cols[col]).sum())  # type: ignore[arg-type]
+        return col
+
+    for v in mean:
+        specs.append(Spec("mean", v, num(v, "mean")))
+    for v in total:
+        specs.append(Spec("total", v, num(v, "total")))
+    for v in prop:
+        col = f"__cat_{v}"
+        cols[col] = labels(_var(df, v, "proportion"))
+        missing[v] = int(cols[col].isna().sum())  # type: ignore[union-attr]
+        specs.append(Spec("prop", v, col))
+    for num_name, den_name in ratio:
+        specs.append(Spec("ratio", f"{num_name}/{den_name}", num(num_name, "ratio numerator"),
+                          num(den_name, "ratio denominator")))
+    for v, p in quantile:
+        if not 0 < p < 1:
+            raise SurveyError(f"quantile probability {p} for '{v}' must be strictly between 0 and 1",
+                              rule="estimate-quantile")
+        specs.append(Spec("quantile", v, num(v, "quantile"), p=p))
+    if not specs:
+        raise SurveyError("nothing to estimate: give at least one mean, prop, total, ratio or quantile",
+                          rule="estimate-nothing")
+    return specs, cols, missing
+
+
+def _level_text(spec: Spec, level: str) -> str:
+    return {"mean": "mean", "total": "total", "ratio": "ratio", "quantile": f"q{spec.p:g}"}.get(spec.kind, level)
+
+
+def _deffs(rows: pd.DataFrame, spec: Spec, frame: pd.DataFrame, dom_codes: np.ndarray | None,
+           dom_keys: list[str], ref: DeffRef) -> tuple[np.ndarray, np.ndarray]:
+    """R-definition deff and unweighted n for each output row of one spec."""
+    w = frame[W].to_numpy(dtype=float)
+    y_raw = frame[spec.col]
+    if spec.kind == "prop":
+        valid = y_raw.notna().to_numpy()
+        cat = y_raw.to_numpy(dtype=object)
+    else:
+        y = y_raw.to_numpy(dtype=float)
+        valid = ~np.isnan(y)
+    x = None
+    if spec.xcol is not None:
+        x = frame[spec.xcol].to_numpy(dtype=float)
+        valid &= ~np.isnan(x)
+    key_index = {k: i for i, k in enumerate(dom_keys)}
+    deffs, ns = np.full(len(rows), np.nan), np.zeros(len(rows))
+    for i, (dom, lev, se) in enumerate(zip(rows["domain"], rows["level"], rows["se"], strict=True)):
+        m = valid.copy()
+        if dom_codes is not None:
+            m &= dom_codes == key_index.get(dom, -1)
+        ns[i] = int(m.sum())
+        if spec.kind == "quantile":
+            continue
+        wm = np.where(m, w, 0.0)
+        if spec.kind == "prop":
+            yy = (cat == lev).astype(float)
+        else:
+            yy = np.where(m, y, 0.0)
+        xx = np.where(m, x, 0.0) if x is not None else None
+        v, _ = srs_variance(yy, wm, spec.kind, x=xx, ref=ref)
+        deffs[i] = se**2 / v if v and v > 0 else np.nan
+    return deffs, ns
+
+
+def estimate(df: pd.DataFrame, design: Design, *, mean: Sequence[str] = (), prop: Sequence[str] = (),
+             total: Sequence[str] = (), ratio: Sequence[tuple[str, str]] = (),
+             quantile: Sequence[tuple[str, float]] = (), by: Sequence[str] | None = None, ci: CIMethod = "logit",
+             level: float = 0.95, deff: DeffRef = "wor", flags: FlagRules | None = None) -> Estimates:
+    """Design-based estimates with SE, CI, df, deff, CV, n, n_eff and a reliability flag, one row per estimate."""
+    if ci not in ("logit", "beta", "wilson"):
+        raise SurveyError(f"unknown CI method '{ci}' (use logit, beta or wilson)", rule="estimate-ci")
+    if not 0 < level < 1:
+        raise SurveyError(f"confidence level {level} must be between 0 and 1", rule="estimate-level")
+    flags = flags or FlagRules()
+    prep = prepare(df, design)
+    specs, cols, missing = build_specs(df, mean=mean, prop=prop, total=total, ratio=ratio, quantile=quantile)
+    frame = prep.frame.assign(**{k: (v.to_numpy() if isinstance(v, pd.Series) else v) for k, v in cols.items()})
+    dom = domain_column(df, by)
+    dom_codes, dom_keys = None, []
+    if dom is not None:
+        frame[DOM] = dom.to_numpy()
+        codes, uniques = pd.factorize(dom, sort=True)
+        dom_codes, dom_keys = codes, [str(u) for u in uniques]
+    prep = Prepared(frame, prep.design, prep.has_strata, prep.has_psu, prep.has_ssu, prep.has_fpc, prep.has_fpc2,
+                    prep.replicates, prep.notes)
+    analysis = list(cols) + ([DOM] if dom is not None else [])
+    sample = engine.build_sample(prep, analysis)
+    parts: list[pd.DataFrame] = []
+    for spec in specs:
+        rows = engine.run(sample, prep, spec.kind, spec.col, x=spec.xcol, p=spec.p,
+                          by=DOM if dom is not None else None, ci_method=ci, alpha=1 - level)
+        d, n = _deffs(rows, spec, frame, dom_codes, dom_keys, deff)
+        est = rows["est"].to_numpy()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cv = rows["se"].to_numpy() / np.abs(est)
+            n_eff = n / d
+        parts.append(pd.DataFrame({
+            "variable": spec.name, "level": [_level_text(spec, str(lv)) for lv in rows["level"]],
+            "domain": rows["domain"].astype(str).to_numpy(), "estimate": est, "se": rows["se"].to_numpy(),
+            "ci_low": rows["lci"].to_numpy(), "ci_high": rows["uci"].to_numpy(), "df": rows["df"].to_numpy(),
+            "deff": d, "cv": cv, "n": n.astype(int), "n_eff": n_eff,
+            "flag": [flag(ni, ci_, flags) for ni, ci_ in zip(n, cv, strict=True)],
+        }))
+    out = pd.concat(parts, ignore_index=True)[COLUMNS]
+    out.attrs["missing"] = missing
+    out.attrs["deff_reference"] = deff
+    out.attrs["ci_method"] = ci
+    return out
