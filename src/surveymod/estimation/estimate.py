@@ -188,7 +188,9 @@ def estimate(df: pd.DataFrame, design: Design, *, mean: Sequence[str] = (), prop
     flags = flags or FlagRules()
     prep = prepare(df, design)
     specs, cols, missing = build_specs(df, mean=mean, prop=prop, total=total, ratio=ratio, quantile=quantile)
-    frame = prep.frame.assign(**{k: (v.to_numpy() if isinstance(v, pd.Series) else v) for k, v in cols.items()})
+    extra = pd.DataFrame({k: (v.to_numpy() if isinstance(v, pd.Series) else v) for k, v in cols.items()},
+                         index=prep.frame.index)
+    frame = pd.concat([prep.frame, extra], axis=1)
     dom = domain_column(df, by)
     dom_codes, dom_keys = None, []
     if dom is not None:

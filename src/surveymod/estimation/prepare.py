@@ -184,8 +184,8 @@ def prepare(df: pd.DataFrame, design: Design) -> Prepared:
             scales = tuple(base * float(x) for x in r)
         if design.reptype == "fay" and design.fay_rho is None:
             raise SurveyError("reptype 'fay' needs the Fay coefficient 'fay_rho'", rule="design-repweights")
-        for i in range(len(cols)):
-            out[f"{REP_PREFIX}{i + 1}"] = reps[:, i]
+        rep_frame = pd.DataFrame(reps, index=out.index, columns=[f"{REP_PREFIX}{i + 1}" for i in range(len(cols))])
+        out = pd.concat([out, rep_frame], axis=1)
         replicates = Replicates(design.reptype, len(cols), scales, design.fay_rho or 0.0, design.mse, tuple(cols))
         return Prepared(out, design, False, False, False, False, False, replicates, notes)
 
@@ -205,6 +205,14 @@ def prepare(df: pd.DataFrame, design: Design) -> Prepared:
         unit = out[SSU] if design.ssu else pd.Series(np.arange(n).astype(str), index=out.index)
         out[FPC2] = _fpc_to_popsize(numeric_column(out, design.fpc2, "second-stage FPC"), out[PSU], unit,
                                     "second-stage FPC", design.fpc2)
+    if design.weight is None and design.prob is None and design.fpc:
+        # As R svydesign: without weights or probabilities, the weights follow from the FPCs (N_h/n_h x M_i/m_i).
+        w = out[FPC].to_numpy() / out[PSU].groupby(strata).transform("nunique").to_numpy(dtype=float)
+        if design.fpc2:
+            unit = out[SSU] if design.ssu else pd.Series(np.arange(n).astype(str), index=out.index)
+            w = w * out[FPC2].to_numpy() / unit.groupby(out[PSU]).transform("nunique").to_numpy(dtype=float)
+        out[W] = w
+        notes.append("weights derived from the FPC columns (no weight or prob column given)")
     check_lonely_psu(out[STRATA], out[PSU], design)
     return Prepared(out, design, design.strata is not None, True, design.ssu is not None,
                     design.fpc is not None, design.fpc2 is not None, None, notes)
