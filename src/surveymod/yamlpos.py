@@ -76,7 +76,10 @@ def load_yaml_text(text: str, file: str = "<string>") -> tuple[Any, Positions]:
         mark = exc.problem_mark or exc.context_mark
         msg = f"YAML syntax error: {exc.problem or exc.context}"
         if exc.context and exc.problem:
-            msg += f" ({exc.context})"
+            msg += f" ({exc.context}"
+            if exc.context_mark and exc.context_mark is not mark:
+                msg += f" started at line {exc.context_mark.line + 1}"
+            msg += ")"
         raise SurveyError(Problem(msg, "yaml-syntax", location=Location(
             file, mark.line + 1 if mark else None, mark.column + 1 if mark else None))) from None
     except yaml.YAMLError as exc:

@@ -6,8 +6,8 @@ SCL GEO alpha-2 code, which differs from ISO for Greece (EL, not GR) and the Uni
 
 from __future__ import annotations
 
-from functools import cache
 from collections.abc import Callable
+from functools import cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:

@@ -60,14 +60,13 @@ def _names(ctx: _Ctx) -> None:
         if why:
             ctx.add(path, why, "invalid-name")
         claim(item.name, path, "group" if isinstance(item, Group) else "variable")
-    for item, _ in ctx.qn.walk():
         if isinstance(item, Question) and item.type == "select_multiple":
             for c in ctx.qn.choice_list(item):
                 dn = dummy_name(item.name, c.code)
                 why = name_problem(dn)
                 if why:
-                    ctx.add(f"{item.path}.name", f"the dummy variable for code {c.code}: {why}", "invalid-name")
-                claim(dn, f"{item.path}.name", f"dummy of select_multiple '{item.name}' for code {c.code}")
+                    ctx.add(path, f"the dummy variable for code {c.code}: {why}", "invalid-name")
+                claim(dn, path, f"dummy of select_multiple '{item.name}' for code {c.code}")
 
 
 # ---------------------------------------------------------------------------------------------- choice lists

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import SurveyError
-from ..yamlpos import Positions, join_path, load_yaml, load_yaml_text, validate_model
+from ..yamlpos import Positions, load_yaml, load_yaml_text, validate_model
 from .model import Group, Questionnaire
 
 
