@@ -81,6 +81,8 @@ class Diagnostics:
     problems: list[Problem]
     replicates: dict[str, Any] | None = None
     variance_record: dict[str, Any] | None = field(default=None, repr=False)
+    design: Any = field(default=None, repr=False)
+    output: str = "final_weight"
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dictionary (the variance record, which holds arrays, is left out)."""

@@ -372,5 +372,37 @@ def run_weighting(data: pd.DataFrame, spec: LoadedSpec | str | Path) -> Weightin
                     "rscales": [float(x) for x in run.replicates.rscales], "mse": True}
     diag = Diagnostics(spec=str(loaded.path) if loaded.path else None, initial=initial,
                        final=weight_stats(run.w[:, 0]), steps=run.reports, final_margins=final_margins,
-                       problems=run.problems, replicates=rep_info, variance_record=run.variance_record)
+                       problems=run.problems, replicates=rep_info, variance_record=run.variance_record,
+                       design=loaded.spec.design, output=out_name)
     return WeightingResult(out, diag)
+
+
+def calibrated_estimate(result: WeightingResult, y: str, stat: str = "mean") -> tuple[float, float]:
+    """Mean or total of ``y`` with the Taylor SE that credits the last calibration step (as R ``survey``).
+
+    A stop-gap for checks and golden tests until ``surveymod.estimation`` takes the design from the spec.
+    """
+    rec = result.diagnostics.variance_record
+    d = result.data.reset_index(drop=True)
+    spec_design = result.diagnostics.design
+    weight = result.diagnostics.output
+    act = d[weight].to_numpy() > 0 if rec is None else rec["active"]
+    frame = d.loc[act].reset_index(drop=True)
+    kw: dict[str, Any] = {"psu": None, "strata": None, "fpc": None}
+    if spec_design is not None:
+        kw = {"psu": spec_design.psu, "strata": spec_design.strata, "fpc": spec_design.fpc}
+    if rec is None:
+        return eng.calibrated_estimate(frame, y=y, stat=stat, weight=weight, prev_weight=None, kind=None, **kw)
+    frame["__prev_w"] = rec["prev_weight"][act]
+    cells, aux = [], []
+    if rec["kind"] == "calibration":
+        for j in range(rec["aux"].shape[1]):
+            frame[f"__aux{j}"] = rec["aux"][:, j]
+            aux.append(f"__aux{j}")
+    else:
+        for j, c in enumerate(rec["cells"]):
+            frame[f"__cell{j}"] = c.to_numpy(dtype=object)
+            cells.append(f"__cell{j}")
+    return eng.calibrated_estimate(frame, y=y, stat=stat, weight=weight, prev_weight="__prev_w",
+                                   kind=rec["kind"], cells=cells, aux=aux, **kw)
+

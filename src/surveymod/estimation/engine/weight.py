@@ -162,8 +162,10 @@ def calibrated_estimate(data: pd.DataFrame, *, y: str, stat: str, weight: str, p
     """
     cols = list(dict.fromkeys([y, weight, *( [prev_weight] if prev_weight else []), *cells, *aux,
                                *[c for c in (psu, strata, fpc) if c]]))
-    frame = pl.from_pandas(data[cols].reset_index(drop=True))
-    frame = frame.with_columns([pl.col(c).cast(pl.Utf8) for c in cells])
+    sub = data[cols].reset_index(drop=True).copy()
+    for c in cells:  # svy sweeps cells given as integer codes (text cells are silently not credited)
+        sub[c] = pd.factorize(sub[c])[0].astype("int32")
+    frame = pl.from_pandas(sub)
     design = svy.Design(wgt=weight, psu=psu, stratum=strata, pop_size=fpc)
     if kind is not None:
         rec = svy.WgtAdjustment(kind=kind, prev_wgt=prev_weight or weight, new_wgt=weight,
