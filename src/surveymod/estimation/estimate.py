@@ -23,6 +23,7 @@ import pandas as pd
 
 from ..errors import Location, SurveyError
 from . import engine
+from .ci import prop_ci
 from .deff import DeffRef, srs_variance
 from .design import Design
 from .flags import FlagRules, flag
@@ -207,6 +208,10 @@ def estimate(df: pd.DataFrame, design: Design, *, mean: Sequence[str] = (), prop
                           by=DOM if dom is not None else None, ci_method=ci, alpha=1 - level)
         d, n = _deffs(rows, spec, frame, dom_codes, dom_keys, deff)
         est = rows["est"].to_numpy()
+        if spec.kind == "prop":  # our own CI functions (ci.py), checked against R's svyciprop formulas
+            bounds = [prop_ci(pp, se, nn, df_, method=ci, level=level)
+                      for pp, se, nn, df_ in zip(est, rows["se"], n, rows["df"], strict=True)]
+            rows["lci"], rows["uci"] = [b[0] for b in bounds], [b[1] for b in bounds]
         with np.errstate(divide="ignore", invalid="ignore"):
             cv = rows["se"].to_numpy() / np.abs(est)
             n_eff = n / d

@@ -1,0 +1,49 @@
+"""Confidence intervals for proportions from (p, se, n, df): logit, beta (Korn-Graubard) and Wilson.
+
+- ``logit``: p on the logit scale +- t(df) * se / (p(1-p)), back-transformed (R ``svyciprop(method="logit")``).
+- ``beta``: Korn-Graubard as R ``svyciprop(method="beta")``: effective n = p(1-p)/se^2 times
+  (t(n-1)/t(df))^2, then Clopper-Pearson beta quantiles (no truncation of the effective n).
+- ``wilson``: Wilson (1927) score interval with n replaced by the effective n p(1-p)/se^2 and z by t(df).
+All three give NaN bounds when p is 0 or 1 (no design-based variance) or df <= 0.
+"""
+
+from __future__ import annotations
+
+import math
+
+from scipy import stats
+
+
+def _crit(level: float, df: float) -> float:
+    return float(stats.norm.ppf(1 - (1 - level) / 2)) if math.isinf(df) else float(
+        stats.t.ppf(1 - (1 - level) / 2, df))
+
+
+def prop_ci(p: float, se: float, n: float, df: float, *, method: str = "logit", level: float = 0.95
+            ) -> tuple[float, float]:
+    """CI for a proportion ``p`` with design SE ``se``, n respondents and design df."""
+    nan = float("nan")
+    if not (df > 0) or not (0 < p < 1) or math.isnan(se):
+        return (nan, nan)
+    if se <= 0:
+        return (p, p)
+    if method == "logit":
+        t = _crit(level, df)
+        lp, s = math.log(p / (1 - p)), se / (p * (1 - p))
+        return (1 / (1 + math.exp(-(lp - t * s))), 1 / (1 + math.exp(-(lp + t * s))))
+    n_eff = p * (1 - p) / se**2
+    if method == "beta":
+        alpha = 1 - level
+        if n > 1 and not math.isinf(df):
+            n_eff *= (stats.t.ppf(alpha / 2, n - 1) / stats.t.ppf(alpha / 2, df)) ** 2
+        x = n_eff * p
+        return (float(stats.beta.ppf(alpha / 2, x, n_eff - x + 1)),
+                float(stats.beta.ppf(1 - alpha / 2, x + 1, n_eff - x)))
+    if method == "wilson":
+        z = _crit(level, df)
+        z2 = z * z
+        denom = 1 + z2 / n_eff
+        centre = (p + z2 / (2 * n_eff)) / denom
+        half = z / denom * math.sqrt(p * (1 - p) / n_eff + z2 / (4 * n_eff**2))
+        return (max(0.0, centre - half), min(1.0, centre + half))
+    raise ValueError(f"unknown CI method {method!r}")
