@@ -226,8 +226,7 @@ def parse_spec(text: str, path: Path | None = None) -> LoadedSpec:
         for err in exc.errors():
             loc = tuple(x for x in err["loc"] if not (isinstance(x, str) and x in _STEP_TAGS))
             msg = err["msg"].removeprefix("Value error, ")
-            where = ".".join(str(x) for x in loc)
-            problems.append(Problem(f"{where}: {msg}" if where else msg, rule="spec-schema",
+            problems.append(Problem(msg, rule="spec-schema",
                                     location=LoadedSpec.loc(loaded, *loc)))
         raise SurveyError(problems) from None
     return LoadedSpec(spec=spec, path=path, lines=lines)

@@ -47,7 +47,9 @@ def rake(margins: list[np.ndarray], controls: list[dict[str, float]], w: np.ndar
     try:
         return eng.rake(margins, controls, w, tol=tol, max_iter=max_iter)
     except eng.EngineError as exc:
-        raise StepFailure(f"raking failed: {exc}") from None
+        raise StepFailure(f"raking failed: {exc}. The margins cannot all be met within the tolerance: look for "
+                          "margins that conflict or sample cells that are empty; collapse levels or raise "
+                          "max_iter") from None
 
 
 def poststratify(cells: np.ndarray, controls: dict[str, float], w: np.ndarray) -> np.ndarray:

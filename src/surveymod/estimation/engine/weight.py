@@ -27,9 +27,15 @@ class EngineError(Exception):
 
 def _short(exc: BaseException) -> str:
     """The useful first lines of a (long, decorated) svy error message."""
-    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
-    keep = [ln.lstrip("❌ ").strip() for ln in lines[:3]]
-    return "; ".join(keep) or type(exc).__name__
+    lines = [ln.strip().lstrip("❌ ").strip() for ln in str(exc).splitlines() if ln.strip()]
+    keep = []
+    for ln in lines[:3]:
+        if ln.startswith("- "):
+            break
+        # svy's own advice names svy arguments; our users set the spec instead
+        sentences = [x for x in ln.split(". ") if "on_nonconvergence" not in x and "NOT been modified" not in x]
+        keep.append(". ".join(sentences).strip())
+    return "; ".join(k for k in keep if k) or type(exc).__name__
 
 
 def _frame(cells: Sequence[np.ndarray], weight: np.ndarray) -> pl.DataFrame:
