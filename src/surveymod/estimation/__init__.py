@@ -1,7 +1,8 @@
 """Design-based estimation: estimates with honest uncertainty, domains and change between waves."""
 
+from .change import CHANGE_COLUMNS, change
 from .design import Design
 from .estimate import COLUMNS, Estimates, estimate
 from .flags import FlagRules
 
-__all__ = ["COLUMNS", "Design", "Estimates", "FlagRules", "estimate"]
+__all__ = ["CHANGE_COLUMNS", "COLUMNS", "change", "Design", "Estimates", "FlagRules", "estimate"]

@@ -1,0 +1,151 @@
+"""Change between a baseline and an endline wave: difference in points and relative % change, with SEs.
+
+Delta method as R ``svycontrast``: diff = e1 - e0, Var = V00 + V11 - 2 V01; % change = 100 (e1/e0 - 1) with
+gradient (-100 e1/e0^2, 100/e0). Independent waves (two samples, each with its own design): V01 = 0 and the df is
+df0 + df1 (as if the waves were stacked as separate strata). Panel (``panel_id``: the same respondents, or the same
+PSUs named by the design's psu column): both waves are stacked into one design whose PSUs are shared, so the
+covariance V01 is kept; the df is #PSU - #strata of the rows used. CIs use t(df); p-values are two-sided t tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..errors import SurveyError
+from . import engine
+from .design import Design
+from .estimate import DOM, domain_column, estimate, labels, numeric_var
+from .prepare import PSU, STRATA, Prepared, W, prepare
+
+WAVE = "__wave"
+IND = "__y"
+CHANGE_COLUMNS = ["variable", "level", "domain", "baseline", "baseline_se", "endline", "endline_se", "diff",
+                  "diff_se", "diff_ci_low", "diff_ci_high", "diff_p", "pct_change", "pct_change_se", "pct_ci_low",
+                  "pct_ci_high", "pct_p", "df", "n_base", "n_end", "method"]
+
+
+def _analysis(df: pd.DataFrame, var: str, kind: str, level: object) -> np.ndarray:
+    """The analysed values: an indicator of ``level`` for a proportion (NaN where missing), else the number."""
+    if kind == "prop":
+        lab = labels(df[var]) if var in df.columns else numeric_var(df, var, "proportion")
+        want = labels(pd.Series([level])).iloc[0]
+        return np.where(lab.isna(), np.nan, (lab == want).astype(float))
+    return numeric_var(df, var, "mean")
+
+
+def contrast(e0: float, e1: float, v00: float, v11: float, v01: float, df: float, level: float = 0.95
+             ) -> dict[str, float]:
+    """Difference and % change with delta-method SEs, t CIs and two-sided p-values."""
+    t = float(stats.t.ppf(1 - (1 - level) / 2, df)) if df > 0 else float("nan")
+    diff, diff_se = e1 - e0, float(np.sqrt(max(v00 + v11 - 2 * v01, 0.0)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pct = 100.0 * (e1 / e0 - 1.0) if e0 != 0 else float("nan")
+        g0, g1 = (-100.0 * e1 / e0**2, 100.0 / e0) if e0 != 0 else (float("nan"), float("nan"))
+    pct_se = float(np.sqrt(max(g0 * g0 * v00 + g1 * g1 * v11 + 2 * g0 * g1 * v01, 0.0)))
+
+    def p(est: float, se: float) -> float:
+        return float(2 * stats.t.sf(abs(est / se), df)) if se > 0 and df > 0 else float("nan")
+
+    return {"diff": diff, "diff_se": diff_se, "diff_ci_low": diff - t * diff_se, "diff_ci_high": diff + t * diff_se,
+            "diff_p": p(diff, diff_se), "pct_change": pct, "pct_change_se": pct_se,
+            "pct_ci_low": pct - t * pct_se, "pct_ci_high": pct + t * pct_se, "pct_p": p(pct, pct_se)}
+
+
+def _specs(prop: Sequence[str], mean: Sequence[str]) -> list[tuple[str, str]]:
+    out = [(v, "prop") for v in prop] + [(v, "mean") for v in mean]
+    if not out:
+        raise SurveyError("nothing to compare: give at least one prop or mean variable", rule="change-nothing")
+    return out
+
+
+def change(base_df: pd.DataFrame, base_design: Design, end_df: pd.DataFrame, end_design: Design, *,
+           prop: Sequence[str] = (), mean: Sequence[str] = (), level: object = 1, by: Sequence[str] | None = None,
+           panel_id: str | None = None, ci_level: float = 0.95) -> pd.DataFrame:
+    """Baseline -> endline change per variable and domain; ``panel_id`` (or shared PSUs) makes it a panel."""
+    by = list(by or [])
+    rows: list[dict[str, object]] = []
+    for var, kind in _specs(prop, mean):
+        lev = str(labels(pd.Series([level])).iloc[0]) if kind == "prop" else "mean"
+        if panel_id is None:
+            rows += _independent(base_df, base_design, end_df, end_design, var, kind, level, by, ci_level, lev)
+        else:
+            rows += _panel(base_df, base_design, end_df, end_design, var, kind, level, by, panel_id, ci_level, lev)
+    return pd.DataFrame(rows, columns=CHANGE_COLUMNS)
+
+
+def _independent(b: pd.DataFrame, bd: Design, e: pd.DataFrame, ed: Design, var: str, kind: str, level: object,
+                 by: list[str], ci_level: float, lev: str) -> list[dict[str, object]]:
+    """Each wave estimated in its own design; the covariance between waves is zero."""
+    res = []
+    for df, des in ((b, bd), (e, ed)):
+        if var not in df.columns:
+            raise SurveyError(f"the variable '{var}' is not in both waves", rule="change-variable-missing")
+        r = estimate(df.assign(**{IND: _analysis(df, var, kind, level)}), des, mean=[IND], by=by or None)
+        res.append(r.set_index("domain"))
+    out = []
+    for dom in [d for d in res[0].index if d in res[1].index]:
+        r0, r1 = res[0].loc[dom], res[1].loc[dom]
+        df_ = float(r0.df + r1.df)
+        c = contrast(r0.estimate, r1.estimate, r0.se**2, r1.se**2, 0.0, df_, ci_level)
+        out.append({"variable": var, "level": lev, "domain": dom, "baseline": r0.estimate, "baseline_se": r0.se,
+                    "endline": r1.estimate, "endline_se": r1.se, **c, "df": df_, "n_base": int(r0.n),
+                    "n_end": int(r1.n), "method": "independent"})
+    return out
+
+
+def _same_design(bd: Design, ed: Design) -> None:
+    keys = ("strata", "psu", "ssu", "fpc", "fpc2", "repweights", "reptype", "fay_rho", "scale", "rscales", "mse")
+    diff = [k for k in keys if getattr(bd, k) != getattr(ed, k)]
+    if diff:
+        raise SurveyError(f"a panel needs the same design in both waves (except the weight); they differ in: "
+                          f"{', '.join(diff)}", rule="change-panel-design")
+
+
+def _panel(b: pd.DataFrame, bd: Design, e: pd.DataFrame, ed: Design, var: str, kind: str, level: object,
+           by: list[str], panel_id: str, ci_level: float, lev: str) -> list[dict[str, object]]:
+    """Both waves stacked in one design with shared PSUs (the respondent is the PSU if no psu column)."""
+    _same_design(bd, ed)
+    for df, name in ((b, "baseline"), (e, "endline")):
+        for col in [panel_id, var, *by]:
+            if col not in df.columns:
+                raise SurveyError(f"the column '{col}' is not in the {name} data", rule="change-variable-missing")
+    parts = []
+    for df, des, wave in ((b, bd, "0"), (e, ed, "1")):
+        w = numeric_var(df, des.weight, "weight") if des.weight else np.ones(len(df))
+        parts.append(df.assign(**{WAVE: wave, "__pw": w, IND: _analysis(df, var, kind, level)}))
+    stacked = pd.concat(parts, ignore_index=True)
+    design = bd.model_copy(update={"weight": "__pw", "prob": None, "psu": bd.psu or panel_id})
+    prep = prepare(stacked, design)
+    dom = domain_column(stacked, [WAVE, *by])
+    assert dom is not None
+    frame = prep.frame.assign(**{DOM: dom.to_numpy()})
+    prep = Prepared(frame, prep.design, prep.has_strata, prep.has_psu, prep.has_ssu, prep.has_fpc, prep.has_fpc2,
+                    prep.replicates, prep.notes)
+    sample = engine.build_sample(prep, [IND, DOM])
+    keys, est, cov, _ = engine.mean_covariance(sample, prep, IND, DOM)
+    index = {k: i for i, k in enumerate(keys)}
+    valid = ~np.isnan(frame[IND].to_numpy()) & (frame[W].to_numpy() > 0)
+    out = []
+    for k0 in [k for k in keys if k.startswith(f"{WAVE}=0")]:
+        rest = k0[len(f"{WAVE}=0"):]
+        k1 = f"{WAVE}=1{rest}"
+        if k1 not in index:
+            continue
+        i, j = index[k0], index[k1]
+        used = valid & frame[DOM].isin([k0, k1]).to_numpy()
+        if prep.replicates is not None:
+            df_ = float(prep.replicates.n_reps - 1)
+        else:
+            df_ = float(frame.loc[used, PSU].nunique() - frame.loc[used, STRATA].nunique())
+        c = contrast(est[i], est[j], cov[i, i], cov[j, j], cov[i, j], df_, ci_level)
+        n0 = int((valid & (frame[DOM] == k0).to_numpy()).sum())
+        n1 = int((valid & (frame[DOM] == k1).to_numpy()).sum())
+        out.append({"variable": var, "level": lev, "domain": rest.lstrip("; ") or "all", "baseline": est[i],
+                    "baseline_se": float(np.sqrt(cov[i, i])), "endline": est[j],
+                    "endline_se": float(np.sqrt(cov[j, j])), **c, "df": df_, "n_base": n0, "n_end": n1,
+                    "method": "panel"})
+    return out

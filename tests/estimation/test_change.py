@@ -1,0 +1,59 @@
+"""Baseline -> endline change against R svycontrast (reference doc §4A and r_reference.csv)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from conftest import digits, rel
+
+from surveymod.errors import SurveyError
+from surveymod.estimation import Design, change
+
+DSTRAT = Design(strata="stype", weight="pw", fpc="fpc")
+
+
+@pytest.fixture()
+def waves(apistrat: pd.DataFrame) -> pd.DataFrame:
+    return apistrat.assign(hi=(apistrat.api00 > 700).astype(int))
+
+
+def test_panel_matches_svycontrast(waves: pd.DataFrame, rref: dict[str, float]) -> None:
+    # R: b <- svyby(~hi, ~yr.rnd, dstrat, svymean, covmat=TRUE); svycontrast(b, quote((Yes-No)/No*100))
+    # Same design, covariance kept: our panel mode with the school as the shared unit.
+    base, end = waves[waves["yr.rnd"] == "No"], waves[waves["yr.rnd"] == "Yes"]
+    res = change(base, DSTRAT, end, DSTRAT, prop=["hi"], level=1, panel_id="snum")
+    r = res.iloc[0]
+    assert digits(r.baseline, "0.4439671") and digits(r.baseline_se, "0.0399541")
+    assert digits(r.endline, "0.1557421") and digits(r.endline_se, "0.0817889")
+    assert digits(r["diff"], "-0.288225") and digits(r.diff_se, "0.09115")
+    assert rel(r["diff"], rref["panel_diff"]) and rel(r.diff_se, rref["panel_diff_se"])
+    assert digits(r["pct_change"], "-64.920346") and digits(r.pct_change_se, "18.7019")
+    assert rel(r["pct_change"], rref["panel_pct"]) and rel(r.pct_change_se, rref["panel_pct_se"])
+    assert r.df == 197 and r.method == "panel"
+    from scipy import stats
+    assert r.pct_p == pytest.approx(2 * stats.t.sf(64.920346 / 18.7019, 197), rel=1e-4)
+
+
+def test_independent_waves_variances_add(waves: pd.DataFrame, rref: dict[str, float]) -> None:
+    base, end = waves[waves.awards == "No"], waves[waves.awards == "Yes"]
+    res = change(base, DSTRAT, end, DSTRAT, prop=["hi"], level=1)
+    r = res.iloc[0]
+    assert rel(r.baseline, rref["indep_base"]) and rel(r.endline, rref["indep_end"])
+    assert rel(r.baseline_se, rref["indep_base_se"]) and rel(r.endline_se, rref["indep_end_se"])
+    assert rel(r["diff"], rref["indep_diff"]) and rel(r.diff_se, rref["indep_diff_se"])
+    assert rel(r["pct_change"], rref["indep_pct"]) and rel(r.pct_change_se, rref["indep_pct_se"])
+    assert r.method == "independent" and r.df == (87 - 3) + (113 - 3)
+
+
+def test_change_by_domain_and_mean(waves: pd.DataFrame) -> None:
+    base, end = waves[waves.awards == "No"], waves[waves.awards == "Yes"]
+    res = change(base, DSTRAT, end, DSTRAT, mean=["api00"], by=["stype"])
+    assert list(res.domain) == ["stype=E", "stype=H", "stype=M"] and set(res.level) == {"mean"}
+    e = res.iloc[0]
+    assert e["diff"] == pytest.approx(e.endline - e.baseline)
+    assert e.diff_se == pytest.approx((e.baseline_se**2 + e.endline_se**2) ** 0.5)
+
+
+def test_panel_needs_same_design(waves: pd.DataFrame) -> None:
+    with pytest.raises(SurveyError, match="differ in: fpc"):
+        change(waves, DSTRAT, waves, Design(strata="stype", weight="pw"), prop=["hi"], panel_id="snum")
