@@ -121,25 +121,31 @@ def _fpc_fraction(data: pd.DataFrame, loaded: LoadedSpec) -> np.ndarray | None:
     return n_h / fpc
 
 
+def _sums(cells: pd.Series, levels: list[str], w: np.ndarray) -> np.ndarray:
+    """Weighted sums per level (rows: levels, columns: weight columns) via factorised codes."""
+    codes, uniq = pd.factorize(cells.to_numpy(dtype=object))
+    w2 = w if w.ndim == 2 else w[:, None]
+    per = np.stack([np.bincount(codes, weights=w2[:, k], minlength=len(uniq)) for k in range(w2.shape[1])], axis=1)
+    pos = {u: i for i, u in enumerate(uniq)}
+    return np.array([per[pos[lv]] if lv in pos else np.zeros(w2.shape[1]) for lv in levels])
+
+
 def _margin_checks(name: str, cells: pd.Series, counts: dict[str, float], before: np.ndarray,
                    after: np.ndarray) -> list[MarginCheck]:
     """Target vs weighted sums (main weight) per cell, before and after."""
-    out = []
-    cv = cells.to_numpy(dtype=object)
-    for level, target in counts.items():
-        m = cv == level
-        b, a = float(before[m].sum()), float(after[m].sum())
-        out.append(MarginCheck(name, level, float(target), b, a, abs(a - target) / target if target else abs(a)))
-    return out
+    levels = list(counts)
+    b = _sums(cells, levels, before)[:, 0]
+    a = _sums(cells, levels, after)[:, 0]
+    return [MarginCheck(name, lv, float(t), float(bb), float(aa), abs(aa - t) / t if t else abs(aa))
+            for lv, t, bb, aa in zip(levels, counts.values(), b, a, strict=True)]
 
 
 def _verify(w: np.ndarray, cells: list[pd.Series], counts: list[dict[str, float]], tol: float, step: str,
             loc: Location) -> None:
     """Error if any margin cell misses its target by more than ``tol`` (relative) for any weight column."""
     for c, cnt in zip(cells, counts, strict=True):
-        cv = c.to_numpy(dtype=object)
-        for level, target in cnt.items():
-            sums = w[cv == level].sum(axis=0)
+        all_sums = _sums(c, list(cnt), w)
+        for (level, target), sums in zip(cnt.items(), all_sums, strict=True):
             rel = np.abs(sums - target) / max(target, 1e-12)
             if np.any(rel > tol):
                 k = int(np.argmax(rel))

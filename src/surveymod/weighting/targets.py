@@ -45,6 +45,11 @@ def as_text(s: pd.Series) -> pd.Series:
         if finite.size and np.all(finite == np.round(finite)):
             out = pd.Series([None if np.isnan(v) else str(int(v)) for v in vals], index=s.index, dtype=object)
             return out
+    if s.dtype == object and not s.isna().any() and all(isinstance(v, str) for v in s.head(1000)):
+        try:
+            return s.astype(str) if s.map(type).eq(str).all() else s.astype(object).map(str)
+        except TypeError:
+            pass
     return s.astype(object).where(s.notna(), None).map(lambda v: v if v is None else str(v))
 
 
