@@ -1,0 +1,87 @@
+"""select_multiple answers in both shapes: one space-separated column of codes, and one 0/1 dummy per code.
+
+Both directions work on the distinct values only (a few hundred even in a million rows), so they are fast.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+TRUE_WORDS = {"1": 1.0, "1.0": 1.0, "true": 1.0, "yes": 1.0, "0": 0.0, "0.0": 0.0, "false": 0.0, "no": 0.0}
+
+
+def _is_missing(v: Any) -> bool:
+    return v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) or (isinstance(v, str) and not v.strip())
+
+
+def _token(v: Any) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v).strip()
+
+
+def normalize_raw(values: pd.Series, lookup: Mapping[str, int]) -> tuple[pd.Series, int]:
+    """Rewrite each answer as space-separated codes (choice names and labels → codes); unknown tokens are kept.
+
+    Returns the normalized column (str dtype, missing as NaN) and how many tokens were mapped from names/labels.
+    """
+    mapping: dict[Any, Any] = {}
+    mapped = 0
+    for u in pd.unique(values.dropna()):
+        if _is_missing(u):
+            mapping[u] = np.nan
+            continue
+        out = []
+        for tok in _token(u).split():
+            code = lookup.get(tok.casefold())
+            if code is not None and str(code) != tok:
+                mapped += int((values == u).sum())
+            out.append(str(code) if code is not None else tok)
+        mapping[u] = " ".join(out) if out else np.nan
+    result = values.map(mapping) if mapping else values
+    return result.astype("str"), mapped
+
+
+def dummies_from_raw(raw: pd.Series, codes: list[int]) -> np.ndarray:
+    """0/1 matrix (rows × codes) from the raw column; rows with no answer are NaN in every dummy."""
+    idx, uniq = pd.factorize(raw, use_na_sentinel=True)
+    table = np.full((len(uniq) + 1, len(codes)), np.nan)
+    keys = [str(c) for c in codes]
+    for i, u in enumerate(uniq):
+        if _is_missing(u):
+            continue
+        toks = set(_token(u).split())
+        table[i] = [1.0 if k in toks else 0.0 for k in keys]
+    return table[idx]  # idx -1 (missing) picks the last, all-NaN row
+
+
+def dummy_values(col: pd.Series) -> pd.Series:
+    """A split 0/1 column as floats: 1/0, true/false, yes/no; anything else NaN."""
+    if pd.api.types.is_bool_dtype(col) or pd.api.types.is_numeric_dtype(col):
+        return col.astype("float64")
+    low = col.astype("str").str.strip().str.casefold()
+    return low.map(TRUE_WORDS).astype("float64")
+
+
+def raw_from_dummies(matrix: np.ndarray, codes: list[int]) -> pd.Series:
+    """Space-separated codes from a 0/1 matrix; rows where every dummy is missing give NaN."""
+    n, k = matrix.shape
+    if k == 0:
+        return pd.Series(np.full(n, np.nan), dtype="str")
+    sel = np.nan_to_num(matrix, nan=0.0) == 1
+    answered = ~np.isnan(matrix).all(axis=1)
+    weights = (1 << np.arange(k, dtype=np.int64)) if k < 62 else None
+    if weights is not None:
+        masks = sel.astype(np.int64) @ weights
+        uniq, inv = np.unique(masks, return_inverse=True)
+        texts = np.array([" ".join(str(codes[j]) for j in range(k) if (m >> j) & 1) for m in uniq], dtype=object)
+        out = texts[inv]
+    else:
+        out = np.array([" ".join(str(codes[j]) for j in range(k) if row[j]) for row in sel], dtype=object)
+    out = np.where(answered, out, np.nan)
+    return pd.Series(out, dtype="str")

@@ -1,0 +1,680 @@
+"""Read field data (ODK Central / Kobo CSV or XLSX, SPSS, Stata, Parquet, plain CSV) into one frame per level.
+
+Column names lose their group prefixes (``grp/q1``, ``grp-q1``), split select_multiple columns (``q/choice``)
+become the dummies ``q_<code>`` and the raw space-separated column is rebuilt (or the dummies are derived from it),
+labels and choice names are mapped back to codes, and repeat sheets/files are linked to their parent through
+``PARENT_KEY``/``KEY`` (ODK Central) or ``_parent_index``/``_index`` (Kobo). Nothing is dropped: values that do not
+fit their question are kept as they were (the checker flags them) and unknown columns pass through.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import sys
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import Location, Problem, SurveyError
+from ..instruments.labels import DataDictionary, VariableMeta, data_dictionary
+from ..questionnaire.model import Question, Questionnaire
+from ..questionnaire.names import dummy_name
+from . import multi
+from .encoding import detect_encoding, sniff_delimiter
+from .levels import TOP_LEVEL, choice_codes, level_keys, level_of_roster, levels, parent_level
+
+SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".sav", ".zsav", ".dta", ".parquet", ".pq"}
+CHUNK_BYTES = 64 * 1024 * 1024
+"""CSV files larger than this are read in chunks with a progress bar."""
+
+_SYSTEM_EXACT = {
+    "key", "parent_key", "submissiondate", "submitterid", "submittername", "attachmentspresent",
+    "attachmentsexpected", "status", "reviewstate", "deviceid", "edits", "formversion", "instanceid", "start",
+    "end", "today", "username", "simserial", "subscriberid", "phonenumber", "audit", "instancename",
+}
+
+
+def is_system_column(name: str) -> bool:
+    """True for export bookkeeping columns (ODK Central KEY/SubmissionDate, Kobo _index/_uuid, meta/…)."""
+    low = name.strip().lower()
+    last = re.split(r"[/\-]", low)[-1]
+    return low.startswith("_") or low.startswith("meta") or low in _SYSTEM_EXACT or last in _SYSTEM_EXACT \
+        or low.startswith("formhub")
+
+
+@dataclass
+class Dataset:
+    """Field data: one frame per level ('main' plus one per roster), linked by key columns.
+
+    ``problems`` holds what reading noticed (encoding guessed, labels mapped, truncated file, unknown columns);
+    ``unknown`` lists per level the columns the questionnaire does not know (kept in the frames).
+    """
+
+    frames: dict[str, pd.DataFrame]
+    questionnaire: Questionnaire | None = None
+    sources: dict[str, str] = field(default_factory=dict)
+    unknown: dict[str, list[str]] = field(default_factory=dict)
+    system: dict[str, list[str]] = field(default_factory=dict)
+    renamed: dict[str, dict[str, str]] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    inputs: list[Path] = field(default_factory=list)
+
+    @property
+    def main(self) -> pd.DataFrame:
+        """The top-level frame."""
+        return self.frames[TOP_LEVEL]
+
+    def keys(self, level: str) -> list[str]:
+        """Key columns of *level* (respondent id, then roster line numbers)."""
+        if self.questionnaire is None:
+            return []
+        return level_keys(self.questionnaire, level)
+
+    def __repr__(self) -> str:
+        shapes = ", ".join(f"{k}: {len(v)}×{v.shape[1]}" for k, v in self.frames.items())
+        return f"Dataset({shapes})"
+
+
+@dataclass
+class _Raw:
+    """One table as found in the input, before it is assigned to a level."""
+
+    frame: pd.DataFrame
+    source: str
+    hint: str | None
+    text_file: Path | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+
+# ------------------------------------------------------------------------------------------------ entry point
+
+
+def read(path: str | Path, questionnaire: Questionnaire | str | Path | None = None, *, encoding: str | None = None,
+         sheet: str | None = None, progress: bool | None = None, chunk_bytes: int = CHUNK_BYTES,
+         lang: str | None = None) -> Dataset:
+    """Read *path* (file, directory or .zip) into a :class:`Dataset`, using *questionnaire* to name and type columns.
+
+    Roster tables are the other sheets of a workbook, the other files of a directory/zip, or sibling files named
+    ``<stem>-<roster>`` / ``<stem>_<roster>`` (roster name or level). ``encoding`` overrides detection for text
+    files; ``sheet`` reads a single sheet as the top level; ``progress`` forces the progress bar on or off.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise SurveyError(f"data file not found: {path}", location=Location(file=str(path)), rule="file-not-found")
+    qn = _questionnaire(questionnaire)
+    if progress is None:
+        progress = sys.stderr.isatty()
+    raws = _sources(path, qn, encoding=encoding, sheet=sheet, progress=progress, chunk_bytes=chunk_bytes)
+    ds = Dataset(frames={}, questionnaire=qn, inputs=_input_files(path, raws))
+    if qn is None:
+        for i, raw in enumerate(raws):
+            name = TOP_LEVEL if i == 0 else (raw.hint or f"table{i}")
+            ds.frames[name] = raw.frame
+            ds.sources[name] = raw.source
+            ds.problems += raw.problems
+        return ds
+    dd = data_dictionary(qn, lang)
+    _assemble(ds, raws, qn, dd)
+    _link(ds, qn)
+    return ds
+
+
+def _questionnaire(q: Questionnaire | str | Path | None) -> Questionnaire | None:
+    if q is None or isinstance(q, Questionnaire):
+        return q
+    from ..questionnaire import load_valid
+
+    return load_valid(q)
+
+
+def _input_files(path: Path, raws: list[_Raw]) -> list[Path]:
+    files = {path.resolve()}
+    for r in raws:
+        if r.text_file is not None:
+            files.add(r.text_file.resolve())
+        src = Path(r.source.split("#")[0])
+        if src.exists():
+            files.add(src.resolve())
+    return sorted(files)
+
+
+# ------------------------------------------------------------------------------------------------ locating tables
+
+
+def _roster_names(qn: Questionnaire | None) -> dict[str, str]:
+    """Lower-case roster name or level → level name."""
+    if qn is None:
+        return {}
+    out: dict[str, str] = {}
+    for lvl, g in levels(qn).items():
+        if g is not None:
+            out[g.name.lower()] = lvl
+            out[lvl.lower()] = lvl
+    return out
+
+
+def _sources(path: Path, qn: Questionnaire | None, **kw: Any) -> list[_Raw]:
+    names = _roster_names(qn)
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.suffix.lower() in SUFFIXES and not p.name.startswith("."))
+        if not files:
+            raise SurveyError(f"{path}: no data files (.csv, .xlsx, .sav, .dta, .parquet) in this folder",
+                              rule="no-data")
+        return _order([r for f in files for r in _read_file(f, None, **kw)], names)
+    if path.suffix.lower() == ".zip":
+        return _order(_read_zip(path, **kw), names)
+    raws = _read_file(path, None, **kw)
+    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+        return _order(raws, names) if kw.get("sheet") is None else raws
+    raws[0].hint = TOP_LEVEL
+    for key, lvl in names.items():
+        for sep in ("-", "_"):
+            sib = path.with_name(f"{path.stem}{sep}{key}{path.suffix}")
+            if sib.exists() and sib != path and all(Path(r.source) != sib for r in raws):
+                for r in _read_file(sib, lvl, **kw):
+                    raws.append(r)
+    return raws
+
+
+def _order(raws: list[_Raw], names: dict[str, str]) -> list[_Raw]:
+    """Give each table a level hint from its sheet/file name; the first table without one is the top level."""
+    for r in raws:
+        if r.hint is None:
+            stem = re.split(r"[#/\\]", r.source)[-1].rsplit(".", 1)[0].lower()
+            for key, lvl in sorted(names.items(), key=lambda kv: -len(kv[0])):
+                if stem == key or stem.endswith("-" + key) or stem.endswith("_" + key):
+                    r.hint = lvl
+                    break
+    if not any(r.hint == TOP_LEVEL for r in raws):
+        for r in raws:
+            if r.hint is None:
+                r.hint = TOP_LEVEL
+                break
+    return sorted(raws, key=lambda r: r.hint != TOP_LEVEL)
+
+
+def _read_zip(path: Path, **kw: Any) -> list[_Raw]:
+    out: list[_Raw] = []
+    with zipfile.ZipFile(path) as zf:
+        for info in zf.infolist():
+            member = Path(info.filename)
+            if info.is_dir() or member.suffix.lower() not in SUFFIXES or member.name.startswith("."):
+                continue
+            data = zf.read(info)
+            out += _read_bytes(data, member.suffix.lower(), f"{path}#{info.filename}", **kw)
+    if not out:
+        raise SurveyError(f"{path}: the zip file holds no data files", rule="no-data")
+    return out
+
+
+def _read_file(path: Path, hint: str | None, **kw: Any) -> list[_Raw]:
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".txt", ".tsv"):
+        size = path.stat().st_size
+        raw = _read_text(path.read_bytes() if size < kw["chunk_bytes"] else path, str(path), **kw)
+        raw.hint, raw.text_file = hint, path
+        return [raw]
+    rs = _read_bytes(path, suffix, str(path), **kw)
+    for r in rs:
+        r.hint = r.hint or hint
+    return rs
+
+
+def _read_bytes(data: bytes | Path, suffix: str, source: str, *, encoding: str | None = None,
+                sheet: str | None = None, progress: bool = False, chunk_bytes: int = CHUNK_BYTES) -> list[_Raw]:
+    """Read one table-holding file (given as bytes or a path) into raw tables."""
+    if suffix in (".csv", ".txt", ".tsv"):
+        return [_read_text(data, source, encoding=encoding, progress=progress, chunk_bytes=chunk_bytes)]
+    if isinstance(data, bytes) and len(data) == 0 or isinstance(data, Path) and data.stat().st_size == 0:
+        raise SurveyError(f"{source} is empty (0 bytes): the export did not finish or the wrong file was given",
+                          location=Location(file=source), rule="empty-file")
+    src: Any = io.BytesIO(data) if isinstance(data, bytes) else data
+    try:
+        if suffix in (".xlsx", ".xlsm", ".xls"):
+            return _read_excel(src, source, sheet)
+        if suffix in (".sav", ".zsav"):
+            return [_read_stat(src, source, "sav")]
+        if suffix == ".dta":
+            return [_read_stat(src, source, "dta")]
+        if suffix in (".parquet", ".pq"):
+            return [_Raw(pd.read_parquet(src), source, None)]
+    except SurveyError:
+        raise
+    except Exception as exc:  # a damaged binary file: say which and why
+        raise SurveyError(f"{source} could not be read as {suffix} ({type(exc).__name__}: {exc}); is the file "
+                          "complete?", location=Location(file=source), rule="unreadable-file") from exc
+    raise SurveyError(f"{source}: unsupported file type '{suffix}' (use .csv, .xlsx, .sav, .dta or .parquet)",
+                      location=Location(file=source), rule="unsupported-format")
+
+
+def _read_excel(src: Any, source: str, sheet: str | None) -> list[_Raw]:
+    book = pd.read_excel(src, sheet_name=sheet if sheet is not None else None, dtype=object, engine=None)
+    if isinstance(book, pd.DataFrame):
+        return [_Raw(_clean_object_frame(book), f"{source}#{sheet}", TOP_LEVEL)]
+    out = []
+    for name, frame in book.items():
+        if frame.shape[1] == 0:
+            continue
+        out.append(_Raw(_clean_object_frame(frame), f"{source}#{name}", None))
+    if not out:
+        raise SurveyError(f"{source}: every sheet is empty", location=Location(file=source), rule="empty-file")
+    return out
+
+
+def _clean_object_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Column names as text; numeric columns of a workbook become numbers where every cell is one."""
+    frame.columns = [str(c) for c in frame.columns]
+    for c in frame.columns:
+        col = frame[c]
+        if col.dtype == object:
+            num = pd.to_numeric(col, errors="coerce")
+            if num.notna().sum() == col.notna().sum() and not col.map(lambda v: isinstance(v, str)).any():
+                frame[c] = num
+    return frame
+
+
+def _read_stat(src: Any, source: str, kind: str) -> _Raw:
+    import pyreadstat
+
+    path = src if isinstance(src, Path) else None
+    if path is None:  # pyreadstat needs a path
+        import tempfile
+
+        with tempfile.NamedTemporaryFile(suffix=f".{kind}", delete=False) as fh:
+            fh.write(src.getvalue())
+            path = Path(fh.name)
+    try:
+        if kind == "sav":
+            frame, meta = pyreadstat.read_sav(str(path), user_missing=True, apply_value_formats=False)
+        else:
+            frame, meta = pyreadstat.read_dta(str(path), user_missing=True, apply_value_formats=False)
+    finally:
+        if not isinstance(src, Path):
+            path.unlink()
+    raw = _Raw(frame, source, None)
+    raw.frame.attrs["stat_meta"] = meta
+    return raw
+
+
+# ------------------------------------------------------------------------------------------------------ text files
+
+
+def _read_text(data: bytes | Path, source: str, *, encoding: str | None = None, progress: bool = False,
+               chunk_bytes: int = CHUNK_BYTES, **_: Any) -> _Raw:
+    """Read a delimited text file: detect encoding and delimiter, keep text as text, flag a truncated end."""
+    head = data[: 1 << 20] if isinstance(data, bytes) else _head(data)
+    size = len(data) if isinstance(data, bytes) else data.stat().st_size
+    problems: list[Problem] = []
+    if size == 0 or not head.strip():
+        raise SurveyError(f"{source} is empty (0 bytes): the export did not finish or the wrong file was given",
+                          location=Location(file=source), rule="empty-file")
+    enc, note = (encoding, None) if encoding else detect_encoding(head, complete=size <= len(head))
+    if note:
+        problems.append(Problem(f"{note}; pass --encoding to choose another", "encoding", "info",
+                                Location(file=source)))
+    try:
+        first_line = head.decode(enc, errors="replace").splitlines()[0]
+    except LookupError as exc:
+        raise SurveyError(f"unknown text encoding '{enc}'", rule="encoding") from exc
+    sep = sniff_delimiter(first_line)
+    tail = data[-2:] if isinstance(data, bytes) else _tail(data)
+    truncated = not tail.endswith(b"\n")
+    opts: dict[str, Any] = dict(sep=sep, encoding=enc, dtype=str, keep_default_na=False, na_values=[""],
+                                skipinitialspace=False, low_memory=False)
+    numeric_guess = _numeric_guess(head, enc, sep)
+    opts["dtype"] = {c: (None if ok else str) for c, ok in numeric_guess.items()}
+    opts["dtype"] = {c: t for c, t in opts["dtype"].items() if t is not None}
+    try:
+        frame = _parse(data, opts, progress, chunk_bytes, size, head)
+    except UnicodeDecodeError as exc:
+        raise SurveyError(f"{source} is not valid {enc} text (byte {exc.start} of a block cannot be decoded); "
+                          "pass --encoding (e.g. utf-8, cp1251, cp1250, latin-1)", location=Location(file=source),
+                          rule="encoding") from exc
+    except pd.errors.EmptyDataError as exc:
+        raise SurveyError(f"{source} has no header row", location=Location(file=source), rule="empty-file") from exc
+    except pd.errors.ParserError as exc:
+        msg = str(exc)
+        if "EOF inside string" in msg or "EOF" in msg:
+            text = (data if isinstance(data, bytes) else data.read_bytes()) + b'"\n'
+            frame = _parse(text, opts, False, chunk_bytes, size, head)
+            truncated = True
+        else:
+            line = re.search(r"line (\d+)", msg)
+            raise SurveyError(f"{source}: a row has more fields than the header ({msg}); no row was dropped — "
+                              "fix the quoting or delimiter and read again",
+                              location=Location(file=source, line=int(line.group(1)) if line else None),
+                              rule="malformed-row") from exc
+    if truncated and len(frame):
+        problems.append(Problem(
+            f"the file ends in the middle of data row {len(frame)} (no final line break): the export was probably "
+            "cut off and this row may be incomplete", "truncated-file", "error",
+            Location(file=source, row=len(frame))))
+    return _Raw(frame, source, None, None, problems)
+
+
+def _head(path: Path) -> bytes:
+    with open(path, "rb") as fh:
+        return fh.read(1 << 20)
+
+
+def _tail(path: Path) -> bytes:
+    with open(path, "rb") as fh:
+        fh.seek(max(0, path.stat().st_size - 2))
+        return fh.read()
+
+
+def _numeric_guess(head: bytes, enc: str, sep: str) -> dict[str, bool]:
+    """Columns whose sample values are all numbers may be parsed as numbers; others are read as text."""
+    text = head.decode(enc, errors="ignore")
+    cut = text.rfind("\n")
+    sample = text[: cut + 1] if cut > 0 else text
+    try:
+        df = pd.read_csv(io.StringIO(sample), sep=sep, dtype=str, keep_default_na=False, na_values=[""],
+                         nrows=2000)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError):
+        return {}
+    out = {}
+    for c in df.columns:
+        col = df[c].dropna()
+        num = pd.to_numeric(col, errors="coerce")
+        out[c] = bool(num.notna().all()) and not col.str.match(r"^0\d").any()
+    return out
+
+
+def _parse(data: bytes | Path, opts: dict[str, Any], progress: bool, chunk_bytes: int, size: int,
+           head: bytes) -> pd.DataFrame:
+    src: Any = io.BytesIO(data) if isinstance(data, bytes) else data
+    if isinstance(data, bytes) or size < chunk_bytes:
+        frame = pd.read_csv(src, **opts)
+    else:
+        rows_per_chunk = 200_000
+        line_bytes = max(1, len(head) // max(1, head.count(b"\n")))
+        chunks = []
+        reader = pd.read_csv(src, chunksize=rows_per_chunk, **opts)
+        if progress:
+            import click
+
+            with click.progressbar(length=size, label=f"reading {Path(str(data)).name}", file=sys.stderr) as bar:
+                for chunk in reader:
+                    chunks.append(chunk)
+                    bar.update(len(chunk) * line_bytes)
+        else:
+            chunks = list(reader)
+        frame = pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame()
+    frame.columns = [str(c) for c in frame.columns]
+    return frame
+
+
+# --------------------------------------------------------------------------------------------- columns and values
+
+
+@dataclass
+class _Names:
+    """Lookup of questionnaire names used to recognise columns."""
+
+    questions: dict[str, Question]
+    dummies: dict[str, tuple[Question, int]]
+    codes: dict[str, dict[str, int]]
+
+    @classmethod
+    def of(cls, qn: Questionnaire) -> _Names:
+        qs = {q.name.lower(): q for q in qn.questions()}
+        dummies: dict[str, tuple[Question, int]] = {}
+        codes: dict[str, dict[str, int]] = {}
+        for q in qs.values():
+            if q.is_choice:
+                codes[q.name] = choice_codes(qn, q)
+            if q.type == "select_multiple":
+                for c in qn.choice_list(q):
+                    dummies[dummy_name(q.name, c.code).lower()] = (q, c.code)
+        return cls(qs, dummies, codes)
+
+    def canonical(self, column: str) -> str | None:
+        """The questionnaire name a column stands for, or None if unknown."""
+        low = column.strip().lower()
+        if low in self.questions:
+            return self.questions[low].name
+        if low in self.dummies:
+            q, code = self.dummies[low]
+            return dummy_name(q.name, code)
+        tokens = [t for t in re.split(r"[/\-]", column.strip()) if t]
+        if len(tokens) > 1:
+            last = tokens[-1].lower()
+            if last in self.questions:
+                return self.questions[last].name
+            if last in self.dummies:
+                q, code = self.dummies[last]
+                return dummy_name(q.name, code)
+            parent = tokens[-2].lower()
+            q = self.questions.get(parent)
+            if q is not None and q.type == "select_multiple":
+                code = self.codes[q.name].get(tokens[-1].strip().casefold())
+                if code is not None:
+                    return dummy_name(q.name, code)
+        return None
+
+
+def _assemble(ds: Dataset, raws: list[_Raw], qn: Questionnaire, dd: DataDictionary) -> None:
+    names = _Names.of(qn)
+    metas = {v.name: v for v in dd.variables}
+    lvl_of = {v.name: level_of_roster(qn, v.roster) for v in dd.variables}
+    for raw in raws:
+        ds.problems += raw.problems
+        frame = raw.frame
+        stat_meta = frame.attrs.pop("stat_meta", None)
+        rename: dict[str, str] = {}
+        taken: set[str] = set()
+        for col in frame.columns:
+            target = names.canonical(col)
+            if target is not None and target not in taken:
+                taken.add(target)
+                if target != col:
+                    rename[col] = target
+        frame = frame.rename(columns=rename)
+        level = raw.hint or _vote(frame, lvl_of)
+        if level not in ds.frames and level in levels(qn):
+            pass
+        elif level in ds.frames or level not in levels(qn):
+            level = _vote(frame, lvl_of, exclude=set(ds.frames))
+        if level is None:
+            level = Path(raw.source.split("#")[-1]).stem
+            ds.problems.append(Problem(
+                f"table {raw.source} matches no level of the questionnaire; it is kept as '{level}'",
+                "unknown-table", "warning", Location(file=raw.source)))
+        keys = set(level_keys(qn, level)) if level in levels(qn) else set()
+        unknown, system = [], []
+        for col in frame.columns:
+            meta = metas.get(col)
+            if meta is not None and (lvl_of[col] == level or col in keys):
+                frame[col] = _coerce(frame[col], meta, names, ds, raw.source, stat_meta)
+            elif is_system_column(col):
+                system.append(col)
+            else:
+                unknown.append(col)
+        if level in levels(qn):
+            frame = _select_multiple(frame, qn, level, metas, lvl_of)
+        ds.frames[level] = frame
+        ds.sources[level] = raw.source
+        ds.unknown[level] = unknown
+        ds.system[level] = system
+        ds.renamed[level] = rename
+        for col in unknown:
+            ds.problems.append(Problem(
+                f"column '{col}' is not in the questionnaire; it is kept as it is", "unknown-column", "warning",
+                Location(file=raw.source, variable=col)))
+
+
+def _vote(frame: pd.DataFrame, lvl_of: dict[str, str], exclude: set[str] | None = None) -> str | None:
+    counts: dict[str, int] = {}
+    for c in frame.columns:
+        lvl = lvl_of.get(c)
+        if lvl and lvl not in (exclude or set()):
+            counts[lvl] = counts.get(lvl, 0) + 1
+    return max(counts, key=lambda k: counts[k]) if counts else None
+
+
+def _coerce(col: pd.Series, meta: VariableMeta, names: _Names, ds: Dataset, source: str,
+            stat_meta: Any) -> pd.Series:
+    """Give a column the type of its variable; values that do not fit are kept unchanged (as text)."""
+    if meta.is_dummy:
+        return multi.dummy_values(col) if col.dtype != object else _numeric(col, {}, meta, ds, source)
+    if meta.kind == "numeric":
+        lookup = dict(names.codes.get(meta.name, {}))
+        for code, letter in meta.stata_missing.items():
+            lookup[letter.lstrip(".")] = code
+            lookup[letter] = code
+        return _numeric(col, lookup, meta, ds, source)
+    if meta.kind == "date":
+        return _date(col)
+    if meta.qtype == "select_multiple":
+        out, mapped = multi.normalize_raw(col, names.codes.get(meta.name, {}))
+        if mapped:
+            ds.problems.append(Problem(f"{mapped} answers written as choice names or labels were mapped to codes",
+                                       "labels-mapped", "info", Location(file=source, variable=meta.name)))
+        return out
+    out = col.astype("str") if col.dtype != "str" else col
+    return out.where(out.str.len() > 0, np.nan) if len(out) else out
+
+
+def _numeric(col: pd.Series, lookup: dict[str, int], meta: VariableMeta, ds: Dataset, source: str) -> pd.Series:
+    if pd.api.types.is_bool_dtype(col) or pd.api.types.is_numeric_dtype(col):
+        return col.astype("float64")
+    num = pd.to_numeric(col, errors="coerce")
+    text = col.notna() & num.isna()
+    if not text.any():
+        return num.astype("float64")
+    stripped = col[text].astype("str").str.strip()
+    empty = stripped == ""
+    keys = stripped.str.casefold()
+    mapped = keys.map(lookup) if lookup else pd.Series(np.nan, index=keys.index)
+    num2 = pd.to_numeric(stripped, errors="coerce")  # numbers with spaces around them
+    fill = mapped.where(mapped.notna(), num2)
+    num = num.astype("float64")
+    num.loc[fill.index] = fill.astype("float64")
+    n_mapped = int((mapped.notna() & ~keys.isin([str(v) for v in lookup.values()])).sum())
+    if n_mapped:
+        ds.problems.append(Problem(f"{n_mapped} values written as labels, choice names or Stata missing letters "
+                                   "were mapped to codes", "labels-mapped", "info",
+                                   Location(file=source, variable=meta.name)))
+    bad = fill.isna() & ~empty
+    if not bad.any():
+        return num
+    out = num.astype(object)
+    out.loc[bad[bad].index] = col.loc[bad[bad].index]
+    return out
+
+
+_DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%Y/%m/%d")
+
+
+def _date(col: pd.Series) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(col):
+        if getattr(col.dt, "tz", None) is not None:
+            col = col.dt.tz_localize(None)
+        return col.dt.normalize().astype("datetime64[s]")
+    parsed = pd.Series(pd.NaT, index=col.index, dtype="datetime64[s]")
+    text = col.astype("str").str.strip()
+    iso = text.str.slice(0, 10)
+    todo = col.notna() & (text != "")
+    nonstr = col.map(lambda v: not isinstance(v, str) and v is not None and not pd.isna(v)) if col.dtype == object \
+        else pd.Series(False, index=col.index)
+    if nonstr.any():
+        parsed[nonstr] = pd.to_datetime(col[nonstr], errors="coerce").dt.normalize()
+        todo &= ~nonstr
+    for fmt in _DATE_FORMATS:
+        if not todo.any():
+            break
+        src = iso if fmt == "%Y-%m-%d" else text
+        got = pd.to_datetime(src[todo], errors="coerce", format=fmt)
+        ok = got.notna()
+        parsed.loc[ok[ok].index] = got[ok]
+        todo.loc[ok[ok].index] = False
+    if not todo.any():
+        return parsed
+    out = parsed.astype(object)
+    out[todo] = col[todo]
+    return out
+
+
+def _select_multiple(frame: pd.DataFrame, qn: Questionnaire, level: str, metas: dict[str, VariableMeta],
+                     lvl_of: dict[str, str]) -> pd.DataFrame:
+    """Make raw column and dummies both present: rebuild the raw column from dummies or derive the dummies."""
+    for meta in list(metas.values()):
+        if meta.qtype != "select_multiple" or lvl_of[meta.name] != level:
+            continue
+        dummies = [m for m in metas.values() if m.dummy_of == meta.name]
+        codes = [m.dummy_code for m in dummies if m.dummy_code is not None]
+        present = [m.name for m in dummies if m.name in frame.columns]
+        if meta.name not in frame.columns and not present:
+            continue
+        if meta.name not in frame.columns:
+            mat = np.column_stack([frame[m.name].to_numpy(dtype=float) if m.name in frame.columns
+                                   else np.full(len(frame), np.nan) for m in dummies])
+            pos = frame.columns.get_loc(present[0])
+            frame.insert(pos, meta.name, multi.raw_from_dummies(mat, codes).set_axis(frame.index))
+        missing = [m for m in dummies if m.name not in frame.columns]
+        if missing:
+            mat = multi.dummies_from_raw(frame[meta.name], codes)
+            pos = frame.columns.get_loc(meta.name) + 1
+            for j, m in enumerate(dummies):
+                if m.name not in frame.columns:
+                    frame.insert(pos, m.name, mat[:, j])
+                pos = frame.columns.get_loc(m.name) + 1
+    return frame
+
+
+# ------------------------------------------------------------------------------------------------------- linking
+
+_LINKS = (("PARENT_KEY", "KEY"), ("_parent_index", "_index"))
+
+
+def _link(ds: Dataset, qn: Questionnaire) -> None:
+    """Give roster frames their parent's key columns (from ODK/Kobo link columns) and their own line number."""
+    for level, group in levels(qn).items():
+        if group is None or level not in ds.frames:
+            continue
+        frame = ds.frames[level]
+        parent = parent_level(qn, level) or TOP_LEVEL
+        pframe = ds.frames.get(parent)
+        pkeys = level_keys(qn, parent)
+        need = [k for k in pkeys if k not in frame.columns]
+        if need and pframe is not None:
+            for child_col, parent_col in _LINKS:
+                cc = _find(frame, child_col)
+                pc = _find(pframe, parent_col)
+                if cc and pc:
+                    lookup = pframe.drop_duplicates(pc).set_index(pc)
+                    for pos, k in enumerate(need):
+                        if k in lookup.columns:
+                            frame.insert(pos, k, frame[cc].map(lookup[k]).to_numpy())
+                    ds.problems.append(Problem(
+                        f"rows linked to level '{parent}' through {cc} → {pc}; key column(s) {', '.join(need)} "
+                        "added", "linked", "info", Location(file=ds.sources.get(level))))
+                    break
+        if group.key and group.key not in frame.columns:
+            key_col = _find(frame, "KEY")
+            line = None
+            if key_col is not None:
+                line = pd.to_numeric(frame[key_col].astype("str").str.extract(r"\[(\d+)\]\s*$")[0], errors="coerce")
+            if line is None or line.isna().any():
+                by = [k for k in pkeys if k in frame.columns]
+                line = (frame.groupby(by, dropna=False, sort=False).cumcount() + 1 if by
+                        else pd.Series(np.arange(1, len(frame) + 1), index=frame.index))
+            pos = len([k for k in pkeys if k in frame.columns])
+            frame.insert(pos, group.key, line.astype("float64").to_numpy())
+            ds.problems.append(Problem(
+                f"roster line number '{group.key}' was not in the data; it was numbered from the row order within "
+                "each parent", "key-derived", "info", Location(file=ds.sources.get(level), variable=group.key)))
+        ds.frames[level] = frame
+
+
+def _find(frame: pd.DataFrame, name: str) -> str | None:
+    for c in frame.columns:
+        if c.lower() == name.lower() or re.split(r"[/\-]", c)[-1].lower() == name.lower():
+            return c
+    return None
