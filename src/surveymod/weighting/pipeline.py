@@ -121,16 +121,32 @@ def _fpc_fraction(data: pd.DataFrame, loaded: LoadedSpec) -> np.ndarray | None:
     return n_h / fpc
 
 
-def _sums(cells: pd.Series, levels: list[str], w: np.ndarray) -> np.ndarray:
-    """Weighted sums per level (rows: levels, columns: weight columns) via factorised codes."""
-    codes, uniq = pd.factorize(cells.to_numpy(dtype=object))
+@dataclass(frozen=True)
+class Cells:
+    """A margin's cells on the weighted rows as integer codes into ``levels`` (text labels)."""
+
+    codes: np.ndarray
+    levels: list[str]
+
+    def pos(self) -> dict[str, int]:
+        return {lv: i for i, lv in enumerate(self.levels)}
+
+    def keyed(self, counts: dict[str, float]) -> dict[int, float]:
+        """Targets keyed by code instead of label."""
+        p = self.pos()
+        return {p[k]: v for k, v in counts.items()}
+
+
+def _sums(cells: Cells, levels: list[str], w: np.ndarray) -> np.ndarray:
+    """Weighted sums per level (rows: levels, columns: weight columns) by bincount on the codes."""
     w2 = w if w.ndim == 2 else w[:, None]
-    per = np.stack([np.bincount(codes, weights=w2[:, k], minlength=len(uniq)) for k in range(w2.shape[1])], axis=1)
-    pos = {u: i for i, u in enumerate(uniq)}
+    per = np.stack([np.bincount(cells.codes, weights=w2[:, k], minlength=len(cells.levels))
+                    for k in range(w2.shape[1])], axis=1)
+    pos = cells.pos()
     return np.array([per[pos[lv]] if lv in pos else np.zeros(w2.shape[1]) for lv in levels])
 
 
-def _margin_checks(name: str, cells: pd.Series, counts: dict[str, float], before: np.ndarray,
+def _margin_checks(name: str, cells: Cells, counts: dict[str, float], before: np.ndarray,
                    after: np.ndarray) -> list[MarginCheck]:
     """Target vs weighted sums (main weight) per cell, before and after."""
     levels = list(counts)
@@ -140,7 +156,7 @@ def _margin_checks(name: str, cells: pd.Series, counts: dict[str, float], before
             for lv, t, bb, aa in zip(levels, counts.values(), b, a, strict=True)]
 
 
-def _verify(w: np.ndarray, cells: list[pd.Series], counts: list[dict[str, float]], tol: float, step: str,
+def _verify(w: np.ndarray, cells: list[Cells], counts: list[dict[str, float]], tol: float, step: str,
             loc: Location) -> None:
     """Error if any margin cell misses its target by more than ``tol`` (relative) for any weight column."""
     for c, cnt in zip(cells, counts, strict=True):
@@ -164,7 +180,7 @@ class _Run:
         self.w = _base_weight(data, loaded)[:, None]
         self.problems: list[Problem] = []
         self.reports: list[StepReport] = []
-        self.margin_specs: list[tuple[str, pd.Series, dict[str, float]]] = []
+        self.margin_specs: list[tuple[str, Cells, dict[str, float], np.ndarray]] = []
         self.replicates: eng.Replicates | None = None
         self.variance_record: dict[str, Any] | None = None
 
@@ -172,7 +188,7 @@ class _Run:
     def active(self) -> np.ndarray:
         return self.w[:, 0] > 0
 
-    def margin_targets(self, m: Margin, path: tuple) -> tuple[Targets, pd.Series, dict[str, float]]:
+    def margin_targets(self, m: Margin, path: tuple) -> tuple[Targets, Cells, dict[str, float]]:
         """Load, check and convert one margin's targets to counts for the active rows."""
         loc = self.loaded.loc(*path, "targets")
         t = load_targets(m, self.loaded, path)
@@ -180,7 +196,8 @@ class _Run:
         cells = cell_labels(self.data.loc[act], t.variables)
         self.problems += check_against_data(t, cells, self.w[act, 0], loc)
         counts = t.counts(float(self.w[act, 0].sum()))
-        return t, cells, {k: v for k, v in counts.items() if v > 0}
+        codes, uniq = pd.factorize(cells)
+        return t, Cells(codes.astype(np.int32), [str(u) for u in uniq]), {k: v for k, v in counts.items() if v > 0}
 
     def report(self, i: int, name: str, details: dict[str, Any], margins: list[MarginCheck]) -> None:
         line = self.loaded.loc("steps", i).line
@@ -243,10 +260,11 @@ class _Run:
         prev_weight = self.w[:, 0].copy()
         try:
             if isinstance(s, PoststratifyStep):
-                new = st.poststratify(cells[0].to_numpy(dtype=object), counts[0], w_act)
+                new = st.poststratify(cells[0].codes, cells[0].keyed(counts[0]), w_act)
                 tol, name, kind = LINEAR_TOL, "poststratify", "poststratification"
             elif isinstance(s, RakeStep):
-                new = st.rake([c.to_numpy(dtype=object) for c in cells], counts, w_act, s.tolerance, s.max_iter)
+                new = st.rake([c.codes for c in cells], [c.keyed(n) for c, n in zip(cells, counts, strict=True)],
+                              w_act, s.tolerance, s.max_iter)
                 tol, name, kind = s.tolerance, "rake", "raking"
             else:
                 x, tots = self._aux(i, s, cells, counts, act)
@@ -266,7 +284,7 @@ class _Run:
         for m, c, cnt in zip(margins, cells, counts, strict=True):
             label = SEP.join(m.variables)
             checks += _margin_checks(label, c, cnt, before, new[:, 0])
-            self.margin_specs.append((label, c, cnt))
+            self.margin_specs.append((label, c, cnt, act))
         if isinstance(s, CalibrateStep):
             for v, tot in s.totals.items():
                 xb = pd.to_numeric(self.data.loc[act, v], errors="coerce").to_numpy(dtype=float)
@@ -283,14 +301,14 @@ class _Run:
         self.report(i, name, {"margins": len(margins), "tolerance": tol,
                               "max_rel_misfit": max((c.rel_misfit for c in checks), default=0.0)}, checks)
 
-    def _aux(self, i: int, s: CalibrateStep, cells: list[pd.Series], counts: list[dict[str, float]], act: np.ndarray
+    def _aux(self, i: int, s: CalibrateStep, cells: list[Cells], counts: list[dict[str, float]], act: np.ndarray
              ) -> tuple[np.ndarray, np.ndarray]:
         """Auxiliary matrix (indicator per margin cell, then continuous variables) and its totals."""
         cols, tots = [], []
         for c, cnt in zip(cells, counts, strict=True):
-            cv = c.to_numpy(dtype=object)
+            pos = c.pos()
             for level, target in cnt.items():
-                cols.append((cv == level).astype(float))
+                cols.append((c.codes == pos[level]).astype(float))
                 tots.append(target)
         for v, tot in s.totals.items():
             x = pd.to_numeric(self.data.loc[act, v], errors="coerce").to_numpy(dtype=float)
@@ -356,12 +374,9 @@ def run_weighting(data: pd.DataFrame, spec: LoadedSpec | str | Path) -> Weightin
         else:
             run.calibration_step(i, s)
     final_margins: list[MarginCheck] = []
-    act = run.active()
-    for label, cells, cnt in run.margin_specs:
-        full = pd.Series(None, index=run.data.index, dtype=object)
-        full[act] = cells.to_numpy(dtype=object)
+    for label, cells, cnt, act in run.margin_specs:
         # "before" is the base weight; "after" the final weight (a later trim may move a calibrated margin)
-        final_margins += _margin_checks(label, full[act], cnt, w0[act], run.w[act, 0])
+        final_margins += _margin_checks(label, cells, cnt, w0[act], run.w[act, 0])
     out = data.copy()
     out[out_name] = run.w[:, 0]
     rep_info = None
@@ -407,7 +422,7 @@ def calibrated_estimate(result: WeightingResult, y: str, stat: str = "mean") -> 
             aux.append(f"__aux{j}")
     else:
         for j, c in enumerate(rec["cells"]):
-            frame[f"__cell{j}"] = c.to_numpy(dtype=object)
+            frame[f"__cell{j}"] = c.codes
             cells.append(f"__cell{j}")
     return eng.calibrated_estimate(frame, y=y, stat=stat, weight=weight, prev_weight="__prev_w",
                                    kind=rec["kind"], cells=cells, aux=aux, **kw)

@@ -41,7 +41,7 @@ def nonresponse(w: np.ndarray, classes: np.ndarray, respondent: np.ndarray, inel
     return out, factors
 
 
-def rake(margins: list[np.ndarray], controls: list[dict[str, float]], w: np.ndarray, tol: float,
+def rake(margins: list[np.ndarray], controls: list[dict[int, float]], w: np.ndarray, tol: float,
          max_iter: int) -> np.ndarray:
     """Iterative proportional fitting through svy; non-convergence is an error."""
     try:
@@ -52,7 +52,7 @@ def rake(margins: list[np.ndarray], controls: list[dict[str, float]], w: np.ndar
                           "max_iter") from None
 
 
-def poststratify(cells: np.ndarray, controls: dict[str, float], w: np.ndarray) -> np.ndarray:
+def poststratify(cells: np.ndarray, controls: dict[int, float], w: np.ndarray) -> np.ndarray:
     """Post-stratification through svy."""
     try:
         return eng.poststratify(cells, controls, w)

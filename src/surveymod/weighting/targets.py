@@ -45,11 +45,10 @@ def as_text(s: pd.Series) -> pd.Series:
         if finite.size and np.all(finite == np.round(finite)):
             out = pd.Series([None if np.isnan(v) else str(int(v)) for v in vals], index=s.index, dtype=object)
             return out
-    if s.dtype == object and not s.isna().any() and all(isinstance(v, str) for v in s.head(1000)):
-        try:
-            return s.astype(str) if s.map(type).eq(str).all() else s.astype(object).map(str)
-        except TypeError:
-            pass
+    if pd.api.types.is_string_dtype(s.dtype) and not s.dtype == object:
+        return s  # pandas string dtype: already text
+    if pd.api.types.is_integer_dtype(s.dtype) and not s.isna().any():
+        return s.astype(str)
     return s.astype(object).where(s.notna(), None).map(lambda v: v if v is None else str(v))
 
 
@@ -57,12 +56,12 @@ def cell_labels(data: pd.DataFrame, variables: tuple[str, ...]) -> pd.Series:
     """Each row's cell of the crossed margin, as 'a × b' text (missing if any variable is missing)."""
     parts = [as_text(data[v]) for v in variables]
     if len(parts) == 1:
-        return parts[0]
+        return parts[0].reset_index(drop=True)
     missing = pd.concat([p.isna() for p in parts], axis=1).any(axis=1)
     lab = parts[0].astype(str)
     for p in parts[1:]:
         lab = lab + SEP + p.astype(str)
-    return lab.where(~missing, None)
+    return lab.where(~missing, None).reset_index(drop=True)
 
 
 def _read_file(path: Path, loc: Location) -> pd.DataFrame:

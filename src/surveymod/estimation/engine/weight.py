@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -40,8 +41,11 @@ def _short(exc: BaseException) -> str:
 
 def _frame(cells: Sequence[np.ndarray], weight: np.ndarray) -> pl.DataFrame:
     """A minimal Polars frame: one string column per cell variable plus the weight."""
-    cols: dict[str, pl.Series] = {_CELL.format(i): pl.Series(_CELL.format(i), c, dtype=pl.Utf8)
-                                  for i, c in enumerate(cells)}
+    cols: dict[str, pl.Series] = {}
+    for i, c in enumerate(cells):
+        arr = np.asarray(c)
+        dtype = pl.Int32 if np.issubdtype(arr.dtype, np.integer) else pl.Utf8
+        cols[_CELL.format(i)] = pl.Series(_CELL.format(i), arr, dtype=dtype)
     cols[_W] = pl.Series(_W, np.asarray(weight, dtype=float))
     return pl.DataFrame(cols)
 
@@ -51,11 +55,12 @@ def _sample(cells: Sequence[np.ndarray], weight: np.ndarray) -> svy.Sample:
     return svy.Sample(_frame(cells, weight), svy.Design(wgt=_W))
 
 
-def rake(margins: Sequence[np.ndarray], controls: Sequence[Mapping[str, float]], weights: np.ndarray, *,
+def rake(margins: Sequence[np.ndarray], controls: Sequence[Mapping[Any, float]], weights: np.ndarray, *,
          tol: float, max_iter: int) -> np.ndarray:
     """Rake each column of ``weights`` (n x k) to the margin ``controls`` with svy's IPF; error if not converged.
 
-    ``margins[j]`` holds each row's level (as text) of margin j; ``controls[j]`` maps level -> population count.
+    ``margins[j]`` holds each row's level (integer code or text) of margin j; ``controls[j]`` maps level ->
+    population count.
     """
     out = np.empty_like(weights, dtype=float)
     ctrl = {_CELL.format(j): dict(c) for j, c in enumerate(controls)}
@@ -69,7 +74,7 @@ def rake(margins: Sequence[np.ndarray], controls: Sequence[Mapping[str, float]],
     return out
 
 
-def poststratify(cells: np.ndarray, controls: Mapping[str, float], weights: np.ndarray) -> np.ndarray:
+def poststratify(cells: np.ndarray, controls: Mapping[Any, float], weights: np.ndarray) -> np.ndarray:
     """Post-stratify each column of ``weights`` to the cell counts ``controls`` with svy."""
     out = np.empty_like(weights, dtype=float)
     for k in range(weights.shape[1]):
@@ -170,7 +175,7 @@ def calibrated_estimate(data: pd.DataFrame, *, y: str, stat: str, weight: str, p
                                *[c for c in (psu, strata, fpc) if c]]))
     sub = data[cols].reset_index(drop=True).copy()
     for c in cells:  # svy sweeps cells given as integer codes (text cells are silently not credited)
-        sub[c] = pd.factorize(sub[c])[0].astype("int32")
+        sub[c] = pd.factorize(sub[c].to_numpy())[0].astype("int32")
     frame = pl.from_pandas(sub)
     design = svy.Design(wgt=weight, psu=psu, stratum=strata, pop_size=fpc)
     if kind is not None:
