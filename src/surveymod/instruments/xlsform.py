@@ -1,0 +1,209 @@
+"""XLSForm workbook (survey / choices / settings sheets) for ODK, KoboToolbox, SurveyCTO and Ona.
+
+Every language gets ``label::English (en)``-style columns; sections become groups, rosters repeats (``repeat_count``
+from the roster's count expression); routing is the compiled condition rendered with ``to_xpath`` (quoted choice
+names already resolved to codes). Choice names are the numeric codes; there is no ``or_other``. Scales become a
+``select_one`` from a generated list of points plus their special codes; years are integers with a range
+constraint; numeric questions with special codes (998 = don't know) accept those codes in their constraint.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from ..questionnaire import expr as E
+from ..questionnaire.conditions import compile_condition
+from ..questionnaire.model import Choice, Group, LangText, Question, Questionnaire
+
+YEAR_MIN, YEAR_MAX = 1900, 2100
+
+_RANGE_MSG = {
+    "en": "Enter a value from {lo} to {hi}.",
+    "mk": "Внесете вредност од {lo} до {hi}.",
+    "sq": "Shkruani një vlerë nga {lo} deri në {hi}.",
+}
+_MIN_MSG = {"en": "Enter a value of at least {lo}.", "mk": "Внесете вредност од најмалку {lo}.",
+            "sq": "Shkruani një vlerë të paktën {lo}."}
+_MAX_MSG = {"en": "Enter a value of at most {hi}.", "mk": "Внесете вредност од најмногу {hi}.",
+            "sq": "Shkruani një vlerë jo më shumë se {hi}."}
+_SPECIAL = {"en": "Special codes", "mk": "Посебни кодови", "sq": "Kode të veçanta"}
+_UNIT = {"en": "Unit", "mk": "Единица", "sq": "Njësia"}
+
+
+def language_column(lang: str) -> str:
+    """XLSForm language suffix, e.g. ``English (en)`` (name from pycountry, the code if unknown)."""
+    import pycountry
+
+    found = pycountry.languages.get(alpha_2=lang) if len(lang) == 2 else pycountry.languages.get(alpha_3=lang)
+    return f"{found.name if found else lang} ({lang})"
+
+
+def _num(v: float) -> str:
+    return str(int(v)) if float(v).is_integer() else repr(float(v))
+
+
+def _xpath(qn: Questionnaire, text: str | None) -> str:
+    return E.to_xpath(compile_condition(qn, text)) if text else ""
+
+
+class _Builder:
+    def __init__(self, qn: Questionnaire) -> None:
+        self.qn = qn
+        self.langs = qn.languages.all
+        self.cols = {lang: language_column(lang) for lang in self.langs}
+        self.survey: list[dict[str, Any]] = []
+        self.choices: list[dict[str, Any]] = []
+        self._lists: dict[str, str] = {}  # key -> list name
+
+    def text(self, row: dict[str, Any], column: str, value: LangText | None, fallback: str | None = None) -> None:
+        """Fill ``column::Language (xx)`` for every language (default-language text where one is missing)."""
+        if not value and fallback is None:
+            return
+        for lang in self.langs:
+            t = self.qn.text(value, lang) if value else ""
+            row[f"{column}::{self.cols[lang]}"] = t or fallback or ""
+
+    def add_list(self, key: str, wanted: str, choices: list[Choice]) -> str:
+        if key in self._lists:
+            return self._lists[key]
+        name, i = wanted, 2
+        while name in self._lists.values():
+            name, i = f"{wanted}_{i}", i + 1
+        self._lists[key] = name
+        for c in choices:
+            row: dict[str, Any] = {"list_name": name, "name": str(c.code)}
+            self.text(row, "label", c.label, fallback=str(c.code))
+            self.choices.append(row)
+        return name
+
+    def list_for(self, q: Question) -> str:
+        if q.type == "scale":
+            return self.add_list(f"scale:{q.name}", f"{q.name}_scale", self.qn.choice_list(q))
+        if isinstance(q.choices, str):
+            return self.add_list(f"named:{q.choices}", q.choices, self.qn.choice_list(q))
+        return self.add_list(f"inline:{q.name}", f"{q.name}_codes", self.qn.choice_list(q))
+
+    # ------------------------------------------------------------------------------------------------ rows
+    def group(self, g: Group) -> None:
+        kind = "repeat" if g.is_roster else "group"
+        row: dict[str, Any] = {"type": f"begin_{kind}", "name": g.name}
+        self.text(row, "label", g.title, fallback=g.name)
+        if g.relevant:
+            row["relevant"] = _xpath(self.qn, g.relevant)
+        if g.is_roster:
+            row["repeat_count"] = _xpath(self.qn, g.count) if g.count else str(g.max_rows)
+        self.survey.append(row)
+        for it in g.items:
+            if isinstance(it, Group):
+                self.group(it)
+            else:
+                self.question(it)
+        self.survey.append({"type": f"end_{kind}", "name": g.name})
+
+    def question(self, q: Question) -> None:
+        qn = self.qn
+        row: dict[str, Any] = {"name": q.name}
+        special = [c for c in qn._named_or_inline(q)] if q.type in ("integer", "decimal", "year", "calculate") else []
+        if q.type in ("select_one", "select_multiple", "scale"):
+            row["type"] = f"{'select_multiple' if q.type == 'select_multiple' else 'select_one'} {self.list_for(q)}"
+        elif q.type == "year":
+            row["type"] = "integer"
+        else:
+            row["type"] = q.type
+        if q.type == "calculate":
+            row["calculation"] = _xpath(qn, q.calculation)
+        else:
+            self.text(row, "label", q.label, fallback=q.name)
+        self.hint(row, q, special)
+        self.text(row, "guidance_hint", q.instruction)
+        if q.relevant:
+            row["relevant"] = _xpath(qn, q.relevant)
+        if q.required:
+            row["required"] = "yes"
+        if q.appearance:
+            row["appearance"] = q.appearance
+        self.constraint(row, q, special)
+        self.survey.append(row)
+
+    def hint(self, row: dict[str, Any], q: Question, special: list[Choice]) -> None:
+        if not (q.hint or special or q.unit):
+            return
+        for lang in self.langs:
+            parts = [self.qn.text(q.hint, lang)] if q.hint else []
+            if q.unit:
+                parts.append(f"{_UNIT.get(lang, _UNIT['en'])}: {self.qn.text(q.unit, lang)}")
+            if special:
+                codes = "; ".join(f"{c.code} = {self.qn.text(c.label, lang)}" for c in special)
+                parts.append(f"{_SPECIAL.get(lang, _SPECIAL['en'])}: {codes}")
+            row[f"hint::{self.cols[lang]}"] = " ".join(p for p in parts if p)
+
+    def constraint(self, row: dict[str, Any], q: Question, special: list[Choice]) -> None:
+        lo, hi = q.min, q.max
+        if q.type == "year":
+            lo = YEAR_MIN if lo is None else lo
+            hi = YEAR_MAX if hi is None else hi
+        parts: list[str] = []
+        range_part = ""
+        if q.type in ("integer", "decimal", "year") and (lo is not None or hi is not None):
+            bounds = ([f". >= {_num(lo)}"] if lo is not None else []) + ([f". <= {_num(hi)}"] if hi is not None else [])
+            range_part = " and ".join(bounds)
+            if special:
+                range_part = f"({range_part}) or " + " or ".join(f". = {c.code}" for c in special)
+            parts.append(f"({range_part})" if q.constraint else range_part)
+        if q.constraint:
+            own = _xpath(self.qn, q.constraint)
+            parts.append(f"({own})" if range_part else own)
+        if not parts:
+            return
+        row["constraint"] = " and ".join(parts)
+        if q.constraint_message:
+            self.text(row, "constraint_message", q.constraint_message)
+        elif range_part:
+            table = _RANGE_MSG if lo is not None and hi is not None else _MIN_MSG if lo is not None else _MAX_MSG
+            for lang in self.langs:
+                msg = table.get(lang, table["en"])
+                row[f"constraint_message::{self.cols[lang]}"] = msg.format(
+                    lo=_num(lo) if lo is not None else "", hi=_num(hi) if hi is not None else "")
+
+
+def xlsform_rows(qn: Questionnaire) -> dict[str, list[dict[str, Any]]]:
+    """The XLSForm as ``{"survey": [...], "choices": [...], "settings": [...]}`` rows (pyxform's dict input)."""
+    b = _Builder(qn)
+    for sec in qn.sections:
+        b.group(sec)
+    settings = {"form_title": qn.text(qn.title), "form_id": qn.id, "version": qn.version,
+                "default_language": b.cols[qn.languages.default], "name": qn.id}
+    return {"survey": b.survey, "choices": b.choices, "settings": [settings]}
+
+
+def _columns(rows: list[dict[str, Any]], first: list[str]) -> list[str]:
+    cols = [c for c in first if any(c in r for r in rows)]
+    for r in rows:
+        for c in r:
+            if c not in cols:
+                cols.append(c)
+    return cols
+
+
+def build_xlsform(qn: Questionnaire) -> bytes:
+    """The XLSForm as .xlsx bytes (sheets survey, choices, settings)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    data = xlsform_rows(qn)
+    wb = Workbook()
+    wb.remove(wb.active)
+    order = {"survey": ["type", "name"], "choices": ["list_name", "name"], "settings": []}
+    for sheet, rows in data.items():
+        ws = wb.create_sheet(sheet)
+        cols = _columns(rows, order[sheet])
+        ws.append(cols)
+        for c in ws[1]:
+            c.font = Font(bold=True)
+        for r in rows:
+            ws.append([r.get(c, None) for c in cols])
+        ws.freeze_panes = "A2"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
