@@ -105,12 +105,15 @@ def _values(node: E.Node, frame: pd.DataFrame, where: str, lp: LoadedProgramme, 
 
 def indicator_column(ind: Indicator, i: int, wd: WaveData, lp: LoadedProgramme) -> pd.DataFrame:
     """The frame with the per-respondent indicator value in column ``Y`` (NaN outside the universe)."""
-    try:
-        node = E.parse(ind.expression or "")
-    except E.ExprSyntaxError as exc:
-        raise SurveyError(Problem(f"indicator {ind.id}: {exc}", "expression-syntax",
-                                  location=lp.where(f"indicators[{i}].expression"))) from None
-    y = _values(node, wd.frame, f"indicators[{i}].expression", lp, wd.name)
+    if ind.definition:
+        y = _definition_values(ind, i, wd, lp)
+    else:
+        try:
+            node = E.parse(ind.expression or "")
+        except E.ExprSyntaxError as exc:
+            raise SurveyError(Problem(f"indicator {ind.id}: {exc}", "expression-syntax",
+                                      location=lp.where(f"indicators[{i}].expression"))) from None
+        y = _values(node, wd.frame, f"indicators[{i}].expression", lp, wd.name)
     if ind.kind == "share":
         y = np.where(np.isnan(y), np.nan, (y != 0).astype(float))
     if ind.universe:
@@ -122,6 +125,24 @@ def indicator_column(ind: Indicator, i: int, wd: WaveData, lp: LoadedProgramme) 
                                       f"wave '{wd.name}'", "unknown-variable",
                                       location=lp.where(f"indicators[{i}].by[{j}]")))
     return wd.frame.assign(**{Y: y})
+
+
+def _definition_values(ind: Indicator, i: int, wd: WaveData, lp: LoadedProgramme) -> np.ndarray:
+    """Per-respondent values of a shipped definition 'FILE#ID'; problems are located at the spec line."""
+    from .definitions import respondent_values
+    from .spec import load_spec
+
+    file, _, def_id = (ind.definition or "").partition("#")
+    where = lp.where(f"indicators[{i}].definition")
+    path = lp.base / file
+    if not def_id or not path.exists():
+        raise SurveyError(Problem(f"indicator {ind.id}: definition '{ind.definition}' must be 'FILE#ID' with an "
+                                  "existing file", "unknown-definition", location=where))
+    try:
+        return respondent_values(load_spec(path), def_id, wd.frame)
+    except SurveyError as exc:
+        raise SurveyError([Problem(f"{p.message} (wave '{wd.name}')", p.rule, location=where)
+                           for p in exc.problems]) from None
 
 
 def _cell(row: pd.Series, ind: Indicator, wave: str) -> Cell:

@@ -79,6 +79,9 @@ class Indicator(_M):
     expression: str | None = Field(
         None, description="Survey kinds: the condition (share) or value (mean/total) per respondent, in the "
                           "questionnaire's condition language, e.g. 'devact_index > 50'.")
+    definition: str | None = Field(
+        None, description="Instead of 'expression': a definition shipped next to the instruments, as "
+                          "'FILE#ID' (e.g. '../questionnaires/indicators/perception.yaml#pub_pos_share').")
     universe: str | None = Field(None, description="Condition selecting who counts in the denominator.")
     waves: list[str] = Field(default_factory=list, description="Waves to compute, the baseline wave first.")
     by: list[str] = Field(default_factory=list, description="Disaggregation variables, e.g. [sex, agegrp].")
@@ -96,8 +99,10 @@ class Indicator(_M):
 
     @model_validator(mode="after")
     def _kind_fields(self) -> Indicator:
-        if self.kind in ("share", "mean", "total") and not self.expression:
-            raise ValueError(f"a {self.kind} indicator needs an 'expression'")
+        if self.kind in ("share", "mean", "total") and not (self.expression or self.definition):
+            raise ValueError(f"a {self.kind} indicator needs an 'expression' or a 'definition'")
+        if self.expression and self.definition:
+            raise ValueError("give either 'expression' or 'definition', not both")
         if self.kind in ("share", "mean", "total", "training_tested", "training_improved") and not self.waves:
             raise ValueError(f"a {self.kind} indicator needs 'waves' (the data it is computed from)")
         if self.kind == "monitoring" and not self.monitoring:
