@@ -122,7 +122,7 @@ def _panel(b: pd.DataFrame, bd: Design, e: pd.DataFrame, ed: Design, var: str, k
     prep = prepare(stacked, design)
     dom = domain_column(stacked, [WAVE, *by])
     assert dom is not None
-    frame = prep.frame.assign(**{DOM: dom.to_numpy()})
+    frame = prep.frame.assign(**{DOM: dom.array})
     prep = Prepared(frame, prep.design, prep.has_strata, prep.has_psu, prep.has_ssu, prep.has_fpc, prep.has_fpc2,
                     prep.replicates, prep.notes)
     sample = engine.build_sample(prep, [IND, DOM])

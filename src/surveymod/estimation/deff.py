@@ -16,28 +16,32 @@ import numpy as np
 DeffRef = Literal["wor", "wr"]
 
 
-def srs_variance(y: np.ndarray, w: np.ndarray, kind: str, *, x: np.ndarray | None = None,
-                 ref: DeffRef = "wor") -> tuple[float, int]:
-    """SRS variance of the estimator over the valid in-domain rows given (``w > 0``); returns (var, n)."""
-    keep = w > 0
-    y, w = y[keep], w[keep]
-    n = int(keep.sum())
-    if n < 2:
-        return float("nan"), n
-    big_n = float(w.sum())
-    if kind == "ratio":
-        assert x is not None
-        x = x[keep]
-        r = float((w * y).sum() / (w * x).sum())
-        z = y - r * x
-        xbar = float((w * x).sum() / big_n)
-        zbar = float((w * z).sum() / big_n)
-        s2 = float((w * (z - zbar) ** 2).sum() / big_n) * n / (n - 1)
-        v = s2 / xbar**2 / n
-    else:
-        ybar = float((w * y).sum() / big_n)
-        s2 = float((w * (y - ybar) ** 2).sum() / big_n) * n / (n - 1)
-        v = s2 / n if kind != "total" else s2 * big_n**2 / n
-    if ref == "wor":
-        v *= 1 - n / big_n
+def srs_variances(codes: np.ndarray, k: int, y: np.ndarray, w: np.ndarray, valid: np.ndarray, kind: str, *,
+                  x: np.ndarray | None = None, ref: DeffRef = "wor") -> tuple[np.ndarray, np.ndarray]:
+    """SRS variance of the estimator in each of ``k`` domains (``codes`` 0..k-1, rows ``valid`` with ``w > 0``).
+
+    Returns (variance per domain, respondents per domain). Two-pass (centred) sums for accuracy.
+    """
+    use = valid & (w > 0) & (codes >= 0)
+    c = codes[use]
+    wu, yu = w[use], y[use]
+    n = np.bincount(c, minlength=k).astype(float)
+    big_n = np.bincount(c, weights=wu, minlength=k)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if kind == "ratio":
+            assert x is not None
+            xu = x[use]
+            r = np.bincount(c, weights=wu * yu, minlength=k) / np.bincount(c, weights=wu * xu, minlength=k)
+            z = yu - r[c] * xu
+            xbar = np.bincount(c, weights=wu * xu, minlength=k) / big_n
+            zbar = np.bincount(c, weights=wu * z, minlength=k) / big_n
+            s2 = np.bincount(c, weights=wu * (z - zbar[c]) ** 2, minlength=k) / big_n * n / (n - 1)
+            v = s2 / xbar**2 / n
+        else:
+            ybar = np.bincount(c, weights=wu * yu, minlength=k) / big_n
+            s2 = np.bincount(c, weights=wu * (yu - ybar[c]) ** 2, minlength=k) / big_n * n / (n - 1)
+            v = s2 * big_n**2 / n if kind == "total" else s2 / n
+        if ref == "wor":
+            v = v * (1 - n / big_n)
+    v = np.where(n >= 2, v, np.nan)
     return v, n

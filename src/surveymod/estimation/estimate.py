@@ -24,7 +24,7 @@ import pandas as pd
 from ..errors import Location, SurveyError
 from . import engine
 from .ci import prop_ci
-from .deff import DeffRef, srs_variance
+from .deff import DeffRef, srs_variances
 from .design import Design
 from .flags import FlagRules, flag
 from .prepare import Prepared, W, prepare
@@ -50,16 +50,21 @@ class Spec:
 
 
 def labels(s: pd.Series) -> pd.Series:
-    """Category labels as strings (1.0 -> '1'); missing stays missing."""
+    """Category labels as a categorical of strings (1.0 -> '1'); missing stays missing. Vectorised."""
     if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
-        v = pd.to_numeric(s, errors="coerce")
-        valid = v.dropna()
-        if len(valid) and (valid == valid.round()).all():
-            out = v.astype("Int64").astype(object)
-            return out.where(v.notna(), None).map(lambda x: None if x is None else str(x))
-        return v.astype(object).where(v.notna(), None).map(lambda x: None if x is None else f"{x:g}")
-    out = s.astype(object).where(s.notna(), None)
-    return out.map(lambda x: None if x is None else str(x))
+        v = pd.to_numeric(s, errors="coerce").astype(float)
+        cat = pd.Categorical(v)
+        cats = cat.categories.to_numpy(dtype=float)
+        names = [str(int(c)) if c == round(c) else f"{c:g}" for c in cats]
+    else:
+        cat = pd.Categorical(s.astype(object).where(s.notna(), None))
+        names = [str(c) for c in cat.categories]
+    if len(set(names)) != len(names):  # e.g. 1 and "1" in one object column
+        cat = pd.Categorical(pd.Series(cat).astype(object).map(lambda x: x if pd.isna(x) else str(x)))
+        names = [str(c) for c in cat.categories]
+    else:
+        cat = cat.rename_categories(names)
+    return pd.Series(cat, index=s.index)
 
 
 def _var(df: pd.DataFrame, name: str, role: str) -> pd.Series:
@@ -72,8 +77,8 @@ def _var(df: pd.DataFrame, name: str, role: str) -> pd.Series:
 def numeric_var(df: pd.DataFrame, name: str, role: str) -> np.ndarray:
     """Analysis variable as floats (missing -> NaN); text that is not a number is an error naming the row."""
     s = _var(df, name, role)
-    if pd.api.types.is_bool_dtype(s.dtype):
-        return s.to_numpy(dtype=float)
+    if pd.api.types.is_numeric_dtype(s.dtype):
+        return s.to_numpy(dtype=float, na_value=np.nan)
     v = pd.to_numeric(s, errors="coerce")
     bad = v.isna() & s.notna() & (s.astype(str).str.strip() != "")
     if bad.any():
@@ -85,19 +90,28 @@ def numeric_var(df: pd.DataFrame, name: str, role: str) -> np.ndarray:
 
 
 def domain_column(df: pd.DataFrame, by: Sequence[str] | None) -> pd.Series | None:
-    """'sex=1; agegrp=2' per row (None where any domain variable is missing), or None without ``by``."""
+    """'sex=1; agegrp=2' per row as a categorical (missing where any domain variable is missing), or None."""
     if not by:
         return None
     parts = [labels(_var(df, b, "domain")) for b in by]
-    out = pd.Series([None] * len(df), index=df.index, dtype=object)
+    codes = np.zeros(len(df), dtype=np.int64)
     ok = np.ones(len(df), dtype=bool)
     for p in parts:
-        ok &= p.notna().to_numpy()
-    text = parts[0].where(ok, "").map(lambda v, b=by[0]: f"{b}={v}")
-    for b, p in zip(by[1:], parts[1:], strict=True):
-        text = text + p.where(ok, "").map(lambda v, b=b: f"; {b}={v}")
-    out[ok] = text[ok]
-    return out
+        c = p.cat.codes.to_numpy().astype(np.int64)
+        ok &= c >= 0
+        codes = codes * (len(p.cat.categories) + 1) + (c + 1)
+    uniq, inv = np.unique(codes[ok], return_inverse=True)
+    names = []
+    for u in uniq:
+        pieces, rest = [], int(u)
+        for b, p in zip(reversed(by), reversed(parts), strict=True):
+            k = len(p.cat.categories) + 1
+            pieces.append(f"{b}={p.cat.categories[rest % k - 1]}")
+            rest //= k
+        names.append("; ".join(reversed(pieces)))
+    full = np.full(len(df), -1, dtype=np.int64)
+    full[ok] = inv
+    return pd.Series(pd.Categorical.from_codes(full, categories=names), index=df.index)
 
 
 def build_specs(df: pd.DataFrame, *, mean: Sequence[str], prop: Sequence[str], total: Sequence[str],
@@ -122,7 +136,7 @@ def build_specs(df: pd.DataFrame, *, mean: Sequence[str], prop: Sequence[str], t
     for v in prop:
         col = f"__cat_{v}"
         cols[col] = labels(_var(df, v, "proportion"))
-        missing[v] = int(cols[col].isna().sum())  # type: ignore[union-attr]
+        missing[v] = int(cols[col].isna().sum())
         specs.append(Spec("prop", v, col))
     for num_name, den_name in ratio:
         specs.append(Spec("ratio", f"{num_name}/{den_name}", num(num_name, "ratio numerator"),
@@ -142,38 +156,42 @@ def _level_text(spec: Spec, level: str) -> str:
     return {"mean": "mean", "total": "total", "ratio": "ratio", "quantile": f"q{spec.p:g}"}.get(spec.kind, level)
 
 
-def _deffs(rows: pd.DataFrame, spec: Spec, frame: pd.DataFrame, dom_codes: np.ndarray | None,
+def _deffs(rows: pd.DataFrame, spec: Spec, frame: pd.DataFrame, dom_codes: np.ndarray,
            dom_keys: list[str], ref: DeffRef) -> tuple[np.ndarray, np.ndarray]:
-    """R-definition deff and unweighted n for each output row of one spec."""
+    """R-definition deff and unweighted n for each output row of one spec (vectorised over domains)."""
     w = frame[W].to_numpy(dtype=float)
     y_raw = frame[spec.col]
+    x = frame[spec.xcol].to_numpy(dtype=float) if spec.xcol is not None else None
+    k = len(dom_keys)
+    key_index = {key: i for i, key in enumerate(dom_keys)}
+    dom_i = np.array([key_index.get(str(d), -1) for d in rows["domain"]])
     if spec.kind == "prop":
-        valid = y_raw.notna().to_numpy()
-        cat = y_raw.to_numpy(dtype=object)
-    else:
-        y = y_raw.to_numpy(dtype=float)
-        valid = ~np.isnan(y)
-    x = None
-    if spec.xcol is not None:
-        x = frame[spec.xcol].to_numpy(dtype=float)
+        cat_codes = y_raw.cat.codes.to_numpy()
+        valid = (cat_codes >= 0) & (dom_codes >= 0)
+        cats = {str(c): i for i, c in enumerate(y_raw.cat.categories)}
+        cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        deffs, ns = np.full(len(rows), np.nan), np.zeros(len(rows))
+        for i, (lev, se) in enumerate(zip(rows["level"], rows["se"], strict=True)):
+            if lev not in cache:
+                yy = (cat_codes == cats.get(str(lev), -2)).astype(float)
+                cache[lev] = srs_variances(dom_codes, k, yy, w, valid, "prop", ref=ref)
+            v, n = cache[lev]
+            d = dom_i[i]
+            ns[i] = n[d] if d >= 0 else 0
+            deffs[i] = se**2 / v[d] if d >= 0 and v[d] > 0 else np.nan
+        return deffs, ns
+    y = y_raw.to_numpy(dtype=float)
+    valid = ~np.isnan(y) & (dom_codes >= 0)
+    if x is not None:
         valid &= ~np.isnan(x)
-    key_index = {k: i for i, k in enumerate(dom_keys)}
-    deffs, ns = np.full(len(rows), np.nan), np.zeros(len(rows))
-    for i, (dom, lev, se) in enumerate(zip(rows["domain"], rows["level"], rows["se"], strict=True)):
-        m = valid.copy()
-        if dom_codes is not None:
-            m &= dom_codes == key_index.get(dom, -1)
-        ns[i] = int(m.sum())
-        if spec.kind == "quantile":
-            continue
-        wm = np.where(m, w, 0.0)
-        if spec.kind == "prop":
-            yy = (cat == lev).astype(float)
-        else:
-            yy = np.where(m, y, 0.0)
-        xx = np.where(m, x, 0.0) if x is not None else None
-        v, _ = srs_variance(yy, wm, spec.kind, x=xx, ref=ref)
-        deffs[i] = se**2 / v if v and v > 0 else np.nan
+    v, n = srs_variances(dom_codes, k, y, w, valid, spec.kind, x=x, ref=ref)
+    ok = dom_i >= 0
+    ns = np.where(ok, n[np.maximum(dom_i, 0)], 0)
+    if spec.kind == "quantile":
+        return np.full(len(rows), np.nan), ns
+    vv = np.where(ok, v[np.maximum(dom_i, 0)], np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        deffs = np.where(vv > 0, rows["se"].to_numpy() ** 2 / vv, np.nan)
     return deffs, ns
 
 
@@ -189,15 +207,14 @@ def estimate(df: pd.DataFrame, design: Design, *, mean: Sequence[str] = (), prop
     flags = flags or FlagRules()
     prep = prepare(df, design)
     specs, cols, missing = build_specs(df, mean=mean, prop=prop, total=total, ratio=ratio, quantile=quantile)
-    extra = pd.DataFrame({k: (v.to_numpy() if isinstance(v, pd.Series) else v) for k, v in cols.items()},
+    extra = pd.DataFrame({k: (v.array if isinstance(v, pd.Series) else v) for k, v in cols.items()},
                          index=prep.frame.index)
     frame = pd.concat([prep.frame, extra], axis=1)
     dom = domain_column(df, by)
-    dom_codes, dom_keys = None, []
+    dom_codes, dom_keys = np.zeros(len(frame), dtype=np.int64), ["all"]
     if dom is not None:
-        frame[DOM] = dom.to_numpy()
-        codes, uniques = pd.factorize(dom, sort=True)
-        dom_codes, dom_keys = codes, [str(u) for u in uniques]
+        frame[DOM] = dom.array
+        dom_codes, dom_keys = dom.cat.codes.to_numpy().astype(np.int64), [str(c) for c in dom.cat.categories]
     prep = Prepared(frame, prep.design, prep.has_strata, prep.has_psu, prep.has_ssu, prep.has_fpc, prep.has_fpc2,
                     prep.replicates, prep.notes)
     analysis = list(cols) + ([DOM] if dom is not None else [])

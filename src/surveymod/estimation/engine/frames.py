@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
 import polars as pl
 
@@ -21,15 +22,19 @@ def to_polars(df: pd.DataFrame, columns: Iterable[str] | None = None, *, categor
     for name in cols:
         s = sub[name]
         if isinstance(s.dtype, pd.CategoricalDtype) and categorical_as_str:
-            values = s.astype(object).where(s.notna(), None)
-            out[name] = pl.Series(name, [None if v is None else str(v) for v in values], dtype=pl.Utf8)
+            cats = pl.Series(name, [str(c) for c in s.cat.categories], dtype=pl.Utf8)
+            codes = s.cat.codes.to_numpy()
+            taken = cats.gather(np.maximum(codes, 0)) if len(cats) else pl.Series(name, [None] * len(s),
+                                                                                  dtype=pl.Utf8)
+            out[name] = pl.select(pl.when(pl.Series(codes >= 0)).then(taken).otherwise(None).alias(name)
+                                  ).to_series()
         elif pd.api.types.is_bool_dtype(s.dtype) or pd.api.types.is_float_dtype(s.dtype):
             out[name] = pl.Series(name, s.to_numpy(dtype=float, na_value=float("nan")), nan_to_null=True)
         elif pd.api.types.is_integer_dtype(s.dtype):
             out[name] = pl.Series(name, s.astype("Int64").tolist(), dtype=pl.Int64)
         else:
-            values = s.astype(object).where(s.notna(), None)
-            out[name] = pl.Series(name, [None if v is None else str(v) for v in values], dtype=pl.Utf8)
+            arrow = s.astype("string[pyarrow]").array.__arrow_array__()
+            out[name] = pl.Series(name, pl.from_arrow(arrow), dtype=pl.Utf8)
     return pl.DataFrame(out)
 
 
