@@ -16,12 +16,12 @@ from .main import cli
 @cli.command("weight")
 @click.argument("data", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--spec", "spec_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Weighting spec (YAML): design and ordered steps; see weights/README.md.")
+              help="Weighting spec (YAML): design and ordered steps; see docs/weighting.md.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Output data file (.csv/.xlsx/.sav/.dta/.parquet): every input row and column plus the "
                    "final weight and any replicate weights.")
 @click.option("--report", "report_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Directory for the diagnostics report (weighting_report.html and .json); "
+              help="Directory for the diagnostics report (<OUTPUT stem>_weighting_report.html and .json); "
                    "default: next to the output.")
 @handles_errors
 def weight_cmd(data: Path, spec_path: Path, output: Path, report_dir: Path | None) -> None:
