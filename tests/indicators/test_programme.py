@@ -5,6 +5,7 @@ Reference (R survey 4.x, script tests/data/programme/reference.R):
   apiclus1  svymean(~I(api00>700)) = 0.3387978142 (SE 0.0798060347)
   independent waves: diff -0.0655418674 (SE 0.0881669327); % change -16.2096055332 (SE 21.2102275245)
   svyby(~I(api00>700), ~sch.wide, dstrat): Yes 0.4408645 (0.04280428), No 0.2285749 (0.06957574)
+  confint(svyciprop(~I(api00>700), dstrat, method="logit")): 0.33308503 0.47986945
 """
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ def test_survey_share_matches_r(rows) -> None:
     assert oc.change.pct == pytest.approx(-16.2096055332, rel=1e-6)
     assert oc.change.pct_se == pytest.approx(21.2102275245, rel=1e-6)
     assert oc.target_met is False
+    # a share's CI is R svyciprop(method="logit") with the design df: (0.33308503, 0.47986945)
+    assert oc.cells["baseline"].ci_low == pytest.approx(33.308503, rel=1e-6)
+    assert oc.cells["baseline"].ci_high == pytest.approx(47.986945, rel=1e-6)
     yes = next(s for s in oc.breakdown if s.label.endswith("Yes"))
     assert yes.cells["baseline"].value == pytest.approx(44.08645, rel=1e-6)
     assert yes.cells["baseline"].se == pytest.approx(4.280428, rel=1e-6)

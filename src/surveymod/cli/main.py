@@ -21,6 +21,7 @@ def _register() -> None:
     from . import commands_diff  # noqa: F401  (diff)
     from . import commands_weight  # noqa: F401  (weight)
     from . import commands_estimate  # noqa: F401  (estimate, change)
+    from . import commands_indicators  # noqa: F401  (indicators)
 
 
 def main() -> None:

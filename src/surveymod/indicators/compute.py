@@ -161,16 +161,19 @@ def survey_row(ind: Indicator, i: int, waves: dict[str, WaveData], lp: LoadedPro
     """Estimate the indicator in each of its waves, overall and by each disaggregation; change vs the first wave."""
     row = IndicatorRow(id=ind.id, level=ind.level, text=ind.text, kind="survey")
     frames = {w: indicator_column(ind, i, waves[w], lp) for w in ind.waves}
-    stat = "total" if ind.kind == "total" else "mean"
+    # shares are proportions (CI by the spec's method, logit by default); means and totals use t intervals
+    stat = {"share": "prop", "total": "total"}.get(ind.kind, "mean")
     subs: dict[str, IndicatorRow] = {}
     for w, f in frames.items():
         period = waves[w].wave.period
-        kw = {stat: [Y]}
-        est = estimate(f, waves[w].design, ci=lp.spec.ci_method, level=lp.spec.level, **kw)
-        row.cells[period] = _cell(est.iloc[0], ind, w)
+
+        def est_(by: list[str] | None, f: pd.DataFrame = f, w: str = w) -> pd.DataFrame:
+            e = estimate(f, waves[w].design, by=by, ci=lp.spec.ci_method, level=lp.spec.level, **{stat: [Y]})
+            return e[e["level"] == "1"] if stat == "prop" else e
+
+        row.cells[period] = _cell(est_(None).iloc[0], ind, w)
         for b in ind.by:
-            by_est = estimate(f, waves[w].design, by=[b], ci=lp.spec.ci_method, level=lp.spec.level, **kw)
-            for _, r in by_est.iterrows():
+            for _, r in est_([b]).iterrows():
                 key = str(r.domain)
                 sub = subs.setdefault(key, IndicatorRow(id=ind.id, level="", text=ind.text,
                                                         label=_level_label(ind, key)))
