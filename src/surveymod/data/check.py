@@ -1,0 +1,435 @@
+"""Check field data against the questionnaire: one row per problem, vectorised over whole columns.
+
+Rules: ``wrong-type`` (text in a numeric/date column, decimals in a whole-number question), ``code-not-in-list``,
+``out-of-range``, ``constraint``, ``not-applicable`` (answered where routing says the question does not apply),
+``required-missing``, ``duplicate-id``, ``orphan-row`` (roster row whose parent is missing), ``roster-count``
+(number of roster rows differs from the count question), ``select-multiple-mismatch`` (raw column and dummies
+disagree), ``unknown-column``, ``missing-column``, plus what reading found (``truncated-file``, ...).
+Routing and constraints are evaluated with the questionnaire's condition language on whole arrays.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from ..atomic import write_with
+from ..errors import Problem, SurveyError
+from ..instruments.labels import VariableMeta, data_dictionary
+from ..questionnaire import expr as E
+from ..questionnaire.conditions import compile_condition, universe
+from ..questionnaire.model import Question, Questionnaire
+from . import multi
+from .levels import level_keys, level_of_roster, levels, parent_level
+from .read import Dataset, read
+
+COLUMNS = ["level", "respondent_id", "row", "variable", "value", "rule", "severity", "message"]
+INTEGER_TYPES = {"integer", "year", "scale", "select_one"}
+FailOn = Literal["error", "warning", "never"]
+
+
+@dataclass
+class CheckReport:
+    """Every problem found (a frame with :data:`COLUMNS`) and the number of rows checked per level."""
+
+    problems: pd.DataFrame
+    rows: dict[str, int] = field(default_factory=dict)
+
+    def summary(self) -> pd.DataFrame:
+        """Problem counts by rule, variable and severity, most frequent first."""
+        if self.problems.empty:
+            return pd.DataFrame(columns=["rule", "variable", "severity", "count"])
+        p = self.problems.assign(variable=self.problems["variable"].fillna(""))
+        out = p.groupby(["rule", "variable", "severity"], sort=False).size().reset_index(name="count")
+        return out.sort_values(["count", "rule"], ascending=[False, True], ignore_index=True)
+
+    def count(self, severity: str) -> int:
+        """Number of problems of *severity*."""
+        return int((self.problems["severity"] == severity).sum())
+
+    @property
+    def n_errors(self) -> int:
+        return self.count("error")
+
+    @property
+    def n_warnings(self) -> int:
+        return self.count("warning")
+
+    def fails(self, fail_on: FailOn = "error") -> bool:
+        """True when the report has problems at or above *fail_on* ('never' never fails)."""
+        if fail_on == "never":
+            return False
+        if fail_on == "warning":
+            return self.n_errors + self.n_warnings > 0
+        return self.n_errors > 0
+
+    def to_file(self, path: str | Path) -> Path:
+        """Write the report as .csv (UTF-8 with BOM, for Excel), .xlsx (summary + problems sheets) or .html."""
+        path = Path(path)
+        suffix = path.suffix.lower()
+        if suffix == ".csv":
+            return write_with(path, lambda tmp: self.problems.to_csv(tmp, index=False, encoding="utf-8-sig"))
+        if suffix == ".xlsx":
+            return write_with(path, self._write_xlsx)
+        if suffix in (".html", ".htm"):
+            return write_with(path, lambda tmp: tmp.write_text(self.to_html(), encoding="utf-8"))
+        raise SurveyError(f"unsupported report format '{suffix}': use .csv, .xlsx or .html", rule="report-format")
+
+    def _write_xlsx(self, tmp: Path) -> None:
+        limit = 1_048_575
+        with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
+            self.summary().to_excel(xw, sheet_name="summary", index=False)
+            self.problems.head(limit).to_excel(xw, sheet_name="problems", index=False)
+
+    def to_html(self, limit: int = 10_000) -> str:
+        """A self-contained HTML page: totals, the summary and the first *limit* problems."""
+        def table(df: pd.DataFrame) -> str:
+            head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
+            rows = "".join("<tr>" + "".join(f"<td>{html.escape('' if pd.isna(v) else str(v))}</td>" for v in r)
+                           + "</tr>" for r in df.itertuples(index=False))
+            return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+
+        more = len(self.problems) - limit
+        note = f"<p>... and {more} more problems (write .csv or .xlsx for all).</p>" if more > 0 else ""
+        rows = ", ".join(f"{k}: {v}" for k, v in self.rows.items())
+        return ("<!doctype html><html><head><meta charset='utf-8'><title>surveymod data check</title>"
+                "<style>body{font-family:sans-serif}td,th{border:1px solid #ccc;padding:2px 6px}"
+                "table{border-collapse:collapse}</style></head><body>"
+                f"<h1>Data check</h1><p>Rows checked: {html.escape(rows)}. Errors: {self.n_errors}, "
+                f"warnings: {self.n_warnings}.</p><h2>Summary</h2>{table(self.summary())}"
+                f"<h2>Problems</h2>{table(self.problems.head(limit))}{note}</body></html>")
+
+    def as_problems(self, limit: int | None = None) -> list[Problem]:
+        """The findings as :class:`Problem` objects (for printing on the command line)."""
+        from ..errors import Location
+
+        out = []
+        for r in self.problems.head(limit).itertuples(index=False):
+            row = None if pd.isna(r.row) else int(r.row)
+            rid = "" if pd.isna(r.respondent_id) else f" (id {r.respondent_id})"
+            out.append(Problem(f"{r.message}{rid}", r.rule, r.severity,
+                               Location(path=r.level, row=row, variable=None if pd.isna(r.variable) else r.variable)))
+        return out
+
+
+# ------------------------------------------------------------------------------------------------------- collector
+
+
+class _Acc:
+    """Collects problem chunks for one level as small frames (built only from flagged rows)."""
+
+    def __init__(self, level: str, ids: np.ndarray | None) -> None:
+        self.level = level
+        self.ids = ids
+        self.chunks: list[pd.DataFrame] = []
+
+    def add(self, mask: np.ndarray, variable: str | None, values: Any, rule: str, severity: str,
+            message: str | tuple[str, str]) -> None:
+        """Add one problem per true element of *mask*; a (prefix, suffix) message embeds each value."""
+        idx = np.flatnonzero(mask)
+        if idx.size == 0:
+            return
+        vals = _fmt(values, idx)
+        msg = (message[0] + vals + message[1]) if isinstance(message, tuple) else message
+        self.chunks.append(pd.DataFrame({
+            "level": self.level,
+            "respondent_id": _fmt(self.ids, idx) if self.ids is not None else pd.Series([None] * idx.size),
+            "row": idx + 1, "variable": variable, "value": vals, "rule": rule, "severity": severity,
+            "message": msg}))
+
+    def one(self, variable: str | None, rule: str, severity: str, message: str, row: int | None = None) -> None:
+        self.chunks.append(pd.DataFrame({
+            "level": [self.level], "respondent_id": [None], "row": [row], "variable": [variable], "value": [None],
+            "rule": [rule], "severity": [severity], "message": [message]}))
+
+
+def _fmt(values: Any, idx: np.ndarray) -> pd.Series:
+    """Values at *idx* as display text: whole floats without '.0', missing as ''."""
+    if values is None:
+        return pd.Series([""] * idx.size)
+    arr = values.to_numpy() if hasattr(values, "to_numpy") else np.asarray(values)
+    picked = arr[idx]
+
+    def one(v: Any) -> str:
+        if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NaT:
+            return ""
+        if isinstance(v, float | np.floating) and float(v).is_integer():
+            return str(int(v))
+        if isinstance(v, np.datetime64 | pd.Timestamp):
+            return str(pd.Timestamp(v).date())
+        return str(v)
+
+    return pd.Series([one(v) for v in picked], dtype=object)
+
+
+# ---------------------------------------------------------------------------------------------------------- check
+
+
+def check(data: Dataset | str | Path, questionnaire: Questionnaire | str | Path | None = None, *,
+          encoding: str | None = None) -> CheckReport:
+    """Check *data* (a Dataset or a path to read) against *questionnaire*; returns every problem found."""
+    ds = data if isinstance(data, Dataset) else read(data, questionnaire, encoding=encoding)
+    qn = ds.questionnaire
+    if qn is None:
+        if questionnaire is None:
+            raise SurveyError("checking data needs the questionnaire (-q QUESTIONNAIRE)", rule="no-questionnaire")
+        qn = questionnaire if isinstance(questionnaire, Questionnaire) else read(data, questionnaire).questionnaire
+        assert qn is not None
+    dd = data_dictionary(qn)
+    metas = {v.name: v for v in dd.variables}
+    chunks: list[pd.DataFrame] = []
+    reading = _Acc("", None)
+    for p in ds.problems:
+        if p.severity == "info" or p.rule == "unknown-column":
+            continue
+        reading.one(p.location.variable, p.rule, p.severity, p.message, p.location.row)
+    chunks += reading.chunks
+    all_levels = levels(qn)
+    for level, frame in ds.frames.items():
+        if level not in all_levels:
+            acc = _Acc(level, None)
+            acc.one(None, "unknown-table", "warning",
+                    f"table '{level}' ({ds.sources.get(level, '')}) matches no level of the questionnaire")
+            chunks += acc.chunks
+            continue
+        chunks += _check_level(ds, qn, level, frame, metas)
+    for level in all_levels:
+        if level not in ds.frames and level != "main":
+            acc = _Acc(level, None)
+            acc.one(None, "missing-table", "warning",
+                    f"no data table for roster level '{level}' was found (a sheet or a file named after it)")
+            chunks += acc.chunks
+    problems = pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame(columns=COLUMNS)
+    problems = problems[COLUMNS]
+    problems["row"] = problems["row"].astype("Int64")
+    return CheckReport(problems, {k: len(v) for k, v in ds.frames.items()})
+
+
+def _check_level(ds: Dataset, qn: Questionnaire, level: str, frame: pd.DataFrame,
+                 metas: dict[str, VariableMeta]) -> list[pd.DataFrame]:
+    n = len(frame)
+    rid = qn.respondent_id
+    ids = frame[rid].to_numpy() if rid and rid in frame.columns else None
+    acc = _Acc(level, ids)
+    keys = level_keys(qn, level)
+    own = [m for m in metas.values() if level_of_roster(qn, m.roster) == level]
+    for col in ds.unknown.get(level, []):
+        acc.one(col, "unknown-column", "warning", f"column '{col}' is not in the questionnaire (kept as it is)")
+    env = _env(ds, qn, level, frame, own)
+    _keys(acc, ds, qn, level, frame, keys)
+    for m in own:
+        q: Question = m.question
+        if m.name not in frame.columns:
+            if not m.is_dummy:
+                sev = "error" if m.name in keys else "warning"
+                acc.one(m.name, "missing-column", sev, f"the data has no column for question '{m.name}'")
+            continue
+        col = frame[m.name]
+        if m.is_dummy:
+            _dummy(acc, m, col, frame)
+            continue
+        answered = _answered(col)
+        valid = _values(acc, qn, m, col, answered)
+        _constraint(acc, qn, q, m, col, env, n, answered & valid)
+        _routing(acc, qn, q, m, col, env, n, answered)
+    return acc.chunks
+
+
+def _answered(col: pd.Series) -> np.ndarray:
+    a = col.notna().to_numpy(dtype=bool, copy=True)
+    if col.dtype == object or pd.api.types.is_string_dtype(col):
+        a &= (col.astype("str").str.strip() != "").fillna(False).to_numpy(dtype=bool)
+    return a
+
+
+def _numbers(col: pd.Series) -> np.ndarray:
+    if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+        return col.to_numpy(dtype="float64", na_value=np.nan)
+    return pd.to_numeric(col, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+
+
+def _values(acc: _Acc, qn: Questionnaire, m: VariableMeta, col: pd.Series, answered: np.ndarray) -> np.ndarray:
+    """Type, code and range rules; returns the mask of values that passed them."""
+    q = m.question
+    valid = np.ones(len(col), dtype=bool)
+    if m.kind == "numeric":
+        num = _numbers(col)
+        bad = answered & np.isnan(num)
+        acc.add(bad, m.name, col, "wrong-type", "error", ("'", f"' is not a number ({q.type} question)"))
+        valid &= ~bad
+        codes = {c.code for c in qn.choice_list(q)}
+        if q.type in INTEGER_TYPES:
+            frac = ~np.isnan(num) & (np.mod(num, 1) != 0)
+            acc.add(frac, m.name, col, "wrong-type", "error", ("", f" is not a whole number ({q.type} question)"))
+            valid &= ~frac
+        if q.type == "select_one" or (q.type == "calculate" and codes):
+            notin = ~np.isnan(num) & ~np.isin(num, list(codes)) & valid
+            listing = _code_listing(qn, q)
+            acc.add(notin, m.name, col, "code-not-in-list", "error", ("code ", f" is not in the list ({listing})"))
+            valid &= ~notin
+        if q.min is not None or q.max is not None:
+            lo = -np.inf if q.min is None else q.min
+            hi = np.inf if q.max is None else q.max
+            with np.errstate(invalid="ignore"):
+                out = ~np.isnan(num) & ((num < lo) | (num > hi)) & ~np.isin(num, list(codes)) & valid
+            rng = f"{_g(q.min) if q.min is not None else '…'} to {_g(q.max) if q.max is not None else '…'}"
+            special = f"; special codes {', '.join(str(c) for c in sorted(codes))}" if codes else ""
+            acc.add(out, m.name, col, "out-of-range", "error", ("", f" is outside the valid range {rng}{special}"))
+            valid &= ~out
+    elif m.kind == "date":
+        if col.dtype == object:
+            bad = answered & col.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+            acc.add(bad, m.name, col, "wrong-type", "error", ("'", "' is not a date (write YYYY-MM-DD)"))
+            valid &= ~bad
+    elif m.qtype == "select_multiple":
+        codes = {str(c.code) for c in qn.choice_list(q)}
+        raw = col.astype("str")
+        uniq = pd.unique(raw.dropna())
+        bad_vals = [u for u in uniq if any(t not in codes for t in str(u).split())]
+        if bad_vals:
+            bad = raw.isin(bad_vals).to_numpy(dtype=bool)
+            acc.add(bad, m.name, col, "code-not-in-list", "error",
+                    ("answer '", f"' has a code that is not in the list ({_code_listing(qn, q)})"))
+            valid &= ~bad
+    return valid
+
+
+def _dummy(acc: _Acc, m: VariableMeta, col: pd.Series, frame: pd.DataFrame) -> None:
+    num = _numbers(col)
+    bad = (col.notna().to_numpy() & np.isnan(num)) | (~np.isnan(num) & ~np.isin(num, [0.0, 1.0]))
+    acc.add(bad, m.name, col, "wrong-type", "error", ("'", "' is not 0 or 1 (select_multiple dummy)"))
+    if m.dummy_of in frame.columns and m.dummy_code is not None:
+        expect = multi.dummies_from_raw(frame[m.dummy_of].astype("str"), [m.dummy_code])[:, 0]
+        with np.errstate(invalid="ignore"):
+            differ = ~bad & ~np.isnan(num) & ~np.isnan(expect) & (num != expect)
+        acc.add(differ, m.name, col, "select-multiple-mismatch", "error",
+                ("dummy is ", f" but the answer in '{m.dummy_of}' says {{}}".replace("{}", "otherwise")))
+
+
+def _constraint(acc: _Acc, qn: Questionnaire, q: Question, m: VariableMeta, col: pd.Series, env: dict[str, Any],
+                n: int, ok: np.ndarray) -> None:
+    if not q.constraint or not ok.any():
+        return
+    try:
+        node = compile_condition(qn, q.constraint)
+        self_value = _numbers(col) if m.kind == "numeric" else col.to_numpy(dtype=object)
+        if m.missing:
+            ok = ok & ~np.isin(self_value, list(m.missing))
+        res = E.truth(E.evaluate(node, env, n, self_value))
+    except KeyError as exc:
+        acc.one(m.name, "unchecked", "warning", f"constraint '{q.constraint}' not checked: no column {exc}")
+        return
+    except E.ExprSyntaxError as exc:
+        acc.one(m.name, "unchecked", "warning", f"constraint not checked: {exc}")
+        return
+    text = qn.text(q.constraint_message) or f"the answer must satisfy {q.constraint}"
+    acc.add(ok & ~res, m.name, col, "constraint", "error", ("", f" violates the constraint: {text}"))
+
+
+def _routing(acc: _Acc, qn: Questionnaire, q: Question, m: VariableMeta, col: pd.Series, env: dict[str, Any],
+             n: int, answered: np.ndarray) -> None:
+    try:
+        node = universe(qn, q.name)
+        applies = np.ones(n, dtype=bool) if node is None else E.truth(E.evaluate(node, env, n))
+    except KeyError as exc:
+        acc.one(m.name, "unchecked", "warning", f"routing of '{q.name}' not checked: no column {exc}")
+        return
+    except E.ExprSyntaxError as exc:
+        acc.one(m.name, "unchecked", "warning", f"routing of '{q.name}' not checked: {exc}")
+        return
+    if node is not None:
+        cond = E.to_words(node)
+        acc.add(answered & ~applies, m.name, col, "not-applicable", "error",
+                ("answered ('", f"') although the question does not apply (asked only if {cond})"))
+    if q.required and q.type != "calculate":
+        where = "" if node is None else " (it applies here)"
+        acc.add(applies & ~answered, m.name, col, "required-missing", "error",
+                f"required answer is missing{where}")
+
+
+def _keys(acc: _Acc, ds: Dataset, qn: Questionnaire, level: str, frame: pd.DataFrame, keys: list[str]) -> None:
+    present = [k for k in keys if k in frame.columns]
+    if present and len(present) == len(keys):
+        dup = frame.duplicated(present, keep=False).to_numpy() & frame[present].notna().all(axis=1).to_numpy()
+        what = " + ".join(present)
+        acc.add(dup, present[-1], frame[present[-1]], "duplicate-id", "error",
+                ("", f" is not unique: another row has the same {what}"))
+    parent = parent_level(qn, level)
+    if parent is None:
+        return
+    pframe = ds.frames.get(parent)
+    pkeys = [k for k in level_keys(qn, parent) if k in frame.columns]
+    if pframe is None or not pkeys or any(k not in pframe.columns for k in pkeys):
+        return
+    parent_ids = pd.MultiIndex.from_frame(pframe[pkeys].astype("float64", errors="ignore"))
+    mine = pd.MultiIndex.from_frame(frame[pkeys].astype("float64", errors="ignore"))
+    orphan = ~mine.isin(parent_ids)
+    acc.add(orphan, pkeys[-1], frame[pkeys[-1]], "orphan-row", "error",
+            ("roster row belongs to ", f" but level '{parent}' has no such row"))
+    group = levels(qn)[level]
+    if group is not None and group.count:
+        try:
+            penv = _env(ds, qn, parent, pframe, [])
+            expected = E.evaluate(compile_condition(qn, group.count), penv, len(pframe))
+        except (KeyError, E.ExprSyntaxError):
+            return
+        sizes = frame.groupby(pkeys, dropna=False).size()
+        actual = pd.MultiIndex.from_frame(pframe[pkeys]).map(lambda k: sizes.get(k, 0)).to_numpy(dtype=float) \
+            if len(pkeys) > 1 else pframe[pkeys[0]].map(sizes).fillna(0).to_numpy(dtype=float)
+        expected = np.asarray(expected, dtype=float)
+        differ = ~np.isnan(expected) & (actual != expected)
+        pids = pframe[qn.respondent_id].to_numpy() if qn.respondent_id in pframe.columns else None
+        pacc = _Acc(parent, pids)
+        pacc.add(differ, group.count, pd.Series(actual), "roster-count", "warning",
+                 ("", f" rows in roster '{level}' but {group.count} says otherwise"))
+        acc.chunks += pacc.chunks
+
+
+def _env(ds: Dataset, qn: Questionnaire, level: str, frame: pd.DataFrame,
+         own: list[VariableMeta]) -> dict[str, Any]:
+    """Variable name → array for the rows of *level*: its own columns plus those of its ancestor levels."""
+    env: dict[str, Any] = {}
+
+    def put(df: pd.DataFrame) -> None:
+        for c in df.columns:
+            if c in env:
+                continue
+            col = df[c]
+            if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+                env[c] = col.to_numpy(dtype="float64", na_value=np.nan)
+            elif col.dtype == object and c in names_numeric:
+                env[c] = _numbers(col)
+            else:
+                env[c] = col.to_numpy(dtype=object)
+
+    names_numeric = {q.name for q in qn.questions() if q.type in INTEGER_TYPES | {"decimal"}}
+    put(frame)
+    parent = parent_level(qn, level)
+    while parent is not None:
+        pframe = ds.frames.get(parent)
+        pkeys = level_keys(qn, parent)
+        if pframe is None or not pkeys or any(k not in frame.columns or k not in pframe.columns for k in pkeys):
+            break
+        extra = [c for c in pframe.columns if c not in env and c not in pkeys]
+        right = pframe.drop_duplicates(pkeys)[pkeys + extra]
+        left = frame[pkeys].astype("float64", errors="ignore")
+        right = right.astype({k: "float64" for k in pkeys}, errors="ignore")
+        joined = left.merge(right, how="left", on=pkeys, sort=False)
+        put(joined[extra])
+        parent = parent_level(qn, parent)
+    return env
+
+
+def _code_listing(qn: Questionnaire, q: Question, limit: int = 8) -> str:
+    cl = qn.choice_list(q)
+    parts = [f"{c.code} {qn.text(c.label)}" for c in cl[:limit]]
+    return ", ".join(parts) + (f", … {len(cl) - limit} more" if len(cl) > limit else "")
+
+
+def _g(v: float) -> str:
+    return f"{v:g}"

@@ -1,0 +1,419 @@
+"""Export field data as fully labelled SPSS/Stata files (and CSV/XLSX/Parquet), one linked file per level.
+
+What pyreadstat does not do by itself is done here: display formats from the questionnaire (never F8.2 on integer
+codes), SPSS user-missing values and Stata extended missing values (.a don't know, .b refusal ...) for the
+non-substantive codes, dates written as dates (pyreadstat misreads datetime64[s]; Stata needs date objects for
+%td), labels shortened to the format's limits with a warning for each one, Stata format 118 (version 14) so UTF-8 text
+survives, names that SPSS/Stata would reject renamed with a warning, invalid values kept in a companion ``<var>_txt``
+column, unknown columns passed through, and every file written atomically without ever overwriting an input.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from ..atomic import refuse_overwriting_inputs, write_with
+from ..errors import Location, Problem, SurveyError
+from ..instruments.labels import (
+    NO_LIMITS,
+    SPSS_LIMITS,
+    STATA_LIMITS,
+    DataDictionary,
+    Limits,
+    VariableMeta,
+    data_dictionary,
+    shorten,
+    text_size,
+)
+from ..questionnaire.model import Questionnaire
+from ..questionnaire.names import name_problem
+from .levels import TOP_LEVEL, level_keys, level_of_roster, levels
+from .read import Dataset, read
+
+Target = Literal["sav", "dta", "csv", "xlsx", "parquet"]
+TARGETS: tuple[str, ...] = ("sav", "dta", "csv", "xlsx", "parquet")
+SPSS_MAX_MISSING = 3
+SPSS_MAX_STRING = 32767
+
+
+@dataclass
+class ExportResult:
+    """The files written (top level first) and every warning (shortened labels, renamed or unknown columns...)."""
+
+    files: list[Path] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+
+def level_path(out: Path, level: str) -> Path:
+    """Output file of *level*: OUT for the top level, ``<stem>_<level><suffix>`` for a roster."""
+    return out if level == TOP_LEVEL else out.with_name(f"{out.stem}_{level}{out.suffix}")
+
+
+def export(data: Dataset | str | Path, questionnaire: Questionnaire | str | Path | None = None, *,
+           to: str | None = None, out: str | Path, lang: str | None = None, syntax: bool = True,
+           encoding: str | None = None) -> ExportResult:
+    """Write *data* as labelled files (format from *to* or OUT's suffix), one per level; returns files and warnings."""
+    out = Path(out)
+    target = (to or out.suffix.lstrip(".")).lower()
+    if target not in TARGETS:
+        raise SurveyError(f"unknown export format '{target}': choose one of {', '.join(TARGETS)}", rule="format")
+    if out.suffix.lower() != f".{target}":
+        out = out.with_name(out.name + f".{target}") if not out.suffix else out.with_suffix(f".{target}")
+    ds = data if isinstance(data, Dataset) else read(data, questionnaire, encoding=encoding)
+    qn = ds.questionnaire
+    if qn is None:
+        raise SurveyError("exporting labelled data needs the questionnaire (-q QUESTIONNAIRE)", rule="no-questionnaire")
+    if lang and lang not in qn.languages.all:
+        raise SurveyError(f"language '{lang}' is not in the questionnaire (it has {', '.join(qn.languages.all)})",
+                          rule="unknown-language")
+    limits = {"sav": SPSS_LIMITS, "dta": STATA_LIMITS}.get(target, NO_LIMITS)
+    dd = data_dictionary(qn, lang, limits)
+    inputs = [*ds.inputs, *([Path(qn.file)] if qn.file else [])]
+    result = ExportResult()
+    for s in dd.shortened:
+        result.warnings.append(Problem(
+            f"{s.what} longer than {target.upper()} allows ({s.limit} {s.unit}), shortened: '{s.original}' → "
+            f"'{s.shortened}'", "label-shortened", "warning", Location(variable=s.variable)))
+    for level, frame in ds.frames.items():
+        path = level_path(out, level)
+        refuse_overwriting_inputs(path, inputs)
+        keys = set(level_keys(qn, level))
+        metas = {v.name: v for v in dd.variables if level_of_roster(qn, v.roster) == level or v.name in keys} \
+            if level in levels(qn) else {}
+        for col in ds.unknown.get(level, []):
+            result.warnings.append(Problem(f"column '{col}' is not in the questionnaire; exported unlabelled",
+                                           "unknown-column", "warning", Location(file=str(path), variable=col)))
+        prepared = _prepare(frame, metas, target, limits, path, result.warnings)
+        _WRITERS[target](prepared, path)
+        result.files.append(path)
+    if syntax and target in ("sav", "dta"):
+        result.files += _syntax(qn, dd, out, target, lang, result.warnings)
+    return result
+
+
+# ------------------------------------------------------------------------------------------------------ preparing
+
+
+@dataclass
+class _Prepared:
+    """A frame ready for one writer plus the pyreadstat metadata arguments."""
+
+    frame: pd.DataFrame
+    labels: dict[str, str] = field(default_factory=dict)
+    value_labels: dict[str, dict[Any, str]] = field(default_factory=dict)
+    missing: dict[str, list[Any]] = field(default_factory=dict)
+    measure: dict[str, str] = field(default_factory=dict)
+    formats: dict[str, str] = field(default_factory=dict)
+    metas: dict[str, VariableMeta] = field(default_factory=dict)
+
+
+def _prepare(frame: pd.DataFrame, metas: dict[str, VariableMeta], target: str, limits: Limits, path: Path,
+             warnings: list[Problem]) -> _Prepared:
+    cols: dict[str, pd.Series] = {}
+    p = _Prepared(pd.DataFrame(), metas=metas)
+    stat = target in ("sav", "dta")
+    names = _safe_names(list(frame.columns), target, path, warnings) if stat else {c: c for c in frame.columns}
+    taken = set(names.values())
+    for col in frame.columns:
+        s = frame[col]
+        name = names[col]
+        meta = metas.get(col)
+        if meta is None:
+            cols[name] = _plain(s, target)
+            if stat:
+                p.labels[name] = ""
+                if target == "sav":
+                    p.measure[name] = "scale" if pd.api.types.is_numeric_dtype(s) else "nominal"
+                    fmt = _numeric_format(s)
+                    if fmt:
+                        p.formats[name] = fmt
+            continue
+        values, invalid = _split_invalid(s, meta)
+        if invalid is not None:
+            txt = _free(f"{name}_txt", taken)
+            taken.add(txt)
+            warnings.append(Problem(
+                f"{int(invalid.notna().sum())} value(s) of '{col}' are not valid {meta.kind} values; they are kept as "
+                f"text in '{txt}' next to it", "invalid-kept", "warning", Location(file=str(path), variable=col)))
+        if not stat:
+            cols[name] = s if target != "parquet" else _plain(s, target)
+            continue
+        cols[name] = _stat_values(values, meta, target)
+        if invalid is not None:
+            cols[txt] = invalid.astype("str")
+            p.labels[txt] = _fit(f"{meta.label} (invalid values as given)", limits, warnings, txt)
+            if target == "sav":
+                p.measure[txt] = "nominal"
+        p.labels[name] = meta.label
+        if meta.kind == "numeric":
+            _numeric_meta(p, name, meta, cols[name], values, target, path, warnings)
+        elif meta.kind == "date":
+            p.formats[name] = meta.spss_format if target == "sav" else "%td"
+            if target == "sav":
+                p.measure[name] = "scale"
+        elif target == "sav":
+            p.measure[name] = meta.measure
+            _long_strings(cols[name], name, path, warnings)
+    p.frame = pd.DataFrame(cols, index=frame.index).reset_index(drop=True)
+    return p
+
+
+def _plain(s: pd.Series, target: str) -> pd.Series:
+    """A column the questionnaire does not describe (or any column for parquet): mixed objects become text."""
+    if s.dtype == object:
+        kinds = set(s.dropna().map(type))
+        if len(kinds) > 1 or (kinds and not kinds <= {str}):
+            return s.map(lambda v: v if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)).astype("str")
+    if target == "dta" and pd.api.types.is_datetime64_any_dtype(s):
+        return s.astype("datetime64[ns]")
+    if target == "sav" and pd.api.types.is_datetime64_any_dtype(s):
+        return s.astype("datetime64[ns]")
+    return s
+
+
+def _split_invalid(s: pd.Series, meta: VariableMeta) -> tuple[pd.Series, pd.Series | None]:
+    """(typed values, original text of the invalid cells or None): numeric/date columns holding text."""
+    if s.dtype != object or meta.kind == "string":
+        return s, None
+    if meta.kind == "numeric":
+        num = pd.to_numeric(s, errors="coerce")
+        bad = s.notna() & num.isna()
+        return num.astype("float64"), (s.where(bad).astype("str") if bad.any() else None)
+    is_text = s.map(lambda v: isinstance(v, str))
+    dates = pd.to_datetime(s.where(~is_text), errors="coerce")
+    return dates, (s.where(is_text).astype("str") if is_text.any() else None)
+
+
+def _stat_values(values: pd.Series, meta: VariableMeta, target: str) -> pd.Series:
+    if meta.kind == "date":
+        d = pd.to_datetime(values, errors="coerce").astype("datetime64[ns]")
+        if target == "sav":
+            return d
+        return pd.Series([None if pd.isna(v) else v.date() for v in d], index=values.index, dtype=object)
+    if meta.kind == "numeric":
+        num = values.astype("float64")
+        if target == "dta" and meta.stata_missing:
+            hit = num.isin(list(meta.stata_missing))
+            if hit.any():
+                obj = num.astype(object)
+                for code, letter in meta.stata_missing.items():
+                    obj[num == code] = letter.lstrip(".")
+                return obj
+        return num
+    return values.astype("str")
+
+
+def _numeric_meta(p: _Prepared, name: str, meta: VariableMeta, written: pd.Series, values: pd.Series,
+                  target: str, path: Path, warnings: list[Problem]) -> None:
+    labels: dict[Any, str] = dict(meta.value_labels)
+    if target == "dta":
+        for code, letter in meta.stata_missing.items():
+            if code in labels:
+                labels[letter.lstrip(".")] = labels.pop(code)
+        if meta.stata_missing:
+            p.missing[name] = [letter.lstrip(".") for letter in meta.stata_missing.values()]
+    elif meta.missing:
+        p.missing[name] = _spss_missing(meta, name, path, warnings)
+    if labels:
+        p.value_labels[name] = labels
+    width = max(meta.width, _data_width(values))
+    if target == "sav":
+        dec = meta.decimals
+        p.formats[name] = f"F{width + (dec + 1 if dec else 0)}.{dec}"
+        p.measure[name] = meta.measure
+    else:
+        p.formats[name] = f"%{max(width, 1) + (meta.decimals + 1 if meta.decimals else 0) + 1}." \
+                          f"{meta.decimals}{'f' if meta.decimals else 'g'}" if width > 8 else meta.stata_format
+
+
+def _spss_missing(meta: VariableMeta, name: str, path: Path, warnings: list[Problem]) -> list[Any]:
+    """SPSS allows 3 discrete user-missing values, or one range plus one value; pick what covers every code."""
+    codes = sorted(meta.missing)
+    if len(codes) <= SPSS_MAX_MISSING:
+        return [float(c) for c in codes]
+    substantive = [c for c in meta.value_labels if c not in meta.missing]
+    for i in range(len(codes)):  # one range over all codes but one, plus that one as a discrete value
+        rest = codes[:i] + codes[i + 1:]
+        lo, hi = rest[0], rest[-1]
+        if not any(lo <= c <= hi for c in substantive):
+            return [{"lo": float(lo), "hi": float(hi)}, float(codes[i])]
+    warnings.append(Problem(
+        f"'{name}' has {len(codes)} non-substantive codes; SPSS can declare only 3 ({', '.join(map(str, codes[:3]))})",
+        "missing-limit", "warning", Location(file=str(path), variable=name)))
+    return [float(c) for c in codes[:SPSS_MAX_MISSING]]
+
+
+def _data_width(values: pd.Series) -> int:
+    arr = values.to_numpy(dtype="float64", na_value=np.nan)
+    finite = arr[np.isfinite(arr)]
+    if finite.size == 0:
+        return 1
+    big = float(np.max(np.abs(finite)))
+    return len(str(int(big))) + (1 if float(np.min(finite)) < 0 else 0)
+
+
+def _numeric_format(s: pd.Series) -> str | None:
+    if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+        return None
+    arr = s.to_numpy(dtype="float64", na_value=np.nan)
+    finite = arr[np.isfinite(arr)]
+    w = _data_width(s)
+    if finite.size and np.all(np.mod(finite, 1) == 0):
+        return f"F{max(w, 1)}.0"
+    return f"F{max(w + 3, 8)}.2"
+
+
+def _long_strings(s: pd.Series, name: str, path: Path, warnings: list[Problem]) -> None:
+    lengths = s.dropna().map(lambda v: len(str(v).encode("utf-8")))
+    if len(lengths) and int(lengths.max()) > SPSS_MAX_STRING:
+        warnings.append(Problem(f"'{name}' holds text longer than SPSS's {SPSS_MAX_STRING} bytes",
+                                "long-string", "warning", Location(file=str(path), variable=name)))
+
+
+def _fit(text: str, limits: Limits, warnings: list[Problem], variable: str) -> str:
+    short = shorten(text, limits.variable_label, limits.unit)
+    if short != text:
+        warnings.append(Problem(f"variable label longer than {limits.variable_label} {limits.unit}, shortened: "
+                                f"'{text}' → '{short}'", "label-shortened", "warning", Location(variable=variable)))
+    return short
+
+
+_SPSS_NAME = re.compile(r"^[A-Za-z@#$][A-Za-z0-9_.@#$]{0,63}$")
+
+
+def _safe_names(columns: list[str], target: str, path: Path, warnings: list[Problem]) -> dict[str, str]:
+    """Names SPSS/Stata accept; a column that needs a new name is renamed and listed as a warning."""
+    out: dict[str, str] = {}
+    taken: set[str] = set()
+    for c in columns:
+        ok = name_problem(c) is None or (target == "sav" and _SPSS_NAME.match(c) and c.upper() not in
+                                           {"ALL", "AND", "BY", "EQ", "GE", "GT", "LE", "LT", "NE", "NOT", "OR",
+                                            "TO", "WITH"})
+        name = c if ok and c.lower() not in taken else _free(_sanitize(c), taken)
+        if name != c:
+            warnings.append(Problem(f"column '{c}' is not a valid {target.upper()} variable name; written as "
+                                    f"'{name}'", "renamed", "warning", Location(file=str(path), variable=c)))
+        taken.add(name.lower())
+        out[c] = name
+    return out
+
+
+def _sanitize(name: str) -> str:
+    s = re.sub(r"[^A-Za-z0-9_]", "_", name).strip("_") or "v"
+    if not s[0].isalpha():
+        s = "v" + s
+    s = s[:28]
+    return s if name_problem(s) is None else f"v_{s}"[:28]
+
+
+def _free(name: str, taken: set[str]) -> str:
+    low = {t.lower() for t in taken}
+    if name.lower() not in low:
+        return name
+    i = 2
+    while f"{name}{i}".lower() in low:
+        i += 1
+    return f"{name}{i}"
+
+
+# ------------------------------------------------------------------------------------------------------- writers
+
+
+def _write_sav(p: _Prepared, path: Path) -> None:
+    import pyreadstat
+
+    def writer(tmp: Path) -> None:
+        pyreadstat.write_sav(p.frame, str(tmp), column_labels=p.labels, variable_value_labels=p.value_labels,
+                             missing_ranges=p.missing, variable_measure=p.measure, variable_format=p.formats)
+
+    _guarded(writer, path)
+
+
+def _write_dta(p: _Prepared, path: Path) -> None:
+    import pyreadstat
+
+    def writer(tmp: Path) -> None:
+        pyreadstat.write_dta(p.frame, str(tmp), version=14, column_labels=p.labels,
+                             variable_value_labels=p.value_labels, missing_user_values=p.missing,
+                             variable_format=p.formats)
+
+    _guarded(writer, path)
+
+
+def _write_csv(p: _Prepared, path: Path) -> None:
+    frame = p.frame.copy()
+    for c in frame.columns:
+        if pd.api.types.is_datetime64_any_dtype(frame[c]):
+            frame[c] = frame[c].dt.strftime("%Y-%m-%d")
+    _guarded(lambda tmp: frame.to_csv(tmp, index=False, encoding="utf-8", float_format="%.15g"), path)
+
+
+def _write_xlsx(p: _Prepared, path: Path) -> None:
+    if len(p.frame) > 1_048_575:
+        raise SurveyError(f"{len(p.frame)} rows do not fit in one Excel sheet (1,048,575); export csv or parquet",
+                          rule="too-many-rows")
+    variables = pd.DataFrame([{"variable": m.name, "label": m.label, "type": m.qtype, "kind": m.kind}
+                              for m in p.metas.values()])
+    codes = pd.DataFrame([{"variable": m.name, "code": k, "label": v,
+                           "missing": m.missing.get(k, "")} for m in p.metas.values()
+                          for k, v in m.value_labels.items()])
+
+    def writer(tmp: Path) -> None:
+        with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
+            p.frame.to_excel(xw, sheet_name="data", index=False)
+            variables.to_excel(xw, sheet_name="variables", index=False)
+            codes.to_excel(xw, sheet_name="codes", index=False)
+
+    _guarded(writer, path)
+
+
+def _write_parquet(p: _Prepared, path: Path) -> None:
+    _guarded(lambda tmp: p.frame.to_parquet(tmp, index=False), path)
+
+
+def _guarded(writer: Any, path: Path) -> None:
+    """Atomic write; a writer failure becomes a located SurveyError and leaves no file behind."""
+    try:
+        write_with(path, writer)
+    except SurveyError:
+        raise
+    except Exception as exc:
+        raise SurveyError(f"writing {path} failed ({type(exc).__name__}: {exc}); nothing was written",
+                          location=Location(file=str(path)), rule="write-failed") from exc
+
+
+_WRITERS = {"sav": _write_sav, "dta": _write_dta, "csv": _write_csv, "xlsx": _write_xlsx,
+            "parquet": _write_parquet}
+
+
+# ---------------------------------------------------------------------------------------------- .sps / .do files
+
+
+def _syntax(qn: Questionnaire, dd: DataDictionary, out: Path, target: str, lang: str | None,
+            warnings: list[Problem]) -> list[Path]:
+    """Write the .sps/.do of the instruments builder next to the data, when that builder is available."""
+    try:
+        from .. import instruments
+    except ImportError:  # pragma: no cover - the package always exists
+        return []
+    ext = "sps" if target == "sav" else "do"
+    builder = getattr(instruments, "spss_syntax" if target == "sav" else "stata_do", None)
+    if builder is None:
+        warnings.append(Problem(f"the .{ext} syntax builder is not available in this version; only the data file "
+                                "was written", "no-syntax", "info", Location(file=str(out))))
+        return []
+    text = builder(qn, lang=lang)
+    path = out.with_suffix(f".{ext}")
+    write_with(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    return [path]
+
+
+def label_size(text: str, limits: Limits) -> int:
+    """Size of a label in the unit of *limits* (bytes for SPSS, characters for Stata)."""
+    return text_size(text, limits.unit)
