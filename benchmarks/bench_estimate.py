@@ -135,6 +135,11 @@ def main() -> None:
     ap.add_argument("--skip-r", action="store_true", help="do not run R")
     ap.add_argument("--only", choices=["taylor", "replicate"], help="run one of the two variants")
     args = ap.parse_args()
+    import scipy.stats  # noqa: F401  (warm imports so no timing includes them)
+    import svy  # noqa: F401
+
+    import surveymod.estimation  # noqa: F401
+
     df = synthetic(args.rows)
     print(f"{args.rows:,} respondents, {N_MEAN + N_PROP} estimates x 10 domains")
     with tempfile.TemporaryDirectory() as tmp:

@@ -10,6 +10,7 @@ covariance V01 is kept; the df is #PSU - #strata of the rows used. CIs use t(df)
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -19,7 +20,7 @@ from ..errors import SurveyError
 from . import engine
 from .design import Design
 from .estimate import DOM, domain_column, estimate, labels, numeric_var
-from .prepare import PSU, STRATA, Prepared, W, prepare
+from .prepare import PSU, STRATA, W, prepare
 
 WAVE = "__wave"
 IND = "__y"
@@ -122,9 +123,8 @@ def _panel(b: pd.DataFrame, bd: Design, e: pd.DataFrame, ed: Design, var: str, k
     prep = prepare(stacked, design)
     dom = domain_column(stacked, [WAVE, *by])
     assert dom is not None
-    frame = prep.frame.assign(**{DOM: dom.array})
-    prep = Prepared(frame, prep.design, prep.has_strata, prep.has_psu, prep.has_ssu, prep.has_fpc, prep.has_fpc2,
-                    prep.replicates, prep.notes)
+    frame = prep.frame.assign(**{DOM: dom.array, IND: stacked[IND].to_numpy()})
+    prep = replace(prep, frame=frame)
     sample = engine.build_sample(prep, [IND, DOM])
     keys, est, cov, _ = engine.mean_covariance(sample, prep, IND, DOM)
     index = {k: i for i, k in enumerate(keys)}

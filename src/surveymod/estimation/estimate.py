@@ -15,7 +15,7 @@ Conventions (see docs/estimation.md):
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -27,7 +27,7 @@ from .ci import prop_ci
 from .deff import DeffRef, srs_variances
 from .design import Design
 from .flags import FlagRules, flag
-from .prepare import Prepared, W, prepare
+from .prepare import W, prepare
 
 COLUMNS = ["variable", "level", "domain", "estimate", "se", "ci_low", "ci_high", "df", "deff", "cv", "n", "n_eff",
            "flag"]
@@ -215,8 +215,7 @@ def estimate(df: pd.DataFrame, design: Design, *, mean: Sequence[str] = (), prop
     if dom is not None:
         frame[DOM] = dom.array
         dom_codes, dom_keys = dom.cat.codes.to_numpy().astype(np.int64), [str(c) for c in dom.cat.categories]
-    prep = Prepared(frame, prep.design, prep.has_strata, prep.has_psu, prep.has_ssu, prep.has_fpc, prep.has_fpc2,
-                    prep.replicates, prep.notes)
+    prep = replace(prep, frame=frame)
     analysis = list(cols) + ([DOM] if dom is not None else [])
     sample = engine.build_sample(prep, analysis)
     parts: list[pd.DataFrame] = []

@@ -46,6 +46,7 @@ class Prepared:
     has_fpc2: bool
     replicates: Replicates | None
     notes: list[str] = field(default_factory=list)
+    reps: np.ndarray | None = None  # replicate weights, one column per replicate
 
 
 def _require_column(df: pd.DataFrame, col: str, role: str) -> pd.Series:
@@ -138,34 +139,42 @@ def _fpc_to_popsize(fpc: np.ndarray, group: pd.Series, unit: pd.Series, role: st
     return fpc
 
 
+def _codes(s: pd.Series) -> np.ndarray:
+    """Integer codes of an id column (0..k-1)."""
+    return pd.factorize(s, sort=True)[0].astype(np.int64)
+
+
+def _nested(outer: np.ndarray, inner: np.ndarray) -> np.ndarray:
+    """Ids of ``inner`` units nested in ``outer`` groups, as int64 codes."""
+    return outer * (int(inner.max()) + 1) + inner
+
+
 def prepare(df: pd.DataFrame, design: Design) -> Prepared:
-    """Validate ``df`` against ``design`` and return it with canonical design columns added."""
+    """Validate ``df`` against ``design``; return a frame with only the canonical design columns (no data copy)."""
     if df.shape[0] == 0:
         raise SurveyError("the data has no rows", rule="data-empty")
-    out = df.copy()
-    out.columns = [str(c) for c in out.columns]
-    n = len(out)
+    src = df if all(isinstance(c, str) for c in df.columns) else df.rename(columns=str)
+    n = len(src)
+    out = pd.DataFrame(index=src.index)
     notes: list[str] = []
     if design.weight is not None:
-        out[W] = numeric_column(out, design.weight, "weight", nonnegative=True)
+        out[W] = numeric_column(src, design.weight, "weight", nonnegative=True)
     elif design.prob is not None:
-        p = numeric_column(out, design.prob, "selection-probability", nonnegative=True)
+        p = numeric_column(src, design.prob, "selection-probability", nonnegative=True)
         if (p == 0).any():
             raise SurveyError(f"the selection-probability column '{design.prob}' has zeros",
                               location=Location(variable=design.prob), rule="design-prob")
         out[W] = 1.0 / p
     else:
         out[W] = 1.0
-    if float(out[W].sum()) <= 0:
-        raise SurveyError("all weights are zero", location=Location(variable=design.weight), rule="design-weight")
 
     replicates: Replicates | None = None
     if design.repweights is not None or design.reptype is not None:
         if design.repweights is None or design.reptype is None:
             raise SurveyError("replicate weights need both a column pattern (repweights) and a method (reptype)",
                               rule="design-repweights")
-        cols = replicate_columns(out, design.repweights)
-        reps = np.column_stack([numeric_column(out, c, "replicate-weight", nonnegative=True) for c in cols])
+        cols = replicate_columns(src, design.repweights)
+        reps = np.column_stack([numeric_column(src, c, "replicate-weight", nonnegative=True) for c in cols])
         rscales = design.rscales
         if rscales is not None and len(rscales) != len(cols):
             raise SurveyError(f"rscales has {len(rscales)} values but the pattern matched {len(cols)} replicate "
@@ -174,8 +183,8 @@ def prepare(df: pd.DataFrame, design: Design) -> Prepared:
             if design.strata is None:
                 raise SurveyError("JKn replicate weights need 'rscales' (the (n_h-1)/n_h factor per replicate) "
                                   "or the strata and psu columns they were built from", rule="design-repweights")
-            psu_ids = _ids(out, design.psu, "PSU") if design.psu else pd.Series(np.arange(n).astype(str))
-            rscales = _jkn_rscales(reps, _ids(out, design.strata, "strata"), psu_ids)
+            psu_ids = _ids(src, design.psu, "PSU") if design.psu else pd.Series(np.arange(n).astype(str))
+            rscales = _jkn_rscales(reps, _ids(src, design.strata, "strata"), psu_ids)
         scales: tuple[float, ...] | None = None
         if design.scale is not None or rscales is not None:
             base = design.scale if design.scale is not None else _default_scale(design.reptype, len(cols),
@@ -184,38 +193,43 @@ def prepare(df: pd.DataFrame, design: Design) -> Prepared:
             scales = tuple(base * float(x) for x in r)
         if design.reptype == "fay" and design.fay_rho is None:
             raise SurveyError("reptype 'fay' needs the Fay coefficient 'fay_rho'", rule="design-repweights")
-        rep_frame = pd.DataFrame(reps, index=out.index, columns=[f"{REP_PREFIX}{i + 1}" for i in range(len(cols))])
-        out = pd.concat([out, rep_frame], axis=1)
+        _check_weight_sum(out[W].to_numpy(), design)
         replicates = Replicates(design.reptype, len(cols), scales, design.fay_rho or 0.0, design.mse, tuple(cols))
-        return Prepared(out, design, False, False, False, False, False, replicates, notes)
+        return Prepared(out, design, False, False, False, False, False, replicates, notes, reps)
 
-    strata = _ids(out, design.strata, "strata") if design.strata else pd.Series(["1"] * n, index=out.index)
+    strata = _codes(_ids(src, design.strata, "strata")) if design.strata else np.zeros(n, dtype=np.int64)
     out[STRATA] = strata
-    if design.psu:
-        out[PSU] = strata + "\x1f" + _ids(out, design.psu, "PSU")
-    else:
-        out[PSU] = strata + "\x1f" + pd.Series(np.arange(n).astype(str), index=out.index)
+    psu_in = _codes(_ids(src, design.psu, "PSU")) if design.psu else np.arange(n, dtype=np.int64)
+    out[PSU] = _codes(pd.Series(_nested(strata, psu_in)))
+    psu = out[PSU].to_numpy()
     if design.ssu:
-        out[SSU] = out[PSU] + "\x1f" + _ids(out, design.ssu, "SSU")
+        out[SSU] = _codes(pd.Series(_nested(psu, _codes(_ids(src, design.ssu, "SSU")))))
+    unit = out[SSU].to_numpy() if design.ssu else np.arange(n, dtype=np.int64)
     if design.fpc:
-        out[FPC] = _fpc_to_popsize(numeric_column(out, design.fpc, "FPC"), strata, out[PSU], "FPC", design.fpc)
+        out[FPC] = _fpc_to_popsize(numeric_column(src, design.fpc, "FPC"), pd.Series(strata), pd.Series(psu),
+                                   "FPC", design.fpc)
     if design.fpc2:
         if not design.fpc:
             raise SurveyError("a second-stage FPC (fpc2) needs a first-stage FPC (fpc)", rule="design-fpc")
-        unit = out[SSU] if design.ssu else pd.Series(np.arange(n).astype(str), index=out.index)
-        out[FPC2] = _fpc_to_popsize(numeric_column(out, design.fpc2, "second-stage FPC"), out[PSU], unit,
-                                    "second-stage FPC", design.fpc2)
+        out[FPC2] = _fpc_to_popsize(numeric_column(src, design.fpc2, "second-stage FPC"), pd.Series(psu),
+                                    pd.Series(unit), "second-stage FPC", design.fpc2)
     if design.weight is None and design.prob is None and design.fpc:
         # As R svydesign: without weights or probabilities, the weights follow from the FPCs (N_h/n_h x M_i/m_i).
-        w = out[FPC].to_numpy() / out[PSU].groupby(strata).transform("nunique").to_numpy(dtype=float)
+        w = out[FPC].to_numpy() / pd.Series(psu).groupby(strata).transform("nunique").to_numpy(dtype=float)
         if design.fpc2:
-            unit = out[SSU] if design.ssu else pd.Series(np.arange(n).astype(str), index=out.index)
-            w = w * out[FPC2].to_numpy() / unit.groupby(out[PSU]).transform("nunique").to_numpy(dtype=float)
+            w = w * out[FPC2].to_numpy() / pd.Series(unit).groupby(psu).transform("nunique").to_numpy(dtype=float)
         out[W] = w
         notes.append("weights derived from the FPC columns (no weight or prob column given)")
-    check_lonely_psu(out[STRATA], out[PSU], design)
+    _check_weight_sum(out[W].to_numpy(), design)
+    names = (pd.factorize(_ids(src, design.strata, "strata"), sort=True)[1] if design.strata else ["(all)"])
+    check_lonely_psu(pd.Series(strata), pd.Series(psu), design, names=[str(x) for x in names])
     return Prepared(out, design, design.strata is not None, True, design.ssu is not None,
                     design.fpc is not None, design.fpc2 is not None, None, notes)
+
+
+def _check_weight_sum(w: np.ndarray, design: Design) -> None:
+    if float(w.sum()) <= 0:
+        raise SurveyError("all weights are zero", location=Location(variable=design.weight), rule="design-weight")
 
 
 def _default_scale(reptype: str, n_reps: int, fay_rho: float) -> float:
@@ -224,17 +238,17 @@ def _default_scale(reptype: str, n_reps: int, fay_rho: float) -> float:
             "jkn": 1.0, "bootstrap": 1.0 / n_reps}[reptype]
 
 
-def lonely_strata(strata: pd.Series, psu: pd.Series) -> list[str]:
+def lonely_strata(strata: pd.Series, psu: pd.Series) -> list[object]:
     """Strata that hold a single PSU."""
     counts = psu.groupby(strata, sort=True).nunique()
-    return [str(s) for s in counts.index[counts.to_numpy() == 1]]
+    return list(counts.index[counts.to_numpy() == 1])
 
 
-def check_lonely_psu(strata: pd.Series, psu: pd.Series, design: Design) -> None:
+def check_lonely_psu(strata: pd.Series, psu: pd.Series, design: Design, *, names: list[str] | None = None) -> None:
     """Under the default policy ``fail`` a stratum with one PSU is an error that names the stratum."""
     if design.lonely_psu != "fail":
         return
-    lonely = lonely_strata(strata, psu)
+    lonely = [names[int(s)] if names is not None else str(s) for s in lonely_strata(strata, psu)]  # type: ignore[call-overload]
     if lonely:
         col = design.strata or "(no strata)"
         shown = ", ".join(lonely[:10]) + (", ..." if len(lonely) > 10 else "")

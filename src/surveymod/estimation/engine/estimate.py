@@ -45,7 +45,7 @@ def _rep_wgts(prep: Prepared) -> svy.RepWgts:
 def design_columns(prep: Prepared) -> list[str]:
     """The canonical design columns present in ``prep.frame``."""
     if prep.replicates is not None:
-        return [W] + [f"{REP_PREFIX}{i + 1}" for i in range(prep.replicates.n_reps)]
+        return [W]
     cols = [W, STRATA, PSU]
     cols += [SSU] if prep.has_ssu else []
     cols += [FPC] if prep.has_fpc else []
@@ -58,6 +58,9 @@ def build_sample(prep: Prepared, columns: Sequence[str]) -> svy.Sample:
     cols = list(dict.fromkeys([*design_columns(prep), *columns]))
     data = to_polars(prep.frame, cols)
     if prep.replicates is not None:
+        assert prep.reps is not None
+        names = [f"{REP_PREFIX}{i + 1}" for i in range(prep.reps.shape[1])]
+        data = pl.concat([data, pl.DataFrame({c: prep.reps[:, i] for i, c in enumerate(names)})], how="horizontal")
         design = svy.Design(wgt=W, rep_wgts=_rep_wgts(prep))
     else:
         pop: object = None
