@@ -19,6 +19,7 @@ def _register() -> None:
     # Each module exposes click commands; keep this list in data-flow order.
     from . import commands_questionnaire  # noqa: F401  (validate, schema, build, translations, diff)
     from . import commands_diff  # noqa: F401  (diff)
+    from . import commands_data  # noqa: F401  (check, export)
     from . import commands_weight  # noqa: F401  (weight)
     from . import commands_estimate  # noqa: F401  (estimate, change)
     from . import commands_indicators  # noqa: F401  (indicators)

@@ -80,9 +80,10 @@ def export(data: Dataset | str | Path, questionnaire: Questionnaire | str | Path
         result.warnings.append(Problem(
             f"{s.what} longer than {target.upper()} allows ({s.limit} {s.unit}), shortened: '{s.original}' → "
             f"'{s.shortened}'", "label-shortened", "warning", Location(variable=s.variable)))
+    for level in ds.frames:  # refuse before anything is written
+        refuse_overwriting_inputs(level_path(out, level), inputs)
     for level, frame in ds.frames.items():
         path = level_path(out, level)
-        refuse_overwriting_inputs(path, inputs)
         keys = set(level_keys(qn, level))
         metas = {v.name: v for v in dd.variables if level_of_roster(qn, v.roster) == level or v.name in keys} \
             if level in levels(qn) else {}

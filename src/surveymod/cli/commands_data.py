@@ -1,0 +1,80 @@
+"""``surveymod check`` and ``surveymod export``: field data checked against the questionnaire, exported labelled."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .common import EXIT_PROBLEM, echo_problems, handles_errors
+from .main import cli
+
+
+@cli.command("check")
+@click.argument("data", type=click.Path(exists=True))
+@click.option("-q", "--questionnaire", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="Questionnaire YAML the data was collected with.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Write the full report to a .csv, .xlsx or .html file.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "never"]), default="error", show_default=True,
+              help="Exit with code 1 when there are problems at this level or above.")
+@click.option("--encoding", help="Text encoding of CSV files (default: detect UTF-8 / Windows-1251).")
+@click.option("--limit", type=int, default=50, show_default=True, help="How many problems to print on screen.")
+@handles_errors
+def check_cmd(data: str, questionnaire: str, output: str | None, fail_on: str, encoding: str | None,
+              limit: int) -> None:
+    """Check DATA (CSV/XLSX/SAV/DTA/Parquet file, folder or zip) against QUESTIONNAIRE.
+
+    Reports wrong types, codes not in the list, out-of-range values, constraint violations, routing violations,
+    missing required answers, duplicate ids, orphan roster rows and unknown columns, with a summary by rule.
+    """
+    from ..atomic import refuse_overwriting_inputs
+    from ..data import check, read
+
+    ds = read(data, questionnaire, encoding=encoding)
+    report = check(ds)
+    if output:
+        refuse_overwriting_inputs(output, [*ds.inputs, questionnaire])
+    echo_problems(report.as_problems(limit), limit=None)
+    if len(report.problems) > limit:
+        click.echo(f"... and {len(report.problems) - limit} more (use -o report.xlsx for all)", err=True)
+    summary = report.summary()
+    if not summary.empty:
+        click.echo("Summary by rule and variable:")
+        for r in summary.itertuples(index=False):
+            click.echo(f"  {r.rule:<26} {r.variable or '-':<20} {r.severity:<8} {r.count}")
+    rows = ", ".join(f"{k} {v}" for k, v in report.rows.items())
+    click.echo(f"{data}: {report.n_errors} error(s), {report.n_warnings} warning(s) in {rows} rows")
+    if output:
+        report.to_file(output)
+        click.echo(f"wrote {output}")
+    if report.fails(fail_on):  # type: ignore[arg-type]
+        sys.exit(EXIT_PROBLEM)
+
+
+@cli.command("export")
+@click.argument("data", type=click.Path(exists=True))
+@click.option("-q", "--questionnaire", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="Questionnaire YAML giving labels, codes and missing values.")
+@click.option("--to", "target", type=click.Choice(["sav", "dta", "csv", "xlsx", "parquet"]),
+              help="Output format (default: from the suffix of OUT).")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="Output file of the top level; rosters go to <stem>_<level>.<ext> next to it.")
+@click.option("--lang", help="Label language (default: the questionnaire's default language).")
+@click.option("--encoding", help="Text encoding of CSV input (default: detect UTF-8 / Windows-1251).")
+@click.option("--no-syntax", is_flag=True, help="Do not write the .sps/.do syntax file next to the data.")
+@handles_errors
+def export_cmd(data: str, questionnaire: str, target: str | None, output: str, lang: str | None,
+               encoding: str | None, no_syntax: bool) -> None:
+    """Export DATA as labelled SPSS/Stata (or CSV/XLSX/Parquet) files, one per level, linked by their keys.
+
+    Variable and value labels, user-missing / extended missing values, measurement levels, formats and
+    select_multiple dummies come from QUESTIONNAIRE; nothing in DATA is dropped.
+    """
+    from ..data import export
+
+    result = export(data, questionnaire, to=target, out=output, lang=lang, encoding=encoding,
+                    syntax=not no_syntax)
+    echo_problems([w for w in result.warnings if w.severity != "info"], limit=None)
+    for f in result.files:
+        click.echo(f"wrote {f}")
