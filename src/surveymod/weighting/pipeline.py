@@ -45,6 +45,18 @@ class WeightingResult:
         return iter((self.data, self.diagnostics))
 
 
+def relabel(frame: pd.DataFrame, m: Margin) -> pd.DataFrame:
+    """The margin's variables with data codes mapped to target levels (``labels:`` in the spec)."""
+    if not m.labels:
+        return frame
+    out = frame.copy()
+    for var, mapping in m.labels.items():
+        if var in out.columns:
+            table = {str(k): v for k, v in mapping.items()}
+            out[var] = as_text(out[var]).map(lambda x, t=table: t.get(x, x) if x is not None else None)
+    return out
+
+
 def _need_columns(data: pd.DataFrame, loaded: LoadedSpec) -> None:
     """Every column the spec names must exist in the data; the error names the spec line."""
     spec = loaded.spec
@@ -193,7 +205,7 @@ class _Run:
         loc = self.loaded.loc(*path, "targets")
         t = load_targets(m, self.loaded, path)
         act = self.active()
-        cells = cell_labels(self.data.loc[act], t.variables)
+        cells = cell_labels(relabel(self.data.loc[act], m), t.variables)
         self.problems += check_against_data(t, cells, self.w[act, 0], loc)
         counts = t.counts(float(self.w[act, 0].sum()))
         codes, uniq = pd.factorize(cells)

@@ -28,6 +28,10 @@ class Margin(BaseModel):
         description="CSV file (relative to the spec) with the variables and a count or share column, "
                     "or an inline map level -> value for a single variable.")
     kind: Literal["count", "share"] | None = Field(None, description="Inline targets are counts or shares.")
+    labels: dict[str, dict[str | int, str]] = Field(
+        default_factory=dict,
+        description="Per variable, data code -> target level, e.g. {sex: {1: male, 2: female}}, so data coded "
+                    "as in the questionnaire meet census tables labelled in words. Unlisted codes stay as they are.")
 
     @field_validator("variables", mode="before")
     @classmethod
