@@ -9,6 +9,7 @@ share an attitude, PSUs get intra-cluster correlation and an effect shifts the s
 from __future__ import annotations
 
 import datetime as _dt
+import heapq
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -80,7 +81,7 @@ def generate(ctx: Context, n: int) -> dict[str, Level]:
     levels: dict[str, Level] = {TOP: top}
     envs: dict[str, LevelEnv] = {TOP: LevelEnv(top)}
     count_vars = _roster_count_vars(qn)
-    for item, parents in qn.walk():
+    for item, parents in generation_order(ctx):
         rosters = [g for g in parents if g.is_roster]
         lvl = levels[rosters[-1].name] if rosters else top
         if isinstance(item, Group):
@@ -94,7 +95,62 @@ def generate(ctx: Context, n: int) -> dict[str, Level]:
         env = envs[lvl.name]
         mask = _universe_mask(ctx, item, parents, env, lvl.n)
         lvl.cols[item.name] = _answer(ctx, item, lvl, env, mask, item.name in count_vars, id_name)
+    _document_column_order(qn, levels)
     return levels
+
+
+def generation_order(ctx: Context) -> list[tuple[Question | Group, tuple[Group, ...]]]:
+    """Document order, except that an item is generated after everything its conditions, calculation or effect
+    domains refer to (a stable topological sort; an effect's domain may name variables asked later)."""
+    qn = ctx.qn
+    items = list(qn.walk())
+    pos = {id(it): i for i, (it, _) in enumerate(items)}
+    by_name = {it.name.lower(): i for i, (it, _) in enumerate(items) if isinstance(it, Question)}
+    deps: list[set[int]] = []
+    for it, parents in items:
+        texts = [it.relevant, getattr(it, "count", None), getattr(it, "constraint", None),
+                 getattr(it, "calculation", None)]
+        plan = ctx.plans.get(it.name) if isinstance(it, Question) and ctx.apply_effects else None
+        if plan is not None:
+            texts += [d.where for d in plan.effect.domains]
+        d = {pos[id(parents[-1])]} if parents else set()
+        for text in texts:
+            if text:
+                for ref in E.references(compile_condition(qn, text)):
+                    j = by_name.get(ref.name.lower())
+                    if j is not None and j != pos[id(it)]:
+                        d.add(j)
+        deps.append(d)
+    users: list[list[int]] = [[] for _ in items]
+    for i, d in enumerate(deps):
+        for j in d:
+            users[j].append(i)
+    waiting = [len(d) for d in deps]
+    ready = [i for i, w in enumerate(waiting) if w == 0]
+    heapq.heapify(ready)
+    order: list[int] = []
+    while ready:
+        i = heapq.heappop(ready)
+        order.append(i)
+        for u in users[i]:
+            waiting[u] -= 1
+            if waiting[u] == 0:
+                heapq.heappush(ready, u)
+    if len(order) < len(items):
+        stuck = next(items[i][0] for i in range(len(items)) if waiting[i] > 0)
+        raise ctx.located(f"'{stuck.name}' depends on itself through its conditions, calculation or an effect's "
+                          "domain", stuck, rule="simulate-cycle")
+    return [items[i] for i in order]
+
+
+def _document_column_order(qn: Questionnaire, levels: dict[str, Level]) -> None:
+    """Put each level's columns back in questionnaire order (keys and design columns first and last)."""
+    rank = {q.name: i for i, q in enumerate(qn.questions())}
+    for lvl in levels.values():
+        first = [k for k in lvl.cols if k == lvl.key]
+        qs = sorted((k for k in lvl.cols if k in rank and k not in first), key=rank.__getitem__)
+        rest = [k for k in lvl.cols if k not in rank and k not in first]
+        lvl.cols = {k: lvl.cols[k] for k in [*first, *qs, *rest]}
 
 
 def _roster_count_vars(qn: Questionnaire) -> set[str]:

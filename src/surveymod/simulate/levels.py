@@ -95,7 +95,11 @@ class LevelEnv(Mapping[str, np.ndarray]):
         return sum(1 for _ in self)
 
     def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and self._find(name) is not None
+        if not isinstance(name, str):
+            return False
+        low = name.lower()
+        return any(name in lvl.cols or any(k.lower() == low for k in lvl.cols)
+                   for lvl in [self.level, *self.level.ancestors()])
 
 
 def subset_levels(levels: dict[str, Level], keep: np.ndarray) -> dict[str, Level]:
