@@ -220,8 +220,11 @@ def estimate(df: pd.DataFrame, design: Design, *, mean: Sequence[str] = (), prop
     sample = engine.build_sample(prep, analysis)
     parts: list[pd.DataFrame] = []
     for spec in specs:
+        y_missing = bool(frame[spec.col].isna().any()) or (spec.xcol is not None
+                                                           and bool(frame[spec.xcol].isna().any()))
         rows = engine.run(sample, prep, spec.kind, spec.col, x=spec.xcol, p=spec.p,
-                          by=DOM if dom is not None else None, ci_method=ci, alpha=1 - level)
+                          by=DOM if dom is not None else None, ci_method=ci, alpha=1 - level,
+                          by_has_missing=bool((dom_codes < 0).any()), y_has_missing=y_missing)
         d, n = _deffs(rows, spec, frame, dom_codes, dom_keys, deff)
         est = rows["est"].to_numpy()
         if spec.kind == "prop":  # our own CI functions (ci.py), checked against R's svyciprop formulas

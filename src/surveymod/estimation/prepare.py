@@ -63,9 +63,10 @@ def numeric_column(df: pd.DataFrame, col: str, role: str, *, allow_missing: bool
                    nonnegative: bool = False) -> np.ndarray:
     """Column as float array; fail naming the first non-numeric, missing or negative row (1-based data row)."""
     s = _require_column(df, col, role)
-    values = pd.to_numeric(s, errors="coerce")
-    bad = values.isna() & s.notna()
-    if bad.any():
+    numeric = pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype)
+    values = s if numeric else pd.to_numeric(s, errors="coerce")
+    bad = values.isna() & s.notna() if not numeric else None
+    if bad is not None and bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
         raise SurveyError(f"the {role} column '{col}' must be numeric, but row {i + 1} holds {s.iloc[i]!r}",
                           location=Location(variable=col, row=i + 1), rule="design-not-numeric")
@@ -174,7 +175,9 @@ def prepare(df: pd.DataFrame, design: Design) -> Prepared:
             raise SurveyError("replicate weights need both a column pattern (repweights) and a method (reptype)",
                               rule="design-repweights")
         cols = replicate_columns(src, design.repweights)
-        reps = np.column_stack([numeric_column(src, c, "replicate-weight", nonnegative=True) for c in cols])
+        reps = np.empty((n, len(cols)), order="F")  # column-major: each replicate is contiguous
+        for i, c in enumerate(cols):
+            reps[:, i] = numeric_column(src, c, "replicate-weight", nonnegative=True)
         rscales = design.rscales
         if rscales is not None and len(rscales) != len(cols):
             raise SurveyError(f"rscales has {len(rscales)} values but the pattern matched {len(cols)} replicate "

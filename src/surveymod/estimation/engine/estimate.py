@@ -77,10 +77,16 @@ def _where(by: str | None) -> pl.Expr | None:
 
 
 def run(sample: svy.Sample, prep: Prepared, kind: Kind, y: str, *, x: str | None = None, p: float = 0.5,
-        by: str | None = None, ci_method: str = "logit", alpha: float = 0.05) -> pd.DataFrame:
-    """One estimator on one variable, overall or by the domain column ``by``; rows ``domain, level, est, se...``."""
+        by: str | None = None, ci_method: str = "logit", alpha: float = 0.05, by_has_missing: bool = True,
+        y_has_missing: bool = True) -> pd.DataFrame:
+    """One estimator on one variable, overall or by the domain column ``by``; rows ``domain, level, est, se...``.
+
+    Rows with a missing ``by`` value are zero-weighted through ``where=``; rows with a missing ``y`` through
+    ``drop_nulls`` (svy keeps their PSUs). Both are skipped when there is nothing missing (faster).
+    """
     rep = prep.replicates
-    kw: dict[str, object] = {"by": by, "where": _where(by), "alpha": alpha, "drop_nulls": True}
+    kw: dict[str, object] = {"by": by, "where": _where(by) if by_has_missing else None, "alpha": alpha,
+                             "drop_nulls": y_has_missing}
     if rep is not None:
         kw["method"] = "replication"
         kw["variance_center"] = "estimate" if rep.mse else "rep_mean"
