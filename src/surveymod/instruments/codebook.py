@@ -10,7 +10,7 @@ import html
 from dataclasses import dataclass, field
 
 from ..questionnaire.model import Questionnaire
-from .labels import NO_LIMITS, VariableMeta, data_dictionary
+from .labels import MISSING_KIND_LABEL, NO_LIMITS, VariableMeta, data_dictionary
 from .routing import universe_words
 
 
@@ -121,7 +121,7 @@ def build_codebook_markdown(qn: Questionnaire, lang: str | None = None) -> str:
             lines.append("")
             if e.codes:
                 lines += ["| Code | Label | Missing |", "|---:|---|---|"]
-                lines += [f"| {c} | {_md(lab)} | {kind.replace('_', ' ')} |" for c, lab, kind in e.codes]
+                lines += [f"| {c} | {_md(lab)} | {MISSING_KIND_LABEL.get(kind, kind)} |" for c, lab, kind in e.codes]
                 lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
@@ -172,7 +172,7 @@ def build_codebook_html(qn: Questionnaire, lang: str | None = None) -> str:
                 for c, lab, kind in e.codes:
                     cls = ' class="missing"' if kind else ""
                     p.append(f'<tr{cls}><td class="code">{c}</td><td>{esc(lab)}</td>'
-                             f"<td>{esc(kind.replace('_', ' '))}</td></tr>")
+                             f"<td>{esc(MISSING_KIND_LABEL.get(kind, kind))}</td></tr>")
                 p.append("</tbody></table>")
             p.append("</section>")
     p.append("</body>\n</html>\n")

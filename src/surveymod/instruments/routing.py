@@ -173,7 +173,8 @@ def skips(qn: Questionnaire) -> dict[str, list[Skip]]:
         found: list[Skip] = []
         for c in qn.choice_list(q):
             known: dict[str, Any] = {q.name.lower(): float(c.code)}
-            def inside(k: int) -> bool:
+
+            def inside(k: int, roster: str | None = roster) -> bool:
                 return k < len(seq) and (roster is None or seq[k][1] == roster)
 
             j = i + 1

@@ -1,0 +1,148 @@
+"""Target registry: a questionnaire in, named file contents out; only :func:`write_outputs` touches the disk.
+
+Targets: ``xlsform`` (``<id>.xlsx``), ``paper`` (``<id>_paper[_<lang>].html``), ``spss`` (``<id>[_<lang>].sps``),
+``stata`` (``<id>.do``), ``codebook`` (``<id>_codebook[_<lang>].md`` and ``.html``), ``ddi`` (``<id>_ddi.xml``),
+``translations`` (``<id>_translations.xlsx``) and ``all``. Per-language targets build every questionnaire language
+unless languages are given; file names carry the language code except for the default language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..atomic import refuse_overwriting_inputs, write_bytes, write_text
+from ..errors import Location, Problem, SurveyError
+from ..questionnaire.model import Questionnaire
+
+
+@dataclass
+class BuildOutput:
+    """Files produced by a build (name → text or bytes) and the warnings to show the user."""
+
+    files: dict[str, str | bytes] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    def merge(self, other: BuildOutput) -> BuildOutput:
+        self.files.update(other.files)
+        self.problems += other.problems
+        return self
+
+
+def _suffix(qn: Questionnaire, lang: str) -> str:
+    return "" if lang == qn.languages.default else f"_{lang}"
+
+
+def _located(qn: Questionnaire, problems: list[Problem]) -> list[Problem]:
+    """Give problems that only name a variable the YAML file/line of that variable."""
+    out = []
+    for p in problems:
+        loc = p.location
+        if loc.file is None and loc.variable:
+            base = loc.variable
+            for q in qn.questions():
+                if base == q.name or base.startswith(q.name + "_") or base == q.choices:
+                    file, line, col = qn.locate(q.path)
+                    loc = Location(file, line, col, q.path, variable=loc.variable)
+                    break
+        out.append(Problem(p.message, p.rule, p.severity, loc))
+    return out
+
+
+def _xlsform(qn: Questionnaire, langs: list[str]) -> BuildOutput:
+    from .xlsform import build_xlsform
+
+    return BuildOutput({f"{qn.id}.xlsx": build_xlsform(qn)})
+
+
+def _paper(qn: Questionnaire, langs: list[str]) -> BuildOutput:
+    from .paper import build_paper
+
+    return BuildOutput({f"{qn.id}_paper{_suffix(qn, lang)}.html": build_paper(qn, lang) for lang in langs})
+
+
+def _spss(qn: Questionnaire, langs: list[str]) -> BuildOutput:
+    from .spss import build_spss
+
+    out = BuildOutput()
+    for lang in langs:
+        s = build_spss(qn, lang)
+        out.files[f"{qn.id}{_suffix(qn, lang)}.sps"] = s.text
+        out.problems += _located(qn, s.problems)
+    return out
+
+
+def _stata(qn: Questionnaire, langs: list[str]) -> BuildOutput:
+    from .stata import build_stata
+
+    s = build_stata(qn)
+    return BuildOutput({f"{qn.id}.do": s.text}, _located(qn, s.problems))
+
+
+def _codebook(qn: Questionnaire, langs: list[str]) -> BuildOutput:
+    from .codebook import build_codebook_html, build_codebook_markdown
+
+    out = BuildOutput()
+    for lang in langs:
+        out.files[f"{qn.id}_codebook{_suffix(qn, lang)}.md"] = build_codebook_markdown(qn, lang)
+        out.files[f"{qn.id}_codebook{_suffix(qn, lang)}.html"] = build_codebook_html(qn, lang)
+    return out
+
+
+def _ddi(qn: Questionnaire, langs: list[str]) -> BuildOutput:
+    from .ddi import build_ddi
+
+    return BuildOutput({f"{qn.id}_ddi.xml": build_ddi(qn)})
+
+
+def _translations(qn: Questionnaire, langs: list[str]) -> BuildOutput:
+    from .translations import build_translation_sheet
+
+    return BuildOutput({f"{qn.id}_translations.xlsx": build_translation_sheet(qn)})
+
+
+TARGETS: dict[str, Callable[[Questionnaire, list[str]], BuildOutput]] = {
+    "xlsform": _xlsform,
+    "paper": _paper,
+    "spss": _spss,
+    "stata": _stata,
+    "codebook": _codebook,
+    "ddi": _ddi,
+    "translations": _translations,
+}
+"""Builder of each target: ``(questionnaire, languages) -> BuildOutput``."""
+
+
+def build(qn: Questionnaire, targets: Iterable[str], langs: Iterable[str] | None = None) -> BuildOutput:
+    """Build *targets* (``all`` for every one) in *langs* (default: every questionnaire language)."""
+    names = list(targets)
+    if "all" in names:
+        names = list(TARGETS)
+    chosen = list(langs) if langs else qn.languages.all
+    for lang in chosen:
+        if lang not in qn.languages.all:
+            raise SurveyError(f"language '{lang}' is not declared in {qn.file or qn.id} "
+                              f"(languages: {', '.join(qn.languages.all)})", rule="unknown-language")
+    out = BuildOutput()
+    for name in names:
+        if name not in TARGETS:
+            raise SurveyError(f"unknown build target '{name}' (targets: {', '.join(TARGETS)}, all)",
+                              rule="unknown-target")
+        out.merge(TARGETS[name](qn, chosen))
+    return out
+
+
+def write_outputs(out: BuildOutput, directory: str | Path, inputs: Iterable[str | Path] = ()) -> list[Path]:
+    """Write every file of *out* into *directory* atomically, never over one of *inputs*."""
+    d = Path(directory)
+    written = []
+    for name, content in out.files.items():
+        target = d / name
+        refuse_overwriting_inputs(target, inputs)
+        if isinstance(content, bytes):
+            write_bytes(target, content)
+        else:
+            write_text(target, content)
+        written.append(target)
+    return written

@@ -1,0 +1,241 @@
+"""Printable paper questionnaire (HTML with print CSS), one language per file.
+
+Questions are numbered Q1, Q2, ... (calculated variables are not asked, notes are read out unnumbered). Each answer
+code has a code box; numbers get one box per digit. Routing is written out for the interviewer from the compiled
+conditions: "Ask if: Q7 is between 15 and 74 ..." above a filtered question (``to_words`` with question numbers
+and choice labels) and "→ Go to Q14" beside an answer after which the next questions are certainly not asked
+(see :mod:`.routing`). The framing words are translated for en/mk/sq; the condition words themselves are English.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from typing import Any
+
+from ..questionnaire import expr as E
+from ..questionnaire.conditions import compile_condition
+from ..questionnaire.model import Group, Question, Questionnaire
+from .routing import Skip, skips, value_labeller
+
+_WORDS: dict[str, dict[str, str]] = {
+    "ask_if": {"en": "Ask if", "mk": "Прашај ако", "sq": "Pyet nëse"},
+    "section_if": {"en": "Ask this section if", "mk": "Прашај го овој дел ако", "sq": "Pyet këtë pjesë nëse"},
+    "go_to": {"en": "Go to", "mk": "Оди на", "sq": "Shko te"},
+    "end_roster": {"en": "Next row of the roster", "mk": "Следен ред од листата",
+                   "sq": "Rreshti tjetër i listës"},
+    "end": {"en": "End of the interview", "mk": "Крај на интервјуто", "sq": "Fundi i intervistës"},
+    "interviewer": {"en": "Interviewer", "mk": "Анкетар", "sq": "Anketuesi"},
+    "all_apply": {"en": "Mark all that apply.", "mk": "Означете ги сите што важат.",
+                  "sq": "Shënoni të gjitha që vlejnë."},
+    "one_answer": {"en": "One answer only.", "mk": "Само еден одговор.", "sq": "Vetëm një përgjigje."},
+    "roster": {"en": "Ask for each row", "mk": "Прашај за секој ред", "sq": "Pyet për çdo rresht"},
+    "rows": {"en": "number of rows", "mk": "број на редови", "sq": "numri i rreshtave"},
+    "at_most": {"en": "at most", "mk": "најмногу", "sq": "më së shumti"},
+    "version": {"en": "Version", "mk": "Верзија", "sq": "Versioni"},
+    "day_month_year": {"en": "day / month / year", "mk": "ден / месец / година", "sq": "dita / muaji / viti"},
+}
+
+_CSS = """
+@page { size: A4; margin: 15mm; }
+body { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 10.5pt; max-width: 48rem; margin: 1rem auto; }
+h1 { font-size: 15pt; } h2 { font-size: 12.5pt; border-bottom: 2px solid #000; margin-top: 1.4rem; }
+.meta { color: #444; }
+.q { border-top: 1px solid #999; padding: .45rem 0; page-break-inside: avoid; break-inside: avoid; }
+.qno { font-weight: bold; display: inline-block; min-width: 3.2rem; }
+.var { color: #666; font-size: 8.5pt; float: right; font-family: monospace; }
+.askif, .sectionif { font-style: italic; margin: .1rem 0 .25rem; }
+.askif::before, .sectionif::before { content: "\\25B8 "; }
+.instr { text-transform: none; font-size: 9.5pt; border-left: 3px solid #000; padding-left: .4rem; margin: .2rem 0; }
+.hint { font-style: italic; color: #333; }
+table.codes { border-collapse: collapse; margin: .25rem 0 .1rem 3.2rem; }
+table.codes td { padding: .08rem .5rem .08rem 0; vertical-align: middle; }
+.box { display: inline-block; min-width: 1.5rem; height: 1.15rem; border: 1px solid #000; text-align: center;
+       line-height: 1.15rem; font-size: 9pt; padding: 0 .1rem; }
+.digits { margin: .3rem 0 .2rem 3.2rem; }
+.digit { display: inline-block; width: 1.2rem; height: 1.3rem; border: 1px solid #000; margin-right: -1px; }
+.goto { font-weight: bold; white-space: nowrap; }
+.scale td { text-align: center; padding: 0 .25rem; font-size: 9pt; }
+.line { border-bottom: 1px solid #000; height: 1.3rem; margin: .3rem 0 .3rem 3.2rem; }
+.note { padding: .4rem 0; font-weight: 600; }
+.roster { border: 2px solid #000; padding: .3rem .6rem; margin: .6rem 0; }
+@media print { .var { display: none; } body { margin: 0; max-width: none; } }
+"""
+
+
+def _w(key: str, lang: str) -> str:
+    return _WORDS[key].get(lang, _WORDS[key]["en"])
+
+
+def question_numbers(qn: Questionnaire) -> dict[str, str]:
+    """``{variable: 'Q7'}`` for every asked question (calculated variables and notes have none)."""
+    out: dict[str, str] = {}
+    for q in qn.questions():
+        if q.type != "calculate":
+            out[q.name] = f"Q{len(out) + 1}"
+    return out
+
+
+def _digits_for(q: Question) -> int:
+    if q.type == "year":
+        return 4
+    vals = [abs(int(v)) for v in (q.min, q.max) if v is not None]
+    return max(2, len(str(max(vals)))) if vals else 4
+
+
+LONG_LIST = 30
+"""Lists longer than this (e.g. countries) are written in and coded later; only routed and own codes are printed."""
+
+
+class _Paper:
+    def __init__(self, qn: Questionnaire, lang: str) -> None:
+        self.qn = qn
+        self.lang = lang
+        self.numbers = question_numbers(qn)
+        self.skips = skips(qn)
+        self.value_of = value_labeller(qn, lang)
+        self.out: list[str] = []
+
+    def name_of(self, var: str) -> str:
+        for name, no in self.numbers.items():
+            if name.lower() == var.lower():
+                return no
+        return var
+
+    def words(self, text: str) -> str:
+        node = compile_condition(self.qn, text)
+        return E.to_words(node, self.name_of, self.value_of)
+
+    def t(self, value: Any) -> str:
+        return html.escape(self.qn.text(value, self.lang))
+
+    def goto(self, s: Skip) -> str:
+        if s.target:
+            return f'<span class="goto">→ {_w("go_to", self.lang)} {self.numbers[s.target]}</span>'
+        key = "end_roster" if s.scope else "end"
+        return f'<span class="goto">→ {_w(key, self.lang)}</span>'
+
+    # ------------------------------------------------------------------------------------------------ groups
+    def group(self, g: Group, depth: int) -> None:
+        title = self.t(g.title) if g.title else html.escape(g.name)
+        if g.is_roster:
+            self.out.append('<div class="roster">')
+            self.out.append(f"<h3>{title}</h3>")
+            extra = []
+            if g.count:
+                extra.append(f"{_w('rows', self.lang)}: {html.escape(self.words(g.count))}")
+            if g.max_rows:
+                extra.append(f"{_w('at_most', self.lang)} {g.max_rows}")
+            self.out.append(f'<p class="instr">{_w("roster", self.lang)}'
+                            f"{' (' + '; '.join(extra) + ')' if extra else ''}.</p>")
+        else:
+            self.out.append(f"<h{min(2 + depth, 4)}>{title}</h{min(2 + depth, 4)}>")
+        if g.relevant:
+            self.out.append(f'<p class="sectionif">{_w("section_if", self.lang)}: '
+                            f"{html.escape(self.words(g.relevant))}</p>")
+        for it in g.items:
+            if isinstance(it, Group):
+                self.group(it, depth + 1)
+            else:
+                self.question(it)
+        if g.is_roster:
+            self.out.append("</div>")
+
+    # --------------------------------------------------------------------------------------------- questions
+    def question(self, q: Question) -> None:
+        if q.type == "calculate":
+            return
+        o = self.out
+        if q.type == "note":
+            o.append(f'<div class="q note" id="{html.escape(q.name)}">')
+            if q.relevant:
+                o.append(f'<p class="askif">{_w("ask_if", self.lang)}: {html.escape(self.words(q.relevant))}</p>')
+            o.append(f"<p>{self.t(q.label)}</p></div>")
+            return
+        no = self.numbers[q.name]
+        o.append(f'<div class="q" id="{html.escape(q.name)}">')
+        o.append(f'<span class="var">{html.escape(q.name)}</span>')
+        if q.relevant:
+            o.append(f'<p class="askif">{_w("ask_if", self.lang)}: {html.escape(self.words(q.relevant))}</p>')
+        o.append(f'<p><span class="qno">{no}.</span>{self.t(q.label)}</p>')
+        if q.hint:
+            o.append(f'<p class="hint">{self.t(q.hint)}</p>')
+        if q.instruction:
+            o.append(f'<p class="instr"><b>{_w("interviewer", self.lang)}:</b> {self.t(q.instruction)}</p>')
+        if q.type == "select_multiple":
+            o.append(f'<p class="instr">{_w("all_apply", self.lang)}</p>')
+        if q.type == "scale":
+            self.scale(q)
+        elif q.type in ("select_one", "select_multiple"):
+            self.codes(q, self.qn.choice_list(q))
+        elif q.type in ("integer", "decimal", "year"):
+            self.number(q)
+        elif q.type == "date":
+            boxes = '<span class="digit"></span>' * 2
+            o.append(f'<div class="digits">{boxes} / {boxes} / {boxes * 2} '
+                     f'<span class="hint">({_w("day_month_year", self.lang)})</span></div>')
+        else:
+            o.append('<div class="line"></div><div class="line"></div>')
+        o.append("</div>")
+
+    def codes(self, q: Question, choices: list[Any]) -> None:
+        jumps = {s.code: s for s in self.skips.get(q.name, [])}
+        if len(choices) > LONG_LIST:  # e.g. countries: write in the answer, code it later; print routed codes only
+            width = max(len(str(c.code)) for c in choices)
+            boxes = '<span class="digit"></span>' * width
+            self.out.append(f'<div class="line"></div><div class="digits">{boxes}</div>')
+            builtin = {c.code for c in (self.qn.choices[q.choices].all() if isinstance(q.choices, str)
+                                        and q.choices in self.qn.choices else [])}
+            own = {c.code for c in self.qn.choices[q.choices].choices} if isinstance(q.choices, str) and (
+                q.choices in self.qn.choices) else set()
+            choices = [c for c in choices if c.code in jumps or c.missing or c.code in own or c.code not in builtin]
+            if not choices:
+                return
+        rows = []
+        for c in choices:
+            go = self.goto(jumps[c.code]) if c.code in jumps else ""
+            rows.append(f'<tr><td><span class="box">{c.code}</span></td><td>{self.t(c.label)}</td><td>{go}</td></tr>')
+        self.out.append('<table class="codes">' + "".join(rows) + "</table>")
+
+    def scale(self, q: Question) -> None:
+        qn = self.qn
+        lo, hi = int(q.min or 0), int(q.max or 0)
+        anchors = q.anchors or {}
+        heads = "".join(f"<td>{html.escape(qn.text(anchors[v], self.lang)) if v in anchors else ''}</td>"
+                        for v in range(lo, hi + 1))
+        boxes = "".join(f'<td><span class="box">{v}</span></td>' for v in range(lo, hi + 1))
+        self.out.append(f'<table class="codes scale"><tr>{heads}</tr><tr>{boxes}</tr></table>')
+        special = qn._named_or_inline(q)
+        if special:
+            self.codes(q, special)
+
+    def number(self, q: Question) -> None:
+        n = _digits_for(q)
+        boxes = '<span class="digit"></span>' * n
+        if q.type == "decimal":
+            boxes += ' , <span class="digit"></span><span class="digit"></span>'
+        unit = f" {self.t(q.unit)}" if q.unit else ""
+        self.out.append(f'<div class="digits">{boxes}{unit}</div>')
+        special = self.qn._named_or_inline(q)
+        if special:
+            self.codes(q, special)
+
+
+def build_paper(qn: Questionnaire, lang: str | None = None) -> str:
+    """The paper questionnaire in *lang* as a self-contained HTML page (print it, or save as PDF from a browser)."""
+    lang = lang or qn.languages.default
+    p = _Paper(qn, lang)
+    title = p.t(qn.title)
+    p.out += [f'<!DOCTYPE html>\n<html lang="{html.escape(lang)}">\n<head>\n<meta charset="utf-8">',
+              f"<title>{title}</title>\n<style>{_CSS}</style>\n</head>\n<body>",
+              f"<h1>{title}</h1>",
+              f'<p class="meta">{html.escape(qn.id)} · {_w("version", lang)} {html.escape(qn.version)}</p>']
+    if qn.description:
+        p.out.append(f"<p>{p.t(qn.description)}</p>")
+    for sec in qn.sections:
+        p.group(sec, 0)
+    p.out.append("</body>\n</html>\n")
+    return "\n".join(p.out)
+
+
+Renderer = Callable[[Questionnaire, str | None], str]
