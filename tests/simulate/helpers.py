@@ -50,7 +50,7 @@ def problems(qn: Questionnaire, frames: dict[str, pd.DataFrame], keys: dict[str,
     envs: dict[str, tuple[dict[str, np.ndarray], int]] = {}
     for q in qn.questions():
         roster = qn.roster_of(q.name)
-        level = roster.name if roster is not None else "main"
+        level = (roster.level or roster.name) if roster is not None else "main"
         if level not in envs:
             df = joined(frames, keys, level)
             envs[level] = (_env(df), len(df))

@@ -443,8 +443,9 @@ class _SubEnv(dict[str, np.ndarray]):
 
 
 def _bounds(q: Question, spec: Answer) -> tuple[float, float]:
-    if q.type == "year":
-        lo, hi = (q.min if q.min is not None else 1940.0), (q.max if q.max is not None else float(TODAY.year))
+    if q.type == "year":  # years in the future (a max of 2100 is only a bound) are not plausible answers
+        lo = q.min if q.min is not None else 1940.0
+        hi = min(q.max if q.max is not None else float(TODAY.year), max(float(TODAY.year), lo))
     else:
         lo = q.min if q.min is not None else 0.0
         hi = q.max if q.max is not None else lo + 100.0

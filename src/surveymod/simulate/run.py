@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..data.levels import level_name
 from ..errors import Problem, SurveyError
 from ..questionnaire.model import Questionnaire
 from .design import Design
@@ -28,7 +29,7 @@ MAX_ATTEMPTS = 6
 
 @dataclass
 class Simulated:
-    """Simulated data: one frame per level (``main`` + one per roster, linked by key columns) and the truth."""
+    """Simulated data: one frame per data level (``main`` + one per roster, linked by key columns) and the truth."""
 
     frames: dict[str, pd.DataFrame]
     keys: dict[str, list[str]]
@@ -170,9 +171,11 @@ def _with_design(qn: Questionnaire, n: int, seed: int, design: Design, cells: Ce
 
 
 def to_frames(qn: Questionnaire, levels: dict[str, Level]) -> tuple[dict[str, pd.DataFrame], dict[str, list[str]]]:
-    """One pandas frame per level: key columns of the enclosing levels first, then the level's own columns."""
+    """One pandas frame per data level ('main', then each roster's ``level`` or name, as ``surveymod.data`` names
+    them): key columns of the enclosing levels first, then the level's own columns."""
     frames: dict[str, pd.DataFrame] = {}
     keys: dict[str, list[str]] = {}
+    data_name = {g.name: level_name(g) for g in qn.rosters()}
     for name, lvl in levels.items():
         key_cols: dict[str, np.ndarray] = {}
         for anc in reversed(lvl.ancestors()):
@@ -184,6 +187,7 @@ def to_frames(qn: Questionnaire, levels: dict[str, Level]) -> tuple[dict[str, pd
         for k, v in lvl.cols.items():
             if k not in data:
                 data[k] = v
-        frames[name] = pd.DataFrame(data, copy=False)
-        keys[name] = [*key_cols, *own_key]
+        out_name = data_name.get(name, name)
+        frames[out_name] = pd.DataFrame(data, copy=False)
+        keys[out_name] = [*key_cols, *own_key]
     return frames, keys
