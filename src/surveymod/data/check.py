@@ -201,7 +201,7 @@ def check(data: Dataset | str | Path, questionnaire: Questionnaire | str | Path 
     for level in all_levels:
         if level not in ds.frames and level != "main":
             acc = _Acc(level, None)
-            acc.one(None, "missing-table", "warning",
+            acc.one(None, "missing-table", "info",
                     f"no data table for roster level '{level}' was found (a sheet or a file named after it)")
             chunks += acc.chunks
     problems = pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame(columns=COLUMNS)
@@ -321,6 +321,9 @@ def _constraint(acc: _Acc, qn: Questionnaire, q: Question, m: VariableMeta, col:
         if m.missing:
             ok = ok & ~np.isin(self_value, list(m.missing))
         res = E.truth(E.evaluate(node, env, n, self_value))
+        for ref in E.references(node):  # a constraint cannot be judged when its other inputs are missing
+            if ref.name in env:
+                ok = ok & _answered(pd.Series(env[ref.name]))
     except KeyError as exc:
         acc.one(m.name, "unchecked", "warning", f"constraint '{q.constraint}' not checked: no column {exc}")
         return

@@ -113,7 +113,7 @@ def read(path: str | Path, questionnaire: Questionnaire | str | Path | None = No
     ds = Dataset(frames={}, questionnaire=qn, inputs=_input_files(path, raws))
     if qn is None:
         for i, raw in enumerate(raws):
-            name = TOP_LEVEL if i == 0 else (raw.hint or f"table{i}")
+            name = TOP_LEVEL if i == 0 else (raw.hint or re.split(r"[#/\\]", raw.source)[-1].rsplit(".", 1)[0])
             ds.frames[name] = raw.frame
             ds.sources[name] = raw.source
             ds.problems += raw.problems
@@ -121,6 +121,8 @@ def read(path: str | Path, questionnaire: Questionnaire | str | Path | None = No
     dd = data_dictionary(qn, lang)
     _assemble(ds, raws, qn, dd)
     _link(ds, qn)
+    order = [lv for lv in levels(qn) if lv in ds.frames] + [lv for lv in ds.frames if lv not in levels(qn)]
+    ds.frames = {lv: ds.frames[lv] for lv in order}
     return ds
 
 
@@ -323,7 +325,7 @@ def _read_text(data: bytes | Path, source: str, *, encoding: str | None = None, 
         raise SurveyError(f"unknown text encoding '{enc}'", rule="encoding") from exc
     sep = sniff_delimiter(first_line)
     tail = data[-2:] if isinstance(data, bytes) else _tail(data)
-    truncated = not tail.endswith(b"\n")
+    truncated = "no final line break" if not tail.endswith(b"\n") else ""
     opts: dict[str, Any] = dict(sep=sep, encoding=enc, dtype=str, keep_default_na=False, na_values=[""],
                                 skipinitialspace=False, low_memory=False)
     numeric_guess = _numeric_guess(head, enc, sep)
@@ -342,7 +344,7 @@ def _read_text(data: bytes | Path, source: str, *, encoding: str | None = None, 
         if "EOF inside string" in msg or "EOF" in msg:
             text = (data if isinstance(data, bytes) else data.read_bytes()) + b'"\n'
             frame = _parse(text, opts, False, chunk_bytes, size, head)
-            truncated = True
+            truncated = "a quoted value is never closed"
         else:
             line = re.search(r"line (\d+)", msg)
             raise SurveyError(f"{source}: a row has more fields than the header ({msg}); no row was dropped — "
@@ -351,7 +353,7 @@ def _read_text(data: bytes | Path, source: str, *, encoding: str | None = None, 
                               rule="malformed-row") from exc
     if truncated and len(frame):
         problems.append(Problem(
-            f"the file ends in the middle of data row {len(frame)} (no final line break): the export was probably "
+            f"the file ends in the middle of data row {len(frame)} ({truncated}): the export was probably "
             "cut off and this row may be incomplete", "truncated-file", "error",
             Location(file=source, row=len(frame))))
     return _Raw(frame, source, None, None, problems)
@@ -496,6 +498,7 @@ def _assemble(ds: Dataset, raws: list[_Raw], qn: Questionnaire, dd: DataDictiona
                 system.append(col)
             else:
                 unknown.append(col)
+        frame, unknown = _merge_invalid_text(frame, unknown, metas)
         if level in levels(qn):
             frame = _select_multiple(frame, qn, level, metas, lvl_of)
         ds.frames[level] = frame
@@ -507,6 +510,25 @@ def _assemble(ds: Dataset, raws: list[_Raw], qn: Questionnaire, dd: DataDictiona
             ds.problems.append(Problem(
                 f"column '{col}' is not in the questionnaire; it is kept as it is", "unknown-column", "warning",
                 Location(file=raw.source, variable=col)))
+
+
+def _merge_invalid_text(frame: pd.DataFrame, unknown: list[str],
+                        metas: dict[str, VariableMeta]) -> tuple[pd.DataFrame, list[str]]:
+    """Put back invalid values that our export kept in a ``<var>_txt`` column next to a numeric/date variable."""
+    for col in list(unknown):
+        base = col[:-4] if col.endswith("_txt") else None
+        meta = metas.get(base) if base else None
+        if meta is None or meta.kind == "string" or base not in frame.columns:
+            continue
+        text = frame[col].astype("str")
+        has = text.notna() & (text.str.strip() != "") & frame[base].isna()
+        if has.any():
+            merged = frame[base].astype(object)
+            merged[has] = text[has]
+            frame[base] = merged
+        frame = frame.drop(columns=[col])
+        unknown.remove(col)
+    return frame, unknown
 
 
 def _vote(frame: pd.DataFrame, lvl_of: dict[str, str], exclude: set[str] | None = None) -> str | None:

@@ -1,0 +1,119 @@
+"""Reading field exports: shapes from ODK Central, Kobo, plain CSV with labels, encodings, broken files."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from surveymod.data import read
+from surveymod.errors import SurveyError
+
+from .conftest import FIELD
+
+# Hand-written expectations for the household in odk_central/ and kobo.xlsx (same interviews, two export shapes).
+EXPECTED_PERSON = pd.DataFrame({
+    "hhid": [101, 101, 101, 102, 102, 103], "pline": [1, 2, 3, 1, 2, 1], "sex": [1, 2, 2, 1, 2, 1],
+    "age": [45, 40, 10, 998, 33, 30], "works": [1, 2, np.nan, 1, 99, 1],
+    "langs": ["1 2", "1", "1 3", np.nan, "2", "3 4"],
+    "langs_1": [1, 1, 1, np.nan, 0, 0], "langs_2": [1, 0, 0, np.nan, 1, 0], "langs_3": [0, 0, 1, np.nan, 0, 1],
+    "langs_4": [0, 0, 0, np.nan, 0, 1]})
+
+
+@pytest.mark.parametrize("source", ["odk_central/hh_migration_test.csv", "kobo.xlsx"])
+def test_odk_and_kobo_exports_give_the_same_linked_levels(source, qn):
+    ds = read(FIELD / source, qn)
+    assert list(ds.frames) == ["main", "person", "emigrant"]
+    main, person, emig = ds.frames["main"], ds.frames["person"], ds.frames["emigrant"]
+    assert main["hhid"].tolist() == [101, 102, 103]
+    assert main["resp_name"].tolist() == ["Марија Петровска", "Arbën Krasniqi", "Иван Стојанов"]
+    assert main["interview_date"].dt.strftime("%Y-%m-%d").tolist() == ["2026-11-20", "2026-11-20", "2026-11-21"]
+    for col in EXPECTED_PERSON:
+        got, want = person[col], EXPECTED_PERSON[col]
+        if pd.api.types.is_string_dtype(want):
+            assert got.fillna("<NA>").tolist() == want.fillna("<NA>").tolist(), col
+        else:
+            np.testing.assert_array_equal(got.to_numpy(dtype=float), want.to_numpy(dtype=float), err_msg=col)
+    assert person["birth_date"].iloc[2] == pd.Timestamp("2016-02-29")
+    assert emig["hhid"].tolist() == [101, 101]
+    assert emig["reasons"].tolist() == ["1", "2 4"]
+    assert emig["reasons_4"].tolist() == [0, 1]
+    assert emig["ename"].tolist() == ["Петар", "Ана"]
+    # group prefixes are gone and bookkeeping columns pass through untouched
+    assert not any("/" in c or c.startswith("hh-") for c in main.columns if c not in ds.system["main"])
+    assert ds.unknown == {"main": [], "person": [], "emigrant": []}
+
+
+def test_bom_and_windows_1251_are_decoded(qn):
+    assert read(FIELD / "bom.csv", qn).main["resp_name"].tolist() == ["Љубица Ѓорѓиевска"]
+    ds = read(FIELD / "cp1251.csv", qn)
+    assert ds.main["resp_name"].tolist() == ["Марија Петровска", "Ѓорѓи Јовановски"]
+    assert any(p.rule == "encoding" and "Windows-1251" in p.message for p in ds.problems)
+    forced = read(FIELD / "cp1251.csv", qn, encoding="cp1251")
+    assert forced.main["resp_name"].tolist() == ["Марија Петровска", "Ѓорѓи Јовановски"]
+
+
+def test_labels_and_choice_names_map_back_to_codes(qn):
+    main = read(FIELD / "labels.csv", qn).main
+    assert main["region"].tolist() == [1, 3, 2]
+    assert main["any_emig"].tolist() == [1, 2, 98]
+    assert main["interview_date"].iloc[0] == pd.Timestamp("2026-11-22")
+
+
+def test_truncated_file_keeps_every_row_and_says_so(qn):
+    ds = read(FIELD / "truncated.csv", qn)
+    assert len(ds.main) == 3
+    assert [p.rule for p in ds.problems if p.severity == "error"] == ["truncated-file"]
+    quoted = read(FIELD / "truncated_quote.csv", qn)
+    assert len(quoted.main) == 1 and quoted.main["hhid"].tolist() == [1101]
+    assert any(p.rule == "truncated-file" for p in quoted.problems)
+
+
+def test_empty_file_is_a_located_error(qn):
+    with pytest.raises(SurveyError) as exc:
+        read(FIELD / "empty.csv", qn)
+    assert exc.value.problems[0].rule == "empty-file"
+    assert "empty.csv" in str(exc.value)
+
+
+def test_unknown_columns_pass_through_with_a_warning(qn):
+    ds = read(FIELD / "unknown_columns.csv", qn)
+    assert ds.main["gps_lat"].tolist() == [41.99]
+    assert ds.main["interviewer_note"].tolist() == ["ok"]
+    assert sorted(p.location.variable for p in ds.problems if p.rule == "unknown-column") == [
+        "gps_lat", "interviewer_note"]
+
+
+def test_invalid_values_are_kept_not_blanked(qn):
+    main = read(FIELD / "text_in_numeric.csv", qn).main
+    assert main["hhsize"].tolist()[0] == "three"
+    assert main["income"].tolist()[1] == "n/a"
+    assert main["interview_date"].tolist()[2] == "yesterday"
+
+
+def test_sibling_files_with_roster_names_and_zip(qn, tmp_path):
+    folder = read(FIELD / "orphans", qn)
+    assert list(folder.frames) == ["main", "person"]
+    assert folder.frames["person"]["hhid"].tolist() == [901, 909]
+    zipped = shutil.make_archive(str(tmp_path / "export"), "zip", FIELD / "odk_central")
+    ds = read(zipped, qn)
+    assert [len(f) for f in ds.frames.values()] == [3, 6, 2]
+
+
+def test_large_csv_is_read_in_chunks_with_the_same_result(qn, tmp_path):
+    rows = ["hhid,interview_date,region,resp_name,hhsize,any_emig,n_emig,income"]
+    rows += [f"{i},2026-11-22,{i % 3 + 1},Име {i},{i % 5 + 1},2,," for i in range(1, 5001)]
+    path = tmp_path / "big.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    whole = read(path, qn).main
+    chunked = read(path, qn, chunk_bytes=1000, progress=True).main
+    assert len(chunked) == 5000
+    pd.testing.assert_frame_equal(whole, chunked)
+
+
+def test_without_questionnaire_tables_are_returned_as_found():
+    ds = read(FIELD / "kobo.xlsx")
+    assert list(ds.frames) == ["main", "persons", "emigrants"]
+    assert "hh/hhid" in ds.main.columns
