@@ -30,6 +30,7 @@ def test_apistrat_mean_total_ratio(apistrat: pd.DataFrame, rref: dict[str, float
     assert rel(t.se, rref["strat_total_enroll_se"]) and rel(t.deff, rref["strat_total_enroll_deff"])
     r = row(res, "api00/api99", "ratio")
     assert digits(r.estimate, "1.052261") and digits(r.se, "0.0036439") and rel(r.se, rref["strat_ratio_se"])
+    assert rel(r.deff, rref["strat_ratio_deff"])
 
 
 def test_deff_with_replacement_reference(apistrat: pd.DataFrame, apiclus1: pd.DataFrame,
