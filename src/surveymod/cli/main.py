@@ -24,6 +24,7 @@ def _register() -> None:
     from . import commands_weight  # noqa: F401  (weight)
     from . import commands_estimate  # noqa: F401  (estimate, change)
     from . import commands_indicators  # noqa: F401  (indicators)
+    from . import commands_demo  # noqa: F401  (demo)
 
 
 def main() -> None:

@@ -30,10 +30,12 @@ class Cell:
         if self.value is None or (isinstance(self.value, float) and math.isnan(self.value)):
             return "–"
         pct = self.unit == "%"
-        v = f"{self.value:.{digits}f}" if not float(self.value).is_integer() or pct else f"{int(self.value)}"
+        if abs(self.value) >= 1000:  # population counts: whole numbers with thousands separators
+            digits = 0
+        v = f"{self.value:,.{digits}f}" if not float(self.value).is_integer() or pct else f"{int(self.value):,}"
         s = v + ("%" if pct else "")
         if self.ci_low is not None and self.ci_high is not None and not math.isnan(self.ci_low):
-            s += f" ({self.ci_low:.{digits}f}–{self.ci_high:.{digits}f})"
+            s += f" ({self.ci_low:,.{digits}f}–{self.ci_high:,.{digits}f})"
         if self.flag:
             s += f" [{self.flag}]"
         return s
