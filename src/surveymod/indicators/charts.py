@@ -6,6 +6,7 @@ Returns PNG and SVG bytes (matplotlib, Agg backend); files are written by the ca
 from __future__ import annotations
 
 import io
+import textwrap
 
 from .results import PERIOD_TITLES, IndicatorRow
 
@@ -34,7 +35,7 @@ def baseline_vs_latest(row: IndicatorRow, later: str) -> dict[str, bytes]:
     ax.set_xticks(range(len(groups)), [g for g, _ in groups], rotation=0, fontsize=8)
     unit = next(iter(row.cells.values())).unit if row.cells else ""
     ax.set_ylabel(unit or "value")
-    ax.set_title(f"{row.id}: {row.text}"[:90], fontsize=9)
+    ax.set_title(textwrap.fill(f"{row.id}: {row.text}", 110), fontsize=9)
     ax.legend(fontsize=8, frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
     fig.text(0.01, 0.01, "Bars: weighted estimates; whiskers: 95% confidence intervals.", fontsize=7, color="#555")
