@@ -57,3 +57,14 @@ def test_change_by_domain_and_mean(waves: pd.DataFrame) -> None:
 def test_panel_needs_same_design(waves: pd.DataFrame) -> None:
     with pytest.raises(SurveyError, match="differ in: fpc"):
         change(waves, DSTRAT, waves, Design(strata="stype", weight="pw"), prop=["hi"], panel_id="snum")
+
+
+def test_true_panel_keeps_covariance(apistrat: pd.DataFrame, rref: dict[str, float]) -> None:
+    # The same schools in both waves (api99 then api00); R: stacked design with id=~snum, svyby + svycontrast.
+    base = apistrat.assign(hi=(apistrat.api99 > 700).astype(int))
+    end = apistrat.assign(hi=(apistrat.api00 > 700).astype(int))
+    r = change(base, DSTRAT, end, DSTRAT, prop=["hi"], level=1, panel_id="snum").iloc[0]
+    assert rel(r["diff"], rref["panel2_diff"]) and rel(r.diff_se, rref["panel2_diff_se"])
+    assert rel(r["pct_change"], rref["panel2_pct"]) and rel(r.pct_change_se, rref["panel2_pct_se"])
+    ind = change(base, DSTRAT, end, DSTRAT, prop=["hi"], level=1).iloc[0]
+    assert ind["diff"] == pytest.approx(r["diff"]) and ind.diff_se > 2 * r.diff_se  # covariance matters here

@@ -130,6 +130,14 @@ put("indep_base_se", sqrt(V[1, 1])); put("indep_end_se", sqrt(V[2, 2]))
 put("indep_diff", coef(d)); put("indep_diff_se", SE(d))
 pc <- svycontrast(st, quote((Yes - No) / No * 100)); put("indep_pct", coef(pc)); put("indep_pct_se", SE(pc))
 
+# A true panel: the same schools measured twice (api99 -> api00), stacked with the school as the shared PSU.
+w0 <- transform(apistrat, y = as.numeric(api99 > 700), wave = "0")
+w1 <- transform(apistrat, y = as.numeric(api00 > 700), wave = "1")
+dp <- svydesign(id = ~snum, strata = ~stype, weights = ~pw, fpc = ~fpc, data = rbind(w0, w1), nest = TRUE)
+b <- svyby(~y, ~wave, dp, svymean, covmat = TRUE)
+d <- svycontrast(b, c(-1, 1)); put("panel2_diff", coef(d)); put("panel2_diff_se", SE(d))
+pc <- svycontrast(b, quote((`1` - `0`) / `0` * 100)); put("panel2_pct", coef(pc)); put("panel2_pct_se", SE(pc))
+
 vals <- unlist(ref)
 write.csv(data.frame(name = names(vals), value = trimws(formatC(vals, digits = 12, format = "g"))),
           file.path(out_dir, "r_reference.csv"), row.names = FALSE, quote = FALSE)
