@@ -18,6 +18,7 @@ def _register() -> None:
     """Attach every subcommand (imported here so `surveymod --help` lists them all)."""
     # Each module exposes click commands; keep this list in data-flow order.
     from . import commands_questionnaire  # noqa: F401  (validate, schema, build, translations, diff)
+    from . import commands_simulate  # noqa: F401  (simulate, plan)
     from . import commands_build  # noqa: F401  (build, translations import)
     from . import commands_diff  # noqa: F401  (diff)
     from . import commands_data  # noqa: F401  (check, export)

@@ -1,0 +1,184 @@
+"""``surveymod simulate`` (synthetic data from a questionnaire) and ``surveymod plan`` (sample size and power)."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from .common import echo_problems, handles_errors
+from .main import cli
+
+
+@cli.command("simulate")
+@click.argument("questionnaire", type=click.Path(dir_okay=False))
+@click.option("-n", "--n", "n", type=click.IntRange(min=1), required=True, help="Number of responding units.")
+@click.option("--seed", type=int, default=1, show_default=True, help="Random seed; the same seed gives the same data.")
+@click.option("--design", type=click.Path(dir_okay=False),
+              help="Sample design YAML (population cells, strata, PSUs, nonresponse); adds design columns.")
+@click.option("--effects", type=click.Path(dir_okay=False),
+              help="Scenario YAML (answer distributions, batteries, known change between waves).")
+@click.option("--wave", help="Wave name (default: the questionnaire's 'wave'); endline waves get the change.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="Output file: .csv, .sav, .dta, .xlsx or .parquet; rosters go to OUT_<level>.<ext>, the truth "
+                   "to OUT.truth.json.")
+@handles_errors
+def simulate_cmd(questionnaire: str, n: int, seed: int, design: str | None, effects: str | None, wave: str | None,
+                 output: str) -> None:
+    """Simulate N respondents of QUESTIONNAIRE that follow its routing and constraints exactly."""
+    from ..questionnaire import load_valid
+    from ..simulate import load_design, load_effects, simulate
+    from ..simulate.output import write_simulated
+
+    qn = load_valid(questionnaire)
+    d = load_design(design) if design else None
+    e = load_effects(effects) if effects else None
+    sim = simulate(qn, n, seed, design=d, effects=e, wave=wave)
+    files, warnings = write_simulated(sim, qn, output, [p for p in (design, effects) if p])
+    echo_problems(warnings)
+    rows = ", ".join(f"{k} {len(v):,}" for k, v in sim.frames.items())
+    click.echo(f"simulated {qn.id} ({sim.truth['wave']}), seed {seed}: {rows} rows")
+    for f in files:
+        click.echo(f"wrote {f}")
+
+
+@cli.group("plan")
+def plan_group() -> None:
+    """Sample size, power and minimum detectable change (one proportion or mean; two waves or two domains)."""
+
+
+def _deff(deff: float | None, take: float | None, icc: float | None) -> float:
+    from ..errors import SurveyError
+    from ..simulate.plan import design_effect
+
+    if deff is not None and (take is not None or icc is not None):
+        raise SurveyError("give either --deff or --take with --icc, not both", rule="plan-argument")
+    if take is not None or icc is not None:
+        if take is None or icc is None:
+            raise SurveyError("--take and --icc go together (deff = 1 + (take - 1) * icc)", rule="plan-argument")
+        return design_effect(take, icc)
+    return 1.0 if deff is None else deff
+
+
+_design_options = [
+    click.option("--deff", type=float, help="Design effect (default 1, or from --take and --icc)."),
+    click.option("--take", type=float, help="Interviews per PSU, to compute deff = 1 + (take - 1) * icc."),
+    click.option("--icc", type=float, help="Intra-cluster correlation, with --take."),
+]
+
+
+def _with_design(f):  # type: ignore[no-untyped-def]
+    """Add --deff/--take/--icc to a plan command."""
+    for opt in reversed(_design_options):
+        f = opt(f)
+    return f
+
+
+def _show(title: str, values: dict[str, object], as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(values, indent=2))
+        return
+    click.echo(title)
+    for k, v in values.items():
+        click.echo(f"  {k:<16} {v:.6g}" if isinstance(v, float) else f"  {k:<16} {v}")
+
+
+@plan_group.command("proportion")
+@click.option("--p", "p", type=float, default=0.5, show_default=True, help="Expected proportion (0-1).")
+@click.option("--moe", type=float, required=True, help="Margin of error as a fraction, e.g. 0.05 for ±5 points.")
+@click.option("--conf", type=float, default=0.95, show_default=True, help="Confidence level.")
+@_with_design
+@click.option("--population", type=float, help="Population size N for the finite population correction.")
+@click.option("--rr", type=float, default=1.0, show_default=True, help="Expected response rate (0-1].")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@handles_errors
+def plan_proportion(p: float, moe: float, conf: float, deff: float | None, take: float | None, icc: float | None,
+                    population: float | None, rr: float, as_json: bool) -> None:
+    """Interviews needed to estimate one proportion within a margin of error."""
+    from ..simulate.plan import n_proportion
+
+    r = n_proportion(p, moe, conf, _deff(deff, take, icc), population, rr)
+    _show(f"proportion {p:g} ± {moe:g} at {conf:.0%}: {r.n} completed interviews, issue {r.issued}",
+          r.as_dict(), as_json)
+
+
+@plan_group.command("mean")
+@click.option("--sd", type=float, required=True, help="Standard deviation of the variable.")
+@click.option("--moe", type=float, required=True, help="Margin of error in the variable's units.")
+@click.option("--conf", type=float, default=0.95, show_default=True, help="Confidence level.")
+@_with_design
+@click.option("--population", type=float, help="Population size N for the finite population correction.")
+@click.option("--rr", type=float, default=1.0, show_default=True, help="Expected response rate (0-1].")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@handles_errors
+def plan_mean(sd: float, moe: float, conf: float, deff: float | None, take: float | None, icc: float | None,
+              population: float | None, rr: float, as_json: bool) -> None:
+    """Interviews needed to estimate one mean within a margin of error."""
+    from ..simulate.plan import n_mean
+
+    r = n_mean(sd, moe, conf, _deff(deff, take, icc), population, rr)
+    _show(f"mean ± {moe:g} (sd {sd:g}) at {conf:.0%}: {r.n} completed interviews, issue {r.issued}",
+          r.as_dict(), as_json)
+
+
+@plan_group.command("change")
+@click.option("--p1", type=float, help="Baseline (or first domain) proportion.")
+@click.option("--p2", type=float, help="Endline (or second domain) proportion to detect.")
+@click.option("--sd", type=float, help="For means: standard deviation (with --delta).")
+@click.option("--delta", type=float, help="For means: difference to detect.")
+@click.option("--alpha", type=float, default=0.05, show_default=True, help="Significance level.")
+@click.option("--power", type=float, default=0.8, show_default=True, help="Power.")
+@click.option("--one-sided", is_flag=True, help="One-sided test.")
+@click.option("--continuity", is_flag=True, help="Fleiss continuity correction (proportions).")
+@_with_design
+@click.option("--rr", type=float, default=1.0, show_default=True, help="Expected response rate (0-1].")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@handles_errors
+def plan_change(p1: float | None, p2: float | None, sd: float | None, delta: float | None, alpha: float,
+                power: float, one_sided: bool, continuity: bool, deff: float | None, take: float | None,
+                icc: float | None, rr: float, as_json: bool) -> None:
+    """Interviews per wave (or domain) to detect a change between two independent samples."""
+    from ..errors import SurveyError
+    from ..simulate.plan import n_two_means, n_two_proportions
+
+    d = _deff(deff, take, icc)
+    if p1 is not None and p2 is not None:
+        r = n_two_proportions(p1, p2, alpha, power, d, rr, continuity, not one_sided)
+        title = f"change {p1:g} → {p2:g}"
+    elif sd is not None and delta is not None:
+        r = n_two_means(sd, delta, alpha, power, d, rr, not one_sided)
+        title = f"difference in means {delta:g} (sd {sd:g})"
+    else:
+        raise SurveyError("give --p1 and --p2 (proportions) or --sd and --delta (means)", rule="plan-argument")
+    _show(f"{title}, alpha {alpha:g}, power {power:g}: {r.n} completed interviews per group, issue {r.issued}",
+          r.as_dict(), as_json)
+
+
+@plan_group.command("mdc")
+@click.option("-n", "--n", "n", type=float, required=True, help="Completed interviews per wave (or domain).")
+@click.option("--p1", type=float, help="Baseline proportion.")
+@click.option("--sd", type=float, help="For means: standard deviation.")
+@click.option("--alpha", type=float, default=0.05, show_default=True, help="Significance level.")
+@click.option("--power", type=float, default=0.8, show_default=True, help="Power.")
+@click.option("--one-sided", is_flag=True, help="One-sided test.")
+@_with_design
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@handles_errors
+def plan_mdc(n: float, p1: float | None, sd: float | None, alpha: float, power: float, one_sided: bool,
+             deff: float | None, take: float | None, icc: float | None, as_json: bool) -> None:
+    """Minimum detectable change between two independent samples of N completed interviews each."""
+    from ..errors import SurveyError
+    from ..simulate.plan import mdc_means, mdc_proportions
+
+    d = _deff(deff, take, icc)
+    if p1 is not None:
+        up = mdc_proportions(n, p1, alpha, power, d, not one_sided, 1)
+        values: dict[str, object] = {"n_per_group": n, "deff": d, "p1": p1, "increase": up, "p2": p1 + up}
+        title = f"n {n:g} per group, p1 {p1:g}: detectable increase {up * 100:.2f} points"
+    elif sd is not None:
+        md = mdc_means(n, sd, alpha, power, d, not one_sided)
+        values = {"n_per_group": n, "deff": d, "sd": sd, "difference": md}
+        title = f"n {n:g} per group, sd {sd:g}: detectable difference {md:.4g}"
+    else:
+        raise SurveyError("give --p1 (proportions) or --sd (means)", rule="plan-argument")
+    _show(title, values, as_json)
