@@ -130,6 +130,10 @@ def build(qn: Questionnaire, targets: Iterable[str], langs: Iterable[str] | None
             raise SurveyError(f"unknown build target '{name}' (targets: {', '.join(TARGETS)}, all)",
                               rule="unknown-target")
         out.merge(TARGETS[name](qn, chosen))
+    unique: dict[str, Problem] = {}
+    for p in out.problems:  # the same shortened label in several languages (untranslated texts) is shown once
+        unique.setdefault(str(p), p)
+    out.problems = list(unique.values())
     return out
 
 

@@ -92,8 +92,7 @@ class Shortened:
     unit: str
 
     def __str__(self) -> str:
-        return (f"{self.variable}: {self.what} ({self.lang}) shortened to {self.limit} {self.unit}: "
-                f"'{self.shortened}'")
+        return f"{self.variable}: {self.what} shortened to {self.limit} {self.unit}: '{self.shortened}'"
 
 
 @dataclass(frozen=True)
