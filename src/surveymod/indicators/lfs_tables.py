@@ -1,0 +1,262 @@
+"""LFS migration tables from a YAML tabulation plan: universe, statistic, rows, SE and reliability flag per cell.
+
+A plan names, per table, the data level (``main`` household frame or a roster frame such as ``person`` or
+``emigrant``), a universe condition (``15 <= AGE <= 74``), the statistic (prop / mean / total / ratio) and the row
+variables. Derived variables (age groups, 0/1 indicators) are declared once. Every name the plan uses is checked
+against the data before anything is estimated; an unknown name is a SurveyError naming the plan line.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from ..errors import Location, Problem, SurveyError
+from ..estimation import Design, FlagRules, estimate
+from ..yamlpos import Positions, load_model, locate
+
+Stat = Literal["prop", "mean", "total", "ratio"]
+_TOKEN = re.compile(r"\s*(?:(?P<num>-?\d+(?:\.\d+)?)|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<op><=|>=|==|!=|<|>|\(|\)|,))")
+_WORDS = {"and", "or", "not", "in"}
+
+
+class Derived(BaseModel):
+    """A derived variable: ``cut`` of a numeric column into groups, or ``expr`` (a condition giving 1/0)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    source: str | None = Field(None, alias="from", description="Numeric column cut into groups (with bins).")
+    bins: list[float] | None = Field(None, description="Group edges [a, b, c]: groups a<=x<b, b<=x<c.")
+    labels: list[str] | None = Field(None, description="One label per group (default 'a-b').")
+    expr: str | None = Field(None, description="Condition; the variable is 1 where true and 0 where false.")
+    level: str | None = Field(None, description="Only derive on this level (default: every level with the inputs).")
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Derived:
+        """Exactly one of from+bins or expr; as many labels as groups."""
+        if (self.expr is None) == (self.source is None):
+            raise ValueError("give either 'from' with 'bins' or 'expr'")
+        if self.source is not None:
+            if not self.bins or len(self.bins) < 2:
+                raise ValueError("'bins' needs at least two edges")
+            if self.labels is not None and len(self.labels) != len(self.bins) - 1:
+                raise ValueError(f"{len(self.bins) - 1} groups need {len(self.bins) - 1} labels")
+        return self
+
+
+class Table(BaseModel):
+    """One table of the plan."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(description="Short id, also the sheet name.")
+    title: str
+    level: str = Field("main", description="Data level: main (household), person, emigrant ...")
+    universe: str | None = Field(None, description="Rows counted, e.g. '15 <= AGE <= 74 and COUNTRYB != 807'.")
+    stat: Stat = "prop"
+    variable: str | None = Field(None, description="Variable of prop / mean / total.")
+    ratio: tuple[str, str] | None = Field(None, description="[numerator, denominator] of a ratio.")
+    by: list[str] = Field(default_factory=list, description="Row variables (domains).")
+    exclude: list[int] = Field(default_factory=list, description="Codes of `variable` left out (as missing).")
+    flags: FlagRules | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _stat_args(self) -> Table:
+        """A ratio needs `ratio`, every other statistic a `variable`."""
+        if self.stat == "ratio" and self.ratio is None:
+            raise ValueError("stat 'ratio' needs ratio: [numerator, denominator]")
+        if self.stat != "ratio" and self.variable is None:
+            raise ValueError(f"stat '{self.stat}' needs a variable")
+        return self
+
+
+class Plan(BaseModel):
+    """A tabulation plan: design, reliability rules, derived variables and tables."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = "Tables"
+    questionnaire: str | None = Field(None, description="Questionnaire (relative to the plan) for code labels.")
+    design: Design = Field(default_factory=Design)
+    flags: FlagRules = Field(default_factory=FlagRules)
+    ci: Literal["logit", "beta", "wilson"] = "logit"
+    missing_codes: bool = Field(True, description="Drop codes the questionnaire marks as missing.")
+    derive: dict[str, Derived] = Field(default_factory=dict)
+    tables: list[Table]
+
+
+TABLE_COLUMNS = ["table", "title", "universe", "domain", "variable", "level", "label", "estimate", "se", "ci_low",
+                 "ci_high", "cv", "n", "flag"]
+
+
+def load_plan(path: str | Path) -> tuple[Plan, Positions]:
+    """Read a tabulation plan; schema mistakes are raised with their file:line."""
+    return load_model(Plan, path)
+
+
+def condition_names(expr: str) -> list[str]:
+    """The variable names a condition uses (also checks it has only numbers, names, comparisons and and/or/not)."""
+    names, pos = [], 0
+    text = expr.strip()
+    while pos < len(text):
+        m = _TOKEN.match(text, pos)
+        if not m or m.end() == pos:
+            raise ValueError(f"cannot read the condition at '{text[pos:]}'")
+        if m.group("name") and m.group("name") not in _WORDS:
+            names.append(m.group("name"))
+        pos = m.end()
+    return names
+
+
+def evaluate(df: pd.DataFrame, expr: str) -> pd.Series:
+    """Boolean mask of a condition; rows with a missing value in a compared variable count as false."""
+    out = df.eval(expr, engine="python")
+    return pd.Series(out, index=df.index).fillna(False).astype(bool)
+
+
+def _where(file: str, pos: Positions, path: str) -> Location:
+    line, col = locate(pos, path)
+    return Location(file=file, line=line, column=col, path=path)
+
+
+def derive(frames: dict[str, pd.DataFrame], plan: Plan) -> dict[str, pd.DataFrame]:
+    """Copies of the frames with the plan's derived variables added where their inputs exist."""
+    out = {k: f.copy() for k, f in frames.items()}
+    for name, d in plan.derive.items():
+        for lev, f in out.items():
+            if d.level is not None and d.level != lev:
+                continue
+            if d.source is not None and d.bins is not None:
+                if d.source not in f.columns:
+                    continue
+                labels = d.labels or [f"{d.bins[i]:g}-{d.bins[i + 1]:g}" for i in range(len(d.bins) - 1)]
+                x = pd.to_numeric(f[d.source], errors="coerce")
+                f[name] = pd.cut(x, bins=d.bins, right=False, labels=labels).astype(object)
+                f[name] = f[name].where(f[name].notna(), None)
+            elif d.expr is not None:
+                if not set(condition_names(d.expr)) <= set(f.columns):
+                    continue
+                f[name] = evaluate(f, d.expr).astype(float)
+    return out
+
+
+def check_plan(plan: Plan, frames: dict[str, pd.DataFrame], file: str, pos: Positions) -> None:
+    """Every level and variable the plan names exists (after deriving); all problems at once, each with its line."""
+    problems: list[Problem] = []
+    for name, d in plan.derive.items():
+        names = [d.source] if d.source else []
+        try:
+            names = names or condition_names(d.expr or "")
+        except ValueError as exc:
+            problems.append(Problem(f"derived '{name}': {exc}", "tables-condition",
+                                    location=_where(file, pos, f"derive.{name}.expr")))
+            continue
+        levels = [d.level] if d.level else list(frames)
+        if not any(lv in frames and set(names) <= set(frames[lv].columns) for lv in levels):
+            problems.append(Problem(f"derived '{name}' uses {', '.join(repr(n) for n in names)}, not all found in "
+                                    f"any data level", "tables-unknown-variable",
+                                    location=_where(file, pos, f"derive.{name}")))
+    derived = derive(frames, plan) if not problems else frames
+    for i, t in enumerate(plan.tables):
+        base = f"tables[{i}]"
+        if t.level not in derived:
+            problems.append(Problem(f"table '{t.id}': level '{t.level}' is not in the data (levels: "
+                                    f"{', '.join(derived)})", "tables-unknown-level",
+                                    location=_where(file, pos, f"{base}.level")))
+            continue
+        cols = set(derived[t.level].columns)
+        refs: list[tuple[str, str]] = []
+        if t.variable:
+            refs.append((t.variable, f"{base}.variable"))
+        if t.ratio:
+            refs += [(t.ratio[0], f"{base}.ratio[0]"), (t.ratio[1], f"{base}.ratio[1]")]
+        refs += [(b, f"{base}.by[{j}]") for j, b in enumerate(t.by)]
+        if t.universe:
+            try:
+                refs += [(n, f"{base}.universe") for n in condition_names(t.universe)]
+            except ValueError as exc:
+                problems.append(Problem(f"table '{t.id}': universe: {exc}", "tables-condition",
+                                        location=_where(file, pos, f"{base}.universe")))
+        for name, path in refs:
+            if name not in cols:
+                problems.append(Problem(f"table '{t.id}': variable '{name}' is not in the {t.level} data",
+                                        "tables-unknown-variable", location=_where(file, pos, path)))
+    if problems:
+        raise SurveyError(problems)
+
+
+def code_labels(qn_path: Path | None) -> tuple[dict[str, dict[str, str]], dict[str, set[float]]]:
+    """Code -> label and the missing codes of every coded question of the questionnaire (empty without one)."""
+    if qn_path is None:
+        return {}, {}
+    from ..questionnaire import load_valid
+
+    qn = load_valid(qn_path)
+    labels: dict[str, dict[str, str]] = {}
+    missing: dict[str, set[float]] = {}
+    for q in qn.questions():
+        if q.type not in ("select_one", "scale", "calculate"):
+            continue
+        try:
+            choices = qn.choice_list(q)
+        except Exception:  # noqa: BLE001 - a calculate without choices has no codes
+            continue
+        labels[q.name] = {str(c.code): qn.text(c.label) for c in choices}
+        missing[q.name] = {float(c.code) for c in choices if c.missing}
+    return labels, missing
+
+
+def _table(t: Table, frame: pd.DataFrame, plan: Plan, labels: dict[str, dict[str, str]],
+           missing: dict[str, set[float]]) -> pd.DataFrame:
+    """Estimates of one table, one row per cell, on the universe rows only."""
+    df = frame.reset_index(drop=True).copy()
+    inside = evaluate(df, t.universe) if t.universe else pd.Series(True, index=df.index)
+    if not inside.any():
+        raise SurveyError(f"table '{t.id}': no rows in the universe '{t.universe}'", rule="tables-empty")
+    for v in ([t.variable] if t.variable else list(t.ratio or ())):
+        df[v] = df[v].where(inside, np.nan)  # outside the universe: zero-weighted, PSUs kept (domain estimation)
+    if t.variable:
+        drop = set(map(float, t.exclude)) | (missing.get(t.variable, set()) if plan.missing_codes else set())
+        if drop:
+            x = pd.to_numeric(df[t.variable], errors="coerce")
+            df[t.variable] = df[t.variable].where(~x.isin(drop), np.nan)
+    for b in t.by:
+        if plan.missing_codes and missing.get(b):
+            x = pd.to_numeric(df[b], errors="coerce")
+            df[b] = df[b].where(~x.isin(missing[b]), np.nan)
+    kw: dict[str, object] = {t.stat: [t.ratio] if t.stat == "ratio" else [t.variable]}
+    res = estimate(df, plan.design, by=t.by or None, ci=plan.ci, flags=t.flags or plan.flags, **kw)  # type: ignore[arg-type]
+    res.insert(0, "universe", t.universe or "all")
+    res.insert(0, "title", t.title)
+    res.insert(0, "table", t.id)
+    lab = labels.get(t.variable or "", {})
+    res["label"] = [lab.get(str(lv), str(lv)) if t.stat == "prop" else str(lv) for lv in res["level"]]
+    res["domain"] = [_domain_text(str(d), labels) for d in res["domain"]]
+    return res[TABLE_COLUMNS]
+
+
+def _domain_text(domain: str, labels: dict[str, dict[str, str]]) -> str:
+    """'SEX=1; AGEGRP=15-24' -> 'SEX=Male; AGEGRP=15-24' using the questionnaire labels."""
+    if domain == "all":
+        return domain
+    parts = []
+    for piece in domain.split("; "):
+        var, _, code = piece.partition("=")
+        parts.append(f"{var}={labels.get(var, {}).get(code, code)}")
+    return "; ".join(parts)
+
+
+def run_plan(plan: Plan, frames: dict[str, pd.DataFrame], *, file: str = "<plan>", positions: Positions | None = None,
+             questionnaire: Path | None = None) -> dict[str, pd.DataFrame]:
+    """Every table of the plan (id -> cells with estimate, se, CI, cv, n and flag), after checking every name."""
+    pos = positions or {}
+    check_plan(plan, frames, file, pos)
+    data = derive(frames, plan)
+    labels, missing = code_labels(questionnaire)
+    return {t.id: _table(t, data[t.level], plan, labels, missing) for t in plan.tables}
