@@ -26,6 +26,7 @@ def _register() -> None:
     from . import commands_estimate  # noqa: F401  (estimate, change)
     from . import commands_indicators  # noqa: F401  (indicators)
     from . import commands_demo  # noqa: F401  (demo)
+    from . import commands_tables  # noqa: F401  (tables)
 
 
 def main() -> None:

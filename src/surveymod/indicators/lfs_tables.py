@@ -260,3 +260,44 @@ def run_plan(plan: Plan, frames: dict[str, pd.DataFrame], *, file: str = "<plan>
     data = derive(frames, plan)
     labels, missing = code_labels(questionnaire)
     return {t.id: _table(t, data[t.level], plan, labels, missing) for t in plan.tables}
+
+
+def sheet_name(table_id: str) -> str:
+    """An Excel-safe sheet name (at most 31 characters, none of []:*?/\\)."""
+    return re.sub(r"[\[\]:*?/\\]", "_", table_id)[:31] or "table"
+
+
+def tables_html(tables: dict[str, pd.DataFrame], title: str) -> str:
+    """One standalone HTML page with every table (estimate, SE, CI, CV, n and flag per cell)."""
+    from html import escape
+
+    parts = [f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>{escape(title)}</title>",
+             "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin-bottom:2em}"
+             "td,th{border:1px solid #ccc;padding:2px 6px;font-size:90%}td.num{text-align:right}"
+             "tr.suppress{color:#999}tr.warn{background:#fff6dd}</style></head><body>",
+             f"<h1>{escape(title)}</h1>",
+             "<p>Each cell: estimate, standard error, 95% confidence interval, coefficient of variation, unweighted n"
+             " and reliability flag (<em>warn</em>: use with caution; <em>suppress</em>: not reliable enough to "
+             "publish).</p>"]
+    cols = ["domain", "label", "estimate", "se", "ci_low", "ci_high", "cv", "n", "flag"]
+    for tid, t in tables.items():
+        head = t.iloc[0] if len(t) else None
+        parts.append(f"<h2 id='{escape(tid)}'>{escape(tid)}: {escape(str(head['title']) if head is not None else '')}"
+                     "</h2>")
+        if head is not None:
+            parts.append(f"<p>Universe: {escape(str(head['universe']))}; variable: {escape(str(head['variable']))}"
+                         "</p>")
+        parts.append("<table><tr>" + "".join(f"<th>{c}</th>" for c in cols) + "</tr>")
+        for _, r in t.iterrows():
+            kind = str(r["flag"]).split(":")[0]
+            cells = []
+            for c in cols:
+                v = r[c]
+                if isinstance(v, float):
+                    cells.append(f"<td class='num'>{'' if np.isnan(v) else f'{v:.4g}'}</td>")
+                else:
+                    cells.append(f"<td>{escape(str(v))}</td>")
+            parts.append(f"<tr class='{kind}'>" + "".join(cells) + "</tr>")
+        parts.append("</table>")
+    parts.append("</body></html>\n")
+    return "\n".join(parts)

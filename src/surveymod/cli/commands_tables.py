@@ -1,0 +1,64 @@
+"""`surveymod tables`: run a tabulation plan (e.g. the LFS migration tables) on survey data -> XLSX + HTML."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import pandas as pd
+
+from ..atomic import refuse_overwriting_inputs, write_text, write_with
+from ..errors import Location, SurveyError
+from ..estimation._read import SUFFIXES, read_data
+from ..indicators.lfs_tables import load_plan, run_plan, sheet_name, tables_html
+from .common import handles_errors
+from .main import cli
+
+
+def data_files(path: Path) -> dict[str, Path]:
+    """Level -> file: the top-level file is ``main``; siblings ``<stem>_<level><suffix>`` are the roster levels."""
+    if path.is_dir():
+        files = sorted((p for p in path.iterdir() if p.suffix.lower() in SUFFIXES), key=lambda p: len(p.stem))
+        if not files:
+            raise SurveyError(f"no data files ({', '.join(SUFFIXES)}) in {path}", location=Location(file=str(path)),
+                              rule="tables-data")
+        path = files[0]
+    if not path.exists():
+        raise SurveyError(f"data file not found: {path}", location=Location(file=str(path)), rule="tables-data")
+    out = {"main": path}
+    for p in sorted(path.parent.glob(f"{path.stem}_*{path.suffix}")):
+        out[p.stem[len(path.stem) + 1:]] = p
+    return out
+
+
+def _write_xlsx(tables: dict[str, pd.DataFrame], tmp: Path) -> None:
+    """One sheet per table."""
+    with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
+        for tid, t in tables.items():
+            t.to_excel(xw, sheet_name=sheet_name(tid), index=False)
+
+
+@cli.command("tables")
+@click.argument("data", type=click.Path(exists=True, path_type=Path))
+@click.option("--plan", "plan_path", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Tabulation plan (YAML), e.g. questionnaires/tabulation/lfs_migration_tables.yaml.")
+@click.option("-o", "--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Output workbook (.xlsx, one sheet per table); an .html file with the same name is written beside it.")
+@handles_errors
+def tables_cmd(data: Path, plan_path: Path, out: Path) -> None:
+    """Compute every table of a tabulation plan from DATA (a data file or a folder; roster levels are the files
+    named <stem>_<level>, as `surveymod simulate` and `export` write them), with SE and reliability flag per cell."""
+    if out.suffix.lower() != ".xlsx":
+        raise click.UsageError("-o/--out must end in .xlsx")
+    plan, pos = load_plan(plan_path)
+    files = data_files(data)
+    html = out.with_suffix(".html")
+    for target in (out, html):
+        refuse_overwriting_inputs(target, [plan_path, *files.values()])
+    frames = {level: read_data(p) for level, p in files.items()}
+    qn = (plan_path.parent / plan.questionnaire) if plan.questionnaire else None
+    tables = run_plan(plan, frames, file=str(plan_path), positions=pos, questionnaire=qn)
+    write_with(out, lambda tmp: _write_xlsx(tables, tmp))
+    write_text(html, tables_html(tables, plan.title))
+    cells = sum(len(t) for t in tables.values())
+    click.echo(f"{len(tables)} tables, {cells} cells -> {out} and {html}")
