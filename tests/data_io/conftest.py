@@ -47,3 +47,82 @@ def run_r(code: str) -> str:
         pytest.skip("R package haven is not installed")
     assert proc.returncode == 0, proc.stderr
     return proc.stdout
+
+
+R_DUMP = r"""
+dump <- function(d) {
+  for (v in names(d)) {
+    x <- d[[v]]
+    lab <- attr(x, "label"); if (is.null(lab)) lab <- ""
+    fmt <- attr(x, "format.spss"); if (is.null(fmt)) fmt <- attr(x, "format.stata"); if (is.null(fmt)) fmt <- ""
+    cat("VAR", v, gsub("\n", " ", lab), fmt, class(x)[1], sep = "\t"); cat("\n")
+    labs <- attr(x, "labels")
+    if (!is.null(labs)) for (i in seq_along(labs)) {
+      val <- labs[[i]]; tag <- if (is.double(val) && is.na(val)) na_tag(val) else NA
+      cat("LAB", v, if (is.na(tag)) format(val, scientific = FALSE) else paste0(".", tag), names(labs)[i], sep = "\t")
+      cat("\n")
+    }
+    nav <- attr(x, "na_values"); if (!is.null(nav)) { cat("NAV", v, paste(nav, collapse = ";"), sep = "\t"); cat("\n") }
+    nar <- attr(x, "na_range"); if (!is.null(nar)) { cat("NAR", v, paste(nar, collapse = ";"), sep = "\t"); cat("\n") }
+    if (is.double(x)) { tags <- na_tag(x); for (i in which(!is.na(tags))) { cat("TAG", v, i, tags[i], sep = "\t"); cat("\n") } }
+    vals <- if (inherits(x, "Date")) format(x) else if (is.double(x)) format(unclass(x), scientific = FALSE, trim = TRUE, drop0trailing = TRUE) else as.character(x)
+    vals[is.na(unclass(x))] <- "<NA>"
+    cat("VAL", v, paste(vals, collapse = "\x1f"), sep = "\t"); cat("\n")
+  }
+}
+"""
+
+
+def haven_dump(path: Path) -> dict:
+    """What haven sees in a .sav/.dta: variables (label, format, class), value labels, missing values, values."""
+    reader = "read_sav(f, user_na = TRUE)" if path.suffix == ".sav" else "read_dta(f)"
+    out = run_r(R_DUMP + f'f <- "{path}"; dump({reader})')
+    info: dict = {"var": {}, "labels": {}, "na_values": {}, "na_range": {}, "tags": {}, "values": {}}
+    for line in out.splitlines():
+        parts = line.split("\t")
+        kind, var = parts[0], parts[1]
+        if kind == "VAR":
+            info["var"][var] = {"label": parts[2], "format": parts[3], "class": parts[4]}
+        elif kind == "LAB":
+            info["labels"].setdefault(var, {})[parts[2]] = parts[3]
+        elif kind == "NAV":
+            info["na_values"][var] = parts[2]
+        elif kind == "NAR":
+            info["na_range"][var] = parts[2]
+        elif kind == "TAG":
+            info["tags"].setdefault(var, {})[int(parts[2])] = parts[3]
+        elif kind == "VAL":
+            info["values"][var] = parts[2].split("\x1f") if len(parts) > 2 else []
+    return info
+
+
+def pspp_dictionary(tmp_path: Path, sav: Path) -> tuple[list[dict], list[list[str]], str]:
+    """PSPP's DISPLAY DICTIONARY of *sav*: variable rows, value-label rows and the whole output text."""
+    import csv
+    import io
+
+    out = tmp_path / f"{sav.stem}_dict.csv"
+    if shutil.which("pspp") is None:
+        pytest.skip("PSPP (pspp) is not installed")
+    sps = tmp_path / f"{sav.stem}_dict.sps"
+    sps.write_text(f"GET FILE='{sav}'.\nDISPLAY DICTIONARY.\n", encoding="utf-8")
+    proc = subprocess.run(["pspp", str(sps), "-o", str(out)], capture_output=True, text=True, timeout=120)
+    text = proc.stdout + proc.stderr + (out.read_text(encoding="utf-8") if out.exists() else "")
+    variables: list[dict] = []
+    labels: list[list[str]] = []
+    section = None
+    header: list[str] = []
+    for row in csv.reader(io.StringIO(out.read_text(encoding="utf-8") if out.exists() else "")):
+        if row and row[0].startswith("Table: "):
+            section, header = row[0][7:], []
+            continue
+        if not row:
+            continue
+        if not header:
+            header = row
+            continue
+        if section == "Variables":
+            variables.append(dict(zip(header, row, strict=False)))
+        elif section == "Value Labels":
+            labels.append(row)
+    return variables, labels, text

@@ -172,7 +172,10 @@ def _sources(path: Path, qn: Questionnaire | None, **kw: Any) -> list[_Raw]:
         return _order(_read_zip(path, **kw), names)
     raws = _read_file(path, None, **kw)
     if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
-        return _order(raws, names) if kw.get("sheet") is None else raws
+        if kw.get("sheet") is not None:
+            return raws
+        if len(raws) > 1:
+            return _order(raws, names)
     raws[0].hint = TOP_LEVEL
     for key, lvl in names.items():
         for sep in ("-", "_"):
@@ -258,6 +261,8 @@ def _read_excel(src: Any, source: str, sheet: str | None) -> list[_Raw]:
     book = pd.read_excel(src, sheet_name=sheet if sheet is not None else None, dtype=object, engine=None)
     if isinstance(book, pd.DataFrame):
         return [_Raw(_clean_object_frame(book), f"{source}#{sheet}", TOP_LEVEL)]
+    if set(book) == {"data", "variables", "codes"}:  # our own export: the other two sheets are documentation
+        book = {"data": book["data"]}
     out = []
     for name, frame in book.items():
         if frame.shape[1] == 0:
