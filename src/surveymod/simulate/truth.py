@@ -78,13 +78,14 @@ def effect_truth(eff: Effect, shares: list[float]) -> dict[str, Any]:
 
 def make_plan(effects: Effects, k: int, nodes: list[E.Node], truth: dict[str, Any], endline: bool) -> EffectPlan:
     """The shares (%) the generator uses for this wave; errors if a share leaves 0..100."""
+    for wave in ("baseline", "endline"):  # both waves must make sense, whichever is simulated now
+        shares = [d[wave] for d in truth["domains"]] + [truth["elsewhere"][wave]]
+        for j, s in enumerate(shares):
+            if not 0 <= s <= 100:
+                last = j == len(shares) - 1
+                where = f"effects[{k}].change" if last else f"effects[{k}].domains[{j}]"
+                part = "elsewhere" if last else "domain " + truth["domains"][j]["where"]
+                raise SurveyError(f"the {wave} share positive of '{truth['item']}' would be {s:.1f}% ({part}); "
+                                  "it must lie between 0 and 100", location=effects.where(where))
     key = "endline" if endline else "baseline"
-    dom = [d[key] for d in truth["domains"]]
-    rest = truth["elsewhere"][key]
-    for j, s in enumerate([*dom, rest]):
-        if not 0 <= s <= 100:
-            where = f"effects[{k}].domains[{j}]" if j < len(dom) else f"effects[{k}].change"
-            raise SurveyError(f"the {key} share positive of '{truth['item']}' would be {s:.1f}% "
-                              f"({'domain ' + truth['domains'][j]['where'] if j < len(dom) else 'elsewhere'}); "
-                              "it must lie between 0 and 100", location=effects.where(where))
-    return EffectPlan(effects.effects[k], nodes, dom, rest)
+    return EffectPlan(effects.effects[k], nodes, [d[key] for d in truth["domains"]], truth["elsewhere"][key])
