@@ -165,3 +165,13 @@ def test_cli_bad_plan_exit_1_with_line(tmp_path: Path, frames: dict[str, pd.Data
                                    str(tmp_path / "t.xlsx")])
     assert res.exit_code == 1
     assert "plan.yaml:5" in res.output and "NOPE" in res.output
+
+
+def test_unreadable_universe_is_located(tmp_path: Path, frames: dict[str, pd.DataFrame]) -> None:
+    path = _plan(tmp_path, "tables:\n  - id: A\n    title: a\n    level: person\n    universe: \"AGE.__class__ >= 1\"\n"
+                           "    variable: SEX\n")
+    plan, pos = load_plan(path)
+    with pytest.raises(SurveyError) as exc:
+        run_plan(plan, frames, file=str(path), positions=pos)
+    assert [p.location.line for p in exc.value.problems] == [5]
+    assert "cannot read the condition" in exc.value.problems[0].message
