@@ -398,20 +398,23 @@ _WRITERS = {"sav": _write_sav, "dta": _write_dta, "csv": _write_csv, "xlsx": _wr
 
 def _syntax(qn: Questionnaire, dd: DataDictionary, out: Path, target: str, lang: str | None,
             warnings: list[Problem]) -> list[Path]:
-    """Write the .sps/.do of the instruments builder next to the data, when that builder is available."""
-    try:
-        from .. import instruments
-    except ImportError:  # pragma: no cover - the package always exists
-        return []
+    """Write the .sps/.do of the instruments builder next to the data (it documents and rebuilds the labels)."""
     ext = "sps" if target == "sav" else "do"
-    builder = getattr(instruments, "spss_syntax" if target == "sav" else "stata_do", None)
-    if builder is None:
-        warnings.append(Problem(f"the .{ext} syntax builder is not available in this version; only the data file "
-                                "was written", "no-syntax", "info", Location(file=str(out))))
+    try:
+        if target == "sav":
+            from ..instruments.spss import build_spss
+
+            built = build_spss(qn, lang)
+        else:
+            from ..instruments.stata import build_stata
+
+            built = build_stata(qn)
+    except ImportError:
+        warnings.append(Problem(f"the .{ext} syntax builder is not available; only the data files were written",
+                                "no-syntax", "info", Location(file=str(out))))
         return []
-    text = builder(qn, lang=lang)
     path = out.with_suffix(f".{ext}")
-    write_with(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    write_with(path, lambda tmp: tmp.write_text(built.text, encoding="utf-8"))
     return [path]
 
 
