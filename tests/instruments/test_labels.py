@@ -73,3 +73,12 @@ def test_long_labels_are_shortened_and_listed(household: Questionnaire) -> None:
     assert short.startswith("Immigration bad or good for the country's economy, as judged by the respondent")
     assert [(s.variable, s.what) for s in d.shortened] == [("imbgeco", "variable label")]
     assert data_dictionary(household, "en", SPSS_LIMITS).shortened == []  # 105 bytes fit SPSS's 255
+
+
+def test_spss_missing_for_pyreadstat(household: Questionnaire) -> None:
+    from surveymod.instruments.labels import spss_missing
+
+    d = data_dictionary(household)
+    assert spss_missing(d.variable("work")).pyreadstat() == [8, 9]
+    assert spss_missing(d.variable("trust")).pyreadstat() == [{"lo": 6, "hi": 9}]
+    assert spss_missing(d.variable("sex")).pyreadstat() == []

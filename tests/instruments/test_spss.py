@@ -31,10 +31,18 @@ choices:
     - {code: 3, label: RF, missing: refusal}
     - {code: 7, label: NA, missing: not_applicable}
     - {code: 8, label: NS, missing: not_stated}
+  range_plus_one:
+    - {code: 1, label: A}
+    - {code: 3, label: B}
+    - {code: 2, label: DK, missing: dont_know}
+    - {code: 7, label: RF, missing: refusal}
+    - {code: 8, label: NA, missing: not_applicable}
+    - {code: 9, label: NS, missing: not_stated}
 sections:
   - name: s
     items:
       - {name: a, type: select_one, choices: five_missing, label: A}
+      - {name: b, type: select_one, choices: range_plus_one, label: B}
       - name: n
         type: integer
         label: N
@@ -57,6 +65,8 @@ def test_missing_values_fit_spss_limits(household: Questionnaire) -> None:
     m = data_dictionary(qn)
     # 2, 3, 7, 8 with substantive 5 between: no range possible -> first three kept, 8 reported
     assert missing_spec(m.variable("a")) == ("2, 3, 7", [8])
+    # 2..9 would include the substantive 3: range 7..9 plus the single value 2
+    assert missing_spec(m.variable("b")) == ("7 THRU 9, 2", [])
     # 997..9999 above the valid range 0..100: one range covers them all
     assert missing_spec(m.variable("n")) == ("997 THRU 9999", [])
 

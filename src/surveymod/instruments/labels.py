@@ -11,6 +11,9 @@ Main entry points::
     d.label_sets         # {set name: LabelSet}; one per choice list, shared by every variable using that list
     d.shortened          # list[Shortened]: every label cut to fit `limits` (report these to the user)
 
+SPSS user-missing values within SPSS's limits: ``spss_missing(v)`` (``.pyreadstat()`` gives the ``missing_ranges``
+entry for ``pyreadstat.write_sav``). Stata extended missing letters: ``v.stata_missing``.
+
 Per variable (:class:`VariableMeta`): ``name``, ``label`` (in *lang*, shortened to the limit), ``kind``
 (``numeric``/``string``/``date``), ``value_labels`` ({code: label}, shortened), ``label_set`` (shared set name or
 None), ``missing`` ({code: kind} of non-substantive codes: don't know, refusal, ...), ``stata_missing``
@@ -388,6 +391,47 @@ def data_dictionary(qn: Questionnaire, lang: str | None = None, limits: Limits =
     return DataDictionary(lang, limits, variables, sets, levels, fit.shortened)
 
 
+@dataclass(frozen=True)
+class SpssMissing:
+    """User-missing values SPSS can hold: at most three discrete values, or one range plus one value."""
+
+    values: tuple[int, ...]
+    range: tuple[int, int] | None
+    dropped: tuple[int, ...]  # codes that could not be declared (report them)
+
+    def pyreadstat(self) -> list[int | dict[str, int]]:
+        """The ``missing_ranges`` entry pyreadstat's ``write_sav`` expects for this variable."""
+        out: list[int | dict[str, int]] = [{"lo": self.range[0], "hi": self.range[1]}] if self.range else []
+        return out + list(self.values)
+
+
+def spss_missing(v: VariableMeta) -> SpssMissing:
+    """Fit the non-substantive codes of *v* into SPSS's limits: ≤3 values, or a range (containing no substantive
+    code and, for numbers, no valid value) plus one value; otherwise keep the first three and drop the rest."""
+    codes = sorted(v.missing)
+    if len(codes) <= 3:
+        return SpssMissing(tuple(codes), None, ())
+    substantive = [c for c in v.value_labels if c not in v.missing]
+    q = v.question
+    categorical = v.qtype in ("select_one", "scale")
+    lo_valid, hi_valid = (None, None) if categorical else (q.min, q.max)
+
+    def ok(lo: int, hi: int) -> bool:
+        if any(lo <= s <= hi for s in substantive):
+            return False
+        if categorical:  # only listed codes can occur
+            return True
+        if lo_valid is not None and hi_valid is not None and (hi < lo_valid or lo > hi_valid):
+            return True  # entirely outside the valid range
+        return set(range(lo, hi + 1)) <= set(codes)  # contiguous integers: no valid value in between
+
+    # a range over all codes, or over all but the first or the last (that one then as the discrete value)
+    for lo_i, hi_i, single in ((0, len(codes) - 1, None), (1, len(codes) - 1, 0), (0, len(codes) - 2, -1)):
+        if ok(codes[lo_i], codes[hi_i]):
+            return SpssMissing(() if single is None else (codes[single],), (codes[lo_i], codes[hi_i]), ())
+    return SpssMissing(tuple(codes[:3]), None, tuple(codes[3:]))
+
+
 def _levels(qn: Questionnaire, variables: list[VariableMeta]) -> list[Level]:
     ids = (qn.respondent_id,) if qn.respondent_id else ()
     top = Level(qn.id, None, (), tuple(v for v in variables if v.roster is None))
@@ -405,5 +449,5 @@ def raw_columns(level: Level) -> list[VariableMeta]:
 __all__ = [
     "MISSING_KIND_LABEL", "NO_LIMITS", "SPSS_LIMITS", "STATA_KIND_LETTER", "STATA_LIMITS", "DataDictionary", "LabelSet", "Level",
     "Limits", "Shortened", "VariableMeta", "clean_label", "data_dictionary", "label_set_name", "phrase",
-    "raw_columns", "shorten", "stata_missing_letters", "text_size",
+    "SpssMissing", "raw_columns", "shorten", "spss_missing", "stata_missing_letters", "text_size",
 ]

@@ -14,7 +14,15 @@ from dataclasses import dataclass, field
 
 from ..errors import Location, Problem
 from ..questionnaire.model import Questionnaire
-from .labels import SPSS_LIMITS, DataDictionary, Level, VariableMeta, data_dictionary, raw_columns
+from .labels import (
+    SPSS_LIMITS,
+    DataDictionary,
+    Level,
+    VariableMeta,
+    data_dictionary,
+    raw_columns,
+    spss_missing,
+)
 
 MAX_LINE = 251  # bytes; SPSS syntax lines
 CHUNK = 180  # bytes of label text per quoted piece
@@ -49,39 +57,10 @@ def _num(v: float) -> str:
 
 def missing_spec(v: VariableMeta) -> tuple[str | None, list[int]]:
     """The MISSING VALUES specification of *v* (e.g. ``8, 9`` or ``6 THRU 9``) and the codes it could not include."""
-    codes = sorted(v.missing)
-    if not codes:
-        return None, []
-    if len(codes) <= 3:
-        return ", ".join(_num(c) for c in codes), []
-    substantive = [c for c in v.value_labels if c not in v.missing]
-    q = v.question
-    lo_valid = q.min if q.type not in ("select_one", "scale") else None
-    hi_valid = q.max if q.type not in ("select_one", "scale") else None
-    free_range = v.qtype in ("select_one", "scale") or (lo_valid is not None and hi_valid is not None)
-
-    def ok(lo: int, hi: int) -> bool:
-        if any(lo <= s <= hi for s in substantive):
-            return False
-        if v.qtype in ("select_one", "scale"):
-            return True
-        if free_range and (hi < (lo_valid or 0) or lo > (hi_valid or 0)):
-            return True
-        return set(range(lo, hi + 1)) <= set(codes)  # contiguous integers, nothing valid in between
-
-    best: tuple[str, list[int]] | None = None
-    # a range over all codes, or over all but the first or last one (plus that one as the discrete value)
-    for lo_i, hi_i, single in ((0, len(codes) - 1, None), (1, len(codes) - 1, 0), (0, len(codes) - 2, -1)):
-        lo, hi = codes[lo_i], codes[hi_i]
-        if ok(lo, hi):
-            spec = f"{_num(lo)} THRU {_num(hi)}"
-            if single is not None:
-                spec += f", {_num(codes[single])}"
-            best = (spec, [])
-            break
-    if best:
-        return best
-    return ", ".join(_num(c) for c in codes[:3]), codes[3:]
+    m = spss_missing(v)
+    parts = [f"{_num(m.range[0])} THRU {_num(m.range[1])}"] if m.range else []
+    parts += [_num(c) for c in m.values]
+    return (", ".join(parts) or None), list(m.dropped)
 
 
 def starts_comment(word: str) -> bool:
