@@ -198,3 +198,13 @@ def test_every_questionnaire_sps_runs_clean(path: Path, tmp_path: Path) -> None:
     for v in top:
         if v.missing and len(v.missing) <= 3:
             assert variables[v.name][-1] == "; ".join(str(c) for c in sorted(v.missing)), v.name
+
+
+@needs_pspp
+def test_missing_ranges_in_pspp(tmp_path: Path) -> None:
+    (tmp_path / "mini.csv").write_text("a,b,n\n1,2,997\n", encoding="utf-8")
+    out, _ = _run_pspp(tmp_path, build_spss(loads(MINI)).text, "DISPLAY DICTIONARY.\n")
+    variables = {r[0]: r for r in _tables(out)["Variables"][1:]}
+    assert (variables["a"][-1], variables["b"][-1], variables["n"][-1]) == ("2; 3; 7", "7 THRU 9; 2",
+                                                                             "997 THRU 9999")
+    assert variables["n"][7] == "F4.0"
