@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 from ..errors import Location, Problem, SurveyError
-from ..yamlpos import Positions, load_yaml, locate, validate_model
+from ..yamlpos import Positions, load_model, locate, validate_model
 
 
 class _Spec(BaseModel):
@@ -134,8 +134,7 @@ def _read_cells(design: Design, base: Path) -> list[dict[str, Any]]:
 
 def load_design(path: str | Path) -> Design:
     """Read a design YAML file (and its population CSV); raises SurveyError with file and line on mistakes."""
-    data, pos = load_yaml(path)
-    design = validate_model(Design, data, pos, str(path))
+    design, pos = load_model(Design, path)
     design._file = str(path)
     design._positions = pos
     design._rows = _read_cells(design, Path(path).parent)

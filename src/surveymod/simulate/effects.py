@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from ..errors import Location
-from ..yamlpos import Positions, load_yaml, locate, validate_model
+from ..yamlpos import Positions, load_model, locate, validate_model
 
 
 class _Spec(BaseModel):
@@ -116,8 +116,7 @@ class Effects(_Spec):
 
 def load_effects(path: str | Path) -> Effects:
     """Read an effects YAML file; raises SurveyError with file and line on mistakes."""
-    data, pos = load_yaml(path)
-    eff = validate_model(Effects, data, pos, str(path))
+    eff, pos = load_model(Effects, path)
     eff._file = str(path)
     eff._positions = pos
     return eff
