@@ -36,6 +36,10 @@ def dta_en(tmp_path_factory):
 def test_rosters_are_separate_linked_files(sav_mk):
     names = [p.name for p in sav_mk.files if p.suffix == ".sav"]
     assert names == ["hh.sav", "hh_person.sav", "hh_emigrant.sav"]
+    sps = [p for p in sav_mk.files if p.suffix == ".sps"]
+    assert [p.name for p in sps] == ["hh.sps"]
+    text = sps[0].read_text(encoding="utf-8")
+    assert "VARIABLE LABELS" in text and "Дали некој поранешен член емигрирал?" in text
 
 
 def test_pspp_shows_labels_missing_values_levels_and_formats(sav_mk, tmp_path):

@@ -117,3 +117,20 @@ def test_without_questionnaire_tables_are_returned_as_found():
     ds = read(FIELD / "kobo.xlsx")
     assert list(ds.frames) == ["main", "persons", "emigrants"]
     assert "hh/hhid" in ds.main.columns
+
+
+def test_kobo_semicolon_csv_with_parent_index(qn, tmp_path):
+    (tmp_path / "kobo.csv").write_text(
+        "hh/hhid;hh/interview_date;hh/region;hh/resp_name;hh/hhsize;hh/any_emig;hh/n_emig;hh/income;_id;_index\n"
+        "7;2026-11-22;1;Besa Hoxha;1;1;1;;55;1\n", encoding="utf-8")
+    (tmp_path / "kobo-emigrants.csv").write_text(
+        "emigrants/eline;emigrants/ename;emigrants/dest;emigrants/reasons/xyz;emigrants/reasons/2;"
+        "emigrants/reasons/3;emigrants/reasons/4;_index;_parent_index\n"
+        "1;Dritë;IT;0;1;0;0;1;1\n", encoding="utf-8")
+    ds = read(tmp_path / "kobo.csv", qn)
+    emig = ds.frames["emigrant"]
+    assert emig["hhid"].tolist() == [7]
+    assert emig["dest"].tolist() == [380]          # choice name IT → code 380
+    assert emig["reasons"].tolist() == ["2"]       # rebuilt from the split columns (reasons/xyz is not a choice)
+    assert "emigrants/reasons/xyz" in ds.unknown["emigrant"]
+    assert emig["ename"].tolist() == ["Dritë"]
