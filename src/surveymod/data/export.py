@@ -161,6 +161,10 @@ def _prepare(frame: pd.DataFrame, metas: dict[str, VariableMeta], target: str, l
         elif target == "sav":
             p.measure[name] = meta.measure
             _long_strings(cols[name], name, path, warnings)
+    if stat:  # pyreadstat walks rows; numpy object arrays iterate far faster than Arrow-backed strings
+        for name, col in cols.items():
+            if pd.api.types.is_string_dtype(col) and col.dtype != object:
+                cols[name] = pd.Series(col.to_numpy(dtype=object, na_value=None), index=col.index, dtype=object)
     p.frame = pd.DataFrame(cols, index=frame.index).reset_index(drop=True)
     return p
 
@@ -271,6 +275,9 @@ def _numeric_format(s: pd.Series) -> str | None:
 
 
 def _long_strings(s: pd.Series, name: str, path: Path, warnings: list[Problem]) -> None:
+    chars = s.str.len()
+    if not len(chars) or not chars.max() * 4 > SPSS_MAX_STRING:  # UTF-8 is at most 4 bytes per character
+        return
     lengths = s.dropna().map(lambda v: len(str(v).encode("utf-8")))
     if len(lengths) and int(lengths.max()) > SPSS_MAX_STRING:
         warnings.append(Problem(f"'{name}' holds text longer than SPSS's {SPSS_MAX_STRING} bytes",

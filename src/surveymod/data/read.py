@@ -631,6 +631,8 @@ def _date(col: pd.Series) -> pd.Series:
 def _select_multiple(frame: pd.DataFrame, qn: Questionnaire, level: str, metas: dict[str, VariableMeta],
                      lvl_of: dict[str, str]) -> pd.DataFrame:
     """Make raw column and dummies both present: rebuild the raw column from dummies or derive the dummies."""
+    new: dict[str, Any] = {}
+    after: dict[str, list[str]] = {}  # existing column → new columns to place right after it
     for meta in list(metas.values()):
         if meta.qtype != "select_multiple" or lvl_of[meta.name] != level:
             continue
@@ -639,20 +641,44 @@ def _select_multiple(frame: pd.DataFrame, qn: Questionnaire, level: str, metas: 
         present = [m.name for m in dummies if m.name in frame.columns]
         if meta.name not in frame.columns and not present:
             continue
-        if meta.name not in frame.columns:
+        if meta.name in frame.columns:
+            raw = frame[meta.name]
+            anchor = meta.name
+        else:
             mat = np.column_stack([frame[m.name].to_numpy(dtype=float) if m.name in frame.columns
                                    else np.full(len(frame), np.nan) for m in dummies])
-            pos = frame.columns.get_loc(present[0])
-            frame.insert(pos, meta.name, multi.raw_from_dummies(mat, codes).set_axis(frame.index))
+            raw = multi.raw_from_dummies(mat, codes).set_axis(frame.index)
+            new[meta.name] = raw
+            anchor = present[0]
+            after.setdefault(frame.columns[frame.columns.get_loc(anchor) - 1] if frame.columns.get_loc(anchor)
+                             else "", []).append(meta.name)
         missing = [m for m in dummies if m.name not in frame.columns]
         if missing:
-            mat = multi.dummies_from_raw(frame[meta.name], codes)
-            pos = frame.columns.get_loc(meta.name) + 1
+            mat = multi.dummies_from_raw(raw, codes)
+            prev = meta.name
             for j, m in enumerate(dummies):
-                if m.name not in frame.columns:
-                    frame.insert(pos, m.name, mat[:, j])
-                pos = frame.columns.get_loc(m.name) + 1
-    return frame
+                if m.name in frame.columns:
+                    prev = m.name
+                    continue
+                new[m.name] = mat[:, j]
+                after.setdefault(prev, []).append(m.name)
+                prev = m.name
+    if not new:
+        return frame
+    order: list[str] = list(after.pop("", []))
+    placed = set(order)
+
+    def place(col: str) -> None:
+        order.append(col)
+        for extra in after.get(col, []):
+            if extra not in placed:
+                placed.add(extra)
+                place(extra)
+
+    for col in frame.columns:
+        place(col)
+    added = pd.DataFrame({k: v for k, v in new.items()}, index=frame.index)
+    return pd.concat([frame, added], axis=1)[order]
 
 
 # ------------------------------------------------------------------------------------------------------- linking
