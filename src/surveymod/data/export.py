@@ -200,7 +200,9 @@ def _stat_values(values: pd.Series, meta: VariableMeta, target: str) -> pd.Serie
         d = pd.to_datetime(values, errors="coerce").astype("datetime64[ns]")
         if target == "sav":
             return d
-        return pd.Series([None if pd.isna(v) else v.date() for v in d], index=values.index, dtype=object)
+        dates = d.dt.date.to_numpy(dtype=object)
+        dates[d.isna().to_numpy()] = None
+        return pd.Series(dates, index=values.index, dtype=object)
     if meta.kind == "numeric":
         num = values.astype("float64")
         if target == "dta" and meta.stata_missing:
