@@ -200,7 +200,7 @@ def _stat_values(values: pd.Series, meta: VariableMeta, target: str) -> pd.Serie
         d = pd.to_datetime(values, errors="coerce").astype("datetime64[ns]")
         if target == "sav":
             return d
-        dates = d.dt.date.to_numpy(dtype=object)
+        dates = d.dt.date.to_numpy(dtype=object, copy=True)
         dates[d.isna().to_numpy()] = None
         return pd.Series(dates, index=values.index, dtype=object)
     if meta.kind == "numeric":
