@@ -225,3 +225,27 @@ def test_cli_export(tmp_path):
     bad = CliRunner().invoke(cli, ["export", str(ODK), "-q", str(QN_PATH), "--to", "dta", "-o",
                                    str(tmp_path / "cli.dta"), "--lang", "xx"])
     assert bad.exit_code == 1 and "language 'xx'" in bad.output
+
+
+def test_every_label_and_missing_definition_matches_the_questionnaire(sav_mk, dta_en, qn):
+    """haven's view of every labelled variable equals the questionnaire's codes, labels and missing codes."""
+    from surveymod.instruments.labels import data_dictionary
+
+    for result, lang, kind in ((sav_mk, "mk", "sav"), (dta_en, "en", "dta")):
+        dd = {v.name: v for v in data_dictionary(qn, lang).variables}
+        seen = 0
+        for path in (f for f in result.files if f.suffix == f".{kind}"):
+            h = haven_dump(path)
+            for name, labels in h["labels"].items():
+                v = dd[name]
+                want = {}
+                for code, text in v.value_labels.items():
+                    key = "." + v.stata_missing[code].lstrip(".") if kind == "dta" and code in v.stata_missing \
+                        else str(code)
+                    want[key] = text
+                assert labels == want, name
+                assert h["var"][name]["label"] == v.label, name
+                if kind == "sav" and v.missing:
+                    assert h["na_values"][name] == ";".join(str(c) for c in sorted(v.missing)), name
+                seen += 1
+        assert seen >= 10

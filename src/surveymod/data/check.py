@@ -176,10 +176,8 @@ def check(data: Dataset | str | Path, questionnaire: Questionnaire | str | Path 
     ds = data if isinstance(data, Dataset) else read(data, questionnaire, encoding=encoding)
     qn = ds.questionnaire
     if qn is None:
-        if questionnaire is None:
-            raise SurveyError("checking data needs the questionnaire (-q QUESTIONNAIRE)", rule="no-questionnaire")
-        qn = questionnaire if isinstance(questionnaire, Questionnaire) else read(data, questionnaire).questionnaire
-        assert qn is not None
+        raise SurveyError("checking data needs the questionnaire (-q QUESTIONNAIRE); read the data with it",
+                          rule="no-questionnaire")
     dd = data_dictionary(qn)
     metas = {v.name: v for v in dd.variables}
     chunks: list[pd.DataFrame] = []
