@@ -134,3 +134,10 @@ def test_kobo_semicolon_csv_with_parent_index(qn, tmp_path):
     assert emig["reasons"].tolist() == ["2"]       # rebuilt from the split columns (reasons/xyz is not a choice)
     assert "emigrants/reasons/xyz" in ds.unknown["emigrant"]
     assert emig["ename"].tolist() == ["Dritë"]
+
+
+def test_text_answers_that_look_like_numbers_stay_as_written(qn, tmp_path):
+    (tmp_path / "t.csv").write_text(
+        "hhid,interview_date,region,resp_name,hhsize,any_emig,n_emig,income\n"
+        "1,2026-11-22,1,12,1,2,,\n2,2026-11-22,1,,1,2,,\n3,2026-11-22,1,0701,1,2,,\n", encoding="utf-8")
+    assert read(tmp_path / "t.csv", qn).main["resp_name"].fillna("<NA>").tolist() == ["12", "<NA>", "0701"]

@@ -564,6 +564,11 @@ def _coerce(col: pd.Series, meta: VariableMeta, names: _Names, ds: Dataset, sour
             ds.problems.append(Problem(f"{mapped} answers written as choice names or labels were mapped to codes",
                                        "labels-mapped", "info", Location(file=source, variable=meta.name)))
         return out
+    if pd.api.types.is_float_dtype(col):  # a text question whose answers all looked like numbers: no '.0'
+        arr = col.to_numpy(dtype="float64")
+        whole = np.isnan(arr) | (np.mod(arr, 1) == 0)
+        if whole.all():
+            col = col.astype("Int64")
     out = col.astype("str") if col.dtype != "str" else col
     return out.where(out.str.len() > 0, np.nan) if len(out) else out
 
