@@ -164,7 +164,7 @@ def _prepare(frame: pd.DataFrame, metas: dict[str, VariableMeta], target: str, l
     if stat:  # pyreadstat walks rows; numpy object arrays iterate far faster than Arrow-backed strings
         for name, col in cols.items():
             if pd.api.types.is_string_dtype(col) and col.dtype != object:
-                cols[name] = pd.Series(col.to_numpy(dtype=object, na_value=None), index=col.index, dtype=object)
+                cols[name] = _shared_strings(col)
     p.frame = pd.DataFrame(cols, index=frame.index).reset_index(drop=True)
     return p
 
@@ -180,6 +180,13 @@ def _plain(s: pd.Series, target: str) -> pd.Series:
     if target == "sav" and pd.api.types.is_datetime64_any_dtype(s):
         return s.astype("datetime64[ns]")
     return s
+
+
+def _shared_strings(col: pd.Series) -> pd.Series:
+    """A text column as a numpy object column whose repeated values share one Python string (low memory)."""
+    codes, uniq = pd.factorize(col, use_na_sentinel=True)
+    objs = np.append(np.asarray(uniq, dtype=object), None)
+    return pd.Series(objs[codes], index=col.index, dtype=object)
 
 
 def _split_invalid(s: pd.Series, meta: VariableMeta) -> tuple[pd.Series, pd.Series | None]:
@@ -207,11 +214,11 @@ def _stat_values(values: pd.Series, meta: VariableMeta, target: str) -> pd.Serie
         num = values.astype("float64")
         if target == "dta" and meta.stata_missing:
             hit = num.isin(list(meta.stata_missing))
-            if hit.any():
-                obj = num.astype(object)
-                for code, letter in meta.stata_missing.items():
-                    obj[num == code] = letter.lstrip(".")
-                return obj
+            if hit.any():  # one shared Python object per distinct value keeps memory near the float column
+                codes, uniq = pd.factorize(num, use_na_sentinel=True)
+                letters = {float(c): v.lstrip(".") for c, v in meta.stata_missing.items()}
+                objs = np.array([letters.get(float(u), float(u)) for u in uniq] + [np.nan], dtype=object)
+                return pd.Series(objs[codes], index=values.index, dtype=object)
         return num
     return values.astype("str")
 
