@@ -153,7 +153,7 @@ def test_round_trip_keeps_invalid_values(tmp_path, qn):
 def test_long_labels_are_shortened_with_a_warning(tmp_path):
     qn = load_valid(LONG)
     data = tmp_path / "long.csv"
-    data.write_text("id,q1\n1,1\n2,2\n", encoding="utf-8")
+    data.write_text("id,q1,q2\n1,1,97\n2,2,1\n", encoding="utf-8")
     dta = export(data, qn, to="dta", out=tmp_path / "long.dta")
     short = [w for w in dta.warnings if w.rule == "label-shortened"]
     assert [w.location.variable for w in short] == ["q1"]
@@ -165,8 +165,10 @@ def test_long_labels_are_shortened_with_a_warning(tmp_path):
     assert len(short) == 1 and "value label 2" in short[0].message
     _, labels, text = pspp_dictionary(tmp_path, sav.files[0])
     assert "warning" not in text.lower()
-    two = next(r[2] for r in labels if r[1] == "2")
+    two = next(r[2] for r in labels if r[1] == "2" and r[2].startswith("No, and"))
     assert len(two.encode("utf-8")) <= 120 and two.endswith("…")
+    variables, _, _ = pspp_dictionary(tmp_path, sav.files[0])
+    assert {r["Name"]: r["Missing Values"] for r in variables}["q2"] == "96 THRU 99"
 
 
 def test_unknown_columns_pass_through_and_are_listed(tmp_path, qn):

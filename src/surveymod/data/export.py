@@ -29,6 +29,7 @@ from ..instruments.labels import (
     VariableMeta,
     data_dictionary,
     shorten,
+    spss_missing,
     text_size,
 )
 from ..questionnaire.model import Questionnaire
@@ -38,7 +39,6 @@ from .read import Dataset, read
 
 Target = Literal["sav", "dta", "csv", "xlsx", "parquet"]
 TARGETS: tuple[str, ...] = ("sav", "dta", "csv", "xlsx", "parquet")
-SPSS_MAX_MISSING = 3
 SPSS_MAX_STRING = 32767
 
 
@@ -247,20 +247,14 @@ def _numeric_meta(p: _Prepared, name: str, meta: VariableMeta, written: pd.Serie
 
 
 def _spss_missing(meta: VariableMeta, name: str, path: Path, warnings: list[Problem]) -> list[Any]:
-    """SPSS allows 3 discrete user-missing values, or one range plus one value; pick what covers every code."""
-    codes = sorted(meta.missing)
-    if len(codes) <= SPSS_MAX_MISSING:
-        return [float(c) for c in codes]
-    substantive = [c for c in meta.value_labels if c not in meta.missing]
-    for i in range(len(codes)):  # one range over all codes but one, plus that one as a discrete value
-        rest = codes[:i] + codes[i + 1:]
-        lo, hi = rest[0], rest[-1]
-        if not any(lo <= c <= hi for c in substantive):
-            return [{"lo": float(lo), "hi": float(hi)}, float(codes[i])]
-    warnings.append(Problem(
-        f"'{name}' has {len(codes)} non-substantive codes; SPSS can declare only 3 ({', '.join(map(str, codes[:3]))})",
-        "missing-limit", "warning", Location(file=str(path), variable=name)))
-    return [float(c) for c in codes[:SPSS_MAX_MISSING]]
+    """SPSS allows 3 discrete user-missing values, or one range plus one value (fitted by instruments.labels)."""
+    fitted = spss_missing(meta)
+    if fitted.dropped:
+        warnings.append(Problem(
+            f"'{name}' has more non-substantive codes than SPSS can declare; not declared missing: "
+            f"{', '.join(map(str, fitted.dropped))}", "missing-limit", "warning", Location(file=str(path), variable=name)))
+    return [{"lo": float(v["lo"]), "hi": float(v["hi"])} if isinstance(v, dict) else float(v)
+            for v in fitted.pyreadstat()]
 
 
 def _data_width(values: pd.Series) -> int:
