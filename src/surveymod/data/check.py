@@ -265,7 +265,10 @@ def _values(acc: _Acc, qn: Questionnaire, m: VariableMeta, col: pd.Series, answe
             frac = ~np.isnan(num) & (np.mod(num, 1) != 0)
             acc.add(frac, m.name, col, "wrong-type", "error", ("", f" is not a whole number ({q.type} question)"))
             valid &= ~frac
-        if q.type == "select_one" or (q.type == "calculate" and codes):
+        # a calculated variable's choices are its closed code list, unless it has a range (min/max): then they
+        # label special codes beyond the range, as on numeric questions (e.g. YEARESID 0-150 plus 999)
+        closed_calc = q.type == "calculate" and codes and q.min is None and q.max is None
+        if q.type == "select_one" or closed_calc:
             notin = ~np.isnan(num) & ~np.isin(num, list(codes)) & valid
             listing = _code_listing(qn, q)
             acc.add(notin, m.name, col, "code-not-in-list", "error", ("code ", f" is not in the list ({listing})"))
