@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from conftest import digits, rel
+from est_helpers import digits, rel
 
 from surveymod.errors import SurveyError
 from surveymod.estimation import Design, change

@@ -6,7 +6,7 @@ import math
 
 import pandas as pd
 import pytest
-from conftest import digits, rel
+from est_helpers import digits, rel
 
 from surveymod.estimation import Design, estimate
 from surveymod.estimation.ci import prop_ci

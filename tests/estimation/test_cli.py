@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from conftest import DATA, digits
+from est_helpers import DATA, digits
 
 from surveymod.cli.main import _register, cli
 from surveymod.estimation import COLUMNS

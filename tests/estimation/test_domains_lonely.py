@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import digits, rel
+from est_helpers import digits, rel
 from scipy import stats
 
 from surveymod.errors import SurveyError

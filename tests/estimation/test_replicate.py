@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from conftest import DATA, digits, rel
+from est_helpers import DATA, digits, rel
 
 from surveymod.estimation import Design, estimate
 from surveymod.estimation.prepare import _jkn_rscales

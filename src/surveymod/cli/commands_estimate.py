@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from ..atomic import refuse_overwriting_inputs, write_with
 from ..errors import Location, SurveyError
 from ..estimation import Design, FlagRules, change, estimate
-from ..estimation._read import read_data, write_table
+from ..tabular import read_data, write_table
 from .common import handles_errors
 from .main import cli
 

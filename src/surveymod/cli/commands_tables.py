@@ -9,8 +9,8 @@ import pandas as pd
 
 from ..atomic import refuse_overwriting_inputs, write_text, write_with
 from ..errors import Location, SurveyError
-from ..estimation._read import SUFFIXES, read_data
 from ..indicators.lfs_tables import load_plan, run_plan, sheet_name, tables_html
+from ..tabular import SUFFIXES, read_data
 from .common import handles_errors
 from .main import cli
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 
 from ..atomic import refuse_overwriting_inputs, write_text
+from ..tabular import read_data, write_data
 from ..weighting import load_spec, run_weighting
-from ..weighting._read import read_data, write_data
 from .common import echo_problems, handles_errors
 from .main import cli
 

@@ -17,16 +17,18 @@ def cli() -> None:
 def _register() -> None:
     """Attach every subcommand (imported here so `surveymod --help` lists them all)."""
     # Each module exposes click commands; keep this list in data-flow order.
-    from . import commands_questionnaire  # noqa: F401  (validate, schema, build, translations, diff)
-    from . import commands_simulate  # noqa: F401  (simulate, plan)
-    from . import commands_build  # noqa: F401  (build, translations import)
-    from . import commands_diff  # noqa: F401  (diff)
-    from . import commands_data  # noqa: F401  (check, export)
-    from . import commands_weight  # noqa: F401  (weight)
-    from . import commands_estimate  # noqa: F401  (estimate, change)
-    from . import commands_indicators  # noqa: F401  (indicators)
-    from . import commands_demo  # noqa: F401  (demo)
-    from . import commands_tables  # noqa: F401  (tables)
+    from . import (
+        commands_build,  # noqa: F401  (build, translations import)
+        commands_data,  # noqa: F401  (check, export)
+        commands_demo,  # noqa: F401  (demo)
+        commands_diff,  # noqa: F401  (diff)
+        commands_estimate,  # noqa: F401  (estimate, change)
+        commands_indicators,  # noqa: F401  (indicators)
+        commands_questionnaire,  # noqa: F401  (validate, schema, build, translations, diff)
+        commands_simulate,  # noqa: F401  (simulate, plan)
+        commands_tables,  # noqa: F401  (tables)
+        commands_weight,  # noqa: F401  (weight)
+    )
 
 
 def main() -> None:

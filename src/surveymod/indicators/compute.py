@@ -36,7 +36,7 @@ class WaveData:
 
 def read_frame(path: Path) -> pd.DataFrame:
     """Read a flat data file (CSV, XLSX, SAV, DTA, Parquet) into a frame."""
-    from ..weighting._read import read_data
+    from ..tabular import read_data
 
     return read_data(path)
 

@@ -1,6 +1,10 @@
-"""A small private reader/writer for the weight command (CSV, XLSX, SAV, DTA, Parquet), until the data module lands.
+"""Flat analysis tables in and out (CSV, XLSX, SAV, DTA, Parquet) for the weight, estimate, tables and indicators
+commands.
 
-Writing goes through ``surveymod.atomic`` so a failed run never leaves a partial output file.
+Unlike ``surveymod.data.read`` (which keeps field exports exactly as collected, text and all), this reads a table for
+analysis: numeric columns are numbers, SPSS/Stata files give their stored codes (value labels not applied, SPSS
+user-missing values become missing), identifiers with leading zeros stay text. Writing goes through
+``surveymod.atomic`` so a failed run never leaves a partial file.
 """
 
 from __future__ import annotations
@@ -9,10 +13,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..atomic import write_with
-from ..errors import SurveyError
+from .atomic import write_with
+from .errors import SurveyError
 
-_READERS = {".csv", ".xlsx", ".sav", ".dta", ".parquet"}
+SUFFIXES = (".csv", ".xlsx", ".sav", ".dta", ".parquet")
+_READERS = set(SUFFIXES)
 
 
 def read_data(path: str | Path) -> pd.DataFrame:
@@ -38,7 +43,8 @@ def read_data(path: str | Path) -> pd.DataFrame:
         import pyreadstat
 
         reader = pyreadstat.read_sav if ext == ".sav" else pyreadstat.read_dta
-        df, _meta = reader(str(p))
+        kw = {"user_missing": False} if ext == ".sav" else {}
+        df, _meta = reader(str(p), **kw)
         return df
     except SurveyError:
         raise
@@ -66,3 +72,11 @@ def write_data(df: pd.DataFrame, path: str | Path) -> Path:
             (pyreadstat.write_sav if ext == ".sav" else pyreadstat.write_dta)(df, str(tmp))
 
     return write_with(p, writer)
+
+
+def write_table(df: pd.DataFrame, path: Path, *, xlsx: bool) -> None:
+    """Write a result table as XLSX or CSV to ``path`` (the temporary file of an atomic write)."""
+    if xlsx:
+        df.to_excel(path, index=False, engine="openpyxl")
+    else:
+        df.to_csv(path, index=False)
