@@ -57,7 +57,8 @@ def test_universe_15_74_respected(shipped: dict[str, pd.DataFrame], frames: dict
     for mig, g in in_universe.groupby("MIGSTAT"):
         cell = t03[t03["domain"].str.startswith(f"MIGSTAT={labels[int(mig)]}")]
         assert cell["n"].item() == len(g)
-        assert cell["estimate"].item() == pytest.approx(float((g["EMPSTAT"] == 2).mean()))
+        # ILO unemployment rate = unemployed / labour force (hand count)
+        assert cell["estimate"].item() == pytest.approx((g["ILOSTAT"] == 2).sum() / (g["ILOSTAT"] <= 2).sum())
 
 
 def test_foreign_born_obstacle_table_counts(shipped: dict[str, pd.DataFrame], frames: dict[str, pd.DataFrame]) -> None:

@@ -51,7 +51,7 @@ def walk(qn: Questionnaire, answers: dict[str, Any], only: str | None = None) ->
 def person(**kw: Any) -> dict[str, Any]:
     base = {"LINENO": 1, "SEX": 1, "HHLINK": 1, "HHFATH": 0, "HHMOTH": 0, "EMPSTAT": 2, "CITIZENSHIP": "MK",
             "COUNTRYB": "MK", "COBFATH": "MK", "COBMOTH": "MK", "ALWAYSLIVED": 1, "HATCNTR": "MK", "HATPAR": 2,
-            "RETWORK": 3}
+            "RETWORK": 3, "LOOKWORK": 2}
     return HOUSEHOLD | base | kw
 
 
@@ -60,14 +60,16 @@ FOREIGN_40 = person(AGE=40, EMPSTAT=1, CITIZENSHIP="AL", COUNTRYB="AL", COBFATH=
                     YEARARRIV=2023, MONTHARRIV=3, COUNTRPR="AL", MIGREAS=1, HATCNTR="AL", ESTQUAL=1,
                     JOBSATISF=2, SKILLEQ=3, DISCRIMI=1, JOBOBSTA=1, DURFIJOB=2, PRKNLANG=4, LANGHOST=3,
                     LANGCOUR=1)
-STUDENT_16 = person(AGE=16, EMPSTAT=2)
+STUDENT_16 = person(AGE=16, EMPSTAT=2, LOOKWORK=2)
 OLD_78 = person(AGE=78, EMPSTAT=2)
 
 
 def test_native_born_employed_30_year_old(lfs: Questionnaire) -> None:
     asked, env = walk(lfs, NATIVE_30, only="persons")
     assert asked == ROSTER | {"EMPSTAT", "CITIZENSHIP", "COUNTRYB", "COBFATH", "COBMOTH", "MIGSTAT",
-                              "ALWAYSLIVED", "YEARESID", "HATCNTR", "HATPAR", "JOBSATISF", "DISCRIMI", "RETWORK"}
+                              "ALWAYSLIVED", "YEARESID", "HATCNTR", "HATPAR", "JOBSATISF", "DISCRIMI", "RETWORK",
+                              "ILOSTAT"}
+    assert env["ILOSTAT"] == 1  # employed
     assert env["MIGSTAT"] == 1  # native background
     assert env["YEARESID"] == 999  # born here, never lived abroad
 
@@ -75,7 +77,8 @@ def test_native_born_employed_30_year_old(lfs: Questionnaire) -> None:
 def test_foreign_born_employed_40_year_old_arrived_3_years_ago(lfs: Questionnaire) -> None:
     asked, env = walk(lfs, FOREIGN_40, only="persons")
     assert asked == ROSTER | MODULE | {"EMPSTAT", "CITIZENSHIP", "COUNTRYB", "COBFATH", "COBMOTH", "MIGSTAT",
-                                       "YEARARRIV", "MONTHARRIV", "YEARESID", "COUNTRPR", "MIGREAS", "RETWORK"}
+                                       "YEARARRIV", "MONTHARRIV", "YEARESID", "COUNTRPR", "MIGREAS", "RETWORK",
+                                       "ILOSTAT"}
     assert "ALWAYSLIVED" not in asked
     assert env["YEARESID"] == 3  # arrived March 2023, interviewed June 2026
     assert env["MIGSTAT"] == 3  # first generation
@@ -85,14 +88,22 @@ def test_foreign_born_employed_40_year_old_arrived_3_years_ago(lfs: Questionnair
 def test_16_year_old_student(lfs: Questionnaire) -> None:
     asked, env = walk(lfs, STUDENT_16, only="persons")
     assert asked == ROSTER | {"EMPSTAT", "CITIZENSHIP", "COUNTRYB", "COBFATH", "COBMOTH", "MIGSTAT",
-                              "ALWAYSLIVED", "YEARESID", "HATCNTR", "HATPAR", "RETWORK"}
-    assert not asked & {"JOBSATISF", "DISCRIMI", "SKILLEQ", "MIGREAS", "COUNTRPR"}
+                              "ALWAYSLIVED", "YEARESID", "HATCNTR", "HATPAR", "RETWORK", "LOOKWORK", "ILOSTAT"}
+    assert not asked & {"JOBSATISF", "DISCRIMI", "SKILLEQ", "MIGREAS", "COUNTRPR", "AVAILWORK"}
+    assert env["ILOSTAT"] == 3  # not employed, not looking: outside the labour force
+
+
+def test_unemployed_30_year_old_is_ilo_unemployed(lfs: Questionnaire) -> None:
+    asked, env = walk(lfs, person(AGE=30, EMPSTAT=2, LOOKWORK=1, AVAILWORK=1), only="persons")
+    assert {"LOOKWORK", "AVAILWORK", "ILOSTAT"} <= asked
+    assert env["ILOSTAT"] == 2  # looked for work and available: unemployed (ILO)
 
 
 def test_78_year_old_is_outside_the_module_and_the_parents_questions(lfs: Questionnaire) -> None:
     asked, env = walk(lfs, OLD_78, only="persons")
     assert asked == ROSTER | {"EMPSTAT", "CITIZENSHIP", "COUNTRYB", "MIGSTAT", "ALWAYSLIVED", "YEARESID",
-                              "RETWORK"}
+                              "RETWORK", "ILOSTAT"}
+    assert env["ILOSTAT"] == 3  # above 74: job search not asked, outside the labour force
     assert env["MIGSTAT"] == 9  # parents' countries of birth not collected above 74: status undetermined
 
 
