@@ -18,11 +18,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..errors import Location, Problem, SurveyError
 from ..estimation import Design, FlagRules, estimate
+from ..questionnaire import expr as E
 from ..yamlpos import Positions, load_model, locate
 
 Stat = Literal["prop", "mean", "total", "ratio"]
-_TOKEN = re.compile(r"\s*(?:(?P<num>-?\d+(?:\.\d+)?)|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<op><=|>=|==|!=|<|>|\(|\)|,))")
-_WORDS = {"and", "or", "not", "in"}
 
 
 class Derived(BaseModel):
@@ -101,23 +100,18 @@ def load_plan(path: str | Path) -> tuple[Plan, Positions]:
 
 
 def condition_names(expr: str) -> list[str]:
-    """The variable names a condition uses (also checks it has only numbers, names, comparisons and and/or/not)."""
-    names, pos = [], 0
-    text = expr.strip()
-    while pos < len(text):
-        m = _TOKEN.match(text, pos)
-        if not m or m.end() == pos:
-            raise ValueError(f"cannot read the condition at '{text[pos:]}'")
-        if m.group("name") and m.group("name") not in _WORDS:
-            names.append(m.group("name"))
-        pos = m.end()
-    return names
+    """The variable names a condition uses; a syntax error is a ValueError naming the column where it is."""
+    try:
+        return [r.name for r in E.references(E.parse(expr))]
+    except E.ExprSyntaxError as exc:
+        raise ValueError(f"cannot read the condition: {exc}") from None
 
 
 def evaluate(df: pd.DataFrame, expr: str) -> pd.Series:
-    """Boolean mask of a condition; rows with a missing value in a compared variable count as false."""
-    out = df.eval(expr, engine="python")
-    return pd.Series(out, index=df.index).fillna(False).astype(bool)
+    """Boolean mask of a condition in the questionnaire condition language (missing compares as false)."""
+    node = E.parse(expr)
+    env = {n: df[n] for n in {r.name for r in E.references(node)}}
+    return pd.Series(E.truth(E.evaluate(node, env, len(df))), index=df.index)
 
 
 def _where(file: str, pos: Positions, path: str) -> Location:
