@@ -20,15 +20,15 @@ Positions = dict[str, tuple[int, int]]
 M = TypeVar("M", bound=BaseModel)
 
 
-class _Loader(yaml.SafeLoader):
+class SafeLoader12(yaml.SafeLoader):
     """SafeLoader with YAML 1.2 booleans only (true/false)."""
 
 
-_Loader.yaml_implicit_resolvers = {
+SafeLoader12.yaml_implicit_resolvers = {
     k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:bool"]
     for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
-_Loader.add_implicit_resolver(
+SafeLoader12.add_implicit_resolver(
     "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
 
 
@@ -40,7 +40,7 @@ def join_path(base: str, key: str | int) -> str:
 
 
 def _convert(node: yaml.Node, path: str, pos: Positions, file: str, problems: list[Problem],
-             loader: _Loader) -> Any:
+             loader: SafeLoader12) -> Any:
     pos[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)
@@ -69,7 +69,7 @@ def _convert(node: yaml.Node, path: str, pos: Positions, file: str, problems: li
 
 def load_yaml_text(text: str, file: str = "<string>") -> tuple[Any, Positions]:
     """Parse YAML text safely; return (data, positions) or raise SurveyError with the line of the syntax error."""
-    loader = _Loader(text)
+    loader = SafeLoader12(text)
     try:
         root = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
@@ -90,7 +90,7 @@ def load_yaml_text(text: str, file: str = "<string>") -> tuple[Any, Positions]:
         raise SurveyError(Problem("the file is empty", "yaml-empty", location=Location(file, 1, 1)))
     pos: Positions = {}
     problems: list[Problem] = []
-    data = _convert(root, "", pos, file, problems, _Loader(""))
+    data = _convert(root, "", pos, file, problems, SafeLoader12(""))
     if problems:
         raise SurveyError(problems)
     return data, pos

@@ -32,3 +32,12 @@ def test_unmapped_code_is_reported() -> None:
     df = pd.DataFrame({"sex": [1, 1, 2, 3], "w": [1.0] * 4})
     with pytest.raises(SurveyError, match="sex=3"):
         run_weighting(df, parse_spec(SPEC))
+
+
+def test_yaml_1_1_boolean_words_stay_levels() -> None:
+    # 'yes'/'no' are text levels (YAML 1.2), as in the questionnaire loader; PyYAML's default would make booleans
+    spec = SPEC.replace("{male: 60, female: 40}", "{yes: 60, no: 40}").replace(
+        "labels: {sex: {1: male, 2: female}}", "labels: {sex: {1: 'yes', 2: 'no'}}")
+    df = pd.DataFrame({"sex": [1, 1, 2, 2, 2], "w": [1.0] * 5})
+    out, _ = run_weighting(df, parse_spec(spec))
+    assert out["final_weight"].tolist() == pytest.approx([30, 30, 40 / 3, 40 / 3, 40 / 3])

@@ -23,7 +23,7 @@ import yaml
 from ..errors import Location, Problem, SurveyError
 from ..questionnaire.loader import loads
 from ..questionnaire.model import Group, LangText, Question, Questionnaire
-from ..yamlpos import _Loader, join_path
+from ..yamlpos import SafeLoader12, join_path
 
 SHEET = "translations"
 FIXED = ("key", "variable", "field")
@@ -151,7 +151,7 @@ def read_sheet(source: str | Path | bytes) -> tuple[list[str], list[tuple[int, d
 
 def _node_index(text: str) -> dict[str, yaml.Node]:
     """YAML path → composed node, with the same path scheme as the loader."""
-    root = yaml.compose(text, Loader=_Loader)
+    root = yaml.compose(text, Loader=SafeLoader12)
     out: dict[str, yaml.Node] = {}
 
     def rec(node: yaml.Node, path: str) -> None:

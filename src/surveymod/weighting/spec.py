@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ..errors import Location, Problem, SurveyError
 from ..estimation.design import Design
+from ..yamlpos import SafeLoader12
 
 Lines = dict[tuple[Any, ...], int]
 _STRICT = ConfigDict(extra="forbid")
@@ -211,8 +212,8 @@ def parse_spec(text: str, path: Path | None = None) -> LoadedSpec:
     """Parse spec text; raise SurveyError with the spec line for YAML or schema errors."""
     fname = str(path) if path else None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=SafeLoader12)  # YAML 1.2 booleans: a level 'NO' stays text
+        data = yaml.load(text, Loader=SafeLoader12)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise SurveyError(f"not valid YAML: {getattr(exc, 'problem', exc)}", rule="spec-yaml",
