@@ -1,7 +1,8 @@
 """The weighting spec: a YAML file with a ``design:`` section and an ordered list of ``steps:``.
 
-The YAML is loaded safely and its node tree composed first, so that every value keeps the line it came from:
-a bad spec (a pydantic validation error or a later data check) is reported with the spec file's line.
+The YAML is loaded with ``surveymod.yamlpos`` (safe, YAML 1.2 booleans, a duplicate key is an error naming its
+line) and its node tree composed, so that every value keeps the line it came from: a bad spec (a pydantic
+validation error or a later data check) is reported with the spec file's line.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ..errors import Location, Problem, SurveyError
 from ..estimation.design import Design
-from ..yamlpos import SafeLoader12
+from ..yamlpos import SafeLoader12, load_yaml_text
 
 Lines = dict[tuple[Any, ...], int]
 _STRICT = ConfigDict(extra="forbid")
@@ -208,16 +209,25 @@ def _lines(node: yaml.Node, path: tuple[Any, ...], out: Lines) -> None:
             _lines(v, (*path, i), out)
 
 
-def parse_spec(text: str, path: Path | None = None) -> LoadedSpec:
-    """Parse spec text; raise SurveyError with the spec line for YAML or schema errors."""
-    fname = str(path) if path else None
+def _parse_yaml(text: str, fname: str) -> tuple[Any, yaml.Node]:
+    """Data (via yamlpos: duplicate keys are errors, YAML 1.2 booleans) and the node tree (for per-node lines)."""
     try:
+        data, _positions = load_yaml_text(text, fname)
         node = yaml.compose(text, Loader=SafeLoader12)  # YAML 1.2 booleans: a level 'NO' stays text
-        data = yaml.load(text, Loader=SafeLoader12)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:  # e.g. a tag the safe loader refuses (!!python/object)
+        mark = exc.problem_mark or exc.context_mark
+        raise SurveyError(f"not valid YAML: {exc.problem or exc.context}", rule="spec-yaml",
+                          location=Location(file=fname, line=mark.line + 1 if mark else None,
+                                            column=mark.column + 1 if mark else None)) from None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise SurveyError(f"not valid YAML: {getattr(exc, 'problem', exc)}", rule="spec-yaml",
-                          location=Location(file=fname, line=mark.line + 1 if mark else None)) from None
+        raise SurveyError(f"not valid YAML: {exc}", rule="spec-yaml", location=Location(file=fname)) from None
+    return data, node
+
+
+def parse_spec(text: str, path: Path | None = None) -> LoadedSpec:
+    """Parse spec text; raise SurveyError with the spec line for YAML errors, duplicate keys or schema errors."""
+    fname = str(path) if path else "<spec>"
+    data, node = _parse_yaml(text, fname)
     if not isinstance(data, dict) or node is None:
         raise SurveyError("a weighting spec is a mapping with 'design:' and 'steps:'", rule="spec-schema",
                           location=Location(file=fname, line=1))
