@@ -3,13 +3,16 @@ commands.
 
 Unlike ``surveymod.data.read`` (which keeps field exports exactly as collected, text and all), this reads a table for
 analysis: numeric columns are numbers, SPSS/Stata files give their stored codes (value labels not applied, SPSS
-user-missing values become missing), identifiers with leading zeros stay text. Writing goes through
-``surveymod.atomic`` so a failed run never leaves a partial file.
+user-missing values become missing), identifiers with leading zeros stay text. ``read_labels`` gives an SPSS/Stata
+file's variable and value labels separately, so that ``write_data`` can put them back on a .sav/.dta output.
+Writing goes through ``surveymod.atomic`` so a failed run never leaves a partial file.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -18,6 +21,70 @@ from .errors import SurveyError
 
 SUFFIXES = (".csv", ".xlsx", ".sav", ".dta", ".parquet")
 _READERS = set(SUFFIXES)
+_MEASURES = {"nominal", "ordinal", "scale"}
+
+
+@dataclass(frozen=True)
+class DataLabels:
+    """Variable labels, value labels and measurement levels of a data file (SPSS/Stata metadata)."""
+
+    variable: dict[str, str] = field(default_factory=dict)
+    values: dict[str, dict[Any, str]] = field(default_factory=dict)
+    measure: dict[str, str] = field(default_factory=dict)
+
+    def with_variable_labels(self, extra: dict[str, str]) -> DataLabels:
+        """A copy with more variable labels (e.g. for columns a command adds); existing labels win."""
+        return DataLabels({**extra, **self.variable}, self.values, self.measure)
+
+
+def read_labels(path: str | Path) -> DataLabels:
+    """Variable and value labels of a .sav/.dta file (metadata only); other formats have none."""
+    p = Path(path)
+    ext = p.suffix.lower()
+    if ext not in (".sav", ".dta") or not p.exists():
+        return DataLabels()
+    import pyreadstat
+
+    try:
+        _, meta = (pyreadstat.read_sav if ext == ".sav" else pyreadstat.read_dta)(str(p), metadataonly=True)
+    except Exception as exc:  # noqa: BLE001 - any parse failure is about the user's file
+        raise SurveyError(f"cannot read {p}: {exc}", rule="data-read") from None
+    variable = {k: v for k, v in (meta.column_names_to_labels or {}).items() if v}
+    values = {k: dict(v) for k, v in (meta.variable_value_labels or {}).items() if v}
+    measure = {k: v for k, v in (getattr(meta, "variable_measure", None) or {}).items() if v in _MEASURES}
+    return DataLabels(variable, values, measure)
+
+
+def _stat_labels(df: pd.DataFrame, labels: DataLabels, ext: str) -> dict[str, Any]:
+    """pyreadstat keyword arguments for the labels of the columns present in ``df``.
+
+    Stata allows value labels only on integer-valued numeric columns, so other value labels are left out there.
+    """
+    cols = set(df.columns)
+    kw: dict[str, Any] = {}
+    var = {c: labels.variable[c] for c in df.columns if c in labels.variable}
+    if var:
+        kw["column_labels"] = var
+    values = {c: v for c, v in labels.values.items() if c in cols}
+    if ext == ".dta":
+        values = {c: v for c, v in values.items() if _integer_valued(df[c])
+                  and all(isinstance(k, int | float) and float(k).is_integer() for k in v)}
+        values = {c: {int(k): t for k, t in v.items()} for c, v in values.items()}
+    if values:
+        kw["variable_value_labels"] = values
+    if ext == ".sav":
+        measure = {c: m for c, m in labels.measure.items() if c in cols}
+        if measure:
+            kw["variable_measure"] = measure
+    return kw
+
+
+def _integer_valued(s: pd.Series) -> bool:
+    """A numeric column whose non-missing values are all whole numbers."""
+    if not pd.api.types.is_numeric_dtype(s):
+        return False
+    v = s.dropna()
+    return bool((v == v.round()).all())
 
 
 def read_data(path: str | Path) -> pd.DataFrame:
@@ -52,8 +119,11 @@ def read_data(path: str | Path) -> pd.DataFrame:
         raise SurveyError(f"cannot read {p}: {exc}", rule="data-read") from None
 
 
-def write_data(df: pd.DataFrame, path: str | Path) -> Path:
-    """Write the weighted data atomically in the format of the output's extension."""
+def write_data(df: pd.DataFrame, path: str | Path, labels: DataLabels | None = None) -> Path:
+    """Write the weighted data atomically in the format of the output's extension.
+
+    ``labels`` (from ``read_labels``) are written to .sav and .dta outputs; other formats cannot hold them.
+    """
     p = Path(path)
     ext = p.suffix.lower()
     if ext not in _READERS:
@@ -69,7 +139,11 @@ def write_data(df: pd.DataFrame, path: str | Path) -> Path:
         else:
             import pyreadstat
 
-            (pyreadstat.write_sav if ext == ".sav" else pyreadstat.write_dta)(df, str(tmp))
+            kw = _stat_labels(df, labels, ext) if labels else {}
+            try:
+                (pyreadstat.write_sav if ext == ".sav" else pyreadstat.write_dta)(df, str(tmp), **kw)
+            except (pyreadstat.ReadstatError, pyreadstat.PyreadstatError) as exc:
+                raise SurveyError(f"cannot write {p.name} as {ext}: {exc}", rule="data-write") from None
 
     return write_with(p, writer)
 
