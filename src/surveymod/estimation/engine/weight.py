@@ -124,7 +124,12 @@ def make_replicates(data: pd.DataFrame, *, method: str, strata: str | None, psu:
     n = len(data)
     psu_vals = data[psu].astype(str).to_numpy() if psu else np.arange(n).astype(str)
     str_vals = data[strata].astype(str).to_numpy() if strata else np.full(n, "1")
-    frame = pl.DataFrame({"__sm_str": str_vals, "__sm_psu": psu_vals, _W: np.ones(n)})
+    psu_col: np.ndarray = psu_vals
+    if method in ("brr", "fay"):
+        # R's brrweights takes a stratum's PSUs in data order (first appearance), svy in code order: integer codes
+        # by first appearance of (stratum, PSU) give the half-samples of R's as.svrepdesign, not the label sort's.
+        psu_col = pd.factorize(pd.Series(str_vals) + "\x1f" + pd.Series(psu_vals))[0].astype(np.int64)
+    frame = pl.DataFrame({"__sm_str": str_vals, "__sm_psu": psu_col, _W: np.ones(n)})
     s = svy.Sample(frame, svy.Design(stratum="__sm_str" if strata else None, psu="__sm_psu", wgt=_W))
     try:
         if method in ("jk1", "jkn"):
