@@ -32,9 +32,9 @@ class DataLabels:
     values: dict[str, dict[Any, str]] = field(default_factory=dict)
     measure: dict[str, str] = field(default_factory=dict)
 
-    def with_variable_labels(self, extra: dict[str, str]) -> DataLabels:
-        """A copy with more variable labels (e.g. for columns a command adds); existing labels win."""
-        return DataLabels({**extra, **self.variable}, self.values, self.measure)
+    def with_added(self, variable: dict[str, str], measure: dict[str, str] | None = None) -> DataLabels:
+        """A copy with labels and measurement levels for columns a command adds; existing entries win."""
+        return DataLabels({**variable, **self.variable}, self.values, {**(measure or {}), **self.measure})
 
 
 def read_labels(path: str | Path) -> DataLabels:

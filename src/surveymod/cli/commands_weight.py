@@ -46,8 +46,8 @@ def weight_cmd(data: Path, spec_path: Path, output: Path, report_dir: Path | Non
     refuse_overwriting_inputs(html_path, [data, spec_path])
     refuse_overwriting_inputs(json_path, [data, spec_path])
     added = [c for c in result.data.columns if c not in frame.columns]
-    labels = read_labels(data).with_variable_labels(_weight_labels(added, result.diagnostics.output,
-                                                                   spec_path.name))
+    labels = read_labels(data).with_added(_weight_labels(added, result.diagnostics.output, spec_path.name),
+                                          dict.fromkeys(added, "scale"))
     out_data = result.data
     if output.suffix.lower() == ".dta":
         out_data, labels, renamed = _for_stata(out_data, labels)
