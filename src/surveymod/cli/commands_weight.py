@@ -25,7 +25,8 @@ from .main import cli
               help="Weighting spec (YAML): design and ordered steps; see docs/weighting.md.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Output data file (.csv/.xlsx/.sav/.dta/.parquet): every input row and column plus the "
-                   "final weight and any replicate weights.")
+                   "final weight and any replicate weights. A .sav/.dta output keeps the input's variable and "
+                   "value labels; .dta renames names Stata refuses (sch.wide -> sch_wide). Must not be DATA.")
 @click.option("--report", "report_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Directory for the diagnostics report (<OUTPUT stem>_weighting_report.html and .json); "
                    "default: next to the output.")
