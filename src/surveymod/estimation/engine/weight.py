@@ -164,6 +164,26 @@ def make_replicates(data: pd.DataFrame, *, method: str, strata: str | None, psu:
     else:
         rho = float(fay_rho or 0.0) if method == "fay" else 0.0
         scale = 1.0 / (n_reps_made * (1.0 - rho) ** 2)
+        signs = factors - 1.0  # +-1 (Fay +-(1-rho)): is the row's PSU in the replicate's half-sample
+        if not np.allclose(signs.sum(axis=1), 0.0):
+            # svy's Hadamard matrices of order 36, 40, 52, 56, 76, 92, 100 are not normalised: the rows it uses are
+            # orthogonal but not balanced (a PSU is not in half of the replicates), so BRR is biased unless the
+            # estimate is the centre. Flipping the replicates where the matrix's missing row u is -1 balances every
+            # row and keeps orthogonality; u is the +-1 vector orthogonal to the n-1 rows of a full-size set.
+            k = n_reps_made - 1
+            full = pl.DataFrame({"__sm_str": np.repeat(np.arange(k), 2), "__sm_psu": np.arange(2 * k),
+                                 _W: np.ones(2 * k)})
+            try:
+                fr = svy.Sample(full, svy.Design(stratum="__sm_str", psu="__sm_psu", wgt=_W)).weighting \
+                    .create_brr_wgts(n_reps_made, rep_prefix="__sm_r")
+            except svy.SvyError as exc:
+                raise EngineError(_short(exc)) from None
+            rows = fr.data.select(cols).to_numpy().astype(float)[0::2] - 1.0
+            u = np.sign(np.eye(n_reps_made)[0] - rows.T @ rows[:, 0] / n_reps_made)
+            if rows.shape != (k, n_reps_made) or not (np.abs(u) == 1).all() or not np.allclose(signs @ u, 0.0):
+                raise EngineError("svy returned an unbalanced BRR set that cannot be balanced; use fewer strata "
+                                  "(a Hadamard order that is a power of 2) or jackknife replicates")
+            factors = 1.0 + signs * u
     return Replicates(factors=factors, scale=scale, rscales=rscales, method=method)
 
 
