@@ -17,10 +17,11 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import SurveyError
-from . import engine
+from . import statistics as linear
 from .design import Design
 from .estimate import DOM, domain_column, estimate, labels, numeric_var
-from .prepare import PSU, STRATA, W, prepare
+from .prepare import PSU, STRATA, Prepared, W, prepare
+from .taylor import stages as taylor_stages
 
 WAVE = "__wave"
 IND = "__y"
@@ -106,6 +107,21 @@ def _same_design(bd: Design, ed: Design) -> None:
                           f"{', '.join(diff)}", rule="change-panel-design")
 
 
+def _mean_covariance(prep: Prepared, y: np.ndarray, dom: pd.Series) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Domain means of ``y`` with their full covariance (domains share PSUs): Taylor or replicate."""
+    codes = dom.cat.codes.to_numpy().astype(np.int64)
+    keys = [str(c) for c in dom.cat.categories]
+    col = linear.column("mean", y, codes)
+    w = prep.frame[W].to_numpy(dtype=float)
+    if prep.replicates is not None:
+        assert prep.reps is not None
+        est, cov = linear.replicate_covariance(col, w, prep.reps, codes, len(keys), prep.replicates)
+        return keys, est, cov
+    res, cov = linear.taylor(col, w, codes, len(keys), taylor_stages(prep), covariance=True)
+    assert cov is not None
+    return keys, res.est[:, 0], cov
+
+
 def _panel(b: pd.DataFrame, bd: Design, e: pd.DataFrame, ed: Design, var: str, kind: str, level: object,
            by: list[str], panel_id: str, ci_level: float, lev: str) -> list[dict[str, object]]:
     """Both waves stacked in one design with shared PSUs (the respondent is the PSU if no psu column)."""
@@ -125,8 +141,7 @@ def _panel(b: pd.DataFrame, bd: Design, e: pd.DataFrame, ed: Design, var: str, k
     assert dom is not None
     frame = prep.frame.assign(**{DOM: dom.array, IND: stacked[IND].to_numpy()})
     prep = replace(prep, frame=frame)
-    sample = engine.build_sample(prep, [IND, DOM])
-    keys, est, cov, _ = engine.mean_covariance(sample, prep, IND, DOM)
+    keys, est, cov = _mean_covariance(prep, frame[IND].to_numpy(dtype=float), dom)
     index = {k: i for i, k in enumerate(keys)}
     valid = ~np.isnan(frame[IND].to_numpy()) & (frame[W].to_numpy() > 0)
     out = []

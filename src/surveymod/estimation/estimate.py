@@ -23,11 +23,14 @@ import pandas as pd
 
 from ..errors import Location, SurveyError
 from . import engine
+from . import statistics as stats
+from .calibration import Calibrated, Raked, Record
 from .ci import prop_ci
 from .deff import DeffRef, srs_variances
 from .design import Design
 from .flags import FlagRules, flag
 from .prepare import W, prepare
+from .taylor import stages as taylor_stages
 
 COLUMNS = ["variable", "level", "domain", "estimate", "se", "ci_low", "ci_high", "df", "deff", "cv", "n", "n_eff",
            "flag"]
@@ -49,10 +52,31 @@ class Spec:
     p: float = 0.5
 
 
+def _small_integer_codes(v: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Codes and sorted values when every non-missing value is a whole number in a small range, else None."""
+    ok = ~np.isnan(v)
+    if not ok.any():
+        return None
+    vals = v[ok] if not ok.all() else v
+    lo, hi = float(vals.min()), float(vals.max())
+    if hi - lo > 100_000 or not np.array_equal(vals, np.floor(vals)):
+        return None
+    shifted = (vals - lo).astype(np.int64)
+    present = np.bincount(shifted, minlength=int(hi - lo) + 1) > 0
+    lookup = np.cumsum(present) - 1
+    codes = np.full(len(v), -1, dtype=np.int64)
+    codes[ok] = lookup[shifted]
+    return codes, (np.flatnonzero(present) + lo).astype(np.int64)
+
+
 def labels(s: pd.Series) -> pd.Series:
     """Category labels as a categorical of strings (1.0 -> '1'); missing stays missing. Vectorised."""
     if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
         v = pd.to_numeric(s, errors="coerce").astype(float)
+        small = _small_integer_codes(v.to_numpy())
+        if small is not None:  # fast path for coded answers (0/1, 1..99): no hashing
+            codes, values = small
+            return pd.Series(pd.Categorical.from_codes(codes, categories=[str(x) for x in values]), index=s.index)
         cat = pd.Categorical(v)
         cats = cat.categories.to_numpy(dtype=float)
         names = [str(int(c)) if c == round(c) else f"{c:g}" for c in cats]
@@ -166,19 +190,20 @@ def _deffs(rows: pd.DataFrame, spec: Spec, frame: pd.DataFrame, dom_codes: np.nd
     key_index = {key: i for i, key in enumerate(dom_keys)}
     dom_i = np.array([key_index.get(str(d), -1) for d in rows["domain"]])
     if spec.kind == "prop":
+        # The weighted variance of a level indicator is p(1-p), so only n and N per domain are needed.
         cat_codes = y_raw.cat.codes.to_numpy()
-        valid = (cat_codes >= 0) & (dom_codes >= 0)
-        cats = {str(c): i for i, c in enumerate(y_raw.cat.categories)}
-        cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        deffs, ns = np.full(len(rows), np.nan), np.zeros(len(rows))
-        for i, (lev, se) in enumerate(zip(rows["level"], rows["se"], strict=True)):
-            if lev not in cache:
-                yy = (cat_codes == cats.get(str(lev), -2)).astype(float)
-                cache[lev] = srs_variances(dom_codes, k, yy, w, valid, "prop", ref=ref)
-            v, n = cache[lev]
-            d = dom_i[i]
-            ns[i] = n[d] if d >= 0 else 0
-            deffs[i] = se**2 / v[d] if d >= 0 and v[d] > 0 else np.nan
+        use = (cat_codes >= 0) & (dom_codes >= 0) & (w > 0)
+        n_d = np.bincount(dom_codes[use], minlength=k).astype(float)
+        big_n = np.bincount(dom_codes[use], weights=w[use], minlength=k)
+        ok = dom_i >= 0
+        d_safe = np.maximum(dom_i, 0)
+        ns = np.where(ok, n_d[d_safe], 0.0)
+        p = rows["est"].to_numpy(dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            v = p * (1 - p) / (ns - 1)
+            if ref == "wor":
+                v = v * (1 - ns / np.where(ok, big_n[d_safe], np.nan))
+            deffs = np.where(ok & (ns >= 2) & (v > 0), rows["se"].to_numpy() ** 2 / v, np.nan)
         return deffs, ns
     y = y_raw.to_numpy(dtype=float)
     valid = ~np.isnan(y) & (dom_codes >= 0)
@@ -195,17 +220,65 @@ def _deffs(rows: pd.DataFrame, spec: Spec, frame: pd.DataFrame, dom_codes: np.nd
     return deffs, ns
 
 
+def _rows(spec: Spec, res: stats.Result, dom_keys: list[str], level_names: list[str], level: float
+          ) -> pd.DataFrame:
+    """Engine rows (domain, level, est, se, lci, uci, df) from our numpy engine's result, domain-major."""
+    k, n_lev = res.est.shape
+    est = res.est.reshape(-1)
+    se = np.sqrt(np.maximum(res.var.reshape(-1), 0.0))
+    df = np.repeat(res.df, n_lev)
+    with np.errstate(invalid="ignore"):
+        t = np.where(np.isinf(df), stats_t_inf(level), _t_quantile(level, df))
+    return pd.DataFrame({"domain": np.repeat(dom_keys, n_lev), "level": np.tile(level_names, k), "est": est,
+                         "se": se, "lci": est - t * se, "uci": est + t * se, "df": df})
+
+
+def stats_t_inf(level: float) -> float:
+    """The normal quantile for a two-sided interval at ``level``."""
+    from scipy import stats as sps
+
+    return float(sps.norm.ppf(1 - (1 - level) / 2))
+
+
+def _t_quantile(level: float, df: np.ndarray) -> np.ndarray:
+    from scipy import stats as sps
+
+    with np.errstate(invalid="ignore"):
+        return np.where(df > 0, sps.t.ppf(1 - (1 - level) / 2, np.maximum(df, 1)), np.nan)
+
+
+def _engine_columns(spec: Spec, frame: pd.DataFrame, dom_codes: np.ndarray) -> tuple[stats.Column, list[str]]:
+    """Our engine's input for one spec, and its level names."""
+    if spec.kind == "prop":
+        cat = frame[spec.col]
+        codes = cat.cat.codes.to_numpy().astype(np.int64)
+        names = [str(c) for c in cat.cat.categories]
+        return stats.column("prop", codes, dom_codes, n_levels=len(names)), names
+    y = frame[spec.col].to_numpy(dtype=float)
+    x = frame[spec.xcol].to_numpy(dtype=float) if spec.xcol is not None else None
+    return stats.column(spec.kind, y, dom_codes, x=x), [""]  # type: ignore[arg-type]
+
+
 def estimate(df: pd.DataFrame, design: Design, *, mean: Sequence[str] = (), prop: Sequence[str] = (),
              total: Sequence[str] = (), ratio: Sequence[tuple[str, str]] = (),
              quantile: Sequence[tuple[str, float]] = (), by: Sequence[str] | None = None, ci: CIMethod = "logit",
-             level: float = 0.95, deff: DeffRef = "wor", flags: FlagRules | None = None) -> Estimates:
-    """Design-based estimates with SE, CI, df, deff, CV, n, n_eff and a reliability flag, one row per estimate."""
+             level: float = 0.95, deff: DeffRef = "wor", flags: FlagRules | None = None,
+             calibration: Sequence[Record] = ()) -> Estimates:
+    """Design-based estimates with SE, CI, df, deff, CV, n, n_eff and a reliability flag, one row per estimate.
+
+    ``calibration`` (records from :func:`surveymod.weighting.run_weighting`, row-aligned with ``df``) makes the
+    Taylor standard errors credit post-stratification, raking and calibration as R ``survey`` does.
+    """
     if ci not in ("logit", "beta", "wilson"):
         raise SurveyError(f"unknown CI method '{ci}' (use logit, beta or wilson)", rule="estimate-ci")
     if not 0 < level < 1:
         raise SurveyError(f"confidence level {level} must be between 0 and 1", rule="estimate-level")
     flags = flags or FlagRules()
     prep = prepare(df, design)
+    for rec in calibration:
+        if len(_record_rows(rec)) != len(df):
+            raise SurveyError("the calibration records do not match the data's rows (use the data returned by "
+                              "run_weighting)", rule="estimate-calibration")
     specs, cols, missing = build_specs(df, mean=mean, prop=prop, total=total, ratio=ratio, quantile=quantile)
     extra = pd.DataFrame({k: (v.array if isinstance(v, pd.Series) else v) for k, v in cols.items()},
                          index=prep.frame.index)
@@ -216,15 +289,34 @@ def estimate(df: pd.DataFrame, design: Design, *, mean: Sequence[str] = (), prop
         frame[DOM] = dom.array
         dom_codes, dom_keys = dom.cat.codes.to_numpy().astype(np.int64), [str(c) for c in dom.cat.categories]
     prep = replace(prep, frame=frame)
-    analysis = list(cols) + ([DOM] if dom is not None else [])
-    sample = engine.build_sample(prep, analysis)
+    k = len(dom_keys)
+    w = frame[W].to_numpy(dtype=float)
+    linear = [s for s in specs if s.kind != "quantile"]
+    engine_rows: dict[int, pd.DataFrame] = {}
+    inputs = {id(s): _engine_columns(s, frame, dom_codes) for s in linear}
+    if prep.replicates is not None and linear:
+        assert prep.reps is not None
+        results = stats.replicate([inputs[id(s)][0] for s in linear], w, prep.reps, dom_codes, k, prep.replicates)
+        for s, r in zip(linear, results, strict=True):
+            engine_rows[id(s)] = _rows(s, r, dom_keys, inputs[id(s)][1], level)
+    elif linear:
+        st = taylor_stages(prep)
+        dfs = stats.taylor_df(st, w, dom_codes, k).astype(float)
+        for s in linear:
+            r, _ = stats.taylor(inputs[id(s)][0], w, dom_codes, k, st, calibration, df=dfs)
+            engine_rows[id(s)] = _rows(s, r, dom_keys, inputs[id(s)][1], level)
+    sample = None
     parts: list[pd.DataFrame] = []
     for spec in specs:
-        y_missing = bool(frame[spec.col].isna().any()) or (spec.xcol is not None
-                                                           and bool(frame[spec.xcol].isna().any()))
-        rows = engine.run(sample, prep, spec.kind, spec.col, x=spec.xcol, p=spec.p,
-                          by=DOM if dom is not None else None, ci_method=ci, alpha=1 - level,
-                          by_has_missing=bool((dom_codes < 0).any()), y_has_missing=y_missing)
+        if spec.kind == "quantile":  # quantiles stay on svy (Woodruff intervals)
+            if sample is None:
+                analysis = list(cols) + ([DOM] if dom is not None else [])
+                sample = engine.build_sample(prep, analysis)
+            rows = engine.run(sample, prep, spec.kind, spec.col, p=spec.p, by=DOM if dom is not None else None,
+                              ci_method=ci, alpha=1 - level, by_has_missing=bool((dom_codes < 0).any()),
+                              y_has_missing=bool(frame[spec.col].isna().any()))
+        else:
+            rows = engine_rows[id(spec)]
         d, n = _deffs(rows, spec, frame, dom_codes, dom_keys, deff)
         est = rows["est"].to_numpy()
         if spec.kind == "prop":  # our own CI functions (ci.py), checked against R's svyciprop formulas
@@ -246,3 +338,9 @@ def estimate(df: pd.DataFrame, design: Design, *, mean: Sequence[str] = (), prop
     out.attrs["deff_reference"] = deff
     out.attrs["ci_method"] = ci
     return out
+
+
+def _record_rows(rec: Record) -> np.ndarray:
+    if isinstance(rec, Raked):
+        return rec.margins[0][0]
+    return rec.w if isinstance(rec, Calibrated) else rec.cells

@@ -140,6 +140,18 @@ def _fpc_to_popsize(fpc: np.ndarray, group: pd.Series, unit: pd.Series, role: st
     return fpc
 
 
+def _id_codes(df: pd.DataFrame, col: str, role: str) -> tuple[np.ndarray, list[str]]:
+    """Integer codes (0..k-1, in sorted id order) of an id column and the ids as text; numbers skip text."""
+    s = _require_column(df, col, role)
+    if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+        if s.isna().any():
+            _ids(df, col, role)  # raises, naming the row
+        codes, uniq = pd.factorize(s.to_numpy(), sort=True)
+        return codes.astype(np.int64), [str(u) for u in uniq]
+    codes, uniq = pd.factorize(_ids(df, col, role), sort=True)
+    return codes.astype(np.int64), [str(u) for u in uniq]
+
+
 def _codes(s: pd.Series) -> np.ndarray:
     """Integer codes of an id column (0..k-1)."""
     return pd.factorize(s, sort=True)[0].astype(np.int64)
@@ -200,13 +212,14 @@ def prepare(df: pd.DataFrame, design: Design) -> Prepared:
         replicates = Replicates(design.reptype, len(cols), scales, design.fay_rho or 0.0, design.mse, tuple(cols))
         return Prepared(out, design, False, False, False, False, False, replicates, notes, reps)
 
-    strata = _codes(_ids(src, design.strata, "strata")) if design.strata else np.zeros(n, dtype=np.int64)
+    strata, names = (_id_codes(src, design.strata, "strata") if design.strata
+                     else (np.zeros(n, dtype=np.int64), ["(all)"]))
     out[STRATA] = strata
-    psu_in = _codes(_ids(src, design.psu, "PSU")) if design.psu else np.arange(n, dtype=np.int64)
+    psu_in = _id_codes(src, design.psu, "PSU")[0] if design.psu else np.arange(n, dtype=np.int64)
     out[PSU] = _codes(pd.Series(_nested(strata, psu_in)))
     psu = out[PSU].to_numpy()
     if design.ssu:
-        out[SSU] = _codes(pd.Series(_nested(psu, _codes(_ids(src, design.ssu, "SSU")))))
+        out[SSU] = _codes(pd.Series(_nested(psu, _id_codes(src, design.ssu, "SSU")[0])))
     unit = out[SSU].to_numpy() if design.ssu else np.arange(n, dtype=np.int64)
     if design.fpc:
         out[FPC] = _fpc_to_popsize(numeric_column(src, design.fpc, "FPC"), pd.Series(strata), pd.Series(psu),
@@ -224,7 +237,6 @@ def prepare(df: pd.DataFrame, design: Design) -> Prepared:
         out[W] = w
         notes.append("weights derived from the FPC columns (no weight or prob column given)")
     _check_weight_sum(out[W].to_numpy(), design)
-    names = (pd.factorize(_ids(src, design.strata, "strata"), sort=True)[1] if design.strata else ["(all)"])
     check_lonely_psu(pd.Series(strata), pd.Series(psu), design, names=[str(x) for x in names])
     return Prepared(out, design, design.strata is not None, True, design.ssu is not None,
                     design.fpc is not None, design.fpc2 is not None, None, notes)

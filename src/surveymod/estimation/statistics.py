@@ -1,0 +1,271 @@
+"""Means, proportions, totals and ratios by domain, with Taylor or replicate variances: our numpy engine.
+
+Every statistic is a ratio of two weighted sums, ``A/B`` (mean: y over 1; proportion: the level's indicator over
+1; ratio: y over x) or a total ``A``; its influence value per row is ``w (a - est b) / B`` (total: ``w a``), as in
+R ``svymean``/``svyratio``/``svytotal``. Domains zero-weight the rows outside them (never delete), so every PSU
+stays in the variance. Without calibration records the influence values are summed straight into PSU x domain
+cells with ``bincount`` (no row-level matrix); with records they are built per row and projected first
+(``calibration.project``). Replicate designs reweight the same sums with every replicate in one matrix product per
+domain. Degrees of freedom: PSUs minus strata among the domain's weighted rows (R ``degf`` of the subset); for
+replicate weights the rank of the domain's replicate-weight matrix minus 1 (R ``degf.svyrep.design``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from .calibration import Record, project
+from .prepare import Replicates
+from .taylor import Stages, variance
+
+Kind = Literal["mean", "total", "prop", "ratio"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One statistic's data: numerator ``a`` (rows x L), denominator ``b`` (rows) or None, and the valid rows.
+
+    Proportions keep only their level codes (``codes``); the indicator matrix is built when needed (``a``).
+    """
+
+    kind: Kind
+    values: np.ndarray | None  # numerator values (rows,), 0 where not valid; None for proportions
+    b: np.ndarray | None
+    valid: np.ndarray  # rows with a usable value (and a domain)
+    codes: np.ndarray | None = None  # proportions: level code per row (-1 missing)
+    n_levels: int = 1
+
+    @property
+    def levels(self) -> int:
+        return self.n_levels
+
+    @property
+    def a(self) -> np.ndarray:
+        """The numerator as a (rows x L) matrix (proportions: level indicators of the valid rows)."""
+        if self.codes is None:
+            assert self.values is not None
+            return self.values[:, None]
+        out = np.zeros((len(self.codes), self.n_levels))
+        rows = np.flatnonzero(self.valid)
+        out[rows, self.codes[rows]] = 1.0
+        return out
+
+
+@dataclass(frozen=True)
+class Result:
+    """Estimates and variances per domain (rows) and level (columns), and the df per domain."""
+
+    est: np.ndarray  # (K, L)
+    var: np.ndarray  # (K, L)
+    df: np.ndarray  # (K,)
+
+
+def column(kind: Kind, y: np.ndarray, dom: np.ndarray, *, x: np.ndarray | None = None, n_levels: int = 0
+           ) -> Column:
+    """Prepare one statistic: ``y`` floats (prop: level codes 0..L-1, -1 missing); ``dom`` codes (-1 = none)."""
+    if kind == "prop":
+        codes = y.astype(np.int64)
+        valid = (codes >= 0) & (dom >= 0)
+        return Column(kind, None, valid.astype(float), valid, codes, n_levels)
+    valid = ~np.isnan(y) & (dom >= 0)
+    if x is not None:
+        valid &= ~np.isnan(x)
+    a = np.where(valid, y, 0.0)
+    if kind == "total":
+        return Column(kind, a, None, valid)
+    b = np.where(valid, x, 0.0) if x is not None else valid.astype(float)
+    return Column(kind, a, b, valid)
+
+
+def _sums(key: np.ndarray, k: int, w: np.ndarray, col: Column) -> tuple[np.ndarray, np.ndarray | None]:
+    """Weighted sums of a (k x L) and b (k,) over the cells ``key`` (valid rows only)."""
+    if col.valid.all():
+        kv, wv, sel = key, w, slice(None)
+    else:
+        sel = col.valid
+        kv, wv = key[sel], w[sel]
+    if col.codes is not None:
+        n_lev = col.n_levels
+        sa = np.bincount(kv * n_lev + col.codes[sel], weights=wv, minlength=k * n_lev).reshape(k, n_lev)
+        return sa, sa.sum(axis=1)
+    assert col.values is not None
+    sa = np.bincount(kv, weights=wv * col.values[sel], minlength=k)[:, None]
+    sb = None if col.b is None else np.bincount(kv, weights=wv * col.b[sel], minlength=k)
+    return sa, sb
+
+
+def _estimates(a_tot: np.ndarray, b_tot: np.ndarray | None) -> np.ndarray:
+    if b_tot is None:
+        return a_tot
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return a_tot / b_tot[:, None]
+
+
+def taylor_df(st: Stages, w: np.ndarray, dom: np.ndarray, k: int) -> np.ndarray:
+    """PSUs minus strata among the weighted rows of each domain (R ``degf`` after subsetting)."""
+    use = (dom >= 0) & (w > 0)
+    psu_in = np.bincount(st.psu[use] * k + dom[use], minlength=st.n_psu * k).reshape(st.n_psu, k) > 0
+    strata_in = np.zeros((st.n_strata, k))
+    np.add.at(strata_in, st.stratum_of_psu, psu_in.astype(float))
+    return psu_in.sum(axis=0) - (strata_in > 0).sum(axis=0)
+
+
+def taylor(col: Column, w: np.ndarray, dom: np.ndarray, k: int, st: Stages,
+           records: Sequence[Record] = (), *, covariance: bool = False, df: np.ndarray | None = None
+           ) -> tuple[Result, np.ndarray | None]:
+    """Estimates and Taylor variances of one statistic in ``k`` domains (and the covariance if asked).
+
+    ``df`` may pass :func:`taylor_df` computed once for several statistics on the same domains.
+    """
+    n_lev = col.levels
+    # Sums per PSU x domain cell first; the domain sums (and so the estimates) are their column sums.
+    cells = _sums(st.psu * k + dom, st.n_psu * k, w, col)
+    a_dom = cells[0].reshape(st.n_psu, k, n_lev).sum(axis=0)
+    b_dom = None if cells[1] is None else cells[1].reshape(st.n_psu, k).sum(axis=0)
+    est = _estimates(a_dom, b_dom)
+    if records:
+        z1, z2 = _projected_totals(col, w, dom, k, est, b_dom, st, records)
+    else:
+        z1 = _cell_influence(cells, st.n_psu, k, col, est, b_dom)
+        z2 = (None if st.ssu is None else
+              _cell_influence(_sums(st.ssu * k + dom, len(st.psu_of_ssu) * k, w, col), len(st.psu_of_ssu), k,
+                              col, est, b_dom))
+    present = None
+    if st.lonely == "average":
+        strata_rows = st.stratum_of_psu[st.psu]
+        v = col.valid
+        present = np.bincount(strata_rows[v] * k + dom[v], minlength=st.n_strata * k).reshape(st.n_strata, k) > 0
+        present = np.repeat(present, n_lev, axis=1)
+    full = variance(st, z1, z2, present=present, covariance=covariance)
+    var = np.diag(full) if covariance else full
+    df = taylor_df(st, w, dom, k).astype(float) if df is None else df
+    return Result(est, var.reshape(k, n_lev), df), (full if covariance else None)
+
+
+def _cell_influence(cells: tuple[np.ndarray, np.ndarray | None], units: int, k: int, col: Column, est: np.ndarray,
+                    b_dom: np.ndarray | None) -> np.ndarray:
+    """Influence totals per sampling unit and domain (units x k*L), from cell sums (no row-level matrix)."""
+    sa, sb = cells
+    sa = sa.reshape(units, k, col.levels)
+    if sb is None:
+        return sa.reshape(units, -1)
+    sb = sb.reshape(units, k)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = (sa - est[None, :, :] * sb[:, :, None]) / b_dom[None, :, None]
+    return np.nan_to_num(z, nan=0.0, posinf=0.0, neginf=0.0).reshape(units, -1)
+
+
+def _projected_totals(col: Column, w: np.ndarray, dom: np.ndarray, k: int, est: np.ndarray,
+                      b_dom: np.ndarray | None, st: Stages, records: Sequence[Record]
+                      ) -> tuple[np.ndarray, np.ndarray | None]:
+    """Row-level influence values (rows x k*L), projected on the calibration records, summed by PSU and SSU."""
+    n, n_lev = len(w), col.levels
+    x = np.zeros((n, k * n_lev))
+    rows = np.flatnonzero(col.valid)
+    d = dom[rows]
+    wa = w[rows, None] * col.a[rows]
+    if b_dom is None:
+        contrib = wa
+    else:
+        assert col.b is not None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            contrib = (wa - est[d] * (w[rows] * col.b[rows])[:, None]) / b_dom[d][:, None]
+        contrib = np.nan_to_num(contrib, nan=0.0, posinf=0.0, neginf=0.0)
+    for lev in range(n_lev):
+        x[rows, d * n_lev + lev] = contrib[:, lev]
+    x = project(x, records)
+    z1 = np.stack([np.bincount(st.psu, weights=x[:, j], minlength=st.n_psu) for j in range(x.shape[1])], axis=1)
+    z2 = None
+    if st.ssu is not None:
+        assert st.psu_of_ssu is not None
+        z2 = np.stack([np.bincount(st.ssu, weights=x[:, j], minlength=len(st.psu_of_ssu))
+                       for j in range(x.shape[1])], axis=1)
+    return z1, z2
+
+
+# -- replicate weights -------------------------------------------------------------------------------------------
+
+def default_scale(reptype: str, n_reps: int, fay_rho: float) -> float:
+    """R ``svrepdesign``'s default overall factor: BRR 1/R, Fay 1/(R(1-rho)^2), JK1 (R-1)/R, bootstrap 1/(R-1)."""
+    return {"brr": 1.0 / n_reps, "fay": 1.0 / (n_reps * (1 - fay_rho) ** 2), "jk1": (n_reps - 1) / n_reps,
+            "jkn": 1.0, "bootstrap": 1.0 / (n_reps - 1)}[reptype]
+
+
+def _rank(wd: np.ndarray) -> int:
+    """Numerical rank of the replicate-weight rows of a domain (R: ``qr(., tol = 1e-5)$rank``)."""
+    n_reps = wd.shape[1]
+    if wd.shape[0] == 0:
+        return 0
+    head = wd[: min(wd.shape[0], 8 * n_reps)]
+    for block in (head, wd):
+        s = np.linalg.svd(block, compute_uv=False) if block.shape[0] <= 20 * n_reps else np.sqrt(
+            np.maximum(np.linalg.eigvalsh(block.T @ block)[::-1], 0.0))
+        r = int((s > 1e-5 * s[0]).sum()) if s[0] > 0 else 0
+        if r == n_reps or block is wd:
+            return r
+    return n_reps  # pragma: no cover - loop always returns
+
+
+def replicate(cols: Sequence[Column], w: np.ndarray, reps: np.ndarray, dom: np.ndarray, k: int,
+              rep: Replicates) -> list[Result]:
+    """Estimates and replicate variances of several statistics in ``k`` domains (one product per domain)."""
+    n_reps = reps.shape[1]
+    scales = (np.asarray(rep.scales, dtype=float) if rep.scales is not None
+              else np.full(n_reps, default_scale(rep.reptype, n_reps, rep.fay_rho)))
+    widths = [c.levels + (0 if c.b is None else 1) for c in cols]
+    starts = np.concatenate([[0], np.cumsum(widths)])
+    full = np.zeros((k, starts[-1]))
+    by_rep = np.zeros((k, n_reps, starts[-1]))
+    df = np.zeros(k)
+    amats = [c.a for c in cols]
+    order = np.argsort(dom, kind="stable")
+    bounds = np.searchsorted(dom[order], np.arange(k + 1) - 0.5)
+    for d in range(k):
+        idx = order[bounds[d]:bounds[d + 1]]
+        if len(idx) == 0:
+            continue
+        block = np.empty((len(idx), starts[-1]))
+        for c, a, s in zip(cols, amats, starts[:-1], strict=True):  # a and b are 0 on rows not valid
+            block[:, s:s + c.levels] = a[idx]
+            if c.b is not None:
+                block[:, s + c.levels] = c.b[idx]
+        wd = reps[idx]
+        full[d] = w[idx] @ block
+        by_rep[d] = wd.T @ block
+        df[d] = _rank(wd[w[idx] > 0]) - 1
+    out = []
+    for c, s in zip(cols, starts[:-1], strict=True):
+        a_full, a_rep = full[:, s:s + c.levels], by_rep[:, :, s:s + c.levels]
+        if c.b is None:
+            est, est_r = a_full, a_rep
+        else:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                est = a_full / full[:, s + c.levels][:, None]
+                est_r = a_rep / by_rep[:, :, s + c.levels][:, :, None]
+        centre = est[:, None, :] if rep.mse else est_r.mean(axis=1, keepdims=True)
+        var = np.einsum("r,krl->kl", scales, (est_r - centre) ** 2)
+        out.append(Result(est, var, df.copy()))
+    return out
+
+
+def replicate_covariance(col: Column, w: np.ndarray, reps: np.ndarray, dom: np.ndarray, k: int,
+                         rep: Replicates) -> tuple[np.ndarray, np.ndarray]:
+    """Domain estimates of one single-level statistic and their replicate covariance (k x k)."""
+    n_reps = reps.shape[1]
+    scales = (np.asarray(rep.scales, dtype=float) if rep.scales is not None
+              else np.full(n_reps, default_scale(rep.reptype, n_reps, rep.fay_rho)))
+    a = np.zeros((len(w), k))
+    b = np.zeros((len(w), k))
+    rows = np.flatnonzero(col.valid)
+    a[rows, dom[rows]] = col.a[rows, 0]
+    b[rows, dom[rows]] = 1.0 if col.b is None else col.b[rows]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        est = (w @ a) / (w @ b) if col.b is not None else w @ a
+        est_r = (reps.T @ a) / (reps.T @ b) if col.b is not None else reps.T @ a
+    centre = est[None, :] if rep.mse else est_r.mean(axis=0, keepdims=True)
+    dev = est_r - centre
+    return est, (dev * scales[:, None]).T @ dev
