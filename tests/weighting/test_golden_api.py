@@ -10,10 +10,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pytest
 
+from surveymod.estimation import estimate
 from surveymod.weighting import run_weighting
-from surveymod.weighting.pipeline import calibrated_estimate
 
 DESIGN = "design:\n  weight: pw\n  psu: dnum\n  fpc: fpc\n"
 STYPE = "      - variables: stype\n        targets: {E: 4421, H: 755, M: 1018}\n"
@@ -26,6 +25,13 @@ JK1 = "  - step: replicates\n    method: jk1\n"
 def sig(a: float, b: float, digits: int = 6) -> bool:
     """a and b agree to `digits` significant digits (relative difference below 0.5e-(digits-1))."""
     return abs(a - b) <= 0.5 * 10 ** (1 - digits) * abs(b)
+
+
+def calibrated_estimate(res, y: str, stat: str = "mean") -> tuple[float, float]:
+    """Estimate and Taylor SE on the weighted data, crediting the calibration records (R postStrata)."""
+    kw = {"mean": [y]} if stat == "mean" else {"total": [y]}
+    out = estimate(res.data, res.design, calibration=res.calibration, **kw)
+    return float(out.estimate[0]), float(out.se[0])
 
 
 def run(apiclus1, write_spec, steps: str):
@@ -79,9 +85,8 @@ def test_trim_after_rake_matches_r_trimweights(apiclus1, write_spec):
     assert abs(w.sum() - 6194) < 1e-6  # redistribution keeps the total
     m, se = calibrated_estimate(res, "api00")
     assert sig(m, 641.1854)
-    # R credits each raking margin in turn with the weights stored at raking time; svy sweeps the raking record
-    # against the final weights, so the SE differs in the 4th digit (documented in docs/weighting.md).
-    assert se == pytest.approx(23.7665, rel=1e-3)
+    # R credits each raking margin with the weights stored at raking time (not the trimmed ones); so do we.
+    assert sig(se, 23.7665)
 
 
 def test_jk1_poststratified(apiclus1, write_spec):

@@ -7,7 +7,8 @@ main weight and every replicate; a miss beyond the step's tolerance is an error,
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import Location, Problem, SurveyError
+from ..estimation.calibration import Calibrated, PostStratified, Raked, Record
+from ..estimation.design import Design
 from ..estimation.engine import weight as eng
 from . import steps as st
 from .diagnostics import Diagnostics, MarginCheck, StepReport, weight_stats
@@ -36,10 +39,17 @@ LINEAR_TOL = 1e-6
 
 @dataclass
 class WeightingResult:
-    """The data with the final (and replicate) weights added, and the diagnostics; unpacks as a pair."""
+    """The data with the final (and replicate) weights added, and the diagnostics; unpacks as a pair.
+
+    ``design`` (the final weight, or the replicate columns) and ``calibration`` (one record per calibration step,
+    row-aligned with ``data``) go straight into :func:`surveymod.estimation.estimate`, whose Taylor standard
+    errors then credit the calibration as R ``survey`` does.
+    """
 
     data: pd.DataFrame
     diagnostics: Diagnostics
+    calibration: list[Record] = field(default_factory=list)
+    design: Design | None = None
 
     def __iter__(self):  # noqa: D105 - allows `data, diag = run_weighting(...)`
         return iter((self.data, self.diagnostics))
@@ -194,7 +204,8 @@ class _Run:
         self.reports: list[StepReport] = []
         self.margin_specs: list[tuple[str, Cells, dict[str, float], np.ndarray]] = []
         self.replicates: eng.Replicates | None = None
-        self.variance_record: dict[str, Any] | None = None
+        self.calibration: list[Record] = []
+        self._aux_matrix: np.ndarray | None = None
 
     # -- helpers -------------------------------------------------------------------------------------
     def active(self) -> np.ndarray:
@@ -275,8 +286,9 @@ class _Run:
                 new = st.poststratify(cells[0].codes, cells[0].keyed(counts[0]), w_act)
                 tol, name, kind = LINEAR_TOL, "poststratify", "poststratification"
             elif isinstance(s, RakeStep):
-                new = st.rake([c.codes for c in cells], [c.keyed(n) for c, n in zip(cells, counts, strict=True)],
-                              w_act, s.tolerance, s.max_iter)
+                new, after_margin = st.rake([c.codes for c in cells],
+                                            [c.keyed(n) for c, n in zip(cells, counts, strict=True)],
+                                            w_act, s.tolerance, s.max_iter)
                 tol, name, kind = s.tolerance, "rake", "raking"
             else:
                 x, tots = self._aux(i, s, cells, counts, act)
@@ -307,9 +319,9 @@ class _Run:
             self.problems.append(Problem(f"{name} produced {n_neg} negative weights; consider logit calibration "
                                          "with bounds", rule="weighting-negative-weights", severity="warning",
                                          location=self.loaded.loc("steps", i)))
-        self.variance_record = {"kind": kind, "prev_weight": prev_weight, "cells": cells,
-                                "aux": getattr(self, "_aux_matrix", None) if kind == "calibration" else None,
-                                "active": act}
+        self.calibration.append(_record(kind, act, cells, prev_weight, self.w[:, 0],
+                                        after_margin if kind == "raking" else None,
+                                        self._aux_matrix if kind == "calibration" else None))
         self.report(i, name, {"margins": len(margins), "tolerance": tol,
                               "max_rel_misfit": max((c.rel_misfit for c in checks), default=0.0)}, checks)
 
@@ -405,37 +417,41 @@ def run_weighting(data: pd.DataFrame, spec: LoadedSpec | str | Path) -> Weightin
                     "rscales": [float(x) for x in run.replicates.rscales], "mse": True}
     diag = Diagnostics(spec=str(loaded.path) if loaded.path else None, initial=initial,
                        final=weight_stats(run.w[:, 0]), steps=run.reports, final_margins=final_margins,
-                       problems=run.problems, replicates=rep_info, variance_record=run.variance_record,
+                       problems=run.problems, replicates=rep_info,
                        design=loaded.spec.design, output=out_name)
-    return WeightingResult(out, diag)
+    return WeightingResult(out, diag, run.calibration, _result_design(loaded, out_name, rep_info))
 
 
-def calibrated_estimate(result: WeightingResult, y: str, stat: str = "mean") -> tuple[float, float]:
-    """Mean or total of ``y`` with the Taylor SE that credits the last calibration step (as R ``survey``).
+def _full(values: np.ndarray, act: np.ndarray, fill: float) -> np.ndarray:
+    """Values of the active rows spread over all rows (``fill`` elsewhere)."""
+    out = np.full(len(act), fill, dtype=float if np.issubdtype(values.dtype, np.floating) else values.dtype)
+    out[act] = values
+    return out
 
-    A stop-gap for checks and golden tests until ``surveymod.estimation`` takes the design from the spec.
-    """
-    rec = result.diagnostics.variance_record
-    d = result.data.reset_index(drop=True)
-    spec_design = result.diagnostics.design
-    weight = result.diagnostics.output
-    act = d[weight].to_numpy() > 0 if rec is None else rec["active"]
-    frame = d.loc[act].reset_index(drop=True)
-    kw: dict[str, Any] = {"psu": None, "strata": None, "fpc": None}
-    if spec_design is not None:
-        kw = {"psu": spec_design.psu, "strata": spec_design.strata, "fpc": spec_design.fpc}
-    if rec is None:
-        return eng.calibrated_estimate(frame, y=y, stat=stat, weight=weight, prev_weight=None, kind=None, **kw)
-    frame["__prev_w"] = rec["prev_weight"][act]
-    cells, aux = [], []
-    if rec["kind"] == "calibration":
-        for j in range(rec["aux"].shape[1]):
-            frame[f"__aux{j}"] = rec["aux"][:, j]
-            aux.append(f"__aux{j}")
-    else:
-        for j, c in enumerate(rec["cells"]):
-            frame[f"__cell{j}"] = c.codes
-            cells.append(f"__cell{j}")
-    return eng.calibrated_estimate(frame, y=y, stat=stat, weight=weight, prev_weight="__prev_w",
-                                   kind=rec["kind"], cells=cells, aux=aux, **kw)
 
+def _record(kind: str, act: np.ndarray, cells: list[Cells], before: np.ndarray, after: np.ndarray,
+            after_margin: list[np.ndarray] | None, aux: np.ndarray | None) -> Record:
+    """The calibration record R ``survey`` keeps for a step (main weight), row-aligned with the data."""
+    if kind == "poststratification":
+        return PostStratified(_full(cells[0].codes.astype(np.int64), act, -1), after, before)
+    if kind == "raking":
+        assert after_margin is not None
+        return Raked(tuple((_full(c.codes.astype(np.int64), act, -1), _full(w, act, 0.0))
+                           for c, w in zip(cells, after_margin, strict=True)))
+    assert aux is not None
+    x = np.zeros((len(act), aux.shape[1]))
+    x[act] = aux
+    return Calibrated.from_weights(x, np.where(act, before, 0.0), after)
+
+
+def _result_design(loaded: LoadedSpec, weight: str, rep_info: dict[str, Any] | None) -> Design:
+    """The design of the weighted data: the spec's design with the final weight, or the replicate columns."""
+    d = loaded.spec.design
+    if rep_info is None:
+        return d.model_copy(update={"weight": weight, "prob": None})
+    first = rep_info["columns"].split("..")[0]
+    prefix = first.rstrip("0123456789")
+    return Design(weight=weight, repweights=f"{re.escape(prefix)}\\d+", reptype=rep_info["method"],
+                  scale=rep_info["scale"], rscales=rep_info["rscales"], mse=bool(rep_info["mse"]),
+                  fay_rho=next((s.fay_rho for s in loaded.spec.steps if isinstance(s, ReplicatesStep)), None)
+                  if rep_info["method"] == "fay" else None)

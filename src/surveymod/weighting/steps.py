@@ -1,8 +1,8 @@
 """The weighting steps as pure functions on a weight matrix (column 0 = main weight, 1..R = replicates).
 
-Raking, post-stratification and linear calibration go through svy (``estimation.engine.weight``); nonresponse
-adjustment, bounded logit calibration (svy 0.35 has no bounded calibration) and R-style trimming are
-implemented here. Each function adjusts every column the same way, so replicates repeat every step.
+Linear calibration goes through svy (``estimation.engine.weight``); raking and post-stratification (numpy, every
+replicate column at once, keeping what R needs to credit them in variances), nonresponse adjustment, bounded
+logit calibration (svy 0.35 has no bounded calibration) and R-style trimming are implemented here. Each function adjusts every column the same way, so replicates repeat every step.
 """
 
 from __future__ import annotations
@@ -41,23 +41,61 @@ def nonresponse(w: np.ndarray, classes: np.ndarray, respondent: np.ndarray, inel
     return out, factors
 
 
+def _cell_sums(codes: np.ndarray, k: int, w: np.ndarray) -> np.ndarray:
+    """Weight sums per cell (k x columns) of every column of ``w``."""
+    return np.stack([np.bincount(codes, weights=w[:, j], minlength=k) for j in range(w.shape[1])], axis=1)
+
+
+def _factors(codes: np.ndarray, controls: dict[int, float], w: np.ndarray, what: str) -> np.ndarray:
+    """Per cell and column, target / current sum; an empty cell in any column is an error naming it."""
+    k = int(codes.max()) + 1
+    target = np.full(k, np.nan)
+    for code, value in controls.items():
+        if code < k:
+            target[code] = value
+    sums = _cell_sums(codes, k, w)
+    used = np.bincount(codes, minlength=k) > 0
+    if np.isnan(target[used]).any():
+        raise StepFailure(f"{what}: a cell of the data has no target")
+    empty = used[:, None] & (sums <= 0)
+    if empty.any():
+        cell, col = (int(x[0]) for x in np.nonzero(empty))
+        which = "the main weight" if col == 0 else f"replicate {col}"
+        raise StepFailure(f"{what}: cell {cell + 1} has no weight in {which} (its PSUs are all out of that "
+                          "replicate); collapse small cells or use more PSUs")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(used[:, None], target[:, None] / sums, 1.0)
+
+
 def rake(margins: list[np.ndarray], controls: list[dict[int, float]], w: np.ndarray, tol: float,
-         max_iter: int) -> np.ndarray:
-    """Iterative proportional fitting through svy; non-convergence is an error."""
-    try:
-        return eng.rake(margins, controls, w, tol=tol, max_iter=max_iter)
-    except eng.EngineError as exc:
-        raise StepFailure(f"raking failed: {exc}. The margins cannot all be met within the tolerance: look for "
-                          "margins that conflict or sample cells that are empty; collapse levels or raise "
-                          "max_iter") from None
+         max_iter: int) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Iterative proportional fitting of every column at once (R ``rake``); non-convergence is an error.
+
+    Converged when every margin of every column is within ``tol`` (relative) after a full sweep. Also returns,
+    per margin, the main weight right after that margin in the last sweep: R keeps these to credit the raking
+    in Taylor variances.
+    """
+    out = np.array(w, dtype=float, copy=True)
+    snapshots: list[np.ndarray] = []
+    for _ in range(max_iter):
+        snapshots = []
+        for codes, ctrl in zip(margins, controls, strict=True):
+            out *= _factors(codes, ctrl, out, "raking")[codes]
+            snapshots.append(out[:, 0].copy())
+        worst = 0.0
+        for codes, ctrl in zip(margins, controls, strict=True):
+            f = _factors(codes, ctrl, out, "raking")
+            worst = max(worst, float(np.max(np.abs(1 / f - 1))))
+        if worst < tol:
+            return out, snapshots
+    raise StepFailure(f"raking did not converge in {max_iter} iterations (largest relative misfit {worst:.2g} > "
+                      f"tolerance {tol:g}). The margins cannot all be met within the tolerance: look for margins "
+                      "that conflict or sample cells that are empty; collapse levels or raise max_iter")
 
 
 def poststratify(cells: np.ndarray, controls: dict[int, float], w: np.ndarray) -> np.ndarray:
-    """Post-stratification through svy."""
-    try:
-        return eng.poststratify(cells, controls, w)
-    except eng.EngineError as exc:
-        raise StepFailure(f"post-stratification failed: {exc}") from None
+    """Post-stratification of every column: weights x target / weighted count in the cell (R ``postStratify``)."""
+    return w * _factors(cells, controls, w, "post-stratification")[cells]
 
 
 def calibrate_linear(x: np.ndarray, totals: np.ndarray, w: np.ndarray) -> np.ndarray:

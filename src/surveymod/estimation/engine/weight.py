@@ -1,4 +1,4 @@
-"""svy calls for weighting: raking, post-stratification, linear calibration, replicate creation, calibrated SEs.
+"""svy calls for weighting: linear calibration and replicate-weight creation.
 
 Everything that touches svy for the weighting package lives here, behind plain numpy/pandas arguments, so the
 weighting steps never see svy's (Polars-only, fast-changing) API. Weights are passed one column at a time: the
@@ -9,9 +9,8 @@ repeated on every replicate. Conventions that differ from svy are documented in 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -53,38 +52,6 @@ def _frame(cells: Sequence[np.ndarray], weight: np.ndarray) -> pl.DataFrame:
 def _sample(cells: Sequence[np.ndarray], weight: np.ndarray) -> svy.Sample:
     """A weight-only svy Sample (design columns do not change weighting arithmetic)."""
     return svy.Sample(_frame(cells, weight), svy.Design(wgt=_W))
-
-
-def rake(margins: Sequence[np.ndarray], controls: Sequence[Mapping[Any, float]], weights: np.ndarray, *,
-         tol: float, max_iter: int) -> np.ndarray:
-    """Rake each column of ``weights`` (n x k) to the margin ``controls`` with svy's IPF; error if not converged.
-
-    ``margins[j]`` holds each row's level (integer code or text) of margin j; ``controls[j]`` maps level ->
-    population count.
-    """
-    out = np.empty_like(weights, dtype=float)
-    ctrl = {_CELL.format(j): dict(c) for j, c in enumerate(controls)}
-    for k in range(weights.shape[1]):
-        try:
-            s = _sample(margins, weights[:, k]).weighting.rake(
-                controls=ctrl, tol=tol, max_iter=max_iter, wgt_name="__sm_out", on_nonconvergence="error")
-        except svy.SvyError as exc:
-            raise EngineError(_short(exc)) from None
-        out[:, k] = s.data["__sm_out"].to_numpy()
-    return out
-
-
-def poststratify(cells: np.ndarray, controls: Mapping[Any, float], weights: np.ndarray) -> np.ndarray:
-    """Post-stratify each column of ``weights`` to the cell counts ``controls`` with svy."""
-    out = np.empty_like(weights, dtype=float)
-    for k in range(weights.shape[1]):
-        try:
-            s = _sample([cells], weights[:, k]).weighting.poststratify(
-                controls=dict(controls), cells=_CELL.format(0), wgt_name="__sm_out")
-        except svy.SvyError as exc:
-            raise EngineError(_short(exc)) from None
-        out[:, k] = s.data["__sm_out"].to_numpy()
-    return out
 
 
 def calibrate_linear(x: np.ndarray, totals: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -185,29 +152,3 @@ def make_replicates(data: pd.DataFrame, *, method: str, strata: str | None, psu:
                                   "(a Hadamard order that is a power of 2) or jackknife replicates")
             factors = 1.0 + signs * u
     return Replicates(factors=factors, scale=scale, rscales=rscales, method=method)
-
-
-def calibrated_estimate(data: pd.DataFrame, *, y: str, stat: str, weight: str, prev_weight: str | None,
-                        kind: str | None, cells: Sequence[str] = (), aux: Sequence[str] = (),
-                        psu: str | None = None, strata: str | None = None, fpc: str | None = None
-                        ) -> tuple[float, float]:
-    """Mean or total of ``y`` with its Taylor SE that credits the last calibration (svy's score centring).
-
-    ``kind`` is "poststratification", "raking" or "calibration" (or None for fixed weights); ``cells`` are the
-    margin columns, ``aux`` the calibration auxiliaries and ``prev_weight`` the weight before the calibration.
-    """
-    cols = list(dict.fromkeys([y, weight, *( [prev_weight] if prev_weight else []), *cells, *aux,
-                               *[c for c in (psu, strata, fpc) if c]]))
-    sub = data[cols].reset_index(drop=True).copy()
-    for c in cells:  # svy sweeps cells given as integer codes (text cells are silently not credited)
-        sub[c] = pd.factorize(sub[c].to_numpy())[0].astype("int32")
-    frame = pl.from_pandas(sub)
-    design = svy.Design(wgt=weight, psu=psu, stratum=strata, pop_size=fpc)
-    if kind is not None:
-        rec = svy.WgtAdjustment(kind=kind, prev_wgt=prev_weight or weight, new_wgt=weight,
-                                cells=tuple(cells) or None, aux=tuple(aux) or None)
-        design = design.update(wgt_adjustment=rec)
-    s = svy.Sample(frame, design)
-    est = s.estimation.mean(y) if stat == "mean" else s.estimation.total(y)
-    row = est.to_polars().row(0, named=True)
-    return float(row["est"]), float(row["se"])
