@@ -103,3 +103,23 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     assert code == 2
     code, _ = run("estimate", str(API / "apistrat.csv"), "--ratio", "api00", "-o", str(tmp_path / "o.csv"))
     assert code == 2
+
+
+def test_estimate_with_weighting_spec_credits_the_raking(tmp_path: Path) -> None:
+    """--weighting runs the spec first; the raked domain SEs are R's (svyby on rake(dclus1), r_calibrated.csv)."""
+    spec = tmp_path / "rake.yaml"
+    spec.write_text("design:\n  weight: pw\n  psu: dnum\n  fpc: fpc\nsteps:\n  - step: rake\n    tolerance: 1.0e-12\n"
+                    "    max_iter: 200\n    margins:\n      - variables: stype\n        targets: {E: 4421, H: 755, "
+                    "M: 1018}\n      - variables: sch.wide\n        targets: {'No': 1072, 'Yes': 5122}\n")
+    out = tmp_path / "est.csv"
+    code, msg = run("estimate", str(API / "apiclus1.csv"), "--weighting", str(spec), "--mean", "api00",
+                    "--by", "comp.imp", "-o", str(out))
+    assert code == 0, msg
+    res = pd.read_csv(out).set_index("domain")
+    # R: svyby(~api00, ~comp.imp, rk, svymean) -> No 630.342010864 (SE 27.965061399), Yes 646.350522717 (23.345215141)
+    assert digits(float(res.loc["comp.imp=No", "se"]), "27.96506")
+    assert digits(float(res.loc["comp.imp=Yes", "estimate"]), "646.3505")
+    assert digits(float(res.loc["comp.imp=Yes", "se"]), "23.34522")
+    code, msg = run("estimate", str(API / "apiclus1.csv"), "--weighting", str(spec), "--psu", "dnum",
+                    "--mean", "api00", "-o", str(tmp_path / "x.csv"))
+    assert code == 2 and "--weighting brings its own design" in msg

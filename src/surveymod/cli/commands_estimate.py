@@ -128,25 +128,41 @@ def _write(df: Any, out: str, inputs: list[str]) -> None:
 @click.option("--min-n", type=int, help="Flag 'suppress' below this unweighted n.")
 @click.option("--cv-warn", type=float, default=0.15, show_default=True, help="Flag 'warn' above this CV.")
 @click.option("--cv-suppress", type=float, default=0.30, show_default=True, help="Flag 'suppress' above this CV.")
+@click.option("--weighting", "weighting_spec", type=click.Path(dir_okay=False),
+              help="Weighting spec to run on DATA first (instead of a design): the estimates use its final weight "
+                   "(or its replicate weights), and Taylor SEs credit its post-stratification, raking and "
+                   "calibration as R survey does.")
 @click.option("-o", "--output", required=True, help="Output table, .csv or .xlsx.")
 @handles_errors
 def estimate_cmd(data: str, design_spec: str | None, means: tuple[str, ...], props: tuple[str, ...],
                  totals: tuple[str, ...], ratios: tuple[str, ...], quantiles: tuple[str, ...], by: str | None,
                  ci: str, level: float, deff_ref: str, min_n: int | None, cv_warn: float, cv_suppress: float,
-                 output: str, **design_opts: Any) -> None:
+                 output: str, weighting_spec: str | None, **design_opts: Any) -> None:
     """Estimate means, proportions, totals, ratios and quantiles with SE, CI, df, deff, CV, n and flags."""
     if not (means or props or totals or ratios or quantiles):
         raise click.UsageError("give at least one of --mean, --prop, --total, --ratio, --quantile")
-    design = design_from_options(design_spec, design_opts)
-    df = read_data(data)
-    res = estimate(df, design, mean=list(means), prop=list(props), total=list(totals),
+    calibration: list[Any] = []
+    if weighting_spec:
+        given = [k for k, v in design_opts.items() if k in DESIGN_OPTIONS and v is not None]
+        if design_spec or given:
+            raise click.UsageError("--weighting brings its own design; do not also give --design or design options")
+        from ..weighting import load_spec, run_weighting
+
+        result = run_weighting(read_data(data), load_spec(weighting_spec))
+        df, calibration = result.data, result.calibration
+        assert result.design is not None
+        design = result.design
+    else:
+        design = design_from_options(design_spec, design_opts)
+        df = read_data(data)
+    res = estimate(df, design, calibration=calibration, mean=list(means), prop=list(props), total=list(totals),
                    ratio=[_ratio(r) for r in ratios], quantile=[_quantile(q) for q in quantiles],
                    by=_split_by(by), ci=ci, level=level, deff=deff_ref,  # type: ignore[arg-type]
                    flags=FlagRules(min_n=min_n, cv_warn=cv_warn, cv_suppress=cv_suppress))
     for var, k in res.attrs.get("missing", {}).items():
         if k:
             click.echo(f"note: {var}: {k} missing value(s) left out of its estimates (rows zero-weighted)", err=True)
-    _write(res, output, [data] + ([design_spec] if design_spec else []))
+    _write(res, output, [data] + [p for p in (design_spec, weighting_spec) if p])
     click.echo(f"wrote {len(res)} estimates to {output}", err=True)
 
 

@@ -18,6 +18,7 @@ from scipy import stats
 
 from ..errors import SurveyError
 from . import statistics as linear
+from .calibration import Record
 from .design import Design
 from .estimate import DOM, domain_column, estimate, labels, numeric_var
 from .prepare import PSU, STRATA, Prepared, W, prepare
@@ -66,27 +67,39 @@ def _specs(prop: Sequence[str], mean: Sequence[str]) -> list[tuple[str, str]]:
 
 def change(base_df: pd.DataFrame, base_design: Design, end_df: pd.DataFrame, end_design: Design, *,
            prop: Sequence[str] = (), mean: Sequence[str] = (), level: object = 1, by: Sequence[str] | None = None,
-           panel_id: str | None = None, ci_level: float = 0.95) -> pd.DataFrame:
-    """Baseline -> endline change per variable and domain; ``panel_id`` (or shared PSUs) makes it a panel."""
+           panel_id: str | None = None, ci_level: float = 0.95, base_calibration: Sequence[Record] = (),
+           end_calibration: Sequence[Record] = ()) -> pd.DataFrame:
+    """Baseline -> endline change per variable and domain; ``panel_id`` (or shared PSUs) makes it a panel.
+
+    ``base_calibration``/``end_calibration``: each wave's calibration records (from its weighting run), so that
+    independent waves' Taylor SEs credit the calibration; a panel stacks the waves and cannot use them.
+    """
+    if panel_id is not None and (base_calibration or end_calibration):
+        raise SurveyError("calibration records apply to independent waves; a panel is estimated on the stacked "
+                          "waves without them (use replicate weights for calibrated panels)",
+                          rule="change-panel-calibration")
     by = list(by or [])
     rows: list[dict[str, object]] = []
     for var, kind in _specs(prop, mean):
         lev = str(labels(pd.Series([level])).iloc[0]) if kind == "prop" else "mean"
         if panel_id is None:
-            rows += _independent(base_df, base_design, end_df, end_design, var, kind, level, by, ci_level, lev)
+            rows += _independent(base_df, base_design, end_df, end_design, var, kind, level, by, ci_level, lev,
+                                 (base_calibration, end_calibration))
         else:
             rows += _panel(base_df, base_design, end_df, end_design, var, kind, level, by, panel_id, ci_level, lev)
     return pd.DataFrame(rows, columns=CHANGE_COLUMNS)
 
 
 def _independent(b: pd.DataFrame, bd: Design, e: pd.DataFrame, ed: Design, var: str, kind: str, level: object,
-                 by: list[str], ci_level: float, lev: str) -> list[dict[str, object]]:
+                 by: list[str], ci_level: float, lev: str,
+                 calibration: tuple[Sequence[Record], Sequence[Record]] = ((), ())) -> list[dict[str, object]]:
     """Each wave estimated in its own design; the covariance between waves is zero."""
     res = []
-    for df, des in ((b, bd), (e, ed)):
+    for df, des, cal in ((b, bd, calibration[0]), (e, ed, calibration[1])):
         if var not in df.columns:
             raise SurveyError(f"the variable '{var}' is not in both waves", rule="change-variable-missing")
-        r = estimate(df.assign(**{IND: _analysis(df, var, kind, level)}), des, mean=[IND], by=by or None)
+        r = estimate(df.assign(**{IND: _analysis(df, var, kind, level)}), des, mean=[IND], by=by or None,
+                     calibration=cal)
         res.append(r.set_index("domain"))
     out = []
     for dom in [d for d in res[0].index if d in res[1].index]:

@@ -7,7 +7,7 @@ the delta method (independent waves: variances add). Disaggregations are margina
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +15,7 @@ import pandas as pd
 
 from ..errors import Problem, SurveyError
 from ..estimation import Design, estimate
+from ..estimation.calibration import Record
 from ..estimation.change import change
 from ..questionnaire import expr as E
 from .programme import Indicator, LoadedProgramme, Wave
@@ -32,6 +33,7 @@ class WaveData:
     wave: Wave
     frame: pd.DataFrame
     design: Design
+    calibration: list[Record] = field(default_factory=list)  # from the wave's weighting spec
 
 
 def read_frame(path: Path) -> pd.DataFrame:
@@ -66,25 +68,15 @@ def load_wave(lp: LoadedProgramme, name: str) -> WaveData:
     q = lp.base / w.questionnaire if w.questionnaire else None
     frame = add_calculations(frame, q)
     design = w.design or Design()
+    calibration: list[Record] = []
     if w.weighting:
         from ..weighting import load_spec, run_weighting
 
-        spec = load_spec(lp.base / w.weighting)
-        frame, _diag = run_weighting(frame, spec)
-        design = _weighted_design(spec, design)
-    return WaveData(name, w, frame, design)
-
-
-def _weighted_design(loaded: object, fallback: Design) -> Design:
-    """The design to estimate with after a weighting spec ran: the final weight, and its replicates if any."""
-    from ..weighting.spec import ReplicatesStep
-
-    spec = loaded.spec  # type: ignore[attr-defined]
-    reps = [s for s in spec.steps if isinstance(s, ReplicatesStep)]
-    if reps:
-        r = reps[0]
-        return Design(weight=spec.output, repweights=rf"^{r.prefix}\d+$", reptype=r.method, fay_rho=r.fay_rho)
-    return spec.design.model_copy(update={"weight": spec.output, "prob": None})
+        result = run_weighting(frame, load_spec(lp.base / w.weighting))
+        frame, calibration = result.data, result.calibration
+        assert result.design is not None
+        design = result.design
+    return WaveData(name, w, frame, design, calibration)
 
 
 def _values(node: E.Node, frame: pd.DataFrame, where: str, lp: LoadedProgramme, wave: str) -> np.ndarray:
@@ -168,7 +160,8 @@ def survey_row(ind: Indicator, i: int, waves: dict[str, WaveData], lp: LoadedPro
         period = waves[w].wave.period
 
         def est_(by: list[str] | None, f: pd.DataFrame = f, w: str = w) -> pd.DataFrame:
-            e = estimate(f, waves[w].design, by=by, ci=lp.spec.ci_method, level=lp.spec.level, **{stat: [Y]})
+            e = estimate(f, waves[w].design, by=by, ci=lp.spec.ci_method, level=lp.spec.level,
+                         calibration=waves[w].calibration, **{stat: [Y]})
             return e[e["level"] == "1"] if stat == "prop" else e
 
         row.cells[period] = _cell(est_(None).iloc[0], ind, w)
@@ -182,10 +175,11 @@ def survey_row(ind: Indicator, i: int, waves: dict[str, WaveData], lp: LoadedPro
     if len(ind.waves) >= 2 and ind.kind != "total":
         base, last = waves[ind.waves[0]], waves[ind.waves[-1]]
         fb, fl = frames[ind.waves[0]], frames[ind.waves[-1]]
-        ch = change(fb, base.design, fl, last.design, mean=[Y], ci_level=lp.spec.level)
+        cal = {"base_calibration": base.calibration, "end_calibration": last.calibration}
+        ch = change(fb, base.design, fl, last.design, mean=[Y], ci_level=lp.spec.level, **cal)
         row.change = _change(ch.iloc[0], ind, last.wave.period)
         for b in ind.by:
-            chb = change(fb, base.design, fl, last.design, mean=[Y], by=[b], ci_level=lp.spec.level)
+            chb = change(fb, base.design, fl, last.design, mean=[Y], by=[b], ci_level=lp.spec.level, **cal)
             for _, r in chb.iterrows():
                 if str(r.domain) in subs:
                     subs[str(r.domain)].change = _change(r, ind, last.wave.period)
