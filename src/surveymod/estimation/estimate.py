@@ -14,7 +14,7 @@ Conventions (see docs/estimation.md):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -71,6 +71,14 @@ def _small_integer_codes(v: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
 
 def labels(s: pd.Series) -> pd.Series:
     """Category labels as a categorical of strings (1.0 -> '1'); missing stays missing. Vectorised."""
+    if pd.api.types.is_integer_dtype(s.dtype) and isinstance(s.dtype, np.dtype):
+        ints = s.to_numpy()
+        lo, hi = (int(ints.min()), int(ints.max())) if len(ints) else (0, -1)
+        if hi - lo <= 100_000:  # whole numbers without missing values: codes straight from the range
+            present = np.bincount(ints - lo, minlength=hi - lo + 1) > 0
+            codes = (np.cumsum(present) - 1)[ints - lo]
+            values = np.flatnonzero(present) + lo
+            return pd.Series(pd.Categorical.from_codes(codes, categories=[str(x) for x in values]), index=s.index)
     if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
         v = pd.to_numeric(s, errors="coerce").astype(float)
         small = _small_integer_codes(v.to_numpy())
@@ -180,7 +188,7 @@ def _level_text(spec: Spec, level: str) -> str:
     return {"mean": "mean", "total": "total", "ratio": "ratio", "quantile": f"q{spec.p:g}"}.get(spec.kind, level)
 
 
-def _deffs(rows: pd.DataFrame, spec: Spec, frame: pd.DataFrame, dom_codes: np.ndarray,
+def _deffs(rows: pd.DataFrame, spec: Spec, frame: Mapping[str, pd.Series], dom_codes: np.ndarray,
            dom_keys: list[str], ref: DeffRef) -> tuple[np.ndarray, np.ndarray]:
     """R-definition deff and unweighted n for each output row of one spec (vectorised over domains)."""
     w = frame[W].to_numpy(dtype=float)
@@ -193,8 +201,9 @@ def _deffs(rows: pd.DataFrame, spec: Spec, frame: pd.DataFrame, dom_codes: np.nd
         # The weighted variance of a level indicator is p(1-p), so only n and N per domain are needed.
         cat_codes = y_raw.cat.codes.to_numpy()
         use = (cat_codes >= 0) & (dom_codes >= 0) & (w > 0)
-        n_d = np.bincount(dom_codes[use], minlength=k).astype(float)
-        big_n = np.bincount(dom_codes[use], weights=w[use], minlength=k)
+        dc, wu = (dom_codes, w) if use.all() else (dom_codes[use], w[use])
+        n_d = np.bincount(dc, minlength=k).astype(float)
+        big_n = np.bincount(dc, weights=wu, minlength=k)
         ok = dom_i >= 0
         d_safe = np.maximum(dom_i, 0)
         ns = np.where(ok, n_d[d_safe], 0.0)
@@ -247,11 +256,11 @@ def _t_quantile(level: float, df: np.ndarray) -> np.ndarray:
         return np.where(df > 0, sps.t.ppf(1 - (1 - level) / 2, np.maximum(df, 1)), np.nan)
 
 
-def _engine_columns(spec: Spec, frame: pd.DataFrame, dom_codes: np.ndarray) -> tuple[stats.Column, list[str]]:
+def _engine_columns(spec: Spec, frame: Mapping[str, pd.Series], dom_codes: np.ndarray) -> tuple[stats.Column, list[str]]:
     """Our engine's input for one spec, and its level names."""
     if spec.kind == "prop":
         cat = frame[spec.col]
-        codes = cat.cat.codes.to_numpy().astype(np.int64)
+        codes = cat.cat.codes.to_numpy().astype(np.int64, copy=False)
         names = [str(c) for c in cat.cat.categories]
         return stats.column("prop", codes, dom_codes, n_levels=len(names)), names
     y = frame[spec.col].to_numpy(dtype=float)
@@ -280,44 +289,48 @@ def estimate(df: pd.DataFrame, design: Design, *, mean: Sequence[str] = (), prop
             raise SurveyError("the calibration records do not match the data's rows (use the data returned by "
                               "run_weighting)", rule="estimate-calibration")
     specs, cols, missing = build_specs(df, mean=mean, prop=prop, total=total, ratio=ratio, quantile=quantile)
-    extra = pd.DataFrame({k: (v.array if isinstance(v, pd.Series) else v) for k, v in cols.items()},
-                         index=prep.frame.index)
-    frame = pd.concat([prep.frame, extra], axis=1)
     dom = domain_column(df, by)
-    dom_codes, dom_keys = np.zeros(len(frame), dtype=np.int64), ["all"]
+    dom_codes, dom_keys = np.zeros(len(df), dtype=np.int64), ["all"]
     if dom is not None:
-        frame[DOM] = dom.array
         dom_codes, dom_keys = dom.cat.codes.to_numpy().astype(np.int64), [str(c) for c in dom.cat.categories]
-    prep = replace(prep, frame=frame)
     k = len(dom_keys)
-    w = frame[W].to_numpy(dtype=float)
+    w = prep.frame[W].to_numpy(dtype=float)
+    # The analysis columns as Series over their arrays (no copies); a frame is built only for svy's quantiles.
+    data = {W: pd.Series(w, copy=False), **{c: v if isinstance(v, pd.Series) else pd.Series(v, copy=False)
+                                             for c, v in cols.items()}}
     linear = [s for s in specs if s.kind != "quantile"]
     engine_rows: dict[int, pd.DataFrame] = {}
-    inputs = {id(s): _engine_columns(s, frame, dom_codes) for s in linear}
+    inputs = {id(s): _engine_columns(s, data, dom_codes) for s in linear}
     if prep.replicates is not None and linear:
-        assert prep.reps is not None
-        results = stats.replicate([inputs[id(s)][0] for s in linear], w, prep.reps, dom_codes, k, prep.replicates)
+        results = stats.replicate([inputs[id(s)][0] for s in linear], w, prep.rep_columns, dom_codes, k,
+                                  prep.replicates)
         for s, r in zip(linear, results, strict=True):
             engine_rows[id(s)] = _rows(s, r, dom_keys, inputs[id(s)][1], level)
     elif linear:
         st = taylor_stages(prep)
         dfs = stats.taylor_df(st, w, dom_codes, k).astype(float)
+        key = st.psu * k + dom_codes
         for s in linear:
-            r, _ = stats.taylor(inputs[id(s)][0], w, dom_codes, k, st, calibration, df=dfs)
+            r, _ = stats.taylor(inputs[id(s)][0], w, dom_codes, k, st, calibration, df=dfs, cell_key=key)
             engine_rows[id(s)] = _rows(s, r, dom_keys, inputs[id(s)][1], level)
     sample = None
     parts: list[pd.DataFrame] = []
     for spec in specs:
         if spec.kind == "quantile":  # quantiles stay on svy (Woodruff intervals)
             if sample is None:
-                analysis = list(cols) + ([DOM] if dom is not None else [])
-                sample = engine.build_sample(prep, analysis)
+                extra = pd.DataFrame({c: (v.array if isinstance(v, pd.Series) else v) for c, v in cols.items()},
+                                     index=prep.frame.index)
+                frame = pd.concat([prep.frame, extra], axis=1)
+                if dom is not None:
+                    frame[DOM] = dom.array
+                prep = replace(prep, frame=frame)
+                sample = engine.build_sample(prep, list(cols) + ([DOM] if dom is not None else []))
             rows = engine.run(sample, prep, spec.kind, spec.col, p=spec.p, by=DOM if dom is not None else None,
                               ci_method=ci, alpha=1 - level, by_has_missing=bool((dom_codes < 0).any()),
-                              y_has_missing=bool(frame[spec.col].isna().any()))
+                              y_has_missing=bool(np.isnan(np.asarray(cols[spec.col], dtype=float)).any()))
         else:
             rows = engine_rows[id(spec)]
-        d, n = _deffs(rows, spec, frame, dom_codes, dom_keys, deff)
+        d, n = _deffs(rows, spec, data, dom_codes, dom_keys, deff)
         est = rows["est"].to_numpy()
         if spec.kind == "prop":  # our own CI functions (ci.py), checked against R's svyciprop formulas
             bounds = [prop_ci(pp, se, nn, df_, method=ci, level=level)

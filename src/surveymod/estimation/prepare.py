@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -46,7 +47,17 @@ class Prepared:
     has_fpc2: bool
     replicates: Replicates | None
     notes: list[str] = field(default_factory=list)
-    reps: np.ndarray | None = None  # replicate weights, one column per replicate
+    rep_columns: tuple[np.ndarray, ...] = ()  # replicate weights, one array per replicate (views of the data)
+
+    @cached_property
+    def reps(self) -> np.ndarray | None:
+        """The replicate weights as one (rows x replicates) matrix, built on first use."""
+        if not self.rep_columns:
+            return None
+        out = np.empty((len(self.rep_columns[0]), len(self.rep_columns)), order="F")
+        for i, col in enumerate(self.rep_columns):
+            out[:, i] = col
+        return out
 
 
 def _require_column(df: pd.DataFrame, col: str, role: str) -> pd.Series:
@@ -187,9 +198,7 @@ def prepare(df: pd.DataFrame, design: Design) -> Prepared:
             raise SurveyError("replicate weights need both a column pattern (repweights) and a method (reptype)",
                               rule="design-repweights")
         cols = replicate_columns(src, design.repweights)
-        reps = np.empty((n, len(cols)), order="F")  # column-major: each replicate is contiguous
-        for i, c in enumerate(cols):
-            reps[:, i] = numeric_column(src, c, "replicate-weight", nonnegative=True)
+        rep_columns = tuple(numeric_column(src, c, "replicate-weight", nonnegative=True) for c in cols)
         rscales = design.rscales
         if rscales is not None and len(rscales) != len(cols):
             raise SurveyError(f"rscales has {len(rscales)} values but the pattern matched {len(cols)} replicate "
@@ -199,7 +208,7 @@ def prepare(df: pd.DataFrame, design: Design) -> Prepared:
                 raise SurveyError("JKn replicate weights need 'rscales' (the (n_h-1)/n_h factor per replicate) "
                                   "or the strata and psu columns they were built from", rule="design-repweights")
             psu_ids = _ids(src, design.psu, "PSU") if design.psu else pd.Series(np.arange(n).astype(str))
-            rscales = _jkn_rscales(reps, _ids(src, design.strata, "strata"), psu_ids)
+            rscales = _jkn_rscales(np.column_stack(rep_columns), _ids(src, design.strata, "strata"), psu_ids)
         scales: tuple[float, ...] | None = None
         if design.scale is not None or rscales is not None:
             base = design.scale if design.scale is not None else _default_scale(design.reptype, len(cols),
@@ -210,7 +219,7 @@ def prepare(df: pd.DataFrame, design: Design) -> Prepared:
             raise SurveyError("reptype 'fay' needs the Fay coefficient 'fay_rho'", rule="design-repweights")
         _check_weight_sum(out[W].to_numpy(), design)
         replicates = Replicates(design.reptype, len(cols), scales, design.fay_rho or 0.0, design.mse, tuple(cols))
-        return Prepared(out, design, False, False, False, False, False, replicates, notes, reps)
+        return Prepared(out, design, False, False, False, False, False, replicates, notes, rep_columns)
 
     strata, names = (_id_codes(src, design.strata, "strata") if design.strata
                      else (np.zeros(n, dtype=np.int64), ["(all)"]))

@@ -68,17 +68,26 @@ def column(kind: Kind, y: np.ndarray, dom: np.ndarray, *, x: np.ndarray | None =
            ) -> Column:
     """Prepare one statistic: ``y`` floats (prop: level codes 0..L-1, -1 missing); ``dom`` codes (-1 = none)."""
     if kind == "prop":
-        codes = y.astype(np.int64)
+        codes = y.astype(np.int64, copy=False)
         valid = (codes >= 0) & (dom >= 0)
         return Column(kind, None, valid.astype(float), valid, codes, n_levels)
     valid = ~np.isnan(y) & (dom >= 0)
     if x is not None:
         valid &= ~np.isnan(x)
-    a = np.where(valid, y, 0.0)
+    every = bool(valid.all())
+    a = y if every else np.where(valid, y, 0.0)
     if kind == "total":
         return Column(kind, a, None, valid)
-    b = np.where(valid, x, 0.0) if x is not None else valid.astype(float)
-    return Column(kind, a, b, valid)
+    if x is not None:
+        return Column(kind, a, x if every else np.where(valid, x, 0.0), valid)
+    return Column(kind, a, _ones(len(y)) if every else valid.astype(float), valid)
+
+
+def _ones(n: int) -> np.ndarray:
+    """A read-only vector of ones (shared by the means of a call: their denominator when nothing is missing)."""
+    out = np.ones(n)
+    out.setflags(write=False)
+    return out
 
 
 def _sums(key: np.ndarray, k: int, w: np.ndarray, col: Column) -> tuple[np.ndarray, np.ndarray | None]:
@@ -115,15 +124,16 @@ def taylor_df(st: Stages, w: np.ndarray, dom: np.ndarray, k: int) -> np.ndarray:
 
 
 def taylor(col: Column, w: np.ndarray, dom: np.ndarray, k: int, st: Stages,
-           records: Sequence[Record] = (), *, covariance: bool = False, df: np.ndarray | None = None
-           ) -> tuple[Result, np.ndarray | None]:
+           records: Sequence[Record] = (), *, covariance: bool = False, df: np.ndarray | None = None,
+           cell_key: np.ndarray | None = None) -> tuple[Result, np.ndarray | None]:
     """Estimates and Taylor variances of one statistic in ``k`` domains (and the covariance if asked).
 
-    ``df`` may pass :func:`taylor_df` computed once for several statistics on the same domains.
+    ``df`` (from :func:`taylor_df`) and ``cell_key`` (``psu * k + dom``) may be computed once for several
+    statistics on the same domains.
     """
     n_lev = col.levels
     # Sums per PSU x domain cell first; the domain sums (and so the estimates) are their column sums.
-    cells = _sums(st.psu * k + dom, st.n_psu * k, w, col)
+    cells = _sums(st.psu * k + dom if cell_key is None else cell_key, st.n_psu * k, w, col)
     a_dom = cells[0].reshape(st.n_psu, k, n_lev).sum(axis=0)
     b_dom = None if cells[1] is None else cells[1].reshape(st.n_psu, k).sum(axis=0)
     est = _estimates(a_dom, b_dom)
@@ -195,25 +205,32 @@ def default_scale(reptype: str, n_reps: int, fay_rho: float) -> float:
             "jkn": 1.0, "bootstrap": 1.0 / (n_reps - 1)}[reptype]
 
 
-def _rank(wd: np.ndarray) -> int:
-    """Numerical rank of the replicate-weight rows of a domain (R: ``qr(., tol = 1e-5)$rank``)."""
-    n_reps = wd.shape[1]
-    if wd.shape[0] == 0:
+def _rank_of(block: np.ndarray) -> int:
+    """Numerical rank of a block of replicate-weight rows (R: ``qr(., tol = 1e-5)$rank``)."""
+    if block.shape[0] == 0:
         return 0
-    head = wd[: min(wd.shape[0], 8 * n_reps)]
-    for block in (head, wd):
-        s = np.linalg.svd(block, compute_uv=False) if block.shape[0] <= 20 * n_reps else np.sqrt(
-            np.maximum(np.linalg.eigvalsh(block.T @ block)[::-1], 0.0))
-        r = int((s > 1e-5 * s[0]).sum()) if s[0] > 0 else 0
-        if r == n_reps or block is wd:
-            return r
-    return n_reps  # pragma: no cover - loop always returns
+    s = (np.linalg.svd(block, compute_uv=False) if block.shape[0] <= 20 * block.shape[1]
+         else np.sqrt(np.maximum(np.linalg.eigvalsh(block.T @ block)[::-1], 0.0)))
+    return int((s > 1e-5 * s[0]).sum()) if s[0] > 0 else 0
 
 
-def replicate(cols: Sequence[Column], w: np.ndarray, reps: np.ndarray, dom: np.ndarray, k: int,
+def _domain_rank(head: np.ndarray, reps: Sequence[np.ndarray], rows: np.ndarray, w: np.ndarray) -> int:
+    """Rank of a domain's replicate weights (rows with positive weight): from its leading rows when those
+    already have full column rank (the usual case), else from all its rows."""
+    n_reps = len(reps)
+    if (w[: head.shape[0]] > 0).all() and _rank_of(head) == n_reps:
+        return n_reps
+    keep = rows[w > 0]
+    return _rank_of(np.column_stack([r[keep] for r in reps]))
+
+
+def replicate(cols: Sequence[Column], w: np.ndarray, reps: Sequence[np.ndarray], dom: np.ndarray, k: int,
               rep: Replicates) -> list[Result]:
-    """Estimates and replicate variances of several statistics in ``k`` domains (one product per domain)."""
-    n_reps = reps.shape[1]
+    """Estimates and replicate variances of several statistics in ``k`` domains (one product per domain).
+
+    ``reps`` holds one array of weights per replicate (columns of the data, not copied).
+    """
+    n_reps = len(reps)
     scales = (np.asarray(rep.scales, dtype=float) if rep.scales is not None
               else np.full(n_reps, default_scale(rep.reptype, n_reps, rep.fay_rho)))
     widths = [c.levels + (0 if c.b is None else 1) for c in cols]
@@ -221,22 +238,42 @@ def replicate(cols: Sequence[Column], w: np.ndarray, reps: np.ndarray, dom: np.n
     full = np.zeros((k, starts[-1]))
     by_rep = np.zeros((k, n_reps, starts[-1]))
     df = np.zeros(k)
-    amats = [c.a for c in cols]
+    # Rows sorted by domain once (column by column: each replicate column is contiguous), so that every domain
+    # is a contiguous block and its replicate sums are one matrix product.
     order = np.argsort(dom, kind="stable")
     bounds = np.searchsorted(dom[order], np.arange(k + 1) - 0.5)
+    block = np.empty((len(order), int(starts[-1])), order="F")
+    for c, s in zip(cols, starts[:-1], strict=True):  # a and b are 0 on rows that are not valid
+        if c.codes is not None:
+            block[:, s:s + c.levels] = c.a[order]
+        else:
+            assert c.values is not None
+            np.take(c.values, order, out=block[:, s])
+        if c.b is not None:
+            np.take(c.b, order, out=block[:, s + c.levels])
+    w_sorted = w[order]
     for d in range(k):
-        idx = order[bounds[d]:bounds[d + 1]]
-        if len(idx) == 0:
+        lo, hi = int(bounds[d]), int(bounds[d + 1])
+        full[d] = w_sorted[lo:hi] @ block[lo:hi]
+    # Replicates in chunks of about 128 MB, sorted into one reused buffer (fresh memory is slow to fault in).
+    chunk = max(1, min(n_reps, (1 << 27) // max(8 * len(order), 1)))
+    buffer = np.empty((len(order), chunk), order="F")
+    head = np.empty((k, min(len(order), 8 * n_reps), n_reps))  # leading rows of each domain, for the rank
+    for r0 in range(0, n_reps, chunk):
+        r1 = min(n_reps, r0 + chunk)
+        part = buffer[:, : r1 - r0]
+        for r in range(r0, r1):
+            np.take(reps[r], order, out=part[:, r - r0])
+        for d in range(k):
+            lo, hi = int(bounds[d]), int(bounds[d + 1])
+            by_rep[d, r0:r1] = part[lo:hi].T @ block[lo:hi]
+            m = min(hi - lo, head.shape[1])
+            head[d, :m, r0:r1] = part[lo:lo + m]
+    for d in range(k):
+        lo, hi = int(bounds[d]), int(bounds[d + 1])
+        if hi == lo:
             continue
-        block = np.empty((len(idx), starts[-1]))
-        for c, a, s in zip(cols, amats, starts[:-1], strict=True):  # a and b are 0 on rows not valid
-            block[:, s:s + c.levels] = a[idx]
-            if c.b is not None:
-                block[:, s + c.levels] = c.b[idx]
-        wd = reps[idx]
-        full[d] = w[idx] @ block
-        by_rep[d] = wd.T @ block
-        df[d] = _rank(wd[w[idx] > 0]) - 1
+        df[d] = _domain_rank(head[d, : min(hi - lo, head.shape[1])], reps, order[lo:hi], w_sorted[lo:hi]) - 1
     out = []
     for c, s in zip(cols, starts[:-1], strict=True):
         a_full, a_rep = full[:, s:s + c.levels], by_rep[:, :, s:s + c.levels]
