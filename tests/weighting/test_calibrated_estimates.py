@@ -114,3 +114,24 @@ def test_replicate_df_is_rank_minus_one_per_domain(ref) -> None:
         s = row["domain"].split("=")[1]
         assert row["df"] == ref[f"jk1_degf_{s}"]
     assert estimate(df, des, mean=["api00"]).df[0] == ref["jk1_degf"]
+
+
+@pytest.mark.parametrize(("prefix", "steps", "data", "design", "var", "by", "p"), [
+    ("q50_api00_clus1_by_stype", None, "apiclus1", Design(psu="dnum", weight="pw", fpc="fpc"), "api00", "stype", 0.5),
+    ("q25_api00_strat_by_schwide", None, "apistrat", Design(strata="stype", weight="pw", fpc="fpc"), "api00",
+     "sch.wide", 0.25),
+    ("q50_api00_rake_by_compimp", RAKE, "apiclus1", None, "api00", "comp.imp", 0.5),
+])
+def test_domain_quantiles_as_r_svyquantile(apiclus1, write_spec, ref, prefix, steps, data, design, var, by, p) -> None:
+    """svyby(~api00, ~d, des, svyquantile, quantiles=p): qrule 'math', Woodruff SE with the domain's df."""
+    frame = apiclus1 if data == "apiclus1" else pd.read_csv(REF_FILE.parents[1] / "api" / "apistrat.csv")
+    cal: list = []
+    if steps is not None:
+        res = weighted(frame, write_spec, steps)
+        frame, design, cal = res.data, res.design, res.calibration
+    out = estimate(frame, design, calibration=cal, quantile=[(var, p)], by=[by])
+    for _, row in out.iterrows():
+        level = row["domain"].split("=", 1)[1]
+        assert row["estimate"] == ref[f"{prefix}_{level}"]
+        assert sig(row["se"], ref[f"{prefix}_{level}_se"]), (level, row["se"], ref[f"{prefix}_{level}_se"])
+        assert row["ci_low"] <= row["estimate"] <= row["ci_high"]

@@ -30,6 +30,7 @@ from .deff import DeffRef, srs_variances
 from .design import Design
 from .flags import FlagRules, flag
 from .prepare import W, prepare
+from .quantiles import woodruff
 from .taylor import stages as taylor_stages
 
 COLUMNS = ["variable", "level", "domain", "estimate", "se", "ci_low", "ci_high", "df", "deff", "cv", "n", "n_eff",
@@ -306,17 +307,22 @@ def estimate(df: pd.DataFrame, design: Design, *, mean: Sequence[str] = (), prop
                                   prep.replicates)
         for s, r in zip(linear, results, strict=True):
             engine_rows[id(s)] = _rows(s, r, dom_keys, inputs[id(s)][1], level)
-    elif linear:
+    elif prep.replicates is None:
         st = taylor_stages(prep)
         dfs = stats.taylor_df(st, w, dom_codes, k).astype(float)
         key = st.psu * k + dom_codes
         for s in linear:
             r, _ = stats.taylor(inputs[id(s)][0], w, dom_codes, k, st, calibration, df=dfs, cell_key=key)
             engine_rows[id(s)] = _rows(s, r, dom_keys, inputs[id(s)][1], level)
+        for s in (s for s in specs if s.kind == "quantile"):  # Woodruff intervals as R svyquantile
+            y = np.asarray(cols[s.col], dtype=float)
+            q, se, lo, hi = woodruff(y, w, dom_codes, k, s.p, st, dfs, level, calibration)
+            engine_rows[id(s)] = pd.DataFrame({"domain": dom_keys, "level": [""] * k, "est": q, "se": se,
+                                               "lci": lo, "uci": hi, "df": dfs})
     sample = None
     parts: list[pd.DataFrame] = []
     for spec in specs:
-        if spec.kind == "quantile":  # quantiles stay on svy (Woodruff intervals)
+        if spec.kind == "quantile" and id(spec) not in engine_rows:  # replicate designs: svy's quantiles
             if sample is None:
                 extra = pd.DataFrame({c: (v.array if isinstance(v, pd.Series) else v) for c, v in cols.items()},
                                      index=prep.frame.index)

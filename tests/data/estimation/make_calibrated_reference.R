@@ -42,6 +42,18 @@ jk <- as.svrepdesign(dclus1, type = "JK1")
 put("jk1_degf", degf(jk))
 for (s in c("E", "H", "M")) put(paste0("jk1_degf_", s), degf(subset(jk, stype == s)))
 
+# quantiles by domain (qrule "math", Woodruff interval "mean"), plain and raked designs
+apistrat <- read.csv("tests/data/api/apistrat.csv", stringsAsFactors = FALSE)
+dstrat <- svydesign(id = ~1, strata = ~stype, weights = ~pw, data = apistrat, fpc = ~fpc)
+putq <- function(prefix, b) {
+  # SE = (Woodruff upper - lower) / (2 qt(0.975, degf(domain))); confint() of svyby would be est -+ 1.96 SE
+  est <- coef(b); se <- SE(b); keys <- rownames(b)
+  for (i in seq_along(keys)) { put(paste0(prefix, "_", keys[i]), est[i]); put(paste0(prefix, "_", keys[i], "_se"), se[i]) }
+}
+putq("q50_api00_clus1_by_stype", svyby(~api00, ~stype, dclus1, svyquantile, quantiles = 0.5, ci = TRUE))
+putq("q25_api00_strat_by_schwide", svyby(~api00, ~sch.wide, dstrat, svyquantile, quantiles = 0.25, ci = TRUE))
+putq("q50_api00_rake_by_compimp", svyby(~api00, ~comp.imp, rk, svyquantile, quantiles = 0.5, ci = TRUE))
+
 out <- data.frame(name = names(ref), value = sprintf("%.12g", unlist(ref)))
 write.csv(out, "tests/data/estimation/r_calibrated.csv", row.names = FALSE, quote = FALSE)
 print(out)
