@@ -1,4 +1,7 @@
-"""Taylor-linearisation and replicate-weight estimation through svy (the only place that calls svy's estimators).
+"""svy's estimators (the only place that calls them): used for quantiles on replicate-weight designs.
+
+Means, proportions, totals, ratios and Taylor quantiles are computed by our own engine (``statistics.py``,
+``quantiles.py``); ``run`` still accepts every kind, and a golden test checks svy against R through it.
 
 Input is a :class:`~surveymod.estimation.prepare.Prepared` frame (canonical design columns) and plain column names;
 output is a pandas frame with one row per (domain, level): ``domain, level, est, se, lci, uci, df``. Domains are a
@@ -11,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal
 
-import numpy as np
 import pandas as pd
 import polars as pl
 import svy
@@ -112,18 +114,3 @@ def run(sample: svy.Sample, prep: Prepared, kind: Kind, y: str, *, x: str | None
         "lci": table["lci"].to_numpy(), "uci": table["uci"].to_numpy(),
         "df": table["df"].cast(pl.Float64).to_numpy(),
     })
-
-
-def mean_covariance(sample: svy.Sample, prep: Prepared, y: str, by: str) -> tuple[list[str], np.ndarray, np.ndarray,
-                                                                                   np.ndarray]:
-    """Domain means of ``y`` with their full covariance matrix (domains share PSUs); returns keys, est, cov, df."""
-    rep = prep.replicates
-    kw: dict[str, object] = {"by": by, "where": _where(by), "drop_nulls": True}
-    if rep is not None:
-        kw["method"] = "replication"
-        kw["variance_center"] = "estimate" if rep.mse else "rep_mean"
-    res = sample.estimation.mean(y, **kw)  # type: ignore[arg-type]
-    table = res.to_polars()  # type: ignore[union-attr]
-    keys = [str(k) for k in table[by].to_list()]
-    cov = np.asarray(res.covariance, dtype=float)  # type: ignore[union-attr]
-    return keys, table["est"].to_numpy(), cov, table["df"].cast(pl.Float64).to_numpy()
