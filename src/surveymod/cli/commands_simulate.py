@@ -74,6 +74,22 @@ def _with_design(f):  # type: ignore[no-untyped-def]
     return f
 
 
+_margin_options = [
+    click.option("--conf", type=float, default=0.95, show_default=True, help="Confidence level."),
+    *_design_options,
+    click.option("--population", type=float, help="Population size N for the finite population correction."),
+    click.option("--rr", type=float, default=1.0, show_default=True, help="Expected response rate (0-1]."),
+    click.option("--json", "as_json", is_flag=True, help="Print JSON."),
+]
+
+
+def _with_margin_options(f):  # type: ignore[no-untyped-def]
+    """Add the options shared by the margin-of-error commands (confidence, design effect, N, response, JSON)."""
+    for opt in reversed(_margin_options):
+        f = opt(f)
+    return f
+
+
 def _show(title: str, values: dict[str, object], as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(values, indent=2))
@@ -86,11 +102,7 @@ def _show(title: str, values: dict[str, object], as_json: bool) -> None:
 @plan_group.command("proportion")
 @click.option("--p", "p", type=float, default=0.5, show_default=True, help="Expected proportion (0-1).")
 @click.option("--moe", type=float, required=True, help="Margin of error as a fraction, e.g. 0.05 for ±5 points.")
-@click.option("--conf", type=float, default=0.95, show_default=True, help="Confidence level.")
-@_with_design
-@click.option("--population", type=float, help="Population size N for the finite population correction.")
-@click.option("--rr", type=float, default=1.0, show_default=True, help="Expected response rate (0-1].")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@_with_margin_options
 @handles_errors
 def plan_proportion(p: float, moe: float, conf: float, deff: float | None, take: float | None, icc: float | None,
                     population: float | None, rr: float, as_json: bool) -> None:
@@ -105,11 +117,7 @@ def plan_proportion(p: float, moe: float, conf: float, deff: float | None, take:
 @plan_group.command("mean")
 @click.option("--sd", type=float, required=True, help="Standard deviation of the variable.")
 @click.option("--moe", type=float, required=True, help="Margin of error in the variable's units.")
-@click.option("--conf", type=float, default=0.95, show_default=True, help="Confidence level.")
-@_with_design
-@click.option("--population", type=float, help="Population size N for the finite population correction.")
-@click.option("--rr", type=float, default=1.0, show_default=True, help="Expected response rate (0-1].")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@_with_margin_options
 @handles_errors
 def plan_mean(sd: float, moe: float, conf: float, deff: float | None, take: float | None, icc: float | None,
               population: float | None, rr: float, as_json: bool) -> None:
