@@ -100,6 +100,9 @@ def test_jk1_raked(apiclus1, write_spec):
     res = run(apiclus1, write_spec, JK1 + RAKE)
     assert sig(rep_se(res, "api00"), 26.874, 5)
     assert sig(rep_se(res, "enroll", "total"), 463582, 6)
+    # the result's design (replicate columns, scales) gives the same through estimate()
+    out = estimate(res.data, res.design.model_copy(update={"mse": False}), mean=["api00"], total=["enroll"])
+    assert sig(out.se[0], 26.874, 5) and sig(out.se[1], 463582, 6)
 
 
 def test_jkn_apistrat(write_spec):

@@ -29,12 +29,20 @@ class PostStratified:
     weights: np.ndarray
     oldweights: np.ndarray
 
+    @property
+    def n_rows(self) -> int:
+        return len(self.cells)
+
 
 @dataclass(frozen=True)
 class Raked:
     """One raking: per margin, cell codes per row and the weights right after that margin in the last sweep."""
 
     margins: tuple[tuple[np.ndarray, np.ndarray], ...]
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.margins[0][0])
 
 
 @dataclass(frozen=True)
@@ -43,6 +51,10 @@ class Calibrated:
 
     q: np.ndarray
     w: np.ndarray
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.w)
 
     @classmethod
     def from_weights(cls, x: np.ndarray, before: np.ndarray, after: np.ndarray) -> Calibrated:

@@ -11,12 +11,21 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from scipy import stats
 
 
+def t_crit(level: float, df: float | np.ndarray) -> np.ndarray:
+    """Two-sided critical value of Student t with ``df`` (normal where df is infinite; NaN where df <= 0)."""
+    d = np.asarray(df, dtype=float)
+    q = 1 - (1 - level) / 2
+    with np.errstate(invalid="ignore"):
+        t = np.where(np.isinf(d), stats.norm.ppf(q), stats.t.ppf(q, np.where(d > 0, d, 1.0)))
+    return np.where(d > 0, t, np.nan)
+
+
 def _crit(level: float, df: float) -> float:
-    return float(stats.norm.ppf(1 - (1 - level) / 2)) if math.isinf(df) else float(
-        stats.t.ppf(1 - (1 - level) / 2, df))
+    return float(t_crit(level, df))
 
 
 def prop_ci(p: float, se: float, n: float, df: float, *, method: str = "logit", level: float = 0.95

@@ -24,8 +24,8 @@ import pandas as pd
 from ..errors import Location, SurveyError
 from . import engine
 from . import statistics as stats
-from .calibration import Calibrated, Raked, Record
-from .ci import prop_ci
+from .calibration import Record
+from .ci import prop_ci, t_crit
 from .deff import DeffRef, srs_variances
 from .design import Design
 from .flags import FlagRules, flag
@@ -53,39 +53,42 @@ class Spec:
     p: float = 0.5
 
 
+def _range_codes(ints: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Codes (0..k-1) and sorted distinct values of whole numbers in a small range (no hashing), else None."""
+    lo, hi = (int(ints.min()), int(ints.max())) if len(ints) else (0, -1)
+    if hi - lo > 100_000:
+        return None
+    present = np.bincount(ints - lo, minlength=hi - lo + 1) > 0
+    return (np.cumsum(present) - 1)[ints - lo], np.flatnonzero(present) + lo
+
+
 def _small_integer_codes(v: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """Codes and sorted values when every non-missing value is a whole number in a small range, else None."""
+    """Codes (-1 = missing) and sorted values when every non-missing float is a whole number in a small range."""
     ok = ~np.isnan(v)
     if not ok.any():
         return None
     vals = v[ok] if not ok.all() else v
-    lo, hi = float(vals.min()), float(vals.max())
-    if hi - lo > 100_000 or not np.array_equal(vals, np.floor(vals)):
+    if not np.array_equal(vals, np.floor(vals)) or float(vals.max()) - float(vals.min()) > 100_000:
         return None
-    shifted = (vals - lo).astype(np.int64)
-    present = np.bincount(shifted, minlength=int(hi - lo) + 1) > 0
-    lookup = np.cumsum(present) - 1
+    found = _range_codes(vals.astype(np.int64))
+    assert found is not None
     codes = np.full(len(v), -1, dtype=np.int64)
-    codes[ok] = lookup[shifted]
-    return codes, (np.flatnonzero(present) + lo).astype(np.int64)
+    codes[ok] = found[0]
+    return codes, found[1]
 
 
 def labels(s: pd.Series) -> pd.Series:
     """Category labels as a categorical of strings (1.0 -> '1'); missing stays missing. Vectorised."""
+    small = None
     if pd.api.types.is_integer_dtype(s.dtype) and isinstance(s.dtype, np.dtype):
-        ints = s.to_numpy()
-        lo, hi = (int(ints.min()), int(ints.max())) if len(ints) else (0, -1)
-        if hi - lo <= 100_000:  # whole numbers without missing values: codes straight from the range
-            present = np.bincount(ints - lo, minlength=hi - lo + 1) > 0
-            codes = (np.cumsum(present) - 1)[ints - lo]
-            values = np.flatnonzero(present) + lo
-            return pd.Series(pd.Categorical.from_codes(codes, categories=[str(x) for x in values]), index=s.index)
+        small = _range_codes(s.to_numpy())  # whole numbers without missing values
+    elif pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+        small = _small_integer_codes(pd.to_numeric(s, errors="coerce").astype(float).to_numpy())
+    if small is not None:  # coded answers (0/1, 1..99): codes straight from the range
+        codes, values = small
+        return pd.Series(pd.Categorical.from_codes(codes, categories=[str(x) for x in values]), index=s.index)
     if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
         v = pd.to_numeric(s, errors="coerce").astype(float)
-        small = _small_integer_codes(v.to_numpy())
-        if small is not None:  # fast path for coded answers (0/1, 1..99): no hashing
-            codes, values = small
-            return pd.Series(pd.Categorical.from_codes(codes, categories=[str(x) for x in values]), index=s.index)
         cat = pd.Categorical(v)
         cats = cat.categories.to_numpy(dtype=float)
         names = [str(int(c)) if c == round(c) else f"{c:g}" for c in cats]
@@ -237,24 +240,9 @@ def _rows(spec: Spec, res: stats.Result, dom_keys: list[str], level_names: list[
     est = res.est.reshape(-1)
     se = np.sqrt(np.maximum(res.var.reshape(-1), 0.0))
     df = np.repeat(res.df, n_lev)
-    with np.errstate(invalid="ignore"):
-        t = np.where(np.isinf(df), stats_t_inf(level), _t_quantile(level, df))
+    t = t_crit(level, df)
     return pd.DataFrame({"domain": np.repeat(dom_keys, n_lev), "level": np.tile(level_names, k), "est": est,
                          "se": se, "lci": est - t * se, "uci": est + t * se, "df": df})
-
-
-def stats_t_inf(level: float) -> float:
-    """The normal quantile for a two-sided interval at ``level``."""
-    from scipy import stats as sps
-
-    return float(sps.norm.ppf(1 - (1 - level) / 2))
-
-
-def _t_quantile(level: float, df: np.ndarray) -> np.ndarray:
-    from scipy import stats as sps
-
-    with np.errstate(invalid="ignore"):
-        return np.where(df > 0, sps.t.ppf(1 - (1 - level) / 2, np.maximum(df, 1)), np.nan)
 
 
 def _engine_columns(spec: Spec, frame: Mapping[str, pd.Series], dom_codes: np.ndarray) -> tuple[stats.Column, list[str]]:
@@ -286,7 +274,7 @@ def estimate(df: pd.DataFrame, design: Design, *, mean: Sequence[str] = (), prop
     flags = flags or FlagRules()
     prep = prepare(df, design)
     for rec in calibration:
-        if len(_record_rows(rec)) != len(df):
+        if rec.n_rows != len(df):
             raise SurveyError("the calibration records do not match the data's rows (use the data returned by "
                               "run_weighting)", rule="estimate-calibration")
     specs, cols, missing = build_specs(df, mean=mean, prop=prop, total=total, ratio=ratio, quantile=quantile)
@@ -357,9 +345,3 @@ def estimate(df: pd.DataFrame, design: Design, *, mean: Sequence[str] = (), prop
     out.attrs["deff_reference"] = deff
     out.attrs["ci_method"] = ci
     return out
-
-
-def _record_rows(rec: Record) -> np.ndarray:
-    if isinstance(rec, Raked):
-        return rec.margins[0][0]
-    return rec.w if isinstance(rec, Calibrated) else rec.cells

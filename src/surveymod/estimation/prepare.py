@@ -33,6 +33,12 @@ class Replicates:
     mse: bool
     columns: tuple[str, ...]  # the user's column names, in order
 
+    def factors(self) -> np.ndarray:
+        """The variance factor of each replicate: v = sum_r factor_r (t_r - centre)^2."""
+        if self.scales is not None:
+            return np.asarray(self.scales, dtype=float)
+        return np.full(self.n_reps, default_scale(self.reptype, self.n_reps, self.fay_rho))
+
 
 @dataclass(frozen=True)
 class Prepared:
@@ -211,7 +217,7 @@ def prepare(df: pd.DataFrame, design: Design) -> Prepared:
             rscales = _jkn_rscales(np.column_stack(rep_columns), _ids(src, design.strata, "strata"), psu_ids)
         scales: tuple[float, ...] | None = None
         if design.scale is not None or rscales is not None:
-            base = design.scale if design.scale is not None else _default_scale(design.reptype, len(cols),
+            base = design.scale if design.scale is not None else default_scale(design.reptype, len(cols),
                                                                                design.fay_rho or 0.0)
             r = rscales if rscales is not None else [1.0] * len(cols)
             scales = tuple(base * float(x) for x in r)
@@ -256,10 +262,10 @@ def _check_weight_sum(w: np.ndarray, design: Design) -> None:
         raise SurveyError("all weights are zero", location=Location(variable=design.weight), rule="design-weight")
 
 
-def _default_scale(reptype: str, n_reps: int, fay_rho: float) -> float:
-    """The standard overall replicate variance factor (used when only rscales are given)."""
+def default_scale(reptype: str, n_reps: int, fay_rho: float) -> float:
+    """R ``svrepdesign``'s default overall factor: BRR 1/R, Fay 1/(R(1-rho)^2), JK1 (R-1)/R, bootstrap 1/(R-1)."""
     return {"brr": 1.0 / n_reps, "fay": 1.0 / (n_reps * (1 - fay_rho) ** 2), "jk1": (n_reps - 1) / n_reps,
-            "jkn": 1.0, "bootstrap": 1.0 / n_reps}[reptype]
+            "jkn": 1.0, "bootstrap": 1.0 / (n_reps - 1)}[reptype]
 
 
 def lonely_strata(strata: pd.Series, psu: pd.Series) -> list[object]:

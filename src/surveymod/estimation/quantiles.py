@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from scipy import stats as sps
 
 from .calibration import Record
+from .ci import t_crit
 from .statistics import column, taylor
 from .taylor import Stages
 
@@ -55,7 +55,7 @@ def woodruff(y: np.ndarray, w: np.ndarray, dom: np.ndarray, k: int, p: float, st
     for d in range(k):
         if not df[d] > 0:
             continue
-        t = float(sps.t.ppf(1 - (1 - level) / 2, df[d]))
+        t = float(t_crit(level, df[d]))
         p_lo, p_hi = share[d] - t * share_se[d], share[d] + t * share_se[d]
         xs, ws = sorted_parts[d]
         lo[d] = qrule_math(xs, ws, p_lo) if p_lo >= 0 else np.nan

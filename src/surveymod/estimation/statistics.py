@@ -37,11 +37,7 @@ class Column:
     b: np.ndarray | None
     valid: np.ndarray  # rows with a usable value (and a domain)
     codes: np.ndarray | None = None  # proportions: level code per row (-1 missing)
-    n_levels: int = 1
-
-    @property
-    def levels(self) -> int:
-        return self.n_levels
+    levels: int = 1
 
     @property
     def a(self) -> np.ndarray:
@@ -49,7 +45,7 @@ class Column:
         if self.codes is None:
             assert self.values is not None
             return self.values[:, None]
-        out = np.zeros((len(self.codes), self.n_levels))
+        out = np.zeros((len(self.codes), self.levels))
         rows = np.flatnonzero(self.valid)
         out[rows, self.codes[rows]] = 1.0
         return out
@@ -80,14 +76,7 @@ def column(kind: Kind, y: np.ndarray, dom: np.ndarray, *, x: np.ndarray | None =
         return Column(kind, a, None, valid)
     if x is not None:
         return Column(kind, a, x if every else np.where(valid, x, 0.0), valid)
-    return Column(kind, a, _ones(len(y)) if every else valid.astype(float), valid)
-
-
-def _ones(n: int) -> np.ndarray:
-    """A read-only vector of ones (shared by the means of a call: their denominator when nothing is missing)."""
-    out = np.ones(n)
-    out.setflags(write=False)
-    return out
+    return Column(kind, a, valid.astype(float), valid)
 
 
 def _sums(key: np.ndarray, k: int, w: np.ndarray, col: Column) -> tuple[np.ndarray, np.ndarray | None]:
@@ -98,7 +87,7 @@ def _sums(key: np.ndarray, k: int, w: np.ndarray, col: Column) -> tuple[np.ndarr
         sel = col.valid
         kv, wv = key[sel], w[sel]
     if col.codes is not None:
-        n_lev = col.n_levels
+        n_lev = col.levels
         sa = np.bincount(kv * n_lev + col.codes[sel], weights=wv, minlength=k * n_lev).reshape(k, n_lev)
         return sa, sa.sum(axis=1)
     assert col.values is not None
@@ -199,12 +188,6 @@ def _projected_totals(col: Column, w: np.ndarray, dom: np.ndarray, k: int, est: 
 
 # -- replicate weights -------------------------------------------------------------------------------------------
 
-def default_scale(reptype: str, n_reps: int, fay_rho: float) -> float:
-    """R ``svrepdesign``'s default overall factor: BRR 1/R, Fay 1/(R(1-rho)^2), JK1 (R-1)/R, bootstrap 1/(R-1)."""
-    return {"brr": 1.0 / n_reps, "fay": 1.0 / (n_reps * (1 - fay_rho) ** 2), "jk1": (n_reps - 1) / n_reps,
-            "jkn": 1.0, "bootstrap": 1.0 / (n_reps - 1)}[reptype]
-
-
 def _rank_of(block: np.ndarray) -> int:
     """Numerical rank of a block of replicate-weight rows (R: ``qr(., tol = 1e-5)$rank``)."""
     if block.shape[0] == 0:
@@ -231,8 +214,7 @@ def replicate(cols: Sequence[Column], w: np.ndarray, reps: Sequence[np.ndarray],
     ``reps`` holds one array of weights per replicate (columns of the data, not copied).
     """
     n_reps = len(reps)
-    scales = (np.asarray(rep.scales, dtype=float) if rep.scales is not None
-              else np.full(n_reps, default_scale(rep.reptype, n_reps, rep.fay_rho)))
+    scales = rep.factors()
     widths = [c.levels + (0 if c.b is None else 1) for c in cols]
     starts = np.concatenate([[0], np.cumsum(widths)])
     full = np.zeros((k, starts[-1]))
@@ -292,9 +274,7 @@ def replicate(cols: Sequence[Column], w: np.ndarray, reps: Sequence[np.ndarray],
 def replicate_covariance(col: Column, w: np.ndarray, reps: np.ndarray, dom: np.ndarray, k: int,
                          rep: Replicates) -> tuple[np.ndarray, np.ndarray]:
     """Domain estimates of one single-level statistic and their replicate covariance (k x k)."""
-    n_reps = reps.shape[1]
-    scales = (np.asarray(rep.scales, dtype=float) if rep.scales is not None
-              else np.full(n_reps, default_scale(rep.reptype, n_reps, rep.fay_rho)))
+    scales = rep.factors()
     a = np.zeros((len(w), k))
     b = np.zeros((len(w), k))
     rows = np.flatnonzero(col.valid)

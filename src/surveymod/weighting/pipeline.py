@@ -205,7 +205,6 @@ class _Run:
         self.margin_specs: list[tuple[str, Cells, dict[str, float], np.ndarray]] = []
         self.replicates: eng.Replicates | None = None
         self.calibration: list[Record] = []
-        self._aux_matrix: np.ndarray | None = None
 
     # -- helpers -------------------------------------------------------------------------------------
     def active(self) -> np.ndarray:
@@ -281,6 +280,8 @@ class _Run:
         w_act = self.w[act]
         before = w_act[:, 0].copy()
         prev_weight = self.w[:, 0].copy()
+        after_margin: list[np.ndarray] | None = None
+        aux: np.ndarray | None = None
         try:
             if isinstance(s, PoststratifyStep):
                 new = st.poststratify(cells[0].codes, cells[0].keyed(counts[0]), w_act)
@@ -291,13 +292,12 @@ class _Run:
                                             w_act, s.tolerance, s.max_iter)
                 tol, name, kind = s.tolerance, "rake", "raking"
             else:
-                x, tots = self._aux(i, s, cells, counts, act)
+                aux, tots = self._aux(i, s, cells, counts, act)
                 if s.method == "linear":
-                    new = st.calibrate_linear(x, tots, w_act)
+                    new = st.calibrate_linear(aux, tots, w_act)
                 else:
-                    new = st.calibrate_logit(x, tots, w_act, s.bounds, s.tolerance, s.max_iter)
+                    new = st.calibrate_logit(aux, tots, w_act, s.bounds, s.tolerance, s.max_iter)
                 tol, name, kind = max(s.tolerance, LINEAR_TOL), f"calibrate ({s.method})", "calibration"
-                self._aux_matrix = x
         except st.StepFailure as exc:
             raise self.fail(exc, i) from None
         _verify(new, cells, counts, max(tol * 10, 1e-9) if isinstance(s, RakeStep) else tol, name,
@@ -319,9 +319,7 @@ class _Run:
             self.problems.append(Problem(f"{name} produced {n_neg} negative weights; consider logit calibration "
                                          "with bounds", rule="weighting-negative-weights", severity="warning",
                                          location=self.loaded.loc("steps", i)))
-        self.calibration.append(_record(kind, act, cells, prev_weight, self.w[:, 0],
-                                        after_margin if kind == "raking" else None,
-                                        self._aux_matrix if kind == "calibration" else None))
+        self.calibration.append(_record(kind, act, cells, prev_weight, self.w[:, 0], after_margin, aux))
         self.report(i, name, {"margins": len(margins), "tolerance": tol,
                               "max_rel_misfit": max((c.rel_misfit for c in checks), default=0.0)}, checks)
 
@@ -386,10 +384,10 @@ def run_weighting(data: pd.DataFrame, spec: LoadedSpec | str | Path) -> Weightin
     run = _Run(data.reset_index(drop=True), loaded)
     w0 = run.w[:, 0].copy()
     initial = weight_stats(w0)
-    prefix = "repw"
+    prefix, fay_rho = "repw", None
     for i, s in enumerate(loaded.spec.steps):
         if isinstance(s, ReplicatesStep):
-            prefix = s.prefix
+            prefix, fay_rho = s.prefix, s.fay_rho
             run.replicates_step(i, s)
         elif isinstance(s, NonresponseStep):
             run.nonresponse_step(i, s)
@@ -415,11 +413,16 @@ def run_weighting(data: pd.DataFrame, spec: LoadedSpec | str | Path) -> Weightin
         rep_info = {"method": run.replicates.method, "columns": f"{names[0]}..{names[-1]}",
                     "n_replicates": len(names), "scale": run.replicates.scale,
                     "rscales": [float(x) for x in run.replicates.rscales], "mse": True}
+        design = Design(weight=out_name, repweights="|".join(re.escape(n) for n in names),
+                        reptype=run.replicates.method, scale=rep_info["scale"], rscales=rep_info["rscales"],
+                        mse=True, fay_rho=fay_rho if run.replicates.method == "fay" else None)
+    else:
+        design = loaded.spec.design.model_copy(update={"weight": out_name, "prob": None})
     diag = Diagnostics(spec=str(loaded.path) if loaded.path else None, initial=initial,
                        final=weight_stats(run.w[:, 0]), steps=run.reports, final_margins=final_margins,
                        problems=run.problems, replicates=rep_info,
                        design=loaded.spec.design, output=out_name)
-    return WeightingResult(out, diag, run.calibration, _result_design(loaded, out_name, rep_info))
+    return WeightingResult(out, diag, run.calibration, design)
 
 
 def _full(values: np.ndarray, act: np.ndarray, fill: float) -> np.ndarray:
@@ -442,16 +445,3 @@ def _record(kind: str, act: np.ndarray, cells: list[Cells], before: np.ndarray, 
     x = np.zeros((len(act), aux.shape[1]))
     x[act] = aux
     return Calibrated.from_weights(x, np.where(act, before, 0.0), after)
-
-
-def _result_design(loaded: LoadedSpec, weight: str, rep_info: dict[str, Any] | None) -> Design:
-    """The design of the weighted data: the spec's design with the final weight, or the replicate columns."""
-    d = loaded.spec.design
-    if rep_info is None:
-        return d.model_copy(update={"weight": weight, "prob": None})
-    first = rep_info["columns"].split("..")[0]
-    prefix = first.rstrip("0123456789")
-    return Design(weight=weight, repweights=f"{re.escape(prefix)}\\d+", reptype=rep_info["method"],
-                  scale=rep_info["scale"], rscales=rep_info["rscales"], mse=bool(rep_info["mse"]),
-                  fay_rho=next((s.fay_rho for s in loaded.spec.steps if isinstance(s, ReplicatesStep)), None)
-                  if rep_info["method"] == "fay" else None)
