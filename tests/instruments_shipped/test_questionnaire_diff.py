@@ -140,8 +140,7 @@ def test_metadata_is_reported_but_never_breaks() -> None:
                                           ("perception_policymakers_baseline", "perception_policymakers_endline")])
 def test_baseline_to_endline_has_no_break_in_indicator_items(old: str, new: str) -> None:
     _register()
-    res = CliRunner().invoke(cli, ["diff", str(QDIR / f"{old}.yaml"), str(QDIR / f"{new}.yaml"), "--json",
-                                   "--fail-on-break"])
+    res = CliRunner().invoke(cli, ["diff", str(QDIR / f"{old}.yaml"), str(QDIR / f"{new}.yaml"), "--json"])
     assert res.exit_code == 0, res.output
     out = json.loads(res.output)
     assert out["not_comparable"] == {}
@@ -152,7 +151,9 @@ def test_baseline_to_endline_has_no_break_in_indicator_items(old: str, new: str)
     assert out["indicator_specs"] == [str(IDIR / "perception.yaml")]
 
 
-def test_cli_reports_a_break_and_fails_when_asked(tmp_path) -> None:
+def test_cli_break_exits_1_unless_allowed(tmp_path) -> None:
+    """A reworded indicator item (dev_econ) is a comparability break: exit 1 by default, as the README's exit-code
+    list says for problems in the input, so a script stops on it; --allow-break reports it and exits 0."""
     base = (QDIR / "perception_baseline.yaml").read_text(encoding="utf-8")
     changed = base.replace("Migrants and refugees help the economy of North Macedonia grow.",
                            "Migrants and refugees are essential to the economy of North Macedonia.")
@@ -162,10 +163,16 @@ def test_cli_reports_a_break_and_fails_when_asked(tmp_path) -> None:
     _register()
     args = ["diff", str(QDIR / "perception_baseline.yaml"), str(new), "--indicators", str(IDIR / "perception.yaml")]
     res = CliRunner().invoke(cli, args)
-    assert res.exit_code == 0
+    assert res.exit_code == 1
     assert "NOT COMPARABLE (1): dev_econ (wording)" in res.output
+    assert "Traceback" not in res.output
     res = CliRunner().invoke(cli, [*args, "--fail-on-break"])
     assert res.exit_code == 1
+    res = CliRunner().invoke(cli, [*args, "--json"])
+    assert res.exit_code == 1 and json.loads(res.output)["not_comparable"] == {"dev_econ": ["wording"]}
+    res = CliRunner().invoke(cli, [*args, "--allow-break"])
+    assert res.exit_code == 0
+    assert "NOT COMPARABLE (1): dev_econ (wording)" in res.output
 
 
 def test_cli_missing_file_is_a_clean_error(tmp_path) -> None:

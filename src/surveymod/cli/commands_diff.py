@@ -75,8 +75,9 @@ def render(res: DiffResult, specs: list[str]) -> str:
                    "an 'indicators/' folder next to the questionnaires.")
 @click.option("--no-indicators", is_flag=True, help="Do not look for indicator specs.")
 @click.option("--json", "as_json", is_flag=True, help="Print the changes as JSON instead of text.")
-@click.option("--fail-on-break", is_flag=True,
-              help="Exit with status 1 when an indicator item is no longer comparable.")
+@click.option("--fail-on-break/--allow-break", default=True, show_default=True,
+              help="A break in comparability of an indicator item exits with status 1 (as validate does for "
+                   "errors), so scripts stop on it; --allow-break reports it and exits 0.")
 @handles_errors
 def diff_cmd(old: str, new: str, specs: tuple[str, ...], no_indicators: bool, as_json: bool,
              fail_on_break: bool) -> None:
@@ -84,6 +85,9 @@ def diff_cmd(old: str, new: str, specs: tuple[str, ...], no_indicators: bool, as
 
     Items read by indicator definitions are checked for comparability: a change of question text, codes, missing
     flags, range, routing, type or calculation makes them no longer comparable between the two versions.
+
+    Exit status: 0 when every indicator item stays comparable, 1 when one is NOT COMPARABLE (unless
+    --allow-break) or an input is wrong, 2 for a usage error.
     """
     a, b = load(old), load(new)
     paths = [] if no_indicators else ([Path(s) for s in specs] or _specs_near(old, new))
