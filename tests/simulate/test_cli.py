@@ -50,6 +50,39 @@ def test_simulate_sav_with_design_and_effects(tmp_path: Path) -> None:
     assert truth["endline"] is True and truth["effects"][0]["change"] == pytest.approx(8)
 
 
+@pytest.mark.parametrize("folder", ["out", "out/", "existing"])
+def test_simulate_into_a_folder_writes_one_file_per_level(tmp_path: Path, folder: str) -> None:
+    """`-o DIR` (issue 18: used to fail with "unknown export format ''"): one CSV per level named as the README's
+    tables command reads a folder (<id>.csv, <id>_<level>.csv), the truth beside them, each file named on stdout."""
+    if folder == "existing":
+        (tmp_path / folder).mkdir()
+    out = str(tmp_path / folder)
+    code, stdout, stderr = run("simulate", str(FIXTURES / "household_sim.yaml"), "-n", "40", "--seed", "3",
+                               "-o", out)
+    assert code == 0, stderr
+    d = Path(out)
+    qid = "household_sim"
+    # the fixture declares two rosters, `level: person` and `level: emigrant`
+    assert sorted(p.name for p in d.iterdir()) == sorted([f"{qid}.csv", f"{qid}_person.csv", f"{qid}_emigrant.csv",
+                                                          f"{qid}.truth.json"])
+    for p in d.iterdir():
+        assert f"wrote {p}" in stdout
+    assert "one CSV file per level (main, person, emigrant)" in stdout
+    main, person = pd.read_csv(d / f"{qid}.csv"), pd.read_csv(d / f"{qid}_person.csv")
+    assert len(main) == 40 and len(person) == main["hhsize"].sum()
+
+
+def test_simulate_folder_format_and_conflict(tmp_path: Path) -> None:
+    code, _, stderr = run("simulate", str(FIXTURES / "household_sim.yaml"), "-n", "20", "-o", str(tmp_path / "d"),
+                          "--format", "sav")
+    assert code == 0, stderr
+    df, meta = pyreadstat.read_sav(str(tmp_path / "d" / "household_sim_person.sav"))
+    assert len(df) > 0 and meta.variable_value_labels
+    code, _, stderr = run("simulate", str(FIXTURES / "household_sim.yaml"), "-n", "20", "-o",
+                          str(tmp_path / "x.csv"), "--format", "sav")
+    assert code == 1 and "--format sav does not match" in stderr and not (tmp_path / "x.csv").exists()
+
+
 def _effects(tmp_path: Path) -> Path:
     p = tmp_path / "e.yaml"
     p.write_text("effects:\n  - item: att1\n    positive: [1, 2]\n    baseline: 40\n    change: 8\n"

@@ -19,25 +19,31 @@ from .main import cli
 @click.option("--effects", type=click.Path(dir_okay=False),
               help="Scenario YAML (answer distributions, batteries, known change between waves).")
 @click.option("--wave", help="Wave name (default: the questionnaire's 'wave'); endline waves get the change.")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+@click.option("-o", "--output", required=True, type=click.Path(),
               help="Output file: .csv, .sav, .dta, .xlsx or .parquet; rosters go to OUT_<level>.<ext>, the truth "
-                   "to OUT.truth.json.")
+                   "to OUT.truth.json. A folder (no extension) receives <id>.csv, <id>_<level>.csv per roster and "
+                   "<id>.truth.json.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "sav", "dta", "xlsx", "parquet"]),
+              help="File format when OUT is a folder (default csv).")
 @handles_errors
 def simulate_cmd(questionnaire: str, n: int, seed: int, design: str | None, effects: str | None, wave: str | None,
-                 output: str) -> None:
+                 output: str, fmt: str | None) -> None:
     """Simulate N respondents of QUESTIONNAIRE that follow its routing and constraints exactly."""
     from ..questionnaire import load_valid
     from ..simulate import load_design, load_effects, simulate
-    from ..simulate.output import write_simulated
+    from ..simulate.output import is_folder, write_simulated
 
     qn = load_valid(questionnaire)
     d = load_design(design) if design else None
     e = load_effects(effects) if effects else None
     sim = simulate(qn, n, seed, design=d, effects=e, wave=wave)
-    files, warnings = write_simulated(sim, qn, output, [p for p in (design, effects) if p])
+    files, warnings = write_simulated(sim, qn, output, [p for p in (design, effects) if p], fmt)
     echo_problems(warnings)
     rows = ", ".join(f"{k} {len(v):,}" for k, v in sim.frames.items())
     click.echo(f"simulated {qn.id} ({sim.truth['wave']}), seed {seed}: {rows} rows")
+    if is_folder(output):
+        click.echo(f"{output} is a folder: one {(fmt or 'csv').upper()} file per level ({', '.join(sim.frames)}) "
+                   "and the truth JSON")
     for f in files:
         click.echo(f"wrote {f}")
 

@@ -6,12 +6,13 @@ The only place the simulator touches files: everything is written atomically and
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from ..atomic import refuse_overwriting_inputs, write_text
 from ..data.export import export
 from ..data.read import Dataset
-from ..errors import Problem
+from ..errors import Location, Problem, SurveyError
 from ..questionnaire.model import Questionnaire
 from .run import Simulated
 
@@ -21,10 +22,31 @@ def truth_path(out: Path) -> Path:
     return out.with_name(f"{out.stem}.truth.json")
 
 
+def is_folder(out: str | Path) -> bool:
+    """OUT names a folder: an existing directory, a path ending in a separator, or a name without an extension."""
+    text = str(out)
+    p = Path(out)
+    return p.is_dir() or text.endswith(("/", os.sep)) or (not p.suffix and not p.exists())
+
+
+def output_file(qn: Questionnaire, out: str | Path, fmt: str | None = None) -> Path:
+    """The top-level data file for OUT: OUT itself, or ``OUT/<questionnaire id>.<fmt>`` (csv by default) when OUT
+    is a folder; a *fmt* that contradicts OUT's extension is an error rather than a silent choice."""
+    p = Path(out)
+    if is_folder(p):
+        return p / f"{qn.id}.{(fmt or 'csv').lower()}"
+    if fmt and p.suffix.lower() != f".{fmt.lower()}":
+        raise SurveyError(f"--format {fmt} does not match the extension of {p} (give a folder, or a file ending in "
+                          f".{fmt.lower()})", location=Location(file=str(p)), rule="format")
+    return p
+
+
 def write_simulated(sim: Simulated, qn: Questionnaire, out: str | Path,
-                    inputs: list[str | Path] | None = None) -> tuple[list[Path], list[Problem]]:
-    """Write every level (format from OUT's suffix: csv, sav, dta, xlsx, parquet) and the truth JSON."""
-    out = Path(out)
+                    inputs: list[str | Path] | None = None, fmt: str | None = None) -> tuple[list[Path], list[Problem]]:
+    """Write every level and the truth JSON. OUT is a file (format from its suffix: csv, sav, dta, xlsx, parquet;
+    rosters beside it as OUT_<level>) or a folder, which receives ``<id>.<fmt>``, ``<id>_<level>.<fmt>`` per roster
+    and ``<id>.truth.json`` (csv unless *fmt* says otherwise)."""
+    out = output_file(qn, out, fmt)
     ins = [*(inputs or []), *([qn.file] if qn.file else [])]
     refuse_overwriting_inputs(truth_path(out), ins)
     design_cols = set()
