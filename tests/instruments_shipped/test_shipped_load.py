@@ -12,7 +12,7 @@ from surveymod.questionnaire.model import Questionnaire
 
 
 def test_the_shipped_set_is_complete() -> None:
-    on_disk = sorted(p.stem for p in QDIR.glob("*.yaml"))
+    on_disk = sorted(p.stem for p in QDIR.glob("*.yaml") if p.name != "glossary.yaml")
     assert on_disk == sorted(SHIPPED)
 
 

@@ -104,7 +104,7 @@ class _Paper:
 
     def words(self, text: str) -> str:
         node = compile_condition(self.qn, text)
-        return E.to_words(node, self.name_of, self.value_of)
+        return E.to_words(node, self.name_of, self.value_of, lang=self.lang)
 
     def t(self, value: Any) -> str:
         return html.escape(self.qn.text(value, self.lang))

@@ -34,7 +34,8 @@ def universe_words(qn: Questionnaire, name: str, lang: str | None = None,
     node = universe(qn, name)
     if node is None:
         return None
-    return E.to_words(node, name_of or (lambda s: s), value_labeller(qn, lang))
+    return E.to_words(node, name_of or (lambda s: s), value_labeller(qn, lang),
+                      lang=lang or qn.languages.default)
 
 
 def value_labeller(qn: Questionnaire, lang: str | None) -> Callable[[str, Any], str]:

@@ -644,19 +644,59 @@ def to_xpath(node: Node) -> str:
 _WORD_OPS = {"=": "is", "!=": "is not", "<": "is less than", "<=": "is at most", ">": "is more than",
              ">=": "is at least"}
 
+WORDS: dict[str, dict[str, str]] = {
+    "en": {"=": "is", "!=": "is not", "<": "is less than", "<=": "is at most", ">": "is more than",
+           ">=": "is at least", "between": "{x} is between {a} and {b}", "and": "and", "or": "or",
+           "not": "not ({x})", "answer": "the answer", "in": "{x} is one of {items}",
+           "not_in": "{x} is not one of {items}", "selected": "{a0} includes {a1}",
+           "count_selected": "the number of answers chosen at {a0}", "answered": "{a0} is answered",
+           "not_answered": "{a0} is not answered", "if": "({a1} if {a0}, otherwise {a2})",
+           "min": "the smallest of {all}", "max": "the largest of {all}", "abs": "the absolute value of {a0}",
+           "int": "the whole part of {a0}", "round": "{a0} rounded",
+           "coalesce": "{a0} (or {a1} if not answered)"},
+    "mk": {"=": "е", "!=": "не е", "<": "е помало од", "<=": "е најмногу", ">": "е поголемо од",
+           ">=": "е најмалку", "between": "{x} е помеѓу {a} и {b}", "and": "и", "or": "или",
+           "not": "не е точно дека ({x})", "answer": "одговорот", "in": "{x} е едно од {items}",
+           "not_in": "{x} не е едно од {items}", "selected": "во {a0} е означено {a1}",
+           "count_selected": "бројот на означени одговори во {a0}", "answered": "{a0} е одговорено",
+           "not_answered": "{a0} не е одговорено", "if": "({a1} ако {a0}, инаку {a2})",
+           "min": "најмалото од {all}", "max": "најголемото од {all}", "abs": "апсолутната вредност на {a0}",
+           "int": "целиот дел од {a0}", "round": "{a0} заокружено",
+           "coalesce": "{a0} (или {a1} ако не е одговорено)"},
+    "sq": {"=": "është", "!=": "nuk është", "<": "është më e vogël se", "<=": "është më së shumti",
+           ">": "është më e madhe se", ">=": "është të paktën", "between": "{x} është ndërmjet {a} dhe {b}",
+           "and": "dhe", "or": "ose", "not": "nuk është e vërtetë se ({x})", "answer": "përgjigjja",
+           "in": "{x} është një nga {items}", "not_in": "{x} nuk është asnjë nga {items}",
+           "selected": "te {a0} është shënuar {a1}", "count_selected": "numri i përgjigjeve të shënuara te {a0}",
+           "answered": "{a0} ka përgjigje", "not_answered": "{a0} nuk ka përgjigje",
+           "if": "({a1} nëse {a0}, përndryshe {a2})", "min": "më e vogla nga {all}",
+           "max": "më e madhja nga {all}", "abs": "vlera absolute e {a0}", "int": "pjesa e plotë e {a0}",
+           "round": "{a0} e rrumbullakosur", "coalesce": "{a0} (ose {a1} nëse nuk ka përgjigje)"},
+}
+"""Phrases of ``to_words`` per language (English, Macedonian, Albanian); other languages fall back to English."""
+
 
 def to_words(node: Node, name_of: Callable[[str], str] = lambda s: s,
-             value_of: Callable[[str, Any], str] | None = None) -> str:
-    """Render as plain English for interviewers, e.g. ``AGE is at least 15 and EMPSTAT is 'Employed'``.
+             value_of: Callable[[str, Any], str] | None = None, lang: str | None = None) -> str:
+    """Render in words for interviewers, e.g. ``AGE is at least 15 and EMPSTAT is 'Employed'``.
 
     ``name_of`` maps a variable to how it is shown (e.g. its question number); ``value_of(var, code)`` maps a code
-    compared with a choice question to its label.
+    compared with a choice question to its label. ``lang`` picks the phrases ("is at least", "and" ...) from
+    ``WORDS`` (en, mk, sq), so a Macedonian paper questionnaire reads "Q9 е најмалку 15", not "Q9 is at least 15".
     """
+    w = WORDS.get(lang or "en", WORDS["en"])
 
     def val(ref: Node, other: Node) -> str:
         if value_of is not None and isinstance(ref, Ref) and isinstance(other, Num | Str):
             return value_of(ref.name, other.value)
         return r(other)
+
+    def call(n: Call, args: list[str]) -> str:
+        key = n.name
+        if key not in w:
+            return FUNCTIONS[n.name].words(args)
+        slots = {f"a{i}": a for i, a in enumerate(args)}
+        return w[key].format(all=", ".join(args), **slots)
 
     def r(n: Node) -> str:
         if isinstance(n, Num):
@@ -666,28 +706,34 @@ def to_words(node: Node, name_of: Callable[[str], str] = lambda s: s,
         if isinstance(n, Ref):
             return name_of(n.name)
         if isinstance(n, Self):
-            return "the answer"
+            return w["answer"]
         if isinstance(n, Unary):
-            return f"not ({r(n.operand)})" if n.op == "not" else f"-{r(n.operand)}"
+            if n.op != "not":
+                return f"-{r(n.operand)}"
+            inner = n.operand
+            if isinstance(inner, Call) and inner.name == "answered":
+                return w["not_answered"].format(a0=r(inner.args[0]))
+            return w["not"].format(x=r(inner))
         if isinstance(n, Binary):
-            s = f"{r(n.left)} {n.op} {r(n.right)}"
+            op = w.get(n.op, n.op) if n.op in ("and", "or") else n.op
+            s = f"{r(n.left)} {op} {r(n.right)}"
             return f"({s})" if n.op == "or" else s
         if isinstance(n, Compare):
             ops = n.operands
             if len(n.ops) == 2 and n.ops[0] in ("<", "<=") and n.ops[1] in ("<", "<="):
-                return f"{r(ops[1])} is between {r(ops[0])} and {r(ops[2])}"
+                return w["between"].format(x=r(ops[1]), a=r(ops[0]), b=r(ops[2]))
             parts = []
             for op, a, b in zip(n.ops, ops, ops[1:], strict=False):
-                parts.append(f"{r(a)} {_WORD_OPS[op]} {val(a, b)}")
-            return " and ".join(parts)
+                parts.append(f"{r(a)} {w[op]} {val(a, b)}")
+            return f" {w['and']} ".join(parts)
         if isinstance(n, In):
             items = ", ".join(val(n.operand, i) for i in n.items)
-            return f"{r(n.operand)} is {'not ' if n.negate else ''}one of {items}"
+            return w["not_in" if n.negate else "in"].format(x=r(n.operand), items=items)
         if isinstance(n, Call):
             args = [r(a) for a in n.args]
             if n.name == "selected" and value_of is not None and isinstance(n.args[0], Ref):
                 args[1] = value_of(n.args[0].name, _const(n.args[1]))
-            return FUNCTIONS[n.name].words(args)
+            return call(n, args)
         raise TypeError(type(n).__name__)
 
     return r(node)
