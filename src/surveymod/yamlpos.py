@@ -3,6 +3,9 @@
 Every spec surveymod reads (questionnaires, weighting specs, indicator specs) goes through here so that a mistake
 is reported as ``file:line:column path: message``. YAML 1.1 booleans such as ``no``/``yes``/``on`` stay strings
 (country code NO for Norway must not become False); duplicate keys are errors instead of silent overrides.
+Hostile files are refused with their location rather than crashing or exhausting memory: tags other than YAML's
+own, NUL and other non-printable characters, nesting deeper than ``MAX_DEPTH``, alias expansion ("billion laughs")
+beyond ``MAX_VALUES`` values, and files larger than ``MAX_BYTES``.
 """
 
 from __future__ import annotations
@@ -19,9 +22,30 @@ from .errors import Location, Problem, SurveyError
 Positions = dict[str, tuple[int, int]]
 M = TypeVar("M", bound=BaseModel)
 
+MAX_BYTES = 16 * 1024 * 1024
+"""Largest YAML file read (questionnaires and specs are far smaller)."""
+MAX_DEPTH = 64
+"""Deepest nesting of mappings and sequences."""
+MAX_VALUES = 500_000
+"""Most values a document may expand to, aliases counted each time they are used."""
+
 
 class SafeLoader12(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2 booleans only (true/false)."""
+    """SafeLoader with YAML 1.2 booleans only (true/false) and a bounded nesting depth."""
+
+    def __init__(self, stream: Any) -> None:
+        self._depth = 0
+        super().__init__(stream)
+
+    def compose_node(self, parent: Any, index: Any) -> Any:  # noqa: D102 - pyyaml hook
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise yaml.composer.ComposerError(
+                    None, None, f"values are nested more than {MAX_DEPTH} levels deep", self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 SafeLoader12.yaml_implicit_resolvers = {
@@ -39,14 +63,52 @@ def join_path(base: str, key: str | int) -> str:
     return f"{base}.{key}" if base else str(key)
 
 
+class _Budget:
+    """Counts the values built so far, so that alias expansion cannot exhaust memory."""
+
+    def __init__(self, file: str) -> None:
+        self.left = MAX_VALUES
+        self.file = file
+
+    def take(self, node: yaml.Node) -> None:
+        self.left -= 1
+        if self.left < 0:
+            raise SurveyError(Problem(
+                f"the document expands to more than {MAX_VALUES:,} values (aliases used over and over?)",
+                "yaml-too-large", location=Location(self.file, node.start_mark.line + 1,
+                                                    node.start_mark.column + 1)))
+
+
+def _construct(loader: SafeLoader12, node: yaml.Node, file: str, path: str) -> Any:
+    """A scalar's value; an unknown tag (``!foo``, ``!!python/name:``) is a located error."""
+    try:
+        return loader.construct_object(node, deep=True)
+    except yaml.YAMLError as exc:
+        what = getattr(exc, "problem", None) or str(exc)
+        raise SurveyError(Problem(f"not allowed here: {what}", "yaml-tag", location=Location(
+            file, node.start_mark.line + 1, node.start_mark.column + 1, path or None))) from None
+
+
 def _convert(node: yaml.Node, path: str, pos: Positions, file: str, problems: list[Problem],
-             loader: SafeLoader12) -> Any:
+             loader: SafeLoader12, budget: _Budget) -> Any:
+    budget.take(node)
     pos[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if node.tag.startswith("!") or (isinstance(node, yaml.CollectionNode) and node.tag not in (
+            "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:omap")):
+        raise SurveyError(Problem(f"the tag '{node.tag}' is not allowed (only plain YAML values)", "yaml-tag",
+                                  location=Location(file, node.start_mark.line + 1, node.start_mark.column + 1,
+                                                    path or None)))
     if isinstance(node, yaml.MappingNode):
-        loader.flatten_mapping(node)
+        try:
+            loader.flatten_mapping(node)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None) or node.start_mark
+            raise SurveyError(Problem(f"YAML error: {getattr(exc, 'problem', exc)}", "yaml-syntax",
+                                      location=Location(file, mark.line + 1, mark.column + 1, path or None))) from None
         out: dict[Any, Any] = {}
         for knode, vnode in node.value:
-            key = loader.construct_object(knode, deep=True)
+            budget.take(knode)
+            key = _construct(loader, knode, file, path)
             if isinstance(key, list | dict):
                 problems.append(Problem("a mapping key must be a plain value", "yaml-key",
                                         location=Location(file, knode.start_mark.line + 1,
@@ -58,19 +120,24 @@ def _convert(node: yaml.Node, path: str, pos: Positions, file: str, problems: li
                                         "yaml-duplicate-key",
                                         location=Location(file, knode.start_mark.line + 1,
                                                           knode.start_mark.column + 1, sub)))
-            out[key] = _convert(vnode, sub, pos, file, problems, loader)
+            out[key] = _convert(vnode, sub, pos, file, problems, loader, budget)
             pos.setdefault(sub, (knode.start_mark.line + 1, knode.start_mark.column + 1))
             pos[sub] = (knode.start_mark.line + 1, knode.start_mark.column + 1)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_convert(v, join_path(path, i), pos, file, problems, loader) for i, v in enumerate(node.value)]
-    return loader.construct_object(node, deep=True)
+        return [_convert(v, join_path(path, i), pos, file, problems, loader, budget)
+                for i, v in enumerate(node.value)]
+    return _construct(loader, node, file, path)
 
 
 def load_yaml_text(text: str, file: str = "<string>") -> tuple[Any, Positions]:
     """Parse YAML text safely; return (data, positions) or raise SurveyError with the line of the syntax error."""
-    loader = SafeLoader12(text)
+    if len(text) > MAX_BYTES:
+        raise SurveyError(Problem(f"the file is larger than {MAX_BYTES // 2**20} MiB; is it really YAML?",
+                                  "yaml-too-large", location=Location(file)))
+    loader: SafeLoader12 | None = None
     try:
+        loader = SafeLoader12(text)  # the reader refuses NUL and other non-printable characters here
         root = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -82,29 +149,50 @@ def load_yaml_text(text: str, file: str = "<string>") -> tuple[Any, Positions]:
             msg += ")"
         raise SurveyError(Problem(msg, "yaml-syntax", location=Location(
             file, mark.line + 1 if mark else None, mark.column + 1 if mark else None))) from None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        raise SurveyError(Problem(f"the file contains a character YAML does not allow (code {exc.character!r}); "
+                                  "is it a text file?", "yaml-syntax", location=Location(file, line, col))) from None
     except yaml.YAMLError as exc:
         raise SurveyError(Problem(f"YAML error: {exc}", "yaml-syntax", location=Location(file))) from None
+    except RecursionError:
+        raise SurveyError(Problem("values are nested too deeply", "yaml-syntax", location=Location(file))) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if root is None:
         raise SurveyError(Problem("the file is empty", "yaml-empty", location=Location(file, 1, 1)))
     pos: Positions = {}
     problems: list[Problem] = []
-    data = _convert(root, "", pos, file, problems, SafeLoader12(""))
+    data = _convert(root, "", pos, file, problems, SafeLoader12(""), _Budget(file))
     if problems:
         raise SurveyError(problems)
     return data, pos
 
 
-def load_yaml(path: str | Path) -> tuple[Any, Positions]:
-    """Read and parse a YAML file (UTF-8, BOM tolerated)."""
+def read_yaml_text(path: str | Path) -> str:
+    """The text of a YAML file (UTF-8, BOM tolerated); too large, not UTF-8 or not a file is a located error."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise SurveyError(Problem(f"the file is not UTF-8 text ({exc.reason} at byte {exc.start})", "encoding",
+        if p.stat().st_size > MAX_BYTES:
+            raise SurveyError(Problem(f"the file is larger than {MAX_BYTES // 2**20} MiB; is it really YAML?",
+                                      "yaml-too-large", location=Location(str(path))))
+        raw = p.read_bytes()
+    except (FileNotFoundError, IsADirectoryError, PermissionError, NotADirectoryError) as exc:
+        raise SurveyError(Problem(f"cannot read the file: {exc.strerror}", "file-not-found",
                                   location=Location(str(path)))) from None
-    return load_yaml_text(text, str(path))
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise SurveyError(Problem(f"the file is not UTF-8 text ({exc.reason} at byte {exc.start})", "encoding",
+                                  location=Location(str(path), line))) from None
+
+
+def load_yaml(path: str | Path) -> tuple[Any, Positions]:
+    """Read and parse a YAML file (UTF-8, BOM tolerated)."""
+    return load_yaml_text(read_yaml_text(path), str(path))
 
 
 def locate(positions: Positions, path: str) -> tuple[int | None, int | None]:

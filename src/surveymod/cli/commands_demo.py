@@ -19,9 +19,11 @@ from .main import cli
               help="Bootstrap replicate weights for the variance.")
 @handles_errors
 def demo_cmd(out_dir: str, respondents: int, trainees: int, seed: int, replicates: int) -> None:
-    """Simulate baseline/endline perception surveys and a training test, weight them to the Census 2021 margins,
-    compute the Outcome 3 indicators and their change, fill the results framework, export .sav/.dta, and write
-    the report."""
+    """Run the programme example end to end on simulated data, from weights to report.
+
+    Simulates baseline/endline perception surveys and a training test, weights them to the Census 2021 margins,
+    computes the Outcome 3 indicators and their change, fills the results framework, exports .sav/.dta, and
+    writes the report."""
     from ..indicators.demo import run_demo
 
     res = run_demo(out_dir, n=respondents, trainees=trainees, seed=seed, replicates=replicates,

@@ -46,8 +46,10 @@ def _write_xlsx(tables: dict[str, pd.DataFrame], tmp: Path) -> None:
               help="Output workbook (.xlsx, one sheet per table); an .html file with the same name is written beside it.")
 @handles_errors
 def tables_cmd(data: Path, plan_path: Path, out: Path) -> None:
-    """Compute every table of a tabulation plan from DATA (a data file or a folder; roster levels are the files
-    named <stem>_<level>, as `surveymod simulate` and `export` write them), with SE and reliability flag per cell."""
+    """Compute every table of a tabulation plan from DATA, with SE and reliability flag per cell.
+
+    DATA is a data file or a folder; roster levels are the files named <stem>_<level>, as `surveymod simulate` and
+    `export` write them."""
     if out.suffix.lower() != ".xlsx":
         raise click.UsageError("-o/--out must end in .xlsx")
     plan, pos = load_plan(plan_path)

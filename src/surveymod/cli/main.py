@@ -1,13 +1,72 @@
-"""The ``surveymod`` command group; each subcommand lives in its own small module."""
+"""The ``surveymod`` command group; each subcommand lives in its own small module, imported only when run.
+
+``surveymod --help`` and ``--version`` import no numerical library: the group knows each command's module and
+one-line help from the table below, and imports a command's module (with pandas, scipy …) only when that command
+is invoked or its own ``--help`` is asked for.
+"""
 
 from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
 
 import click
 
 from .. import __version__
 
+COMMANDS: dict[str, tuple[str, str]] = {
+    # name: (module under surveymod.cli, the command's short help as `surveymod --help` shows it), in data-flow
+    # order; tests/test_cli_startup.py keeps the help text equal to the command's own.
+    "validate": ("commands_questionnaire", "Validate questionnaire YAML FILES: schema, references, routing, codes, "
+                                           "names and translations."),
+    "schema": ("commands_questionnaire", "Print the JSON Schema of the questionnaire YAML format (for editor "
+                                         "autocompletion)."),
+    "build": ("commands_build", "Build instruments from questionnaire FILE (it must validate without errors)."),
+    "translations": ("commands_build", "Translation sheets: export with `surveymod build --to translations`, "
+                                       "merge back with `import`."),
+    "diff": ("commands_diff", "Report every change from questionnaire OLD to NEW: items added or removed, wording, "
+                              "codes, routing."),
+    "simulate": ("commands_simulate", "Simulate N respondents of QUESTIONNAIRE that follow its routing and "
+                                      "constraints exactly."),
+    "plan": ("commands_simulate", "Sample size, power and minimum detectable change (one proportion or mean; two "
+                                  "waves or two domains)."),
+    "check": ("commands_data", "Check DATA (CSV/XLSX/SAV/DTA/Parquet file, folder or zip) against QUESTIONNAIRE."),
+    "export": ("commands_data", "Export DATA as labelled SPSS/Stata (or CSV/XLSX/Parquet) files, one per level, "
+                                "linked by their keys."),
+    "weight": ("commands_weight", "Weight DATA as SPEC says: nonresponse, post-stratification, raking, "
+                                  "calibration, trimming, replicates."),
+    "estimate": ("commands_estimate", "Estimate means, proportions, totals, ratios and quantiles with SE, CI, df, "
+                                      "deff, CV, n and flags."),
+    "change": ("commands_estimate", "Baseline -> endline difference (points) and % change with delta-method SEs, "
+                                    "CIs and p-values."),
+    "tables": ("commands_tables", "Compute every table of a tabulation plan from DATA, with SE and reliability "
+                                  "flag per cell."),
+    "indicators": ("commands_indicators", "Compute every indicator of SPEC (survey, training and monitoring) and "
+                                          "write the results framework."),
+    "demo": ("commands_demo", "Run the programme example end to end on simulated data, from weights to report."),
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class LazyGroup(click.Group):
+    """A group that imports a command's module when the command is first needed."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS) + sorted(n for n in self.commands if n not in COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            importlib.import_module(f"{__package__}.{COMMANDS[cmd_name][0]}")
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][1] if name in COMMANDS else self.commands[name].get_short_help_str())
+                for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="surveymod")
 def cli() -> None:
     """surveymod: migration surveys from YAML questionnaires to instruments, clean labelled data,
@@ -15,23 +74,17 @@ def cli() -> None:
 
 
 def _register() -> None:
-    """Attach every subcommand (imported here so `surveymod --help` lists them all)."""
-    # Each module exposes click commands; keep this list in data-flow order.
-    from . import (
-        commands_build,  # noqa: F401  (build, translations import)
-        commands_data,  # noqa: F401  (check, export)
-        commands_demo,  # noqa: F401  (demo)
-        commands_diff,  # noqa: F401  (diff)
-        commands_estimate,  # noqa: F401  (estimate, change)
-        commands_indicators,  # noqa: F401  (indicators)
-        commands_questionnaire,  # noqa: F401  (validate, schema, build, translations, diff)
-        commands_simulate,  # noqa: F401  (simulate, plan)
-        commands_tables,  # noqa: F401  (tables)
-        commands_weight,  # noqa: F401  (weight)
-    )
+    """Import every command module (for tests and tools that walk all commands)."""
+    for module in dict.fromkeys(m for m, _ in COMMANDS.values()):
+        importlib.import_module(f"{__package__}.{module}")
 
 
-def main() -> None:
-    """Console-script entry point."""
-    _register()
-    cli(prog_name="surveymod")
+def main(argv: list[str] | None = None) -> Any:
+    """Console-script entry point: an error outside any command (e.g. while parsing) is no traceback either."""
+    from .common import EXIT_INTERNAL, internal_error
+
+    try:
+        return cli(args=argv, prog_name="surveymod")
+    except Exception as exc:  # noqa: BLE001 - the outermost boundary
+        internal_error(exc)
+        sys.exit(EXIT_INTERNAL)

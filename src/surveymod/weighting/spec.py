@@ -1,7 +1,7 @@
 """The weighting spec: a YAML file with a ``design:`` section and an ordered list of ``steps:``.
 
 The YAML is loaded with ``surveymod.yamlpos`` (safe, YAML 1.2 booleans, a duplicate key is an error naming its
-line) and its node tree composed, so that every value keeps the line it came from: a bad spec (a pydantic
+line, limits on size, depth and aliases), which keeps the line of every value, so that a bad spec (a pydantic
 validation error or a later data check) is reported with the spec file's line.
 """
 
@@ -10,14 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..errors import Location, Problem, SurveyError
 from ..estimation.design import Design
-from ..yamlpos import SafeLoader12, load_yaml_text
+from ..yamlpos import Positions, join_path, load_yaml_text, locate, read_yaml_text
 
-Lines = dict[tuple[Any, ...], int]
 _STRICT = ConfigDict(extra="forbid")
 
 
@@ -180,14 +178,15 @@ class LoadedSpec(BaseModel):
     model_config = ConfigDict(arbitrary_types_allowed=True)
     spec: WeightingSpec
     path: Path | None
-    lines: dict[tuple[Any, ...], int]
+    positions: Positions
 
     def loc(self, *path: Any) -> Location:
         """Location of the deepest known node on ``path`` (e.g. ``("steps", 2, "margins", 0)``)."""
-        p = tuple(path)
-        while p and p not in self.lines:
-            p = p[:-1]
-        return Location(file=str(self.path) if self.path else None, line=self.lines.get(p, 1),
+        key = ""
+        for part in path:
+            key = join_path(key, part)
+        line, _col = locate(self.positions, key)
+        return Location(file=str(self.path) if self.path else None, line=line or 1,
                         path=".".join(str(x) for x in path) or None)
 
     def base_dir(self) -> Path:
@@ -195,48 +194,17 @@ class LoadedSpec(BaseModel):
         return self.path.parent if self.path else Path.cwd()
 
 
-def _lines(node: yaml.Node, path: tuple[Any, ...], out: Lines) -> None:
-    """Record the 1-based line of every node in the composed YAML tree, keyed by its path."""
-    out[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
-            key = k.value
-            out[(*path, key)] = k.start_mark.line + 1
-            _lines(v, (*path, key), out)
-            out[(*path, key)] = k.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for i, v in enumerate(node.value):
-            _lines(v, (*path, i), out)
-
-
-def _parse_yaml(text: str, fname: str) -> tuple[Any, yaml.Node]:
-    """Data (via yamlpos: duplicate keys are errors, YAML 1.2 booleans) and the node tree (for per-node lines)."""
-    try:
-        data, _positions = load_yaml_text(text, fname)
-        node = yaml.compose(text, Loader=SafeLoader12)  # YAML 1.2 booleans: a level 'NO' stays text
-    except yaml.MarkedYAMLError as exc:  # e.g. a tag the safe loader refuses (!!python/object)
-        mark = exc.problem_mark or exc.context_mark
-        raise SurveyError(f"not valid YAML: {exc.problem or exc.context}", rule="spec-yaml",
-                          location=Location(file=fname, line=mark.line + 1 if mark else None,
-                                            column=mark.column + 1 if mark else None)) from None
-    except yaml.YAMLError as exc:
-        raise SurveyError(f"not valid YAML: {exc}", rule="spec-yaml", location=Location(file=fname)) from None
-    return data, node
-
-
 def parse_spec(text: str, path: Path | None = None) -> LoadedSpec:
     """Parse spec text; raise SurveyError with the spec line for YAML errors, duplicate keys or schema errors."""
     fname = str(path) if path else "<spec>"
-    data, node = _parse_yaml(text, fname)
-    if not isinstance(data, dict) or node is None:
+    data, positions = load_yaml_text(text, fname)
+    if not isinstance(data, dict):
         raise SurveyError("a weighting spec is a mapping with 'design:' and 'steps:'", rule="spec-schema",
                           location=Location(file=fname, line=1))
-    lines: Lines = {}
-    _lines(node, (), lines)
     try:
         spec = WeightingSpec.model_validate(data)
     except ValidationError as exc:
-        loaded = LoadedSpec.model_construct(spec=None, path=path, lines=lines)
+        loaded = LoadedSpec.model_construct(spec=None, path=path, positions=positions)
         problems = []
         for err in exc.errors():
             loc = tuple(x for x in err["loc"] if not (isinstance(x, str) and x in _STEP_TAGS))
@@ -244,7 +212,7 @@ def parse_spec(text: str, path: Path | None = None) -> LoadedSpec:
             problems.append(Problem(msg, rule="spec-schema",
                                     location=LoadedSpec.loc(loaded, *loc)))
         raise SurveyError(problems) from None
-    return LoadedSpec(spec=spec, path=path, lines=lines)
+    return LoadedSpec(spec=spec, path=path, positions=positions)
 
 
 _STEP_TAGS = {"nonresponse", "poststratify", "rake", "calibrate", "trim", "replicates"}
@@ -253,8 +221,6 @@ _STEP_TAGS = {"nonresponse", "poststratify", "rake", "calibrate", "trim", "repli
 def load_spec(path: str | Path) -> LoadedSpec:
     """Read and validate a weighting spec file (YAML); errors name the spec line."""
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SurveyError(f"weighting spec not found: {p}", rule="spec-missing") from None
-    return parse_spec(text, p)
+    if not p.is_file():
+        raise SurveyError(f"weighting spec not found: {p}", rule="spec-missing", location=Location(file=str(p)))
+    return parse_spec(read_yaml_text(p), p)
