@@ -23,7 +23,7 @@ def indicators_cmd(spec_path: str, out_dir: str) -> None:
     lp = load_programme(spec_path)
     rows, waves = compute(lp)
     sources = [f"{name}: {w.wave.data} ({len(w.frame)} rows, period {w.wave.period})" for name, w in waves.items()]
-    written = write_outputs(rows, out_dir, title=lp.spec.title, sources=sources)
+    written = write_outputs(rows, out_dir, title=lp.spec.title, sources=sources, years=lp.spec.years)
     for name in ("report.html", "framework.xlsx", "framework.md", "framework.html", "indicators.json"):
         click.echo(f"wrote {written[name]}")
     n_charts = sum(1 for k in written if k.startswith("charts/"))

@@ -19,21 +19,21 @@ def baseline_vs_latest(row: IndicatorRow, later: str) -> dict[str, bytes]:
     import matplotlib.pyplot as plt
 
     groups = [("Overall", row), *[(sub.label, sub) for sub in row.breakdown]]
-    groups = [(g, r) for g, r in groups if "baseline" in r.cells and later in r.cells]
+    groups = [(g, r) for g, r in groups if "baseline" in r.level_cells() and later in r.level_cells()]
     fig, ax = plt.subplots(figsize=(max(5.0, 1.1 * len(groups) + 2), 3.8), dpi=110)
     width = 0.38
     colors = {"baseline": "#9db9d3", later: "#1f4e79"}
     for k, period in enumerate(("baseline", later)):
         xs, ys, lo, hi = [], [], [], []
         for i, (_, r) in enumerate(groups):
-            c = r.cells[period]
+            c = r.level_cells()[period]
             xs.append(i + (k - 0.5) * width)
             ys.append(c.value)
             lo.append(c.value - (c.ci_low if c.ci_low is not None else c.value))
             hi.append((c.ci_high if c.ci_high is not None else c.value) - c.value)
         ax.bar(xs, ys, width, yerr=[lo, hi], capsize=3, color=colors[period], label=PERIOD_TITLES[period])
     ax.set_xticks(range(len(groups)), [g for g, _ in groups], rotation=0, fontsize=8)
-    unit = next(iter(row.cells.values())).unit if row.cells else ""
+    unit = next(iter(row.level_cells().values())).unit if row.cells else ""
     ax.set_ylabel(unit or "value")
     ax.set_title(textwrap.fill(f"{row.id}: {row.text}", 110), fontsize=9)
     ax.legend(fontsize=8, frameon=False)

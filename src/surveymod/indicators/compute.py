@@ -2,7 +2,10 @@
 
 Survey indicators are evaluated per respondent with the questionnaire condition language (never ``eval``), then
 estimated with the design (weights, strata, PSUs) by ``surveymod.estimation``; change against the baseline wave uses
-the delta method (independent waves: variances add). Disaggregations are marginal (by sex, then by age group).
+the delta method (independent waves: variances add). Disaggregations are marginal (by sex, then by age group) and
+are named with the wave questionnaire's value labels unless the spec gives its own. Every row gets its Cumulative
+column by the rule of its value type (``values.cumulative``) and, when it has a target, a judgment from the CI:
+met, met on the point estimate but not statistically, or not met.
 """
 
 from __future__ import annotations
@@ -18,9 +21,11 @@ from ..estimation import Design, estimate
 from ..estimation.calibration import Record
 from ..estimation.change import change
 from ..questionnaire import expr as E
-from .programme import Indicator, LoadedProgramme, Wave
-from .results import PERIODS, Cell, Change, IndicatorRow
+from ..questionnaire.model import Questionnaire
+from .programme import Indicator, LoadedProgramme, Monitoring, Wave
+from .results import MET, MET_POINT, NOT_MET, PERIOD_TITLES, PERIODS, Cell, Change, IndicatorRow
 from .training import TrainingRule, training_indicators
+from .values import cumulative, record_cell
 
 Y = "__indicator_y"
 
@@ -34,6 +39,7 @@ class WaveData:
     frame: pd.DataFrame
     design: Design
     calibration: list[Record] = field(default_factory=list)  # from the wave's weighting spec
+    questionnaire: Questionnaire | None = None  # its value labels name the disaggregation levels
 
 
 def read_frame(path: Path) -> pd.DataFrame:
@@ -43,14 +49,14 @@ def read_frame(path: Path) -> pd.DataFrame:
     return read_data(path)
 
 
-def add_calculations(frame: pd.DataFrame, questionnaire: str | Path | None) -> pd.DataFrame:
+def add_calculations(frame: pd.DataFrame, questionnaire: str | Path | Questionnaire | None) -> pd.DataFrame:
     """Add the questionnaire's calculated variables that the data lack (e.g. ``agegrp`` from ``age``)."""
     if not questionnaire:
         return frame
     from ..questionnaire import load
     from ..questionnaire.conditions import compile_condition
 
-    qn = load(questionnaire)
+    qn = questionnaire if isinstance(questionnaire, Questionnaire) else load(questionnaire)
     out = frame
     for q in qn.questions():
         if q.type == "calculate" and q.name not in out.columns and q.calculation:
@@ -65,8 +71,12 @@ def load_wave(lp: LoadedProgramme, name: str) -> WaveData:
     """Read a wave, run its weighting spec if any, and add derived variables."""
     w = lp.spec.waves[name]
     frame = read_frame(lp.base / w.data)
-    q = lp.base / w.questionnaire if w.questionnaire else None
-    frame = add_calculations(frame, q)
+    qn = None
+    if w.questionnaire:
+        from ..questionnaire import load
+
+        qn = load(lp.base / w.questionnaire)
+    frame = add_calculations(frame, qn)
     design = w.design or Design()
     calibration: list[Record] = []
     if w.weighting:
@@ -76,7 +86,7 @@ def load_wave(lp: LoadedProgramme, name: str) -> WaveData:
         frame, calibration = result.data, result.calibration
         assert result.design is not None
         design = result.design
-    return WaveData(name, w, frame, design, calibration)
+    return WaveData(name, w, frame, design, calibration, qn)
 
 
 def _values(node: E.Node, frame: pd.DataFrame, where: str, lp: LoadedProgramme, wave: str) -> np.ndarray:
@@ -144,14 +154,37 @@ def _cell(row: pd.Series, ind: Indicator, wave: str) -> Cell:
                 unit=ind.unit)
 
 
-def _level_label(ind: Indicator, domain: str) -> str:
+def _level_label(ind: Indicator, domain: str, qn: Questionnaire | None = None) -> str:
+    """The display label of a disaggregation level: the spec's own, else the questionnaire's value label."""
     var, _, level = domain.partition("=")
-    return ind.labels.get(var, {}).get(level, f"{var} = {level}")
+    own = ind.labels.get(var, {}).get(level)
+    if own is not None:
+        return own
+    if qn is not None:
+        try:
+            q = qn.question(var)
+            code = float(level)
+            for c in qn.choice_list(q):
+                if c.code == code:
+                    return qn.text(c.label)
+        except (KeyError, ValueError, SurveyError):
+            pass
+    return f"{var} = {level}"
+
+
+def _written_baseline(ind: Indicator, row: IndicatorRow) -> None:
+    if ind.baseline is not None:
+        row.cells["baseline"] = record_cell(ind, ind.baseline, "programme framework (baseline as written)")
 
 
 def survey_row(ind: Indicator, i: int, waves: dict[str, WaveData], lp: LoadedProgramme) -> IndicatorRow:
-    """Estimate the indicator in each of its waves, overall and by each disaggregation; change vs the first wave."""
-    row = IndicatorRow(id=ind.id, level=ind.level, text=ind.text, kind="survey")
+    """Estimate the indicator in each of its waves, overall and by each disaggregation; change vs the first wave.
+
+    With ``report: relative_change`` the later periods show the relative change against the baseline wave ("%
+    increase", CI, p-value) and the estimated levels move to the notes.
+    """
+    row = IndicatorRow(id=ind.id, level=ind.level, text=ind.text, kind="survey", value_type=ind.vtype,
+                       unit=ind.unit)
     frames = {w: indicator_column(ind, i, waves[w], lp) for w in ind.waves}
     # shares are proportions (CI by the spec's method, logit by default); means and totals use t intervals
     stat = {"share": "prop", "total": "total"}.get(ind.kind, "mean")
@@ -168,8 +201,8 @@ def survey_row(ind: Indicator, i: int, waves: dict[str, WaveData], lp: LoadedPro
         for b in ind.by:
             for _, r in est_([b]).iterrows():
                 key = str(r.domain)
-                sub = subs.setdefault(key, IndicatorRow(id=ind.id, level="", text=ind.text,
-                                                        label=_level_label(ind, key)))
+                sub = subs.setdefault(key, IndicatorRow(id=ind.id, level="", text=ind.text, unit=ind.unit,
+                                                        label=_level_label(ind, key, waves[w].questionnaire)))
                 sub.cells[period] = _cell(r, ind, w)
     row.breakdown = list(subs.values())
     if len(ind.waves) >= 2 and ind.kind != "total":
@@ -183,12 +216,42 @@ def survey_row(ind: Indicator, i: int, waves: dict[str, WaveData], lp: LoadedPro
             for _, r in chb.iterrows():
                 if str(r.domain) in subs:
                     subs[str(r.domain)].change = _change(r, ind, last.wave.period)
+    _written_baseline(ind, row)
+    if ind.report == "relative_change":
+        _relative_change_cells(row, ind)
+        for sub in row.breakdown:
+            _relative_change_cells(sub, ind)
+        row.value_type = "relative_change"
+    # survey estimates are levels at the time of the survey (campaign reach asks about the whole campaign):
+    # the cumulative result is the latest estimate
+    row.cumulative = cumulative("number", {p: c for p, c in row.cells.items() if p != "baseline"})
     if ind.target is not None:
         row.target = ind.target.describe(ind.unit)
-        row.target_met = _target_met(ind, row)
+        row.target_status = _target_status(ind, row)
+        row.target_met = None if not row.target_status else row.target_status == MET
+    if ind.sources:
+        row.notes.append(f"Data: {ind.sources}.")
     if ind.notes:
         row.notes.append(ind.notes)
     return row
+
+
+def _relative_change_cells(row: IndicatorRow, ind: Indicator) -> None:
+    """Year column: the relative change vs the baseline wave; the estimated levels go to the notes."""
+    levels = "; ".join(f"{PERIOD_TITLES[p]} {c.text()}" for p, c in row.cells.items())
+    if row.change is None:
+        return
+    row.levels = dict(row.cells)
+    later = {p: c for p, c in row.cells.items() if p != "baseline"}
+    for p in later:
+        if p == row.change.period:
+            row.cells[p] = Cell(value=row.change.pct, text_value=row.change.increase_text(), unit="%",
+                                source=later[p].source)
+        else:  # a middle wave without its own contrast keeps its level, marked as such
+            row.cells[p] = Cell(value=later[p].value, text_value=f"level {later[p].text()}", source=later[p].source)
+    unit = "share" if ind.kind == "share" else "mean"
+    row.notes.insert(0, f"Levels ({unit}, 95% CI): {levels}; change {row.change.points:+.1f} points "
+                        f"({row.change.points_ci[0]:+.1f} to {row.change.points_ci[1]:+.1f}).")
 
 
 def _change(r: pd.Series, ind: Indicator, period: str) -> Change:
@@ -197,70 +260,118 @@ def _change(r: pd.Series, ind: Indicator, period: str) -> Change:
                   points_ci=(float(r["diff_ci_low"]) * s, float(r["diff_ci_high"]) * s),
                   pct=float(r["pct_change"]), pct_se=float(r["pct_change_se"]),
                   pct_ci=(float(r["pct_ci_low"]), float(r["pct_ci_high"])), p_value=float(r["diff_p"]),
-                  period=period)
+                  period=period, pct_p=float(r["pct_p"]) if "pct_p" in r else float("nan"))
 
 
-def _target_met(ind: Indicator, row: IndicatorRow) -> bool | None:
+def _judge(point: float, low: float | None, target: float) -> str:
+    """met when the whole CI reaches the target; met on the point estimate only; or not met."""
+    if low is not None and not np.isnan(low) and low >= target:
+        return MET
+    if point >= target:
+        return MET_POINT if low is not None and not np.isnan(low) else MET
+    return NOT_MET
+
+
+def _target_status(ind: Indicator, row: IndicatorRow) -> str:
     t = ind.target
     if t is None:
-        return None
+        return ""
     if t.change_pct is not None and row.change is not None:
-        return row.change.pct >= t.change_pct
+        return _judge(row.change.pct, row.change.pct_ci[0], t.change_pct)
     if t.change_points is not None and row.change is not None:
-        return row.change.points >= t.change_points
+        return _judge(row.change.points, row.change.points_ci[0], t.change_points)
     if t.value is not None:
-        latest = [row.cells[p] for p in PERIODS if p in row.cells]
-        return latest[-1].value >= t.value if latest else None
-    return None
+        if row.kind != "survey" and row.cumulative is not None and row.cumulative.value is not None:
+            return _judge(row.cumulative.value, None, t.value)
+        latest = [row.cells[p] for p in PERIODS[1:] if p in row.cells and row.cells[p].value is not None]
+        if latest:
+            return _judge(latest[-1].value, latest[-1].ci_low, t.value)  # type: ignore[arg-type]
+    return ""
 
 
 def training_row(ind: Indicator, i: int, waves: dict[str, WaveData], lp: LoadedProgramme) -> IndicatorRow:
-    """Trainees tested or improved (matched pre/post), by sex and age, with the paired tests in the notes."""
-    row = IndicatorRow(id=ind.id, level=ind.level, text=ind.text, kind="training")
-    cumulative_tested = cumulative_improved = 0
-    by_cum: dict[tuple[str, str], list[int]] = {}
+    """Trainees tested and/or improved (matched pre/post), by sex and age, with the paired tests in the notes.
+
+    ``training`` shows both counts ("45 trained / 31 improved"); ``training_tested``/``training_improved`` one.
+    """
+    row = IndicatorRow(id=ind.id, level=ind.level, text=ind.text, kind="training", value_type="count",
+                       unit=ind.unit)
+
+    def cell(tested: int, improved: int, **kw: object) -> Cell:
+        if ind.kind == "training":
+            return Cell(value=float(tested), label="trained", extra=float(improved), extra_label="improved",
+                        **kw)  # type: ignore[arg-type]
+        return Cell(value=float(improved if ind.kind == "training_improved" else tested), **kw)  # type: ignore[arg-type]
+
     for w in ind.waves:
         wd = waves[w]
         rule = TrainingRule(score=ind.score, max_score=ind.max_score, min_gain_points=ind.gain_threshold,
                             pass_mark=ind.pass_mark, by=tuple(ind.by))
         res = training_indicators(wd.frame, rule)
-        value = res.improved if ind.kind == "training_improved" else res.tested
-        row.cells[wd.wave.period] = Cell(value=float(value), n=res.matched, source=f"training tests '{w}'")
-        cumulative_tested += res.tested
-        cumulative_improved += res.improved
-        for key, (tested, improved) in res.by.items():
-            acc = by_cum.setdefault(key, [0, 0])
-            acc[0] += tested
-            acc[1] += improved
-            sub = next((s for s in row.breakdown if s.label == _level_label(ind, f"{key[0]}={key[1]}")), None)
+        period = wd.wave.period
+        prev = row.cells.get(period)
+        tested, improved = res.tested, res.improved
+        if prev is not None:  # two test files for one period (e.g. two trainings in a year) add up
+            tested += int(prev.value or 0) if ind.kind == "training" else 0
+            improved += int(prev.extra or 0) if ind.kind == "training" else 0
+        row.cells[period] = cell(tested, improved, n=res.matched, source=f"training tests '{w}'")
+        for key, (k_tested, k_improved) in res.by.items():
+            label = _level_label(ind, f"{key[0]}={key[1]}", wd.questionnaire)
+            sub = next((s for s in row.breakdown if s.label == label), None)
             if sub is None:
-                sub = IndicatorRow(id=ind.id, level="", text=ind.text, label=_level_label(ind, f"{key[0]}={key[1]}"))
+                sub = IndicatorRow(id=ind.id, level="", text=ind.text, label=label, kind="training",
+                                   value_type="count")
                 row.breakdown.append(sub)
-            sub.cells[wd.wave.period] = Cell(value=float(improved if ind.kind == "training_improved" else tested))
+            sub.cells[period] = cell(k_tested, k_improved)
         row.notes.append(
-            f"{w}: {res.tested} tested, {res.matched} with matched pre/post, {res.improved} improved by ≥ "
-            f"{ind.gain_threshold:g} points; mean score {res.mean_pre:.1f} → {res.mean_post:.1f} "
-            f"(paired t = {res.t_stat:.2f}, p = {res.t_p:.3g}; Wilcoxon p = {res.wilcoxon_p:.3g})"
+            f"{wd.wave.label or w}: {res.tested} tested, {res.matched} with matched pre/post, {res.improved} "
+            f"improved by ≥ {ind.gain_threshold:g} points; mean score {res.mean_pre:.1f} → {res.mean_post:.1f} "
+            f"(paired t = {res.t_stat:.2f}, {_p(res.t_p)}; Wilcoxon {_p(res.wilcoxon_p)})"
             + (f"; {len(res.unmatched_ids)} unmatched test(s) excluded" if res.unmatched_ids else "") + ".")
-    total = cumulative_improved if ind.kind == "training_improved" else cumulative_tested
-    row.cumulative = Cell(value=float(total))
+    _written_baseline(ind, row)
+    row.cumulative = cumulative("count", row.cells)
+    for sub in row.breakdown:
+        sub.cumulative = cumulative("count", sub.cells)
     if ind.target is not None:
         row.target = ind.target.describe(ind.unit)
-        row.target_met = total >= ind.target.value if ind.target.value is not None else None
+        if ind.target.value is not None and row.cumulative is not None and row.cumulative.value is not None:
+            got = row.cumulative.extra if ind.kind == "training" else row.cumulative.value
+            row.target_status = _judge(float(got or 0), None, ind.target.value)
+            row.target_met = row.target_status == MET
+    if ind.sources:
+        row.notes.append(f"Data: {ind.sources}.")
+    if ind.notes:
+        row.notes.append(ind.notes)
     return row
 
 
-def monitoring_row(ind: Indicator) -> IndicatorRow:
-    """Values from monitoring records per period, with their sources; cumulative = their sum."""
-    row = IndicatorRow(id=ind.id, level=ind.level, text=ind.text, kind="monitoring")
-    for m in ind.monitoring:
-        row.cells[m.period] = Cell(value=m.value, source=m.source, unit=ind.unit)
-    row.cumulative = Cell(value=float(sum(m.value for m in ind.monitoring if m.period != "baseline")),
-                          unit=ind.unit)
+def _p(p: float) -> str:
+    from .results import p_text
+
+    return p_text(p)
+
+
+def monitoring_row(ind: Indicator, register: list[Monitoring] | None = None) -> IndicatorRow:
+    """Values from monitoring records per period (the spec's and the register's), with their sources; the
+    Cumulative column follows the value type (counts add up; the rest report the latest)."""
+    row = IndicatorRow(id=ind.id, level=ind.level, text=ind.text, kind="monitoring", value_type=ind.vtype,
+                       unit=ind.unit)
+    _written_baseline(ind, row)
+    for m in [*ind.monitoring, *(register or [])]:
+        row.cells[m.period] = record_cell(ind, m.value, m.source)
+    row.cumulative = cumulative(ind.vtype, row.cells)
     if ind.target is not None:
         row.target = ind.target.describe(ind.unit)
-        if ind.target.value is not None:
-            row.target_met = row.cumulative.value >= ind.target.value
+        if ind.target.value is not None and row.cumulative is not None and row.cumulative.value is not None:
+            row.target_status = _judge(row.cumulative.value, None, ind.target.value)
+            row.target_met = row.target_status == MET
+    if ind.vtype == "scale" and ind.range:
+        scale = f"Scale {ind.range[0]}–{ind.range[1]}"
+        if ind.scale_labels:
+            scale += " (" + ", ".join(f"{k} = {v}" for k, v in sorted(ind.scale_labels.items())) + ")"
+        row.notes.append(scale + ".")
+    if ind.sources:
+        row.notes.append(f"Data: {ind.sources}.")
     if ind.notes:
         row.notes.append(ind.notes)
     return row
@@ -271,11 +382,15 @@ def compute(lp: LoadedProgramme) -> tuple[list[IndicatorRow], dict[str, WaveData
     needed = {w for ind in lp.spec.indicators for w in ind.waves}
     waves = {name: load_wave(lp, name) for name in lp.spec.waves if name in needed}
     rows: list[IndicatorRow] = []
+    results = {r.level: r.text for r in lp.spec.results}
     for i, ind in enumerate(lp.spec.indicators):
         if ind.kind in ("share", "mean", "total"):
-            rows.append(survey_row(ind, i, waves, lp))
-        elif ind.kind in ("training_tested", "training_improved"):
-            rows.append(training_row(ind, i, waves, lp))
+            row = survey_row(ind, i, waves, lp)
+        elif ind.kind in ("training", "training_tested", "training_improved"):
+            row = training_row(ind, i, waves, lp)
         else:
-            rows.append(monitoring_row(ind))
+            row = monitoring_row(ind, lp.records.get(ind.id))
+        row.result_text = results.get(ind.level, "")
+        rows.append(row)
     return rows, waves
+

@@ -1,65 +1,95 @@
-"""The results-framework table in the programme's layout, as Markdown, HTML and XLSX.
+"""The results-framework table in the layout of the programme's annual-report template, as Markdown, HTML and XLSX.
 
-Columns: Outcome/Output | Indicator | Baseline | Year 1 | Year 2 | Year 3 | Cumulative | Notes. Disaggregations
-(sex, age) are indented rows beneath each indicator. Builders return text/bytes; writing happens at the edge.
+Columns: INDICATORS | Baseline | Y1 | Y2 | Y3 | Cumulative | Notes (the year columns carry the calendar year when
+the spec gives it, e.g. "Y1 (2020)"). Outcome and Output statements are heading rows; each indicator row starts
+with its code; disaggregations (sex, age, institution) are indented rows beneath it. Builders return text/bytes;
+writing happens at the edge. Cell text is escaped for HTML, and written to XLSX as text, never as a formula.
 """
 
 from __future__ import annotations
 
 import html
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
-from .results import PERIOD_TITLES, PERIODS, IndicatorRow
+from .results import PERIODS, SHORT_TITLES, IndicatorRow
 
-HEADERS = ["Outcome/Output", "Indicator", *[PERIOD_TITLES[p] for p in PERIODS], "Cumulative", "Notes"]
+COLUMNS = ["INDICATORS", "Baseline", "Y1", "Y2", "Y3", "Cumulative", "Notes"]
+HEADING, INDICATOR, SUB = "heading", "indicator", "sub"
 
 
-def _notes(row: IndicatorRow) -> str:
-    parts: list[str] = []
-    if row.change is not None:
+def headers(years: Mapping[str, str] | None = None) -> list[str]:
+    """The template's column titles, e.g. ``Y1 (2020)`` when the calendar years are known."""
+    years = years or {}
+    per = [SHORT_TITLES[p] + (f" ({years[p]})" if years.get(p) else "") for p in PERIODS]
+    return ["INDICATORS", *per, "Cumulative", "Notes"]
+
+
+HEADERS = headers()
+
+
+def notes(row: IndicatorRow) -> str:
+    """The Notes cell: change against baseline, target and its status, sources, the spec's notes."""
+    parts: list[str] = list(row.notes[:1]) if row.value_type == "relative_change" else []
+    if row.change is not None and row.value_type != "relative_change":
         parts.append(f"Change vs baseline: {row.change.text()}.")
     if row.target:
-        met = "" if row.target_met is None else (" — met" if row.target_met else " — not met")
-        parts.append(f"Target: {row.target}{met}.")
+        status = f" — {row.target_status}" if row.target_status else ""
+        parts.append(f"Target: {row.target}{status}.")
     sources = sorted({c.source for c in row.cells.values() if c.source})
     if sources:
         parts.append("Source: " + "; ".join(sources) + ".")
-    parts.extend(row.notes)
+    parts.extend(row.notes[1:] if row.value_type == "relative_change" else row.notes)
     return " ".join(parts)
 
 
-def table_rows(rows: list[IndicatorRow]) -> Iterator[tuple[int, list[str]]]:
-    """(depth, cells) for each indicator and each of its disaggregation rows, in table order."""
+def table_rows(rows: list[IndicatorRow]) -> Iterator[tuple[str, list[str]]]:
+    """(row type, cells) for each Outcome/Output heading, indicator and disaggregation row, in table order."""
+    level = None
     for row in rows:
-        yield 0, _cells(row, row.level, f"{row.id} {row.text}")
+        if row.level != level:
+            level = row.level
+            head = f"{row.level}: {row.result_text}" if row.result_text else row.level
+            yield HEADING, [head] + [""] * (len(COLUMNS) - 1)
+        yield INDICATOR, _cells(row, f"{row.id} {row.text}", notes(row))
         for sub in row.breakdown:
-            yield 1, _cells(sub, "", f"  {sub.label}")
+            note = f"Change vs baseline: {sub.change.text()}." if sub.change and row.value_type != "relative_change" \
+                else ""
+            if sub.change and row.value_type == "relative_change" and sub.notes:
+                note = sub.notes[0]
+            yield SUB, _cells(sub, sub.label, note)
 
 
-def _cells(row: IndicatorRow, level: str, title: str) -> list[str]:
-    return [level, title, *[row.cells[p].text() if p in row.cells else "" for p in PERIODS],
-            row.cumulative.text() if row.cumulative else "", _notes(row)]
+def _cells(row: IndicatorRow, title: str, note: str) -> list[str]:
+    return [title, *[row.cells[p].text() if p in row.cells else "–" for p in PERIODS],
+            row.cumulative.text() if row.cumulative else "–", note]
 
 
-def to_markdown(rows: list[IndicatorRow], title: str = "Results framework") -> str:
+def to_markdown(rows: list[IndicatorRow], title: str = "Results framework",
+                years: Mapping[str, str] | None = None) -> str:
     """A GitHub-flavoured Markdown table."""
-    out = [f"# {title}", "", "| " + " | ".join(HEADERS) + " |", "|" + "---|" * len(HEADERS)]
-    for depth, cells in table_rows(rows):
-        esc = [c.replace("|", "\\|") for c in cells]
-        if depth:
-            esc[1] = "&nbsp;&nbsp;&nbsp;" + esc[1].strip()
+    hs = headers(years)
+    out = [f"# {title}", "", "| " + " | ".join(hs) + " |", "|" + "---|" * len(hs)]
+    for kind, cells in table_rows(rows):
+        esc = [c.replace("|", "\\|").replace("\n", " ") for c in cells]
+        if kind == HEADING:
+            esc[0] = f"**{esc[0]}**"
+        elif kind == SUB:
+            esc[0] = "&nbsp;&nbsp;&nbsp;" + esc[0]
         out.append("| " + " | ".join(esc) + " |")
     return "\n".join(out) + "\n"
 
 
-def to_html_table(rows: list[IndicatorRow]) -> str:
-    """An HTML <table> (embedded in the report and in the standalone HTML file)."""
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in HEADERS)
+def to_html_table(rows: list[IndicatorRow], years: Mapping[str, str] | None = None) -> str:
+    """An HTML <table> (embedded in the report and in the standalone HTML file); every cell is escaped."""
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers(years))
     body = []
-    for depth, cells in table_rows(rows):
-        cls = ' class="sub"' if depth else ""
-        tds = "".join(f"<td>{html.escape(c.strip() if i == 1 and depth else c)}</td>" for i, c in enumerate(cells))
+    for kind, cells in table_rows(rows):
+        if kind == HEADING:
+            body.append(f'<tr class="head"><td colspan="{len(COLUMNS)}">{html.escape(cells[0])}</td></tr>')
+            continue
+        cls = ' class="sub"' if kind == SUB else ""
+        tds = "".join(f"<td>{html.escape(c)}</td>" for c in cells)
         body.append(f"<tr{cls}>{tds}</tr>")
     return f'<table class="rf"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
 
@@ -69,43 +99,59 @@ body{font-family:system-ui,Segoe UI,Arial,sans-serif;margin:2em;color:#222;max-w
 table.rf{border-collapse:collapse;font-size:13px;width:100%}
 table.rf th,table.rf td{border:1px solid #bbb;padding:4px 6px;vertical-align:top}
 table.rf th{background:#1f4e79;color:#fff}
+table.rf tr.head td{background:#dce6f1;font-weight:bold}
 table.rf tr.sub td{color:#444;background:#f6f8fa}
-table.rf tr.sub td:nth-child(2){padding-left:2em}
+table.rf tr.sub td:first-child{padding-left:2em}
 """
 
 
-def to_html(rows: list[IndicatorRow], title: str = "Results framework") -> str:
+def to_html(rows: list[IndicatorRow], title: str = "Results framework",
+            years: Mapping[str, str] | None = None) -> str:
     """A standalone HTML page with the table."""
     return (f"<!doctype html><html lang=en><meta charset=utf-8><title>{html.escape(title)}</title>"
-            f"<style>{CSS}</style><h1>{html.escape(title)}</h1>{to_html_table(rows)}</html>\n")
+            f"<style>{CSS}</style><h1>{html.escape(title)}</h1>{to_html_table(rows, years)}</html>\n")
 
 
-def to_xlsx(rows: list[IndicatorRow], title: str = "Results framework") -> bytes:
-    """An XLSX workbook with the table (indicator rows bold, disaggregations indented)."""
+def _text_cell(ws: object, row: int, col: int, value: str) -> None:
+    """Write *value* as a text cell: a leading = + - @ stays text, never a formula."""
+    cell = ws.cell(row, col)  # type: ignore[attr-defined]
+    cell.value = value
+    cell.data_type = "s"
+
+
+def to_xlsx(rows: list[IndicatorRow], title: str = "Results framework",
+            years: Mapping[str, str] | None = None) -> bytes:
+    """An XLSX workbook in the template's columns (headings shaded, indicator rows bold, disaggregations indented),
+    ready to paste into the annual report."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
 
     wb = Workbook()
     ws = wb.active
     ws.title = "Results framework"
-    ws.append([title])
+    _text_cell(ws, 1, 1, title)
     ws["A1"].font = Font(bold=True, size=14)
-    ws.append(HEADERS)
-    for c in ws[2]:
+    for j, h in enumerate(headers(years), start=1):
+        _text_cell(ws, 2, j, h)
+        c = ws.cell(2, j)
         c.font = Font(bold=True, color="FFFFFF")
         c.fill = PatternFill("solid", fgColor="1F4E79")
-    for depth, cells in table_rows(rows):
-        ws.append([c.strip() if i == 1 and depth else c for i, c in enumerate(cells)])
-        r = ws.max_row
-        if depth:
-            ws.cell(r, 2).alignment = Alignment(indent=2)
-        else:
-            for c in ws[r]:
-                c.font = Font(bold=True)
-        ws.cell(r, len(HEADERS)).alignment = Alignment(wrap_text=True, vertical="top")
-    for col, width in zip("ABCDEFGH", (14, 48, 22, 22, 22, 22, 22, 70), strict=True):
+    r = 2
+    for kind, cells in table_rows(rows):
+        r += 1
+        for j, v in enumerate(cells, start=1):
+            _text_cell(ws, r, j, v)
+            ws.cell(r, j).alignment = Alignment(wrap_text=True, vertical="top",
+                                                indent=2 if kind == SUB and j == 1 else 0)
+        if kind == HEADING:
+            for j in range(1, len(COLUMNS) + 1):
+                ws.cell(r, j).font = Font(bold=True)
+                ws.cell(r, j).fill = PatternFill("solid", fgColor="DCE6F1")
+        elif kind == INDICATOR:
+            ws.cell(r, 1).font = Font(bold=True)
+    for col, width in zip("ABCDEFG", (60, 22, 22, 22, 22, 22, 80), strict=True):
         ws.column_dimensions[col].width = width
-    ws.freeze_panes = "C3"
+    ws.freeze_panes = "B3"
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+from collections.abc import Mapping
 from dataclasses import asdict
 from pathlib import Path
 
@@ -22,21 +23,30 @@ DEFAULT_METHODS = [
     "Confidence intervals are 95% intervals with Student t and the design degrees of freedom (#PSU − #strata; "
     "replicates − 1); proportions use the logit interval unless the spec says otherwise.",
     "Change against baseline treats the waves as independent samples: the variances add; the relative change "
-    "(% increase) uses the delta method, as R survey's svycontrast; p-values are two-sided t tests.",
+    "(% increase) uses the delta method, as R survey's svycontrast; p-values are two-sided t tests, printed as "
+    "p < 0.001 when smaller.",
     "Disaggregations by sex and age keep the full design (domains are zero-weighted, never deleted).",
     "Training indicators count trainees with a matched pre- and post-test only; 'improved' means a gain of at "
     "least the stated threshold in points of the maximum score; paired t and Wilcoxon tests are reported.",
-    "Monitoring indicators are taken from the programme's records as stated in each row's source.",
+    "Monitoring indicators are taken from the programme's records (the spec or its monitoring register) as "
+    "stated in each row's source; baselines are shown as written in the framework.",
+    "Cumulative column, as the annual-report template asks: counts add up over the reporting years (Y1; Y1+Y2; "
+    "Y1+Y2+Y3); levels, shares, scale scores and survey estimates report the latest value; yes/no and text "
+    "indicators show the latest statement. A period without a value stays empty (–), never 0.",
+    "Targets are judged from the confidence interval: met (the whole interval reaches the target), met on the "
+    "point estimate but not statistically, or not met.",
 ]
 
 
 def _chart_periods(row: IndicatorRow) -> str | None:
-    later = [p for p in PERIODS[1:] if p in row.cells]
-    return later[-1] if later and "baseline" in row.cells else None
+    cells = row.level_cells()
+    later = [p for p in PERIODS[1:] if p in cells]
+    base = cells.get("baseline")
+    return later[-1] if later and base is not None and base.ci_low is not None else None
 
 
 def render_charts(rows: list[IndicatorRow]) -> dict[str, dict[str, bytes]]:
-    """Chart bytes per indicator id that has a baseline and a later survey value."""
+    """Chart bytes per indicator id that has an estimated baseline and a later survey value."""
     out: dict[str, dict[str, bytes]] = {}
     for row in rows:
         later = _chart_periods(row)
@@ -45,22 +55,60 @@ def render_charts(rows: list[IndicatorRow]) -> dict[str, dict[str, bytes]]:
     return out
 
 
+def _latest(row: IndicatorRow) -> tuple[str, str]:
+    for p in reversed(PERIODS[1:]):
+        if p in row.cells:
+            return PERIOD_TITLES[p], row.cells[p].text()
+    return "", "–"
+
+
+def _headline(rows: list[IndicatorRow]) -> list[IndicatorRow]:
+    """Outcome-level indicators, then any other row with a target."""
+    out = [r for r in rows if r.level.lower().startswith("outcome")]
+    return out + [r for r in rows if r.target and r not in out]
+
+
+def summary_html(rows: list[IndicatorRow], chart_png: dict[str, bytes]) -> str:
+    """The one-page summary: headline indicators with their latest value and change, a chart, status vs targets."""
+    e = html.escape
+    parts = ['<section class="summary"><h2>Summary</h2><table class="rf"><thead><tr><th>Indicator</th>'
+             "<th>Baseline</th><th>Latest</th><th>Change against baseline</th><th>Target</th><th>Status</th>"
+             "</tr></thead><tbody>"]
+    for r in _headline(rows):
+        period, latest = _latest(r)
+        base = r.cells["baseline"].text() if "baseline" in r.cells else "–"
+        if r.change is not None:
+            ch = r.change.increase_text()
+            if r.value_type != "relative_change":
+                ch = f"{r.change.points:+.1f} points; {ch}"
+        else:
+            ch = "–"
+        status = r.target_status or ("no target set" if not r.target else "not yet measured")
+        cls = {"met": "met", "not met": "notmet"}.get(r.target_status, "point" if r.target_status else "")
+        parts.append(f"<tr><td><b>{e(r.id)}</b> {e(r.text)}</td><td>{e(base)}</td>"
+                     f"<td>{e(latest)}{e(f' ({period})' if period else '')}</td><td>{e(ch)}</td>"
+                     f"<td>{e(r.target or '–')}</td><td class=\"{cls}\">{e(status)}</td></tr>")
+    parts.append("</tbody></table>")
+    first = next((k for k in (r.id for r in _headline(rows)) if k in chart_png), None) or next(iter(chart_png), None)
+    if first is not None:
+        b64 = base64.b64encode(chart_png[first]).decode("ascii")
+        parts.append(f'<div class="chart"><img alt="{e(first)}" src="data:image/png;base64,{b64}"></div>')
+    parts.append('<p class="note">Status: met = the whole 95% confidence interval reaches the target; "met on the '
+                 'point estimate but not statistically" = the estimate reaches it but the interval does not; counts '
+                 "from records are compared with the target directly.</p></section>")
+    return "".join(parts)
+
+
 def report_html(rows: list[IndicatorRow], title: str, chart_png: dict[str, bytes], methods: list[str],
-                sources: list[str]) -> str:
-    """One self-contained HTML page (charts embedded) a programme officer can read and forward."""
+                sources: list[str], years: Mapping[str, str] | None = None) -> str:
+    """One self-contained HTML page (charts embedded) a programme officer can read and forward: a one-page
+    summary first, then the full results framework, charts, methods and sources. Every text is escaped."""
     parts = [f"<!doctype html><html lang=en><meta charset=utf-8><title>{html.escape(title)}</title>",
              f"<style>{framework.CSS} .chart{{margin:1em 0}} .chart img{{max-width:100%}} "
-             ".note{color:#555;font-size:13px}</style>",
-             f"<h1>{html.escape(title)}</h1>", "<h2>Results framework</h2>", framework.to_html_table(rows)]
-    headline = [r for r in rows if r.change is not None]
-    if headline:
-        parts.append("<h2>Change against baseline</h2><ul>")
-        for r in headline:
-            ch = r.change
-            assert ch is not None
-            parts.append(f"<li><b>{html.escape(r.id)}</b> {html.escape(r.text)}: "
-                         f"{html.escape(ch.text())} ({PERIOD_TITLES[ch.period]} vs Baseline).</li>")
-        parts.append("</ul>")
+             ".note{color:#555;font-size:13px} .summary{page-break-after:always} td.met{color:#1a7f37} "
+             "td.notmet{color:#b42318} td.point{color:#9a6700}</style>",
+             f"<h1>{html.escape(title)}</h1>", summary_html(rows, chart_png),
+             "<h2>Results framework</h2>", framework.to_html_table(rows, years)]
     if chart_png:
         parts.append("<h2>Charts</h2>")
         for ind_id, png in chart_png.items():
@@ -81,13 +129,13 @@ def rows_json(rows: list[IndicatorRow]) -> str:
 
 
 def write_outputs(rows: list[IndicatorRow], out_dir: str | Path, *, title: str, methods: list[str] | None = None,
-                  sources: list[str] | None = None) -> dict[str, Path]:
+                  sources: list[str] | None = None, years: Mapping[str, str] | None = None) -> dict[str, Path]:
     """Write the table (XLSX, Markdown, HTML), charts (PNG, SVG), the report and JSON; return their paths."""
     out = Path(out_dir)
     written: dict[str, Path] = {
-        "framework.xlsx": write_bytes(out / "framework.xlsx", framework.to_xlsx(rows, title)),
-        "framework.md": write_text(out / "framework.md", framework.to_markdown(rows, title)),
-        "framework.html": write_text(out / "framework.html", framework.to_html(rows, title)),
+        "framework.xlsx": write_bytes(out / "framework.xlsx", framework.to_xlsx(rows, title, years)),
+        "framework.md": write_text(out / "framework.md", framework.to_markdown(rows, title, years)),
+        "framework.html": write_text(out / "framework.html", framework.to_html(rows, title, years)),
         "indicators.json": write_text(out / "indicators.json", rows_json(rows)),
     }
     imgs = render_charts(rows)
@@ -96,5 +144,5 @@ def write_outputs(rows: list[IndicatorRow], out_dir: str | Path, *, title: str, 
         for fmt, data in files.items():
             written[f"charts/{safe}.{fmt}"] = write_bytes(out / "charts" / f"{safe}.{fmt}", data)
     written["report.html"] = write_text(out / "report.html", report_html(
-        rows, title, {k: v["png"] for k, v in imgs.items()}, methods or DEFAULT_METHODS, sources or []))
+        rows, title, {k: v["png"] for k, v in imgs.items()}, methods or DEFAULT_METHODS, sources or [], years))
     return written
