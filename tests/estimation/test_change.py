@@ -68,3 +68,26 @@ def test_true_panel_keeps_covariance(apistrat: pd.DataFrame, rref: dict[str, flo
     assert rel(r["pct_change"], rref["panel2_pct"]) and rel(r.pct_change_se, rref["panel2_pct_se"])
     ind = change(base, DSTRAT, end, DSTRAT, prop=["hi"], level=1).iloc[0]
     assert ind["diff"] == pytest.approx(r["diff"]) and ind.diff_se > 2 * r.diff_se  # covariance matters here
+
+
+@pytest.mark.parametrize("panel", [False, True])
+def test_wide_fragmented_frames_no_performance_warning(apistrat: pd.DataFrame, rref: dict[str, float],
+                                                       panel: bool, tmp_path) -> None:
+    """Issue 18: `change` printed pandas PerformanceWarnings. A weighted file has hundreds of replicate columns and
+    read_csv returns one block per column, so every column insert into the user's frame warned. The same file read
+    back with 200 extra columns, warnings turned into errors, still gives R's svycontrast numbers."""
+    import warnings
+
+    extra = pd.DataFrame({f"bw{i}": 1.0 for i in range(200)}, index=apistrat.index)
+    pd.concat([apistrat, extra], axis=1).assign(hi0=lambda d: (d.api99 > 700).astype(int),
+                                                hi1=lambda d: (d.api00 > 700).astype(int)
+                                                ).to_csv(tmp_path / "wide.csv", index=False)
+    wide = pd.read_csv(tmp_path / "wide.csv")
+    base, end = wide.rename(columns={"hi0": "hi"}), wide.rename(columns={"hi1": "hi"})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = change(base, DSTRAT, end, DSTRAT, prop=["hi"], level=1, panel_id="snum" if panel else None).iloc[0]
+    if panel:
+        assert rel(r["diff"], rref["panel2_diff"]) and rel(r.diff_se, rref["panel2_diff_se"])
+    else:
+        assert r["diff"] == pytest.approx(rref["panel2_diff"]) and r.method == "independent"

@@ -31,6 +31,14 @@ CHANGE_COLUMNS = ["variable", "level", "domain", "baseline", "baseline_se", "end
                   "pct_ci_high", "pct_p", "df", "n_base", "n_end", "method"]
 
 
+def _with_columns(df: pd.DataFrame, **cols: object) -> pd.DataFrame:
+    """*df* plus *cols* (replacing same-named ones), joined in one concat: inserting columns one by one into a
+    frame of many blocks (read_csv gives one block per column, weighted files carry hundreds of replicate
+    columns) makes pandas print a PerformanceWarning on the user's terminal and copies the frame each time."""
+    keep = df.drop(columns=[c for c in cols if c in df.columns])
+    return pd.concat([keep, pd.DataFrame(cols, index=df.index)], axis=1)
+
+
 def _analysis(df: pd.DataFrame, var: str, kind: str, level: object) -> np.ndarray:
     """The analysed values: an indicator of ``level`` for a proportion (NaN where missing), else the number."""
     if kind == "prop":
@@ -98,7 +106,7 @@ def _independent(b: pd.DataFrame, bd: Design, e: pd.DataFrame, ed: Design, var: 
     for df, des, cal in ((b, bd, calibration[0]), (e, ed, calibration[1])):
         if var not in df.columns:
             raise SurveyError(f"the variable '{var}' is not in both waves", rule="change-variable-missing")
-        r = estimate(df.assign(**{IND: _analysis(df, var, kind, level)}), des, mean=[IND], by=by or None,
+        r = estimate(_with_columns(df, **{IND: _analysis(df, var, kind, level)}), des, mean=[IND], by=by or None,
                      calibration=cal)
         res.append(r.set_index("domain"))
     out = []
@@ -146,7 +154,7 @@ def _panel(b: pd.DataFrame, bd: Design, e: pd.DataFrame, ed: Design, var: str, k
     parts = []
     for df, des, wave in ((b, bd, "0"), (e, ed, "1")):
         w = numeric_var(df, des.weight, "weight") if des.weight else np.ones(len(df))
-        parts.append(df.assign(**{WAVE: wave, "__pw": w, IND: _analysis(df, var, kind, level)}))
+        parts.append(_with_columns(df, **{WAVE: wave, "__pw": w, IND: _analysis(df, var, kind, level)}))
     stacked = pd.concat(parts, ignore_index=True)
     design = bd.model_copy(update={"weight": "__pw", "prob": None, "psu": bd.psu or panel_id})
     prep = prepare(stacked, design)
