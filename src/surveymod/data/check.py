@@ -2,7 +2,8 @@
 
 Rules: ``wrong-type`` (text in a numeric/date column, decimals in a whole-number question), ``code-not-in-list``,
 ``out-of-range``, ``constraint``, ``not-applicable`` (answered where routing says the question does not apply),
-``required-missing``, ``duplicate-id``, ``orphan-row`` (roster row whose parent is missing), ``roster-count``
+``required-missing``, ``reference-person`` and ``parent-line`` (household roster, see household_rules),
+``duplicate-id``, ``orphan-row`` (roster row whose parent is missing), ``roster-count``
 (number of roster rows differs from the count question), ``select-multiple-mismatch`` (raw column and dummies
 disagree), ``unknown-column``, ``missing-column``, plus what reading found (``truncated-file``, ...).
 Routing and constraints are evaluated with the questionnaire's condition language on whole arrays.
@@ -25,6 +26,7 @@ from ..questionnaire import expr as E
 from ..questionnaire.conditions import compile_condition, universe
 from ..questionnaire.model import Question, Questionnaire
 from . import multi
+from .household_rules import check_household_rules
 from .levels import level_keys, level_of_roster, levels, parent_level
 from .read import Dataset, read
 
@@ -196,6 +198,7 @@ def check(data: Dataset | str | Path, questionnaire: Questionnaire | str | Path 
             chunks += acc.chunks
             continue
         chunks += _check_level(ds, qn, level, frame, metas)
+    chunks += check_household_rules(ds.frames, qn)  # cross-row roster rules (reference person, parent lines)
     for level in all_levels:
         if level not in ds.frames and level != "main":
             acc = _Acc(level, None)

@@ -22,7 +22,9 @@ from ..errors import Location, Problem, SurveyError
 from ..questionnaire import expr as E
 from ..questionnaire.conditions import compile_condition, own_conditions
 from ..questionnaire.model import Group, Question, Questionnaire
+from .countries import country_prior
 from .effects import Answer, Battery, Effect, Effects
+from .household import repair_households
 from .levels import Level, LevelEnv
 
 TOP = "main"
@@ -95,6 +97,7 @@ def generate(ctx: Context, n: int) -> dict[str, Level]:
         env = envs[lvl.name]
         mask = _universe_mask(ctx, item, parents, env, lvl.n)
         lvl.cols[item.name] = _answer(ctx, item, lvl, env, mask, item.name in count_vars, id_name)
+    repair_households(qn, levels)  # cross-row EU-LFS roster rules (one reference person, older parents)
     _document_column_order(qn, levels)
     return levels
 
@@ -345,6 +348,9 @@ def _categorical(ctx: Context, q: Question, lvl: Level, env: LevelEnv,
     if not codes:
         raise ctx.located(f"'{q.name}' has no substantive codes to simulate", q, "choices")
     probs = np.ones(len(codes))
+    prior = country_prior(ctx.qn, q, codes) if spec.probs is None else None  # realistic country shares
+    if prior is not None:
+        probs = prior
     if spec.probs is not None:
         unknown = [c for c in spec.probs if c not in codes]
         if unknown:

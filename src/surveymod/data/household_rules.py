@@ -1,0 +1,103 @@
+"""Cross-row checks of a household roster (EU-LFS): one reference person per household; HHFATH/HHMOTH name an
+existing, older member of the same household.
+
+Rules (one problem row per offending roster row, with its row number and variable, as every other check):
+``reference-person`` (a household with no or several HHLINK = reference person) and ``parent-line`` (a father or
+mother line number that is not in the household, is the person's own line, or is a member who is not older).
+Which questions play these roles is read from their declared EU-LFS sources (``questionnaire/household.py``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..questionnaire.household import REFERENCE_PERSON, HouseholdRoles, household_roles
+from ..questionnaire.model import Questionnaire
+from .levels import level_keys, level_name
+
+COLUMNS = ["level", "respondent_id", "row", "variable", "value", "rule", "severity", "message"]
+
+
+def _num(col: pd.Series) -> np.ndarray:
+    return pd.to_numeric(col, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+
+
+def _fmt(v: float) -> str:
+    return "" if np.isnan(v) else (str(int(v)) if float(v).is_integer() else str(v))
+
+
+def check_household_rules(frames: dict[str, pd.DataFrame], qn: Questionnaire) -> list[pd.DataFrame]:
+    """Problems of the cross-row household rules, as frames with the columns of the check report."""
+    out: list[pd.DataFrame] = []
+    for roles in household_roles(qn):
+        level = level_name(roles.roster)
+        frame = frames.get(level)
+        keys = level_keys(qn, level)
+        if frame is None or roles.line not in frame.columns or any(k not in frame.columns for k in keys):
+            continue
+        rows = _Rows(level, frame, qn.respondent_id)
+        hh_keys = [k for k in keys if k != roles.line]
+        groups = frame.groupby(hh_keys, sort=False, dropna=False).ngroup().to_numpy() if hh_keys \
+            else np.zeros(len(frame), dtype=int)
+        _reference_person(rows, roles, frame, groups)
+        _parent_lines(rows, roles, frame, groups)
+        if rows.rows:
+            out.append(pd.DataFrame(rows.rows, columns=COLUMNS))
+    return out
+
+
+class _Rows:
+    """Problem rows of one roster level."""
+
+    def __init__(self, level: str, frame: pd.DataFrame, rid: str | None) -> None:
+        self.level = level
+        self.ids = frame[rid].astype(str).to_numpy() if rid and rid in frame.columns else np.full(len(frame), None)
+        self.rows: list[dict[str, object]] = []
+
+    def add(self, i: int, variable: str, value: str, rule: str, message: str) -> None:
+        self.rows.append({"level": self.level, "respondent_id": self.ids[i], "row": i + 1, "variable": variable,
+                          "value": value, "rule": rule, "severity": "error", "message": message})
+
+
+def _reference_person(rows: _Rows, roles: HouseholdRoles, frame: pd.DataFrame, groups: np.ndarray) -> None:
+    """Exactly one HHLINK = reference person per household."""
+    if not roles.link or roles.link not in frame.columns or len(frame) == 0:
+        return
+    link = _num(frame[roles.link])
+    is_ref = link == REFERENCE_PERSON
+    n_ref = np.bincount(groups, weights=is_ref.astype(float), minlength=int(groups.max()) + 1)
+    first = {int(g): i for i, g in reversed(list(enumerate(groups)))}
+    for i in range(len(frame)):
+        k = int(n_ref[groups[i]])
+        if k > 1 and is_ref[i]:
+            rows.add(i, roles.link, _fmt(link[i]), "reference-person",
+                     f"the household has {k} reference persons ({roles.link} = {REFERENCE_PERSON}); "
+                     "exactly one is required")
+        elif k == 0 and first[int(groups[i])] == i:
+            rows.add(i, roles.link, _fmt(link[i]), "reference-person",
+                     f"the household has no reference person ({roles.link} = {REFERENCE_PERSON}); "
+                     "exactly one is required")
+
+
+def _parent_lines(rows: _Rows, roles: HouseholdRoles, frame: pd.DataFrame, groups: np.ndarray) -> None:
+    """HHFATH/HHMOTH (when not 0) name another, older member of the same household."""
+    line = _num(frame[roles.line])
+    age = _num(frame[roles.age]) if roles.age and roles.age in frame.columns else None
+    lookup = {(int(g), float(ln)): i for i, (g, ln) in enumerate(zip(groups, line, strict=True)) if not np.isnan(ln)}
+    for var in roles.parents:
+        if var not in frame.columns:
+            continue
+        who = "father" if var.upper() == "HHFATH" else "mother"
+        ptr = _num(frame[var])
+        for i in np.flatnonzero(~np.isnan(ptr) & (ptr > 0)):
+            j = lookup.get((int(groups[i]), float(ptr[i])))
+            if j is None:
+                rows.add(i, var, _fmt(ptr[i]), "parent-line",
+                         f"the {who} is recorded on line {_fmt(ptr[i])}, but the household has no such line")
+            elif j == i:
+                rows.add(i, var, _fmt(ptr[i]), "parent-line", f"the {who} cannot be the person's own line")
+            elif age is not None and not np.isnan(age[i]) and not np.isnan(age[j]) and age[j] <= age[i]:
+                rows.add(i, var, _fmt(ptr[i]), "parent-line",
+                         f"the {who} on line {_fmt(ptr[i])} is aged {_fmt(age[j])}, not older than this person "
+                         f"(aged {_fmt(age[i])})")
