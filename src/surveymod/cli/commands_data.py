@@ -56,8 +56,9 @@ def check_cmd(data: str, questionnaire: str, output: str | None, fail_on: str, e
 @click.argument("data", type=click.Path(exists=True))
 @click.option("-q", "--questionnaire", required=True, type=click.Path(exists=True, dir_okay=False),
               help="Questionnaire YAML giving labels, codes and missing values.")
-@click.option("--to", "target", type=click.Choice(["sav", "dta", "csv", "xlsx", "parquet"]),
-              help="Output format (default: from the suffix of OUT).")
+@click.option("--to", "target", type=click.Choice(["sav", "dta", "csv", "xlsx", "parquet", "eulfs"]),
+              help="Output format (default: from the suffix of OUT); eulfs = EU-LFS transmission CSV of the "
+                   "migration variables (regulation codes, 9/99/999 not applicable, blank not stated).")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Output file of the top level; rosters go to <stem>_<level>.<ext> next to it.")
 @click.option("--lang", help="Label language (default: the questionnaire's default language).")
@@ -73,6 +74,11 @@ def export_cmd(data: str, questionnaire: str, target: str | None, output: str, l
     """
     from ..data import export
 
+    if target == "eulfs":
+        from ..data.eulfs import export_eulfs
+
+        click.echo(f"wrote {export_eulfs(data, questionnaire, output, encoding=encoding)}")
+        return
     result = export(data, questionnaire, to=target, out=output, lang=lang, encoding=encoding,
                     syntax=not no_syntax)
     echo_problems([w for w in result.warnings if w.severity != "info"], limit=None)
