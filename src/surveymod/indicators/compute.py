@@ -224,7 +224,8 @@ def survey_row(ind: Indicator, i: int, waves: dict[str, WaveData], lp: LoadedPro
         row.value_type = "relative_change"
     # survey estimates are levels at the time of the survey (campaign reach asks about the whole campaign):
     # the cumulative result is the latest estimate
-    row.cumulative = cumulative("number", {p: c for p, c in row.cells.items() if p != "baseline"})
+    for r in (row, *row.breakdown):
+        r.cumulative = cumulative("number", {p: c for p, c in r.cells.items() if p != "baseline"})
     if ind.target is not None:
         row.target = ind.target.describe(ind.unit)
         row.target_status = _target_status(ind, row)
@@ -358,7 +359,12 @@ def monitoring_row(ind: Indicator, register: list[Monitoring] | None = None) -> 
                        unit=ind.unit)
     _written_baseline(ind, row)
     for m in [*ind.monitoring, *(register or [])]:
+        if m.period in row.cells:
+            row.notes.append(f"{PERIOD_TITLES[m.period]}: {row.cells[m.period].text()} replaced by "
+                             f"{record_cell(ind, m.value, m.source).text()} ({m.source}).")
         row.cells[m.period] = record_cell(ind, m.value, m.source)
+        if m.notes:
+            row.notes.append(f"{PERIOD_TITLES[m.period]}: {m.notes}")
     row.cumulative = cumulative(ind.vtype, row.cells)
     if ind.target is not None:
         row.target = ind.target.describe(ind.unit)

@@ -33,9 +33,9 @@ def index_values(ind: IndexIndicator, frame: pd.DataFrame) -> np.ndarray:
         scaled.append(np.where(ok, s, np.nan))
     m = np.vstack(scaled)
     valid = (~np.isnan(m)).sum(axis=0)
-    with np.errstate(invalid="ignore"):
-        mean = np.nanmean(np.where(np.isnan(m), np.nan, m), axis=0) if len(frame) else np.array([])
-    return np.where(valid >= ind.min_items, mean, np.nan)
+    # mean of the valid items (persons without any, e.g. nonrespondents, get NaN without a warning)
+    mean = np.nansum(m, axis=0) / np.maximum(valid, 1)
+    return np.where(valid >= max(ind.min_items, 1), mean, np.nan)
 
 
 def score_values(ind: ScoreIndicator, frame: pd.DataFrame) -> np.ndarray:

@@ -1,10 +1,13 @@
-"""The end-to-end main job on the shipped instruments (``surveymod demo``).
+"""The end-to-end main job on the shipped instruments (``surveymod demo``): the programme's whole results framework.
 
-Simulates a baseline and an endline general-public perception survey (stratified two-stage design, nonresponse by
-sex and age, a known +8-point change, +12 among 15–24) and a training pre/post test; weights both surveys to the
-Census 2021 margins; computes the Outcome 3 indicators with their change; fills the results-framework table; exports
-labelled .sav/.dta files; and writes the report. Every input it creates (data, truth, weighting and programme specs)
-is written next to the outputs, so ``surveymod indicators --spec OUT/programme.yaml`` reproduces the table.
+Simulates the general-public perception survey (stratified two-stage design, nonresponse by sex and age, a known
++8-point change in ``devimpact``) and the policy- and opinion-maker survey (baseline study and endline, with a known
+rise of the positive-perception share that indicator 3a measures), a training pre/post test for every training
+indicator (1.3a, 2.1b, 3.2a, 3.2c), and uses the demo monitoring register; weights the public survey to the Census
+2021 margins; computes every indicator of ``examples/programme/programme.yaml`` and writes the results framework,
+the report, and labelled .sav/.dta files. The output folder is self-contained: the spec, questionnaires, weighting
+spec, census targets and register are copied next to the data with paths relative to the spec, so
+``surveymod indicators --spec OUT/programme.yaml`` reproduces the table wherever the folder is moved.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from ..atomic import write_text
+from ..atomic import write_bytes, write_text
 from ..questionnaire import load
 from ..questionnaire.model import Questionnaire
 from ..resources import shipped
@@ -28,6 +31,30 @@ from .report import write_outputs
 
 Echo = Callable[[str], None]
 TRAINING_GAIN = 10.0  # points of the maximum score that count as "improved"
+
+PUBLIC_FORMS = ("perception_baseline.yaml", "perception_endline.yaml")
+PM_FORMS = ("perception_policymakers_baseline.yaml", "perception_policymakers_endline.yaml")
+TRAINING_FORM = "training_prepost.yaml"
+CENSUS = ("mk2021_sex_agegrp_15plus.csv", "mk2021_region_15plus.csv")
+
+# Policy and opinion makers: the development-actors battery shifts towards the positive end between the baseline
+# study and the endline (a tilt of the answer distributions; 0 = uniform). Truth is the population share with a
+# positive perception (index > 50), from a large reference simulation with a fixed seed.
+PM_TILT = {"baseline": -0.1, "endline": 0.06}
+PM_REFERENCE_N = 200_000
+PM_REFERENCE_SEED = 20261130
+DEV_LOW_POSITIVE = ["dev_econ", "dev_labour", "dev_entrep", "dev_diaspora", "dev_culture", "devimpact"]
+DEV_HIGH_POSITIVE = ["imbgeco", "imueclt", "imwbcnt"]
+
+# Trainings: (data file stem as named in the spec, trainees, share of women); periods are in the spec
+TRAININGS = [
+    ("training_data_management_y1", 24, 0.55),
+    ("training_data_management_y2", 30, 0.6),
+    ("training_data_exchange_y2", 36, 0.5),
+    ("training_journalists_y1", 28, 0.6),
+    ("training_journalists_y2", 32, 0.55),
+    ("training_communication_strategy_y3", 26, 0.65),
+]
 
 
 def _csv(df: pd.DataFrame, path: Path) -> Path:
@@ -46,161 +73,223 @@ def _knowledge_probs(qn: Questionnaire, p_correct: float) -> dict[str, dict[str,
     return answers
 
 
-def simulate_training(qn: Questionnaire, trainees: int, seed: int) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Matched pre/post tests: the same trainees (id, sex, age, organisation), more correct answers after training."""
+def simulate_training(qn: Questionnaire, trainees: int, seed: int, women: float = 0.5
+                      ) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Matched pre/post tests: the same trainees (id, sex, age, institution), more correct answers after training."""
     from ..simulate import effects_from_dict, simulate
 
+    sex = {"sex": {"probs": {1: 1 - women, 2: women}}, "age": TRAINEE_AGE}
     pre = simulate(qn, trainees, seed, effects=effects_from_dict(
-        {"nonsubstantive": 0.0, "answers": _knowledge_probs(qn, 0.45)}), wave="pre").main
+        {"nonsubstantive": 0.0, "answers": {**_knowledge_probs(qn, 0.45), **sex}}), wave="pre").main
     post = simulate(qn, trainees, seed + 1, effects=effects_from_dict(
-        {"nonsubstantive": 0.0, "answers": _knowledge_probs(qn, 0.75)}), wave="post").main
-    person = [c for c in ("trainee_id", "event", "sex", "age", "agegrp", "organisation", "org_type") if c in pre]
-    ids = [f"T{i:03d}" for i in range(1, trainees + 1)]
+        {"nonsubstantive": 0.0, "answers": {**_knowledge_probs(qn, 0.75), **sex}}), wave="post").main
+    person = [c for c in ("trainee_id", "event", "sex", "age", "agegrp", "organisation", "org_type", "institution")
+              if c in pre]
+    ids = [f"T{seed % 1000:03d}-{i:03d}" for i in range(1, trainees + 1)]
     pre = pre.assign(trainee_id=ids, test=1)
     post = post.assign(**{c: pre[c].to_numpy() for c in person if c != "trainee_id"}, trainee_id=ids, test=2)
     gain = post["pct_score"].to_numpy(float) - pre["pct_score"].to_numpy(float)
     improved = gain >= TRAINING_GAIN
+    sexes = pre["sex"].to_numpy()
     truth: dict[str, Any] = {"tested": trainees, "matched": trainees, "improved": int(improved.sum()),
-                             "improved_by_sex": {str(int(s)): int(improved[pre["sex"].to_numpy() == s].sum())
+                             "tested_by_sex": {str(int(s)): int((sexes == s).sum())
+                                               for s in sorted(pre["sex"].dropna().unique())},
+                             "improved_by_sex": {str(int(s)): int(improved[sexes == s].sum())
                                                  for s in sorted(pre["sex"].dropna().unique())},
                              "gain_threshold_points": TRAINING_GAIN}
     return pd.concat([pre, post], ignore_index=True), truth
 
 
-def weighting_spec(replicates: int, seed: int) -> dict[str, Any]:
-    """The demo's weighting: bootstrap replicates, raking to the Census 2021 15+ margins, trimming."""
-    return {
-        "design": {"weight": "dweight", "strata": "stratum", "psu": "psu"},
-        "steps": [
-            {"step": "replicates", "method": "bootstrap", "n": replicates, "seed": seed, "prefix": "bw"},
-            {"step": "rake", "tolerance": 1e-6, "max_iter": 100, "margins": [
-                {"variables": ["sex", "agegrp"], "targets": str(shipped("weights", "mk2021_sex_agegrp_15plus.csv")),
-                 "labels": {"sex": {1: "male", 2: "female"},
-                            "agegrp": {1: "15-24", 2: "25-34", 3: "35-44", 4: "45-54", 5: "55-64", 6: "65+"}}},
-                {"variables": ["region"], "targets": str(shipped("weights", "mk2021_region_15plus.csv")),
-                 "labels": {"region": {i: f"MK00{i}" for i in range(1, 9)}}}]},
-            {"step": "trim", "upper": "5 median", "lower": "0.2 median", "redistribute": "proportional"},
-        ],
-        "output": "final_weight",
+# Fieldwork outcome of a sampled unit, where the form records nonrespondents too (contact, then consent); used
+# only when the scenario does not set them itself.
+TRAINEE_AGE = {"mean": 38, "sd": 10, "min": 21, "max": 67}
+PM_AGE = {"mean": 49, "sd": 11, "min": 25, "max": 80}
+FIELDWORK = {"contact_res": {1: 0.88, 2: 0.08, 3: 0.04}, "consent": {1: 0.8, 2: 0.15, 3: 0.05}}
+
+
+def fieldwork_answers(qn: Questionnaire) -> dict[str, dict[int, float]]:
+    """Contact and consent distributions for the fieldwork items *qn* has (with these codes)."""
+    out = {}
+    names = {q.name: q for q in qn.questions()}
+    for var, probs in FIELDWORK.items():
+        q = names.get(var)
+        if q is not None and set(probs) <= {c.code for c in qn.choice_list(q)}:
+            out[var] = probs
+    return out
+
+
+def with_fieldwork(effects: Any, qn: Questionnaire) -> Any:
+    """*effects* plus the fieldwork distributions it does not set."""
+    from ..simulate.effects import Answer
+
+    extra = {k: Answer(probs=v) for k, v in fieldwork_answers(qn).items() if k not in effects.answers}
+    return effects.model_copy(update={"answers": {**effects.answers, **extra}}) if extra else effects
+
+
+def pm_effects(tilt: float) -> Any:
+    """The policy/opinion-maker scenario: one latent development attitude; answers tilted by *tilt*."""
+    from ..simulate import effects_from_dict
+
+    answers: dict[str, Any] = {}
+    for v in DEV_LOW_POSITIVE:
+        w = np.exp(-tilt * np.arange(5))
+        answers[v] = {i + 1: float(x) for i, x in enumerate(w / w.sum())}
+    for v in DEV_HIGH_POSITIVE:
+        w = np.exp(tilt * np.arange(11) / 2.5)
+        answers[v] = {i: float(x) for i, x in enumerate(w / w.sum())}
+    return effects_from_dict({
+        "nonsubstantive": 0.03, "answers": {**answers, "age": PM_AGE},
+        "batteries": [{"name": "development", "loading": 0.75, "items": DEV_LOW_POSITIVE + DEV_HIGH_POSITIVE,
+                       "low_positive": DEV_LOW_POSITIVE}]})
+
+
+def pm_truth(q_base: Questionnaire, q_end: Questionnaire, definitions: Path) -> dict[str, Any]:
+    """The population share (%) of policy/opinion makers with a positive perception, baseline and endline, and the
+    relative change 3a reports, from a large reference simulation of each scenario (fixed seed)."""
+    from ..simulate import simulate
+    from .definitions import respondent_values
+    from .spec import load_spec
+
+    defs = load_spec(definitions)
+    shares = {}
+    for wave, qn in (("baseline", q_base), ("endline", q_end)):
+        frame = simulate(qn, PM_REFERENCE_N, PM_REFERENCE_SEED, effects=with_fieldwork(pm_effects(PM_TILT[wave]), qn),
+                         wave=wave).main
+        shares[wave] = float(np.nanmean(respondent_values(defs, "pm_pos_share", frame))) * 100
+    return {"indicator": "3a", "definition": "pm_pos_share (perception index > 50)", "baseline": shares["baseline"],
+            "endline": shares["endline"], "change_points": shares["endline"] - shares["baseline"],
+            "relative_change_pct": 100 * (shares["endline"] / shares["baseline"] - 1),
+            "reference_n": PM_REFERENCE_N, "reference_seed": PM_REFERENCE_SEED, "tilt": PM_TILT}
+
+
+def weighting_spec(replicates: int, seed: int, columns: set[str] | None = None) -> dict[str, Any]:
+    """The demo's weighting: bootstrap replicates, a nonresponse adjustment when the simulated file holds every
+    sampled household with its visit result, raking to the Census 2021 15+ margins, trimming."""
+    columns = columns or set()
+    fieldwork = {"result", "base_weight"} <= columns
+    steps: list[dict[str, Any]] = [
+        {"step": "replicates", "method": "bootstrap", "n": replicates, "seed": seed, "prefix": "bw"}]
+    if fieldwork:  # nonrespondents are records: respondents carry the weight of their region's nonrespondents
+        steps.append({"step": "nonresponse", "status": "result", "respondent": [1], "ineligible": [3],
+                      "classes": ["region"]})
+    steps += [
+        {"step": "rake", "tolerance": 1e-6, "max_iter": 100, "margins": [
+            {"variables": ["sex", "agegrp"], "targets": f"weights/{CENSUS[0]}",
+             "labels": {"sex": {1: "male", 2: "female"},
+                        "agegrp": {1: "15-24", 2: "25-34", 3: "35-44", 4: "45-54", 5: "55-64", 6: "65+"}}},
+            {"variables": ["region"], "targets": f"weights/{CENSUS[1]}",
+             "labels": {"region": {i: f"MK00{i}" for i in range(1, 9)}}}]},
+        {"step": "trim", "upper": "5 median", "lower": "0.2 median", "redistribute": "proportional"},
+    ]
+    weight = "base_weight" if fieldwork else "dweight"
+    return {"design": {"weight": weight, "strata": "stratum", "psu": "psu"}, "steps": steps,
+            "output": "final_weight"}
+
+
+def _copy(src: Path, dst: Path) -> Path:
+    return write_bytes(dst, src.read_bytes())
+
+
+def copy_inputs(out: Path) -> dict[str, Path]:
+    """The spec, register, questionnaires, indicator definitions and census targets, copied into *out*."""
+    paths = {
+        "programme.yaml": _copy(shipped("examples", "programme", "programme.yaml"), out / "programme.yaml"),
+        "monitoring_register.csv": _copy(shipped("examples", "programme", "monitoring_register.csv"),
+                                         out / "monitoring_register.csv"),
     }
+    for name in (*PUBLIC_FORMS, *PM_FORMS, TRAINING_FORM):
+        paths[f"questionnaires/{name}"] = _copy(shipped("questionnaires", name), out / "questionnaires" / name)
+    paths["questionnaires/indicators/perception.yaml"] = _copy(
+        shipped("questionnaires", "indicators", "perception.yaml"),
+        out / "questionnaires" / "indicators" / "perception.yaml")
+    for name in CENSUS:
+        paths[f"weights/{name}"] = _copy(shipped("weights", name), out / "weights" / name)
+    return paths
 
 
-AGE_LABELS = {"1": "15-24", "2": "25-34", "3": "35-44", "4": "45-54", "5": "55-64", "6": "65+"}
-LABELS = {"sex": {"1": "Men", "2": "Women"}, "agegrp": AGE_LABELS}
+def run_demo(out_dir: str | Path, *, n: int = 1500, n_pm: int = 500, trainees: int | None = None,
+             seed: int = 2026, replicates: int = 100, exports: bool = True, echo: Echo = print) -> dict[str, Any]:
+    """Run the whole results framework into *out_dir*; returns the rows, the truth and the written paths.
 
-
-def programme_spec(q_base: Path, q_end: Path, definitions: Path) -> dict[str, Any]:
-    """The demo programme: Outcome 3 survey indicators, training outputs and monitoring records."""
-    d = str(definitions)
-    survey = {"waves": ["baseline", "endline"], "by": ["sex", "agegrp"], "labels": LABELS}
-    return {
-        "programme": "Evidence-based migration policy planning and discourse in North Macedonia (demo data)",
-        "title": "Results framework — Outcome 3 (simulated demo data)",
-        "waves": {
-            "baseline": {"data": "data/baseline.csv", "questionnaire": str(q_base), "period": "baseline",
-                         "weighting": "weighting.yaml", "label": "Perception survey, baseline"},
-            "endline": {"data": "data/endline.csv", "questionnaire": str(q_end), "period": "year2",
-                        "weighting": "weighting.yaml", "label": "Perception survey, endline"},
-            "training": {"data": "data/training.csv", "period": "year1", "label": "Journalists' training tests"},
-        },
-        "indicators": [
-            {"id": "OC3.1", "level": "Outcome 3", "kind": "share", "scale": 100, "unit": "%",
-             "text": "% of residents 15+ who see the impact of migrants on the country's development as good",
-             "expression": "devimpact in [1, 2]", "universe": "devimpact in [1, 2, 3, 4, 5]",
-             "notes": "Among substantive answers (don't know and refusal excluded).",
-             "target": {"change_pct": 15}, **survey},
-            {"id": "OC3.2", "level": "Outcome 3", "kind": "share", "scale": 100, "unit": "%",
-             "text": "% of residents 15+ with a positive perception of migrants and refugees as development actors "
-                     "(index > 50)", "definition": f"{d}#pub_pos_share", **survey},
-            {"id": "OC3.3", "level": "Outcome 3", "kind": "mean", "unit": "",
-             "text": "Migrant Acceptance Index (0-9, Gallup coding)", "definition": f"{d}#pub_mai", **survey,
-             "notes": "Gallup World Poll, North Macedonia: 1.47 (2016), 1.49 (2019)."},
-            {"id": "OC3.4", "level": "Outcome 3", "kind": "total", "unit": "",
-             "text": "Persons aged 15+ reached by the campaign (weighted)", "expression": "camp_seen = 1",
-             "waves": ["endline"], "by": ["sex"], "labels": LABELS},
-            {"id": "OP3.1", "level": "Output 3.1", "kind": "training_improved",
-             "text": "Journalists and trainees whose knowledge improved (matched pre/post, gain >= 10 points)",
-             "waves": ["training"], "by": ["sex", "agegrp"], "labels": LABELS, "gain_threshold": TRAINING_GAIN,
-             "target": {"value": 30}},
-            {"id": "OP3.2", "level": "Output 3.1", "kind": "training_tested", "text": "Trainees tested",
-             "waves": ["training"], "by": ["sex"], "labels": LABELS},
-            {"id": "OP3.3", "level": "Output 3.2", "kind": "monitoring",
-             "text": "Awareness-raising events on migrants as development actors", "target": {"value": 12},
-             "monitoring": [{"period": "year1", "value": 5, "source": "Programme events register (demo figures)"},
-                            {"period": "year2", "value": 8, "source": "Programme events register (demo figures)"}]},
-            {"id": "OP3.4", "level": "Output 3.2", "kind": "monitoring",
-             "text": "Media articles on migrants and refugees as development actors",
-             "monitoring": [{"period": "year1", "value": 14, "source": "Media monitoring log (demo figures)"},
-                            {"period": "year2", "value": 23, "source": "Media monitoring log (demo figures)"}]},
-            {"id": "OP1.1", "level": "Output 1.1", "kind": "monitoring",
-             "text": "Data-exchange protocols on migration statistics signed",
-             "monitoring": [{"period": "year1", "value": 1, "source": "SSO/MoI protocol register (demo figures)"},
-                            {"period": "year2", "value": 2, "source": "SSO/MoI protocol register (demo figures)"}]},
-        ],
-    }
-
-
-def run_demo(out_dir: str | Path, *, n: int = 1500, trainees: int = 60, seed: int = 2026, replicates: int = 100,
-             echo: Echo = print) -> dict[str, Any]:
-    """Run the whole main job into *out_dir*; returns the result rows, truth and written paths."""
+    *trainees* overrides the number of trainees of every training (default: each training's own size);
+    ``exports=False`` skips the labelled .sav/.dta files (the framework does not need them).
+    """
     from ..data import export
     from ..simulate import load_design, load_effects, simulate
 
     out = Path(out_dir)
-    q_base = shipped("questionnaires", "perception_baseline.yaml")
-    q_end = shipped("questionnaires", "perception_endline.yaml")
-    q_train = shipped("questionnaires", "training_prepost.yaml")
+    paths = copy_inputs(out)
+    qdir = out / "questionnaires"
+    q_pub = [load(qdir / f) for f in PUBLIC_FORMS]
+    q_pm = [load(qdir / f) for f in PM_FORMS]
+    q_train = load(qdir / TRAINING_FORM)
     design = load_design(shipped("examples", "designs", "perception_design.yaml"))
     effects = load_effects(shipped("examples", "designs", "perception_effects.yaml"))
 
-    echo(f"[1/6] simulating baseline and endline surveys ({n} respondents each) and {trainees} trainees")
-    sim_b = simulate(load(q_base), n, seed, design=design, effects=effects, wave="baseline")
-    sim_e = simulate(load(q_end), n, seed + 1, design=design, effects=effects, wave="endline")
-    training, training_truth = simulate_training(load(q_train), trainees, seed + 2)
-    paths = {
-        "baseline.csv": _csv(sim_b.main, out / "data" / "baseline.csv"),
-        "endline.csv": _csv(sim_e.main, out / "data" / "endline.csv"),
-        "training.csv": _csv(training, out / "data" / "training.csv"),
-    }
-    truth = {"baseline": sim_b.truth, "endline": sim_e.truth, "training": training_truth}
-    paths["truth.json"] = write_text(out / "data" / "truth.json",
-                                     json.dumps(truth, indent=2, default=_jsonable) + "\n")
+    echo(f"[1/6] simulating the general-public survey ({n} respondents per wave), the policy and opinion makers' "
+         f"survey ({n_pm} per wave) and {len(TRAININGS)} trainings' pre/post tests")
+    sim_b = simulate(q_pub[0], n, seed, design=design, effects=with_fieldwork(effects, q_pub[0]), wave="baseline")
+    sim_e = simulate(q_pub[1], n, seed + 1, design=design, effects=with_fieldwork(effects, q_pub[1]),
+                     wave="endline")
+    pm_b = simulate(q_pm[0], n_pm, seed + 2, effects=with_fieldwork(pm_effects(PM_TILT["baseline"]), q_pm[0]),
+                    wave="baseline").main
+    pm_e = simulate(q_pm[1], n_pm, seed + 3, effects=with_fieldwork(pm_effects(PM_TILT["endline"]), q_pm[1]),
+                    wave="endline").main
+    data = out / "data"
+    paths["public_baseline.csv"] = _csv(sim_b.main, data / "public_baseline.csv")
+    paths["public_endline.csv"] = _csv(sim_e.main, data / "public_endline.csv")
+    paths["pm_baseline.csv"] = _csv(pm_b, data / "pm_baseline.csv")
+    paths["pm_endline.csv"] = _csv(pm_e, data / "pm_endline.csv")
+    truth: dict[str, Any] = {"public_baseline": sim_b.truth, "public_endline": sim_e.truth,
+                             "3a": pm_truth(q_pm[0], q_pm[1], qdir / "indicators" / "perception.yaml"),
+                             "training": {}}
+    for k, (stem, size, women) in enumerate(TRAININGS):
+        frame, t = simulate_training(q_train, trainees or size, seed + 10 + 2 * k, women)
+        paths[f"{stem}.csv"] = _csv(frame, data / f"{stem}.csv")
+        truth["training"][stem] = t
+    paths["truth.json"] = write_text(data / "truth.json", json.dumps(truth, indent=2, default=_jsonable) + "\n")
     paths["weighting.yaml"] = write_text(out / "weighting.yaml", yaml.safe_dump(
-        weighting_spec(replicates, seed), sort_keys=False, allow_unicode=True))
-    paths["programme.yaml"] = write_text(out / "programme.yaml", yaml.safe_dump(
-        programme_spec(q_base, q_end, shipped("questionnaires", "indicators", "perception.yaml")),
-        sort_keys=False, allow_unicode=True, width=120))
+        weighting_spec(replicates, seed, set(sim_b.main.columns)), sort_keys=False, allow_unicode=True))
 
-    echo("[2/6] weighting both surveys to the Census 2021 margins (raking, trimming, "
+    echo("[2/6] weighting the general-public survey to the Census 2021 margins (raking, trimming, "
          f"{replicates} bootstrap replicates)")
     lp = load_programme(out / "programme.yaml")
-    echo("[3/6] computing the Outcome 3 indicators, their change, and the training and monitoring indicators")
+    echo("[3/6] computing every indicator of the results framework (surveys, training tests, monitoring register)")
     rows, waves = compute(lp)
-    echo("[4/6] exporting labelled SPSS and Stata files")
-    exports: list[Path] = []
-    for name, q in (("baseline", q_base), ("endline", q_end)):
-        for to in ("sav", "dta"):
-            res = export(paths[f"{name}.csv"], q, to=to, out=out / "export" / f"{name}.{to}")
-            exports += res.files
-    res = export(paths["training.csv"], q_train, to="sav", out=out / "export" / "training.sav")
-    exports += res.files
+    echo("[4/6] exporting labelled SPSS and Stata files" if exports else "[4/6] (no .sav/.dta exports)")
+    files: list[Path] = []
+    if exports:
+        for name, q in (("public_baseline", PUBLIC_FORMS[0]), ("public_endline", PUBLIC_FORMS[1]),
+                        ("pm_baseline", PM_FORMS[0]), ("pm_endline", PM_FORMS[1])):
+            for to in ("sav", "dta"):
+                res = export(paths[f"{name}.csv"], qdir / q, to=to, out=out / "export" / f"{name}.{to}")
+                files += res.files
+        for stem, _, _ in TRAININGS:
+            res = export(paths[f"{stem}.csv"], qdir / TRAINING_FORM, to="sav", out=out / "export" / f"{stem}.sav")
+            files += res.files
     echo("[5/6] writing the results framework, charts and report")
-    sources = [f"{w.wave.label or name}: {w.wave.data}, {len(w.frame)} respondents (simulated), "
-               f"period {w.wave.period}" for name, w in waves.items()]
+    sources = [f"{w.wave.label or name}: {w.wave.data}, {len(w.frame)} rows (simulated), period {w.wave.period}"
+               for name, w in waves.items()]
+    sources.append(f"Monitoring register: {lp.spec.register_path} (demo figures)")
+    t3 = truth["3a"]
     methods_extra = [
-        "Demo data are simulated from the shipped instruments with surveymod simulate: 16 strata (8 regions × "
-        "urban/rural), PSUs of 10 issued interviews with ICC 0.05, square-root allocation and nonresponse that "
-        "is lower among men and young people; the endline has a known +8-point change in OC3.1 (+12 among 15–24).",
-        "Weights: design weights raked to the Census 2021 resident population 15+ (sex × age group, region; MakStat "
-        f"T1003P21) and trimmed at 0.2–5 × the median; variance from {replicates} Rao–Wu bootstrap replicates, "
-        "each raked and trimmed again.",
+        "Demo data are simulated from the shipped instruments with surveymod simulate. General public: 16 strata "
+        "(8 regions × urban/rural), PSUs of 10 issued interviews with ICC 0.05, square-root allocation and "
+        "nonresponse that is lower among men and young people; the endline has a known +8-point change in the "
+        "share rating the impact of migrants on development as good.",
+        "Policy and opinion makers: simple random samples of the baseline study and the endline; the simulated "
+        f"population share with a positive perception is {t3['baseline']:.1f}% at baseline and {t3['endline']:.1f}% "
+        f"at endline, a {t3['relative_change_pct']:+.1f}% relative change (indicator 3a).",
+        "Weights (general public): design weights raked to the Census 2021 resident population 15+ (sex × age "
+        f"group, region; MakStat T1003P21) and trimmed at 0.2–5 × the median; variance from {replicates} Rao–Wu "
+        "bootstrap replicates, each raked and trimmed again.",
     ]
     from .report import DEFAULT_METHODS
 
     written = write_outputs(rows, out, title=lp.spec.title, methods=methods_extra + DEFAULT_METHODS,
-                            sources=sources)
+                            sources=sources, years=lp.spec.years)
     echo("[6/6] done")
-    return {"rows": rows, "truth": truth, "paths": {**paths, **written}, "exports": exports, "waves": waves}
+    return {"rows": rows, "truth": truth, "paths": {**paths, **written}, "exports": files, "waves": waves}
 
 
 def _jsonable(o: object) -> object:
@@ -209,3 +298,5 @@ def _jsonable(o: object) -> object:
     if isinstance(o, np.ndarray):
         return o.tolist()
     return str(o)
+
+

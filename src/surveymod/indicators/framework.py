@@ -12,6 +12,7 @@ import html
 import io
 from collections.abc import Iterator, Mapping
 
+from ..xlsx import save
 from .results import PERIODS, SHORT_TITLES, IndicatorRow
 
 COLUMNS = ["INDICATORS", "Baseline", "Y1", "Y2", "Y3", "Cumulative", "Notes"]
@@ -153,5 +154,5 @@ def to_xlsx(rows: list[IndicatorRow], title: str = "Results framework",
         ws.column_dimensions[col].width = width
     ws.freeze_panes = "B3"
     buf = io.BytesIO()
-    wb.save(buf)
+    save(wb, buf)
     return buf.getvalue()

@@ -48,6 +48,7 @@ class Monitoring(_M):
     value: Scalar = Field(description="A number, a count, a score, Yes/No or a statement, per the indicator's "
                                       "value_type.")
     source: str = Field(description="Where the value comes from (register, log, report).")
+    notes: str | None = Field(None, description="A remark on this value (shown in the row's notes).")
 
 
 class Target(_M):

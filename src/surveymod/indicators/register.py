@@ -78,7 +78,8 @@ def read_register(path: str | Path, spec: Programme, display: str | None = None)
                 "period", "register-duplicate")
             continue
         seen[(code, period)] = row
-        out.setdefault(code, []).append(Monitoring(period=period, value=value, source=source))
+        note = str(rec.get("notes", "") or "").strip() or None
+        out.setdefault(code, []).append(Monitoring(period=period, value=value, source=source, notes=note))
     if problems:
         raise SurveyError(problems)
     return out
