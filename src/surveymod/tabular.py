@@ -18,6 +18,7 @@ import pandas as pd
 
 from .atomic import write_with
 from .errors import SurveyError
+from .xlsx import write_frames
 
 SUFFIXES = (".csv", ".xlsx", ".sav", ".dta", ".parquet")
 _READERS = set(SUFFIXES)
@@ -133,7 +134,7 @@ def write_data(df: pd.DataFrame, path: str | Path, labels: DataLabels | None = N
         if ext == ".csv":
             df.to_csv(tmp, index=False)
         elif ext == ".xlsx":
-            df.to_excel(tmp, index=False)
+            write_frames(tmp, {"data": df})
         elif ext == ".parquet":
             df.to_parquet(tmp, index=False)
         else:
@@ -151,6 +152,6 @@ def write_data(df: pd.DataFrame, path: str | Path, labels: DataLabels | None = N
 def write_table(df: pd.DataFrame, path: Path, *, xlsx: bool) -> None:
     """Write a result table as XLSX or CSV to ``path`` (the temporary file of an atomic write)."""
     if xlsx:
-        df.to_excel(path, index=False, engine="openpyxl")
+        write_frames(path, {"estimates": df})
     else:
         df.to_csv(path, index=False)

@@ -6,13 +6,13 @@ from pathlib import Path
 from typing import Any
 
 import click
-import yaml
 from pydantic import ValidationError
 
 from ..atomic import refuse_overwriting_inputs, write_with
 from ..errors import Location, SurveyError
 from ..estimation import Design, FlagRules, change, estimate
 from ..tabular import read_data, write_table
+from ..yamlpos import load_yaml, validate_model
 from .common import handles_errors
 from .main import cli
 
@@ -21,21 +21,13 @@ DESIGN_OPTIONS = ("strata", "psu", "ssu", "weight", "fpc", "fpc2", "prob", "repw
 
 
 def load_design(path: str) -> Design:
-    """Read the ``design:`` mapping of a YAML spec into a Design; mistakes name the file and field."""
-    p = Path(path)
-    try:
-        doc = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise SurveyError(f"not valid YAML: {exc}", location=Location(file=str(p)), rule="design-spec") from exc
+    """Read the ``design:`` mapping of a YAML spec into a Design; mistakes name the file, line and field."""
+    doc, pos = load_yaml(path)
     if not isinstance(doc, dict) or not isinstance(doc.get("design"), dict):
         raise SurveyError("the spec needs a 'design:' mapping (weight, strata, psu, fpc, repweights, ...)",
-                          location=Location(file=str(p)), rule="design-spec")
-    try:
-        return Design(**doc["design"])
-    except ValidationError as exc:
-        msgs = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        raise SurveyError(f"invalid design: {msgs}", location=Location(file=str(p), path="design"),
-                          rule="design-spec") from exc
+                          location=Location(file=str(path), line=1), rule="design-spec")
+    return validate_model(Design, doc["design"], {k.removeprefix("design."): v for k, v in pos.items()},
+                          str(path))
 
 
 def design_from_options(spec: str | None, opts: dict[str, Any]) -> Design:
@@ -122,12 +114,15 @@ def _write(df: Any, out: str, inputs: list[str]) -> None:
 @click.option("--by", help="Comma-separated domain variables, e.g. sex,agegrp.")
 @click.option("--ci", type=click.Choice(["logit", "beta", "wilson"]), default="logit", show_default=True,
               help="CI method for proportions (beta = Korn-Graubard).")
-@click.option("--level", type=float, default=0.95, show_default=True, help="Confidence level.")
+@click.option("--level", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.95,
+              show_default=True, help="Confidence level.")
 @click.option("--deff", "deff_ref", type=click.Choice(["wor", "wr"]), default="wor", show_default=True,
               help="SRS reference of the design effect: without (R deff=TRUE) or with replacement.")
-@click.option("--min-n", type=int, help="Flag 'suppress' below this unweighted n.")
-@click.option("--cv-warn", type=float, default=0.15, show_default=True, help="Flag 'warn' above this CV.")
-@click.option("--cv-suppress", type=float, default=0.30, show_default=True, help="Flag 'suppress' above this CV.")
+@click.option("--min-n", type=click.IntRange(min=0), help="Flag 'suppress' below this unweighted n.")
+@click.option("--cv-warn", type=click.FloatRange(min=0), default=0.15, show_default=True,
+              help="Flag 'warn' above this CV.")
+@click.option("--cv-suppress", type=click.FloatRange(min=0), default=0.30, show_default=True,
+              help="Flag 'suppress' above this CV.")
 @click.option("--weighting", "weighting_spec", type=click.Path(dir_okay=False),
               help="Weighting spec to run on DATA first (instead of a design): the estimates use its final weight "
                    "(or its replicate weights), and Taylor SEs credit its post-stratification, raking and "
@@ -178,7 +173,8 @@ def estimate_cmd(data: str, design_spec: str | None, means: tuple[str, ...], pro
 @click.option("--category", default="1", show_default=True, help="The category whose share is compared.")
 @click.option("--by", help="Comma-separated domain variables.")
 @click.option("--panel-id", help="Column identifying the same respondent (or unit) in both waves: a panel.")
-@click.option("--level", type=float, default=0.95, show_default=True, help="Confidence level.")
+@click.option("--level", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.95,
+              show_default=True, help="Confidence level.")
 @click.option("-o", "--output", required=True, help="Output table, .csv or .xlsx.")
 @handles_errors
 def change_cmd(baseline: str, endline: str, design_spec: str | None, end_design: str | None,

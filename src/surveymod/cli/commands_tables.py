@@ -11,6 +11,7 @@ from ..atomic import refuse_overwriting_inputs, write_text, write_with
 from ..errors import Location, SurveyError
 from ..indicators.lfs_tables import load_plan, run_plan, sheet_name, tables_html
 from ..tabular import SUFFIXES, read_data
+from ..xlsx import write_frames
 from .common import handles_errors
 from .main import cli
 
@@ -33,9 +34,7 @@ def data_files(path: Path) -> dict[str, Path]:
 
 def _write_xlsx(tables: dict[str, pd.DataFrame], tmp: Path) -> None:
     """One sheet per table."""
-    with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
-        for tid, t in tables.items():
-            t.to_excel(xw, sheet_name=sheet_name(tid), index=False)
+    write_frames(tmp, {sheet_name(tid): t for tid, t in tables.items()})
 
 
 @cli.command("tables")

@@ -25,6 +25,7 @@ from ..instruments.labels import VariableMeta, data_dictionary
 from ..questionnaire import expr as E
 from ..questionnaire.conditions import compile_condition, universe
 from ..questionnaire.model import Question, Questionnaire
+from ..xlsx import write_frames
 from . import multi
 from .household_rules import check_household_rules
 from .levels import level_keys, level_of_roster, levels, parent_level
@@ -84,9 +85,7 @@ class CheckReport:
 
     def _write_xlsx(self, tmp: Path) -> None:
         limit = 1_048_575
-        with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
-            self.summary().to_excel(xw, sheet_name="summary", index=False)
-            self.problems.head(limit).to_excel(xw, sheet_name="problems", index=False)
+        write_frames(tmp, {"summary": self.summary(), "problems": self.problems.head(limit)})
 
     def to_html(self, limit: int = 10_000) -> str:
         """A self-contained HTML page: totals, the summary and the first *limit* problems."""

@@ -34,6 +34,7 @@ from ..instruments.labels import (
 )
 from ..questionnaire.model import Questionnaire
 from ..questionnaire.names import name_problem
+from ..xlsx import write_frames
 from .levels import TOP_LEVEL, level_keys, level_of_roster, levels
 from .read import Dataset, read
 
@@ -376,10 +377,7 @@ def _write_xlsx(p: _Prepared, path: Path) -> None:
                           for k, v in m.value_labels.items()])
 
     def writer(tmp: Path) -> None:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
-            p.frame.to_excel(xw, sheet_name="data", index=False)
-            variables.to_excel(xw, sheet_name="variables", index=False)
-            codes.to_excel(xw, sheet_name="codes", index=False)
+        write_frames(tmp, {"data": p.frame, "variables": variables, "codes": codes})
 
     _guarded(writer, path)
 

@@ -23,6 +23,7 @@ import yaml
 from ..errors import Location, Problem, SurveyError
 from ..questionnaire.loader import loads
 from ..questionnaire.model import Group, LangText, Question, Questionnaire
+from ..xlsx import save
 from ..yamlpos import SafeLoader12, join_path
 
 SHEET = "translations"
@@ -104,7 +105,7 @@ def build_translation_sheet(qn: Questionnaire) -> bytes:
                   "the key column, then run: surveymod translations import SHEET.xlsx QUESTIONNAIRE.yaml"])
     about.append([f"Default language: {qn.languages.default}; other languages: {', '.join(langs[1:]) or 'none'}."])
     buf = io.BytesIO()
-    wb.save(buf)
+    save(wb, buf)
     return buf.getvalue()
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from ..questionnaire import expr as E
 from ..questionnaire.conditions import compile_condition
 from ..questionnaire.model import Choice, Group, LangText, Question, Questionnaire
+from ..xlsx import save
 
 YEAR_MIN, YEAR_MAX = 1900, 2100
 
@@ -205,5 +206,5 @@ def build_xlsform(qn: Questionnaire) -> bytes:
             ws.append([r.get(c, None) for c in cols])
         ws.freeze_panes = "A2"
     buf = io.BytesIO()
-    wb.save(buf)
+    save(wb, buf)
     return buf.getvalue()

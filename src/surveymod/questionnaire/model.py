@@ -201,11 +201,15 @@ Item = Annotated[
 Group.model_rebuild()
 
 
+LangCode = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_\-]{0,34}$")]
+"""A language code such as 'mk' or 'sr-Latn' (it becomes part of file names and column headers)."""
+
+
 class Languages(_Base):
     """The default language and the others every text must be given in."""
 
-    default: str = "en"
-    others: list[str] = Field(default_factory=list)
+    default: LangCode = "en"
+    others: list[LangCode] = Field(default_factory=list)
     draft: list[str] = Field(
         default_factory=list, description="Languages whose texts are drafts needing review by a native speaker.")
     pending: list[str] = Field(
@@ -220,7 +224,8 @@ class Languages(_Base):
 class Questionnaire(_Base):
     """A whole instrument: metadata, languages, choice lists and sections."""
 
-    id: str = Field(description="Stable form id, e.g. 'lfs_migration'.")
+    id: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_.\-]{0,63}$",
+                    description="Stable form id, e.g. 'lfs_migration' (letters, digits, _ . -; it names files).")
     title: LangText
     version: str = Field(description="Version string, e.g. '2026112101' (XLSForm yyyymmddrr convention).")
     languages: Languages = Field(default_factory=Languages)

@@ -24,7 +24,7 @@ class Margin(BaseModel):
 
     model_config = _STRICT
     variables: list[str] = Field(min_length=1, description="Data columns whose cross-classification is the margin.")
-    targets: str | dict[str, float] = Field(
+    targets: str | dict[str | int, float] = Field(
         description="CSV file (relative to the spec) with the variables and a count or share column, "
                     "or an inline map level -> value for a single variable.")
     kind: Literal["count", "share"] | None = Field(None, description="Inline targets are counts or shares.")
@@ -145,7 +145,7 @@ class ReplicatesStep(BaseModel):
     model_config = _STRICT
     step: Literal["replicates"]
     method: Literal["jk1", "jkn", "bootstrap", "brr", "fay"]
-    n: int | None = Field(None, ge=2, description="Number of replicates (bootstrap, BRR).")
+    n: int | None = Field(None, ge=2, le=10_000, description="Number of replicates (bootstrap, BRR; at most 10,000).")
     seed: int | None = Field(None, description="Seed for the bootstrap draws (reproducible weights).")
     fay_rho: float | None = Field(None, gt=0, lt=1)
     prefix: str = Field("repw", description="Replicate weight columns are named <prefix>1..R.")
