@@ -33,13 +33,17 @@ def test_every_item_declares_its_source(forms: dict[str, Questionnaire], name: s
 
 
 @pytest.mark.parametrize("name", SHIPPED)
-def test_languages_declared_with_translation_pending(forms: dict[str, Questionnaire], name: str) -> None:
+def test_languages_declared_with_translation_state(forms: dict[str, Questionnaire], name: str) -> None:
     langs = forms[name].languages
     assert langs.default == "en" and langs.others == ["mk", "sq"]
-    assert set(langs.pending) == {"mk", "sq"}
+    # drafts until a native reviewer signs off in questionnaires/glossary.yaml (review:)
+    assert set(langs.draft) == {"mk", "sq"}
     problems = lint(forms[name])
     pending = {p.message.split("'")[1] for p in problems if p.rule == "translation-pending"}
-    assert pending == {"mk", "sq"}  # the gap is reported by validate, as warnings
+    # a language still `pending` has its gap reported by validate, as warnings; a complete one has none
+    assert pending == set(langs.pending)
+    if name in PERCEPTION:
+        assert langs.pending == []  # the perception forms are fully translated (drafts)
 
 
 def test_validate_command_accepts_all_shipped_files() -> None:
