@@ -9,16 +9,17 @@ import click
 from .common import EXIT_PROBLEM, echo_problems, handles_errors
 from .main import cli
 
-TARGET_NAMES = ["xlsform", "paper", "spss", "stata", "codebook", "ddi", "translations", "all"]
+TARGET_NAMES = ["xlsform", "paper", "pdf", "spss", "stata", "codebook", "ddi", "translations", "all"]
 
 
 @cli.command("build")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--to", "targets", multiple=True, required=True, type=click.Choice(TARGET_NAMES),
-              help="What to build (repeatable): xlsform, paper, spss, stata, codebook (Markdown + HTML), ddi "
-                   "(DDI-Codebook 2.5), translations (XLSX sheet) or all.")
+              help="What to build (repeatable): xlsform, paper (HTML), pdf (the paper questionnaire as PDF; needs "
+                   "the optional WeasyPrint: pip install 'surveymod[pdf]'), spss, stata, codebook (Markdown + "
+                   "HTML), ddi (DDI-Codebook 2.5), translations (XLSX sheet) or all.")
 @click.option("--lang", "langs", multiple=True, metavar="CODE",
-              help="Language of per-language outputs (paper, spss, codebook); repeatable; default: every "
+              help="Language of per-language outputs (paper, pdf, spss, codebook); repeatable; default: every "
                    "questionnaire language.")
 @click.option("-o", "--output", "outdir", required=True, type=click.Path(file_okay=False),
               help="Directory to write the files into (created if missing).")

@@ -1,6 +1,7 @@
 """Target registry: a questionnaire in, named file contents out; only :func:`write_outputs` touches the disk.
 
-Targets: ``xlsform`` (``<id>.xlsx``), ``paper`` (``<id>_paper[_<lang>].html``), ``spss`` (``<id>[_<lang>].sps``),
+Targets: ``xlsform`` (``<id>.xlsx``), ``paper`` (``<id>_paper[_<lang>].html``), ``pdf`` (``<id>_paper[_<lang>].pdf``,
+needs the optional WeasyPrint; ``all`` skips it with a warning when missing), ``spss`` (``<id>[_<lang>].sps``),
 ``stata`` (``<id>.do``), ``codebook`` (``<id>_codebook[_<lang>].md`` and ``.html``), ``ddi`` (``<id>_ddi.xml``),
 ``translations`` (``<id>_translations.xlsx``) and ``all``. Per-language targets build every questionnaire language
 unless languages are given; file names carry the language code except for the default language.
@@ -12,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..atomic import inside, refuse_overwriting_inputs, write_bytes, write_text
+from ..atomic import refuse_overwriting_inputs, write_bytes, write_text
 from ..errors import Location, Problem, SurveyError
 from ..questionnaire.model import Questionnaire
 
@@ -62,6 +63,12 @@ def _paper(qn: Questionnaire, langs: list[str]) -> BuildOutput:
     return BuildOutput({f"{qn.id}_paper{_suffix(qn, lang)}.html": build_paper(qn, lang) for lang in langs})
 
 
+def _pdf(qn: Questionnaire, langs: list[str]) -> BuildOutput:
+    from .pdf import build_pdf
+
+    return BuildOutput({f"{qn.id}_paper{_suffix(qn, lang)}.pdf": build_pdf(qn, lang) for lang in langs})
+
+
 def _spss(qn: Questionnaire, langs: list[str]) -> BuildOutput:
     from .spss import build_spss
 
@@ -105,6 +112,7 @@ def _translations(qn: Questionnaire, langs: list[str]) -> BuildOutput:
 TARGETS: dict[str, Callable[[Questionnaire, list[str]], BuildOutput]] = {
     "xlsform": _xlsform,
     "paper": _paper,
+    "pdf": _pdf,
     "spss": _spss,
     "stata": _stata,
     "codebook": _codebook,
@@ -117,7 +125,8 @@ TARGETS: dict[str, Callable[[Questionnaire, list[str]], BuildOutput]] = {
 def build(qn: Questionnaire, targets: Iterable[str], langs: Iterable[str] | None = None) -> BuildOutput:
     """Build *targets* (``all`` for every one) in *langs* (default: every questionnaire language)."""
     names = list(targets)
-    if "all" in names:
+    every = "all" in names
+    if every:
         names = list(TARGETS)
     chosen = list(langs) if langs else qn.languages.all
     for lang in chosen:
@@ -129,7 +138,13 @@ def build(qn: Questionnaire, targets: Iterable[str], langs: Iterable[str] | None
         if name not in TARGETS:
             raise SurveyError(f"unknown build target '{name}' (targets: {', '.join(TARGETS)}, all)",
                               rule="unknown-target")
-        out.merge(TARGETS[name](qn, chosen))
+        try:
+            out.merge(TARGETS[name](qn, chosen))
+        except SurveyError as exc:  # `all` on a base install: every other target, and say how to get the PDF
+            if not (name == "pdf" and every and exc.problems[0].rule == "pdf-renderer-missing"):
+                raise
+            out.problems.append(Problem(f"PDF not built: {exc.problems[0].message}", "pdf-renderer-missing",
+                                        "warning"))
     unique: dict[str, Problem] = {}
     for p in out.problems:  # the same shortened label in several languages (untranslated texts) is shown once
         unique.setdefault(str(p), p)
@@ -142,7 +157,7 @@ def write_outputs(out: BuildOutput, directory: str | Path, inputs: Iterable[str 
     d = Path(directory)
     written = []
     for name, content in out.files.items():
-        target = inside(d, name)
+        target = d / name
         refuse_overwriting_inputs(target, inputs)
         if isinstance(content, bytes):
             write_bytes(target, content)
