@@ -16,6 +16,8 @@ import pandas as pd
 
 from ..data.levels import level_name
 from ..errors import Problem, SurveyError
+from ..questionnaire import expr as E
+from ..questionnaire.conditions import compile_condition
 from ..questionnaire.model import Questionnaire
 from .design import Design
 from .effects import Effects
@@ -156,6 +158,7 @@ def _with_design(qn: Questionnaire, n: int, seed: int, design: Design, cells: Ce
     top.cols[cols.psu] = (issued.psu + 1).astype(float)
     top.cols[cols.prob] = prob
     top.cols[cols.weight] = 1 / prob
+    _follow_design(qn, top, {cols.stratum, cols.psu, cols.prob, cols.weight})
     kept = subset_levels(levels, keep)
     resp_h = np.bincount(h[resp], minlength=len(sizes))
     kept_h = np.bincount(h[keep], minlength=len(sizes))
@@ -168,6 +171,23 @@ def _with_design(qn: Questionnaire, n: int, seed: int, design: Design, cells: Ce
                     "responded": int(resp_h[i]), "kept": int(kept_h[i])} for i in range(len(sizes))],
     }
     return kept, info
+
+
+def _follow_design(qn: Questionnaire, top: Level, design_cols: set[str]) -> None:
+    """A design column that is also a question of the form (e.g. ``psu`` or a household weight ``dweight`` copied
+    from the address list) replaces the simulated answer; the top-level calculations are then evaluated again, in
+    document order, so that derived variables such as a base weight (household weight x eligible persons) follow
+    the design's values. Rows a calculation did not apply to stay empty."""
+    if not design_cols & {q.name for q in qn.questions()}:
+        return
+    for q in qn.questions():
+        if q.type != "calculate" or q.name not in top.cols or qn.roster_of(q.name) is not None:
+            continue
+        old = top.cols[q.name]
+        if old.dtype == object or q.calculation is None:
+            continue
+        new = E.evaluate(compile_condition(qn, q.calculation), LevelEnv(top), top.n).astype(float)
+        top.cols[q.name] = np.where(np.isnan(old), np.nan, new)
 
 
 def to_frames(qn: Questionnaire, levels: dict[str, Level]) -> tuple[dict[str, pd.DataFrame], dict[str, list[str]]]:
