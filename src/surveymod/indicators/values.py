@@ -85,8 +85,11 @@ def as_written(ind: Indicator, raw: object) -> str:
             return f"{int(m.group(1))} – {ind.scale_labels[int(m.group(1))]}"
         return text.strip()
     if isinstance(raw, float) and raw.is_integer():
-        return f"{int(raw):,}" if vt == "count" else f"{int(raw)}"
-    return str(raw).strip()
+        raw = int(raw)
+    text = f"{raw:,}" if vt == "count" and isinstance(raw, int) else str(raw).strip()
+    if ind.unit == "%" and vt in ("share", "number") and _number(raw) is not None and not text.endswith("%"):
+        text += "%"
+    return text
 
 
 def numeric(ind: Indicator, raw: object) -> float | None:
