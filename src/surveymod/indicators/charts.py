@@ -35,10 +35,13 @@ def baseline_vs_latest(row: IndicatorRow, later: str) -> dict[str, bytes]:
     ax.set_xticks(range(len(groups)), [g for g, _ in groups], rotation=0, fontsize=8)
     unit = next(iter(row.level_cells().values())).unit if row.cells else ""
     ax.set_ylabel(unit or "value")
-    ax.set_title(textwrap.fill(f"{row.id}: {row.text}", 110), fontsize=9)
+    title = f"{row.id}: {row.text}"
+    if row.levels:  # the row reports a relative change: the bars are the levels it is computed from
+        title += " — levels behind the relative change"
+    ax.set_title(textwrap.fill(title, 110), fontsize=9)
     ax.legend(fontsize=8, frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
-    fig.text(0.01, 0.01, "Bars: weighted estimates; whiskers: 95% confidence intervals.", fontsize=7, color="#555")
+    fig.text(0.01, 0.01, "Bars: design-based estimates; whiskers: 95% confidence intervals.", fontsize=7, color="#555")
     fig.tight_layout(rect=(0, 0.04, 1, 1))
     out: dict[str, bytes] = {}
     for fmt in ("png", "svg"):

@@ -56,9 +56,15 @@ def render_charts(rows: list[IndicatorRow]) -> dict[str, dict[str, bytes]]:
 
 
 def _latest(row: IndicatorRow) -> tuple[str, str]:
+    """The result to date: the latest estimated level of a survey row, else the Cumulative column."""
+    cells = row.level_cells()
+    if row.kind != "survey" and row.cumulative is not None:
+        cells = {p: c for p, c in cells.items() if p != "baseline"}
+        period = max(cells, key=PERIODS.index) if cells else ""
+        return (PERIOD_TITLES[period] if period else ""), row.cumulative.text()
     for p in reversed(PERIODS[1:]):
-        if p in row.cells:
-            return PERIOD_TITLES[p], row.cells[p].text()
+        if p in cells:
+            return PERIOD_TITLES[p], cells[p].text()
     return "", "–"
 
 
@@ -72,7 +78,7 @@ def summary_html(rows: list[IndicatorRow], chart_png: dict[str, bytes]) -> str:
     """The one-page summary: headline indicators with their latest value and change, a chart, status vs targets."""
     e = html.escape
     parts = ['<section class="summary"><h2>Summary</h2><table class="rf"><thead><tr><th>Indicator</th>'
-             "<th>Baseline</th><th>Latest</th><th>Change against baseline</th><th>Target</th><th>Status</th>"
+             "<th>Baseline</th><th>Result to date</th><th>Change against baseline</th><th>Target</th><th>Status</th>"
              "</tr></thead><tbody>"]
     for r in _headline(rows):
         period, latest = _latest(r)
@@ -95,7 +101,8 @@ def summary_html(rows: list[IndicatorRow], chart_png: dict[str, bytes]) -> str:
         parts.append(f'<div class="chart"><img alt="{e(first)}" src="data:image/png;base64,{b64}"></div>')
     parts.append('<p class="note">Status: met = the whole 95% confidence interval reaches the target; "met on the '
                  'point estimate but not statistically" = the estimate reaches it but the interval does not; counts '
-                 "from records are compared with the target directly.</p></section>")
+                 "from records are compared with the target directly. Result to date: the latest survey estimate, or "
+                 "the Cumulative column (counts added up over the years).</p></section>")
     return "".join(parts)
 
 
