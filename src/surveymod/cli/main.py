@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
                                            "names and translations."),
     "schema": ("commands_questionnaire", "Print the JSON Schema of the questionnaire YAML format (for editor "
                                          "autocompletion)."),
+    "import": ("commands_import", "Import XLSForm FORM (.xlsx, .xls, or pyxform's .csv/.md) as a questionnaire YAML."),
     "build": ("commands_build", "Build instruments from questionnaire FILE (it must validate without errors)."),
     "translations": ("commands_build", "Translation sheets: export with `surveymod build --to translations`, "
                                        "merge back with `import`."),

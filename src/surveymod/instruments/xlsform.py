@@ -10,6 +10,7 @@ constraint; numeric questions with special codes (998 = don't know) accept those
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 from ..questionnaire import expr as E
@@ -45,14 +46,62 @@ def _num(v: float) -> str:
 
 
 def _xpath(qn: Questionnaire, text: str | None) -> str:
-    return E.to_xpath(compile_condition(qn, text)) if text else ""
+    if not text:
+        return ""
+    node = compile_condition(qn, text)
+    return E.to_xpath(_as_imported(qn, node) if qn.xlsform is not None else node)
+
+
+def _as_imported(qn: Questionnaire, node: E.Node) -> E.Node:
+    """For an imported form: references under their XLSForm names, codes compared with a question as its choice names
+    (the inverse of ``conditions.resolve_names``), so the XPath reads as the original form did."""
+    index = qn._index()
+    names = {q.name.lower(): (q.xlsform or {}).get("name", q.name) for q in index.values()}
+
+    def code_names(ref: E.Node) -> dict[int, str] | None:
+        q = index.get(ref.name.lower()) if isinstance(ref, E.Ref) else None
+        if q is None or not q.is_choice or qn.xlsform is None or not qn.xlsform.choice_names:
+            return None
+        return {c.code: c.name for c in qn.choice_list(q) if c.name}
+
+    def fix(value: E.Node, table: dict[int, str] | None) -> E.Node:
+        if table and isinstance(value, E.Num) and float(value.value).is_integer() and int(value.value) in table:
+            return E.Str(value.pos, table[int(value.value)])
+        return value
+
+    def fn(n: E.Node) -> E.Node | None:
+        if isinstance(n, E.Ref):
+            return E.Ref(n.pos, names.get(n.name.lower(), n.name))
+        if isinstance(n, E.Compare):
+            ops = [E.transform(o, fn) for o in n.operands]
+            for i in range(len(ops) - 1):
+                a, b = n.operands[i], n.operands[i + 1]
+                ops[i + 1] = fix(ops[i + 1], code_names(a))
+                ops[i] = fix(ops[i], code_names(b))
+            return E.Compare(n.pos, n.ops, tuple(ops))
+        if isinstance(n, E.In):
+            table = code_names(n.operand)
+            return E.In(n.pos, E.transform(n.operand, fn), tuple(fix(i, table) for i in n.items), n.negate)
+        if isinstance(n, E.Call) and n.name == "selected" and len(n.args) == 2:
+            return E.Call(n.pos, n.name, (E.transform(n.args[0], fn), fix(n.args[1], code_names(n.args[0]))))
+        return None
+
+    return E.transform(node, fn)
+
+
+def _end_of(begin: str) -> str:
+    """The closing type of a group row as the form spells it: begin_group → end_group, begin loop over x → end loop."""
+    m = re.match(r"begin([ _])([A-Za-z]+)", begin.strip())
+    return f"end{m.group(1)}{m.group(2)}" if m else "end_group"
 
 
 class _Builder:
     def __init__(self, qn: Questionnaire) -> None:
         self.qn = qn
         self.langs = qn.languages.all
-        self.cols = {lang: language_column(lang) for lang in self.langs}
+        given = qn.xlsform.languages if qn.xlsform is not None else {}
+        self.cols = {lang: given[lang] if lang in given else language_column(lang) for lang in self.langs}
+        self.imported = qn.xlsform is not None
         self.survey: list[dict[str, Any]] = []
         self.choices: list[dict[str, Any]] = []
         self._lists: dict[str, str] = {}  # key -> list name
@@ -62,8 +111,13 @@ class _Builder:
         if not value and fallback is None:
             return
         for lang in self.langs:
+            if self.imported and value and lang not in value:
+                continue  # an imported form keeps the texts it had, in the languages it had them
             t = self.qn.text(value, lang) if value else ""
-            row[f"{column}::{self.cols[lang]}"] = t or fallback or ""
+            row[self.column(column, lang)] = t or fallback or ""
+
+    def column(self, column: str, lang: str) -> str:
+        return f"{column}::{self.cols[lang]}" if self.cols[lang] else column
 
     def add_list(self, key: str, wanted: str, choices: list[Choice]) -> str:
         if key in self._lists:
@@ -72,9 +126,11 @@ class _Builder:
         while name in self._lists.values():
             name, i = f"{wanted}_{i}", i + 1
         self._lists[key] = name
+        by_name = self.qn.xlsform is not None and self.qn.xlsform.choice_names
         for c in choices:
-            row: dict[str, Any] = {"list_name": name, "name": str(c.code)}
+            row: dict[str, Any] = {"list_name": name, "name": c.name if by_name and c.name else str(c.code)}
             self.text(row, "label", c.label, fallback=str(c.code))
+            row.update(c.xlsform or {})
             self.choices.append(row)
         return name
 
@@ -88,23 +144,32 @@ class _Builder:
     # ------------------------------------------------------------------------------------------------ rows
     def group(self, g: Group) -> None:
         kind = "repeat" if g.is_roster else "group"
-        row: dict[str, Any] = {"type": f"begin_{kind}", "name": g.name}
-        self.text(row, "label", g.title, fallback=g.name)
+        cells = dict(g.xlsform or {})
+        if cells.get("type") == "":  # an imported form's top-level rows: no group row around them
+            for it in g.items:
+                self.group(it) if isinstance(it, Group) else self.question(it)
+            return
+        begin = cells.pop("type", f"begin_{kind}")
+        name = cells.pop("name", g.name)
+        row: dict[str, Any] = {"type": begin, "name": name}
+        self.text(row, "label", g.title, fallback=None if self.imported else g.name)
         if g.relevant:
             row["relevant"] = _xpath(self.qn, g.relevant)
-        if g.is_roster:
+        if g.is_roster and (g.count or g.max_rows):
             row["repeat_count"] = _xpath(self.qn, g.count) if g.count else str(g.max_rows)
+        row.update(cells)
         self.survey.append(row)
         for it in g.items:
             if isinstance(it, Group):
                 self.group(it)
             else:
                 self.question(it)
-        self.survey.append({"type": f"end_{kind}", "name": g.name})
+        self.survey.append({"type": _end_of(begin), "name": name})
 
     def question(self, q: Question) -> None:
         qn = self.qn
-        row: dict[str, Any] = {"name": q.name}
+        cells = dict(q.xlsform or {})
+        row: dict[str, Any] = {"name": cells.pop("name", q.name)}
         special = [c for c in qn._named_or_inline(q)] if q.type in ("integer", "decimal", "year", "calculate") else []
         if q.type in ("select_one", "select_multiple", "scale"):
             row["type"] = f"{'select_multiple' if q.type == 'select_multiple' else 'select_one'} {self.list_for(q)}"
@@ -112,10 +177,12 @@ class _Builder:
             row["type"] = "integer"
         else:
             row["type"] = q.type
+        if "type" in cells:
+            row["type"] = cells.pop("type")
         if q.type == "calculate":
             row["calculation"] = _xpath(qn, q.calculation)
         else:
-            self.text(row, "label", q.label, fallback=q.name)
+            self.text(row, "label", q.label, fallback=None if "type" in (q.xlsform or {}) else q.name)
         self.hint(row, q, special)
         self.text(row, "guidance_hint", q.instruction)
         if q.relevant:
@@ -125,10 +192,14 @@ class _Builder:
         if q.appearance:
             row["appearance"] = q.appearance
         self.constraint(row, q, special)
+        row.update(cells)
         self.survey.append(row)
 
     def hint(self, row: dict[str, Any], q: Question, special: list[Choice]) -> None:
         if not (q.hint or special or q.unit):
+            return
+        if self.imported and not (special or q.unit):
+            self.text(row, "hint", q.hint)
             return
         for lang in self.langs:
             parts = [self.qn.text(q.hint, lang)] if q.hint else []
@@ -137,7 +208,8 @@ class _Builder:
             if special:
                 codes = "; ".join(f"{c.code} = {self.qn.text(c.label, lang)}" for c in special)
                 parts.append(f"{_SPECIAL.get(lang, _SPECIAL['en'])}: {codes}")
-            row[f"hint::{self.cols[lang]}"] = " ".join(p for p in parts if p)
+            if parts:
+                row[self.column("hint", lang)] = " ".join(p for p in parts if p)
 
     def constraint(self, row: dict[str, Any], q: Question, special: list[Choice]) -> None:
         lo, hi = q.min, q.max
@@ -164,7 +236,7 @@ class _Builder:
             table = _RANGE_MSG if lo is not None and hi is not None else _MIN_MSG if lo is not None else _MAX_MSG
             for lang in self.langs:
                 msg = table.get(lang, table["en"])
-                row[f"constraint_message::{self.cols[lang]}"] = msg.format(
+                row[self.column("constraint_message", lang)] = msg.format(
                     lo=_num(lo) if lo is not None else "", hi=_num(hi) if hi is not None else "")
 
 
@@ -175,7 +247,16 @@ def xlsform_rows(qn: Questionnaire) -> dict[str, list[dict[str, Any]]]:
         b.group(sec)
     settings = {"form_title": qn.text(qn.title), "form_id": qn.id, "version": qn.version,
                 "default_language": b.cols[qn.languages.default], "name": qn.id}
-    return {"survey": b.survey, "choices": b.choices, "settings": [settings]}
+    if qn.xlsform is not None:
+        settings = {k: v for k, v in settings.items() if v and k != "name"}
+        settings.update(qn.xlsform.settings)
+    if qn.xlsform is not None:  # an imported form keeps every list, also those only loops or external selects use
+        for name, cl in qn.choices.items():
+            b.add_list(f"named:{name}", name, cl.all())
+    sheets = {"survey": b.survey, "choices": b.choices, "settings": [settings]}
+    if qn.xlsform is not None:
+        sheets.update({k: [dict(r) for r in v] for k, v in qn.xlsform.sheets.items()})
+    return sheets
 
 
 def _columns(rows: list[dict[str, Any]], first: list[str]) -> list[str]:
@@ -198,7 +279,7 @@ def build_xlsform(qn: Questionnaire) -> bytes:
     order = {"survey": ["type", "name"], "choices": ["list_name", "name"], "settings": []}
     for sheet, rows in data.items():
         ws = wb.create_sheet(sheet)
-        cols = _columns(rows, order[sheet])
+        cols = _columns(rows, order.get(sheet, []))
         ws.append(cols)
         for c in ws[1]:
             c.font = Font(bold=True)

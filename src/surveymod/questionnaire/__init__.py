@@ -19,7 +19,12 @@ from .model import Choice, ChoiceList, Group, Question, Questionnaire, variable_
 
 def validate(path: str | Path) -> tuple[Questionnaire | None, list[Problem]]:
     """Load and lint one file; returns the questionnaire (None if it could not be loaded) and all problems."""
+    from .xlsform_import import FORM_SUFFIXES, load_xlsform
+
     try:
+        if Path(path).suffix.lower() in FORM_SUFFIXES:  # an XLSForm, imported on the fly with its warnings
+            qn, warnings = load_xlsform(path)
+            return qn, warnings + lint(qn)
         qn = load(path)
     except SurveyError as exc:
         return None, exc.problems

@@ -83,7 +83,7 @@ def _check_codes(ctx: _Ctx, choices: list[Choice], path: str) -> None:
         else:
             codes[c.code] = i
         if c.name:
-            if c.name in names:
+            if c.name in names and ctx.qn.xlsform is None:  # imported forms may allow duplicate choice names
                 ctx.add(f"{cpath}.name", f"choice name '{c.name}' is repeated in this list", "duplicate-code")
             names[c.name] = i
 
@@ -132,7 +132,7 @@ def _questions(ctx: _Ctx) -> None:
                 if item.key.lower() not in inner:
                     ctx.add(f"{item.path}.key", f"roster key '{item.key}' is not a variable inside roster "
                                                 f"'{item.name}'", "unknown-reference")
-            if not item.count and not item.max_rows:
+            if not item.count and not item.max_rows and item.xlsform is None:  # imported repeats may be open
                 ctx.add(f"{item.path}", f"roster '{item.name}' needs 'count' (an expression) or 'max_rows'",
                         "roster-size")
         if isinstance(item, Question):

@@ -38,7 +38,13 @@ def from_data(data: Any, positions: Positions, file: str) -> Questionnaire:
 
 
 def load(path: str | Path) -> Questionnaire:
-    """Load and structurally validate a questionnaire file (cross-references are checked by ``lint``)."""
+    """Load and structurally validate a questionnaire file (cross-references are checked by ``lint``).
+
+    An XLSForm (.xlsx, .xls, .csv, .md) is imported on the fly (see ``xlsform_import``)."""
+    from .xlsform_import import FORM_SUFFIXES, load_xlsform
+
+    if Path(path).suffix.lower() in FORM_SUFFIXES:
+        return load_xlsform(path)[0]
     data, pos = load_yaml(path)
     return from_data(data, pos, str(path))
 

@@ -31,6 +31,15 @@ QuestionType = Literal[
 ]
 
 
+XlsformCells = dict[str, str]
+"""XLSForm cells kept verbatim from an imported form (column → text), emitted unchanged by the XLSForm builder."""
+
+_XLSFORM_HELP = ("Imported XLSForm cells kept verbatim and written back unchanged by `build --to xlsform`: 'name' "
+                 "(the XLSForm name when it is not a valid variable name), 'type' (when surveymod has no such type, "
+                 "e.g. geopoint), XPath the condition language cannot express (relevant, constraint, calculation "
+                 "...) and columns surveymod does not model (default, choice_filter, parameters, media ...).")
+
+
 class _Base(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     _path: str = PrivateAttr(default="")
@@ -68,6 +77,7 @@ class Choice(_Base):
         None, description="Marks a non-substantive code (don't know, refusal, not applicable ...) that becomes a "
                           "missing value downstream.")
     correct: bool = Field(False, description="Correct answer of a knowledge-test item.")
+    xlsform: XlsformCells | None = Field(None, description=_XLSFORM_HELP)
 
     _label_text = field_validator("label", mode="before")(_coerce_text)
 
@@ -121,6 +131,7 @@ class Question(_Base):
     level: Literal["nominal", "ordinal", "scale"] | None = Field(None, description="Measurement level override.")
     appearance: str | None = None
     score: float | None = Field(None, description="Points for a correct answer (knowledge tests).")
+    xlsform: XlsformCells | None = Field(None, description=_XLSFORM_HELP)
 
     _label_text = field_validator(
         "label", "short", "hint", "instruction", "constraint_message", "unit", mode="before")(_coerce_text)
@@ -145,7 +156,7 @@ class Question(_Base):
                 raise ValueError("a scale question needs 'min' and 'max' (e.g. 0 and 10)")
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError(f"min ({self.min:g}) is larger than max ({self.max:g})")
-        if self.type not in ("note", "calculate") and self.label is None:
+        if self.type not in ("note", "calculate") and self.label is None and "type" not in (self.xlsform or {}):
             raise ValueError("a question needs a 'label' (the question text)")
         if self.type == "note" and self.required:
             raise ValueError("a note cannot be required")
@@ -175,6 +186,7 @@ class Group(_Base):
     key: str | None = Field(None, description="Roster: the line-number variable inside the roster.")
     level: str | None = Field(None, description="Roster: unit of the rows, e.g. 'person' or 'emigrant'.")
     source: Source | None = None
+    xlsform: XlsformCells | None = Field(None, description=_XLSFORM_HELP)
 
     _title_text = field_validator("title", mode="before")(_coerce_text)
 
@@ -221,6 +233,20 @@ class Languages(_Base):
         return [self.default, *[lang for lang in self.others if lang != self.default]]
 
 
+class XlsformSource(_Base):
+    """What an imported XLSForm needs to be written back as it was (see ``surveymod import``)."""
+
+    languages: dict[str, str] = Field(
+        default_factory=dict, description="Language code → the column suffix the form used, e.g. {'en': 'English "
+                                          "(en)', 'zh': 'chinese'}; '' for columns without a language.")
+    settings: XlsformCells = Field(default_factory=dict, description="Other settings-sheet cells, verbatim.")
+    sheets: dict[str, list[XlsformCells]] = Field(
+        default_factory=dict, description="Other sheets (external_choices, entities, osm), row by row, verbatim.")
+    choice_names: bool = Field(
+        True, description="XLSForm choice names are each choice's 'name' where it has one (the form's own names), "
+                          "not its numeric code.")
+
+
 class Questionnaire(_Base):
     """A whole instrument: metadata, languages, choice lists and sections."""
 
@@ -235,6 +261,7 @@ class Questionnaire(_Base):
     respondent_id: str | None = Field(None, description="Variable identifying a respondent (top level).")
     choices: dict[str, ChoiceList] = Field(default_factory=dict, description="Reusable choice lists by name.")
     sections: list[Group]
+    xlsform: XlsformSource | None = Field(None, description="Set by `surveymod import`: how to write the form back.")
     _file: str | None = PrivateAttr(default=None)
     _positions: dict[str, tuple[int, int]] = PrivateAttr(default_factory=dict)
     _compiled: dict[str, Any] = PrivateAttr(default_factory=dict)
