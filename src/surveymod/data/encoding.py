@@ -29,6 +29,36 @@ def detect_encoding(head: bytes, complete: bool = True) -> tuple[str, str | None
     return "cp1252", "the file is not UTF-8; its text was read as Windows-1252 (Western European)"
 
 
+def mixed_encoding(data: bytes) -> tuple[int, int] | None:
+    """(a UTF-8 line, a non-UTF-8 line), 1-based, when a file mixes UTF-8 text with another encoding.
+
+    Such a file cannot be read right in either encoding: read as Windows-125x its UTF-8 lines become mojibake
+    ("Ð¡ÐºÐ¾Ð¿Ñ˜Ðµ"), so it is refused instead of being read with a silent change.
+    """
+    utf8_line = other_line = None
+    for i, line in enumerate(data.split(b"\n"), start=1):
+        if max(line, default=0) < 0x80:
+            continue
+        try:
+            line.decode("utf-8")
+            utf8_line = utf8_line or i
+        except UnicodeDecodeError:
+            other_line = other_line or i
+        if utf8_line and other_line:
+            return utf8_line, other_line
+    return None
+
+
+def first_undecodable_line(data: bytes, enc: str) -> int | None:
+    """The 1-based number of the first line that *enc* cannot decode."""
+    for i, line in enumerate(data.split(b"\n"), start=1):
+        try:
+            line.decode(enc)
+        except (UnicodeDecodeError, LookupError):
+            return i
+    return None
+
+
 def sniff_delimiter(first_line: str) -> str:
     """The delimiter of a header line: comma, semicolon (Kobo's default), tab or pipe, whichever is most frequent."""
     counts = {d: first_line.count(d) for d in (",", ";", "\t", "|")}

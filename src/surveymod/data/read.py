@@ -25,7 +25,7 @@ from ..instruments.labels import DataDictionary, VariableMeta, data_dictionary
 from ..questionnaire.model import Question, Questionnaire
 from ..questionnaire.names import dummy_name
 from . import multi
-from .encoding import detect_encoding, sniff_delimiter
+from .encoding import detect_encoding, first_undecodable_line, mixed_encoding, sniff_delimiter
 from .levels import TOP_LEVEL, choice_codes, level_keys, level_of_roster, levels, parent_level
 
 SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".sav", ".zsav", ".dta", ".parquet", ".pq"}
@@ -258,9 +258,11 @@ def _read_bytes(data: bytes | Path, suffix: str, source: str, *, encoding: str |
 
 
 def _read_excel(src: Any, source: str, sheet: str | None) -> list[_Raw]:
-    book = pd.read_excel(src, sheet_name=sheet if sheet is not None else None, dtype=object, engine=None)
+    book = pd.read_excel(src, sheet_name=sheet if sheet is not None else None, dtype=object, engine=None,
+                         header=None)
     if isinstance(book, pd.DataFrame):
-        return [_Raw(_clean_object_frame(book), f"{source}#{sheet}", TOP_LEVEL)]
+        return [_Raw(_clean_object_frame(_with_header(book, f"{source}#{sheet}")), f"{source}#{sheet}", TOP_LEVEL)]
+    book = {name: _with_header(frame, f"{source}#{name}") for name, frame in book.items()}
     if set(book) == {"data", "variables", "codes"}:  # our own export: the other two sheets are documentation
         book = {"data": book["data"]}
     out = []
@@ -271,6 +273,18 @@ def _read_excel(src: Any, source: str, sheet: str | None) -> list[_Raw]:
     if not out:
         raise SurveyError(f"{source}: every sheet is empty", location=Location(file=source), rule="empty-file")
     return out
+
+
+def _with_header(raw: pd.DataFrame, source: str) -> pd.DataFrame:
+    """The sheet's first row as column names, refusing duplicates (read_excel would rename them silently)."""
+    if raw.empty:
+        return pd.DataFrame()
+    names = [f"Unnamed: {i}" if pd.isna(v) else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
+             for i, v in enumerate(raw.iloc[0])]
+    refuse_duplicate_names(names, source)
+    frame = raw.iloc[1:].reset_index(drop=True)
+    frame.columns = names
+    return frame
 
 
 def _clean_object_frame(frame: pd.DataFrame) -> pd.DataFrame:
@@ -320,7 +334,20 @@ def _read_text(data: bytes | Path, source: str, *, encoding: str | None = None, 
     if size == 0 or not head.strip():
         raise SurveyError(f"{source} is empty (0 bytes): the export did not finish or the wrong file was given",
                           location=Location(file=source), rule="empty-file")
+    if b"\x00" in head and not (encoding or "").lower().startswith("utf-16") \
+            and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        at = head.index(b"\x00")
+        line = head.count(b"\n", 0, at) + 1
+        raise SurveyError(f"{source} is not a text export: it contains NUL bytes (first at byte {at}); give the "
+                          "CSV/XLSX/SAV/DTA file the server exported", location=Location(file=source, line=line),
+                          rule="binary-file")
     enc, note = (encoding, None) if encoding else detect_encoding(head, complete=size <= len(head))
+    if note and not encoding and enc.startswith("cp"):
+        mixed = mixed_encoding(data if isinstance(data, bytes) else data.read_bytes())
+        if mixed:
+            raise SurveyError(f"{source} mixes text encodings: line {mixed[0]} is UTF-8 but line {mixed[1]} is "
+                              "not; re-export the file, or convert it to UTF-8 consistently, and read it again",
+                              location=Location(file=source, line=mixed[1]), rule="encoding")
     if note:
         problems.append(Problem(f"{note}; pass --encoding to choose another", "encoding", "info",
                                 Location(file=source)))
@@ -329,19 +356,21 @@ def _read_text(data: bytes | Path, source: str, *, encoding: str | None = None, 
     except LookupError as exc:
         raise SurveyError(f"unknown text encoding '{enc}'", rule="encoding") from exc
     sep = sniff_delimiter(first_line)
-    tail = data[-2:] if isinstance(data, bytes) else _tail(data)
-    truncated = "no final line break" if not tail.endswith(b"\n") else ""
+    tail = data[-4:] if isinstance(data, bytes) else _tail(data)
+    truncated = "no final line break" if not tail.endswith(_newline(enc, head)) else ""
     opts: dict[str, Any] = dict(sep=sep, encoding=enc, dtype=str, keep_default_na=False, na_values=[""],
                                 skipinitialspace=False, low_memory=False)
     numeric_guess = _numeric_guess(head, enc, sep)
     opts["dtype"] = {c: (None if ok else str) for c, ok in numeric_guess.items()}
     opts["dtype"] = {c: t for c, t in opts["dtype"].items() if t is not None}
     try:
+        _refuse_ragged_rows(data, enc, sep, source, allow_short_last=bool(truncated))
         frame = _parse(data, opts, progress, chunk_bytes, size, head)
     except UnicodeDecodeError as exc:
-        raise SurveyError(f"{source} is not valid {enc} text (byte {exc.start} of a block cannot be decoded); "
-                          "pass --encoding (e.g. utf-8, cp1251, cp1250, latin-1)", location=Location(file=source),
-                          rule="encoding") from exc
+        line = first_undecodable_line(data if isinstance(data, bytes) else data.read_bytes(), enc)
+        raise SurveyError(f"{source} is not valid {enc} text (line {line} cannot be decoded); "
+                          "pass --encoding (e.g. utf-8, cp1251, cp1250, latin-1)",
+                          location=Location(file=source, line=line), rule="encoding") from exc
     except pd.errors.EmptyDataError as exc:
         raise SurveyError(f"{source} has no header row", location=Location(file=source), rule="empty-file") from exc
     except pd.errors.ParserError as exc:
@@ -364,6 +393,87 @@ def _read_text(data: bytes | Path, source: str, *, encoding: str | None = None, 
     return _Raw(frame, source, None, None, problems)
 
 
+def _newline(enc: str, head: bytes) -> bytes:
+    """A line break in the file's encoding (two bytes in UTF-16)."""
+    low = enc.lower().replace("_", "-")
+    if low.startswith("utf-8"):
+        return b"\n"
+    if low in ("utf-16", "utf16"):
+        return "\n".encode("utf-16-be" if head.startswith(b"\xfe\xff") else "utf-16-le")
+    try:
+        return "\n".encode(enc)
+    except LookupError:
+        return b"\n"
+
+
+MAX_RAGGED_LISTED = 20
+
+
+def _refuse_ragged_rows(data: bytes | Path, enc: str, sep: str, source: str, allow_short_last: bool) -> None:
+    """A located error for data rows with fewer or more fields than the header.
+
+    pandas pads a short row with empty values, which would silently invent answers; a truncated last row (the
+    file ends without a line break) is left to the truncated-file report instead.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    bad: list[tuple[int, int, int]] = []
+    unclosed: list[bool] = []
+
+    def handler(row: Any) -> str:
+        bad.append((row.number, row.expected_columns, row.actual_columns))
+        unclosed.append(row.text.count('"') % 2 == 1)
+        return "skip"
+
+    src: Any = io.BytesIO(data) if isinstance(data, bytes) else str(data)
+    rows = 0
+    try:
+        reader = pcsv.open_csv(
+            src, read_options=pcsv.ReadOptions(use_threads=False, encoding=_arrow_encoding(enc), block_size=1 << 24),
+            parse_options=pcsv.ParseOptions(delimiter=sep, newlines_in_values=True, invalid_row_handler=handler),
+            convert_options=pcsv.ConvertOptions(include_columns=[], column_types={}))
+        refuse_duplicate_names(reader.schema.names, source)
+        for batch in reader:
+            rows += batch.num_rows
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError):
+        return  # pandas reports what pyarrow could not parse, with its own message
+    last = rows + len(bad) + 1  # record number of the last row (the header is record 1)
+    if bad and bad[-1][0] == last and bad[-1][2] < bad[-1][1] and (allow_short_last or unclosed[-1]):
+        bad = bad[:-1]  # a cut-off last row: reported as a truncated file, with the row kept
+    if not bad:
+        return
+    problems = [Problem(f"data row {n - 1} has {got} field(s) but the header has {want}; no row was padded or "
+                        "dropped — fix the delimiter, quoting or the row and read again", "malformed-row",
+                        location=Location(file=source, row=n - 1 if n else None))
+                for n, want, got in bad[:MAX_RAGGED_LISTED]]
+    if len(bad) > MAX_RAGGED_LISTED:
+        problems.append(Problem(f"... and {len(bad) - MAX_RAGGED_LISTED} more such rows", "malformed-row",
+                                location=Location(file=source)))
+    raise SurveyError(problems)
+
+
+def refuse_duplicate_names(names: list[str], source: str) -> None:
+    """A located error when two columns share a name (pandas would silently rename the second 'age.1')."""
+    first: dict[str, int] = {}
+    problems = []
+    for i, name in enumerate(names, start=1):
+        key = str(name).strip()
+        if key in first:
+            problems.append(Problem(f"columns {first[key]} and {i} are both named '{key}'; rename one and read "
+                                    "again (nothing was renamed)", "duplicate-column",
+                                    location=Location(file=source, line=1, variable=key)))
+        else:
+            first[key] = i
+    if problems:
+        raise SurveyError(problems)
+
+
+def _arrow_encoding(enc: str) -> str:
+    """pyarrow's name for an encoding (it transcodes anything Python knows)."""
+    return "utf8" if enc.lower().replace("-", "") in ("utf8", "utf8sig") else enc
+
+
 def _head(path: Path) -> bytes:
     with open(path, "rb") as fh:
         return fh.read(1 << 20)
@@ -371,7 +481,7 @@ def _head(path: Path) -> bytes:
 
 def _tail(path: Path) -> bytes:
     with open(path, "rb") as fh:
-        fh.seek(max(0, path.stat().st_size - 2))
+        fh.seek(max(0, path.stat().st_size - 4))
         return fh.read()
 
 
@@ -562,7 +672,7 @@ def _coerce(col: pd.Series, meta: VariableMeta, names: _Names, ds: Dataset, sour
         out, mapped = multi.normalize_raw(col, names.codes.get(meta.name, {}))
         if mapped:
             ds.problems.append(Problem(f"{mapped} answers written as choice names or labels were mapped to codes",
-                                       "labels-mapped", "info", Location(file=source, variable=meta.name)))
+                                       "labels-mapped", "warning", Location(file=source, variable=meta.name)))
         return out
     if pd.api.types.is_float_dtype(col):  # a text question whose answers all looked like numbers: no '.0'
         arr = col.to_numpy(dtype="float64")
@@ -575,8 +685,14 @@ def _coerce(col: pd.Series, meta: VariableMeta, names: _Names, ds: Dataset, sour
 
 def _numeric(col: pd.Series, lookup: dict[str, int], meta: VariableMeta, ds: Dataset, source: str) -> pd.Series:
     if pd.api.types.is_bool_dtype(col) or pd.api.types.is_numeric_dtype(col):
-        return col.astype("float64")
-    num = pd.to_numeric(col, errors="coerce")
+        num = col.astype("float64")
+        inf = np.isinf(num.to_numpy())
+        if not inf.any():
+            return num
+        out = num.astype(object)  # 'inf' is no answer: kept as the text it was, for the checker to flag
+        out[inf] = np.where(num[inf] > 0, "inf", "-inf")
+        return out
+    num = _finite(pd.to_numeric(col, errors="coerce"))
     text = col.notna() & num.isna()
     if not text.any():
         return num.astype("float64")
@@ -584,14 +700,14 @@ def _numeric(col: pd.Series, lookup: dict[str, int], meta: VariableMeta, ds: Dat
     empty = stripped == ""
     keys = stripped.str.casefold()
     mapped = keys.map(lookup) if lookup else pd.Series(np.nan, index=keys.index)
-    num2 = pd.to_numeric(stripped, errors="coerce")  # numbers with spaces around them
+    num2 = _finite(pd.to_numeric(stripped, errors="coerce"))  # numbers with spaces around them
     fill = mapped.where(mapped.notna(), num2)
     num = num.astype("float64")
     num.loc[fill.index] = fill.astype("float64")
     n_mapped = int((mapped.notna() & ~keys.isin([str(v) for v in lookup.values()])).sum())
     if n_mapped:
         ds.problems.append(Problem(f"{n_mapped} values written as labels, choice names or Stata missing letters "
-                                   "were mapped to codes", "labels-mapped", "info",
+                                   "were mapped to codes", "labels-mapped", "warning",
                                    Location(file=source, variable=meta.name)))
     bad = fill.isna() & ~empty
     if not bad.any():
@@ -599,6 +715,12 @@ def _numeric(col: pd.Series, lookup: dict[str, int], meta: VariableMeta, ds: Dat
     out = num.astype(object)
     out.loc[bad[bad].index] = col.loc[bad[bad].index]
     return out
+
+
+def _finite(num: pd.Series) -> pd.Series:
+    """Numbers with 'inf' (which to_numeric accepts, but no answer can be) made missing, so they stay text."""
+    num = num.astype("float64")
+    return num.where(~np.isinf(num.to_numpy()), np.nan)
 
 
 _DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%Y/%m/%d")

@@ -148,12 +148,25 @@ def _fpc_to_popsize(fpc: np.ndarray, group: pd.Series, unit: pd.Series, role: st
     if (fpc <= 0).any():
         raise SurveyError(f"the {role} column '{col}' must be positive", location=Location(variable=col),
                           rule="design-fpc")
+    groups = group.to_numpy()
+    varies = pd.Series(fpc).groupby(groups).transform("nunique").to_numpy() > 1
+    if varies.any():
+        i = int(np.argmax(varies))
+        raise SurveyError(f"the {role} column '{col}' must be constant within each stratum (or PSU, for the "
+                          f"second stage), but it changes within the group of row {i + 1} ({fpc[i]:g})",
+                          location=Location(row=i + 1, variable=col), rule="design-fpc")
+    n_units = pd.Series(unit.to_numpy()).groupby(groups).transform("nunique").to_numpy(dtype=float)
     if (fpc <= 1).all():
-        n_units = unit.groupby(group).transform("nunique").to_numpy(dtype=float)
         return n_units / fpc
     if (fpc < 1).any():
         raise SurveyError(f"the {role} column '{col}' mixes sampling fractions (< 1) and population sizes",
                           location=Location(variable=col), rule="design-fpc")
+    small = fpc < n_units
+    if small.any():
+        i = int(np.argmax(small))
+        raise SurveyError(f"the {role} column '{col}' gives a population of {fpc[i]:g} units for the group of row "
+                          f"{i + 1}, but {int(n_units[i])} were sampled from it (more than 100% sampling)",
+                          location=Location(row=i + 1, variable=col), rule="design-fpc")
     return fpc
 
 
@@ -194,6 +207,13 @@ def prepare(df: pd.DataFrame, design: Design) -> Prepared:
         if (p == 0).any():
             raise SurveyError(f"the selection-probability column '{design.prob}' has zeros",
                               location=Location(variable=design.prob), rule="design-prob")
+        above = (p > 1).to_numpy()
+        if above.any():
+            i = int(np.argmax(above))
+            raise SurveyError(f"the selection-probability column '{design.prob}' holds {p.iloc[i]:g} in row "
+                              f"{i + 1}; a probability is at most 1", location=Location(row=i + 1,
+                                                                                       variable=design.prob),
+                              rule="design-prob")
         out[W] = 1.0 / p
     else:
         out[W] = 1.0

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..atomic import refuse_overwriting_inputs, write_bytes, write_text
+from ..atomic import inside, refuse_overwriting_inputs, write_bytes, write_text
 from ..errors import Location, Problem, SurveyError
 from ..questionnaire.model import Questionnaire
 
@@ -157,7 +157,7 @@ def write_outputs(out: BuildOutput, directory: str | Path, inputs: Iterable[str 
     d = Path(directory)
     written = []
     for name, content in out.files.items():
-        target = d / name
+        target = inside(d, name)
         refuse_overwriting_inputs(target, inputs)
         if isinstance(content, bytes):
             write_bytes(target, content)

@@ -94,10 +94,11 @@ class Call(Node):
 class ExprSyntaxError(ValueError):
     """A syntax error at character offset ``pos`` of the expression."""
 
-    def __init__(self, message: str, pos: int, text: str) -> None:
+    def __init__(self, message: str, pos: int, text: str, rule: str = "expression-syntax") -> None:
         self.pos = pos
         self.text = text
         self.message = message
+        self.rule = rule
         super().__init__(f"{message} at column {pos + 1} of '{text}'")
 
 
@@ -148,11 +149,23 @@ def _lex(text: str) -> list[_Tok]:
 _CMP = {"=": "=", "==": "=", "!=": "!=", "<>": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 
 
+MAX_NESTING = 50
+"""Deepest nesting of parentheses and function calls; deeper input is a located syntax error, never a crash."""
+MAX_DEPTH = 200
+"""Deepest expression tree (chained operators included) that the recursive evaluators, XPath and words accept."""
+MAX_LENGTH = 20_000
+"""Longest expression text, in characters."""
+
+
 class _Parser:
     def __init__(self, text: str) -> None:
+        if len(text) > MAX_LENGTH:
+            raise ExprSyntaxError(f"the expression is {len(text):,} characters long (at most {MAX_LENGTH:,})",
+                                  MAX_LENGTH, text[:80] + "...")
         self.text = text
         self.toks = _lex(text)
         self.i = 0
+        self.nesting = 0
 
     @property
     def tok(self) -> _Tok:
@@ -200,10 +213,14 @@ class _Parser:
         return node
 
     def not_(self) -> Node:
-        if self.at("kw", "not") and not (self.toks[self.i + 1].kind == "kw" and self.toks[self.i + 1].text == "in"):
-            t = self.take()
-            return Unary(t.pos, "not", self.not_())
-        return self.compare()
+        nots: list[_Tok] = []  # a loop, not recursion: 'not not ... x' of any length cannot exhaust the stack
+        while self.at("kw", "not") and not (self.toks[self.i + 1].kind == "kw"
+                                            and self.toks[self.i + 1].text == "in"):
+            nots.append(self.take())
+        node = self.compare()
+        for t in reversed(nots):
+            node = Unary(t.pos, "not", node)
+        return node
 
     def compare(self) -> Node:
         first = self.sum_()
@@ -246,13 +263,22 @@ class _Parser:
         return node
 
     def unary(self) -> Node:
-        if self.at("op", "-"):
-            t = self.take()
-            operand = self.unary()
-            if isinstance(operand, Num):
-                return Num(t.pos, -operand.value)
-            return Unary(t.pos, "-", operand)
-        return self.atom()
+        minuses: list[_Tok] = []  # a loop, as in not_
+        while self.at("op", "-"):
+            minuses.append(self.take())
+        node = self.atom()
+        for t in reversed(minuses):
+            node = Num(t.pos, -node.value) if isinstance(node, Num) else Unary(t.pos, "-", node)
+        return node
+
+    def nested(self) -> Node:
+        """An expression inside parentheses or a function call, with its depth bounded."""
+        if self.nesting >= MAX_NESTING:
+            raise self.error(f"parentheses and function calls are nested more than {MAX_NESTING} deep")
+        self.nesting += 1
+        node = self.or_()
+        self.nesting -= 1
+        return node
 
     def atom(self) -> Node:
         t = self.tok
@@ -274,24 +300,56 @@ class _Parser:
                 self.take()
                 args: list[Node] = []
                 if not self.at("op", ")"):
-                    args.append(self.or_())
+                    args.append(self.nested())
                     while self.at("op", ","):
                         self.take()
-                        args.append(self.or_())
+                        args.append(self.nested())
                 self.expect("op", ")")
-                return Call(t.pos, t.text, tuple(args))
+                return self.call(t, args)
             return Ref(t.pos, t.text)
         if self.at("op", "("):
             self.take()
-            node = self.or_()
+            node = self.nested()
             self.expect("op", ")")
             return node
         raise self.error("expected a value, a variable name or '('")
 
+    def call(self, name: _Tok, args: list[Node]) -> Call:
+        """A function call, checked against the language's functions (name and number of arguments)."""
+        spec = FUNCTIONS.get(name.text)
+        if spec is None:
+            raise ExprSyntaxError(f"unknown function '{name.text}' (known: {', '.join(sorted(FUNCTIONS))})",
+                                  name.pos, self.text, "unknown-function")
+        if not spec.min_args <= len(args) <= spec.max_args:
+            want = str(spec.min_args) if spec.min_args == spec.max_args else f"{spec.min_args} to {spec.max_args}"
+            raise ExprSyntaxError(f"{name.text}() takes {want} argument(s), got {len(args)}", name.pos, self.text,
+                                  "function-arity")
+        return Call(name.pos, name.text, tuple(args))
+
+
+def depth(node: Node) -> int:
+    """Height of the expression tree, computed without recursion."""
+    deepest = 0
+    stack = [(node, 1)]
+    while stack:
+        n, d = stack.pop()
+        deepest = max(deepest, d)
+        stack.extend((c, d + 1) for c in children(n))
+    return deepest
+
 
 def parse(text: str) -> Node:
-    """Parse an expression into an AST; raises :class:`ExprSyntaxError` with the offending column."""
-    return _Parser(str(text)).parse()
+    """Parse an expression into an AST; raises :class:`ExprSyntaxError` with the offending column.
+
+    Nesting, tree height and length are bounded, so hostile input is a syntax error rather than a RecursionError
+    in the parser or in any of the recursive walkers (evaluate, XPath, words).
+    """
+    text = str(text)
+    node = _Parser(text).parse()
+    if depth(node) > MAX_DEPTH:
+        raise ExprSyntaxError(f"the expression has more than {MAX_DEPTH} chained operators or levels; "
+                              "split it into calculated variables", 0, text)
+    return node
 
 
 # --------------------------------------------------------------------------------------------------- functions
