@@ -148,8 +148,13 @@ def test_training_counts_equal_the_simulated_tests(demo) -> None:
         improved = sum(truth[s]["improved"] for s in stems)
         assert (row.cumulative.value, row.cumulative.extra) == (tested, improved), code
         women = sum(truth[s]["tested_by_sex"].get("2", 0) for s in stems)
-        female = next(s for s in row.breakdown if s.label == "Female")  # label from the questionnaire
+        # labels from the questionnaire (short text of the item, label of the code), not retyped in the spec
+        female = next(s for s in row.breakdown if s.label == "Sex: Female")
         assert female.cumulative.value == women, code
+        assert not any(" = " in s.label for s in row.breakdown), code  # never "sex = 1"
+    inst = {s.label for s in rows["2.1b"].breakdown if s.label.startswith("Institution: ")}
+    assert "Institution: State Statistical Office" in inst  # issue 14: SSO is one of the coded institutions
+    assert any(s.label == "Age group: 25-34" for s in rows["3.2a"].breakdown)
 
 
 def _register() -> dict[tuple[str, str], str]:

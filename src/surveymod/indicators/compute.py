@@ -166,7 +166,8 @@ def _level_label(ind: Indicator, domain: str, qn: Questionnaire | None = None) -
             code = float(level)
             for c in qn.choice_list(q):
                 if c.code == code:
-                    return qn.text(c.label)
+                    short = qn.text(q.short) if q.short else ""
+                    return f"{short}: {qn.text(c.label)}" if short else qn.text(c.label)
         except (KeyError, ValueError, SurveyError):
             pass
     return f"{var} = {level}"

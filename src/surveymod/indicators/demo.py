@@ -46,14 +46,18 @@ PM_REFERENCE_SEED = 20261130
 DEV_LOW_POSITIVE = ["dev_econ", "dev_labour", "dev_entrep", "dev_diaspora", "dev_culture", "devimpact"]
 DEV_HIGH_POSITIVE = ["imbgeco", "imueclt", "imwbcnt"]
 
-# Trainings: (data file stem as named in the spec, trainees, share of women); periods are in the spec
+# Trainings: (data file stem as named in the spec, trainees, share of women, institutions); periods are in the spec.
+# Institutions (codes of the training test's `institution` list): institutions for the data trainings, media and
+# civil society for the journalists' and communication trainings.
+_DATA_INST = {1: 0.35, 2: 0.25, 3: 0.1, 4: 0.2, 7: 0.05, 9: 0.05}
+_MEDIA_INST = {5: 0.75, 6: 0.15, 7: 0.05, 9: 0.05}
 TRAININGS = [
-    ("training_data_management_y1", 24, 0.55),
-    ("training_data_management_y2", 30, 0.6),
-    ("training_data_exchange_y2", 36, 0.5),
-    ("training_journalists_y1", 28, 0.6),
-    ("training_journalists_y2", 32, 0.55),
-    ("training_communication_strategy_y3", 26, 0.65),
+    ("training_data_management_y1", 24, 0.55, _DATA_INST),
+    ("training_data_management_y2", 30, 0.6, _DATA_INST),
+    ("training_data_exchange_y2", 36, 0.5, _DATA_INST),
+    ("training_journalists_y1", 28, 0.6, _MEDIA_INST),
+    ("training_journalists_y2", 32, 0.55, _MEDIA_INST),
+    ("training_communication_strategy_y3", 26, 0.65, {**_MEDIA_INST, 1: 0.1, 4: 0.1}),
 ]
 
 
@@ -73,12 +77,14 @@ def _knowledge_probs(qn: Questionnaire, p_correct: float) -> dict[str, dict[str,
     return answers
 
 
-def simulate_training(qn: Questionnaire, trainees: int, seed: int, women: float = 0.5
-                      ) -> tuple[pd.DataFrame, dict[str, Any]]:
+def simulate_training(qn: Questionnaire, trainees: int, seed: int, women: float = 0.5,
+                      institutions: dict[int, float] | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Matched pre/post tests: the same trainees (id, sex, age, institution), more correct answers after training."""
     from ..simulate import effects_from_dict, simulate
 
-    sex = {"sex": {"probs": {1: 1 - women, 2: women}}, "age": TRAINEE_AGE}
+    sex: dict[str, Any] = {"sex": {"probs": {1: 1 - women, 2: women}}, "age": TRAINEE_AGE}
+    if institutions and "institution" in {q.name for q in qn.questions()}:
+        sex["institution"] = {"probs": institutions}
     pre = simulate(qn, trainees, seed, effects=effects_from_dict(
         {"nonsubstantive": 0.0, "answers": {**_knowledge_probs(qn, 0.45), **sex}}), wave="pre").main
     post = simulate(qn, trainees, seed + 1, effects=effects_from_dict(
@@ -243,8 +249,8 @@ def run_demo(out_dir: str | Path, *, n: int = 1500, n_pm: int = 500, trainees: i
     truth: dict[str, Any] = {"public_baseline": sim_b.truth, "public_endline": sim_e.truth,
                              "3a": pm_truth(q_pm[0], q_pm[1], qdir / "indicators" / "perception.yaml"),
                              "training": {}}
-    for k, (stem, size, women) in enumerate(TRAININGS):
-        frame, t = simulate_training(q_train, trainees or size, seed + 10 + 2 * k, women)
+    for k, (stem, size, women, inst) in enumerate(TRAININGS):
+        frame, t = simulate_training(q_train, trainees or size, seed + 10 + 2 * k, women, inst)
         paths[f"{stem}.csv"] = _csv(frame, data / f"{stem}.csv")
         truth["training"][stem] = t
     paths["truth.json"] = write_text(data / "truth.json", json.dumps(truth, indent=2, default=_jsonable) + "\n")
@@ -264,7 +270,7 @@ def run_demo(out_dir: str | Path, *, n: int = 1500, n_pm: int = 500, trainees: i
             for to in ("sav", "dta"):
                 res = export(paths[f"{name}.csv"], qdir / q, to=to, out=out / "export" / f"{name}.{to}")
                 files += res.files
-        for stem, _, _ in TRAININGS:
+        for stem, *_ in TRAININGS:
             res = export(paths[f"{stem}.csv"], qdir / TRAINING_FORM, to="sav", out=out / "export" / f"{stem}.sav")
             files += res.files
     echo("[5/6] writing the results framework, charts and report")
