@@ -286,7 +286,7 @@ class _Importer:
             lst = typ.split()[1] if len(typ.split()) > 1 else ""
             width = max((len(str(c["code"])) + (1 if c["code"] < 0 else 0)
                          for c in self.lists.get(lst, [])), default=1)
-            room = width + 1 + (2 if typ.endswith("or_other") else 0)
+            room = width + 1 + (2 if typ.endswith("other") else 0)
         if name not in self.names:
             self.names[name] = variable_name(name, self.taken, room)
 
@@ -399,7 +399,7 @@ class _Importer:
             item["choices"] = lst
             if lst not in self.lists:
                 self.warn("survey", row, "type", f"choice list '{lst}' is not on the choices sheet", "xlsform-list")
-            if len(words) > 2 and words[-1].lower() == "or_other":
+            if " ".join(words[2:]).lower() in ("or_other", "or specify other"):
                 item["choices"] = self.or_other(lst)
                 other = self.other_question(item, name)
                 out.append(other)

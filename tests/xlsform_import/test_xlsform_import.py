@@ -1,0 +1,172 @@
+"""`surveymod import` on pyxform's own public example forms (tests/data/xlsform/SOURCE.md).
+
+What the assertions compare against is pyxform: the questions it builds from the original form (names, types,
+choice names, relevance) must be the questions it builds from our re-built form; its own error messages give the
+rows of the forms it refuses. Facts about single forms were read off the spreadsheets themselves.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from xlsform_roundtrip import pyxform_json, questions
+
+from surveymod.cli.main import cli
+from surveymod.errors import SurveyError
+from surveymod.instruments.xlsform import build_xlsform, xlsform_rows
+from surveymod.questionnaire import lint, loads
+from surveymod.questionnaire.conditions import compile_condition
+from surveymod.questionnaire.xlsform_import import import_xlsform, to_yaml, variable_name
+from surveymod.questionnaire.xpath import translate
+
+DATA = Path(__file__).parents[1] / "data" / "xlsform"
+REFUSED = {"calculate_without_calculation.xls": 34, "group_name_test.xls": 3}
+FORMS = sorted(p.name for p in DATA.iterdir() if p.suffix in (".xls", ".xlsx", ".csv", ".md")
+         and p.name not in REFUSED and p.name != "SOURCE.md")
+
+
+def _import(name: str):
+    result = import_xlsform(DATA / name)
+    qn = loads(to_yaml(result.data), f"{name}.yaml")  # what `surveymod import` writes, loaded back
+    return result, qn
+
+
+@pytest.mark.parametrize("name", FORMS)
+def test_import_validates_and_round_trips_through_pyxform(name: str) -> None:
+    result, qn = _import(name)
+    assert [p for p in lint(qn) if p.severity == "error"] == []
+    original = questions(pyxform_json(DATA / name))
+    rebuilt = questions(pyxform_json(build_xlsform(qn)))
+    assert rebuilt == original
+    # no question lost: every named row of the survey sheet (as pyxform reads it) is a variable or a group
+    from pyxform.xls2json_backends import get_xlsform
+
+    ours = {(it.xlsform or {}).get("name", it.name) for it, _ in qn.walk()}
+    rows = {str(r.get("name") or r.get("Name") or "").strip() for r in get_xlsform(str(DATA / name)).survey
+            if not str(r.get("type") or r.get("Type") or "").lower().startswith("end ")}
+    assert rows - {""} <= ours
+
+
+def test_tutorial_relevance_is_translated_and_resolved_to_codes() -> None:
+    _, qn = _import("tutorial.xls")
+    q = qn.question("age_in_months")
+    # tutorial.xls: bind:relevant "${older_than_five}='no'", bind:constraint ". <= 72"
+    assert q.relevant == "older_than_five = 'no'"
+    assert q.constraint == ". <= 72"
+    codes = {c.name: c.code for c in qn.choice_list(qn.question("older_than_five"))}
+    assert list(codes) == ["yes", "no"]
+    node = compile_condition(qn, q.relevant)
+    assert node.operands[1].value == codes["no"]
+    assert qn.rosters()[0].name == "member"  # begin repeat member ... end repeat
+    # the XLSForm writes the names back, not the codes
+    survey = {r["name"]: r for r in xlsform_rows(qn)["survey"]}
+    assert survey["age_in_months"]["relevant"] == "${older_than_five} = 'no'"
+    assert survey["literate"]["relevant"] == ("${sex} = 'female' and ${age_in_years} >= 15 and "
+                                              "${age_in_years} <= 49")
+
+
+def test_multilingual_field_form_keeps_both_languages() -> None:
+    result, qn = _import("UCL_Biomass_Plot_Form.xlsx")
+    assert qn.languages.default == "sw"  # settings: default_language "Swahili (sw)"
+    assert qn.languages.others == ["en"]
+    assert qn.xlsform.languages == {"sw": "Swahili (sw)", "en": "English (en)"}
+    yes = qn.choices["yes_no"].choices[0]
+    assert (yes.name, yes.label) == ("yes", {"sw": "Ndiyo", "en": "Yes"})
+    assert qn.version == "2022-04-11 16:26:28.971000"
+    # the nested repeat 'stems' (inside 'trees') is reported, and kept as a repeat in the XLSForm
+    nested = [w for w in result.warnings if w.rule == "nested-repeat"]
+    assert len(nested) == 1 and nested[0].location.row == 43
+    row = next(r for r in xlsform_rows(qn)["survey"] if r.get("name") == "stems")
+    assert row["type"] == "begin_repeat"
+
+
+def test_untranslatable_xpath_is_kept_verbatim_located_and_built_back() -> None:
+    result, qn = _import("xlsform_spec_test.xlsx")
+    xpath = "regex(${address}, '[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,4}')"
+    warning = next(w for w in result.warnings if w.rule == "xpath-verbatim")
+    assert (warning.location.path, warning.location.row, warning.location.variable) == ("survey", 7, "relevant")
+    note = qn.question("email_note")
+    assert note.relevant is None and note.xlsform == {"relevant": xpath}
+    row = next(r for r in xlsform_rows(qn)["survey"] if r.get("name") == "email_note")
+    assert row["relevant"] == xpath
+    # names that are no SPSS/Stata names are renamed by the documented rule and written back as they were
+    assert qn.question("label_test").xlsform["name"] == "label-test"
+    assert qn.question("v_1").xlsform["name"] == "_1"
+    assert qn.question("FALSE_").xlsform["name"] == "FALSE"
+    types = {q.name: (q.type, (q.xlsform or {}).get("type")) for q in qn.questions(include_notes=True)}
+    assert types["geopoint_test"] == ("text", "geopoint")
+    assert types["time_test"] == ("text", "time")
+    assert types["calculate_test"] == ("calculate", None)
+    assert qn.question("calculate_test").calculation == "2 + 2"
+
+
+def test_or_other_is_expanded_as_pyxform_does() -> None:
+    _, qn = _import("or_other.xlsx")
+    names = [c.name for c in qn.choices["colors"].choices]
+    assert names == ["red", "green", "blue", "mauve", "apricot", "other"]
+    other = qn.question("fav_color_other")
+    assert other.type == "text" and other.relevant == "selected(fav_color, 'other')"
+
+
+@pytest.mark.parametrize(("name", "row"), sorted(REFUSED.items()))
+def test_form_pyxform_refuses_is_reported_with_its_row(name: str, row: int) -> None:
+    with pytest.raises(SurveyError) as info:
+        import_xlsform(DATA / name)
+    problem = info.value.problems[0]
+    assert problem.rule == "xlsform-refused"
+    assert (problem.location.path, problem.location.row) == ("survey", row)
+
+
+@pytest.mark.parametrize(("xpath", "condition"), [
+    ("${age} >= 15 and ${sex}='f'", "age >= 15 and sex = 'f'"),
+    ("not(selected(${q}, 'yes'))", "not (selected(q, 'yes'))"),
+    ("count-selected(${m}) > 1", "count_selected(m) > 1"),
+    ("${a} != ''", "answered(a)"),
+    ("${a} = '' or ${b} > 2", "not answered(a) or b > 2"),
+    ("string-length(${a}) > 0", "answered(a)"),
+    ("${a} div 2 + ${b} mod 3", "a / 2 + b mod 3"),
+    ("if(${a} > 1, 2, 3)", "if(a > 1, 2, 3)"),
+    ("true()", "true"),
+    (". <= 72", ". <= 72"),
+])
+def test_xpath_translations(xpath: str, condition: str) -> None:
+    assert translate(xpath) == condition
+
+
+@pytest.mark.parametrize("xpath", [
+    "today()", "../x = 1", "/data/x = 1", "regex(., '[0-9]+')", "concat(${a}, 'x')", "${a}[1] = 2",
+    "${a} = ‘yes’", "position(..) = 1", "sum(${a})",
+])
+def test_xpath_the_grammar_cannot_say(xpath: str) -> None:
+    assert translate(xpath) is None
+
+
+def test_variable_name_rule() -> None:
+    taken: set[str] = set()
+    assert variable_name("label-test", taken) == "label_test"
+    assert variable_name("_1", taken) == "v_1"
+    assert variable_name("with", taken) == "with_"
+    long = "what_is_the_main_reason_you_left_your_country_of_birth"
+    assert variable_name(long, taken) == long[:32]
+    assert variable_name(long + "_again", taken) == long[:30] + "_2"
+    assert variable_name(long, taken, room=3) == long[:29]
+
+
+def test_cli_import_validate_and_diff(tmp_path: Path) -> None:
+    runner = CliRunner()
+    out = tmp_path / "tutorial.yaml"
+    res = runner.invoke(cli, ["import", str(DATA / "tutorial.xls"), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert out.exists() and "wrote" in res.output
+    res = runner.invoke(cli, ["validate", str(out), str(DATA / "xlsform_spec_test.xlsx")])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(cli, ["diff", str(DATA / "tutorial.xls"), str(out)])
+    assert res.exit_code == 0, res.output
+    copy = tmp_path / "form.xls"
+    copy.write_bytes((DATA / "tutorial.xls").read_bytes())
+    res = runner.invoke(cli, ["import", str(copy), "-o", str(copy)])
+    assert res.exit_code == 1 and copy.read_bytes() == (DATA / "tutorial.xls").read_bytes()
+    res = runner.invoke(cli, ["validate", str(DATA / "calculate_without_calculation.xls")])
+    assert res.exit_code == 1 and "row 34" in res.output
