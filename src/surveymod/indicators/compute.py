@@ -17,9 +17,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import Problem, SurveyError
-from ..estimation import Design, estimate
+from ..estimation import Design, change, estimate
 from ..estimation.calibration import Record
-from ..estimation.change import change
 from ..questionnaire import expr as E
 from ..questionnaire.model import Questionnaire
 from .programme import Indicator, LoadedProgramme, Monitoring, Wave
