@@ -1,5 +1,6 @@
-"""LFS migration tables: the shipped plan on simulated LFS data, cells checked against direct pandas counts and the
-textbook SRS-with-replacement variance formula, and plan mistakes reported with their line."""
+"""LFS migration tables: the shipped plan on simulated LFS data (drawn with the shipped LFS design), cells checked
+against direct pandas sums of the household weights and the textbook SRS-with-replacement variance formula, and plan
+mistakes reported with their line."""
 
 from __future__ import annotations
 
@@ -15,18 +16,27 @@ from surveymod.cli.main import _register, cli
 from surveymod.errors import SurveyError
 from surveymod.indicators.lfs_tables import load_plan, run_plan
 from surveymod.questionnaire import load_valid
-from surveymod.simulate import simulate
+from surveymod.simulate import load_design, simulate
 
 ROOT = Path(__file__).resolve().parents[2]
 QN = ROOT / "questionnaires" / "lfs_migration.yaml"
 PLAN = ROOT / "questionnaires" / "tabulation" / "lfs_migration_tables.yaml"
+DESIGN = ROOT / "examples" / "designs" / "lfs_design.yaml"
 SHIPPED_IDS = {"T01", "T01a", "T02", "T03", "T04", "T05", "T06", "T07", "T08", "T09", "T10", "T11"}
 
 
 @pytest.fixture(scope="module")
 def frames() -> dict[str, pd.DataFrame]:
-    """Simulated LFS migration data: 150 households, fixed seed."""
-    return simulate(load_valid(QN), 150, seed=11).frames
+    """Simulated LFS migration data: 400 households drawn with the shipped LFS design (stratum, psu and the
+    household design weight dweight on the household file only), fixed seed."""
+    return simulate(load_valid(QN), 400, seed=11, design=load_design(DESIGN)).frames
+
+
+def _weighted(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Persons with their household's design weight, joined by hand (pandas merge on HHID)."""
+    out = frames["person"].merge(frames["main"][["HHID", "dweight"]], on="HHID", how="left", validate="m:1")
+    assert out["dweight"].notna().all()
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +56,7 @@ def test_every_table_every_cell_has_se_and_flag(shipped: dict[str, pd.DataFrame]
 
 
 def test_universe_15_74_respected(shipped: dict[str, pd.DataFrame], frames: dict[str, pd.DataFrame]) -> None:
-    p = frames["person"]
+    p = _weighted(frames)
     in_universe = p[(p["AGE"] >= 15) & (p["AGE"] <= 74) & p["MIGSTAT"].isin([1, 2, 3])]
     # employment rate by MIGSTAT x SEX: every person 15-74 with a known migration status counted exactly once
     assert shipped["T02"]["n"].sum() == len(in_universe)
@@ -57,19 +67,21 @@ def test_universe_15_74_respected(shipped: dict[str, pd.DataFrame], frames: dict
     for mig, g in in_universe.groupby("MIGSTAT"):
         cell = t03[t03["domain"].str.startswith(f"MIGSTAT={labels[int(mig)]}")]
         assert cell["n"].item() == len(g)
-        # ILO unemployment rate = unemployed / labour force (hand count)
-        assert cell["estimate"].item() == pytest.approx((g["ILOSTAT"] == 2).sum() / (g["ILOSTAT"] <= 2).sum())
+        # ILO unemployment rate = weighted unemployed / weighted labour force (household weights, by hand)
+        w = g["dweight"]
+        assert cell["estimate"].item() == pytest.approx((w * (g["ILOSTAT"] == 2)).sum() / (w * (g["ILOSTAT"] <= 2)).sum())
 
 
 def test_foreign_born_obstacle_table_counts(shipped: dict[str, pd.DataFrame], frames: dict[str, pd.DataFrame]) -> None:
-    p = frames["person"]
+    p = _weighted(frames)
     u = p[(p["AGE"] >= 15) & (p["AGE"] <= 74) & (p["COUNTRYB"] != 807) & p["JOBOBSTA"].notna()
           & (p["JOBOBSTA"] != 9)]  # 9 = not applicable, a missing code of the questionnaire
     t = shipped["T04"]
     for sex, label in ((1, "Male"), (2, "Female")):
         cells = t[t["domain"] == f"SEX={label}"]
         assert set(cells["n"]) == {int((u["SEX"] == sex).sum())}
-        shares = u.loc[u["SEX"] == sex, "JOBOBSTA"].value_counts(normalize=True)
+        g = u[u["SEX"] == sex]
+        shares = g.groupby("JOBOBSTA")["dweight"].sum() / g["dweight"].sum()  # weighted shares
         for code, share in shares.items():
             assert cells.loc[cells["level"] == str(int(code)), "estimate"].item() == pytest.approx(share)
 
@@ -176,3 +188,97 @@ def test_unreadable_universe_is_located(tmp_path: Path, frames: dict[str, pd.Dat
         run_plan(plan, frames, file=str(path), positions=pos)
     assert [p.location.line for p in exc.value.problems] == [5]
     assert "cannot read the condition" in exc.value.problems[0].message
+
+
+def test_population_tables_are_weighted_totals(shipped: dict[str, pd.DataFrame],
+                                               frames: dict[str, pd.DataFrame]) -> None:
+    """Issue 18: T01a said "(persons)" but counted sampled rows. Each cell must be the sum of the household design
+    weights of its persons (15-74), and every shipped table must say it is weighted."""
+    p = _weighted(frames)
+    u = p[(p["AGE"] >= 15) & (p["AGE"] <= 74) & p["MIGSTAT"].isin([1, 2, 3])]
+    t = shipped["T01a"]
+    assert "weighted" in t["title"].iloc[0]
+    labels = {1: "Native background", 2: "Second generation", 3: "First generation"}
+    for (mig, sex), g in u.groupby(["MIGSTAT", "SEX"]):
+        cell = t[t["domain"].str.startswith(f"MIGSTAT={labels[int(mig)]}")
+                 & t["domain"].str.endswith(f"SEX={'Male' if sex == 1 else 'Female'}")]
+        assert cell["n"].item() == len(g)
+        assert cell["estimate"].item() == pytest.approx(g["dweight"].sum())
+        assert cell["estimate"].item() > 20 * len(g)  # a population figure, not a sample count
+    em = frames["emigrant"].merge(frames["main"][["HHID", "dweight"]], on="HHID", validate="m:1")
+    t10 = shipped["T10"]
+    stated = em["EMREAS"].isin([1, 2, 3, 4, 5]) & em["EMSEX"].isin([1, 2])  # 8 = don't know (questionnaire)
+    assert t10["estimate"].sum() == pytest.approx(em.loc[stated, "dweight"].sum())
+    for tid, table in shipped.items():
+        assert set(table["weight"]) == {"weighted (dweight)"}, tid
+
+
+def test_shipped_plan_names_the_module_as_the_regulation_does() -> None:
+    """The 2021 module is the eight-yearly detailed topic LF8YA (Reg. (EU) 2019/1700, Delegated Reg. 2020/256;
+    ../shared/reference/lfs_migration_module.md §0.2), not an ad hoc subject."""
+    text = PLAN.read_text(encoding="utf-8")
+    assert "LF8YA" in text and "eight-yearly" in text
+    assert "ad-hoc" not in text.lower() and "ad hoc module" not in text.lower()
+
+
+def test_total_without_weight_is_refused_at_its_line(tmp_path: Path, frames: dict[str, pd.DataFrame]) -> None:
+    path = _plan(tmp_path, """\
+derive:
+  POP: {expr: "AGE >= 0", level: person}
+tables:
+  - {id: A, title: shares, level: person, stat: prop, variable: SEX}
+  - id: B
+    title: persons
+    level: person
+    stat: total
+    variable: POP
+""")
+    plan, pos = load_plan(path)
+    with pytest.raises(SurveyError) as exc:
+        run_plan(plan, frames, file=str(path), positions=pos)
+    [prob] = exc.value.problems
+    assert prob.rule == "tables-total-unweighted" and prob.location.line == 8 and "needs a weight" in prob.message
+
+
+def test_unweighted_table_says_so(tmp_path: Path, frames: dict[str, pd.DataFrame]) -> None:
+    path = _plan(tmp_path, "tables:\n  - {id: A, title: sex, level: person, stat: prop, variable: SEX}\n")
+    plan, pos = load_plan(path)
+    out = run_plan(plan, frames, file=str(path), positions=pos)
+    assert set(out["A"]["weight"]) == {"unweighted (sample counts and shares, not population estimates)"}
+    from surveymod.indicators.lfs_tables import tables_html
+
+    assert "<strong>unweighted (sample counts" in tables_html(out, "t")
+
+
+def test_weight_missing_from_data_is_located(tmp_path: Path, frames: dict[str, pd.DataFrame]) -> None:
+    path = _plan(tmp_path, """\
+design:
+  weight: COEFFMOD
+key: HHID
+tables:
+  - {id: A, title: sex, level: person, stat: prop, variable: SEX}
+""")
+    plan, pos = load_plan(path)
+    with pytest.raises(SurveyError) as exc:
+        run_plan(plan, frames, file=str(path), positions=pos)
+    [prob] = exc.value.problems
+    assert prob.location.line == 2 and "COEFFMOD" in prob.message and "person data" in prob.message
+    # without `key` the household weight cannot reach the person roster: said so, not silently unweighted
+    path = _plan(tmp_path, "design: {weight: dweight}\ntables:\n  - {id: A, title: s, level: person, stat: prop, "
+                           "variable: SEX}\n")
+    plan, pos = load_plan(path)
+    with pytest.raises(SurveyError, match="set 'key'"):
+        run_plan(plan, frames, file=str(path), positions=pos)
+
+
+def test_lfs_design_households_follow_the_census(frames: dict[str, pd.DataFrame]) -> None:
+    """examples/designs/lfs_design.yaml: households per region = Census 2021 residents (MakStat T1003P21, summed
+    from tests/data/census_mk/region_sex_age_2021.csv) / 3.0; the design weights of a simulated sample add up to
+    them in every region, so the weighted tables are population figures."""
+    census = pd.read_csv(ROOT / "tests" / "data" / "census_mk" / "region_sex_age_2021.csv")
+    residents = census.groupby("nuts3")["population"].sum()
+    assert residents.sum() == 1_836_713
+    households = {int(k[-1]): round(v / 3.0) for k, v in residents.items()}  # MK00k -> REGION k
+    got = frames["main"].groupby("REGION")["dweight"].sum()
+    for region, n in households.items():
+        assert got[region] == pytest.approx(n, abs=1), region

@@ -48,7 +48,8 @@ def tables_cmd(data: Path, plan_path: Path, out: Path) -> None:
     """Compute every table of a tabulation plan from DATA, with SE and reliability flag per cell.
 
     DATA is a data file or a folder; roster levels are the files named <stem>_<level>, as `surveymod simulate` and
-    `export` write them."""
+    `export` write them. Tables are weighted with the plan's design weight (carried from the household file to the
+    rosters through the plan's key) and each says so; a population total needs a weight."""
     if out.suffix.lower() != ".xlsx":
         raise click.UsageError("-o/--out must end in .xlsx")
     plan, pos = load_plan(plan_path)
@@ -62,4 +63,5 @@ def tables_cmd(data: Path, plan_path: Path, out: Path) -> None:
     write_with(out, lambda tmp: _write_xlsx(tables, tmp))
     write_text(html, tables_html(tables, plan.title))
     cells = sum(len(t) for t in tables.values())
-    click.echo(f"{len(tables)} tables, {cells} cells -> {out} and {html}")
+    weighting = sorted({str(t["weight"].iloc[0]) for t in tables.values() if len(t)})
+    click.echo(f"{len(tables)} tables, {cells} cells, {' / '.join(weighting)} -> {out} and {html}")

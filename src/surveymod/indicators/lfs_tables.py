@@ -4,6 +4,11 @@ A plan names, per table, the data level (``main`` household frame or a roster fr
 ``emigrant``), a universe condition (``15 <= AGE <= 74``), the statistic (prop / mean / total / ratio) and the row
 variables. Derived variables (age groups, 0/1 indicators) are declared once. Every name the plan uses is checked
 against the data before anything is estimated; an unknown name is a SurveyError naming the plan line.
+
+Weights: every table says whether it is weighted (the ``weight`` column and the HTML heading). A population total
+(``stat: total``) needs the design's weight: without one it would be a count of sampled persons, not of the
+population. Design columns held only by the household (``main``) frame, as the household design weight, are carried
+to the roster levels through the plan's ``key`` (the household id), so a person's weight is the household's.
 """
 
 from __future__ import annotations
@@ -86,12 +91,45 @@ class Plan(BaseModel):
     flags: FlagRules = Field(default_factory=FlagRules)
     ci: Literal["logit", "beta", "wilson"] = "logit"
     missing_codes: bool = Field(True, description="Drop codes the questionnaire marks as missing.")
+    key: str | None = Field(None, description="Household id linking roster rows to the main level; design columns "
+                                              "found only in the main data (weight, strata, PSU) are carried "
+                                              "to the rosters through it.")
     derive: dict[str, Derived] = Field(default_factory=dict)
     tables: list[Table]
 
 
-TABLE_COLUMNS = ["table", "title", "universe", "domain", "variable", "level", "label", "estimate", "se", "ci_low",
-                 "ci_high", "cv", "n", "flag"]
+TABLE_COLUMNS = ["table", "title", "universe", "weight", "domain", "variable", "level", "label", "estimate", "se",
+                 "ci_low", "ci_high", "cv", "n", "flag"]
+DESIGN_COLUMNS = ("weight", "prob", "strata", "psu", "ssu", "fpc", "fpc2")
+UNWEIGHTED = "unweighted (sample counts and shares, not population estimates)"
+
+
+def weight_text(design: Design) -> str:
+    """What a table says about its weighting: the weight column, or that it is unweighted."""
+    if design.weight:
+        return f"weighted ({design.weight})"
+    if design.prob:
+        return f"weighted (1/{design.prob})"
+    return UNWEIGHTED
+
+
+def carry_design(frames: dict[str, pd.DataFrame], plan: Plan) -> dict[str, pd.DataFrame]:
+    """Roster frames with the design columns they lack taken from their household in ``main`` (through
+    ``plan.key``); a roster row whose household is not in ``main`` gets a missing value, reported by check_plan."""
+    main = frames.get("main")
+    names = [c for c in (getattr(plan.design, f) for f in DESIGN_COLUMNS) if c]
+    if main is None or plan.key is None or plan.key not in main.columns or not names:
+        return frames
+    out = dict(frames)
+    for lev, f in frames.items():
+        take = [c for c in names if lev != "main" and c not in f.columns and c in main.columns]
+        if not take or plan.key not in f.columns:
+            continue
+        by_key = main.drop_duplicates(plan.key).set_index(plan.key)[take]
+        add = by_key.reindex(f[plan.key].to_numpy())
+        add.index = f.index
+        out[lev] = pd.concat([f, add], axis=1)
+    return out
 
 
 def load_plan(path: str | Path) -> tuple[Plan, Positions]:
@@ -157,6 +195,12 @@ def check_plan(plan: Plan, frames: dict[str, pd.DataFrame], file: str, pos: Posi
                                     f"any data level", "tables-unknown-variable",
                                     location=_where(file, pos, f"derive.{name}")))
     derived = derive(frames, plan) if not problems else frames
+    design_fields = [(f, c) for f in DESIGN_COLUMNS if (c := getattr(plan.design, f))]
+    reported: set[tuple[str, str]] = set()
+    absent: dict[tuple[str, str], list[str]] = {}
+    if plan.key and "main" in frames and plan.key not in frames["main"].columns:
+        problems.append(Problem(f"key '{plan.key}' is not in the main data", "tables-unknown-variable",
+                                location=_where(file, pos, "key")))
     for i, t in enumerate(plan.tables):
         base = f"tables[{i}]"
         if t.level not in derived:
@@ -165,6 +209,22 @@ def check_plan(plan: Plan, frames: dict[str, pd.DataFrame], file: str, pos: Posi
                                     location=_where(file, pos, f"{base}.level")))
             continue
         cols = set(derived[t.level].columns)
+        if t.stat == "total" and not (plan.design.weight or plan.design.prob):
+            problems.append(Problem(f"table '{t.id}' is a population total and needs a weight: name the weight "
+                                    "column in design.weight (without it the table would count sampled rows, "
+                                    "not the population)", "tables-total-unweighted",
+                                    location=_where(file, pos, f"{base}.stat")))
+        for field_, col in design_fields:
+            if col not in cols:
+                levels = absent.setdefault((field_, col), [])
+                if t.level not in levels:
+                    levels.append(t.level)
+            elif derived[t.level][col].isna().any() and (t.level, col) not in reported:
+                reported.add((t.level, col))
+                k = int(derived[t.level][col].isna().sum())
+                problems.append(Problem(f"design {field_} '{col}' is missing for {k} row(s) of the {t.level} data "
+                                        f"(their household is not in the main data?)", "tables-design-column",
+                                        location=_where(file, pos, f"design.{field_}")))
         refs: list[tuple[str, str]] = []
         if t.variable:
             refs.append((t.variable, f"{base}.variable"))
@@ -181,6 +241,13 @@ def check_plan(plan: Plan, frames: dict[str, pd.DataFrame], file: str, pos: Posi
             if name not in cols:
                 problems.append(Problem(f"table '{t.id}': variable '{name}' is not in the {t.level} data",
                                         "tables-unknown-variable", location=_where(file, pos, path)))
+    for (field_, col), levels in absent.items():
+        via = (f"; the main data's column is carried to the rosters through key '{plan.key}'" if plan.key
+               else "; set 'key' (the household id) to carry it from the main data")
+        problems.append(Problem(f"design {field_} '{col}' is not in the {', '.join(levels)} data{via}. Name the "
+                                f"data's own column, or simulate with --design (e.g. examples/designs/"
+                                f"lfs_design.yaml)", "tables-design-column",
+                                location=_where(file, pos, f"design.{field_}")))
     if problems:
         raise SurveyError(problems)
 
@@ -226,6 +293,7 @@ def _table(t: Table, frame: pd.DataFrame, plan: Plan, labels: dict[str, dict[str
             df[b] = df[b].where(~x.isin(missing[b]), np.nan)
     kw: dict[str, object] = {t.stat: [t.ratio] if t.stat == "ratio" else [t.variable]}
     res = estimate(df, plan.design, by=t.by or None, ci=plan.ci, flags=t.flags or plan.flags, **kw)  # type: ignore[arg-type]
+    res.insert(0, "weight", weight_text(plan.design))
     res.insert(0, "universe", t.universe or "all")
     res.insert(0, "title", t.title)
     res.insert(0, "table", t.id)
@@ -250,6 +318,7 @@ def run_plan(plan: Plan, frames: dict[str, pd.DataFrame], *, file: str = "<plan>
              questionnaire: Path | None = None) -> dict[str, pd.DataFrame]:
     """Every table of the plan (id -> cells with estimate, se, CI, cv, n and flag), after checking every name."""
     pos = positions or {}
+    frames = carry_design(frames, plan)
     check_plan(plan, frames, file, pos)
     data = derive(frames, plan)
     labels, missing = code_labels(questionnaire)
@@ -279,8 +348,8 @@ def tables_html(tables: dict[str, pd.DataFrame], title: str) -> str:
         parts.append(f"<h2 id='{escape(tid)}'>{escape(tid)}: {escape(str(head['title']) if head is not None else '')}"
                      "</h2>")
         if head is not None:
-            parts.append(f"<p>Universe: {escape(str(head['universe']))}; variable: {escape(str(head['variable']))}"
-                         "</p>")
+            parts.append(f"<p>Universe: {escape(str(head['universe']))}; variable: {escape(str(head['variable']))}; "
+                         f"<strong>{escape(str(head['weight']))}</strong></p>")
         parts.append("<table><tr>" + "".join(f"<th>{c}</th>" for c in cols) + "</tr>")
         for _, r in t.iterrows():
             kind = str(r["flag"]).split(":")[0]
