@@ -113,27 +113,21 @@ def to_html(rows: list[IndicatorRow], title: str = "Results framework",
             f"<style>{CSS}</style><h1>{html.escape(title)}</h1>{to_html_table(rows, years)}</html>\n")
 
 
-def _text_cell(ws: object, row: int, col: int, value: str) -> None:
-    """Write *value* as a text cell: a leading = + - @ stays text, never a formula."""
-    cell = ws.cell(row, col)  # type: ignore[attr-defined]
-    cell.value = value
-    cell.data_type = "s"
-
-
 def to_xlsx(rows: list[IndicatorRow], title: str = "Results framework",
             years: Mapping[str, str] | None = None) -> bytes:
     """An XLSX workbook in the template's columns (headings shaded, indicator rows bold, disaggregations indented),
-    ready to paste into the annual report."""
+    ready to paste into the annual report. Saved through ``surveymod.xlsx``: a text starting with = + - @ stays
+    text, never a formula."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
 
     wb = Workbook()
     ws = wb.active
     ws.title = "Results framework"
-    _text_cell(ws, 1, 1, title)
+    ws.cell(1, 1, title)
     ws["A1"].font = Font(bold=True, size=14)
     for j, h in enumerate(headers(years), start=1):
-        _text_cell(ws, 2, j, h)
+        ws.cell(2, j, h)
         c = ws.cell(2, j)
         c.font = Font(bold=True, color="FFFFFF")
         c.fill = PatternFill("solid", fgColor="1F4E79")
@@ -141,7 +135,7 @@ def to_xlsx(rows: list[IndicatorRow], title: str = "Results framework",
     for kind, cells in table_rows(rows):
         r += 1
         for j, v in enumerate(cells, start=1):
-            _text_cell(ws, r, j, v)
+            ws.cell(r, j, v)
             ws.cell(r, j).alignment = Alignment(wrap_text=True, vertical="top",
                                                 indent=2 if kind == SUB and j == 1 else 0)
         if kind == HEADING:
