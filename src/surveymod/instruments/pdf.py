@@ -35,10 +35,12 @@ def renderer() -> Any:
 
 
 def _footer(qn: Questionnaire) -> str:
-    """Print CSS for a footer with the form id, version and page x / y on every page."""
+    """Print CSS: a footer with the form id, version and page x / y on every page; headings kept with what
+    follows them (a section title never ends a page)."""
     label = f"{qn.id} · v{qn.version}".replace("\\", "\\\\").replace('"', '\\"')
     return ('@page { @bottom-right { content: "' + label + '  ·  " counter(page) " / " counter(pages); '
-            'font-family: "DejaVu Sans", sans-serif; font-size: 8pt; color: #555; } }')
+            'font-family: "DejaVu Sans", sans-serif; font-size: 8pt; color: #555; } } '
+            'h1, h2, h3, .sectionif { break-after: avoid; }')
 
 
 def build_pdf(qn: Questionnaire, lang: str | None = None) -> bytes:
