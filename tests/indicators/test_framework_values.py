@@ -206,3 +206,14 @@ def test_text_from_data_is_not_a_formula_nor_markup() -> None:
         assert values[text] == "s", text
     page = report_html([row], "t", {}, [], [])
     assert "<script>" not in page and "&lt;script&gt;" in page
+
+
+def test_cli_reports_a_bad_register_row_in_one_line(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from surveymod.cli.main import cli
+
+    spec = _write(tmp_path, register=REGISTER + "1.2a,year5,1,Tools register\n")
+    r = CliRunner().invoke(cli, ["indicators", "--spec", str(spec), "-o", str(tmp_path / "out")])
+    assert r.exit_code == 1 and "Traceback" not in r.output
+    assert "register.csv row 12 column period: unknown period 'year5'" in r.output

@@ -10,7 +10,8 @@ from .main import cli
 
 @cli.command("indicators")
 @click.option("--spec", "spec_path", required=True, type=click.Path(dir_okay=False),
-              help="Programme spec YAML: waves (data, design or weighting spec, period) and indicators.")
+              help="Programme spec YAML: waves (data, design or weighting spec, period), monitoring register and "
+                   "indicators (e.g. examples/programme/programme.yaml).")
 @click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Folder for framework.xlsx/.md/.html, charts/, report.html and indicators.json.")
 @handles_errors
@@ -23,6 +24,9 @@ def indicators_cmd(spec_path: str, out_dir: str) -> None:
     lp = load_programme(spec_path)
     rows, waves = compute(lp)
     sources = [f"{name}: {w.wave.data} ({len(w.frame)} rows, period {w.wave.period})" for name, w in waves.items()]
+    if lp.spec.register_path:
+        sources.append(f"monitoring register: {lp.spec.register_path} "
+                       f"({sum(len(v) for v in lp.records.values())} values)")
     written = write_outputs(rows, out_dir, title=lp.spec.title, sources=sources, years=lp.spec.years)
     for name in ("report.html", "framework.xlsx", "framework.md", "framework.html", "indicators.json"):
         click.echo(f"wrote {written[name]}")
