@@ -232,7 +232,7 @@ def run_demo(out_dir: str | Path, *, n: int = 1500, n_pm: int = 500, trainees: i
     design = load_design(shipped("examples", "designs", "perception_design.yaml"))
     effects = load_effects(shipped("examples", "designs", "perception_effects.yaml"))
 
-    echo(f"[1/6] simulating the general-public survey ({n} respondents per wave), the policy and opinion makers' "
+    echo(f"[1/6] simulating the general-public survey ({n} sampled units per wave), the policy and opinion makers' "
          f"survey ({n_pm} per wave) and {len(TRAININGS)} trainings' pre/post tests")
     sim_b = simulate(q_pub[0], n, seed, design=design, effects=with_fieldwork(effects, q_pub[0]), wave="baseline")
     sim_e = simulate(q_pub[1], n, seed + 1, design=design, effects=with_fieldwork(effects, q_pub[1]),
