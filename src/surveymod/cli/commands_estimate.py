@@ -146,7 +146,9 @@ def estimate_cmd(data: str, design_spec: str | None, means: tuple[str, ...], pro
         result = run_weighting(read_data(data), load_spec(weighting_spec))
         df, calibration = result.data, result.calibration
         assert result.design is not None
-        design = result.design
+        design = result.design  # its mse is the spec's `design: mse:`; --mse/--no-mse overrides it
+        if design_opts.get("mse") is not None:
+            design = design.model_copy(update={"mse": design_opts["mse"]})
     else:
         design = design_from_options(design_spec, design_opts)
         df = read_data(data)

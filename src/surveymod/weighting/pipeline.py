@@ -412,10 +412,10 @@ def run_weighting(data: pd.DataFrame, spec: LoadedSpec | str | Path) -> Weightin
         out = pd.concat([out, reps], axis=1)
         rep_info = {"method": run.replicates.method, "columns": f"{names[0]}..{names[-1]}",
                     "n_replicates": len(names), "scale": run.replicates.scale,
-                    "rscales": [float(x) for x in run.replicates.rscales], "mse": True}
+                    "rscales": [float(x) for x in run.replicates.rscales], "mse": loaded.spec.design.mse}
         design = Design(weight=out_name, repweights="|".join(re.escape(n) for n in names),
                         reptype=run.replicates.method, scale=rep_info["scale"], rscales=rep_info["rscales"],
-                        mse=True, fay_rho=fay_rho if run.replicates.method == "fay" else None)
+                        mse=loaded.spec.design.mse, fay_rho=fay_rho if run.replicates.method == "fay" else None)
     else:
         design = loaded.spec.design.model_copy(update={"weight": out_name, "prob": None})
     diag = Diagnostics(spec=str(loaded.path) if loaded.path else None, initial=initial,
