@@ -277,6 +277,17 @@ def prepare(df: pd.DataFrame, design: Design) -> Prepared:
                     design.fpc is not None, design.fpc2 is not None, None, notes)
 
 
+def design_weights(df: pd.DataFrame, design: Design) -> np.ndarray:
+    """The design weight of every row exactly as :func:`prepare` (R ``svydesign``) sets it: the weight column,
+    1/prob, or, with neither, N_h/n_h (x M_i/m_i) from the FPC columns (1 without them).
+
+    For callers that need only the weights (the weighting pipeline's base weight), so that weighting and
+    estimation derive them in one place; replicate columns and the lonely-PSU policy play no part in a weight.
+    """
+    plain = design.model_copy(update={"repweights": None, "reptype": None, "lonely_psu": "remove"})
+    return prepare(df, plain).frame[W].to_numpy(dtype=float)
+
+
 def _check_weight_sum(w: np.ndarray, design: Design) -> None:
     if float(w.sum()) <= 0:
         raise SurveyError("all weights are zero", location=Location(variable=design.weight), rule="design-weight")

@@ -19,6 +19,7 @@ from ..errors import Location, Problem, SurveyError
 from ..estimation.calibration import Calibrated, PostStratified, Raked, Record
 from ..estimation.design import Design
 from ..estimation.engine import weight as eng
+from ..estimation.prepare import design_weights
 from . import steps as st
 from .diagnostics import Diagnostics, MarginCheck, StepReport, weight_stats
 from .spec import (
@@ -109,11 +110,18 @@ def _margin_path(s: Any, i: int, j: int) -> tuple:
 
 
 def _base_weight(data: pd.DataFrame, loaded: LoadedSpec) -> np.ndarray:
-    """The design weight (or 1/prob, or 1); missing, non-numeric or negative weights are located errors."""
+    """The design weight (or 1/prob, or N_h/n_h from the FPC as estimation and R, or 1); missing, non-numeric
+    or negative weights are located errors."""
     d = loaded.spec.design
     col = d.weight or d.prob
     if col is None:
-        return np.ones(len(data))
+        if d.fpc is None:
+            return np.ones(len(data))
+        try:
+            return design_weights(data, d)
+        except SurveyError as exc:
+            raise SurveyError(f"design weights from the FPC: {exc.problems[0].message}", rule=exc.problems[0].rule,
+                              location=loaded.loc("design", "fpc")) from None
     loc = loaded.loc("design", "weight" if d.weight else "prob")
     vals = pd.to_numeric(data[col], errors="coerce").to_numpy(dtype=float)
     bad = np.flatnonzero(~np.isfinite(vals))
