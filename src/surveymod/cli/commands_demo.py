@@ -23,9 +23,12 @@ from .main import cli
 @handles_errors
 def demo_cmd(out_dir: str, respondents: int, policymakers: int, trainees: int | None, seed: int,
              replicates: int) -> None:
-    """Run the programme's results framework end to end: simulate the general-public and the policy and opinion
-    makers' surveys (baseline and endline) and the training tests, weight the public survey to the Census 2021
-    margins, compute every indicator (with the monitoring register), export .sav/.dta, and write the report."""
+    """Run the programme example end to end on simulated data, from weights to report.
+
+    Runs the programme's whole results framework (examples/programme): simulates the general-public and the policy
+    and opinion makers' surveys (baseline and endline) and the training tests, weights the public survey to the
+    Census 2021 margins, computes every indicator (with the monitoring register), exports .sav/.dta, and writes the
+    report."""
     from ..indicators.demo import run_demo
 
     res = run_demo(out_dir, n=respondents, n_pm=policymakers, trainees=trainees, seed=seed, replicates=replicates,
