@@ -1,0 +1,619 @@
+"""Time whole ``surveymod`` commands (process start to exit, peak memory) beside R survey and svy, in one run.
+
+What a user waits for is the whole command: start-up, reading the file, the computation and writing the output.
+This harness generates the data once per size (CSV and Parquet, cached outside the repository), runs every
+command as a child process and takes its wall time and peak resident memory (``wait4`` rusage of the child),
+and in the SAME run times the references on the same data:
+
+- R ``survey``: ``svydesign`` + two ``svyby(svymean)`` (data already loaded in R), and ``rake`` + ``trimWeights``
+  on the 100-replicate bootstrap design and on the plain design (timed inside R with ``proc.time``);
+- svy called directly from Python on the same data (already loaded);
+- our own kernels (``estimate`` / ``run_weighting`` on a frame already in memory): a secondary line only.
+
+It prints a table with the ratios against the goals of issue 17 and writes the same as JSON and Markdown.
+
+    .venv/bin/python benchmarks/bench_commands.py --rows 1000000
+    .venv/bin/python benchmarks/bench_commands.py --rows 1000000 --rows 10000000 --only estimate,weight
+    .venv/bin/python benchmarks/bench_commands.py --quick          # 100,000 rows, no R: under a minute
+
+The cache folder is ``$SURVEYMOD_BENCH_DIR`` or ``/tmp/surveymod_bench`` (``--cache`` overrides it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = Path(__file__).resolve().parent
+GENERATOR_VERSION = "1"  # bump when a generator changes, so cached data is rebuilt
+N_STRATA, PSU_PER_MILLION, N_DOMAINS, N_REPS = 40, 2000, 10, 100
+SEX = ["male", "female"]
+AGES = ["15-24", "25-34", "35-44", "45-54", "55-64", "65+"]
+REGIONS = [f"MK00{i}" for i in range(1, 9)]
+COMMANDS = ["version", "estimate", "weight", "check", "export", "tables"]
+# The check/export questionnaire: benchmarks/bench_data.py's generator with 20 variables instead of 100.
+SMALL_SURVEY = {"N_SELECT": 8, "N_INT": 6, "N_DEC": 2, "N_TEXT": 1, "N_MULTI": 1, "N_DATE": 1, "N_ROUTED": 2}
+GOALS = {
+    "estimate_vs_r": ("whole estimate ≥ 10× faster than R svydesign + 2 svyby", 10.0),
+    "weight_vs_r": ("whole weight ≥ 10× faster than R rake + trimWeights", 10.0),
+    "version_vs_click": ("surveymod --version ≤ 3× python -c 'import click'", 3.0),
+    "scale_time": ("10M time ≤ 12× the 1M time", 12.0),
+    "scale_memory": ("10M peak memory < 4 GB", 4096.0),
+}
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# data
+
+
+def n_psu(rows: int) -> int:
+    """PSUs scale with the rows: 2,000 at 1M rows, at least 2 per stratum."""
+    return max(2 * N_STRATA, round(PSU_PER_MILLION * rows / 1_000_000))
+
+
+def design_frame(rows: int, seed: int = 17):  # -> polars.DataFrame
+    """Respondents of a stratified cluster sample: 40 strata, PSUs nested in strata, a skewed design weight,
+    numeric ``y`` and binary ``b`` with a PSU effect, a 10-level domain ``dom`` and the raking variables
+    ``sex``/``agegrp``/``region`` (levels as in the Census 2021 margin files, shares unlike the census)."""
+    import numpy as np
+    import polars as pl
+
+    rng = np.random.default_rng(seed)
+    k = n_psu(rows)
+    psu = rng.integers(0, k, rows)
+    stratum = psu % N_STRATA + 1
+    effect = rng.normal(0.0, 0.5, k)[psu]
+    w = np.exp(rng.normal(0.0, 0.5, rows)) * 100.0
+    dom = rng.integers(1, N_DOMAINS + 1, rows)
+    y = rng.normal(50.0, 10.0, rows) + 3.0 * effect + dom
+    b = (rng.random(rows) < 1.0 / (1.0 + np.exp(-(effect - 0.3)))).astype(np.int8)
+    return pl.DataFrame({
+        "stratum": stratum.astype(np.int32), "psu": (psu + 1).astype(np.int32), "w": w.round(4), "y": y.round(3),
+        "b": b, "dom": dom.astype(np.int8),
+        "sex": pl.Series(np.array(SEX)[rng.choice(2, rows, p=[0.45, 0.55])]).cast(pl.Categorical),
+        "agegrp": pl.Series(np.array(AGES)[rng.integers(0, len(AGES), rows)]).cast(pl.Categorical),
+        "region": pl.Series(np.array(REGIONS)[rng.integers(0, len(REGIONS), rows)]).cast(pl.Categorical),
+    })
+
+
+def weight_spec() -> str:
+    """Rake to the Census 2021 sex x age and region margins of the 15+ population, trim, 100 bootstrap replicates
+    (the replicates step first, so raking and trimming are repeated on every replicate, as R does)."""
+    return f"""# surveymod weight spec written by benchmarks/bench_commands.py
+design:
+  weight: w
+  strata: stratum
+  psu: psu
+steps:
+  - step: replicates
+    method: bootstrap
+    n: {N_REPS}
+    seed: 20211
+    prefix: bw
+  - step: rake
+    margins:
+      - variables: [sex, agegrp]
+        targets: {ROOT / "weights" / "mk2021_sex_agegrp_15plus.csv"}
+      - variables: region
+        targets: {ROOT / "weights" / "mk2021_region_15plus.csv"}
+    tolerance: 1.0e-6
+    max_iter: 100
+  - step: trim
+    upper: 5 median
+    lower: 0.2 median
+    redistribute: additive
+    strict: true
+output: final_weight
+"""
+
+
+def survey_files(rows: int, folder: Path) -> None:
+    """Questionnaire + valid CSV for check/export: bench_data's generator cut down to 20 variables."""
+    import polars as pl
+
+    sys.path.insert(0, str(BENCH))
+    import bench_data
+
+    saved = {k: getattr(bench_data, k) for k in SMALL_SURVEY}
+    try:
+        for k, v in SMALL_SURVEY.items():
+            setattr(bench_data, k, v)
+        (folder / "survey.yaml").write_text(bench_data.questionnaire_yaml(), encoding="utf-8")
+        frame = pl.from_pandas(bench_data.make_frame(rows))
+    finally:
+        for k, v in saved.items():
+            setattr(bench_data, k, v)
+    dates = [c for c in frame.columns if c.startswith("dt")]
+    frame = frame.with_columns([pl.col(c).cast(pl.Date) for c in dates])
+    frame.write_csv(folder / "survey.csv")
+
+
+def lfs_files(rows: int, folder: Path, python: str) -> None:
+    """Simulated LFS households (rows/3, about ``rows`` persons) with the shipped design, one Parquet per level."""
+    out = folder / "lfs"
+    cmd = [python, "-m", "surveymod", "simulate", str(ROOT / "questionnaires" / "lfs_migration.yaml"),
+           "-n", str(max(rows // 3, 200)), "--seed", "3", "--design", str(ROOT / "examples" / "designs" /
+           "lfs_design.yaml"), "-o", str(out), "--format", "parquet"]
+    subprocess.run(cmd, check=True, capture_output=True, text=True)
+
+
+def prepare(rows: int, cache: Path, python: str, need: set[str]) -> Path:
+    """The data folder for ``rows`` (generated once; a ``.done-<part>`` file marks each finished part)."""
+    folder = cache / f"v{GENERATOR_VERSION}_{rows}"
+    folder.mkdir(parents=True, exist_ok=True)
+    parts = {"design": ("estimate", "weight"), "survey": ("check", "export"),
+             "lfs": ("tables",)}
+    for part, users in parts.items():
+        done = folder / f".done-{part}"
+        if done.exists() or not need.intersection(users):
+            continue
+        t0 = time.perf_counter()
+        if part == "design":
+            frame = design_frame(rows)
+            frame.write_parquet(folder / "design.parquet")
+            frame.write_csv(folder / "design.csv")
+            (folder / "weight.yaml").write_text(weight_spec(), encoding="utf-8")
+            del frame
+        elif part == "survey":
+            survey_files(rows, folder)
+        else:
+            shutil.rmtree(folder / "lfs", ignore_errors=True)
+            lfs_files(rows, folder, python)
+        done.write_text("ok\n")
+        print(f"  generated {part} data for {rows:,} rows in {time.perf_counter() - t0:.1f} s", flush=True)
+    return folder
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# running
+
+
+@dataclass
+class Run:
+    """One timed child process: wall seconds (start to exit), peak RSS of the child in MB, exit code."""
+
+    name: str
+    rows: int
+    seconds: float
+    peak_mb: float
+    returncode: int
+    cmd: list[str] = field(default_factory=list)
+    note: str = ""
+
+
+def run_child(name: str, rows: int, cmd: list[str], cwd: Path, timeout: float | None = None) -> tuple[Run, str]:
+    """Run ``cmd`` and measure it from fork to exit; peak memory from the child's own rusage (``wait4``)."""
+    log = cwd / f"{name}.log"
+    with open(log, "w") as out:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
+        deadline = None if timeout is None else t0 + timeout
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if deadline is not None and time.perf_counter() > deadline:
+                proc.kill()
+                pid, status, usage = os.wait4(proc.pid, 0)
+                break
+            time.sleep(0.005)
+        seconds = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    text = log.read_text(errors="replace")
+    return Run(name, rows, seconds, usage.ru_maxrss / 1024, proc.returncode, [str(c) for c in cmd]), text
+
+
+def surveymod(python: str) -> list[str]:
+    """How to start the CLI: the console script next to the interpreter (what users run), else ``-m``."""
+    script = Path(python).with_name("surveymod")
+    return [str(script)] if script.exists() else [python, "-m", "surveymod"]
+
+
+def command_lines(rows: int, data: Path, work: Path, python: str) -> dict[str, list[str]]:
+    """Every whole command of the benchmark for one size."""
+    sm = surveymod(python)
+    est = ["--strata", "stratum", "--psu", "psu", "--weight", "w", "--mean", "y", "--mean", "b", "--by", "dom"]
+    return {
+        "estimate_csv": [*sm, "estimate", str(data / "design.csv"), *est, "-o", str(work / "est_csv.csv")],
+        "estimate_parquet": [*sm, "estimate", str(data / "design.parquet"), *est, "-o", str(work / "est_pq.csv")],
+        "weight": [*sm, "weight", str(data / "design.csv"), "--spec", str(data / "weight.yaml"), "-o",
+                   str(work / "weighted.parquet")],
+        "check": [*sm, "check", str(data / "survey.csv"), "-q", str(data / "survey.yaml"), "-o",
+                  str(work / "check.csv")],
+        "export_sav": [*sm, "export", str(data / "survey.csv"), "-q", str(data / "survey.yaml"), "--to", "sav",
+                       "-o", str(work / "survey.sav")],
+        "export_dta": [*sm, "export", str(data / "survey.csv"), "-q", str(data / "survey.yaml"), "--to", "dta",
+                       "-o", str(work / "survey.dta")],
+        "tables": [*sm, "tables", str(data / "lfs"), "--plan",
+                   str(ROOT / "questionnaires" / "tabulation" / "lfs_migration_tables.yaml"), "-o",
+                   str(work / "tables.xlsx")],
+    }
+
+
+WHICH = {"estimate_csv": "estimate", "estimate_parquet": "estimate", "weight": "weight", "check": "check",
+         "export_sav": "export", "export_dta": "export", "tables": "tables"}
+
+
+def time_version(python: str, work: Path, repeat: int) -> dict[str, Run]:
+    """``surveymod --version`` and a bare ``python -c "import click"``, alternated; the median of each."""
+    runs: dict[str, list[Run]] = {"version": [], "import_click": []}
+    cmds = {"version": [*surveymod(python), "--version"], "import_click": [python, "-c", "import click"]}
+    for _ in range(repeat):
+        for name, cmd in cmds.items():
+            r, _text = run_child(name, 0, cmd, work)
+            runs[name].append(r)
+    out = {}
+    for name, rs in runs.items():
+        med = statistics.median(r.seconds for r in rs)
+        best = min(rs, key=lambda r: abs(r.seconds - med))
+        out[name] = Run(name, 0, med, best.peak_mb, max(r.returncode for r in rs), best.cmd,
+                        f"median of {repeat}: " + ", ".join(f"{r.seconds:.2f}" for r in rs))
+    return out
+
+
+# ---- references: R, svy, our kernels ---------------------------------------------------------------------------
+
+R_SCRIPT = r"""
+suppressMessages(library(survey))
+args <- commandArgs(TRUE)
+d <- read.csv(args[1], colClasses = c(stratum = "integer", psu = "integer", w = "numeric", y = "numeric",
+                                      b = "integer", dom = "integer", sex = "character", agegrp = "character",
+                                      region = "character"))
+what <- strsplit(args[3], ",")[[1]]
+el <- function(t) as.numeric((proc.time() - t)["elapsed"])
+if ("estimate" %in% what) {
+  t <- proc.time()
+  des <- svydesign(id = ~psu, strata = ~stratum, weights = ~w, nest = TRUE, data = d)
+  r1 <- svyby(~y, ~dom, des, svymean)
+  r2 <- svyby(~b, ~dom, des, svymean)
+  cat("R_ESTIMATE", el(t), "\n")
+}
+if ("weight" %in% what) {
+  sexage <- read.csv(file.path(args[2], "mk2021_sex_agegrp_15plus.csv"), comment.char = "#")
+  names(sexage)[names(sexage) == "count"] <- "Freq"
+  reg <- read.csv(file.path(args[2], "mk2021_region_15plus.csv"), comment.char = "#")[, c("region", "count")]
+  names(reg)[2] <- "Freq"
+  # R rake's epsilon is in weight units: 1e-6 of the smallest margin, like our relative tolerance 1e-6.
+  eps <- 1e-6 * min(sexage$Freq, reg$Freq)
+  rake_trim <- function(des) {
+    r <- rake(des, list(~sex + agegrp, ~region), list(sexage, reg), control = list(maxit = 100, epsilon = eps))
+    m <- median(weights(r, "sampling"))
+    # strict = TRUE recurses until no weight is outside; weights trimmed to the bound come back a rounding error
+    # above it, so R recurses until the C stack overflows. The same repeat, as a loop with a 1e-9 slack:
+    up <- 5 * m; lo <- 0.2 * m
+    for (i in 1:50) {
+      r <- trimWeights(r, upper = up, lower = lo)
+      w <- weights(r, "sampling")
+      if (!any(w > up * (1 + 1e-9) | (w < lo * (1 - 1e-9) & w > 0))) break
+    }
+    r
+  }
+  des <- svydesign(id = ~psu, strata = ~stratum, weights = ~w, nest = TRUE, data = d)
+  t <- proc.time(); tr <- rake_trim(des); cat("R_RAKE_TRIM_PLAIN", el(t), "\n")
+  if (args[4] == "rep") {
+    set.seed(20211)
+    t <- proc.time()
+    rdes <- as.svrepdesign(des, type = "subbootstrap", replicates = 100)
+    cat("R_REPLICATES", el(t), "\n")
+    t <- proc.time(); tr <- rake_trim(rdes); cat("R_RAKE_TRIM_REP", el(t), "\n")
+  }
+}
+"""
+
+
+def time_r(rows: int, data: Path, work: Path, what: list[str], replicate: bool) -> tuple[dict[str, float], Run]:
+    """R survey on the same CSV; the timings R prints (data already loaded) and the whole R run."""
+    script = work / "bench_commands.R"
+    script.write_text(R_SCRIPT, encoding="utf-8")
+    cmd = ["Rscript", str(script), str(data / "design.csv"), str(ROOT / "weights"), ",".join(what),
+           "rep" if replicate else "plain"]
+    run, text = run_child("r", rows, cmd, work)
+    out = {}
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[0].startswith("R_"):
+            out[parts[0][2:].lower()] = float(parts[1])
+    if run.returncode != 0:
+        run.note = text.strip().splitlines()[-1] if text.strip() else "failed"
+    return out, run
+
+
+def svy_phase(data: Path, what: str) -> dict[str, float]:
+    """svy called directly on data already loaded with Polars (run in a child process)."""
+    import polars as pl
+    import svy
+
+    frame = pl.read_parquet(data / "design.parquet")
+    out: dict[str, float] = {}
+    if what == "estimate":
+        t0 = time.perf_counter()
+        d = frame.select("stratum", "psu", "w", "y", pl.col("b").cast(pl.Float64), pl.col("dom").cast(pl.Utf8))
+        s = svy.Sample(data=d, design=svy.Design(stratum="stratum", psu="psu", wgt="w"))
+        s.estimation.mean("y", by="dom")
+        s.estimation.mean("b", by="dom")
+        out["svy_estimate"] = time.perf_counter() - t0
+    if what == "weight":
+        targets = {}
+        sa = pl.read_csv(ROOT / "weights" / "mk2021_sex_agegrp_15plus.csv", comment_prefix="#")
+        targets["sexage"] = {f"{s}|{a}": float(c) for s, a, c in sa.select("sex", "agegrp", "count").iter_rows()}
+        rg = pl.read_csv(ROOT / "weights" / "mk2021_region_15plus.csv", comment_prefix="#")
+        targets["region"] = {r: float(c) for r, c in rg.select("region", "count").iter_rows()}
+        t0 = time.perf_counter()
+        d = frame.select("stratum", "psu", "w", pl.concat_str(["sex", "agegrp"], separator="|").alias("sexage"),
+                         pl.col("region").cast(pl.Utf8))
+        s = svy.Sample(d, svy.Design(stratum="stratum", psu="psu", wgt="w"))
+        s = s.weighting.create_bs_wgts(N_REPS, kind="rao-wu", rep_prefix="bw", rstate=20211)
+        t1 = time.perf_counter()
+        s = s.weighting.rake(controls=targets, tol=1e-6, max_iter=100)
+        t2 = time.perf_counter()
+        wcol = "rk_wgt"
+        med = float(s.data[wcol].median())
+        s.weighting.trim(upper=5 * med, lower=0.2 * med, redistribute=True, max_iter=10)
+        t3 = time.perf_counter()
+        out |= {"svy_replicates": t1 - t0, "svy_rake": t2 - t1, "svy_trim": t3 - t2, "svy_weight": t3 - t0}
+    return out
+
+
+def kernel_phase(data: Path, what: str) -> dict[str, float]:
+    """Our own API on a frame already in memory: the kernel time, without start-up and reading."""
+    import pandas as pd
+
+    frame = pd.read_parquet(data / "design.parquet")
+    if what == "estimate":
+        from surveymod.estimation import Design, estimate
+
+        design = Design(strata="stratum", psu="psu", weight="w")
+        estimate(frame.head(1000), design, mean=["y", "b"], by=["dom"])  # warm-up (first-call imports)
+        t0 = time.perf_counter()
+        estimate(frame, design, mean=["y", "b"], by=["dom"])
+        return {"kernel_estimate": time.perf_counter() - t0}
+    from surveymod.weighting import load_spec, run_weighting
+
+    for c in ("sex", "agegrp", "region"):
+        frame[c] = frame[c].astype(str)
+    spec = load_spec(data / "weight.yaml")
+    t0 = time.perf_counter()
+    run_weighting(frame, spec)
+    return {"kernel_weight": time.perf_counter() - t0}
+
+
+def time_phase(kind: str, what: str, rows: int, data: Path, work: Path, python: str) -> tuple[dict[str, float], Run]:
+    """Run :func:`svy_phase` / :func:`kernel_phase` in a fresh process (its own memory, warm disk cache)."""
+    cmd = [python, str(Path(__file__).resolve()), "--phase", f"{kind}:{what}", "--data", str(data)]
+    run, text = run_child(f"{kind}_{what}", rows, cmd, work)
+    for line in reversed(text.splitlines()):
+        if line.startswith("{"):
+            return json.loads(line), run
+    run.note = text.strip().splitlines()[-1] if text.strip() else "failed"
+    return {}, run
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# report
+
+
+def machine() -> dict[str, str]:
+    """nproc, memory, CPU model, Python/R and package versions."""
+    info = {"nproc": str(os.cpu_count()), "python": platform.python_version(), "platform": platform.platform(),
+            "load_average_at_start": " ".join(f"{x:.1f}" for x in os.getloadavg())}
+    try:
+        cpu = Path("/proc/cpuinfo").read_text()
+        info["cpu"] = next(line.split(":", 1)[1].strip() for line in cpu.splitlines() if line.startswith("model name"))
+        mem = Path("/proc/meminfo").read_text().splitlines()[0].split()[1]
+        info["memory_gb"] = f"{int(mem) / 2**20:.1f}"
+    except (OSError, StopIteration):
+        pass
+    from importlib.metadata import PackageNotFoundError, version
+
+    for pkg in ("surveymod", "numpy", "pandas", "polars", "pyarrow", "scipy", "svy", "click", "pyreadstat"):
+        try:
+            info[pkg] = version(pkg)
+        except PackageNotFoundError:
+            info[pkg] = "-"
+    if shutil.which("Rscript"):
+        r = subprocess.run(["Rscript", "-e", 'cat(R.version.string, "| survey", as.character(packageVersion("survey")))'],
+                           capture_output=True, text=True)
+        info["R"] = r.stdout.strip() or "-"
+    try:
+        info["commit"] = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
+                                        text=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no", "src"],
+                               capture_output=True, text=True).stdout.strip()
+        info["src_uncommitted_changes"] = "yes" if dirty else "no"
+    except OSError:
+        pass
+    return info
+
+
+def goals(result: dict) -> list[dict]:
+    """Each goal with its measured ratio and whether it is met (None = not measured in this run)."""
+    out = []
+    runs = {(r["name"], r["rows"]): r for r in result["runs"]}
+    refs = result["references"]
+    v, c = runs.get(("version", 0)), runs.get(("import_click", 0))
+    if v and c:
+        ratio = v["seconds"] / c["seconds"]
+        out.append({"goal": "version_vs_click", "rows": 0, "ratio": ratio, "met": ratio <= 3.0,
+                    "detail": f"{v['seconds']:.2f} s / {c['seconds']:.2f} s"})
+    for rows in result["rows"]:
+        ref = refs.get(str(rows), {})
+        for name in ("estimate_csv", "estimate_parquet"):
+            r = runs.get((name, rows))
+            if r and r["returncode"] == 0 and "estimate" in ref:
+                ratio = ref["estimate"] / r["seconds"]
+                out.append({"goal": "estimate_vs_r", "rows": rows, "command": name, "ratio": ratio,
+                            "met": ratio >= 10.0, "detail": f"R {ref['estimate']:.2f} s / {r['seconds']:.2f} s"})
+        r = runs.get(("weight", rows))
+        if r and r["returncode"] == 0:
+            for key, label in (("rake_trim_rep", "R on the 100-replicate design"),
+                               ("rake_trim_plain", "R on the plain design (main weight only)")):
+                if key in ref:
+                    ratio = ref[key] / r["seconds"]
+                    out.append({"goal": "weight_vs_r", "rows": rows, "command": f"weight vs {key}", "ratio": ratio,
+                                "met": ratio >= 10.0,
+                                "detail": f"{label}: R {ref[key]:.2f} s / {r['seconds']:.2f} s"})
+    sizes = sorted(result["rows"])
+    if 1_000_000 in sizes and 10_000_000 in sizes:
+        for name in WHICH:
+            a, b = runs.get((name, 1_000_000)), runs.get((name, 10_000_000))
+            if a and b and a["returncode"] == 0 and b["returncode"] == 0:
+                ratio = b["seconds"] / a["seconds"]
+                out.append({"goal": "scale_time", "rows": 10_000_000, "command": name, "ratio": ratio,
+                            "met": ratio <= 12.0, "detail": f"{b['seconds']:.1f} s / {a['seconds']:.1f} s"})
+    for name in WHICH:
+        b = runs.get((name, 10_000_000))
+        if b and b["returncode"] == 0:
+            out.append({"goal": "scale_memory", "rows": 10_000_000, "command": name, "ratio": b["peak_mb"],
+                        "met": b["peak_mb"] < 4096.0, "detail": f"{b['peak_mb']:,.0f} MB"})
+    return out
+
+
+def markdown(result: dict) -> str:
+    """The results as Markdown: whole commands, references, goals, kernels (secondary), machine."""
+    lines = ["| command | rows | input | whole command (s) | peak memory (MB) | exit |", "|---|---:|---|---:|---:|---:|"]
+    for r in result["runs"]:
+        if r["name"] in WHICH or r["name"] in ("version", "import_click"):
+            src = {"estimate_csv": "CSV", "estimate_parquet": "Parquet", "weight": "CSV → Parquet",
+                   "check": "CSV", "export_sav": "CSV → .sav", "export_dta": "CSV → .dta",
+                   "tables": "Parquet (3 levels)"}.get(r["name"], "")
+            lines.append(f"| {r['name']} | {r['rows']:,} | {src} | {r['seconds']:.2f} | {r['peak_mb']:,.0f} | "
+                         f"{r['returncode']} |")
+    lines += ["", "| reference (data already loaded) | rows | seconds |", "|---|---:|---:|"]
+    for rows, ref in result["references"].items():
+        for k, v in ref.items():
+            if not k.startswith("kernel_"):
+                lines.append(f"| {k} | {int(rows):,} | {v:.2f} |")
+    lines += ["", "| goal | rows | command | measured | target | met |", "|---|---:|---|---:|---|---|"]
+    for g in result["goals"]:
+        text, target = GOALS[g["goal"]]
+        shown = f"{g['ratio']:,.0f} MB" if g["goal"] == "scale_memory" else f"{g['ratio']:.2f}×"
+        rows = f"{g['rows']:,}" if g["rows"] else "-"
+        lines.append(f"| {text} | {rows} | {g.get('command', '')} | {shown} ({g['detail']}) | "
+                     f"{target:g} | {'met' if g['met'] else '**missed**'} |")
+    kern = [(rows, k, v) for rows, ref in result["references"].items() for k, v in ref.items()
+            if k.startswith("kernel_")]
+    if kern:
+        lines += ["", "Kernel only (our API on a frame already in memory; secondary): " + "; ".join(
+            f"{k[7:]} {int(rows):,} rows {v:.2f} s" for rows, k, v in kern)]
+    lines += ["", "Machine: " + ", ".join(f"{k} {v}" for k, v in result["machine"].items())]
+    return "\n".join(lines) + "\n"
+
+
+def print_table(result: dict) -> None:
+    """The same as :func:`markdown`, printed for the console."""
+    print()
+    print(markdown(result))
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# main
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", type=int, action="append", help="rows (repeatable; default 1,000,000)")
+    ap.add_argument("--only", help="comma-separated subset of: " + ",".join(COMMANDS))
+    ap.add_argument("--quick", action="store_true", help="100,000 rows (unless --rows), no R: a smoke run")
+    ap.add_argument("--no-r", action="store_true", help="do not run R")
+    ap.add_argument("--no-svy", action="store_true", help="do not time svy called directly")
+    ap.add_argument("--no-kernels", action="store_true", help="do not time our kernels alone")
+    ap.add_argument("--r-replicates-max-rows", type=int, default=2_000_000,
+                    help="run R rake + trimWeights on the 100-replicate design only up to this many rows")
+    ap.add_argument("--version-repeat", type=int, default=7, help="runs of --version and of import click")
+    ap.add_argument("--cache", default=os.environ.get("SURVEYMOD_BENCH_DIR", "/tmp/surveymod_bench"),
+                    help="data cache folder (default $SURVEYMOD_BENCH_DIR or /tmp/surveymod_bench)")
+    ap.add_argument("--results", help="results file stem (writes .json and .md; default in the cache folder)")
+    ap.add_argument("--python", default=sys.executable, help="interpreter whose surveymod is measured")
+    ap.add_argument("--phase", help=argparse.SUPPRESS)
+    ap.add_argument("--data", help=argparse.SUPPRESS)
+    ap.add_argument("--render", metavar="JSON", help="re-render the Markdown table of an earlier results JSON")
+    args = ap.parse_args(argv)
+    if args.render:
+        result = json.loads(Path(args.render).read_text(encoding="utf-8"))
+        result["goals"] = goals(result)
+        Path(args.render).with_suffix(".md").write_text(markdown(result), encoding="utf-8")
+        print_table(result)
+        return 0
+    if args.phase:
+        kind, what = args.phase.split(":")
+        fn = svy_phase if kind == "svy" else kernel_phase
+        print(json.dumps(fn(Path(args.data), what)))
+        return 0
+
+    sizes = args.rows or ([100_000] if args.quick else [1_000_000])
+    only = set(args.only.split(",")) if args.only else set(COMMANDS)
+    unknown = only - set(COMMANDS)
+    if unknown:
+        ap.error(f"unknown --only entries {sorted(unknown)}; choose from {COMMANDS}")
+    use_r = not (args.no_r or args.quick) and bool(only & {"estimate", "weight"}) and shutil.which("Rscript")
+    if args.quick:
+        args.version_repeat = min(args.version_repeat, 3)
+    cache = Path(args.cache)
+    cache.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    result: dict = {"started_utc": stamp, "rows": sizes, "runs": [], "references": {}, "machine": machine()}
+    print(f"surveymod whole-command benchmark, commit {result['machine'].get('commit', '?')}, "
+          f"rows {', '.join(f'{n:,}' for n in sizes)}; cache {cache}", flush=True)
+
+    if "version" in only:
+        work = cache / "work_version"
+        work.mkdir(exist_ok=True)
+        for r in time_version(args.python, work, args.version_repeat).values():
+            result["runs"].append(asdict(r))
+            print(f"  {r.name:<16} {r.seconds:7.2f} s  {r.peak_mb:7.0f} MB  ({r.note})", flush=True)
+
+    for rows in sizes:
+        print(f"{rows:,} rows:", flush=True)
+        data = prepare(rows, cache, args.python, only)
+        work = data / "work"
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir()
+        ref: dict[str, float] = {}
+        for name, cmd in command_lines(rows, data, work, args.python).items():
+            if WHICH[name] not in only:
+                continue
+            run, text = run_child(name, rows, cmd, work)
+            if run.returncode != 0:
+                run.note = (text.strip().splitlines() or ["no output"])[-1][:300]
+            result["runs"].append(asdict(run))
+            print(f"  {name:<16} {run.seconds:7.2f} s  {run.peak_mb:7.0f} MB  exit {run.returncode} {run.note}",
+                  flush=True)
+        for kind in [k for k, off in (("kernel", args.no_kernels), ("svy", args.no_svy)) if not off]:
+            for what in [w for w in ("estimate", "weight") if w in only]:
+                got, run = time_phase(kind, what, rows, data, work, args.python)
+                ref |= got
+                print(f"  {kind}:{what:<10} " + ", ".join(f"{k} {v:.2f} s" for k, v in got.items())
+                      + (f" {run.note}" if run.note else "") + f"  (process {run.peak_mb:.0f} MB)", flush=True)
+        if use_r:
+            what = [w for w in ("estimate", "weight") if w in only]
+            got, run = time_r(rows, data, work, what, rows <= args.r_replicates_max_rows)
+            ref |= got
+            print("  R: " + ", ".join(f"{k} {v:.2f} s" for k, v in got.items())
+                  + f"  (whole R run {run.seconds:.1f} s, {run.peak_mb:.0f} MB) {run.note}", flush=True)
+        result["references"][str(rows)] = ref
+
+    result["goals"] = goals(result)
+    stem = Path(args.results) if args.results else cache / f"results-{stamp}"
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    stem.with_suffix(".json").write_text(json.dumps(result, indent=2), encoding="utf-8")
+    stem.with_suffix(".md").write_text(markdown(result), encoding="utf-8")
+    print_table(result)
+    print(f"wrote {stem.with_suffix('.json')} and {stem.with_suffix('.md')}")
+    failed = [r["name"] for r in result["runs"] if r["returncode"] != 0]
+    if failed:
+        print(f"commands that failed: {', '.join(failed)} (see their .log in the work folder)")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
