@@ -22,6 +22,7 @@ from ..errors import Location, Problem, SurveyError
 from ..questionnaire import expr as E
 from ..questionnaire.conditions import compile_condition, own_conditions
 from ..questionnaire.model import Group, Question, Questionnaire
+from .ages import census_age
 from .countries import country_prior
 from .effects import Answer, Battery, Effect, Effects
 from .household import repair_households
@@ -270,7 +271,7 @@ def _drawer(ctx: Context, q: Question, lvl: Level, env: LevelEnv, is_count: bool
     if q.type in ("select_one", "scale") or (q.type in ("integer", "year") and spec.probs is not None):
         base = _categorical(ctx, q, lvl, env, spec)
     elif q.type in ("integer", "year", "decimal"):
-        base = _numeric(ctx, q, spec, is_count)
+        base = census_age(ctx.rng, q, spec) or _numeric(ctx, q, spec, is_count)  # EU-LFS AGE: Census 2021
     elif q.type == "select_multiple":
         base = _multiple(ctx, q, spec)
     elif q.type == "date":
