@@ -11,9 +11,9 @@ from pydantic import ValidationError
 from ..atomic import refuse_overwriting_inputs, write_with
 from ..errors import Location, SurveyError
 from ..estimation import Design, FlagRules, change, estimate
-from ..tabular import read_data, write_table
+from ..tabular import write_table
 from ..yamlpos import load_yaml, validate_model
-from .common import handles_errors
+from .common import dataset_options, handles_errors, open_dataset
 from .main import cli
 
 DESIGN_OPTIONS = ("strata", "psu", "ssu", "weight", "fpc", "fpc2", "prob", "repweights", "reptype", "fay_rho",
@@ -95,6 +95,22 @@ def _quantile(spec: str) -> tuple[str, float]:
         raise click.BadParameter(f"'{spec}' is not VAR:P (e.g. income:0.5)", param_hint="--quantile") from None
 
 
+def _codes(text: str) -> list[object]:
+    """'1,2' -> [1, 2]; text codes stay text."""
+    return [int(c) if c.strip().lstrip("-").isdigit() else c.strip() for c in text.split(",") if c.strip()]
+
+
+def _notes(res: Any) -> None:
+    """Say where labels and missing codes came from, what was left out, and what looks like an undeclared code."""
+    if res.attrs.get("metadata"):
+        click.echo(f"note: labels and missing codes from {res.attrs['metadata']}", err=True)
+    for var, k in res.attrs.get("missing", {}).items():
+        if k:
+            click.echo(f"note: {var}: {k} missing value(s) left out of its estimates (rows zero-weighted)", err=True)
+    for w in res.attrs.get("warnings", []):
+        click.echo(f"warning: {w}", err=True)
+
+
 def _write(df: Any, out: str, inputs: list[str]) -> None:
     target = Path(out)
     if target.suffix.lower() not in (".csv", ".xlsx"):
@@ -111,6 +127,9 @@ def _write(df: Any, out: str, inputs: list[str]) -> None:
 @click.option("--total", "totals", multiple=True, help="Estimate the population total (repeatable).")
 @click.option("--ratio", "ratios", multiple=True, help="Estimate the ratio NUM/DEN of two totals (repeatable).")
 @click.option("--quantile", "quantiles", multiple=True, help="Estimate a quantile, VAR:P e.g. income:0.5.")
+@click.option("--category", "categories", metavar="CODES",
+              help="With --prop: one share of these categories together, e.g. 1,2 (very good or good); the base "
+                   "is the substantive answers.")
 @click.option("--by", help="Comma-separated domain variables, e.g. sex,agegrp.")
 @click.option("--ci", type=click.Choice(["logit", "beta", "wilson"]), default="logit", show_default=True,
               help="CI method for proportions (beta = Korn-Graubard).")
@@ -127,38 +146,48 @@ def _write(df: Any, out: str, inputs: list[str]) -> None:
               help="Weighting spec to run on DATA first (instead of a design): the estimates use its final weight "
                    "(or its replicate weights), and Taylor SEs credit its post-stratification, raking and "
                    "calibration as R survey does.")
+@dataset_options
 @click.option("-o", "--output", required=True, help="Output table, .csv or .xlsx.")
 @handles_errors
 def estimate_cmd(data: str, design_spec: str | None, means: tuple[str, ...], props: tuple[str, ...],
                  totals: tuple[str, ...], ratios: tuple[str, ...], quantiles: tuple[str, ...], by: str | None,
                  ci: str, level: float, deff_ref: str, min_n: int | None, cv_warn: float, cv_suppress: float,
-                 output: str, weighting_spec: str | None, **design_opts: Any) -> None:
-    """Estimate means, proportions, totals, ratios and quantiles with SE, CI, df, deff, CV, n and flags."""
+                 output: str, weighting_spec: str | None, categories: str | None, questionnaire: str | None,
+                 missing_codes: str | None, **design_opts: Any) -> None:
+    """Estimate means, proportions, totals, ratios and quantiles with SE, CI, df, deff, CV, n and flags.
+
+    Missing values: codes the questionnaire (-q) declares missing (don't know, refusal, no answer, not applicable),
+    SPSS user-missing values and Stata extended missing values of a .sav/.dta, and codes given with --missing never
+    enter an estimate. Results show each category and domain with its code and its label (level_label,
+    domain_label).
+    """
     if not (means or props or totals or ratios or quantiles):
         raise click.UsageError("give at least one of --mean, --prop, --total, --ratio, --quantile")
+    if categories and not props:
+        raise click.UsageError("--category goes with --prop")
     calibration: list[Any] = []
+    ds = open_dataset(data, questionnaire, missing_codes)
     if weighting_spec:
         given = [k for k, v in design_opts.items() if k in DESIGN_OPTIONS and v is not None]
         if design_spec or given:
             raise click.UsageError("--weighting brings its own design; do not also give --design or design options")
         from ..weighting import load_spec, run_weighting
 
-        result = run_weighting(read_data(data), load_spec(weighting_spec))
-        df, calibration = result.data, result.calibration
+        result = run_weighting(ds, load_spec(weighting_spec))
+        assert result.dataset is not None
+        ds, calibration = result.dataset, result.calibration
         assert result.design is not None
         design = result.design  # its mse is the spec's `design: mse:`; --mse/--no-mse overrides it
         if design_opts.get("mse") is not None:
             design = design.model_copy(update={"mse": design_opts["mse"]})
     else:
         design = design_from_options(design_spec, design_opts)
-        df = read_data(data)
-    res = estimate(df, design, calibration=calibration, mean=list(means), prop=list(props), total=list(totals),
+    res = estimate(ds, design, calibration=calibration, mean=list(means), prop=list(props), total=list(totals),
                    ratio=[_ratio(r) for r in ratios], quantile=[_quantile(q) for q in quantiles],
                    by=_split_by(by), ci=ci, level=level, deff=deff_ref,  # type: ignore[arg-type]
-                   flags=FlagRules(min_n=min_n, cv_warn=cv_warn, cv_suppress=cv_suppress))
-    for var, k in res.attrs.get("missing", {}).items():
-        if k:
-            click.echo(f"note: {var}: {k} missing value(s) left out of its estimates (rows zero-weighted)", err=True)
+                   flags=FlagRules(min_n=min_n, cv_warn=cv_warn, cv_suppress=cv_suppress),
+                   category=_codes(categories) if categories else None)
+    _notes(res)
     _write(res, output, [data] + [p for p in (design_spec, weighting_spec) if p])
     click.echo(f"wrote {len(res)} estimates to {output}", err=True)
 
@@ -172,26 +201,32 @@ def estimate_cmd(data: str, design_spec: str | None, means: tuple[str, ...], pro
 @click.option("--end-weight", help="Weight column of the endline, if named differently.")
 @click.option("--prop", "props", multiple=True, help="Compare the share of --category of this variable.")
 @click.option("--mean", "means", multiple=True, help="Compare the mean of this variable.")
-@click.option("--category", default="1", show_default=True, help="The category whose share is compared.")
+@click.option("--category", default="1", show_default=True, metavar="CODES",
+              help="The category whose share is compared, or several together, e.g. 1,2 (very good or good).")
 @click.option("--by", help="Comma-separated domain variables.")
 @click.option("--panel-id", help="Column identifying the same respondent (or unit) in both waves: a panel.")
 @click.option("--level", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.95,
               show_default=True, help="Confidence level.")
+@dataset_options
 @click.option("-o", "--output", required=True, help="Output table, .csv or .xlsx.")
 @handles_errors
 def change_cmd(baseline: str, endline: str, design_spec: str | None, end_design: str | None,
                end_weight: str | None, props: tuple[str, ...], means: tuple[str, ...], category: str,
-               by: str | None, panel_id: str | None, level: float, output: str, **design_opts: Any) -> None:
-    """Baseline -> endline difference (points) and % change with delta-method SEs, CIs and p-values."""
+               by: str | None, panel_id: str | None, level: float, output: str, questionnaire: str | None,
+               missing_codes: str | None, **design_opts: Any) -> None:
+    """Baseline -> endline difference (points) and % change with delta-method SEs, CIs and p-values.
+
+    Missing codes (from -q, the .sav/.dta metadata or --missing) never enter either wave's estimate.
+    """
     if not (props or means):
         raise click.UsageError("give at least one --prop or --mean")
     base_design = design_from_options(design_spec, design_opts)
     end = load_design(end_design) if end_design else base_design
     if end_weight:
         end = end.model_copy(update={"weight": end_weight})
-    b, e = read_data(baseline), read_data(endline)
-    cat: object = int(category) if category.lstrip("-").isdigit() else category
-    res = change(b, base_design, e, end, prop=list(props), mean=list(means), level=cat, by=_split_by(by),
-                 panel_id=panel_id, ci_level=level)
+    b = open_dataset(baseline, questionnaire, missing_codes)
+    e = open_dataset(endline, questionnaire, missing_codes)
+    res = change(b, base_design, e, end, prop=list(props), mean=list(means), level=_codes(category),
+                 by=_split_by(by), panel_id=panel_id, ci_level=level)
     _write(res, output, [baseline, endline] + [x for x in (design_spec, end_design) if x])
     click.echo(f"wrote {len(res)} comparisons to {output}", err=True)

@@ -21,12 +21,21 @@ EXIT_INTERNAL = 3
 REPORT_TO = "the surveymod maintainers (the project's issue tracker)"
 
 
+_CONTROL = {c: f"\\x{c:02x}" for c in [*range(0x00, 0x09), *range(0x0b, 0x20), 0x7f]}
+
+
+def printable(text: str) -> str:
+    """*text* with control characters shown as ``\\xNN``, so no input can write raw NULs or escape sequences to
+    the terminal."""
+    return text.translate(_CONTROL)
+
+
 def echo_problems(problems: list[Problem], *, limit: int | None = 200) -> None:
     """Print problems to stderr, one per line, errors first."""
     ordered = sorted(problems, key=lambda p: {"error": 0, "warning": 1}.get(p.severity, 2))
     shown = ordered if limit is None else ordered[:limit]
     for p in shown:
-        click.echo(str(p), err=True)
+        click.echo(printable(str(p)), err=True)
     if limit is not None and len(ordered) > limit:
         click.echo(f"... and {len(ordered) - limit} more", err=True)
 
@@ -80,3 +89,50 @@ def _version() -> str:
     from .. import __version__
 
     return __version__
+
+
+def dataset_options(func: F) -> F:
+    """The options every analysis command reads its data with: the questionnaire and hand-declared codes."""
+    opts = [
+        click.option("-q", "--questionnaire", type=click.Path(dir_okay=False),
+                     help="Questionnaire (YAML or XLSForm) the data was collected with: its missing codes (don't "
+                          "know, refusal, no answer, not applicable) never enter a statistic, and its labels name "
+                          "categories and domains. A .sav/.dta file brings its own labels and missing values."),
+        click.option("--missing", "missing_codes", metavar="CODES",
+                     help="Codes that are missing in every numeric column, e.g. 77,88,99 (for a plain CSV "
+                          "without a questionnaire)."),
+    ]
+    for o in reversed(opts):
+        func = o(func)
+    return func
+
+
+def parse_codes(text: str | None, option: str = "--missing") -> list[float]:
+    """'77,88,99' -> [77.0, 88.0, 99.0]; anything else is a usage error naming the option."""
+    if not text:
+        return []
+    out = []
+    for part in text.split(","):
+        try:
+            out.append(float(part.strip()))
+        except ValueError:
+            raise click.BadParameter(f"'{part.strip()}' is not a number (give codes as 77,88,99)",
+                                     param_hint=option) from None
+    return out
+
+
+def open_dataset(path: str, questionnaire: str | None = None, missing_codes: str | None = None) -> Any:
+    """Read DATA the one way every command does (``surveymod.data.read``), with its metadata.
+
+    Problems the reader found that would change a number (a truncated file, values it could not read) stop the
+    command; warnings are printed.
+    """
+    from ..data.read import read
+
+    ds = read(path, questionnaire, progress=None)
+    errors = [p for p in ds.problems if p.severity == "error"]
+    if errors:
+        raise SurveyError(errors)
+    echo_problems([p for p in ds.problems if p.severity == "warning"])
+    codes = parse_codes(missing_codes)
+    return ds.declare_missing(codes) if codes else ds

@@ -13,7 +13,7 @@ import io
 import re
 import sys
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from ..questionnaire.names import dummy_name
 from . import multi
 from .encoding import detect_encoding, first_undecodable_line, mixed_encoding, sniff_delimiter
 from .levels import TOP_LEVEL, choice_codes, level_keys, level_of_roster, levels, parent_level
+from .meta import Metadata, from_questionnaire, from_stat_file
 
 SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".sav", ".zsav", ".dta", ".parquet", ".pq"}
 CHUNK_BYTES = 64 * 1024 * 1024
@@ -63,6 +64,8 @@ class Dataset:
     renamed: dict[str, dict[str, str]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     inputs: list[Path] = field(default_factory=list)
+    meta: Metadata = field(default_factory=Metadata)
+    """Labels and missing codes (questionnaire, the file's own metadata, or --missing); see ``data.meta``."""
 
     @property
     def main(self) -> pd.DataFrame:
@@ -117,7 +120,11 @@ def read(path: str | Path, questionnaire: Questionnaire | str | Path | None = No
             ds.frames[name] = raw.frame
             ds.sources[name] = raw.source
             ds.problems += raw.problems
+            stat = raw.frame.attrs.get("stat_meta")
+            if i == 0 and stat is not None:
+                ds.meta = from_stat_file(stat, raw.source)
         return ds
+    ds.meta = from_questionnaire(qn, lang)
     dd = data_dictionary(qn, lang)
     _assemble(ds, raws, qn, dd)
     _link(ds, qn)

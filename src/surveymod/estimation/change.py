@@ -11,22 +11,27 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..errors import SurveyError
+from ..data.meta import Metadata, analysis_frame
+from ..errors import Location, SurveyError
 from . import statistics as linear
 from .calibration import Record
 from .design import Design
-from .estimate import DOM, domain_column, estimate, labels, numeric_var
+from .estimate import DOM, category_indicator, category_key, domain_column, estimate, labels, numeric_var
 from .prepare import PSU, STRATA, Prepared, W, prepare
 from .taylor import stages as taylor_stages
 
+if TYPE_CHECKING:
+    from ..data.read import Dataset
+
 WAVE = "__wave"
 IND = "__y"
-CHANGE_COLUMNS = ["variable", "level", "domain", "baseline", "baseline_se", "endline", "endline_se", "diff",
+CHANGE_COLUMNS = ["variable", "level", "level_label", "domain", "domain_label", "baseline", "baseline_se", "endline", "endline_se", "diff",
                   "diff_se", "diff_ci_low", "diff_ci_high", "diff_p", "pct_change", "pct_change_se", "pct_ci_low",
                   "pct_ci_high", "pct_p", "df", "n_base", "n_end", "method"]
 
@@ -39,13 +44,25 @@ def _with_columns(df: pd.DataFrame, **cols: object) -> pd.DataFrame:
     return pd.concat([keep, pd.DataFrame(cols, index=df.index)], axis=1)
 
 
-def _analysis(df: pd.DataFrame, var: str, kind: str, level: object) -> np.ndarray:
-    """The analysed values: an indicator of ``level`` for a proportion (NaN where missing), else the number."""
+def _analysis(df: pd.DataFrame, var: str, kind: str, level: Sequence[object], meta: Metadata,
+              present: set[str] | None = None) -> np.ndarray:
+    """The analysed values: an indicator of the ``level`` categories for a proportion (NaN where missing, so the
+    base is the substantive answers), else the number."""
     if kind == "prop":
         lab = labels(df[var]) if var in df.columns else numeric_var(df, var, "proportion")
-        want = labels(pd.Series([level])).iloc[0]
-        return np.where(lab.isna(), np.nan, (lab == want).astype(float))
+        if present is not None:  # a category absent from this wave is fine if the other wave has it
+            lab = lab.cat.set_categories(sorted(present | {str(c) for c in lab.cat.categories}))
+        ind = category_indicator(lab, var, level, meta)
+        codes = ind.cat.codes.to_numpy()
+        return np.where(codes < 0, np.nan, (codes == 0).astype(float))
     return numeric_var(df, var, "mean")
+
+
+def _levels(level: object) -> list[object]:
+    """The compared categories: one code, or several (a share of 'very good' and 'good' together)."""
+    if isinstance(level, list | tuple):
+        return list(level)
+    return [level]
 
 
 def contrast(e0: float, e1: float, v00: float, v11: float, v01: float, df: float, level: float = 0.95
@@ -73,15 +90,23 @@ def _specs(prop: Sequence[str], mean: Sequence[str]) -> list[tuple[str, str]]:
     return out
 
 
-def change(base_df: pd.DataFrame, base_design: Design, end_df: pd.DataFrame, end_design: Design, *,
+def change(base: pd.DataFrame | Dataset, base_design: Design, end: pd.DataFrame | Dataset, end_design: Design, *,
            prop: Sequence[str] = (), mean: Sequence[str] = (), level: object = 1, by: Sequence[str] | None = None,
            panel_id: str | None = None, ci_level: float = 0.95, base_calibration: Sequence[Record] = (),
            end_calibration: Sequence[Record] = ()) -> pd.DataFrame:
     """Baseline -> endline change per variable and domain; ``panel_id`` (or shared PSUs) makes it a panel.
 
+    Each wave is a :class:`~surveymod.data.read.Dataset` (its missing codes never enter a statistic; its labels
+    fill ``level_label``/``domain_label``) or a plain DataFrame. ``level`` is the category whose share is
+    compared, or a list of categories compared together (``[1, 2]``: very good or good).
     ``base_calibration``/``end_calibration``: each wave's calibration records (from its weighting run), so that
     independent waves' Taylor SEs credit the calibration; a panel stacks the waves and cannot use them.
     """
+    columns = [*prop, *mean, *(by or [])]
+    base_df, meta = analysis_frame(base, columns)
+    end_df, end_meta = analysis_frame(end, columns)
+    meta = meta if meta.variables else end_meta
+    cats = _levels(level)
     if panel_id is not None and (base_calibration or end_calibration):
         raise SurveyError("calibration records apply to independent waves; a panel is estimated on the stacked "
                           "waves without them (use replicate weights for calibrated panels)",
@@ -89,25 +114,47 @@ def change(base_df: pd.DataFrame, base_design: Design, end_df: pd.DataFrame, end
     by = list(by or [])
     rows: list[dict[str, object]] = []
     for var, kind in _specs(prop, mean):
-        lev = str(labels(pd.Series([level])).iloc[0]) if kind == "prop" else "mean"
+        lev = category_key(cats) if kind == "prop" else "mean"
+        values = {}
+        if kind == "prop":
+            present = _categories(base_df, var) | _categories(end_df, var)
+            values = {w: _analysis(d, var, kind, cats, meta, present) for w, d in (("b", base_df), ("e", end_df))}
         if panel_id is None:
-            rows += _independent(base_df, base_design, end_df, end_design, var, kind, level, by, ci_level, lev,
-                                 (base_calibration, end_calibration))
+            rows += _independent(base_df, base_design, end_df, end_design, var, kind, cats, by, ci_level, lev,
+                                 (base_calibration, end_calibration), values, meta)
         else:
-            rows += _panel(base_df, base_design, end_df, end_design, var, kind, level, by, panel_id, ci_level, lev)
-    return pd.DataFrame(rows, columns=CHANGE_COLUMNS)
+            rows += _panel(base_df, base_design, end_df, end_design, var, kind, cats, by, panel_id, ci_level, lev,
+                           values, meta)
+    out = pd.DataFrame(rows, columns=CHANGE_COLUMNS)
+    out["level_label"] = [(_prop_label(meta, v, lv) if lv != "mean" else "") for v, lv in zip(out["variable"],
+                                                                                              out["level"],
+                                                                                              strict=True)]
+    out["domain_label"] = [meta.domain_label(str(d)) for d in out["domain"]]
+    return out
 
 
-def _independent(b: pd.DataFrame, bd: Design, e: pd.DataFrame, ed: Design, var: str, kind: str, level: object,
-                 by: list[str], ci_level: float, lev: str,
-                 calibration: tuple[Sequence[Record], Sequence[Record]] = ((), ())) -> list[dict[str, object]]:
+def _categories(df: pd.DataFrame, var: str) -> set[str]:
+    return {str(c) for c in labels(df[var]).cat.categories} if var in df.columns else set()
+
+
+def _prop_label(meta: Metadata, var: str, level: str) -> str:
+    names = [meta.value_label(var, code) for code in level.split(",")]
+    return "; ".join(n for n in names if n is not None) if all(n is not None for n in names) else ""
+
+
+def _independent(b: pd.DataFrame, bd: Design, e: pd.DataFrame, ed: Design, var: str, kind: str,
+                 level: Sequence[object], by: list[str], ci_level: float, lev: str,
+                 calibration: tuple[Sequence[Record], Sequence[Record]] = ((), ()),
+                 values: dict[str, np.ndarray] | None = None, meta: Metadata | None = None
+                 ) -> list[dict[str, object]]:
     """Each wave estimated in its own design; the covariance between waves is zero."""
     res = []
-    for df, des, cal in ((b, bd, calibration[0]), (e, ed, calibration[1])):
+    meta = meta or Metadata()
+    for wave, df, des, cal in (("b", b, bd, calibration[0]), ("e", e, ed, calibration[1])):
         if var not in df.columns:
             raise SurveyError(f"the variable '{var}' is not in both waves", rule="change-variable-missing")
-        r = estimate(_with_columns(df, **{IND: _analysis(df, var, kind, level)}), des, mean=[IND], by=by or None,
-                     calibration=cal)
+        y = values[wave] if values else _analysis(df, var, kind, level, meta)
+        r = estimate(_with_columns(df, **{IND: y}), des, mean=[IND], by=by or None, calibration=cal)
         res.append(r.set_index("domain"))
     out = []
     for dom in [d for d in res[0].index if d in res[1].index]:
@@ -143,18 +190,27 @@ def _mean_covariance(prep: Prepared, y: np.ndarray, dom: pd.Series) -> tuple[lis
     return keys, res.est[:, 0], cov
 
 
-def _panel(b: pd.DataFrame, bd: Design, e: pd.DataFrame, ed: Design, var: str, kind: str, level: object,
-           by: list[str], panel_id: str, ci_level: float, lev: str) -> list[dict[str, object]]:
+def _panel(b: pd.DataFrame, bd: Design, e: pd.DataFrame, ed: Design, var: str, kind: str,
+           level: Sequence[object], by: list[str], panel_id: str, ci_level: float, lev: str,
+           values: dict[str, np.ndarray] | None = None, meta: Metadata | None = None) -> list[dict[str, object]]:
     """Both waves stacked in one design with shared PSUs (the respondent is the PSU if no psu column)."""
     _same_design(bd, ed)
+    meta = meta or Metadata()
     for df, name in ((b, "baseline"), (e, "endline")):
         for col in [panel_id, var, *by]:
             if col not in df.columns:
                 raise SurveyError(f"the column '{col}' is not in the {name} data", rule="change-variable-missing")
+        dup = df[panel_id].duplicated(keep="first").to_numpy()
+        if dup.any():
+            i = int(np.argmax(dup))
+            raise SurveyError(f"the panel id '{panel_id}' is not unique in the {name} data: {df[panel_id].iloc[i]!r} "
+                              f"appears again in row {i + 1}; a panel needs one row per unit and wave",
+                              location=Location(row=i + 1, variable=panel_id), rule="change-panel-id")
     parts = []
-    for df, des, wave in ((b, bd, "0"), (e, ed, "1")):
+    for key, df, des, wave in (("b", b, bd, "0"), ("e", e, ed, "1")):
         w = numeric_var(df, des.weight, "weight") if des.weight else np.ones(len(df))
-        parts.append(_with_columns(df, **{WAVE: wave, "__pw": w, IND: _analysis(df, var, kind, level)}))
+        y = values[key] if values else _analysis(df, var, kind, level, meta)
+        parts.append(_with_columns(df, **{WAVE: wave, "__pw": w, IND: y}))
     stacked = pd.concat(parts, ignore_index=True)
     design = bd.model_copy(update={"weight": "__pw", "prob": None, "psu": bd.psu or panel_id})
     prep = prepare(stacked, design)

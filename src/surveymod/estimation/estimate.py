@@ -15,14 +15,14 @@ Conventions (see docs/estimation.md):
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
-from typing import Literal
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
 
+from ..data.meta import Metadata, analysis_frame, undeclared_codes_warnings
 from ..errors import Location, SurveyError
-from . import engine
 from . import statistics as stats
 from .calibration import Record
 from .ci import prop_ci, t_crit
@@ -30,13 +30,16 @@ from .deff import DeffRef, srs_variances
 from .design import Design
 from .flags import FlagRules, flag
 from .prepare import W, prepare
-from .quantiles import woodruff
+from .quantiles import woodruff, woodruff_replicate
 from .taylor import stages as taylor_stages
 
-COLUMNS = ["variable", "level", "domain", "estimate", "se", "ci_low", "ci_high", "df", "deff", "cv", "n", "n_eff",
-           "flag"]
+COLUMNS = ["variable", "level", "level_label", "domain", "domain_label", "estimate", "se", "ci_low", "ci_high", "df",
+           "deff", "cv", "n", "n_eff", "flag"]
 CIMethod = Literal["logit", "beta", "wilson"]
 DOM = "__dom"
+
+if TYPE_CHECKING:
+    from ..data.read import Dataset
 
 # The result type: a pandas DataFrame with COLUMNS; ``attrs["missing"]`` maps variable -> rows missing.
 Estimates = pd.DataFrame
@@ -51,6 +54,7 @@ class Spec:
     col: str  # internal analysis column
     xcol: str | None = None
     p: float = 0.5
+    only: str | None = None  # a share of several categories: report only this level
 
 
 def _range_codes(ints: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
@@ -150,10 +154,44 @@ def domain_column(df: pd.DataFrame, by: Sequence[str] | None) -> pd.Series | Non
     return pd.Series(pd.Categorical.from_codes(full, categories=names), index=df.index)
 
 
+def category_key(codes: Sequence[object]) -> str:
+    """The level name of a share of several categories: '1,2'."""
+    return ",".join(str(labels(pd.Series([c])).iloc[0]) for c in codes)
+
+
+def category_indicator(lab: pd.Series, var: str, codes: Sequence[object], meta: Metadata) -> pd.Series:
+    """A two-level categorical: the categories *codes* together ('1,2') against the other answers.
+
+    Missing answers stay missing, so the base is the substantive answers. A code that is a declared missing
+    code, or that neither occurs nor has a label, is an error (a share of it would be a made-up 0).
+    """
+    wanted = [str(labels(pd.Series([c])).iloc[0]) for c in codes]
+    present = {str(c) for c in lab.cat.categories}
+    info = meta.info(var)
+    for code in wanted:
+        if code in present:
+            continue
+        num = pd.to_numeric(pd.Series([code]), errors="coerce").iloc[0]
+        if not pd.isna(num) and (float(num) in info.missing or any(lo <= num <= hi for lo, hi in info.missing_ranges)):
+            raise SurveyError(f"category {code} of '{var}' is a missing-value code ({info.value_label(code) or 'missing'}),"
+                              " not an answer; shares are of substantive answers", location=Location(variable=var),
+                              rule="estimate-category")
+        if info.value_label(code) is None:
+            known = ", ".join(sorted(present, key=lambda x: (len(x), x))) or "none"
+            raise SurveyError(f"category {code} does not occur in '{var}' and has no label (categories found: "
+                              f"{known})", location=Location(variable=var), rule="estimate-category")
+    key = ",".join(wanted)
+    inside = lab.isin(wanted).to_numpy()
+    codes_arr = np.where(lab.isna().to_numpy(), -1, np.where(inside, 0, 1)).astype(np.int64)
+    return pd.Series(pd.Categorical.from_codes(codes_arr, categories=[key, f"not {key}"]), index=lab.index)
+
+
 def build_specs(df: pd.DataFrame, *, mean: Sequence[str], prop: Sequence[str], total: Sequence[str],
-                ratio: Sequence[tuple[str, str]], quantile: Sequence[tuple[str, float]]
+                ratio: Sequence[tuple[str, str]], quantile: Sequence[tuple[str, float]],
+                category: Sequence[object] | None = None, meta: Metadata | None = None
                 ) -> tuple[list[Spec], dict[str, pd.Series | np.ndarray], dict[str, int]]:
     """Analysis columns for every requested estimate, and the missing count per variable."""
+    meta = meta or Metadata()
     specs: list[Spec] = []
     cols: dict[str, pd.Series | np.ndarray] = {}
     missing: dict[str, int] = {}
@@ -171,9 +209,14 @@ def build_specs(df: pd.DataFrame, *, mean: Sequence[str], prop: Sequence[str], t
         specs.append(Spec("total", v, num(v, "total")))
     for v in prop:
         col = f"__cat_{v}"
-        cols[col] = labels(_var(df, v, "proportion"))
-        missing[v] = int(cols[col].isna().sum())
-        specs.append(Spec("prop", v, col))
+        lab = labels(_var(df, v, "proportion"))
+        missing[v] = int(lab.isna().sum())
+        if category:
+            cols[col] = category_indicator(lab, v, category, meta)
+            specs.append(Spec("prop", v, col, only=category_key(category)))
+        else:
+            cols[col] = lab
+            specs.append(Spec("prop", v, col))
     for num_name, den_name in ratio:
         specs.append(Spec("ratio", f"{num_name}/{den_name}", num(num_name, "ratio numerator"),
                           num(den_name, "ratio denominator")))
@@ -186,6 +229,14 @@ def build_specs(df: pd.DataFrame, *, mean: Sequence[str], prop: Sequence[str], t
         raise SurveyError("nothing to estimate: give at least one mean, prop, total, ratio or quantile",
                           rule="estimate-nothing")
     return specs, cols, missing
+
+
+def _level_label(meta: Metadata, spec: Spec, level: str) -> str:
+    """The label of a proportion's level ('Very good', or 'Very good; Quite good' for several); '' otherwise."""
+    if spec.kind != "prop":
+        return ""
+    names = [meta.value_label(spec.name, code) for code in level.split(",")]
+    return "; ".join(n for n in names if n is not None) if all(n is not None for n in names) else ""
 
 
 def _level_text(spec: Spec, level: str) -> str:
@@ -257,16 +308,22 @@ def _engine_columns(spec: Spec, frame: Mapping[str, pd.Series], dom_codes: np.nd
     return stats.column(spec.kind, y, dom_codes, x=x), [""]  # type: ignore[arg-type]
 
 
-def estimate(df: pd.DataFrame, design: Design, *, mean: Sequence[str] = (), prop: Sequence[str] = (),
+def estimate(data: pd.DataFrame | Dataset, design: Design, *, mean: Sequence[str] = (), prop: Sequence[str] = (),
              total: Sequence[str] = (), ratio: Sequence[tuple[str, str]] = (),
              quantile: Sequence[tuple[str, float]] = (), by: Sequence[str] | None = None, ci: CIMethod = "logit",
              level: float = 0.95, deff: DeffRef = "wor", flags: FlagRules | None = None,
-             calibration: Sequence[Record] = ()) -> Estimates:
+             calibration: Sequence[Record] = (), category: Sequence[object] | None = None,
+             data_level: str | None = None) -> Estimates:
     """Design-based estimates with SE, CI, df, deff, CV, n, n_eff and a reliability flag, one row per estimate.
 
-    ``calibration`` (records from :func:`surveymod.weighting.run_weighting`, row-aligned with ``df``) makes the
+    *data* is a :class:`~surveymod.data.read.Dataset` (its missing codes never enter a statistic, and its value
+    labels name levels and domains in ``level_label``/``domain_label``) or a plain DataFrame, analysed as it is.
+    ``category`` (e.g. ``[1, 2]``) makes each ``prop`` one share of those categories together (top-two box).
+    ``calibration`` (records from :func:`surveymod.weighting.run_weighting`, row-aligned with the data) makes the
     Taylor standard errors credit post-stratification, raking and calibration as R ``survey`` does.
     """
+    analysed = [*mean, *prop, *total, *(x for r in ratio for x in r), *(q for q, _ in quantile), *(by or [])]
+    df, meta = analysis_frame(data, analysed, data_level)
     if ci not in ("logit", "beta", "wilson"):
         raise SurveyError(f"unknown CI method '{ci}' (use logit, beta or wilson)", rule="estimate-ci")
     if not 0 < level < 1:
@@ -277,25 +334,32 @@ def estimate(df: pd.DataFrame, design: Design, *, mean: Sequence[str] = (), prop
         if rec.n_rows != len(df):
             raise SurveyError("the calibration records do not match the data's rows (use the data returned by "
                               "run_weighting)", rule="estimate-calibration")
-    specs, cols, missing = build_specs(df, mean=mean, prop=prop, total=total, ratio=ratio, quantile=quantile)
+    specs, cols, missing = build_specs(df, mean=mean, prop=prop, total=total, ratio=ratio, quantile=quantile,
+                                       category=category, meta=meta)
     dom = domain_column(df, by)
     dom_codes, dom_keys = np.zeros(len(df), dtype=np.int64), ["all"]
     if dom is not None:
         dom_codes, dom_keys = dom.cat.codes.to_numpy().astype(np.int64), [str(c) for c in dom.cat.categories]
     k = len(dom_keys)
     w = prep.frame[W].to_numpy(dtype=float)
-    # The analysis columns as Series over their arrays (no copies); a frame is built only for svy's quantiles.
+    # The analysis columns as Series over their arrays (no copies).
     data = {W: pd.Series(w, copy=False), **{c: v if isinstance(v, pd.Series) else pd.Series(v, copy=False)
                                              for c, v in cols.items()}}
     linear = [s for s in specs if s.kind != "quantile"]
     engine_rows: dict[int, pd.DataFrame] = {}
     inputs = {id(s): _engine_columns(s, data, dom_codes) for s in linear}
-    if prep.replicates is not None and linear:
-        results = stats.replicate([inputs[id(s)][0] for s in linear], w, prep.rep_columns, dom_codes, k,
-                                  prep.replicates)
-        for s, r in zip(linear, results, strict=True):
-            engine_rows[id(s)] = _rows(s, r, dom_keys, inputs[id(s)][1], level)
-    elif prep.replicates is None:
+    if prep.replicates is not None:
+        if linear:
+            results = stats.replicate([inputs[id(s)][0] for s in linear], w, prep.rep_columns, dom_codes, k,
+                                      prep.replicates)
+            for s, r in zip(linear, results, strict=True):
+                engine_rows[id(s)] = _rows(s, r, dom_keys, inputs[id(s)][1], level)
+        for s in (s for s in specs if s.kind == "quantile"):  # Woodruff, as R svyquantile.svyrep.design
+            q, se, lo, hi, qdf = woodruff_replicate(np.asarray(cols[s.col], dtype=float), w, prep.rep_columns,
+                                                    dom_codes, k, s.p, prep.replicates, level)
+            engine_rows[id(s)] = pd.DataFrame({"domain": dom_keys, "level": [""] * k, "est": q, "se": se,
+                                               "lci": lo, "uci": hi, "df": qdf})
+    else:
         st = taylor_stages(prep)
         dfs = stats.taylor_df(st, w, dom_codes, k).astype(float)
         key = st.psu * k + dom_codes
@@ -307,23 +371,11 @@ def estimate(df: pd.DataFrame, design: Design, *, mean: Sequence[str] = (), prop
             q, se, lo, hi = woodruff(y, w, dom_codes, k, s.p, st, dfs, level, calibration)
             engine_rows[id(s)] = pd.DataFrame({"domain": dom_keys, "level": [""] * k, "est": q, "se": se,
                                                "lci": lo, "uci": hi, "df": dfs})
-    sample = None
     parts: list[pd.DataFrame] = []
     for spec in specs:
-        if spec.kind == "quantile" and id(spec) not in engine_rows:  # replicate designs: svy's quantiles
-            if sample is None:
-                extra = pd.DataFrame({c: (v.array if isinstance(v, pd.Series) else v) for c, v in cols.items()},
-                                     index=prep.frame.index)
-                frame = pd.concat([prep.frame, extra], axis=1)
-                if dom is not None:
-                    frame[DOM] = dom.array
-                prep = replace(prep, frame=frame)
-                sample = engine.build_sample(prep, list(cols) + ([DOM] if dom is not None else []))
-            rows = engine.run(sample, prep, spec.kind, spec.col, p=spec.p, by=DOM if dom is not None else None,
-                              ci_method=ci, alpha=1 - level, by_has_missing=bool((dom_codes < 0).any()),
-                              y_has_missing=bool(np.isnan(np.asarray(cols[spec.col], dtype=float)).any()))
-        else:
-            rows = engine_rows[id(spec)]
+        rows = engine_rows[id(spec)]
+        if spec.only is not None:
+            rows = rows[rows["level"].astype(str) == spec.only].reset_index(drop=True)
         d, n = _deffs(rows, spec, data, dom_codes, dom_keys, deff)
         est = rows["est"].to_numpy()
         if spec.kind == "prop":  # our own CI functions (ci.py), checked against R's svyciprop formulas
@@ -333,15 +385,21 @@ def estimate(df: pd.DataFrame, design: Design, *, mean: Sequence[str] = (), prop
         with np.errstate(divide="ignore", invalid="ignore"):
             cv = rows["se"].to_numpy() / np.abs(est)
             n_eff = n / d
+        level_text = [_level_text(spec, str(lv)) for lv in rows["level"]]
+        domains = rows["domain"].astype(str).to_numpy()
         parts.append(pd.DataFrame({
-            "variable": spec.name, "level": [_level_text(spec, str(lv)) for lv in rows["level"]],
-            "domain": rows["domain"].astype(str).to_numpy(), "estimate": est, "se": rows["se"].to_numpy(),
+            "variable": spec.name, "level": level_text,
+            "level_label": [_level_label(meta, spec, lv) for lv in level_text],
+            "domain": domains, "domain_label": [meta.domain_label(d_) for d_ in domains],
+            "estimate": est, "se": rows["se"].to_numpy(),
             "ci_low": rows["lci"].to_numpy(), "ci_high": rows["uci"].to_numpy(), "df": rows["df"].to_numpy(),
             "deff": d, "cv": cv, "n": n.astype(int), "n_eff": n_eff,
             "flag": [flag(ni, ci_, flags) for ni, ci_ in zip(n, cv, strict=True)],
         }))
     out = pd.concat(parts, ignore_index=True)[COLUMNS]
     out.attrs["missing"] = missing
+    out.attrs["warnings"] = undeclared_codes_warnings(df, meta, [*mean, *total, *(q for q, _ in quantile)])
+    out.attrs["metadata"] = meta.source
     out.attrs["deff_reference"] = deff
     out.attrs["ci_method"] = ci
     return out

@@ -10,11 +10,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from ..data.meta import analysis_frame
 from ..errors import Location, Problem, SurveyError
 from ..estimation.calibration import Calibrated, PostStratified, Raked, Record
 from ..estimation.design import Design
@@ -35,6 +36,9 @@ from .spec import (
 )
 from .targets import SEP, Targets, as_text, cell_labels, check_against_data, load_targets
 
+if TYPE_CHECKING:
+    from ..data.read import Dataset
+
 LINEAR_TOL = 1e-6
 
 
@@ -51,6 +55,8 @@ class WeightingResult:
     diagnostics: Diagnostics
     calibration: list[Record] = field(default_factory=list)
     design: Design | None = None
+    dataset: Dataset | None = None
+    """The input Dataset with ``data`` as its top level (labels and missing codes kept), when one was weighted."""
 
     def __iter__(self):  # noqa: D105 - allows `data, diag = run_weighting(...)`
         return iter((self.data, self.diagnostics))
@@ -378,18 +384,22 @@ def _texts(values: list[Any]) -> list[str]:
     return [str(int(v)) if isinstance(v, float) and v == int(v) else str(v) for v in values]
 
 
-def run_weighting(data: pd.DataFrame, spec: LoadedSpec | str | Path) -> WeightingResult:
-    """Weight ``data`` as the spec says; return the data with the final and replicate weights, and diagnostics.
+def run_weighting(dataset: pd.DataFrame | Dataset, spec: LoadedSpec | str | Path) -> WeightingResult:
+    """Weight the data as the spec says; return the data with the final and replicate weights, and diagnostics.
 
-    Every original row and column is kept; nonrespondents and ineligibles get weight 0.
+    Every original row, column and code is kept; nonrespondents and ineligibles get weight 0. For a
+    :class:`~surveymod.data.read.Dataset`, the missing codes of the spec's variables (a refused region, a
+    don't-know age group) are missing for the weighting, as in every other analysis.
     """
     loaded = spec if isinstance(spec, LoadedSpec) else load_spec(spec)
+    data = dataset if isinstance(dataset, pd.DataFrame) else dataset.main
+    analysed, _meta = analysis_frame(dataset, _spec_variables(loaded))
     out_name = loaded.spec.output
     if out_name in data.columns:
         raise SurveyError(f"the output weight {out_name!r} already exists in the data; choose another name",
                           rule="spec-output-exists", location=loaded.loc("output"))
     _need_columns(data, loaded)
-    run = _Run(data.reset_index(drop=True), loaded)
+    run = _Run(analysed.reset_index(drop=True), loaded)
     w0 = run.w[:, 0].copy()
     initial = weight_stats(w0)
     prefix, fay_rho = "repw", None
@@ -430,7 +440,21 @@ def run_weighting(data: pd.DataFrame, spec: LoadedSpec | str | Path) -> Weightin
                        final=weight_stats(run.w[:, 0]), steps=run.reports, final_margins=final_margins,
                        problems=run.problems, replicates=rep_info,
                        design=loaded.spec.design, output=out_name)
-    return WeightingResult(out, diag, run.calibration, design)
+    weighted = None if isinstance(dataset, pd.DataFrame) else dataset.with_frame(out)
+    return WeightingResult(out, diag, run.calibration, design, weighted)
+
+
+def _spec_variables(loaded: LoadedSpec) -> list[str]:
+    """The data columns the steps classify by (margins, nonresponse classes and status, calibration totals)."""
+    out: list[str] = []
+    for s in loaded.spec.steps:
+        if isinstance(s, NonresponseStep):
+            out += [s.status, *s.classes]
+        for m in _margins_of(s):
+            out += list(m.variables)
+        if isinstance(s, CalibrateStep):
+            out += list(s.totals)
+    return out
 
 
 def _full(values: np.ndarray, act: np.ndarray, fill: float) -> np.ndarray:
