@@ -50,12 +50,16 @@ def test_simulated_lfs_passes_check(frames: dict[str, pd.DataFrame], tmp_path: P
     p = frames["person"]
     # the simulator respects the cross-row rules: one reference person per household ...
     assert (p.groupby("HHID")["HHLINK"].apply(lambda s: int((s == 1).sum())) == 1).all()
-    # ... and parents on other lines are older
-    for var in ("HHFATH", "HHMOTH"):
-        linked = p[p[var] > 0].merge(p[["HHID", "LINENO", "AGE"]], left_on=["HHID", var],
+    # ... parents on other lines are older, of the parent's sex, and their country of birth is copied
+    for var, cob, sex in (("HHFATH", "COBFATH", 1), ("HHMOTH", "COBMOTH", 2)):
+        linked = p[p[var] > 0].merge(p[["HHID", "LINENO", "AGE", "SEX", "COUNTRYB"]], left_on=["HHID", var],
                                      right_on=["HHID", "LINENO"], suffixes=("", "_parent"))
-        assert len(linked) == int((p[var] > 0).sum())
+        assert len(linked) == int((p[var] > 0).sum()) > 10
         assert (linked["AGE_parent"] > linked["AGE"]).all()
+        assert (linked["SEX_parent"] == sex).all()
+        asked = linked[linked[cob].notna()]
+        assert len(asked) and (asked[cob] == asked["COUNTRYB_parent"]).all()
+    assert probs[probs["severity"] == "warning"].empty, probs.head(10).to_string()
 
 
 def _has(probs: pd.DataFrame, row: int, variable: str, rule: str) -> bool:
@@ -120,6 +124,22 @@ def test_planted_implausible_records_are_caught_with_row_and_variable(frames: di
     household = probs[probs["rule"].isin(["reference-person", "parent-line"])]
     assert set(zip(household["row"], household["variable"], strict=True)) == {
         (rows[r1], "HHLINK"), (rows[r2], "HHLINK"), (rows[old], "HHFATH"), (rows[first], "HHMOTH")}
+
+
+def test_parent_of_the_wrong_sex_or_another_country_of_birth_is_a_warning(frames: dict[str, pd.DataFrame],
+                                                                         tmp_path: Path) -> None:
+    f = {k: v.copy() for k, v in frames.items()}
+    p = f["person"]
+    linked = p.index[(p["HHFATH"] > 0) & p["COBFATH"].notna()]
+    i = linked[0]
+    father = p.index[(p["HHID"] == p.loc[i, "HHID"]) & (p["LINENO"] == p.loc[i, "HHFATH"])][0]
+    p.loc[father, "SEX"] = 2                                          # the "father" is a woman
+    p.loc[i, "COBFATH"] = 300 if p.loc[father, "COUNTRYB"] != 300 else 8  # not the father's own answer
+    probs = _problems(f, tmp_path)
+    row = int(p.index.get_loc(i)) + 1
+    sev = probs[(probs["row"] == row) & probs["rule"].isin(["parent-sex", "parent-country"])]
+    assert set(zip(sev["variable"], sev["rule"], sev["severity"], strict=True)) == {
+        ("HHFATH", "parent-sex", "warning"), ("COBFATH", "parent-country", "warning")}
 
 
 def test_household_without_reference_person_and_cli_exit(frames: dict[str, pd.DataFrame], tmp_path: Path) -> None:

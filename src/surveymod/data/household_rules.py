@@ -3,7 +3,9 @@ existing, older member of the same household.
 
 Rules (one problem row per offending roster row, with its row number and variable, as every other check):
 ``reference-person`` (a household with no or several HHLINK = reference person) and ``parent-line`` (a father or
-mother line number that is not in the household, is the person's own line, or is a member who is not older).
+mother line number that is not in the household, is the person's own line, or is a member who is not older) are
+errors; ``parent-sex`` (the father's line is not a man, the mother's not a woman) and ``parent-country``
+(COBFATH/COBMOTH differ from the parent's own COUNTRYB, which the instrument says to copy) are warnings.
 Which questions play these roles is read from their declared EU-LFS sources (``questionnaire/household.py``).
 """
 
@@ -12,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..questionnaire.household import REFERENCE_PERSON, HouseholdRoles, household_roles
+from ..questionnaire.household import PARENT_SEX, REFERENCE_PERSON, HouseholdRoles, Parent, household_roles
 from ..questionnaire.model import Questionnaire
 from .levels import level_keys, level_name
 
@@ -55,9 +57,9 @@ class _Rows:
         self.ids = frame[rid].astype(str).to_numpy() if rid and rid in frame.columns else np.full(len(frame), None)
         self.rows: list[dict[str, object]] = []
 
-    def add(self, i: int, variable: str, value: str, rule: str, message: str) -> None:
+    def add(self, i: int, variable: str, value: str, rule: str, message: str, severity: str = "error") -> None:
         self.rows.append({"level": self.level, "respondent_id": self.ids[i], "row": i + 1, "variable": variable,
-                          "value": value, "rule": rule, "severity": "error", "message": message})
+                          "value": value, "rule": rule, "severity": severity, "message": message})
 
 
 def _reference_person(rows: _Rows, roles: HouseholdRoles, frame: pd.DataFrame, groups: np.ndarray) -> None:
@@ -80,15 +82,22 @@ def _reference_person(rows: _Rows, roles: HouseholdRoles, frame: pd.DataFrame, g
                      "exactly one is required")
 
 
+def _col(frame: pd.DataFrame, name: str | None) -> np.ndarray | None:
+    return _num(frame[name]) if name and name in frame.columns else None
+
+
 def _parent_lines(rows: _Rows, roles: HouseholdRoles, frame: pd.DataFrame, groups: np.ndarray) -> None:
-    """HHFATH/HHMOTH (when not 0) name another, older member of the same household."""
+    """HHFATH/HHMOTH (when not 0) name another, older member of the same household (errors); that member has
+    the parent's sex and the country of birth recorded for the parent (warnings: the instrument says copy it)."""
     line = _num(frame[roles.line])
-    age = _num(frame[roles.age]) if roles.age and roles.age in frame.columns else None
+    age, sex, birth = _col(frame, roles.age), _col(frame, roles.sex), _col(frame, roles.birth)
     lookup = {(int(g), float(ln)): i for i, (g, ln) in enumerate(zip(groups, line, strict=True)) if not np.isnan(ln)}
-    for var in roles.parents:
+    for parent in roles.parent_items:
+        var = parent.pointer
         if var not in frame.columns:
             continue
-        who = "father" if var.upper() == "HHFATH" else "mother"
+        who = "father" if parent.role == "HHFATH" else "mother"
+        cob = _col(frame, parent.birth)
         ptr = _num(frame[var])
         for i in np.flatnonzero(~np.isnan(ptr) & (ptr > 0)):
             j = lookup.get((int(groups[i]), float(ptr[i])))
@@ -101,3 +110,18 @@ def _parent_lines(rows: _Rows, roles: HouseholdRoles, frame: pd.DataFrame, group
                 rows.add(i, var, _fmt(ptr[i]), "parent-line",
                          f"the {who} on line {_fmt(ptr[i])} is aged {_fmt(age[j])}, not older than this person "
                          f"(aged {_fmt(age[i])})")
+            else:
+                _parent_consistency(rows, parent, who, i, j, ptr, sex, birth, cob)
+
+
+def _parent_consistency(rows: _Rows, parent: Parent, who: str, i: int, j: int, ptr: np.ndarray,
+                        sex: np.ndarray | None, birth: np.ndarray | None, cob: np.ndarray | None) -> None:
+    want = PARENT_SEX[parent.role]
+    if sex is not None and not np.isnan(sex[j]) and sex[j] != want:
+        rows.add(i, parent.pointer, _fmt(ptr[i]), "parent-sex",
+                 f"the {who} on line {_fmt(ptr[i])} has SEX {_fmt(sex[j])}, not {want}", "warning")
+    if cob is not None and birth is not None and parent.birth and not np.isnan(cob[i]) \
+            and not np.isnan(birth[j]) and cob[i] != birth[j]:
+        rows.add(i, parent.birth, _fmt(cob[i]), "parent-country",
+                 f"{parent.birth} is {_fmt(cob[i])} but the {who} (line {_fmt(ptr[i])}) was born in "
+                 f"{_fmt(birth[j])}; copy the {who}'s own answer", "warning")

@@ -17,15 +17,37 @@ REFERENCE_PERSON = 1
 """HHLINK code of the reference person (EU-LFS Reg. (EU) 2019/2240, Annex I: 1 = reference person)."""
 
 
+PARENT_SEX = {"HHFATH": 1, "HHMOTH": 2}
+"""EU-LFS SEX code a father / mother line must have (1 = male, 2 = female)."""
+PARENT_BIRTH = {"HHFATH": "COBFATH", "HHMOTH": "COBMOTH"}
+"""The country-of-birth variable to copy from the parent's own line (the parent's COUNTRYB)."""
+
+
+@dataclass(frozen=True)
+class Parent:
+    """One parent pointer: its question, its EU-LFS role (HHFATH/HHMOTH) and the parent's country-of-birth item."""
+
+    pointer: str
+    role: str
+    birth: str | None
+
+
 @dataclass(frozen=True)
 class HouseholdRoles:
-    """Variable names of one person roster: its line number, age, relationship and parent pointers."""
+    """Variable names of one person roster: line number, age, sex, relationship, country of birth, parents."""
 
     roster: Group
     line: str
     age: str | None
     link: str | None
-    parents: tuple[str, ...]   # HHFATH / HHMOTH questions present, in that order
+    parent_items: tuple[Parent, ...]
+    sex: str | None = None
+    birth: str | None = None
+
+    @property
+    def parents(self) -> tuple[str, ...]:
+        """The parent-pointer questions (HHFATH, HHMOTH) present, in that order."""
+        return tuple(p.pointer for p in self.parent_items)
 
 
 def _role(q: Question) -> str | None:
@@ -33,6 +55,9 @@ def _role(q: Question) -> str | None:
     if src is None or not src.standard or not src.variable or "EU-LFS" not in (src.ref or ""):
         return None
     return src.variable.upper()
+
+
+ROLES = ("AGE", "SEX", "HHLINK", "HHFATH", "HHMOTH", "COUNTRYB", "COBFATH", "COBMOTH")
 
 
 def household_roles(qn: Questionnaire) -> list[HouseholdRoles]:
@@ -43,9 +68,13 @@ def household_roles(qn: Questionnaire) -> list[HouseholdRoles]:
             continue
         found: dict[str, str] = {}
         for q in qn.questions():
-            if qn.roster_of(q.name) is g and (role := _role(q)) in ("AGE", "HHLINK", "HHFATH", "HHMOTH"):
+            if qn.roster_of(q.name) is g and (role := _role(q)) in ROLES and q.name.upper() == role:
                 found.setdefault(role, q.name)
-        parents = tuple(found[r] for r in ("HHFATH", "HHMOTH") if r in found)
+        for q in qn.questions():  # else a question of another name that declares the role
+            if qn.roster_of(q.name) is g and (role := _role(q)) in ROLES:
+                found.setdefault(role, q.name)
+        parents = tuple(Parent(found[r], r, found.get(PARENT_BIRTH[r])) for r in ("HHFATH", "HHMOTH") if r in found)
         if "HHLINK" in found or parents:
-            out.append(HouseholdRoles(g, g.key, found.get("AGE"), found.get("HHLINK"), parents))
+            out.append(HouseholdRoles(g, g.key, found.get("AGE"), found.get("HHLINK"), parents,
+                                      found.get("SEX"), found.get("COUNTRYB")))
     return out

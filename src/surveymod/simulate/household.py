@@ -2,44 +2,80 @@
 
 Answers are drawn question by question, so a roster could get two reference persons or a "father" younger than
 his child.  After generation, in each household: line 1 is the reference person (other lines drawn as reference
-person become 5 = other relative), and a father/mother line that does not name an existing, older member becomes
-0 (not in the household).  The roles come from the questions' EU-LFS sources (``questionnaire/household.py``);
-nothing in the shipped routing depends on these variables, so the repair changes no other answer.
+person become 5 = other relative); a father/mother line that does not name an existing, older member of the
+parent's sex becomes 0 (not in the household); and where the parent lives in the household, COBFATH/COBMOTH are
+copied from the parent's own COUNTRYB (as the interviewer instruction says), after which the calculations that
+use them (MIGSTAT) are evaluated again.  The roles come from the questions' EU-LFS sources
+(``questionnaire/household.py``); nothing in the shipped routing depends on these variables.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..questionnaire.household import REFERENCE_PERSON, household_roles
+from ..questionnaire import expr as E
+from ..questionnaire.conditions import compile_condition, universe
+from ..questionnaire.household import PARENT_SEX, REFERENCE_PERSON, HouseholdRoles, household_roles
 from ..questionnaire.model import Questionnaire
-from .levels import Level
+from .levels import Level, LevelEnv
 
 OTHER_RELATIVE = 5
 """HHLINK code given to extra reference persons (EU-LFS HHLINK 5 = other relative)."""
 
 
 def repair_households(qn: Questionnaire, levels: dict[str, Level]) -> None:
-    """Fix HHLINK and the parent pointers of every person roster in *levels*, in place."""
+    """Fix HHLINK, the parent pointers and the parents' countries of birth of every person roster, in place."""
     for roles in household_roles(qn):
         lvl = levels.get(roles.roster.name)
         if lvl is None or lvl.n == 0 or lvl.parent_row is None or roles.line not in lvl.cols:
             continue
-        hh = lvl.parent_row
-        line = lvl.cols[roles.line]
         if roles.link and roles.link in lvl.cols:
             link = lvl.cols[roles.link]
-            first = line == 1
+            first = lvl.cols[roles.line] == 1
             link[first] = REFERENCE_PERSON
             link[~first & (link == REFERENCE_PERSON)] = OTHER_RELATIVE
-        age = lvl.cols.get(roles.age) if roles.age else None
-        where = {(int(h), float(ln)): i for i, (h, ln) in enumerate(zip(hh, line, strict=True))}
-        for var in roles.parents:
-            ptr = lvl.cols.get(var)
-            if ptr is None:
-                continue
-            for i in np.flatnonzero(~np.isnan(ptr) & (ptr > 0)):
-                j = where.get((int(hh[i]), float(ptr[i])))
-                older = j is not None and j != i and (age is None or (age[j] > age[i]))
-                if not older:
-                    ptr[i] = 0.0
+        if _parents(roles, lvl):
+            _recalculate(qn, lvl, {p.birth for p in roles.parent_items if p.birth})
+
+
+def _parents(roles: HouseholdRoles, lvl: Level) -> bool:
+    """Pointers to an existing, older member of the right sex (else 0); True when a country of birth was copied."""
+    assert lvl.parent_row is not None
+    hh, line = lvl.parent_row, lvl.cols[roles.line]
+    age = lvl.cols.get(roles.age) if roles.age else None
+    sex = lvl.cols.get(roles.sex) if roles.sex else None
+    birth = lvl.cols.get(roles.birth) if roles.birth else None
+    where = {(int(h), float(ln)): i for i, (h, ln) in enumerate(zip(hh, line, strict=True))}
+    copied = False
+    for parent in roles.parent_items:
+        ptr = lvl.cols.get(parent.pointer)
+        if ptr is None:
+            continue
+        cob = lvl.cols.get(parent.birth) if parent.birth else None
+        for i in np.flatnonzero(~np.isnan(ptr) & (ptr > 0)):
+            j = where.get((int(hh[i]), float(ptr[i])))
+            ok = j is not None and j != i and (age is None or age[j] > age[i]) \
+                and (sex is None or sex[j] == PARENT_SEX[parent.role])
+            if not ok:
+                ptr[i] = 0.0
+            elif cob is not None and birth is not None and not np.isnan(cob[i]) and not np.isnan(birth[j]):
+                copied |= bool(cob[i] != birth[j])
+                cob[i] = birth[j]
+    return copied
+
+
+def _recalculate(qn: Questionnaire, lvl: Level, changed: set[str]) -> None:
+    """Evaluate again, where they apply, the roster's calculations that use a changed variable."""
+    for q in qn.questions():
+        if q.type != "calculate" or not q.calculation or q.name not in lvl.cols:
+            continue
+        node = compile_condition(qn, q.calculation)
+        if not {r.name for r in E.references(node)} & changed:
+            continue
+        env = LevelEnv(lvl)
+        cond = universe(qn, q.name)
+        mask = np.ones(lvl.n, dtype=bool) if cond is None else E.truth(E.evaluate(cond, env, lvl.n))
+        vals = E.evaluate(node, env, lvl.n)
+        out = lvl.cols[q.name]
+        out[mask] = vals[mask].astype(out.dtype) if out.dtype != object else vals[mask]
+        changed.add(q.name)
