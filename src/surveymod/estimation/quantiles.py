@@ -1,12 +1,17 @@
-"""Quantiles by domain with Woodruff intervals, as R ``svyquantile`` (survey 4.x defaults) on Taylor designs.
+"""Quantiles by domain with Woodruff intervals, as R ``svyquantile`` (survey 4.x defaults) on Taylor and
+replicate-weight designs.
 
 - estimate (R ``qrule="math"``): sort the domain's values with positive weight; with cumulative weights ``c``
   and total ``W``, take the last position with ``c <= pW`` (the first if none, as R); if ``c = pW`` there the
   value at it, else the next one;
-- interval (R ``interval.type="mean"``, Woodruff): the proportion ``m`` of the domain at or below the estimate,
-  with its design SE (our Taylor engine, the domain zero-weighted, calibration credited), gives
-  ``m -+ t(df) se``; those two probabilities mapped back through the same rule are the CI (NaN beyond 0..1);
-  ``se = (upper - lower) / (2 t(df))`` with the domain df.
+- interval (R ``interval.type="mean"``, Woodruff, the default for both kinds of design): the proportion ``m`` of
+  the domain at or below the estimate, with its design SE, gives ``m -+ t(df) se``; those two probabilities
+  mapped back through the same rule are the CI (NaN beyond 0..1); ``se = (upper - lower) / (2 t(df))`` with the
+  domain df. Taylor designs: the SE of ``m`` from our Taylor engine (the domain zero-weighted, calibration
+  credited) and df = PSUs - strata; replicate designs (R ``svyquantile.svyrep.design``): the replicate variance
+  of ``m`` with the design's scale, rscales and mse, and df = rank of the domain's replicate weights - 1
+  (R ``degf``). R's other replicate interval, ``interval.type="quantile"`` (the quantile recomputed on every
+  replicate), is not the default and is not offered.
 """
 
 from __future__ import annotations
@@ -17,7 +22,8 @@ import numpy as np
 
 from .calibration import Record
 from .ci import t_crit
-from .statistics import column, taylor
+from .prepare import Replicates
+from .statistics import column, replicate, taylor
 from .taylor import Stages
 
 
@@ -37,11 +43,12 @@ def qrule_math(x: np.ndarray, w: np.ndarray, p: float) -> float:
     return float(x[min(pos + 1, len(x) - 1)])
 
 
-def woodruff(y: np.ndarray, w: np.ndarray, dom: np.ndarray, k: int, p: float, st: Stages, df: np.ndarray,
-             level: float, records: Sequence[Record] = ()) -> tuple[np.ndarray, ...]:
-    """Per domain: estimate, SE, CI low, CI high (arrays of length k) of the ``p`` quantile of ``y``."""
+def _domain_quantiles(y: np.ndarray, w: np.ndarray, dom: np.ndarray, k: int, p: float
+                      ) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]], np.ndarray]:
+    """Per domain the ``p`` quantile (R qrule "math"), the domain's sorted values and weights, and per row the
+    indicator "at or below its domain's estimate" (NaN where the value or the domain is missing)."""
     valid = ~np.isnan(y) & (dom >= 0)
-    est, lo, hi, se = (np.full(k, np.nan) for _ in range(4))
+    est = np.full(k, np.nan)
     sorted_parts: list[tuple[np.ndarray, np.ndarray]] = []
     for d in range(k):
         use = valid & (dom == d) & (w > 0)
@@ -50,8 +57,14 @@ def woodruff(y: np.ndarray, w: np.ndarray, dom: np.ndarray, k: int, p: float, st
         sorted_parts.append((xs, ws))
         est[d] = qrule_math(xs, ws, p)
     below = np.where(valid, (y <= np.where(dom >= 0, est[np.maximum(dom, 0)], np.nan)).astype(float), np.nan)
-    res, _ = taylor(column("mean", below, dom), w, dom, k, st, records, df=df)
-    share, share_se = res.est[:, 0], np.sqrt(np.maximum(res.var[:, 0], 0.0))
+    return est, sorted_parts, below
+
+
+def _interval(sorted_parts: list[tuple[np.ndarray, np.ndarray]], share: np.ndarray, share_se: np.ndarray,
+              df: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Woodruff: SE, CI low, CI high per domain from the share at or below the estimate and its SE."""
+    k = len(sorted_parts)
+    lo, hi, se = (np.full(k, np.nan) for _ in range(3))
     for d in range(k):
         if not df[d] > 0:
             continue
@@ -61,4 +74,25 @@ def woodruff(y: np.ndarray, w: np.ndarray, dom: np.ndarray, k: int, p: float, st
         lo[d] = qrule_math(xs, ws, p_lo) if p_lo >= 0 else np.nan
         hi[d] = qrule_math(xs, ws, p_hi) if p_hi <= 1 else np.nan
         se[d] = (hi[d] - lo[d]) / (2 * t)
+    return se, lo, hi
+
+
+def woodruff(y: np.ndarray, w: np.ndarray, dom: np.ndarray, k: int, p: float, st: Stages, df: np.ndarray,
+             level: float, records: Sequence[Record] = ()) -> tuple[np.ndarray, ...]:
+    """Taylor designs, per domain: estimate, SE, CI low, CI high (arrays of length k) of the ``p`` quantile."""
+    est, sorted_parts, below = _domain_quantiles(y, w, dom, k, p)
+    res, _ = taylor(column("mean", below, dom), w, dom, k, st, records, df=df)
+    se, lo, hi = _interval(sorted_parts, res.est[:, 0], np.sqrt(np.maximum(res.var[:, 0], 0.0)), df, level)
     return est, se, lo, hi
+
+
+def woodruff_replicate(y: np.ndarray, w: np.ndarray, reps: Sequence[np.ndarray], dom: np.ndarray, k: int,
+                       p: float, rep: Replicates, level: float) -> tuple[np.ndarray, ...]:
+    """Replicate-weight designs (R ``svyquantile.svyrep.design``), per domain: estimate, SE, CI low, CI high
+    and df of the ``p`` quantile; the share's variance and the df come from the replicate engine."""
+    est, sorted_parts, below = _domain_quantiles(y, w, dom, k, p)
+    # R drops rows with a missing value (na.rm) before degf(): leave them out of the domain for the df too
+    dom_valid = np.where(np.isnan(y), -1, dom)
+    res = replicate([column("mean", below, dom_valid)], w, reps, dom_valid, k, rep)[0]
+    se, lo, hi = _interval(sorted_parts, res.est[:, 0], np.sqrt(np.maximum(res.var[:, 0], 0.0)), res.df, level)
+    return est, se, lo, hi, res.df
