@@ -68,18 +68,17 @@ def _reference_person(rows: _Rows, roles: HouseholdRoles, frame: pd.DataFrame, g
         return
     link = _num(frame[roles.link])
     is_ref = link == REFERENCE_PERSON
-    n_ref = np.bincount(groups, weights=is_ref.astype(float), minlength=int(groups.max()) + 1)
-    first = {int(g): i for i, g in reversed(list(enumerate(groups)))}
-    for i in range(len(frame)):
-        k = int(n_ref[groups[i]])
-        if k > 1 and is_ref[i]:
-            rows.add(i, roles.link, _fmt(link[i]), "reference-person",
-                     f"the household has {k} reference persons ({roles.link} = {REFERENCE_PERSON}); "
-                     "exactly one is required")
-        elif k == 0 and first[int(groups[i])] == i:
-            rows.add(i, roles.link, _fmt(link[i]), "reference-person",
-                     f"the household has no reference person ({roles.link} = {REFERENCE_PERSON}); "
-                     "exactly one is required")
+    n_ref = np.bincount(groups, weights=is_ref.astype(float), minlength=int(groups.max()) + 1)[groups]
+    first = np.zeros(len(frame), dtype=bool)
+    first[np.unique(groups, return_index=True)[1]] = True
+    for i in np.flatnonzero((n_ref > 1) & is_ref):
+        rows.add(int(i), roles.link, _fmt(link[i]), "reference-person",
+                 f"the household has {int(n_ref[i])} reference persons ({roles.link} = {REFERENCE_PERSON}); "
+                 "exactly one is required")
+    for i in np.flatnonzero((n_ref == 0) & first):
+        rows.add(int(i), roles.link, _fmt(link[i]), "reference-person",
+                 f"the household has no reference person ({roles.link} = {REFERENCE_PERSON}); "
+                 "exactly one is required")
 
 
 def _col(frame: pd.DataFrame, name: str | None) -> np.ndarray | None:
