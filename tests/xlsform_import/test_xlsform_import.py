@@ -149,9 +149,9 @@ def test_variable_name_rule() -> None:
     assert variable_name("_1", taken) == "v_1"
     assert variable_name("with", taken) == "with_"
     long = "what_is_the_main_reason_you_left_your_country_of_birth"
-    assert variable_name(long, taken) == long[:32]
-    assert variable_name(long + "_again", taken) == long[:30] + "_2"
-    assert variable_name(long, taken, room=3) == long[:29]
+    assert variable_name(long, taken) == long[:31]
+    assert variable_name(long + "_again", taken) == long[:29] + "_2"
+    assert variable_name(long, taken, room=3) == long[:28]
 
 
 def test_cli_import_validate_and_diff(tmp_path: Path) -> None:

@@ -537,6 +537,10 @@ def _parse(data: bytes | Path, opts: dict[str, Any], progress: bool, chunk_bytes
 # --------------------------------------------------------------------------------------------- columns and values
 
 
+_GROUP_SEPARATORS = "/-."
+"""Characters Kobo/ODK exports put between group, question and option names."""
+
+
 @dataclass
 class _Names:
     """Lookup of questionnaire names used to recognise columns."""
@@ -548,9 +552,13 @@ class _Names:
     @classmethod
     def of(cls, qn: Questionnaire) -> _Names:
         qs = {q.name.lower(): q for q in qn.questions()}
+        for q in list(qs.values()):  # an imported XLSForm's own names, as its exports spell the columns
+            xname = (q.xlsform or {}).get("name")
+            if xname:
+                qs.setdefault(xname.lower(), q)
         dummies: dict[str, tuple[Question, int]] = {}
         codes: dict[str, dict[str, int]] = {}
-        for q in qs.values():
+        for q in {id(q): q for q in qs.values()}.values():
             if q.is_choice:
                 codes[q.name] = choice_codes(qn, q)
             if q.type == "select_multiple":
@@ -566,20 +574,25 @@ class _Names:
         if low in self.dummies:
             q, code = self.dummies[low]
             return dummy_name(q.name, code)
-        tokens = [t for t in re.split(r"[/\-]", column.strip()) if t]
-        if len(tokens) > 1:
-            last = tokens[-1].lower()
-            if last in self.questions:
-                return self.questions[last].name
-            if last in self.dummies:
-                q, code = self.dummies[last]
+        # group prefixes (grp/q, grp-q, grp.q): the longest tail after a separator that names a question, or
+        # question + separator + option for a select_multiple dummy (q/option)
+        col = column.strip()
+        cuts = [0] + [i + 1 for i, ch in enumerate(col) if ch in _GROUP_SEPARATORS]
+        for i in cuts[1:]:
+            tail = col[i:].lower()
+            if tail in self.questions:
+                return self.questions[tail].name
+            if tail in self.dummies:
+                q, code = self.dummies[tail]
                 return dummy_name(q.name, code)
-            parent = tokens[-2].lower()
-            q = self.questions.get(parent)
-            if q is not None and q.type == "select_multiple":
-                code = self.codes[q.name].get(tokens[-1].strip().casefold())
-                if code is not None:
-                    return dummy_name(q.name, code)
+        for j in reversed(cuts[1:]):
+            option = col[j:].strip().casefold()
+            for i in (c for c in cuts if c < j - 1):
+                q = self.questions.get(col[i:j - 1].lower())
+                if q is not None and q.type == "select_multiple":
+                    code = self.codes[q.name].get(option)
+                    if code is not None:
+                        return dummy_name(q.name, code)
         return None
 
 
@@ -822,6 +835,12 @@ _LINKS = (("PARENT_KEY", "KEY"), ("_parent_index", "_index"))
 
 def _link(ds: Dataset, qn: Questionnaire) -> None:
     """Give roster frames their parent's key columns (from ODK/Kobo link columns) and their own line number."""
+    rid, main = qn.respondent_id, ds.frames.get(TOP_LEVEL)
+    if rid and main is not None and rid not in main.columns and _data_only(qn, rid):
+        main.insert(0, rid, np.arange(1, len(main) + 1, dtype="float64"))  # as Kobo numbers _index
+        ds.problems.append(Problem(f"'{rid}' (the export's submission number) was not in the data; the rows were "
+                                   "numbered in order", "key-derived", "info",
+                                   Location(file=ds.sources.get(TOP_LEVEL), variable=rid)))
     for level, group in levels(qn).items():
         if group is None or level not in ds.frames:
             continue
@@ -833,11 +852,13 @@ def _link(ds: Dataset, qn: Questionnaire) -> None:
         if need and pframe is not None:
             for child_col, parent_col in _LINKS:
                 cc = _find(frame, child_col)
-                pc = _find(pframe, parent_col)
+                pc = _find(pframe, parent_col) or _renamed(ds, parent, parent_col)
                 if cc and pc:
                     lookup = pframe.drop_duplicates(pc).set_index(pc)
                     for pos, k in enumerate(need):
-                        if k in lookup.columns:
+                        if k == pc:  # the link column itself is the key (an imported form's _index)
+                            frame.insert(pos, k, pd.to_numeric(frame[cc], errors="coerce").to_numpy())
+                        elif k in lookup.columns:
                             frame.insert(pos, k, frame[cc].map(lookup[k]).to_numpy())
                     ds.problems.append(Problem(
                         f"rows linked to level '{parent}' through {cc} → {pc}; key column(s) {', '.join(need)} "
@@ -858,6 +879,19 @@ def _link(ds: Dataset, qn: Questionnaire) -> None:
                 f"roster line number '{group.key}' was not in the data; it was numbered from the row order within "
                 "each parent", "key-derived", "info", Location(file=ds.sources.get(level), variable=group.key)))
         ds.frames[level] = frame
+
+
+def _data_only(qn: Questionnaire, name: str) -> bool:
+    """True for a variable an imported XLSForm does not have (Kobo's _index, repeat line numbers)."""
+    try:
+        return (qn.question(name).xlsform or {}).get("type") == ""
+    except KeyError:
+        return False
+
+
+def _renamed(ds: Dataset, level: str, column: str) -> str | None:
+    """The variable a link column of *level* was read as (an imported form names Kobo's _index)."""
+    return next((new for old, new in ds.renamed.get(level, {}).items() if old.lower() == column.lower()), None)
 
 
 def _find(frame: pd.DataFrame, name: str) -> str | None:

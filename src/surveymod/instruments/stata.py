@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from ..errors import Location, Problem
 from ..questionnaire.model import Questionnaire
+from ..questionnaire.xlsform_import import syntax_note
 from .labels import STATA_KIND_LETTER, STATA_LIMITS, DataDictionary, Level, data_dictionary, raw_columns
 from .syntax_text import one_line
 
@@ -118,6 +119,7 @@ def build_stata(qn: Questionnaire, csv_dir: str = "") -> StataDo:
            "* and saves one .dta per level.",
            f"* Non-substantive codes become extended missing values: {kinds};",
            "* a second code of the same kind in one variable takes the next free letter from .f on.",
+           *(f"* {stata_comment(line)}" for line in syntax_note(qn)),
            "version 14", "clear", ""]
     for li, level in enumerate(default.levels):
         out.append(f"* ---- Data level '{stata_comment(level.roster or 'top')}': {stata_comment(level.name)}.csv")

@@ -168,6 +168,8 @@ class _Builder:
 
     def question(self, q: Question) -> None:
         qn = self.qn
+        if (q.xlsform or {}).get("type") == "":  # data-only (an imported form's _index, repeat line numbers)
+            return
         cells = dict(q.xlsform or {})
         row: dict[str, Any] = {"name": cells.pop("name", q.name)}
         special = [c for c in qn._named_or_inline(q)] if q.type in ("integer", "decimal", "year", "calculate") else []

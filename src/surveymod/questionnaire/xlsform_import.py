@@ -66,8 +66,8 @@ def variable_name(xlsform_name: str, taken: set[str], room: int = 0) -> str:
 
     every character other than a letter, digit or '_' becomes '_'; a name that does not start with a letter gets
     the prefix 'v'; an SPSS/Stata reserved word or condition-language keyword gets a trailing '_'; a name longer
-    than 32 characters (minus *room*, kept free for select_multiple dummy suffixes such as '_12') is cut; a name
-    already taken (case-insensitive) is cut further and numbered '_2', '_3' ...
+    than 31 characters (minus *room*, kept free for select_multiple dummy suffixes such as '_12') is cut; a name
+    already taken (case-insensitive) is cut further and numbered '_2', '_3' ... (listed by :data:`NAME_RULE`).
     """
     name = re.sub(r"[^A-Za-z0-9_]", "_", xlsform_name.strip())
     if not re.match(r"[A-Za-z]", name):
@@ -75,7 +75,7 @@ def variable_name(xlsform_name: str, taken: set[str], room: int = 0) -> str:
     if name.upper() in SPSS_RESERVED or name in STATA_RESERVED or name.lower() in _KEYWORDS \
             or name.lower() in {"byte", "double", "float", "int", "long", "if", "in", "using", "with", "strl"}:
         name += "_"
-    limit = 32 - room
+    limit = 31 - room  # 31: ReadStat refuses a 32-character Stata value-label name, named after the variable
     name = name[:limit]
     out, i = name, 2
     while out.lower() in taken:
@@ -83,6 +83,25 @@ def variable_name(xlsform_name: str, taken: set[str], room: int = 0) -> str:
         out, i = name[:limit - len(suffix)] + suffix, i + 1
     taken.add(out.lower())
     return out
+
+
+NAME_RULE = ("XLSForm names that are not SPSS/Stata variable names were renamed by one rule: characters other "
+             "than letters, digits and '_' become '_'; 'v' is put before a name that does not start with a letter; "
+             "'_' is added to a reserved word; names are cut to 31 characters (fewer for select_multiple, so that "
+             "the dummies '<name>_<code>' fit); a name already taken gets '_2', '_3' ...")
+
+
+def renamed(qn: Any) -> list[tuple[str, str]]:
+    """(XLSForm name, variable name) of every renamed item of an imported questionnaire, in document order."""
+    return [(it.xlsform["name"], it.name) for it, _ in qn.walk() if it.xlsform and it.xlsform.get("name")]
+
+
+def syntax_note(qn: Any) -> list[str]:
+    """Comment lines (without the comment marker) listing the renamed variables, for the .sps/.do files."""
+    pairs = renamed(qn)
+    if not pairs:
+        return []
+    return [NAME_RULE, *(f"  {old} -> {new}" for old, new in pairs)]
 
 
 # ------------------------------------------------------------------------------------------------------ reading
@@ -165,6 +184,7 @@ class _Importer:
         self.list_names: dict[str, dict[str, int]] = {}  # list → choice name → code
         self.verbatim_columns: dict[str, int] = {}
         self.item_rows: dict[int, int] = {}
+        self.respondent = ""
         self.pending: list[tuple[dict[str, Any], str, str, str, int, str]] = []
         # ^ (item dict, field, condition text, xpath, row, column) to translate once every name is known
 
@@ -272,7 +292,29 @@ class _Importer:
             else:
                 for q in self.question(row, cells, typ):
                     stack[-1][1].append(q)
-        return self.sections(root)
+        return self.sections(self.data_only(root))
+
+    def data_only(self, root: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Variables that are in the exports but not in the form (``xlsform.type: ''``, never built): Kobo's
+        submission number ``_index`` as the respondent id, and a line number in each repeat, so that repeat
+        sheets link to their submission (``_parent_index`` → ``_index``) and each row has a key."""
+        lang = self.language(None)
+        self.respondent = variable_name("kobo_index", self.taken)
+        index = {"name": self.respondent, "type": "integer", "xlsform": {"name": "_index", "type": ""},
+                 "label": {lang: "Submission number in the export (_index)"}}
+
+        def rec(items: list[dict[str, Any]]) -> None:
+            for it in items:
+                if it.get("type") == "roster":
+                    line = variable_name(f"{it['name']}_line", self.taken)
+                    it["key"] = line
+                    it["items"].insert(0, {"name": line, "type": "integer", "xlsform": {"type": ""},
+                                           "label": {lang: f"Line number in repeat '{it['name']}'"}})
+                elif it.get("type") == "group":
+                    rec(it.get("items", []))
+
+        rec(root)
+        return [index, *root]
 
     def _claim(self, cells: dict[str, str]) -> None:
         name = self.cell(cells, "name")
@@ -519,7 +561,7 @@ def import_xlsform(path: str | Path) -> ImportResult:
         if code not in languages or (suffix and not languages[code]):
             languages[code] = suffix
     data: dict[str, Any] = {
-        "id": form_id, "title": {default: title}, "version": version,
+        "id": form_id, "title": {default: title}, "version": version, "respondent_id": imp.respondent,
         "languages": {"default": default, "others": others, "pending": [default, *others] if others else []},
         "choices": {k: {"choices": v} for k, v in imp.lists.items()},
         "sections": sections,
