@@ -9,7 +9,8 @@ Two profiles, used when the scenario (``--effects``) gives no probabilities for 
   Macedonia at roughly 6% of the population, mainly from Serbia, Kosovo, Albania, Bosnia and Herzegovina and
   Türkiye (figures from memory, not re-read here: APPROXIMATE).  The Census 2021 table by country of birth was
   not found (``shared/reference/census_mk.md`` §4c), so these are plausible illustrative shares, NOT targets.
-* **Destinations abroad** (every other country question, e.g. country of work abroad or of an emigrant):
+* **Destinations abroad** (any other country question whose constraint rules out North Macedonia, e.g.
+  country of work abroad or of an emigrant; an undeclared question that allows MK gets the resident profile):
   Germany, Italy, Switzerland, Austria, Slovenia, Croatia, Türkiye, the United States and Australia lead, as in
   the same UN DESA origin-destination table (APPROXIMATE, same caveat).
 
@@ -53,14 +54,17 @@ def country_prior(qn: Questionnaire, q: Question, codes: list[int]) -> np.ndarra
     if spec is None or spec.builtin != "countries":
         return None
     var = (q.source.variable or "").upper() if q.source else ""
-    profile = "resident" if var in RESIDENT_VARIABLES or q.name.upper() in RESIDENT_VARIABLES else "abroad"
-    shares = RESIDENT if profile == "resident" else ABROAD
     names = {c.code: c.name for c in qn.choice_list(q)}
+    allowed = _allowed(qn, q, [float(c) for c in codes])
+    home_allowed = any(ok and names.get(c) == "MK" for c, ok in zip(codes, allowed, strict=True))
+    resident = var in RESIDENT_VARIABLES or q.name.upper() in RESIDENT_VARIABLES or home_allowed
+    profile = "resident" if resident else "abroad"
+    shares = RESIDENT if profile == "resident" else ABROAD
     named = [shares.get(names.get(c) or "", 0.0) for c in codes]
     rest = [names.get(c) not in shares and c <= 894 for c in codes]
     p = np.array(named, dtype=float)
     k = sum(rest)
     if k:
         p[np.array(rest)] = REST[profile] / k
-    p = p * _allowed(qn, q, [float(c) for c in codes])
+    p = p * allowed
     return p / p.sum() if p.sum() > 0 else None
