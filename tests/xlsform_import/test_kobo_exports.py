@@ -135,6 +135,7 @@ def test_sav_read_by_pspp_with_rows_value_labels_and_option_labels(qn, tmp_path:
         "Do you plan to leave the country in the next 12 months for work?"
     syntax = (tmp_path / "mhh.sps").read_text(encoding="utf-8")
     assert "* plan_to_leave_in_the_next_twelve_months_for_work -> plan_to_leave_in_the_next_twelv." in syntax
+    assert "*   _uuid -> uuid." in syntax and "*   _parent_index -> parent_index." in syntax  # Kobo bookkeeping
 
 
 @pytest.mark.parametrize("suffix", ["sav", "dta"])

@@ -32,6 +32,7 @@ from ..instruments.labels import (
     spss_missing,
     text_size,
 )
+from ..instruments.syntax_text import one_line
 from ..questionnaire.model import Questionnaire
 from ..questionnaire.names import name_problem
 from ..xlsx import write_frames
@@ -58,8 +59,13 @@ def level_path(out: Path, level: str) -> Path:
 
 def export(data: Dataset | str | Path, questionnaire: Questionnaire | str | Path | None = None, *,
            to: str | None = None, out: str | Path, lang: str | None = None, syntax: bool = True,
-           encoding: str | None = None) -> ExportResult:
-    """Write *data* as labelled files (format from *to* or OUT's suffix), one per level; returns files and warnings."""
+           encoding: str | None = None, added: dict[str, str] | None = None) -> ExportResult:
+    """Write *data* as labelled files (format from *to* or OUT's suffix), one per level; returns files and warnings.
+
+    *added* labels columns a command added to the data (e.g. the final and replicate weights of
+    ``surveymod weight``): they are exported as labelled numeric (scale) variables, not as unknown columns.
+    """
+    added = added or {}
     out = Path(out)
     target = (to or out.suffix.lstrip(".")).lower()
     if target not in TARGETS:
@@ -83,19 +89,24 @@ def export(data: Dataset | str | Path, questionnaire: Questionnaire | str | Path
             f"'{s.shortened}'", "label-shortened", "warning", Location(variable=s.variable)))
     for level in ds.frames:  # refuse before anything is written
         refuse_overwriting_inputs(level_path(out, level), inputs)
+    renamed: dict[str, str] = {}  # data columns written under another name, listed in the syntax file
     for level, frame in ds.frames.items():
         path = level_path(out, level)
         keys = set(level_keys(qn, level))
         metas = {v.name: v for v in dd.variables if level_of_roster(qn, v.roster) == level or v.name in keys} \
             if level in levels(qn) else {}
-        for col in ds.unknown.get(level, []):
+        for col in (c for c in ds.unknown.get(level, []) if c not in added):
             result.warnings.append(Problem(f"column '{col}' is not in the questionnaire; exported unlabelled",
                                            "unknown-column", "warning", Location(file=str(path), variable=col)))
         prepared = _prepare(frame, metas, target, limits, path, result.warnings)
+        for col, text in added.items():
+            if col in prepared.frame.columns and target in ("sav", "dta"):
+                prepared.labels[col] = _fit(text, limits, result.warnings, col)
         _WRITERS[target](prepared, path)
         result.files.append(path)
+        renamed.update(prepared.renamed)
     if syntax and target in ("sav", "dta"):
-        result.files += _syntax(qn, dd, out, target, lang, result.warnings)
+        result.files += _syntax(qn, dd, out, target, lang, result.warnings, renamed)
     return result
 
 
@@ -113,6 +124,7 @@ class _Prepared:
     measure: dict[str, str] = field(default_factory=dict)
     formats: dict[str, str] = field(default_factory=dict)
     metas: dict[str, VariableMeta] = field(default_factory=dict)
+    renamed: dict[str, str] = field(default_factory=dict)
 
 
 def _prepare(frame: pd.DataFrame, metas: dict[str, VariableMeta], target: str, limits: Limits, path: Path,
@@ -121,6 +133,7 @@ def _prepare(frame: pd.DataFrame, metas: dict[str, VariableMeta], target: str, l
     p = _Prepared(pd.DataFrame(), metas=metas)
     stat = target in ("sav", "dta")
     names = _safe_names(list(frame.columns), target, path, warnings) if stat else {c: c for c in frame.columns}
+    p.renamed = {c: n for c, n in names.items() if c != n}
     taken = set(names.values())
     for col in frame.columns:
         s = frame[col]
@@ -405,7 +418,7 @@ _WRITERS = {"sav": _write_sav, "dta": _write_dta, "csv": _write_csv, "xlsx": _wr
 
 
 def _syntax(qn: Questionnaire, dd: DataDictionary, out: Path, target: str, lang: str | None,
-            warnings: list[Problem]) -> list[Path]:
+            warnings: list[Problem], renamed: dict[str, str] | None = None) -> list[Path]:
     """Write the .sps/.do of the instruments builder next to the data (it documents and rebuilds the labels)."""
     ext = "sps" if target == "sav" else "do"
     try:
@@ -422,7 +435,16 @@ def _syntax(qn: Questionnaire, dd: DataDictionary, out: Path, target: str, lang:
                                 "no-syntax", "info", Location(file=str(out))))
         return []
     path = out.with_suffix(f".{ext}")
-    write_with(path, lambda tmp: tmp.write_text(built.text, encoding="utf-8"))
+    text = built.text
+    if renamed:  # columns the format refused, e.g. Kobo's _uuid: one line each, as the warnings said
+        end = "." if target == "sav" else ""
+        note = [f"* Data columns renamed for {target.upper()} by one rule: characters other than letters, digits and "
+                f"'_' become '_', leading and trailing '_' are dropped, 'v' goes before a name that does not start "
+                f"with a letter, names are cut to 28 characters and numbered 2, 3 ... if taken{end}"]
+        note += [f"*   {one_line(old)} -> {new}{end}" for old, new in renamed.items()]
+        head, sep, rest = text.partition("\n\n")
+        text = head + "\n" + "\n".join(note) + sep + rest
+    write_with(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     return [path]
 
 

@@ -88,7 +88,7 @@ def variable_name(xlsform_name: str, taken: set[str], room: int = 0) -> str:
 NAME_RULE = ("XLSForm names that are not SPSS/Stata variable names were renamed by one rule: characters other "
              "than letters, digits and '_' become '_'; 'v' is put before a name that does not start with a letter; "
              "'_' is added to a reserved word; names are cut to 31 characters (fewer for select_multiple, so that "
-             "the dummies '<name>_<code>' fit); a name already taken gets '_2', '_3' ...")
+             "the dummies '<name>_<code>' fit); a name already taken gets '_2', '_3' and so on")
 
 
 def renamed(qn: Any) -> list[tuple[str, str]]:
