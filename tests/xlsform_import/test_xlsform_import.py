@@ -170,3 +170,42 @@ def test_cli_import_validate_and_diff(tmp_path: Path) -> None:
     assert res.exit_code == 1 and copy.read_bytes() == (DATA / "tutorial.xls").read_bytes()
     res = runner.invoke(cli, ["validate", str(DATA / "calculate_without_calculation.xls")])
     assert res.exit_code == 1 and "row 34" in res.output
+
+
+KOBO_FORM = Path(__file__).parents[1] / "data" / "kobo" / "migration_hh.xlsx"
+
+
+def test_migration_form_round_trips_and_diffs_against_a_new_version(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    qn = loads(to_yaml(import_xlsform(KOBO_FORM).data), "migration_hh.yaml")
+    assert questions(pyxform_json(build_xlsform(qn))) == questions(pyxform_json(KOBO_FORM))
+    wb = load_workbook(KOBO_FORM)
+    for row in wb["survey"].iter_rows():
+        if row[1].value == "m_abroad":
+            row[5].value = "${m_age} >= 18"
+        if row[1].value == "hh_size":
+            row[2].value = "How many people usually live here?"
+    wb["choices"].delete_rows(wb["choices"].max_row)  # plan: 98 "Don't know"
+    v2 = tmp_path / "migration_hh_v2.xlsx"
+    wb.save(v2)
+    res = CliRunner().invoke(cli, ["diff", str(KOBO_FORM), str(v2)])
+    assert res.exit_code == 0, res.output
+    assert "hh_size: question text (en) 'How many people live in this household?' -> 'How many people usually " \
+           "live here?'" in res.output
+    assert "m_abroad: asked when" in res.output and "${m_age} >= 18" in res.output
+    assert "plan_to_leave_in_the_next_twelv: codes removed: 98 \"Don't know\"" in res.output
+
+
+@pytest.mark.parametrize("form", [DATA / "xlsform_spec_test.xlsx", KOBO_FORM])
+def test_rebuilt_form_passes_odk_validate(form: Path, tmp_path: Path) -> None:
+    import shutil
+
+    if shutil.which("java") is None:
+        pytest.skip("Java is not installed (ODK Validate)")
+    from pyxform.xls2xform import convert
+
+    _, qn = _import(form.name) if form.parent == DATA else (None, loads(to_yaml(import_xlsform(form).data)))
+    out = tmp_path / "rebuilt.xlsx"
+    out.write_bytes(build_xlsform(qn))
+    convert(xlsform=str(out), validate=True)  # raises on any ODK Validate error
