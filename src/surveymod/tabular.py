@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from .atomic import write_with
+from .data.meta import Metadata
 from .errors import SurveyError
 from .xlsx import write_frames
 
@@ -32,10 +33,33 @@ class DataLabels:
     variable: dict[str, str] = field(default_factory=dict)
     values: dict[str, dict[Any, str]] = field(default_factory=dict)
     measure: dict[str, str] = field(default_factory=dict)
+    missing: dict[str, list[Any]] = field(default_factory=dict)
+    """SPSS user-missing values/ranges (pyreadstat ``missing_ranges``) or Stata letters (``missing_user_values``)."""
 
     def with_added(self, variable: dict[str, str], measure: dict[str, str] | None = None) -> DataLabels:
         """A copy with labels and measurement levels for columns a command adds; existing entries win."""
-        return DataLabels({**variable, **self.variable}, self.values, {**(measure or {}), **self.measure})
+        return DataLabels({**variable, **self.variable}, self.values, {**(measure or {}), **self.measure},
+                          self.missing)
+
+    @classmethod
+    def of(cls, meta: Metadata, frame: pd.DataFrame, ext: str) -> DataLabels:
+        """The labels and missing declarations of *meta* for the columns of *frame*, in the form *ext* needs."""
+        variable = {c: i.label for c, i in meta.variables.items() if i.label and c in frame.columns}
+        values = {c: dict(i.values) for c, i in meta.variables.items() if i.values and c in frame.columns}
+        missing: dict[str, list[Any]] = {}
+        for c in frame.columns:
+            info = meta.variables.get(c)
+            if ext == ".sav" and info is not None:
+                spec: list[Any] = [{"lo": lo, "hi": hi} for lo, hi in info.missing_ranges]
+                spec += sorted(info.missing)[: 3 - len(spec)] if len(spec) < 3 else []
+                if spec:
+                    missing[c] = spec
+            elif ext == ".dta" and frame[c].dtype == object:
+                letters = sorted({x for x in frame[c] if isinstance(x, str) and len(x) == 1 and x.isalpha()})
+                if letters:
+                    missing[c] = letters
+        measure = {c: i.measure for c, i in meta.variables.items() if i.measure and c in frame.columns}
+        return cls(variable, values, measure, missing)
 
 
 def read_labels(path: str | Path) -> DataLabels:
@@ -77,11 +101,18 @@ def _stat_labels(df: pd.DataFrame, labels: DataLabels, ext: str) -> dict[str, An
         measure = {c: m for c, m in labels.measure.items() if c in cols}
         if measure:
             kw["variable_measure"] = measure
+    missing = {c: m for c, m in labels.missing.items() if c in cols}
+    if missing:
+        kw["missing_ranges" if ext == ".sav" else "missing_user_values"] = missing
     return kw
 
 
 def _integer_valued(s: pd.Series) -> bool:
-    """A numeric column whose non-missing values are all whole numbers."""
+    """A numeric column whose non-missing values are all whole numbers (Stata missing letters aside)."""
+    if s.dtype == object:
+        s = pd.to_numeric(s.where(~s.map(lambda x: isinstance(x, str) and len(x) == 1 and x.isalpha())),
+                          errors="coerce") if s.map(lambda x: isinstance(x, int | float) or (
+                              isinstance(x, str) and len(x) == 1 and x.isalpha())).all() else s
     if not pd.api.types.is_numeric_dtype(s):
         return False
     v = s.dropna()

@@ -1,7 +1,10 @@
 """``surveymod weight``: run a weighting spec on a data file and write the weighted data and a report.
 
-Variable and value labels of a .sav/.dta input are carried to a .sav/.dta output; the added weight columns get
-variable labels too. Stata allows only letters, digits and '_' in names, so a .dta output renames other columns.
+The data is read the one way every command reads it (with the questionnaire's or the file's own labels and missing
+codes). A .sav/.dta output is fully labelled (from the questionnaire, or the input's own labels and missing
+values), carries the final and replicate weights with variable labels, and is written with the lines that declare
+its design in R, Stata and SPSS (``<stem>_design.R/.do/.sps``). Stata allows only letters, digits and '_' in
+names, so a .dta output renames other columns.
 """
 
 from __future__ import annotations
@@ -13,9 +16,10 @@ import click
 import pandas as pd
 
 from ..atomic import refuse_overwriting_inputs, write_text
-from ..tabular import DataLabels, read_data, read_labels, write_data
+from ..tabular import DataLabels, write_data
 from ..weighting import load_spec, run_weighting
-from .common import echo_problems, handles_errors
+from ..weighting.declare import declarations
+from .common import dataset_options, echo_problems, handles_errors, open_dataset
 from .main import cli
 
 
@@ -30,16 +34,21 @@ from .main import cli
 @click.option("--report", "report_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Directory for the diagnostics report (<OUTPUT stem>_weighting_report.html and .json); "
                    "default: next to the output.")
+@dataset_options
 @handles_errors
-def weight_cmd(data: Path, spec_path: Path, output: Path, report_dir: Path | None) -> None:
+def weight_cmd(data: Path, spec_path: Path, output: Path, report_dir: Path | None, questionnaire: str | None,
+               missing_codes: str | None) -> None:
     """Weight DATA as SPEC says: nonresponse, post-stratification, raking, calibration, trimming, replicates.
 
-    Non-convergence or a margin not met is an error (exit 1) and nothing is written.
+    Non-convergence or a margin not met is an error (exit 1) and nothing is written. Missing codes of the
+    weighting variables (from -q, the .sav/.dta metadata or --missing) count as missing; the data keep them.
+    A .sav/.dta output comes with <stem>_design.R, .do and .sps declaring its design from the exported weights.
     """
     refuse_overwriting_inputs(output, [data, spec_path])
     loaded = load_spec(spec_path)
-    frame = read_data(data)
-    result = run_weighting(frame, loaded)
+    ds = open_dataset(str(data), questionnaire, missing_codes)
+    frame = ds.main
+    result = run_weighting(ds, loaded)
     report_dir = report_dir or output.parent
     stem = output.stem
     html_path = report_dir / f"{stem}_weighting_report.html"
@@ -47,15 +56,28 @@ def weight_cmd(data: Path, spec_path: Path, output: Path, report_dir: Path | Non
     refuse_overwriting_inputs(html_path, [data, spec_path])
     refuse_overwriting_inputs(json_path, [data, spec_path])
     added = [c for c in result.data.columns if c not in frame.columns]
-    labels = read_labels(data).with_added(_weight_labels(added, result.diagnostics.output, spec_path.name),
-                                          dict.fromkeys(added, "scale"))
+    added_labels = _weight_labels(added, result.diagnostics.output, spec_path.name)
+    ext = output.suffix.lower()
     out_data = result.data
-    if output.suffix.lower() == ".dta":
-        out_data, labels, renamed = _for_stata(out_data, labels)
-        if renamed:
-            click.echo("note: renamed for Stata (original name kept as the variable label when it had none): "
-                       + ", ".join(f"{a} -> {b}" for a, b in renamed.items()), err=True)
-    write_data(out_data, output, labels)
+    if ds.questionnaire is not None and ext in (".sav", ".dta"):
+        from ..data.export import export
+
+        assert result.dataset is not None
+        exported = export(result.dataset, to=ext[1:], out=output, added=added_labels, syntax=False)
+        echo_problems([w for w in exported.warnings if w.rule != "unknown-column"])
+    else:
+        labels = DataLabels.of(ds.meta, out_data, ext).with_added(added_labels, dict.fromkeys(added, "scale"))
+        if ext == ".dta":
+            out_data, labels, renamed = _for_stata(out_data, labels)
+            if renamed:
+                click.echo("note: renamed for Stata (original name kept as the variable label when it had none): "
+                           + ", ".join(f"{a} -> {b}" for a, b in renamed.items()), err=True)
+        write_data(out_data, output, labels)
+    if ext in (".sav", ".dta") and result.design is not None:
+        for suffix, text in declarations(result.design, output.name, [str(c) for c in out_data.columns]).items():
+            target = output.with_name(f"{output.stem}_design.{suffix}")
+            refuse_overwriting_inputs(target, [data, spec_path])
+            write_text(target, text)
     write_text(json_path, result.diagnostics.to_json())
     write_text(html_path, result.diagnostics.to_html())
     warnings = [p for p in result.diagnostics.problems if p.severity != "error"]

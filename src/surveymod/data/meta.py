@@ -31,6 +31,7 @@ class VarInfo:
     missing: frozenset[float] = frozenset()
     missing_ranges: tuple[tuple[float, float], ...] = ()
     missing_kinds: Mapping[float, str] = field(default_factory=dict)
+    measure: str | None = None  # nominal, ordinal or scale (SPSS measurement level)
 
     def missing_mask(self, s: pd.Series) -> np.ndarray:
         """True where *s* holds a missing code (numbers compared as numbers; Stata letters always)."""
@@ -156,7 +157,8 @@ def from_questionnaire(qn: Questionnaire, lang: str | None = None) -> Metadata:
     for v in d.variables:
         variables[v.name] = VarInfo(label=v.label, values=dict(v.value_labels),
                                     missing=frozenset(float(c) for c in v.missing),
-                                    missing_kinds={float(c): k for c, k in v.missing.items()})
+                                    missing_kinds={float(c): k for c, k in v.missing.items()},
+                                    measure=v.measure)
     return Metadata(variables, f"questionnaire {qn.id} (version {qn.version})")
 
 
@@ -165,6 +167,7 @@ def from_stat_file(meta: Any, source: str) -> Metadata:
     labels = meta.column_names_to_labels or {}
     values = meta.variable_value_labels or {}
     ranges = getattr(meta, "missing_ranges", None) or {}
+    measures = getattr(meta, "variable_measure", None) or {}
     variables = {}
     for name in meta.column_names:
         singles: set[float] = set()
@@ -178,10 +181,12 @@ def from_stat_file(meta: Any, source: str) -> Metadata:
             else:
                 spans.append((lo, hi))
         variables[name] = VarInfo(label=labels.get(name) or None, values=dict(values.get(name, {})),
-                                  missing=frozenset(singles), missing_ranges=tuple(spans))
+                                  missing=frozenset(singles), missing_ranges=tuple(spans),
+                                  measure=measures.get(name) if measures.get(name) in _MEASURES else None)
     return Metadata(variables, f"{source} (its own labels and missing values)")
 
 
+_MEASURES = ("nominal", "ordinal", "scale")
 _CODE_LIKE = re.compile(r"^(?:7{2,}|8{2,}|9{2,}|9+[6-8])$")
 
 

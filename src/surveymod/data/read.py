@@ -72,6 +72,28 @@ class Dataset:
         """The top-level frame."""
         return self.frames[TOP_LEVEL]
 
+    def level(self, name: str | None = None) -> pd.DataFrame:
+        """The frame of level *name* (the top level by default); an unknown level is a located error."""
+        name = name or TOP_LEVEL
+        if name not in self.frames:
+            raise SurveyError(f"the data has no level '{name}' (levels: {', '.join(self.frames)})",
+                              rule="data-level")
+        return self.frames[name]
+
+    def valid(self, columns: list[str], level: str | None = None) -> pd.DataFrame:
+        """The frame of *level* with the missing codes of *columns* as NaN (the data itself is unchanged)."""
+        return self.meta.valid(self.level(level), columns)
+
+    def with_frame(self, frame: pd.DataFrame, level: str | None = None) -> Dataset:
+        """A copy whose *level* frame is replaced (e.g. by the weighted data), metadata kept."""
+        return replace(self, frames={**self.frames, (level or TOP_LEVEL): frame})
+
+    def declare_missing(self, codes: list[float]) -> Dataset:
+        """A copy in which *codes* are missing in every numeric column (``--missing 77,88,99``)."""
+        cols = [c for f in self.frames.values() for c in f.columns if pd.api.types.is_numeric_dtype(f[c].dtype)
+                or f[c].dtype == object]
+        return replace(self, meta=self.meta.with_missing(codes, cols))
+
     def keys(self, level: str) -> list[str]:
         """Key columns of *level* (respondent id, then roster line numbers)."""
         if self.questionnaire is None:
@@ -369,6 +391,8 @@ def _read_text(data: bytes | Path, source: str, *, encoding: str | None = None, 
                                 skipinitialspace=False, low_memory=False)
     numeric_guess = _numeric_guess(head, enc, sep)
     opts["dtype"] = {c: (None if ok else str) for c, ok in numeric_guess.items()}
+    # R writes missing numbers as NA: missing in a column of numbers, but a text answer "NA" stays text
+    opts["na_values"] = {c: (["", "NA"] if ok else [""]) for c, ok in numeric_guess.items()}
     opts["dtype"] = {c: t for c, t in opts["dtype"].items() if t is not None}
     try:
         _refuse_ragged_rows(data, enc, sep, source, allow_short_last=bool(truncated))
@@ -505,6 +529,7 @@ def _numeric_guess(head: bytes, enc: str, sep: str) -> dict[str, bool]:
     out = {}
     for c in df.columns:
         col = df[c].dropna()
+        col = col[col != "NA"]
         num = pd.to_numeric(col, errors="coerce")
         out[c] = bool(num.notna().all()) and not col.str.match(r"^0\d").any()
     return out

@@ -1,0 +1,168 @@
+"""The lines that declare a weighted file's survey design in R, Stata and SPSS, so its users get our numbers.
+
+``surveymod weight`` (and the demo) write them beside a .sav/.dta: ``<stem>_design.R`` (``svydesign`` or
+``svrepdesign`` from the exported weights), ``<stem>_design.do`` (``svyset``) and ``<stem>_design.sps`` (a Complex
+Samples plan where SPSS can express the design). Replicate designs are declared with the exact variance multipliers
+surveymod uses (scale × rscales, mse), so R and Stata reproduce the replicate SEs; Stata gets them through
+``jkrweight(…, multiplier())`` with ``vce(jackknife)``, which computes Σ multiplier·(θᵣ−θ)² for any replicate
+method. Every name and path is written through the escaping rule of its language.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from ..estimation.design import Design
+from ..estimation.prepare import default_scale
+from ..instruments.spss import spss_comment, spss_string
+from ..instruments.stata import stata_comment, stata_string
+
+R_TYPES = {"bootstrap": "bootstrap", "jk1": "JK1", "jkn": "JKn", "brr": "BRR", "fay": "Fay"}
+
+
+def r_string(text: str) -> str:
+    """A double-quoted R string literal: backslashes, quotes and control characters escaped."""
+    out = text.replace("\\", "\\\\").replace('"', '\\"')
+    out = re.sub(r"[\x00-\x1f\x7f]", lambda m: f"\\x{ord(m.group()):02x}", out)
+    return f'"{out}"'
+
+
+def r_name(name: str) -> str:
+    """A column name in an R formula, backquoted when it is not a plain R name."""
+    if re.fullmatch(r"[A-Za-z.][A-Za-z0-9._]*", name):
+        return name
+    return "`" + name.replace("\\", "\\\\").replace("`", "\\`") + "`"
+
+
+def replicate_columns(design: Design, columns: Sequence[str]) -> list[str]:
+    """The data columns the design's replicate-weight pattern matches, in data order."""
+    if not design.repweights:
+        return []
+    rx = re.compile(design.repweights)
+    return [c for c in columns if rx.search(c)]
+
+
+def multipliers(design: Design, reps: Sequence[str]) -> list[float]:
+    """The variance multiplier of each replicate: scale × rscale (R svrepdesign's defaults when not given)."""
+    assert design.reptype is not None
+    scale = design.scale if design.scale is not None else default_scale(design.reptype, len(reps),
+                                                                        design.fay_rho or 0.0)
+    rscales = design.rscales or [1.0] * len(reps)
+    return [scale * float(r) for r in rscales]
+
+
+def r_script(design: Design, data_file: str, columns: Sequence[str]) -> str:
+    """An R script that reads *data_file* with haven and declares its design with survey."""
+    reader = "read_sav" if data_file.lower().endswith(".sav") else "read_dta"
+    lines = [f"# Survey design of {r_comment(data_file)}, as surveymod used it. Needs the R packages haven and survey.",
+             "# SPSS user-missing and Stata extended missing values are read as NA, as surveymod treats them.",
+             "library(haven)", "library(survey)",
+             f"d <- as.data.frame({reader}({r_string(data_file)}, user_na = FALSE))"
+             if reader == "read_sav" else f"d <- as.data.frame({reader}({r_string(data_file)}))",
+             "d[] <- lapply(d, function(x) if (inherits(x, 'haven_labelled')) zap_labels(x) else x)"]
+    reps = replicate_columns(design, columns)
+    if reps:
+        assert design.reptype is not None
+        mult = multipliers(design, reps)
+        pattern = "^(" + "|".join(re.escape(c) for c in reps) + ")$"
+        args = ["data = d", f"weights = ~{r_name(design.weight or '')}" if design.weight else None,
+                f"repweights = {r_string(pattern)}", f"type = {r_string(R_TYPES[design.reptype])}",
+                "combined.weights = TRUE", "scale = 1", f"rscales = c({', '.join(repr(m) for m in mult)})",
+                f"mse = {'TRUE' if design.mse else 'FALSE'}"]
+        if design.reptype == "fay":
+            args.append(f"rho = {design.fay_rho!r}")
+        lines.append("des <- svrepdesign(" + ", ".join(a for a in args if a) + ")")
+    else:
+        args = [f"ids = ~{r_name(design.psu)}" if design.psu else "ids = ~1"]
+        if design.ssu:
+            args[0] = f"ids = ~{r_name(design.psu or '1')} + {r_name(design.ssu)}"
+        if design.strata:
+            args.append(f"strata = ~{r_name(design.strata)}")
+        if design.weight:
+            args.append(f"weights = ~{r_name(design.weight)}")
+        elif design.prob:
+            args.append(f"probs = ~{r_name(design.prob)}")
+        if design.fpc:
+            fpcs = [design.fpc] + ([design.fpc2] if design.fpc2 else [])
+            args.append("fpc = ~" + " + ".join(r_name(f) for f in fpcs))
+        args += ["data = d", "nest = TRUE"]
+        lines.append("des <- svydesign(" + ", ".join(args) + ")")
+        if design.lonely_psu and design.lonely_psu != "fail":
+            lines.insert(4, f"options(survey.lonely.psu = {r_string(design.lonely_psu)})")
+        lines.append("# Taylor SEs here do not credit a post-stratification, raking or calibration done by the "
+                     "weighting; for those, use replicate weights (a 'replicates' step) or redo the step in R.")
+    lines += ["# e.g. svymean(~variable, des, na.rm = TRUE); svyby(~variable, ~domain, des, svymean, na.rm = TRUE)",
+              ""]
+    return "\n".join(lines)
+
+
+def r_comment(text: str) -> str:
+    """*text* safe on one R comment line."""
+    return re.sub(r"[\x00-\x1f\x7f\u2028\u2029]+", " ", text)
+
+
+def stata_script(design: Design, data_file: str, columns: Sequence[str]) -> str:
+    """A do-file that opens *data_file* and declares its design with svyset."""
+    lines = [f"* Survey design of {stata_comment(data_file)}, as surveymod used it.",
+             f"use {stata_string(data_file)}, clear"]
+    reps = replicate_columns(design, columns)
+    weight = f"[pweight={design.weight}]" if design.weight else ""
+    if reps:
+        mult = multipliers(design, reps)
+        groups: dict[float, list[str]] = {}
+        for c, m in zip(reps, mult, strict=True):
+            groups.setdefault(m, []).append(c)
+        jk = " ".join(f"jkrweight({' '.join(cols)}, multiplier({m!r}))" for m, cols in groups.items())
+        lines.append("* Replicate weights with surveymod's variance multipliers (scale x rscales): Stata's jackknife "
+                     "variance is the sum of multiplier x (replicate - full-sample estimate)^2.")
+        lines.append(f"svyset {weight}, {jk} vce(jackknife){' mse' if design.mse else ''}")
+    else:
+        psu = design.psu or "_n"
+        opts = []
+        if design.strata:
+            opts.append(f"strata({design.strata})")
+        if design.fpc:
+            opts.append(f"fpc({design.fpc})")
+        if design.lonely_psu in ("certainty", "adjust"):
+            opts.append(f"singleunit({'certainty' if design.lonely_psu == 'certainty' else 'centered'})")
+        stage2 = f" || {design.ssu}" + (f", fpc({design.fpc2})" if design.fpc2 else "") if design.ssu else ""
+        if not design.weight and design.prob:
+            lines.append(f"generate double _surveymod_w = 1 / {design.prob}")
+            weight = "[pweight=_surveymod_w]"
+        lines.append(f"svyset {psu} {weight}{',' if opts else ''} {' '.join(opts)}{stage2}".rstrip())
+        lines.append("* Taylor SEs here do not credit a post-stratification, raking or calibration done by the "
+                     "weighting; for those, use replicate weights.")
+    lines.append("* e.g. svy: mean variable   or   svy: mean variable, over(domain)")
+    return "\n".join(lines) + "\n"
+
+
+def spss_script(design: Design, data_file: str, columns: Sequence[str]) -> str:
+    """SPSS syntax: a Complex Samples analysis plan for Taylor designs; for replicate designs, what SPSS lacks."""
+    lines = [f"* Survey design of {spss_comment(data_file)}, as surveymod used it.",
+             f"GET FILE={spss_string(data_file)}."]
+    if replicate_columns(design, columns) or not design.weight:
+        lines += ["* SPSS Complex Samples has no replicate weights: WEIGHT BY gives the point estimates only;",
+                  "* for standard errors use the R script or the Stata do-file written beside this file."]
+        if design.weight:
+            lines.append(f"WEIGHT BY {design.weight}.")
+        return "\n".join(lines) + "\n"
+    plan = re.sub(r"\.(sav|dta)$", "", data_file, flags=re.IGNORECASE) + ".csaplan"
+    lines += ["CSPLAN ANALYSIS", f"  /PLAN FILE={spss_string(plan)}",
+              f"  /PLANVARS ANALYSISWEIGHT={design.weight}"]
+    parts = []
+    if design.strata:
+        parts.append(f"STRATA={design.strata}")
+    if design.psu:
+        parts.append(f"CLUSTER={design.psu}")
+    if parts:
+        lines.append("  /DESIGN " + " ".join(parts))
+    lines.append("  /ESTIMATOR TYPE=WR.")
+    lines.append("* Taylor SEs (with replacement) do not credit a post-stratification, raking or calibration.")
+    return "\n".join(lines) + "\n"
+
+
+def declarations(design: Design, data_file: str, columns: Sequence[str]) -> dict[str, str]:
+    """The three declarations, keyed by file suffix ('R', 'do', 'sps')."""
+    return {"R": r_script(design, data_file, columns), "do": stata_script(design, data_file, columns),
+            "sps": spss_script(design, data_file, columns)}
