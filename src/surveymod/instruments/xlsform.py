@@ -183,6 +183,8 @@ class _Builder:
             row["type"] = cells.pop("type")
         if q.type == "calculate":
             row["calculation"] = _xpath(qn, q.calculation)
+            if self.imported:
+                self.text(row, "label", q.label)  # an imported calculate keeps the label it had
         else:
             self.text(row, "label", q.label, fallback=None if "type" in (q.xlsform or {}) else q.name)
         self.hint(row, q, special)

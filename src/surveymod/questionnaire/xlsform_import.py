@@ -499,13 +499,15 @@ class _Importer:
             code = max([0, *(c["code"] for c in base)]) + 1
             for c in base:
                 c.setdefault("name", str(c["code"]))
-            base.append({"code": code, "name": "other", "label": {self.language(None): "Other"}})
+            langs = {lang for c in base for lang in c.get("label", {})} or {self.language(None)}
+            base.append({"code": code, "name": "other", "label": {lang: "Other" for lang in sorted(langs)}})
         return lst
 
     def other_question(self, item: dict[str, Any], name: str) -> dict[str, Any]:
         other = f"{name}_other"
         self.names.setdefault(other, variable_name(other, self.taken))
-        return {"name": self.names[other], "type": "text", "label": {self.language(None): "Specify other."},
+        langs = sorted(item.get("label") or {self.language(None): ""})
+        return {"name": self.names[other], "type": "text", "label": {lang: "Specify other." for lang in langs},
                 "relevant": f"selected({item['name']}, 'other')"}
 
     def sections(self, root: list[dict[str, Any]]) -> list[dict[str, Any]]:
