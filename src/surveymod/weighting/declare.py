@@ -55,7 +55,8 @@ def multipliers(design: Design, reps: Sequence[str]) -> list[float]:
 def r_script(design: Design, data_file: str, columns: Sequence[str]) -> str:
     """An R script that reads *data_file* with haven and declares its design with survey."""
     reader = "read_sav" if data_file.lower().endswith(".sav") else "read_dta"
-    lines = [f"# Survey design of {r_comment(data_file)}, as surveymod used it. Needs the R packages haven and survey.",
+    lines = [f"# Survey design of {r_comment(data_file)}, as surveymod used it (run from its folder). Needs the R "
+             "packages haven and survey.",
              "# SPSS user-missing and Stata extended missing values are read as NA, as surveymod treats them.",
              "library(haven)", "library(survey)",
              f"d <- as.data.frame({reader}({r_string(data_file)}, user_na = FALSE))"
@@ -104,7 +105,7 @@ def r_comment(text: str) -> str:
 
 def stata_script(design: Design, data_file: str, columns: Sequence[str]) -> str:
     """A do-file that opens *data_file* and declares its design with svyset."""
-    lines = [f"* Survey design of {stata_comment(data_file)}, as surveymod used it.",
+    lines = [f"* Survey design of {stata_comment(data_file)}, as surveymod used it (run from its folder).",
              f"use {stata_string(data_file)}, clear"]
     reps = replicate_columns(design, columns)
     weight = f"[pweight={design.weight}]" if design.weight else ""
@@ -139,8 +140,9 @@ def stata_script(design: Design, data_file: str, columns: Sequence[str]) -> str:
 
 def spss_script(design: Design, data_file: str, columns: Sequence[str]) -> str:
     """SPSS syntax: a Complex Samples analysis plan for Taylor designs; for replicate designs, what SPSS lacks."""
-    lines = [f"* Survey design of {spss_comment(data_file)}, as surveymod used it.",
-             f"GET FILE={spss_string(data_file)}."]
+    get = "GET STATA FILE" if data_file.lower().endswith(".dta") else "GET FILE"
+    lines = [f"* Survey design of {spss_comment(data_file)}, as surveymod used it (run from its folder).",
+             f"{get}={spss_string(data_file)}."]
     if replicate_columns(design, columns) or not design.weight:
         lines += ["* SPSS Complex Samples has no replicate weights: WEIGHT BY gives the point estimates only;",
                   "* for standard errors use the R script or the Stata do-file written beside this file."]
