@@ -10,9 +10,9 @@ import pandas as pd
 from ..atomic import refuse_overwriting_inputs, write_text, write_with
 from ..errors import Location, SurveyError
 from ..indicators.lfs_tables import load_plan, run_plan, sheet_name, tables_html
-from ..tabular import SUFFIXES, read_data
+from ..tabular import SUFFIXES
 from ..xlsx import write_frames
-from .common import handles_errors
+from .common import dataset_options, handles_errors, open_dataset, parse_codes
 from .main import cli
 
 
@@ -43,8 +43,9 @@ def _write_xlsx(tables: dict[str, pd.DataFrame], tmp: Path) -> None:
               help="Tabulation plan (YAML), e.g. questionnaires/tabulation/lfs_migration_tables.yaml.")
 @click.option("-o", "--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Output workbook (.xlsx, one sheet per table); an .html file with the same name is written beside it.")
+@dataset_options
 @handles_errors
-def tables_cmd(data: Path, plan_path: Path, out: Path) -> None:
+def tables_cmd(data: Path, plan_path: Path, out: Path, questionnaire: str | None, missing_codes: str | None) -> None:
     """Compute every table of a tabulation plan from DATA, with SE and reliability flag per cell.
 
     DATA is a data file or a folder; roster levels are the files named <stem>_<level>, as `surveymod simulate` and
@@ -57,9 +58,16 @@ def tables_cmd(data: Path, plan_path: Path, out: Path) -> None:
     html = out.with_suffix(".html")
     for target in (out, html):
         refuse_overwriting_inputs(target, [plan_path, *files.values()])
-    frames = {level: read_data(p) for level, p in files.items()}
-    qn = (plan_path.parent / plan.questionnaire) if plan.questionnaire else None
-    tables = run_plan(plan, frames, file=str(plan_path), positions=pos, questionnaire=qn)
+    qn = questionnaire or ((plan_path.parent / plan.questionnaire) if plan.questionnaire else None)
+    if qn:  # the questionnaire names the levels and finds the roster files itself
+        ds = open_dataset(str(files["main"]), str(qn), missing_codes)
+    else:  # no questionnaire: each level's file (<stem>_<level>) read the same one way
+        from ..data.read import Dataset
+
+        parts = {level: open_dataset(str(p)) for level, p in files.items()}
+        ds = Dataset(frames={level: d.main for level, d in parts.items()}, meta=parts["main"].meta)
+        ds = ds.declare_missing(parse_codes(missing_codes)) if missing_codes else ds
+    tables = run_plan(plan, ds, file=str(plan_path), positions=pos)
     write_with(out, lambda tmp: _write_xlsx(tables, tmp))
     write_text(html, tables_html(tables, plan.title))
     cells = sum(len(t) for t in tables.values())

@@ -133,6 +133,6 @@ def open_dataset(path: str, questionnaire: str | None = None, missing_codes: str
     errors = [p for p in ds.problems if p.severity == "error"]
     if errors:
         raise SurveyError(errors)
-    echo_problems([p for p in ds.problems if p.severity == "warning"])
+    echo_problems([p for p in ds.problems if p.severity == "warning" and p.rule != "unknown-column"])
     codes = parse_codes(missing_codes)
     return ds.declare_missing(codes) if codes else ds

@@ -15,16 +15,20 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ..data.meta import Metadata, from_questionnaire
 from ..errors import Location, Problem, SurveyError
 from ..estimation import Design, FlagRules, estimate
 from ..questionnaire import expr as E
 from ..yamlpos import Positions, load_model, locate
+
+if TYPE_CHECKING:
+    from ..data.read import Dataset
 
 Stat = Literal["prop", "mean", "total", "ratio"]
 
@@ -252,25 +256,30 @@ def check_plan(plan: Plan, frames: dict[str, pd.DataFrame], file: str, pos: Posi
         raise SurveyError(problems)
 
 
-def code_labels(qn_path: Path | None) -> tuple[dict[str, dict[str, str]], dict[str, set[float]]]:
-    """Code -> label and the missing codes of every coded question of the questionnaire (empty without one)."""
+def _questionnaire_meta(qn_path: Path | None) -> Metadata:
+    """The metadata of the plan's questionnaire (none without one)."""
     if qn_path is None:
-        return {}, {}
+        return Metadata()
     from ..questionnaire import load_valid
 
-    qn = load_valid(qn_path)
-    labels: dict[str, dict[str, str]] = {}
-    missing: dict[str, set[float]] = {}
-    for q in qn.questions():
-        if q.type not in ("select_one", "scale", "calculate"):
-            continue
-        try:
-            choices = qn.choice_list(q)
-        except Exception:  # noqa: BLE001 - a calculate without choices has no codes
-            continue
-        labels[q.name] = {str(c.code): qn.text(c.label) for c in choices}
-        missing[q.name] = {float(c.code) for c in choices if c.missing}
+    return from_questionnaire(load_valid(qn_path))
+
+
+def code_labels(meta: Metadata) -> tuple[dict[str, dict[str, str]], dict[str, set[float]]]:
+    """Code -> label and the missing codes of every labelled variable."""
+    labels = {v: {_code_text(c): lab for c, lab in info.values.items()} for v, info in meta.variables.items()
+              if info.values}
+    missing = {v: set(info.missing) for v, info in meta.variables.items() if info.missing}
     return labels, missing
+
+
+def _code_text(code: object) -> str:
+    """1, 1.0 and '1' as the text '1'."""
+    try:
+        f = float(code)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return str(code)
+    return str(int(f)) if f.is_integer() else str(f)
 
 
 def _table(t: Table, frame: pd.DataFrame, plan: Plan, labels: dict[str, dict[str, str]],
@@ -314,15 +323,23 @@ def _domain_text(domain: str, labels: dict[str, dict[str, str]]) -> str:
     return "; ".join(parts)
 
 
-def run_plan(plan: Plan, frames: dict[str, pd.DataFrame], *, file: str = "<plan>", positions: Positions | None = None,
-             questionnaire: Path | None = None) -> dict[str, pd.DataFrame]:
-    """Every table of the plan (id -> cells with estimate, se, CI, cv, n and flag), after checking every name."""
+def run_plan(plan: Plan, data: dict[str, pd.DataFrame] | Dataset, *, file: str = "<plan>",
+             positions: Positions | None = None, questionnaire: Path | None = None) -> dict[str, pd.DataFrame]:
+    """Every table of the plan (id -> cells with estimate, se, CI, cv, n and flag), after checking every name.
+
+    *data* is a :class:`~surveymod.data.read.Dataset` (its levels, labels and missing codes are used) or frames
+    by level with the *questionnaire* file giving the labels and missing codes.
+    """
     pos = positions or {}
+    if isinstance(data, dict):
+        frames, meta = data, _questionnaire_meta(questionnaire)
+    else:
+        frames, meta = data.frames, data.meta
     frames = carry_design(frames, plan)
     check_plan(plan, frames, file, pos)
-    data = derive(frames, plan)
-    labels, missing = code_labels(questionnaire)
-    return {t.id: _table(t, data[t.level], plan, labels, missing) for t in plan.tables}
+    derived = derive(frames, plan)
+    labels, missing = code_labels(meta)
+    return {t.id: _table(t, derived[t.level], plan, labels, missing) for t in plan.tables}
 
 
 def sheet_name(table_id: str) -> str:
