@@ -1,11 +1,9 @@
-"""Flat analysis tables in and out (CSV, XLSX, SAV, DTA, Parquet) for the weight, estimate, tables and indicators
-commands.
+"""Analysis outputs written to disk: weighted data (CSV, XLSX, SAV, DTA, Parquet) and result tables.
 
-Unlike ``surveymod.data.read`` (which keeps field exports exactly as collected, text and all), this reads a table for
-analysis: numeric columns are numbers, SPSS/Stata files give their stored codes (value labels not applied, SPSS
-user-missing values become missing), identifiers with leading zeros stay text. ``read_labels`` gives an SPSS/Stata
-file's variable and value labels separately, so that ``write_data`` can put them back on a .sav/.dta output.
-Writing goes through ``surveymod.atomic`` so a failed run never leaves a partial file.
+Reading is not done here: every command reads data through ``surveymod.data.read`` (one reader), whose
+``Dataset.meta`` carries the labels and missing values that :meth:`DataLabels.of` turns back into SPSS/Stata
+metadata. Writing goes through ``surveymod.atomic`` so a failed run never leaves a partial file, and XLSX through
+``surveymod.xlsx`` so no cell becomes a formula.
 """
 
 from __future__ import annotations
@@ -22,8 +20,7 @@ from .errors import SurveyError
 from .xlsx import write_frames
 
 SUFFIXES = (".csv", ".xlsx", ".sav", ".dta", ".parquet")
-_READERS = set(SUFFIXES)
-_MEASURES = {"nominal", "ordinal", "scale"}
+_WRITERS = set(SUFFIXES)
 
 
 @dataclass(frozen=True)
@@ -60,24 +57,6 @@ class DataLabels:
                     missing[c] = letters
         measure = {c: i.measure for c, i in meta.variables.items() if i.measure and c in frame.columns}
         return cls(variable, values, measure, missing)
-
-
-def read_labels(path: str | Path) -> DataLabels:
-    """Variable and value labels of a .sav/.dta file (metadata only); other formats have none."""
-    p = Path(path)
-    ext = p.suffix.lower()
-    if ext not in (".sav", ".dta") or not p.exists():
-        return DataLabels()
-    import pyreadstat
-
-    try:
-        _, meta = (pyreadstat.read_sav if ext == ".sav" else pyreadstat.read_dta)(str(p), metadataonly=True)
-    except Exception as exc:  # noqa: BLE001 - any parse failure is about the user's file
-        raise SurveyError(f"cannot read {p}: {exc}", rule="data-read") from None
-    variable = {k: v for k, v in (meta.column_names_to_labels or {}).items() if v}
-    values = {k: dict(v) for k, v in (meta.variable_value_labels or {}).items() if v}
-    measure = {k: v for k, v in (getattr(meta, "variable_measure", None) or {}).items() if v in _MEASURES}
-    return DataLabels(variable, values, measure)
 
 
 def _stat_labels(df: pd.DataFrame, labels: DataLabels, ext: str) -> dict[str, Any]:
@@ -119,46 +98,15 @@ def _integer_valued(s: pd.Series) -> bool:
     return bool((v == v.round()).all())
 
 
-def read_data(path: str | Path) -> pd.DataFrame:
-    """Read a data file by its extension; unreadable or unknown formats are a SurveyError."""
-    p = Path(path)
-    ext = p.suffix.lower()
-    if ext not in _READERS:
-        raise SurveyError(f"cannot read {p.name}: use .csv, .xlsx, .sav, .dta or .parquet", rule="data-format")
-    if not p.exists():
-        raise SurveyError(f"data file not found: {p}", rule="data-missing")
-    try:
-        if ext == ".csv":
-            df = pd.read_csv(p)
-            raw = pd.read_csv(p, dtype=str)
-            for col in df.columns:  # identifiers with leading zeros ("0094") stay text
-                if df[col].dtype != object and raw[col].str.match(r"^0\d").any():
-                    df[col] = raw[col]
-            return df
-        if ext == ".xlsx":
-            return pd.read_excel(p)
-        if ext == ".parquet":
-            return pd.read_parquet(p)
-        import pyreadstat
-
-        reader = pyreadstat.read_sav if ext == ".sav" else pyreadstat.read_dta
-        kw = {"user_missing": False} if ext == ".sav" else {}
-        df, _meta = reader(str(p), **kw)
-        return df
-    except SurveyError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - any parse failure is about the user's file
-        raise SurveyError(f"cannot read {p}: {exc}", rule="data-read") from None
-
-
 def write_data(df: pd.DataFrame, path: str | Path, labels: DataLabels | None = None) -> Path:
     """Write the weighted data atomically in the format of the output's extension.
 
-    ``labels`` (from ``read_labels``) are written to .sav and .dta outputs; other formats cannot hold them.
+    ``labels`` (``DataLabels.of`` the dataset's metadata) are written to .sav and .dta outputs; other formats
+    cannot hold them.
     """
     p = Path(path)
     ext = p.suffix.lower()
-    if ext not in _READERS:
+    if ext not in _WRITERS:
         raise SurveyError(f"cannot write {p.name}: use .csv, .xlsx, .sav, .dta or .parquet", rule="data-format")
 
     def writer(tmp: Path) -> None:

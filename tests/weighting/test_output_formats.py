@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 from surveymod.cli.commands_weight import stata_names
 from surveymod.cli.main import _register, cli
-from surveymod.tabular import read_data
+from surveymod.data.read import read
 from surveymod.weighting import run_weighting
 
 API = Path(__file__).resolve().parents[1] / "data" / "api" / "apiclus1.csv"
@@ -78,7 +78,7 @@ def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
     d = tmp_path_factory.mktemp("formats")
     (d / "spec.yaml").write_text(SPEC, encoding="utf-8")
     shutil.copy(API, d / "apiclus1.csv")
-    pyreadstat.write_sav(read_data(API), str(d / "labelled.sav"), column_labels=VAR_LABELS,
+    pyreadstat.write_sav(read(API).main, str(d / "labelled.sav"), column_labels=VAR_LABELS,
                          variable_value_labels=VALUE_LABELS, variable_measure={"stype": "nominal", "api00": "scale"})
     for ext in FORMATS:
         _weigh(d / "apiclus1.csv", d / "spec.yaml", d / f"out{ext}")
@@ -90,7 +90,7 @@ def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def expected(work: Path) -> pd.DataFrame:
     """The API's result on the same data and spec."""
-    return run_weighting(read_data(API), work / "spec.yaml").data
+    return run_weighting(read(API).main, work / "spec.yaml").data
 
 
 def weight_columns(expected: pd.DataFrame) -> list[str]:

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..data.read import Dataset
 from ..errors import Problem, SurveyError
 from ..estimation import Design, change, estimate
 from ..estimation.calibration import Record
@@ -41,11 +42,28 @@ class WaveData:
     questionnaire: Questionnaire | None = None  # its value labels name the disaggregation levels
 
 
-def read_frame(path: Path) -> pd.DataFrame:
-    """Read a flat data file (CSV, XLSX, SAV, DTA, Parquet) into a frame."""
-    from ..tabular import read_data
+def read_wave(lp: LoadedProgramme, name: str, qn: Questionnaire | None) -> Dataset:
+    """A wave's data read the one way every command reads data; a path that is no data file, or a file that
+    cannot be read, is an error at the spec line that names it."""
+    from ..data.read import SUFFIXES, read
 
-    return read_data(path)
+    w = lp.spec.waves[name]
+    path = lp.base / w.data
+    where = lp.where(f"waves.{name}.data")
+    if not path.is_file() or path.suffix.lower() not in SUFFIXES:
+        what = "a folder" if path.is_dir() else ("not found" if not path.exists() else "not a data file")
+        raise SurveyError(Problem(f"wave '{name}': data '{w.data}' is {what}; give a .csv, .xlsx, .sav, .dta or "
+                                  ".parquet file", "wave-data", location=where))
+    try:
+        ds = read(path, qn)
+    except SurveyError as exc:
+        raise SurveyError([Problem(f"wave '{name}': the data file {w.data} cannot be read", "wave-data",
+                                   location=where), *exc.problems]) from None
+    errors = [p for p in ds.problems if p.severity == "error"]
+    if errors:
+        raise SurveyError([Problem(f"wave '{name}': the data file {w.data} has problems", "wave-data",
+                                   location=where), *errors])
+    return ds
 
 
 def add_calculations(frame: pd.DataFrame, questionnaire: str | Path | Questionnaire | None) -> pd.DataFrame:
@@ -69,22 +87,23 @@ def add_calculations(frame: pd.DataFrame, questionnaire: str | Path | Questionna
 def load_wave(lp: LoadedProgramme, name: str) -> WaveData:
     """Read a wave, run its weighting spec if any, and add derived variables."""
     w = lp.spec.waves[name]
-    frame = read_frame(lp.base / w.data)
     qn = None
     if w.questionnaire:
         from ..questionnaire import load
 
         qn = load(lp.base / w.questionnaire)
-    frame = add_calculations(frame, qn)
+    ds = read_wave(lp, name, qn)
+    ds = ds.with_frame(add_calculations(ds.main, qn))
     design = w.design or Design()
     calibration: list[Record] = []
     if w.weighting:
         from ..weighting import load_spec, run_weighting
 
-        result = run_weighting(frame, load_spec(lp.base / w.weighting))
-        frame, calibration = result.data, result.calibration
-        assert result.design is not None
-        design = result.design
+        result = run_weighting(ds, load_spec(lp.base / w.weighting))
+        assert result.design is not None and result.dataset is not None
+        ds, calibration, design = result.dataset, result.calibration, result.design
+    # the questionnaire's missing codes (don't know, refusal ...) are missing in every indicator expression
+    frame = ds.valid(list(ds.main.columns))
     return WaveData(name, w, frame, design, calibration, qn)
 
 
