@@ -25,7 +25,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from ..atomic import write_text
+from ..atomic import refuse_overwriting_inputs, write_text
 from ..errors import Location, Problem, SurveyError
 from ..questionnaire import expr as E
 from ..questionnaire.conditions import universe
@@ -192,5 +192,8 @@ def _variable(qn: Questionnaire, v: Variable, frame: pd.DataFrame, env: dict[str
 def export_eulfs(data: Dataset | str | Path, questionnaire: Questionnaire | str | Path | None, out: str | Path, *,
                  encoding: str | None = None) -> Path:
     """Write the transmission table to *out* as UTF-8 CSV (every value text, blank = not stated)."""
-    frame = transmission_frame(data, questionnaire, encoding=encoding)
+    ds = data if isinstance(data, Dataset) else read(data, questionnaire, encoding=encoding)
+    inputs = [*ds.inputs, *([questionnaire] if isinstance(questionnaire, str | Path) else [])]
+    refuse_overwriting_inputs(out, inputs)
+    frame = transmission_frame(ds)
     return write_text(out, frame.to_csv(index=False, lineterminator="\n"))
