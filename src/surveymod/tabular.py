@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from .atomic import write_with
+from .data.export import refuse_unstorable_in_stata
 from .data.meta import Metadata
 from .errors import SurveyError
 from .xlsx import write_frames
@@ -119,6 +120,8 @@ def write_data(df: pd.DataFrame, path: str | Path, labels: DataLabels | None = N
         else:
             import pyreadstat
 
+            if ext == ".dta":
+                refuse_unstorable_in_stata(df, p)
             kw = _stat_labels(df, labels, ext) if labels else {}
             try:
                 (pyreadstat.write_sav if ext == ".sav" else pyreadstat.write_dta)(df, str(tmp), **kw)

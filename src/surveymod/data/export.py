@@ -360,8 +360,30 @@ def _write_sav(p: _Prepared, path: Path) -> None:
     _guarded(writer, path)
 
 
+STATA_MAX_DOUBLE = 8.988465674311579e307
+"""Largest double Stata stores; larger magnitudes are its missing values (Stata manual, [D] data types)."""
+
+
+def refuse_unstorable_in_stata(frame: pd.DataFrame, path: Path) -> None:
+    """A located error (row and column) for the first number Stata cannot store, before anything is written."""
+    for col in frame.columns:
+        s = frame[col]
+        if not pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
+            continue
+        v = s.to_numpy(dtype=float, na_value=np.nan)
+        with np.errstate(invalid="ignore"):
+            bad = np.abs(v) > STATA_MAX_DOUBLE
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise SurveyError(f"{v[i]:g} cannot be stored in a Stata file (the largest number Stata keeps is about "
+                              "8.99e307; larger ones would become missing); correct the value or export .sav/.csv",
+                              location=Location(file=str(path), row=i + 1, variable=str(col)), rule="stata-range")
+
+
 def _write_dta(p: _Prepared, path: Path) -> None:
     import pyreadstat
+
+    refuse_unstorable_in_stata(p.frame, path)
 
     def writer(tmp: Path) -> None:
         pyreadstat.write_dta(p.frame, str(tmp), version=14, column_labels=p.labels,
