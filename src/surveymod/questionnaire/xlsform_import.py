@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import Location, Problem, SurveyError
-from .names import SPSS_RESERVED, STATA_RESERVED
+from .names import SPSS_RESERVED, STATA_RESERVED, name_problem
 from .xpath import translate
 
 FORM_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".md")
@@ -45,6 +45,7 @@ _TYPE_ALIASES = {"int": "integer", "string": "text", "select1": "select_one", "s
                  "end repeat": "end_repeat", "begin lgroup": "begin_repeat", "end lgroup": "end_repeat"}
 _TRANSLATABLE = {"label", "hint", "guidance_hint", "constraint_message", "required_message", "image", "audio",
                  "video", "big-image", "caption"}
+_NO = {"no", "false", "false()", "0", ""}
 _KEYWORDS = {"and", "or", "not", "in", "mod", "div", "true", "false"}
 
 
@@ -358,8 +359,13 @@ class _Importer:
         name = self.cell(cells, "name") or ""
         if name and self.names.get(name, name) != name:
             item.setdefault("xlsform", {})["name"] = name
-            self.warn("survey", row, "name", f"'{name}' is not a valid SPSS/Stata variable name; it becomes "
-                      f"'{item['name']}' (the XLSForm keeps '{name}')", "xlsform-renamed", "info")
+            new = item["name"]
+            why = name_problem(name) or (
+                f"'{name}' is a word of the condition language" if name.lower() in _KEYWORDS
+                else f"'{name}' is longer than {len(new)} characters (room for Stata's value-label name and the "
+                     "dummies' suffixes)" if len(name) > len(new) else f"'{name}' is already used")
+            self.warn("survey", row, "name", f"{why}; it becomes '{item['name']}' (the XLSForm keeps '{name}')",
+                      "xlsform-renamed", "info")
         group = item.get("type") in ("group", "roster")
         texts, extra = self.texts(cells, "survey", row, skip={"type", "name", *skip},
                                   fields={"label"} if group else None)
@@ -416,7 +422,7 @@ class _Importer:
     def keep(self, item: dict[str, Any], col: str, val: str, row: int) -> None:
         item.setdefault("xlsform", {})[col] = val
         base = _split(col)[0]
-        if base in _XPATH_CELLS:
+        if base in _XPATH_CELLS and not (base in ("required", "readonly") and val.strip().lower() in _NO):
             self.warn("survey", row, base, f"{base} '{val}' is kept verbatim for the XLSForm; surveymod does not "
                       "model it", "xpath-verbatim")
         else:
