@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 from formpack import FormPack
-from formpack.constants import UNTRANSLATED
 from pyxform.xls2json_backends import get_xlsform
 
 form, out = Path(sys.argv[1]), Path(sys.argv[2])

@@ -1,4 +1,7 @@
+"""Write migration_hh.xlsx, the XLSForm of the Kobo export tests (see README.md)."""
+
 from openpyxl import Workbook
+
 E, M = "label::English (en)", "label::Macedonian (mk)"
 survey = [
     ["type", "name", E, M, "hint::English (en)", "relevant", "constraint", "constraint_message::English (en)",
