@@ -186,6 +186,8 @@ def test_migration_form_round_trips_and_diffs_against_a_new_version(tmp_path: Pa
             row[5].value = "${m_age} >= 18"
         if row[1].value == "hh_size":
             row[2].value = "How many people usually live here?"
+        if row[1].value == "remit_amount":
+            row[6].value = "regex(., '^[0-9]+$')"  # XPath the condition language cannot say: kept verbatim
     wb["choices"].delete_rows(wb["choices"].max_row)  # plan: 98 "Don't know"
     v2 = tmp_path / "migration_hh_v2.xlsx"
     wb.save(v2)
@@ -195,6 +197,7 @@ def test_migration_form_round_trips_and_diffs_against_a_new_version(tmp_path: Pa
            "live here?'" in res.output
     assert "m_abroad: asked when" in res.output and "${m_age} >= 18" in res.output
     assert "plan_to_leave_in_the_next_twelv: codes removed: 98 \"Don't know\"" in res.output
+    assert "remit_amount: XLSForm constraint: None -> \"regex(., '^[0-9]+$')\"" in res.output
 
 
 @pytest.mark.parametrize("form", [DATA / "xlsform_spec_test.xlsx", KOBO_FORM])

@@ -190,6 +190,22 @@ def _question_changes(old: Questionnaire, oq: Question, new: Questionnaire, nq: 
         out.append(("moved", f"section {so} -> {sn}"))
     if oq.source != nq.source:
         out.append(("source", "provenance changed"))
+    out += _xlsform_changes(oq.xlsform or {}, nq.xlsform or {})
+    return out
+
+
+_VERBATIM_KIND = {"relevant": "routing", "calculation": "calculation", "constraint": "constraint"}
+
+
+def _xlsform_changes(a: dict[str, str], b: dict[str, str]) -> list[tuple[str, str]]:
+    """Changed cells an imported XLSForm keeps verbatim (XPath the condition language cannot say, types, columns);
+    Kobo's own bookkeeping ($kuid, $autoname ...) is left out."""
+    out: list[tuple[str, str]] = []
+    for key in dict.fromkeys([*a, *b]):
+        if key.startswith("$") or a.get(key) == b.get(key):
+            continue
+        base = key.split("::")[0].removeprefix("bind:").removeprefix(":").lower()
+        out.append((_VERBATIM_KIND.get(base, "xlsform"), f"XLSForm {key}: {a.get(key)!r} -> {b.get(key)!r}"))
     return out
 
 
