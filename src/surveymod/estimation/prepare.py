@@ -207,10 +207,10 @@ def prepare(df: pd.DataFrame, design: Design) -> Prepared:
         if (p == 0).any():
             raise SurveyError(f"the selection-probability column '{design.prob}' has zeros",
                               location=Location(variable=design.prob), rule="design-prob")
-        above = (p > 1).to_numpy()
+        above = np.asarray(p) > 1
         if above.any():
             i = int(np.argmax(above))
-            raise SurveyError(f"the selection-probability column '{design.prob}' holds {p.iloc[i]:g} in row "
+            raise SurveyError(f"the selection-probability column '{design.prob}' holds {np.asarray(p)[i]:g} in row "
                               f"{i + 1}; a probability is at most 1", location=Location(row=i + 1,
                                                                                        variable=design.prob),
                               rule="design-prob")
