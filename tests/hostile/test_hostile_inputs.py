@@ -334,3 +334,15 @@ def test_programme_wave_data_must_be_a_data_file(tmp_path: Path, data: str) -> N
     spec = _programme(tmp_path, data=data)
     code, out = run("indicators", "--spec", str(spec), "-o", str(tmp_path / "out"))
     assert code == 1 and "programme.yaml:5" in out, out
+
+
+def test_replicates_that_cannot_fit_in_memory_are_refused_before_starting(tmp_path: Path) -> None:
+    import numpy as np
+    import pandas as pd
+
+    n = 2_000_000
+    pd.DataFrame({"w": np.ones(n), "psu": np.arange(n)}).to_parquet(tmp_path / "d.parquet")
+    spec = write(tmp_path / "s.yaml", "design: {weight: w, psu: psu}\nsteps:\n  - {step: replicates, method: "
+                                      "bootstrap, n: 10000}\n")
+    code, out = run("weight", str(tmp_path / "d.parquet"), "--spec", str(spec), "-o", str(tmp_path / "o.parquet"))
+    assert code == 1 and "s.yaml:3" in out and "GiB" in out, out

@@ -245,6 +245,8 @@ class _Run:
     # -- steps ----------------------------------------------------------------------------------------
     def replicates_step(self, i: int, s: ReplicatesStep) -> None:
         d = self.loaded.spec.design
+        expected = s.n or (self.data[d.psu].nunique() if d.psu and d.psu in self.data else len(self.data))
+        need_memory(len(self.data), int(expected), self.loaded.loc("steps", i))
         try:
             reps = eng.make_replicates(self.data, method=s.method, strata=d.strata, psu=d.psu, n_reps=s.n,
                                        seed=s.seed, fay_rho=s.fay_rho, fpc_fraction=_fpc_fraction(self.data,
@@ -455,6 +457,32 @@ def _spec_variables(loaded: LoadedSpec) -> list[str]:
         if isinstance(s, CalibrateStep):
             out += list(s.totals)
     return out
+
+
+def need_memory(rows: int, replicates: int, loc: Location) -> None:
+    """Refuse, before starting, a replicate matrix that cannot fit in the memory this machine has free.
+
+    The weights of every replicate are held at once (8 bytes each) and the calibration steps work on about three
+    such matrices, so the need is about rows × (replicates + 1) × 24 bytes.
+    """
+    need = rows * (replicates + 1) * 24
+    free = _available_memory()
+    if free is not None and need > free:
+        raise SurveyError(f"{replicates:,} replicate weights for {rows:,} rows need about {need / 2**30:.1f} GiB of "
+                          f"memory, and this machine has {free / 2**30:.1f} GiB free; use fewer replicates or a "
+                          "Taylor design", rule="weighting-memory", location=loc)
+
+
+def _available_memory() -> int | None:
+    """Bytes of memory available to a new allocation (Linux MemAvailable), or None where unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
 
 
 def _full(values: np.ndarray, act: np.ndarray, fill: float) -> np.ndarray:
