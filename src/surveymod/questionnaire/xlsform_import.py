@@ -410,8 +410,7 @@ class _Importer:
                 self.expression(item, "relevant", val, row, "relevant", cells)
             elif base == "repeat_count" and item["type"] == "roster":
                 if re.fullmatch(r"\d+", val.strip()):
-                    item["max_rows"] = int(val)
-                    item.setdefault("xlsform", {})[col] = val
+                    item["max_rows"] = int(val)  # written back as repeat_count
                 else:
                     self.expression(item, "count", val, row, "repeat_count", cells)
             else:
