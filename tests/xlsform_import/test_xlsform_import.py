@@ -212,3 +212,24 @@ def test_rebuilt_form_passes_odk_validate(form: Path, tmp_path: Path) -> None:
     out = tmp_path / "rebuilt.xlsx"
     out.write_bytes(build_xlsform(qn))
     convert(xlsform=str(out), validate=True)  # raises on any ODK Validate error
+
+
+SHIPPED = Path(__file__).parents[2] / "questionnaires"
+
+
+@pytest.mark.parametrize("name", ["lfs_migration", "perception_baseline", "training_prepost"])
+def test_import_is_the_inverse_of_our_own_xlsform(name: str, tmp_path: Path) -> None:
+    from surveymod.questionnaire import load_valid
+
+    qn = load_valid(SHIPPED / f"{name}.yaml")
+    form = tmp_path / f"{name}.xlsx"
+    form.write_bytes(build_xlsform(qn))
+    result = import_xlsform(form)
+    back = loads(to_yaml(result.data))
+    assert [w for w in result.warnings if w.rule == "xpath-verbatim"] == []  # every condition translated back
+    assert [p for p in lint(back) if p.severity == "error"] == []
+    ours = [(q.name, q.type) for q in qn.questions(include_notes=True)]
+    kept = [(q.name, q.type) for q in back.questions(include_notes=True) if (q.xlsform or {}).get("type") != ""]
+    # years come back as integers and scales as select_one: the XLSForm has no other way to say them
+    assert kept == [(n, {"year": "integer", "scale": "select_one"}.get(t, t)) for n, t in ours]
+    assert questions(pyxform_json(build_xlsform(back))) == questions(pyxform_json(form))
