@@ -40,6 +40,8 @@ class WaveData:
     design: Design
     calibration: list[Record] = field(default_factory=list)  # from the wave's weighting spec
     questionnaire: Questionnaire | None = None  # its value labels name the disaggregation levels
+    dataset: Dataset | None = None  # the weighted data with every code as collected (for exports)
+    values: dict[str, np.ndarray] = field(default_factory=dict)  # indicator id -> per-respondent value
 
 
 def read_wave(lp: LoadedProgramme, name: str, qn: Questionnaire | None) -> Dataset:
@@ -104,7 +106,7 @@ def load_wave(lp: LoadedProgramme, name: str) -> WaveData:
         ds, calibration, design = result.dataset, result.calibration, result.design
     # the questionnaire's missing codes (don't know, refusal ...) are missing in every indicator expression
     frame = ds.valid(list(ds.main.columns))
-    return WaveData(name, w, frame, design, calibration, qn)
+    return WaveData(name, w, frame, design, calibration, qn, ds)
 
 
 def _values(node: E.Node, frame: pd.DataFrame, where: str, lp: LoadedProgramme, wave: str) -> np.ndarray:
@@ -205,6 +207,8 @@ def survey_row(ind: Indicator, i: int, waves: dict[str, WaveData], lp: LoadedPro
     row = IndicatorRow(id=ind.id, level=ind.level, text=ind.text, kind="survey", value_type=ind.vtype,
                        unit=ind.unit)
     frames = {w: indicator_column(ind, i, waves[w], lp) for w in ind.waves}
+    for w, f in frames.items():  # kept so that exports can carry each respondent's indicator value
+        waves[w].values[ind.id] = f[Y].to_numpy()
     # shares are proportions (CI by the spec's method, logit by default); means and totals use t intervals
     stat = {"share": "prop", "total": "total"}.get(ind.kind, "mean")
     subs: dict[str, IndicatorRow] = {}

@@ -13,6 +13,7 @@ spec, census targets and register are copied next to the data with paths relativ
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -25,8 +26,8 @@ from ..atomic import write_bytes, write_text
 from ..questionnaire import load
 from ..questionnaire.model import Questionnaire
 from ..resources import shipped
-from .compute import compute
-from .programme import load_programme
+from .compute import WaveData, compute
+from .programme import LoadedProgramme, load_programme
 from .report import write_outputs
 
 Echo = Callable[[str], None]
@@ -213,6 +214,38 @@ def copy_inputs(out: Path) -> dict[str, Path]:
     return paths
 
 
+def indicator_variable(ind_id: str) -> str:
+    """The export column of an indicator's per-respondent value: '3.1a' -> 'ind_3_1a'."""
+    return "ind_" + re.sub(r"[^A-Za-z0-9]+", "_", ind_id).strip("_")
+
+
+def export_wave(wave: WaveData, lp: LoadedProgramme, stem: Path) -> list[Path]:
+    """A survey wave as labelled .sav and .dta with its final and replicate weights and every indicator's
+    per-respondent value, plus <stem>_design.R/.do/.sps declaring its design: an SPSS, Stata or R user gets the
+    framework's numbers from these files alone (e.g. R: svymean(~ind_3a, des, na.rm = TRUE))."""
+    from ..data import export
+    from ..weighting.declare import declarations, replicate_columns
+
+    assert wave.dataset is not None
+    texts = {ind.id: ind.text for ind in lp.spec.indicators}
+    columns = {indicator_variable(i): v for i, v in wave.values.items()}
+    added = {indicator_variable(i): f"Indicator {i} (per respondent; missing outside its base): {texts.get(i, '')}"
+             for i in wave.values}
+    frame = wave.dataset.main.assign(**columns)
+    if wave.wave.weighting and wave.design.weight:
+        added[wave.design.weight] = "Final weight (surveymod weight: raked to Census 2021, trimmed)"
+    for k, c in enumerate(replicate_columns(wave.design, [str(c) for c in frame.columns]), start=1):
+        added[c] = f"Replicate weight {k} ({wave.design.reptype})"
+    ds = wave.dataset.with_frame(frame)
+    files: list[Path] = []
+    for to in ("sav", "dta"):
+        files += export(ds, to=to, out=stem.with_suffix(f".{to}"), added=added).files
+    for suffix, text in declarations(wave.design, stem.name, [str(c) for c in frame.columns],
+                                     sav=f"{stem.name}.sav", dta=f"{stem.name}.dta").items():
+        files.append(write_text(stem.with_name(f"{stem.name}_design.{suffix}"), text))
+    return files
+
+
 def run_demo(out_dir: str | Path, *, n: int = 1500, n_pm: int = 500, trainees: int | None = None,
              seed: int = 2026, replicates: int = 100, exports: bool = True, echo: Echo = print) -> dict[str, Any]:
     """Run the whole results framework into *out_dir*; returns the rows, the truth and the written paths.
@@ -265,11 +298,8 @@ def run_demo(out_dir: str | Path, *, n: int = 1500, n_pm: int = 500, trainees: i
     echo("[4/6] exporting labelled SPSS and Stata files" if exports else "[4/6] (no .sav/.dta exports)")
     files: list[Path] = []
     if exports:
-        for name, q in (("public_baseline", PUBLIC_FORMS[0]), ("public_endline", PUBLIC_FORMS[1]),
-                        ("pm_baseline", PM_FORMS[0]), ("pm_endline", PM_FORMS[1])):
-            for to in ("sav", "dta"):
-                res = export(paths[f"{name}.csv"], qdir / q, to=to, out=out / "export" / f"{name}.{to}")
-                files += res.files
+        for name in ("public_baseline", "public_endline", "pm_baseline", "pm_endline"):
+            files += export_wave(waves[name], lp, out / "export" / name)
         for stem, *_ in TRAININGS:
             res = export(paths[f"{stem}.csv"], qdir / TRAINING_FORM, to="sav", out=out / "export" / f"{stem}.sav")
             files += res.files

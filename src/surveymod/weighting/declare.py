@@ -143,11 +143,15 @@ def spss_script(design: Design, data_file: str, columns: Sequence[str]) -> str:
     get = "GET STATA FILE" if data_file.lower().endswith(".dta") else "GET FILE"
     lines = [f"* Survey design of {spss_comment(data_file)}, as surveymod used it (run from its folder).",
              f"{get}={spss_string(data_file)}."]
-    if replicate_columns(design, columns) or not design.weight:
+    if replicate_columns(design, columns):
         lines += ["* SPSS Complex Samples has no replicate weights: WEIGHT BY gives the point estimates only;",
                   "* for standard errors use the R script or the Stata do-file written beside this file."]
         if design.weight:
             lines.append(f"WEIGHT BY {design.weight}.")
+        return "\n".join(lines) + "\n"
+    if not design.weight:
+        lines.append("* Equal weights: no weight variable; Complex Samples needs one, so SEs come from the R script "
+                     "or the Stata do-file written beside this file.")
         return "\n".join(lines) + "\n"
     plan = re.sub(r"\.(sav|dta)$", "", data_file, flags=re.IGNORECASE) + ".csaplan"
     lines += ["CSPLAN ANALYSIS", f"  /PLAN FILE={spss_string(plan)}",
@@ -164,7 +168,12 @@ def spss_script(design: Design, data_file: str, columns: Sequence[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def declarations(design: Design, data_file: str, columns: Sequence[str]) -> dict[str, str]:
-    """The three declarations, keyed by file suffix ('R', 'do', 'sps')."""
-    return {"R": r_script(design, data_file, columns), "do": stata_script(design, data_file, columns),
-            "sps": spss_script(design, data_file, columns)}
+def declarations(design: Design, data_file: str, columns: Sequence[str], *, sav: str | None = None,
+                 dta: str | None = None) -> dict[str, str]:
+    """The three declarations, keyed by file suffix ('R', 'do', 'sps').
+
+    Each reads *data_file*, or, when both exports exist, R and Stata read the .dta (*dta*) and SPSS the .sav (*sav*).
+    """
+    r_file = dta or sav or data_file
+    return {"R": r_script(design, r_file, columns), "do": stata_script(design, dta or data_file, columns),
+            "sps": spss_script(design, sav or data_file, columns)}
