@@ -187,6 +187,7 @@ class Run:
     seconds: float
     peak_mb: float
     returncode: int
+    cpu_seconds: float = 0.0
     cmd: list[str] = field(default_factory=list)
     note: str = ""
 
@@ -210,7 +211,8 @@ def run_child(name: str, rows: int, cmd: list[str], cwd: Path, timeout: float | 
         seconds = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
     text = log.read_text(errors="replace")
-    return Run(name, rows, seconds, usage.ru_maxrss / 1024, proc.returncode, [str(c) for c in cmd]), text
+    return Run(name, rows, seconds, usage.ru_maxrss / 1024, proc.returncode,
+               usage.ru_utime + usage.ru_stime, [str(c) for c in cmd]), text
 
 
 def surveymod(python: str) -> list[str]:
@@ -256,7 +258,8 @@ def time_version(python: str, work: Path, repeat: int) -> dict[str, Run]:
     for name, rs in runs.items():
         med = statistics.median(r.seconds for r in rs)
         best = min(rs, key=lambda r: abs(r.seconds - med))
-        out[name] = Run(name, 0, med, best.peak_mb, max(r.returncode for r in rs), best.cmd,
+        out[name] = Run(name, 0, med, best.peak_mb, max(r.returncode for r in rs),
+                        statistics.median(r.cpu_seconds for r in rs), best.cmd,
                         f"median of {repeat}: " + ", ".join(f"{r.seconds:.2f}" for r in rs))
     return out
 
@@ -270,7 +273,8 @@ d <- read.csv(args[1], colClasses = c(stratum = "integer", psu = "integer", w = 
                                       b = "integer", dom = "integer", sex = "character", agegrp = "character",
                                       region = "character"))
 what <- strsplit(args[3], ",")[[1]]
-el <- function(t) as.numeric((proc.time() - t)["elapsed"])
+# elapsed seconds, then CPU seconds (user + system) of the step
+el <- function(t) { d <- proc.time() - t; paste(d[["elapsed"]], d[["user.self"]] + d[["sys.self"]]) }
 if ("estimate" %in% what) {
   t <- proc.time()
   des <- svydesign(id = ~psu, strata = ~stratum, weights = ~w, nest = TRUE, data = d)
@@ -321,8 +325,9 @@ def time_r(rows: int, data: Path, work: Path, what: list[str], replicate: bool) 
     out = {}
     for line in text.splitlines():
         parts = line.split()
-        if len(parts) == 2 and parts[0].startswith("R_"):
+        if len(parts) == 3 and parts[0].startswith("R_"):
             out[parts[0][2:].lower()] = float(parts[1])
+            out[parts[0][2:].lower() + "_cpu"] = float(parts[2])
     if run.returncode != 0:
         run.note = text.strip().splitlines()[-1] if text.strip() else "failed"
     return out, run
@@ -435,6 +440,13 @@ def machine() -> dict[str, str]:
     return info
 
 
+def _cpu(ref: dict, key: str, run: dict) -> str:
+    """The same ratio in CPU seconds (less sensitive to other load on a shared machine), when both are known."""
+    if key + "_cpu" in ref and run.get("cpu_seconds"):
+        return f"; CPU {ref[key + '_cpu']:.2f} / {run['cpu_seconds']:.2f} = {ref[key + '_cpu'] / run['cpu_seconds']:.1f}×"
+    return ""
+
+
 def goals(result: dict) -> list[dict]:
     """Each goal with its measured ratio and whether it is met (None = not measured in this run)."""
     out = []
@@ -452,7 +464,8 @@ def goals(result: dict) -> list[dict]:
             if r and r["returncode"] == 0 and "estimate" in ref:
                 ratio = ref["estimate"] / r["seconds"]
                 out.append({"goal": "estimate_vs_r", "rows": rows, "command": name, "ratio": ratio,
-                            "met": ratio >= 10.0, "detail": f"R {ref['estimate']:.2f} s / {r['seconds']:.2f} s"})
+                            "met": ratio >= 10.0,
+                            "detail": f"R {ref['estimate']:.2f} s / {r['seconds']:.2f} s" + _cpu(ref, "estimate", r)})
         r = runs.get(("weight", rows))
         if r and r["returncode"] == 0:
             for key, label in (("rake_trim_rep", "R on the 100-replicate design"),
@@ -461,7 +474,7 @@ def goals(result: dict) -> list[dict]:
                     ratio = ref[key] / r["seconds"]
                     out.append({"goal": "weight_vs_r", "rows": rows, "command": f"weight vs {key}", "ratio": ratio,
                                 "met": ratio >= 10.0,
-                                "detail": f"{label}: R {ref[key]:.2f} s / {r['seconds']:.2f} s"})
+                                "detail": f"{label}: R {ref[key]:.2f} s / {r['seconds']:.2f} s" + _cpu(ref, key, r)})
     sizes = sorted(result["rows"])
     if 1_000_000 in sizes and 10_000_000 in sizes:
         for name in WHICH:
@@ -478,21 +491,38 @@ def goals(result: dict) -> list[dict]:
     return out
 
 
+REF_NAMES = {
+    "estimate": "R svydesign + svyby(~y) + svyby(~b)",
+    "rake_trim_plain": "R rake + trimWeights, plain design (main weight only)",
+    "replicates": "R as.svrepdesign(subbootstrap, 100)",
+    "rake_trim_rep": "R rake + trimWeights on the 100-replicate design",
+    "svy_estimate": "svy direct: Sample + mean(y, by) + mean(b, by)",
+    "svy_replicates": "svy direct: create_bs_wgts(100)",
+    "svy_rake": "svy direct: rake (main + replicates)",
+    "svy_trim": "svy direct: trim",
+    "svy_weight": "svy direct: replicates + rake + trim",
+}
+
+
 def markdown(result: dict) -> str:
     """The results as Markdown: whole commands, references, goals, kernels (secondary), machine."""
-    lines = ["| command | rows | input | whole command (s) | peak memory (MB) | exit |", "|---|---:|---|---:|---:|---:|"]
+    lines = ["| command | rows | input | whole command (s) | CPU user+sys (s) | peak memory (MB) | exit |",
+             "|---|---:|---|---:|---:|---:|---:|"]
     for r in result["runs"]:
         if r["name"] in WHICH or r["name"] in ("version", "import_click"):
             src = {"estimate_csv": "CSV", "estimate_parquet": "Parquet", "weight": "CSV → Parquet",
                    "check": "CSV", "export_sav": "CSV → .sav", "export_dta": "CSV → .dta",
                    "tables": "Parquet (3 levels)"}.get(r["name"], "")
-            lines.append(f"| {r['name']} | {r['rows']:,} | {src} | {r['seconds']:.2f} | {r['peak_mb']:,.0f} | "
-                         f"{r['returncode']} |")
-    lines += ["", "| reference (data already loaded) | rows | seconds |", "|---|---:|---:|"]
+            rows = f"{r['rows']:,}" if r["rows"] else "-"
+            cpu = f"{r['cpu_seconds']:.2f}" if r.get("cpu_seconds") else ""
+            lines.append(f"| {r['name']} | {rows} | {src} | {r['seconds']:.2f} | {cpu} | "
+                         f"{r['peak_mb']:,.0f} | {r['returncode']} |")
+    lines += ["", "| reference (data already loaded) | rows | seconds | CPU (s) |", "|---|---:|---:|---:|"]
     for rows, ref in result["references"].items():
         for k, v in ref.items():
-            if not k.startswith("kernel_"):
-                lines.append(f"| {k} | {int(rows):,} | {v:.2f} |")
+            if not k.startswith("kernel_") and not k.endswith("_cpu"):
+                cpu = f"{ref[k + '_cpu']:.2f}" if k + "_cpu" in ref else ""
+                lines.append(f"| {REF_NAMES.get(k, k)} | {int(rows):,} | {v:.2f} | {cpu} |")
     lines += ["", "| goal | rows | command | measured | target | met |", "|---|---:|---|---:|---|---|"]
     for g in result["goals"]:
         text, target = GOALS[g["goal"]]
@@ -536,6 +566,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--python", default=sys.executable, help="interpreter whose surveymod is measured")
     ap.add_argument("--phase", help=argparse.SUPPRESS)
     ap.add_argument("--data", help=argparse.SUPPRESS)
+    ap.add_argument("--prepare-only", action="store_true", help="generate the cached data and stop")
     ap.add_argument("--render", metavar="JSON", help="re-render the Markdown table of an earlier results JSON")
     args = ap.parse_args(argv)
     if args.render:
@@ -565,7 +596,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"surveymod whole-command benchmark, commit {result['machine'].get('commit', '?')}, "
           f"rows {', '.join(f'{n:,}' for n in sizes)}; cache {cache}", flush=True)
 
-    if "version" in only:
+    if "version" in only and not args.prepare_only:
         work = cache / "work_version"
         work.mkdir(exist_ok=True)
         for r in time_version(args.python, work, args.version_repeat).values():
@@ -575,6 +606,8 @@ def main(argv: list[str] | None = None) -> int:
     for rows in sizes:
         print(f"{rows:,} rows:", flush=True)
         data = prepare(rows, cache, args.python, only)
+        if args.prepare_only:
+            continue
         work = data / "work"
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir()
@@ -601,14 +634,18 @@ def main(argv: list[str] | None = None) -> int:
             print("  R: " + ", ".join(f"{k} {v:.2f} s" for k, v in got.items())
                   + f"  (whole R run {run.seconds:.1f} s, {run.peak_mb:.0f} MB) {run.note}", flush=True)
         result["references"][str(rows)] = ref
+    if args.prepare_only:
+        return 0
 
     result["goals"] = goals(result)
+    result["machine"]["load_average_at_end"] = " ".join(f"{x:.1f}" for x in os.getloadavg())
     stem = Path(args.results) if args.results else cache / f"results-{stamp}"
     stem.parent.mkdir(parents=True, exist_ok=True)
     stem.with_suffix(".json").write_text(json.dumps(result, indent=2), encoding="utf-8")
     stem.with_suffix(".md").write_text(markdown(result), encoding="utf-8")
     print_table(result)
     print(f"wrote {stem.with_suffix('.json')} and {stem.with_suffix('.md')}")
+    print("load average at the end: " + result["machine"]["load_average_at_end"])
     failed = [r["name"] for r in result["runs"] if r["returncode"] != 0]
     if failed:
         print(f"commands that failed: {', '.join(failed)} (see their .log in the work folder)")
