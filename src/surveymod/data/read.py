@@ -395,8 +395,10 @@ def _read_text(data: bytes | Path, source: str, *, encoding: str | None = None, 
     opts["na_values"] = {c: (["", "NA"] if ok else [""]) for c, ok in numeric_guess.items()}
     opts["dtype"] = {c: t for c, t in opts["dtype"].items() if t is not None}
     try:
-        _refuse_ragged_rows(data, enc, sep, source, allow_short_last=bool(truncated))
-        frame = _parse(data, opts, progress, chunk_bytes, size, head)
+        frame = None if truncated else _arrow_parse(data, enc, sep, numeric_guess)
+        if frame is None:  # a file pyarrow cannot take as it is: the located checks and pandas' parser
+            _refuse_ragged_rows(data, enc, sep, source, allow_short_last=bool(truncated))
+            frame = _parse(data, opts, progress, chunk_bytes, size, head)
     except UnicodeDecodeError as exc:
         line = first_undecodable_line(data if isinstance(data, bytes) else data.read_bytes(), enc)
         raise SurveyError(f"{source} is not valid {enc} text (line {line} cannot be decoded); "
@@ -438,6 +440,44 @@ def _newline(enc: str, head: bytes) -> bytes:
 
 
 MAX_RAGGED_LISTED = 20
+
+
+def _arrow_parse(data: bytes | Path, enc: str, sep: str, numeric: dict[str, bool]) -> pd.DataFrame | None:
+    """The whole file parsed by pyarrow's multi-threaded reader, typed as the pandas path types it (columns of
+    numbers as numbers, all others as text, "NA" missing only among numbers), or None when the file needs the
+    careful path: not UTF-8, a row with a wrong number of fields, or a value that breaks a column's type."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    if enc.lower().replace("-", "").replace("_", "") not in ("utf8", "utf8sig") or not numeric:
+        return None
+    ragged: list[bool] = []
+
+    def handler(_row: Any) -> str:
+        ragged.append(True)
+        return "skip"
+
+    src: Any = io.BytesIO(data) if isinstance(data, bytes) else str(data)
+    try:
+        table = pcsv.read_csv(
+            src, read_options=pcsv.ReadOptions(block_size=1 << 24),
+            parse_options=pcsv.ParseOptions(delimiter=sep, newlines_in_values=True, invalid_row_handler=handler),
+            convert_options=pcsv.ConvertOptions(
+                column_types={c: pa.string() for c, ok in numeric.items() if not ok},
+                null_values=["", "NA"], strings_can_be_null=False, quoted_strings_can_be_null=False,
+                true_values=[], false_values=[], timestamp_parsers=[]))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError, KeyError):
+        return None
+    if ragged or table.column_names != list(numeric) or len(set(table.column_names)) != table.num_columns:
+        return None
+    frame = table.to_pandas()
+    for c, ok in numeric.items():
+        if not ok:  # text columns: an empty field is missing, as pandas reads it
+            col = frame[c]
+            frame[c] = col.where(col != "", np.nan).astype("str")
+        elif frame[c].dtype == object:
+            return None
+    return frame
 
 
 def _refuse_ragged_rows(data: bytes | Path, enc: str, sep: str, source: str, allow_short_last: bool) -> None:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from ..data.meta import Metadata, analysis_frame
 from ..errors import Location, SurveyError
@@ -68,7 +68,7 @@ def _levels(level: object) -> list[object]:
 def contrast(e0: float, e1: float, v00: float, v11: float, v01: float, df: float, level: float = 0.95
              ) -> dict[str, float]:
     """Difference and % change with delta-method SEs, t CIs and two-sided p-values."""
-    t = float(stats.t.ppf(1 - (1 - level) / 2, df)) if df > 0 else float("nan")
+    t = float(special.stdtrit(df, 1 - (1 - level) / 2)) if df > 0 else float("nan")
     diff, diff_se = e1 - e0, float(np.sqrt(max(v00 + v11 - 2 * v01, 0.0)))
     with np.errstate(divide="ignore", invalid="ignore"):
         pct = 100.0 * (e1 / e0 - 1.0) if e0 != 0 else float("nan")
@@ -76,7 +76,7 @@ def contrast(e0: float, e1: float, v00: float, v11: float, v01: float, df: float
     pct_se = float(np.sqrt(max(g0 * g0 * v00 + g1 * g1 * v11 + 2 * g0 * g1 * v01, 0.0)))
 
     def p(est: float, se: float) -> float:
-        return float(2 * stats.t.sf(abs(est / se), df)) if se > 0 and df > 0 else float("nan")
+        return float(2 * special.stdtr(df, -abs(est / se))) if se > 0 and df > 0 else float("nan")
 
     return {"diff": diff, "diff_se": diff_se, "diff_ci_low": diff - t * diff_se, "diff_ci_high": diff + t * diff_se,
             "diff_p": p(diff, diff_se), "pct_change": pct, "pct_change_se": pct_se,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 
 def t_crit(level: float, df: float | np.ndarray) -> np.ndarray:
@@ -20,7 +20,7 @@ def t_crit(level: float, df: float | np.ndarray) -> np.ndarray:
     d = np.asarray(df, dtype=float)
     q = 1 - (1 - level) / 2
     with np.errstate(invalid="ignore"):
-        t = np.where(np.isinf(d), stats.norm.ppf(q), stats.t.ppf(q, np.where(d > 0, d, 1.0)))
+        t = np.where(np.isinf(d), special.ndtri(q), special.stdtrit(np.where(d > 0, d, 1.0), q))
     return np.where(d > 0, t, np.nan)
 
 
@@ -44,10 +44,10 @@ def prop_ci(p: float, se: float, n: float, df: float, *, method: str = "logit", 
     if method == "beta":
         alpha = 1 - level
         if n > 1 and not math.isinf(df):
-            n_eff *= (stats.t.ppf(alpha / 2, n - 1) / stats.t.ppf(alpha / 2, df)) ** 2
+            n_eff *= (special.stdtrit(n - 1, alpha / 2) / special.stdtrit(df, alpha / 2)) ** 2
         x = n_eff * p
-        return (float(stats.beta.ppf(alpha / 2, x, n_eff - x + 1)),
-                float(stats.beta.ppf(1 - alpha / 2, x + 1, n_eff - x)))
+        return (float(special.betaincinv(x, n_eff - x + 1, alpha / 2)),
+                float(special.betaincinv(x + 1, n_eff - x, 1 - alpha / 2)))
     if method == "wilson":
         z = _crit(level, df)
         z2 = z * z
