@@ -15,7 +15,6 @@ from typing import Any
 import pandas as pd
 
 from .atomic import write_with
-from .data.export import refuse_unstorable_in_stata
 from .data.meta import Metadata
 from .errors import SurveyError
 from .xlsx import write_frames
@@ -121,6 +120,8 @@ def write_data(df: pd.DataFrame, path: str | Path, labels: DataLabels | None = N
             import pyreadstat
 
             if ext == ".dta":
+                from .data.export import refuse_unstorable_in_stata
+
                 refuse_unstorable_in_stata(df, p)
             kw = _stat_labels(df, labels, ext) if labels else {}
             try:
