@@ -395,7 +395,9 @@ def _read_text(data: bytes | Path, source: str, *, encoding: str | None = None, 
     opts["na_values"] = {c: (["", "NA"] if ok else [""]) for c, ok in numeric_guess.items()}
     opts["dtype"] = {c: t for c, t in opts["dtype"].items() if t is not None}
     try:
-        frame = None if truncated else _arrow_parse(data, enc, sep, numeric_guess)
+        frame = None if truncated else _arrow_parse(
+            data, enc, sep, numeric_guess, progress=progress and size >= chunk_bytes,
+            line_bytes=len(head) / max(1, head.count(b"\n")))
         if frame is None:  # a file pyarrow cannot take as it is: the located checks and pandas' parser
             _refuse_ragged_rows(data, enc, sep, source, allow_short_last=bool(truncated))
             frame = _parse(data, opts, progress, chunk_bytes, size, head)
@@ -442,7 +444,8 @@ def _newline(enc: str, head: bytes) -> bytes:
 MAX_RAGGED_LISTED = 20
 
 
-def _arrow_parse(data: bytes | Path, enc: str, sep: str, numeric: dict[str, bool]) -> pd.DataFrame | None:
+def _arrow_parse(data: bytes | Path, enc: str, sep: str, numeric: dict[str, bool],
+                 progress: bool = False, line_bytes: float = 1.0) -> pd.DataFrame | None:
     """The whole file parsed by pyarrow's multi-threaded reader, typed as the pandas path types it (columns of
     numbers as numbers, all others as text, "NA" missing only among numbers), or None when the file needs the
     careful path: not UTF-8, a row with a wrong number of fields, or a value that breaks a column's type."""
@@ -458,14 +461,26 @@ def _arrow_parse(data: bytes | Path, enc: str, sep: str, numeric: dict[str, bool
         return "skip"
 
     src: Any = io.BytesIO(data) if isinstance(data, bytes) else str(data)
+    options = dict(
+        read_options=pcsv.ReadOptions(block_size=1 << 24),
+        parse_options=pcsv.ParseOptions(delimiter=sep, newlines_in_values=True, invalid_row_handler=handler),
+        convert_options=pcsv.ConvertOptions(
+            column_types={c: pa.string() for c, ok in numeric.items() if not ok},
+            null_values=["", "NA"], strings_can_be_null=False, quoted_strings_can_be_null=False,
+            true_values=[], false_values=[], timestamp_parsers=[]))
     try:
-        table = pcsv.read_csv(
-            src, read_options=pcsv.ReadOptions(block_size=1 << 24),
-            parse_options=pcsv.ParseOptions(delimiter=sep, newlines_in_values=True, invalid_row_handler=handler),
-            convert_options=pcsv.ConvertOptions(
-                column_types={c: pa.string() for c, ok in numeric.items() if not ok},
-                null_values=["", "NA"], strings_can_be_null=False, quoted_strings_can_be_null=False,
-                true_values=[], false_values=[], timestamp_parsers=[]))
+        if progress and isinstance(data, Path):  # a large file read in blocks, with a progress bar on stderr
+            import click
+
+            batches = []
+            with click.progressbar(length=data.stat().st_size, label=f"reading {data.name}",
+                                   file=sys.stderr) as bar, pcsv.open_csv(src, **options) as reader:
+                for batch in reader:
+                    batches.append(batch)
+                    bar.update(int(batch.num_rows * line_bytes))
+            table = pa.Table.from_batches(batches, schema=reader.schema)
+        else:
+            table = pcsv.read_csv(src, **options)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError, KeyError):
         return None
     if ragged or table.column_names != list(numeric) or len(set(table.column_names)) != table.num_columns:
@@ -613,6 +628,9 @@ class _Names:
     questions: dict[str, Question]
     dummies: dict[str, tuple[Question, int]]
     codes: dict[str, dict[str, int]]
+    expected: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Per question, the choice names an imported XLSForm's exports write as answers (case-folded) → code:
+    Kobo/ODK write choice names, so mapping them is expected (info), unlike labels (warning)."""
 
     @classmethod
     def of(cls, qn: Questionnaire) -> _Names:
@@ -623,13 +641,17 @@ class _Names:
                 qs.setdefault(xname.lower(), q)
         dummies: dict[str, tuple[Question, int]] = {}
         codes: dict[str, dict[str, int]] = {}
+        expected: dict[str, dict[str, int]] = {}
+        by_name = qn.xlsform is not None and qn.xlsform.choice_names
         for q in {id(q): q for q in qs.values()}.values():
             if q.is_choice:
                 codes[q.name] = choice_codes(qn, q)
+                if by_name:
+                    expected[q.name] = {c.name.strip().casefold(): c.code for c in qn.choice_list(q) if c.name}
             if q.type == "select_multiple":
                 for c in qn.choice_list(q):
                     dummies[dummy_name(q.name, c.code).lower()] = (q, c.code)
-        return cls(qs, dummies, codes)
+        return cls(qs, dummies, codes, expected)
 
     def canonical(self, column: str) -> str | None:
         """The questionnaire name a column stands for, or None if unknown."""
@@ -745,19 +767,19 @@ def _coerce(col: pd.Series, meta: VariableMeta, names: _Names, ds: Dataset, sour
     """Give a column the type of its variable; values that do not fit are kept unchanged (as text)."""
     if meta.is_dummy:
         return multi.dummy_values(col) if col.dtype != object else _numeric(col, {}, meta, ds, source)
+    expected = names.expected.get(meta.name, {})
     if meta.kind == "numeric":
         lookup = dict(names.codes.get(meta.name, {}))
         for code, letter in meta.stata_missing.items():
             lookup[letter.lstrip(".")] = code
             lookup[letter] = code
-        return _numeric(col, lookup, meta, ds, source)
+        return _numeric(col, lookup, meta, ds, source, expected)
     if meta.kind == "date":
         return _date(col)
     if meta.qtype == "select_multiple":
-        out, mapped = multi.normalize_raw(col, names.codes.get(meta.name, {}))
-        if mapped:
-            ds.problems.append(Problem(f"{mapped} answers written as choice names or labels were mapped to codes",
-                                       "labels-mapped", "warning", Location(file=source, variable=meta.name)))
+        out, by_name = multi.normalize_raw(col, expected) if expected else (col, 0)  # the form's names first
+        out, mapped = multi.normalize_raw(out, names.codes.get(meta.name, {}))  # then labels (and other names)
+        _report_mapped(ds, source, meta.name, by_name, mapped, "answers written as choice names or labels")
         return out
     if pd.api.types.is_float_dtype(col):  # a text question whose answers all looked like numbers: no '.0'
         arr = col.to_numpy(dtype="float64")
@@ -768,7 +790,19 @@ def _coerce(col: pd.Series, meta: VariableMeta, names: _Names, ds: Dataset, sour
     return out.where(out.str.len() > 0, np.nan) if len(out) else out
 
 
-def _numeric(col: pd.Series, lookup: dict[str, int], meta: VariableMeta, ds: Dataset, source: str) -> pd.Series:
+def _report_mapped(ds: Dataset, source: str, variable: str, by_name: int, other: int, what: str) -> None:
+    """Say how many answers were mapped to codes: an imported XLSForm's choice names (how Kobo/ODK write answers)
+    as info, anything else (labels, names on a native questionnaire, Stata letters) as a warning."""
+    where = Location(file=source, variable=variable)
+    if by_name:
+        ds.problems.append(Problem(f"{by_name} answers written as the XLSForm's choice names (as Kobo/ODK export "
+                                   "them) were mapped to codes", "names-mapped", "info", where))
+    if other:
+        ds.problems.append(Problem(f"{other} {what} were mapped to codes", "labels-mapped", "warning", where))
+
+
+def _numeric(col: pd.Series, lookup: dict[str, int], meta: VariableMeta, ds: Dataset, source: str,
+             expected: dict[str, int] | None = None) -> pd.Series:
     if pd.api.types.is_bool_dtype(col) or pd.api.types.is_numeric_dtype(col):
         num = col.astype("float64")
         inf = np.isinf(num.to_numpy())
@@ -789,11 +823,12 @@ def _numeric(col: pd.Series, lookup: dict[str, int], meta: VariableMeta, ds: Dat
     fill = mapped.where(mapped.notna(), num2)
     num = num.astype("float64")
     num.loc[fill.index] = fill.astype("float64")
-    n_mapped = int((mapped.notna() & ~keys.isin([str(v) for v in lookup.values()])).sum())
-    if n_mapped:
-        ds.problems.append(Problem(f"{n_mapped} values written as labels, choice names or Stata missing letters "
-                                   "were mapped to codes", "labels-mapped", "warning",
-                                   Location(file=source, variable=meta.name)))
+    changed = mapped.notna() & ~keys.isin([str(v) for v in lookup.values()])
+    by_name = (changed & keys.map(lambda k: k in expected and lookup.get(k) == expected[k]).astype(bool)
+               if expected else None)
+    n_name = int(by_name.sum()) if by_name is not None else 0
+    _report_mapped(ds, source, meta.name, n_name, int(changed.sum()) - n_name,
+                   "values written as labels, choice names or Stata missing letters")
     bad = fill.isna() & ~empty
     if not bad.any():
         return num
