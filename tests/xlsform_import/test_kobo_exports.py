@@ -91,6 +91,34 @@ def test_check_finds_no_error_and_flags_a_row_of_a_refusing_household(qn, tmp_pa
     assert set(flagged["respondent_id"].astype(int)) == {10}
 
 
+def _mapped(ds, rule: str) -> dict[str, tuple[str, int]]:
+    """variable → (severity, how many answers) of the read's problems with *rule*."""
+    return {p.location.variable: (p.severity, int(p.message.split()[0])) for p in ds.problems if p.rule == rule}
+
+
+def test_choice_names_of_an_imported_form_are_info_labels_stay_warnings(qn, subs, tmp_path: Path) -> None:
+    # Kobo writes choice names ('tetovo', 'family study'): expected for a form imported from its XLSForm
+    ds = read(KOBO / "kobo_export_dot_single.csv", qn)
+    assert _mapped(ds, "labels-mapped") == {}
+    answered = {k: sum(bool(s.get(key)) for s in subs) for k, key in
+                [("consent", "consent"), ("municipality", "household/municipality"),
+                 ("any_emigrant", "migration/any_emigrant")]}
+    tokens = sum(len((s.get("migration/reasons") or "").split()) for s in subs)
+    assert _mapped(ds, "names-mapped") == {**{k: ("info", n) for k, n in answered.items()},
+                                           "reasons": ("info", tokens)}
+    # a label (the Macedonian texts of 'tetovo' and 'work') is still said as a warning
+    text = (KOBO / "kobo_export_dot_single.csv").read_text(encoding="utf-8").splitlines()
+    assert '"tetovo";"yes";"family study work"' in text[1]
+    text[1] = text[1].replace('"tetovo";"yes";"family study work"', '"Тетово";"yes";"family study Работа"')
+    edited = tmp_path / "kobo_export_dot_single.csv"
+    edited.write_text("\n".join(text) + "\n", encoding="utf-8")
+    ds = read(edited, qn)
+    assert _mapped(ds, "labels-mapped") == {"municipality": ("warning", 1), "reasons": ("warning", 1)}
+    assert _mapped(ds, "names-mapped")["municipality"] == ("info", answered["municipality"] - 1)
+    assert _mapped(ds, "names-mapped")["reasons"] == ("info", tokens - 1)
+    assert ds.main["municipality"].iloc[0] == 2 and ds.main["reasons"].iloc[0] == "2 3 1"  # Tetovo; the form's order
+
+
 def _pspp(tmp_path: Path, syntax: str) -> str:
     if shutil.which("pspp") is None:
         pytest.skip("PSPP (pspp) is not installed")
