@@ -1,7 +1,9 @@
 """Human codebook in Markdown and HTML: every variable with its label, question, codes, missing values, universe
 (routing in words) and source, grouped by data file (top level, then each roster).
 
-Both renderers read one neutral structure (:func:`codebook_entries`) so the two formats always agree.
+Both renderers read one neutral structure (:func:`codebook_entries`) so the two formats always agree. Every frame
+word (headings, "Universe", "All respondents", missing-value kinds ...) comes from :mod:`.phrases` in the
+codebook's language, so a Macedonian or Albanian codebook has no English frame text.
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ import html
 from dataclasses import dataclass, field
 
 from ..questionnaire.model import Questionnaire
-from .labels import MISSING_KIND_LABEL, NO_LIMITS, VariableMeta, data_dictionary
+from .labels import NO_LIMITS, VariableMeta, data_dictionary
+from .phrases import PHRASES, phrase
 from .routing import universe_words
 
 
@@ -46,31 +49,34 @@ def _entry(qn: Questionnaire, v: VariableMeta, lang: str) -> Entry:
     q = v.question
     details: list[tuple[str, str]] = []
     if v.is_dummy:
-        details.append(("Derived", f"1 if code {v.dummy_code} was chosen at {v.dummy_of}, 0 if not; "
-                                   "missing if the question was not asked."))
+        details.append((phrase("derived", lang), phrase("dummy_rule", lang, code=v.dummy_code, of=v.dummy_of)))
     if (q.min is not None or q.max is not None) and v.qtype not in ("scale", "dummy"):
-        rng = f"{_num(q.min) if q.min is not None else '…'} to {_num(q.max) if q.max is not None else '…'}"
-        details.append(("Valid range", rng))
+        rng = phrase("range", lang, lo=_num(q.min) if q.min is not None else "…",
+                     hi=_num(q.max) if q.max is not None else "…")
+        details.append((phrase("valid_range", lang), rng))
     if q.unit and not v.is_dummy:
-        details.append(("Unit", qn.text(q.unit, lang)))
+        details.append((phrase("unit", lang), qn.text(q.unit, lang)))
     if q.hint and not v.is_dummy:
-        details.append(("Hint", qn.text(q.hint, lang)))
+        details.append((phrase("hint", lang), qn.text(q.hint, lang)))
     if q.instruction and not v.is_dummy:
-        details.append(("Interviewer instruction", qn.text(q.instruction, lang)))
+        details.append((phrase("instruction", lang), qn.text(q.instruction, lang)))
     if q.constraint and not v.is_dummy:
-        details.append(("Constraint", q.constraint))
+        details.append((phrase("constraint", lang), q.constraint))
     if q.calculation:
-        details.append(("Calculation", q.calculation))
+        details.append((phrase("calculation", lang), q.calculation))
     if q.source:
-        parts = [p for p in (q.source.ref, f"variable {q.source.variable}" if q.source.variable else None,
-                             q.source.note, None if q.source.standard else "programme-specific") if p]
-        details.append(("Source", "; ".join(parts)))
-    codes = [(c, lab, v.missing.get(c, "")) for c, lab in v.value_labels.items()]
-    qtype = "select_multiple dummy" if v.is_dummy else q.type
+        variable = phrase("source_variable", lang, name=q.source.variable) if q.source.variable else None
+        parts = [p for p in (q.source.ref, variable, q.source.note,
+                             None if q.source.standard else phrase("programme_specific", lang)) if p]
+        details.append((phrase("source", lang), "; ".join(parts)))
+    codes = [(c, lab, phrase(kind, lang) if kind in PHRASES else kind) for c, lab in v.value_labels.items()
+             for kind in [v.missing.get(c, "")]]
+    qtype = phrase("dummy_type", lang) if v.is_dummy else q.type
+    measure = phrase(v.measure, lang) if v.measure in PHRASES else v.measure
     return Entry(
         name=v.name, label=v.label, question=qn.text(q.label, lang) if q.label and not v.is_dummy else "",
-        type=qtype, format=v.spss_format, measure=v.measure,
-        universe=universe_words(qn, q.name, lang) or "All respondents",
+        type=qtype, format=v.spss_format, measure=measure,
+        universe=universe_words(qn, q.name, lang) or phrase("all_respondents", lang),
         codes=codes, details=details)
 
 
@@ -81,10 +87,11 @@ def codebook_entries(qn: Questionnaire, lang: str | None = None) -> list[FileSec
     out = []
     for level in d.levels:
         if level.roster is None:
-            desc = "One row per respondent (top level)."
+            desc = phrase("top_level", lang)
+        elif level.ids:
+            desc = phrase("roster_level_ids", lang, roster=level.roster, ids=", ".join(level.ids))
         else:
-            desc = f"One row per {level.roster} row" + (
-                f", linked to the top level by {', '.join(level.ids)}." if level.ids else ".")
+            desc = phrase("roster_level", lang, roster=level.roster)
         out.append(FileSection(f"{level.name}.csv", desc, [_entry(qn, v, lang) for v in level.variables]))
     return out
 
@@ -96,32 +103,33 @@ def _md(text: str) -> str:
 def build_codebook_markdown(qn: Questionnaire, lang: str | None = None) -> str:
     """The codebook as Markdown."""
     lang = lang or qn.languages.default
-    lines = [f"# Codebook: {qn.text(qn.title, lang)}", "",
-             f"- Form id: `{qn.id}`; version {qn.version}; languages: {', '.join(qn.languages.all)}"
-             f" (this codebook: {lang})"]
+    w = {k: phrase(k, lang) for k in ("description", "source", "variable", "label", "type", "format", "code",
+                                        "missing", "universe")}
+    lines = [f"# {phrase('codebook', lang, title=qn.text(qn.title, lang))}", "",
+             "- " + phrase("form_line", lang, id=f"`{qn.id}`", version=qn.version,
+                           langs=", ".join(qn.languages.all), this=lang)]
     if qn.description:
-        lines.append(f"- Description: {qn.text(qn.description, lang)}")
+        lines.append(f"- {w['description']}: {qn.text(qn.description, lang)}")
     for s in qn.sources:
-        lines.append(f"- Source: {s}")
-    lines.append("- Missing-value kinds: codes flagged as don't know, refusal, not applicable, no answer or not "
-                 "stated are user-missing in SPSS and extended missing (.a, .b, …) in Stata.")
+        lines.append(f"- {w['source']}: {s}")
+    lines.append("- " + phrase("missing_kinds", lang))
     lines.append("")
     for sec in codebook_entries(qn, lang):
-        lines += [f"## File `{sec.file}`", "", sec.description, "",
-                  "| Variable | Label | Type | Format |", "|---|---|---|---|"]
+        lines += [f"## {phrase('file', lang, file=f'`{sec.file}`')}", "", sec.description, "",
+                  f"| {w['variable']} | {w['label']} | {w['type']} | {w['format']} |", "|---|---|---|---|"]
         lines += [f"| `{e.name}` | {_md(e.label)} | {e.type} | {e.format} |" for e in sec.entries]
         lines.append("")
         for e in sec.entries:
             lines += [f"### `{e.name}`: {_md(e.label)}", ""]
             if e.question:
                 lines += [f"> {_md(e.question)}", ""]
-            lines.append(f"- Type: {e.type}; format {e.format}; measurement level {e.measure}")
-            lines.append(f"- Universe: {e.universe}")
+            lines.append("- " + phrase("type_line", lang, type=e.type, format=e.format, measure=e.measure))
+            lines.append(f"- {w['universe']}: {e.universe}")
             lines += [f"- {h}: {_md(t)}" for h, t in e.details]
             lines.append("")
             if e.codes:
-                lines += ["| Code | Label | Missing |", "|---:|---|---|"]
-                lines += [f"| {c} | {_md(lab)} | {MISSING_KIND_LABEL.get(kind, kind)} |" for c, lab, kind in e.codes]
+                lines += [f"| {w['code']} | {w['label']} | {w['missing']} |", "|---:|---|---|"]
+                lines += [f"| {c} | {_md(lab)} | {kind} |" for c, lab, kind in e.codes]
                 lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
@@ -143,18 +151,24 @@ def build_codebook_html(qn: Questionnaire, lang: str | None = None) -> str:
     lang = lang or qn.languages.default
     esc = html.escape
     title = esc(qn.text(qn.title, lang))
+    w = {k: esc(phrase(k, lang)) for k in ("description", "source", "variable", "label", "type", "format", "code",
+                                             "missing", "universe")}
+    heading = phrase("codebook", lang, title=title)  # title is escaped already
     p = [f'<!DOCTYPE html>\n<html lang="{esc(lang)}">\n<head>\n<meta charset="utf-8">',
-         f"<title>Codebook: {title}</title>\n<style>{_CSS}</style>\n</head>\n<body>",
-         f"<h1>Codebook: {title}</h1>", "<ul>",
-         f"<li>Form id <code>{esc(qn.id)}</code>; version {esc(qn.version)}; languages "
-         f"{esc(', '.join(qn.languages.all))} (this codebook: {esc(lang)})</li>"]
+         f"<title>{heading}</title>\n<style>{_CSS}</style>\n</head>\n<body>",
+         f"<h1>{heading}</h1>", "<ul>",
+         "<li>" + esc(phrase("form_line", lang, id="\0", version=qn.version, langs=", ".join(qn.languages.all),
+                             this=lang)).replace("\0", f"<code>{esc(qn.id)}</code>") + "</li>"]
     if qn.description:
-        p.append(f"<li>Description: {esc(qn.text(qn.description, lang))}</li>")
-    p += [f"<li>Source: {esc(s)}</li>" for s in qn.sources]
+        p.append(f"<li>{w['description']}: {esc(qn.text(qn.description, lang))}</li>")
+    p += [f"<li>{w['source']}: {esc(s)}</li>" for s in qn.sources]
+    p.append(f"<li>{esc(phrase('missing_kinds', lang))}</li>")
     p.append("</ul>")
     for sec in codebook_entries(qn, lang):
-        p += [f"<h2>File <code>{esc(sec.file)}</code></h2>", f"<p>{esc(sec.description)}</p>",
-              "<table><thead><tr><th>Variable</th><th>Label</th><th>Type</th><th>Format</th></tr></thead><tbody>"]
+        file_heading = esc(phrase("file", lang, file="\0")).replace("\0", f"<code>{esc(sec.file)}</code>")
+        p += [f"<h2>{file_heading}</h2>", f"<p>{esc(sec.description)}</p>",
+              f"<table><thead><tr><th>{w['variable']}</th><th>{w['label']}</th><th>{w['type']}</th>"
+              f"<th>{w['format']}</th></tr></thead><tbody>"]
         p += [f'<tr><td><a href="#var-{esc(e.name)}"><code>{esc(e.name)}</code></a></td><td>{esc(e.label)}</td>'
               f"<td>{esc(e.type)}</td><td>{esc(e.format)}</td></tr>" for e in sec.entries]
         p.append("</tbody></table>")
@@ -163,16 +177,17 @@ def build_codebook_html(qn: Questionnaire, lang: str | None = None) -> str:
             if e.question:
                 p.append(f"<blockquote>{esc(e.question)}</blockquote>")
             p.append("<ul>")
-            p.append(f"<li>Type: {esc(e.type)}; format {esc(e.format)}; measurement level {esc(e.measure)}</li>")
-            p.append(f"<li>Universe: {esc(e.universe)}</li>")
+            p.append(f"<li>{esc(phrase('type_line', lang, type=e.type, format=e.format, measure=e.measure))}</li>")
+            p.append(f"<li>{w['universe']}: {esc(e.universe)}</li>")
             p += [f"<li>{esc(h)}: {esc(t)}</li>" for h, t in e.details]
             p.append("</ul>")
             if e.codes:
-                p.append("<table><thead><tr><th>Code</th><th>Label</th><th>Missing</th></tr></thead><tbody>")
+                p.append(f"<table><thead><tr><th>{w['code']}</th><th>{w['label']}</th><th>{w['missing']}</th>"
+                         "</tr></thead><tbody>")
                 for c, lab, kind in e.codes:
                     cls = ' class="missing"' if kind else ""
                     p.append(f'<tr{cls}><td class="code">{c}</td><td>{esc(lab)}</td>'
-                             f"<td>{esc(MISSING_KIND_LABEL.get(kind, kind))}</td></tr>")
+                             f"<td>{esc(kind)}</td></tr>")
                 p.append("</tbody></table>")
             p.append("</section>")
     p.append("</body>\n</html>\n")

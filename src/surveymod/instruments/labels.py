@@ -42,6 +42,7 @@ from ..questionnaire import expr as E
 from ..questionnaire.conditions import compile_condition
 from ..questionnaire.model import Choice, Group, LangText, Question, Questionnaire, variable_label
 from ..questionnaire.names import dummy_name
+from .phrases import phrase
 
 Kind = Literal["numeric", "string", "date"]
 Measure = Literal["nominal", "ordinal", "scale"]
@@ -70,17 +71,6 @@ MISSING_KIND_LABEL = {"dont_know": "don't know", "refusal": "refusal", "not_appl
 
 TEXT_WIDTH = 255
 """Width (bytes) of free-text variables in syntax files."""
-
-_PHRASES: dict[str, dict[str, str]] = {
-    "selected": {"en": "Selected", "mk": "Избрано", "sq": "Zgjedhur"},
-    "not_selected": {"en": "Not selected", "mk": "Не е избрано", "sq": "Nuk është zgjedhur"},
-}
-
-
-def phrase(key: str, lang: str) -> str:
-    """A generated label ('Selected', 'Not selected') in *lang*, English if not translated."""
-    return _PHRASES[key].get(lang, _PHRASES[key]["en"])
-
 
 @dataclass(frozen=True)
 class Shortened:

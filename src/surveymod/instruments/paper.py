@@ -4,7 +4,7 @@ Questions are numbered Q1, Q2, ... (calculated variables are not asked, notes ar
 code has a code box; numbers get one box per digit. Routing is written out for the interviewer from the compiled
 conditions: "Ask if: Q7 is between 15 and 74 ..." above a filtered question (``to_words`` with question numbers
 and choice labels) and "→ Go to Q14" beside an answer after which the next questions are certainly not asked
-(see :mod:`.routing`). The framing words are translated for en/mk/sq; the condition words themselves are English.
+(see :mod:`.routing`). The framing words (:mod:`.phrases`) and the condition words (``expr.WORDS``) are in en/mk/sq.
 """
 
 from __future__ import annotations
@@ -16,25 +16,8 @@ from typing import Any
 from ..questionnaire import expr as E
 from ..questionnaire.conditions import compile_condition
 from ..questionnaire.model import Group, Question, Questionnaire
+from .phrases import phrase
 from .routing import Skip, skips, value_labeller
-
-_WORDS: dict[str, dict[str, str]] = {
-    "ask_if": {"en": "Ask if", "mk": "Прашај ако", "sq": "Pyet nëse"},
-    "section_if": {"en": "Ask this section if", "mk": "Прашај го овој дел ако", "sq": "Pyet këtë pjesë nëse"},
-    "go_to": {"en": "Go to", "mk": "Оди на", "sq": "Shko te"},
-    "end_roster": {"en": "Next row of the roster", "mk": "Следен ред од листата",
-                   "sq": "Rreshti tjetër i listës"},
-    "end": {"en": "End of the interview", "mk": "Крај на интервјуто", "sq": "Fundi i intervistës"},
-    "interviewer": {"en": "Interviewer", "mk": "Анкетар", "sq": "Anketuesi"},
-    "all_apply": {"en": "Mark all that apply.", "mk": "Означете ги сите што важат.",
-                  "sq": "Shënoni të gjitha që vlejnë."},
-    "one_answer": {"en": "One answer only.", "mk": "Само еден одговор.", "sq": "Vetëm një përgjigje."},
-    "roster": {"en": "Ask for each row", "mk": "Прашај за секој ред", "sq": "Pyet për çdo rresht"},
-    "rows": {"en": "number of rows", "mk": "број на редови", "sq": "numri i rreshtave"},
-    "at_most": {"en": "at most", "mk": "најмногу", "sq": "më së shumti"},
-    "version": {"en": "Version", "mk": "Верзија", "sq": "Versioni"},
-    "day_month_year": {"en": "day / month / year", "mk": "ден / месец / година", "sq": "dita / muaji / viti"},
-}
 
 _CSS = """
 @page { size: A4; margin: 15mm; }
@@ -64,7 +47,7 @@ table.codes td { padding: .08rem .5rem .08rem 0; vertical-align: middle; }
 
 
 def _w(key: str, lang: str) -> str:
-    return _WORDS[key].get(lang, _WORDS[key]["en"])
+    return phrase(key, lang)
 
 
 def question_numbers(qn: Questionnaire) -> dict[str, str]:
