@@ -381,14 +381,14 @@ def refuse_unstorable_in_stata(frame: pd.DataFrame, path: Path) -> None:
 
 
 def _write_dta(p: _Prepared, path: Path) -> None:
-    import pyreadstat
+    # value-label names that fit Stata's 32 characters whatever the variable name
+    from .dta_labelsets import write_dta
 
     refuse_unstorable_in_stata(p.frame, path)
 
     def writer(tmp: Path) -> None:
-        pyreadstat.write_dta(p.frame, str(tmp), version=14, column_labels=p.labels,
-                             variable_value_labels=p.value_labels, missing_user_values=p.missing,
-                             variable_format=p.formats)
+        write_dta(p.frame, tmp, column_labels=p.labels, value_labels=p.value_labels, missing=p.missing,
+                  formats=p.formats)
 
     _guarded(writer, path)
 
