@@ -32,16 +32,17 @@ class VarInfo:
     missing_ranges: tuple[tuple[float, float], ...] = ()
     missing_kinds: Mapping[float, str] = field(default_factory=dict)
     measure: str | None = None  # nominal, ordinal or scale (SPSS measurement level)
+    stata_letters: bool = False  # a .dta variable whose extended missing values (.a–.z) arrive as letters
 
     def missing_mask(self, s: pd.Series) -> np.ndarray:
         """True where *s* holds a missing code (numbers compared as numbers; Stata letters always)."""
-        if not (self.missing or self.missing_ranges) and s.dtype != object:
+        if not (self.missing or self.missing_ranges or self.stata_letters):
             return np.zeros(len(s), dtype=bool)
         if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
             v = s.to_numpy(dtype=float, na_value=np.nan)
             letters = np.zeros(len(s), dtype=bool)
         else:  # object: Stata extended missing values arrive as letters 'a'..'z' beside numbers
-            letters = s.map(lambda x: isinstance(x, str) and len(x) == 1 and x.isalpha()).to_numpy(dtype=bool)
+            letters = _letters(s) if self.stata_letters else np.zeros(len(s), dtype=bool)
             v = pd.to_numeric(s.where(~letters), errors="coerce").to_numpy(dtype=float)
         mask = letters | np.isin(v, np.fromiter(self.missing, dtype=float)) if self.missing else letters.copy()
         for lo, hi in self.missing_ranges:
@@ -94,8 +95,10 @@ class Metadata:
             if c not in df.columns:
                 continue
             info = self.variables.get(c)
+            if info is None:
+                continue
             col = df[c]
-            mask = info.missing_mask(col) if info is not None else _letters(col)
+            mask = info.missing_mask(col)
             if mask.any():
                 out = col.where(~mask)
                 if out.dtype == object:
@@ -134,14 +137,8 @@ class Metadata:
 
 
 def _letters(col: pd.Series) -> np.ndarray:
-    """Stata extended missing letters in an object column that otherwise holds numbers."""
-    if col.dtype != object:
-        return np.zeros(len(col), dtype=bool)
-    letters = col.map(lambda x: isinstance(x, str) and len(x) == 1 and x.isalpha()).to_numpy(dtype=bool)
-    if not letters.any():
-        return letters
-    rest = pd.to_numeric(col.where(~letters), errors="coerce")
-    return letters if rest.notna().sum() == col.where(~letters).notna().sum() else np.zeros(len(col), dtype=bool)
+    """The Stata extended missing letters of a .dta variable read with its missing values as letters."""
+    return col.map(lambda x: isinstance(x, str) and len(x) == 1 and x.isalpha()).to_numpy(dtype=bool)
 
 
 def _fmt(v: float) -> str:
@@ -167,6 +164,7 @@ def from_stat_file(meta: Any, source: str) -> Metadata:
     labels = meta.column_names_to_labels or {}
     values = meta.variable_value_labels or {}
     ranges = getattr(meta, "missing_ranges", None) or {}
+    letters = getattr(meta, "missing_user_values", None) or {}
     measures = getattr(meta, "variable_measure", None) or {}
     variables = {}
     for name in meta.column_names:
@@ -182,7 +180,8 @@ def from_stat_file(meta: Any, source: str) -> Metadata:
                 spans.append((lo, hi))
         variables[name] = VarInfo(label=labels.get(name) or None, values=dict(values.get(name, {})),
                                   missing=frozenset(singles), missing_ranges=tuple(spans),
-                                  measure=measures.get(name) if measures.get(name) in _MEASURES else None)
+                                  measure=measures.get(name) if measures.get(name) in _MEASURES else None,
+                                  stata_letters=bool(letters.get(name)))
     return Metadata(variables, f"{source} (its own labels and missing values)")
 
 
