@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import asdict
 from pathlib import Path
 
-from ..atomic import write_bytes, write_text
+from ..atomic import inside, write_bytes, write_text
 from . import charts, framework
 from .results import PERIOD_TITLES, PERIODS, IndicatorRow
 
@@ -149,7 +149,7 @@ def write_outputs(rows: list[IndicatorRow], out_dir: str | Path, *, title: str, 
     for ind_id, files in imgs.items():
         safe = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in ind_id)
         for fmt, data in files.items():
-            written[f"charts/{safe}.{fmt}"] = write_bytes(out / "charts" / f"{safe}.{fmt}", data)
+            written[f"charts/{safe}.{fmt}"] = write_bytes(inside(out / "charts", f"{safe}.{fmt}"), data)
     written["report.html"] = write_text(out / "report.html", report_html(
         rows, title, {k: v["png"] for k, v in imgs.items()}, methods or DEFAULT_METHODS, sources or [], years))
     return written

@@ -9,7 +9,7 @@ import json
 import os
 from pathlib import Path
 
-from ..atomic import refuse_overwriting_inputs, write_text
+from ..atomic import inside, refuse_overwriting_inputs, write_text
 from ..data.export import export
 from ..data.read import Dataset
 from ..errors import Location, Problem, SurveyError
@@ -34,7 +34,7 @@ def output_file(qn: Questionnaire, out: str | Path, fmt: str | None = None) -> P
     is a folder; a *fmt* that contradicts OUT's extension is an error rather than a silent choice."""
     p = Path(out)
     if is_folder(p):
-        return p / f"{qn.id}.{(fmt or 'csv').lower()}"
+        return inside(p, f"{qn.id}.{(fmt or 'csv').lower()}")
     if fmt and p.suffix.lower() != f".{fmt.lower()}":
         raise SurveyError(f"--format {fmt} does not match the extension of {p} (give a folder, or a file ending in "
                           f".{fmt.lower()})", location=Location(file=str(p)), rule="format")
