@@ -233,3 +233,42 @@ def test_import_is_the_inverse_of_our_own_xlsform(name: str, tmp_path: Path) -> 
     # years come back as integers and scales as select_one: the XLSForm has no other way to say them
     assert kept == [(n, {"year": "integer", "scale": "select_one"}.get(t, t)) for n, t in ours]
     assert questions(pyxform_json(build_xlsform(back))) == questions(pyxform_json(form))
+
+
+_BOTH = """| survey |               |       |                 |                     |                        |
+|        | type          | name  | {a}             | {b}                 | label::Macedonian (mk) |
+|        | select_one yn | agree | {agree_a}       | {agree_b}           | Дали се согласувате?   |
+|        | integer       | age   | Age             | Age                 | Возраст                |
+| choices |              |       |                 |                     |                        |
+|        | list_name     | name  | {a}             | {b}                 | label::Macedonian (mk) |
+|        | yn            | yes   | {yes_a}         | {yes_b}             | Да                     |
+|        | yn            | no    | No              | No                  | Не                     |
+| settings |             |       |                 |                     |                        |
+|        | form_id       | default_language |      |                     |                        |
+|        | both          | English (en)     |      |                     |                        |
+"""
+
+
+@pytest.mark.parametrize("specific_first", [False, True])
+def test_label_and_label_of_the_default_language_keep_the_specific_one(tmp_path: Path, specific_first: bool) -> None:
+    cells = {"label": ("Agree?", "Yes"), "label::English (en)": ("Do you agree?", "Yes, I do")}
+    a, b = list(cells)[::-1] if specific_first else list(cells)
+    form = tmp_path / "both.md"
+    form.write_text(_BOTH.format(a=a, b=b, agree_a=cells[a][0], agree_b=cells[b][0], yes_a=cells[a][1],
+                                 yes_b=cells[b][1]), encoding="utf-8")
+    # pyxform (4.x) itself takes whichever of the two columns comes last: the form is ambiguous
+    pyx = pyxform_json(form)
+    agree = next(c for c in pyx["children"] if c["name"] == "agree")
+    assert agree["label"]["English (en)"] == cells[b][0]
+    assert pyx["choices"]["yn"][0]["label"]["English (en)"] == cells[b][1]
+    # the import keeps the language-specific column whatever the order, and says so
+    result = import_xlsform(form)
+    qn = loads(to_yaml(result.data), "both.yaml")
+    assert qn.question("agree").label == {"en": "Do you agree?", "mk": "Дали се согласувате?"}
+    assert qn.choice_list(qn.question("agree"))[0].label == {"en": "Yes, I do", "mk": "Да"}
+    found = {(str(p.location.path), p.location.row, p.location.variable, p.severity) for p in result.warnings
+             if p.rule == "xlsform-duplicate-text"}
+    # differing texts: a warning on the row (the md table's rows are numbered as pyxform numbers them);
+    # the same text (age, 'No'): one info per sheet and column
+    assert found == {("survey", 2, "label", "warning"), ("choices", 2, "label", "warning"),
+                     ("survey", None, "label", "info"), ("choices", None, "label", "info")}

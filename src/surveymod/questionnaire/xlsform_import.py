@@ -184,6 +184,7 @@ class _Importer:
         self.lists: dict[str, list[dict[str, Any]]] = {}
         self.list_names: dict[str, dict[str, int]] = {}  # list → choice name → code
         self.verbatim_columns: dict[str, int] = {}
+        self.same_texts: dict[tuple[str, str, str], int] = {}  # (sheet, column dropped, column kept) → rows
         self.item_rows: dict[int, int] = {}
         self.respondent = ""
         self.pending: list[tuple[dict[str, Any], str, str, str, int, str]] = []
@@ -255,15 +256,37 @@ class _Importer:
         """Language texts of a row by model field, and the other cells (verbatim)."""
         texts: dict[str, dict[str, str]] = {}
         extra: dict[str, str] = {}
+        source: dict[tuple[str, str], tuple[str, str | None]] = {}  # (field, language) → (column, its suffix)
         for col, val in cells.items():
             base, lang = _split(col)
             if base in skip or col.strip().lower() in skip:
                 continue
             if base in _TEXT and (fields is None or base in fields):
-                texts.setdefault(_TEXT[base], {})[self.language(lang)] = val
+                code, fld = self.language(lang), _TEXT[base]
+                if (fld, code) in source and not self.same_text(sheet, row, texts[fld][code], source[(fld, code)],
+                                                                val, (col, lang)):
+                    continue
+                texts.setdefault(fld, {})[code] = val
+                source[(fld, code)] = (col, lang)
             else:
                 extra[col.strip()] = val
         return texts, extra
+
+    def same_text(self, sheet: str, row: int, old: str, old_col: tuple[str, str | None], new: str,
+                  new_col: tuple[str, str | None]) -> bool:
+        """Two columns give one text in the same language (``label`` and ``label::<default language>``): the
+        language-specific one is kept, and the other is reported. True to take *new*, False to keep *old*."""
+        take_new = new_col[1] is not None or old_col[1] is None
+        kept, dropped = (new_col[0], old_col[0]) if take_new else (old_col[0], new_col[0])
+        kept_val, dropped_val = (new, old) if take_new else (old, new)
+        if kept_val.strip() == dropped_val.strip():  # nothing lost: said once per column (see import_xlsform)
+            key = (sheet, dropped, kept)
+            self.same_texts[key] = self.same_texts.get(key, 0) + 1
+        else:
+            self.warn(sheet, row, dropped, f"'{dropped}' ({dropped_val!r}) and '{kept}' ({kept_val!r}) are both "
+                      f"the default language's text; '{kept}' is kept, '{dropped}' is not imported",
+                      "xlsform-duplicate-text")
+        return take_new
 
     # ---- survey
     def survey(self) -> list[dict[str, Any]]:
@@ -574,6 +597,9 @@ def import_xlsform(path: str | Path) -> ImportResult:
         "sections": sections,
         "xlsform": {"languages": languages, "settings": settings, "sheets": _other_sheets(book)},
     }
+    for (sheet, dropped, kept), n in imp.same_texts.items():
+        imp.warn(sheet, None, dropped, f"'{dropped}' repeats '{kept}' (the default language) in {n} row(s); the "
+                 f"texts are kept once, in '{kept}'", "xlsform-duplicate-text", "info")
     for col, n in sorted(imp.verbatim_columns.items()):
         imp.warn("survey", None, col, f"column '{col}' ({n} row(s)) is kept verbatim for the XLSForm",
                  "xlsform-verbatim", "info")
