@@ -319,7 +319,7 @@ def _constraint(acc: _Acc, qn: Questionnaire, q: Question, m: VariableMeta, col:
     if not q.constraint or not ok.any():
         return
     try:
-        node = compile_condition(qn, q.constraint)
+        node = compile_condition(qn, q.constraint, q)
         self_value = _numbers(col) if m.kind == "numeric" else col.to_numpy(dtype=object)
         if m.missing:
             ok = ok & ~np.isin(self_value, list(m.missing))

@@ -45,21 +45,23 @@ def _num(v: float) -> str:
     return str(int(v)) if float(v).is_integer() else repr(float(v))
 
 
-def _xpath(qn: Questionnaire, text: str | None) -> str:
+def _xpath(qn: Questionnaire, text: str | None, owner: Question | None = None) -> str:
+    """*text* as XPath; *owner* is the question whose constraint it is (``.`` compared with its choice names)."""
     if not text:
         return ""
-    node = compile_condition(qn, text)
-    return E.to_xpath(_as_imported(qn, node) if qn.xlsform is not None else node)
+    node = compile_condition(qn, text, owner)
+    return E.to_xpath(_as_imported(qn, node, owner) if qn.xlsform is not None else node)
 
 
-def _as_imported(qn: Questionnaire, node: E.Node) -> E.Node:
-    """For an imported form: references under their XLSForm names, codes compared with a question as its choice names
-    (the inverse of ``conditions.resolve_names``), so the XPath reads as the original form did."""
+def _as_imported(qn: Questionnaire, node: E.Node, owner: Question | None = None) -> E.Node:
+    """For an imported form: references under their XLSForm names, codes compared with a question (or with ``.``,
+    the answer to *owner*) as its choice names (the inverse of ``conditions.resolve_names``), so the XPath reads as
+    the original form did."""
     index = qn._index()
     names = {q.name.lower(): (q.xlsform or {}).get("name", q.name) for q in index.values()}
 
     def code_names(ref: E.Node) -> dict[int, str] | None:
-        q = index.get(ref.name.lower()) if isinstance(ref, E.Ref) else None
+        q = index.get(ref.name.lower()) if isinstance(ref, E.Ref) else owner if isinstance(ref, E.Self) else None
         if q is None or not q.is_choice or qn.xlsform is None or not qn.xlsform.choice_names:
             return None
         return {c.code: c.name for c in qn.choice_list(q) if c.name}
@@ -229,7 +231,7 @@ class _Builder:
                 range_part = f"({range_part}) or " + " or ".join(f". = {c.code}" for c in special)
             parts.append(f"({range_part})" if q.constraint else range_part)
         if q.constraint:
-            own = _xpath(self.qn, q.constraint)
+            own = _xpath(self.qn, q.constraint, q)
             parts.append(f"({own})" if range_part else own)
         if not parts:
             return

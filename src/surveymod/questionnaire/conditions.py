@@ -12,15 +12,18 @@ from . import expr as E
 from .model import Group, Question, Questionnaire
 
 
-def resolve_names(qn: Questionnaire, node: E.Node) -> E.Node:
-    """Replace a quoted choice name compared with a choice question (``COUNTRYB != 'MK'``) by its numeric code."""
+def resolve_names(qn: Questionnaire, node: E.Node, owner: Question | None = None) -> E.Node:
+    """Replace a quoted choice name compared with a choice question (``COUNTRYB != 'MK'``) by its numeric code.
+
+    *owner* is the question a constraint belongs to: ``.`` (its answer) is resolved exactly like a reference to it,
+    so ``. != 'MK'`` on a country question compares with 807. Without an owner ``.`` is left as it is.
+    """
     index = qn._index()
 
     def codes_for(ref: E.Node) -> dict[str, int] | None:
-        if isinstance(ref, E.Ref):
-            q = index.get(ref.name.lower())
-            if q is not None and q.is_choice:
-                return {c.name: c.code for c in qn.choice_list(q) if c.name}
+        q = index.get(ref.name.lower()) if isinstance(ref, E.Ref) else owner if isinstance(ref, E.Self) else None
+        if q is not None and q.is_choice:
+            return {c.name: c.code for c in qn.choice_list(q) if c.name}
         return None
 
     def fix(value: E.Node, names: dict[str, int] | None) -> E.Node:
@@ -45,12 +48,16 @@ def resolve_names(qn: Questionnaire, node: E.Node) -> E.Node:
     return E.transform(node, fn)
 
 
-def compile_condition(qn: Questionnaire, text: str) -> E.Node:
-    """Parse *text* and resolve choice names; raises ExprSyntaxError on bad syntax."""
+def compile_condition(qn: Questionnaire, text: str, owner: Question | None = None) -> E.Node:
+    """Parse *text* and resolve choice names; raises ExprSyntaxError on bad syntax.
+
+    Pass the question as *owner* when compiling its constraint, so names compared with ``.`` are resolved too.
+    """
     cache = qn._compiled
-    if text not in cache:
-        cache[text] = resolve_names(qn, E.parse(text))
-    return cache[text]
+    key = text if owner is None else f"{text}\x00{owner.name.lower()}"
+    if key not in cache:
+        cache[key] = resolve_names(qn, E.parse(text), owner)
+    return cache[key]
 
 
 def own_conditions(qn: Questionnaire, item: Question | Group) -> list[E.Node]:

@@ -178,7 +178,7 @@ def _question_changes(old: Questionnaire, oq: Question, new: Questionnaire, nq: 
         out.append(("routing", f"asked when {a_rule or 'always'} -> {b_rule or 'always'}"))
     if _expr_text(old, oq.calculation) != _expr_text(new, nq.calculation):
         out.append(("calculation", f"{oq.calculation!r} -> {nq.calculation!r}"))
-    if _expr_text(old, oq.constraint) != _expr_text(new, nq.constraint):
+    if _expr_text(old, oq.constraint, oq) != _expr_text(new, nq.constraint, nq):
         out.append(("constraint", f"{oq.constraint!r} -> {nq.constraint!r}"))
     if oq.required != nq.required:
         out.append(("required", f"{oq.required} -> {nq.required}"))
@@ -278,11 +278,11 @@ def _universe_text(qn: Questionnaire, name: str) -> str:
     return "" if node is None else E.to_xpath(_lower_refs(node))
 
 
-def _expr_text(qn: Questionnaire, text: str | None) -> str:
+def _expr_text(qn: Questionnaire, text: str | None, owner: Question | None = None) -> str:
     if not text:
         return ""
     try:
-        return E.to_xpath(_lower_refs(compile_condition(qn, text)))
+        return E.to_xpath(_lower_refs(compile_condition(qn, text, owner)))
     except E.ExprSyntaxError:
         return " ".join(text.split())
 

@@ -204,7 +204,15 @@ def _check_expr(ctx: _Ctx, item: Question | Group, field: str, text: str, index:
         what = "syntax error" if exc.rule == "expression-syntax" else "error"
         ctx.add(path, f"{what} in {field}: {exc.message} (column {exc.pos + 1} of \"{text}\")", exc.rule)
         return
-    node = resolve_names(qn, raw)
+    owner = item if isinstance(item, Question) and field == "constraint" else None
+    node = resolve_names(qn, raw, owner)
+
+    def question_of(ref: E.Node) -> Question | None:
+        """The question a reference (or ``.`` in a constraint) stands for."""
+        if isinstance(ref, E.Ref):
+            return questions.get(ref.name.lower())
+        return owner if isinstance(ref, E.Self) else None
+
     for ref in E.references(node):
         key = ref.name.lower()
         if key not in order:
@@ -238,8 +246,8 @@ def _check_expr(ctx: _Ctx, item: Question | Group, field: str, text: str, index:
             if spec.first_is_ref and not isinstance(n.args[0], E.Ref | E.Self):
                 ctx.add(path, f"the first argument of {n.name}() must be a variable", "function-argument")
                 continue
-            if n.name in ("selected", "count_selected") and isinstance(n.args[0], E.Ref):
-                q = questions.get(n.args[0].name.lower())
+            if n.name in ("selected", "count_selected") and isinstance(n.args[0], E.Ref | E.Self):
+                q = question_of(n.args[0])
                 if q is not None and q.type not in ("select_multiple", "select_one"):
                     ctx.add(path, f"{n.name}() needs a choice question; '{q.name}' is {q.type}", "function-argument")
                 if n.name == "selected" and q is not None and q.is_choice:
@@ -247,14 +255,14 @@ def _check_expr(ctx: _Ctx, item: Question | Group, field: str, text: str, index:
         if isinstance(n, E.Compare):
             for a, b in zip(n.operands, n.operands[1:], strict=False):
                 for ref, other in ((a, b), (b, a)):
-                    q = questions.get(ref.name.lower()) if isinstance(ref, E.Ref) else None
+                    q = question_of(ref)
                     if q is not None and q.type == "select_multiple" and isinstance(other, E.Num | E.Str):
                         ctx.add(path, f"'{q.name}' is select_multiple: use selected({q.name}, code) rather than a "
                                       "comparison", "select-multiple-compare")
                     elif q is not None and q.is_choice and isinstance(other, E.Num | E.Str):
                         _check_code(ctx, path, q, other)
-        if isinstance(n, E.In) and isinstance(n.operand, E.Ref):
-            q = questions.get(n.operand.name.lower())
+        if isinstance(n, E.In) and isinstance(n.operand, E.Ref | E.Self):
+            q = question_of(n.operand)
             if q is not None and q.is_choice:
                 for it in n.items:
                     _check_code(ctx, path, q, it)
@@ -265,8 +273,14 @@ def _check_code(ctx: _Ctx, path: str, q: Question, value: E.Node) -> None:
     choices = ctx.qn.choice_list(q)
     if not choices and q.type != "scale":
         return
-    if isinstance(value, E.Str):
-        ctx.add(path, f"'{value.value}' is not a code name of '{q.name}' (list '{q.choices}')", "bad-code")
+    if isinstance(value, E.Str):  # names were resolved to codes before: a quoted code ('2') still compares as 2
+        try:
+            number = float(value.value)
+        except ValueError:
+            number = None
+        if number is None or number not in {c.code for c in choices}:
+            ctx.add(path, f"'{value.value}' is neither a code nor a choice name of '{q.name}' (list '{q.choices}')",
+                    "bad-code")
         return
     if isinstance(value, E.Num):
         codes = {c.code for c in choices}

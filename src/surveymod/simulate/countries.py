@@ -42,7 +42,7 @@ def _allowed(qn: Questionnaire, q: Question, values: list[float]) -> np.ndarray:
     """Codes the constraint accepts when it depends on the answer alone (else every code)."""
     if not q.constraint:
         return np.ones(len(values), dtype=bool)
-    node = compile_condition(qn, q.constraint)
+    node = compile_condition(qn, q.constraint, q)
     if E.references(node):
         return np.ones(len(values), dtype=bool)
     return E.truth(E.evaluate(node, {}, len(values), np.array(values, dtype=float)))

@@ -544,7 +544,7 @@ def _enforce(ctx: Context, q: Question, lvl: Level, env: LevelEnv, out: np.ndarr
              draw: Callable[[np.ndarray], np.ndarray]) -> None:
     """Make every answered row satisfy the constraint: redraw failures, then search the valid values."""
     assert q.constraint is not None
-    node = compile_condition(ctx.qn, q.constraint)
+    node = compile_condition(ctx.qn, q.constraint, q)
     bad = ix
     for _ in range(MAX_REDRAWS):
         ok = _check(ctx, q, node, env, out, bad)
