@@ -23,7 +23,8 @@ from surveymod.questionnaire import load_valid
 
 KOBO = Path(__file__).parents[1] / "data" / "kobo"
 FORM = KOBO / "migration_hh.xlsx"
-EXPORTS = ["kobo_export.xlsx", "kobo_export_dot_single.csv", "kobo_export_dash_dummies.csv", "odk_central"]
+EXPORTS = ["kobo_export.xlsx", "kobo_export_dot_single.csv", "kobo_export_dash_dummies.csv", "odk_central",
+           "kobo_export_labels_en.xlsx", "kobo_export_labels_mk.csv"]  # the last two: Kobo's "Labels" option
 REASONS = ["work", "family", "study", "safety", "other"]  # the 'reason' list in migration_hh.xlsx, in order
 
 
@@ -61,7 +62,7 @@ def test_exports_read_with_every_row_and_value(qn, subs, name: str) -> None:
         assert list(main["_uuid"]) == [s["_uuid"] for s in subs]
 
 
-@pytest.mark.parametrize("name", ["kobo_export.xlsx", "odk_central"])
+@pytest.mark.parametrize("name", ["kobo_export.xlsx", "odk_central", "kobo_export_labels_en.xlsx"])
 def test_repeat_sheet_is_linked_to_its_submission(qn, subs, name: str) -> None:
     ds = read(KOBO / name, qn)
     members = ds.frames["hh_members"]
@@ -117,6 +118,23 @@ def test_choice_names_of_an_imported_form_are_info_labels_stay_warnings(qn, subs
     assert _mapped(ds, "names-mapped")["municipality"] == ("info", answered["municipality"] - 1)
     assert _mapped(ds, "names-mapped")["reasons"] == ("info", tokens - 1)
     assert ds.main["municipality"].iloc[0] == 2 and ds.main["reasons"].iloc[0] == "2 3 1"  # Tetovo; the form's order
+
+
+@pytest.mark.parametrize(("name", "lang", "headers"), [("kobo_export_labels_en.xlsx", "en", 12),
+                                                      ("kobo_export_labels_mk.csv", "mk", 8)])
+def test_label_headers_are_matched_by_the_forms_labels_and_said(qn, name: str, lang: str, headers: int) -> None:
+    # formpack's "Labels" export: 'Household/How many people live in this household?', 'Migration/Why did they
+    # leave?/Work' (en); 'Домаќинство/Општина' (mk); start/end/today and the or_other text keep their names.
+    # Counted by hand from the files' main header rows: en 12 label headers (13, less 'Household/Municipality',
+    # which is also the question's name), mk 8 (one select_multiple column, no dummies).
+    ds = read(KOBO / name, qn)
+    main = [p for p in ds.problems if p.rule == "label-headers" and "hh_members" not in str(p.location.file)]
+    assert len(main) == 1 and main[0].severity == "info"
+    assert main[0].message.startswith(f"{headers} column header(s) are question labels in {lang} ")
+    if lang == "mk":  # answers are Macedonian labels: mapped, and said as warnings
+        mapped = _mapped(ds, "labels-mapped")
+        assert {"consent", "municipality", "any_emigrant", "reasons"} <= set(mapped)
+        assert all(sev == "warning" for sev, _ in mapped.values())
 
 
 def _pspp(tmp_path: Path, syntax: str) -> str:
@@ -185,3 +203,30 @@ def test_haven_reads_every_row_value_labels_and_dummy_labels(qn, tmp_path: Path,
     assert lines[3] == "1=Germany;2=Austria;3=Switzerland;4=Italy;5=United States;6=Other"
     subs = json.loads((KOBO / "submissions.json").read_text(encoding="utf-8"))
     assert lines[4] == str(sum("study" in (s.get("migration/reasons") or "").split() for s in subs))
+
+
+def test_a_label_two_questions_share_is_told_apart_by_group_titles_or_not_guessed(tmp_path: Path) -> None:
+    form = tmp_path / "parents.yaml"
+    form.write_text("""id: parents
+title: {en: Parents}
+version: '1'
+respondent_id: id
+sections:
+  - name: main
+    title: {en: Main}
+    items:
+      - {name: id, type: integer, label: {en: Number}}
+      - name: mother
+        type: group
+        title: {en: Mother}
+        items: [{name: m_age, type: integer, label: {en: Age}}]
+      - name: father
+        type: group
+        title: {en: Father}
+        items: [{name: f_age, type: integer, label: {en: Age}}]
+""", encoding="utf-8")
+    data = tmp_path / "parents.csv"
+    data.write_text("Number,Father/Age,Mother / Age,Age\n1,50,48,7\n", encoding="utf-8")
+    ds = read(data, load_valid(form))
+    assert ds.main.loc[0, "f_age"] == 50 and ds.main.loc[0, "m_age"] == 48
+    assert ds.unknown["main"] == ["Age"]  # 'Age' alone could be either: kept as it is, with a warning

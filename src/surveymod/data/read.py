@@ -631,6 +631,10 @@ class _Names:
     expected: dict[str, dict[str, int]] = field(default_factory=dict)
     """Per question, the choice names an imported XLSForm's exports write as answers (case-folded) → code:
     Kobo/ODK write choice names, so mapping them is expected (info), unlike labels (warning)."""
+    headers: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
+    """Column headers written as labels (Kobo's "Labels" export), normalized → {(variable, language)}: a
+    question's label, the same after its groups' titles ('Household/Municipality'), and a select_multiple's
+    label plus an option's label for its dummy ('Why did they leave?/Work'), in every language."""
 
     @classmethod
     def of(cls, qn: Questionnaire) -> _Names:
@@ -651,7 +655,21 @@ class _Names:
             if q.type == "select_multiple":
                 for c in qn.choice_list(q):
                     dummies[dummy_name(q.name, c.code).lower()] = (q, c.code)
-        return cls(qs, dummies, codes, expected)
+        return cls(qs, dummies, codes, expected, _label_headers(qn))
+
+    def by_label(self, column: str) -> tuple[str, str] | None:
+        """(variable, language) of a column whose header is a label, or None if no label or several match.
+
+        The longest tail of the header (after a group separator) that is a known label path decides, so group
+        titles in front are allowed and a title shared by two questions is told apart by its groups' titles."""
+        head = _norm_label(column)
+        cuts = [0] + [i + 1 for i, ch in enumerate(head) if ch in _GROUP_SEPARATORS]
+        for i in cuts:
+            hits = self.headers.get(head[i:].strip())
+            if hits:
+                targets = {t for t, _ in hits}
+                return (next(iter(targets)), sorted(lang for _, lang in hits)[0]) if len(targets) == 1 else None
+        return None
 
     def canonical(self, column: str) -> str | None:
         """The questionnaire name a column stands for, or None if unknown."""
@@ -683,6 +701,37 @@ class _Names:
         return None
 
 
+def _norm_label(text: str) -> str:
+    """A label or header compared without case and spacing (also around group separators: 'Mother / Age')."""
+    return re.sub(r"\s*([/.\-])\s*", r"\1", " ".join(str(text).split())).casefold()
+
+
+def _label_headers(qn: Questionnaire) -> dict[str, set[tuple[str, str]]]:
+    out: dict[str, set[tuple[str, str]]] = {}
+    for item, parents in qn.walk():
+        if not isinstance(item, Question) or item.type == "note" or not item.label:
+            continue
+        for lang, text in item.label.items():
+            paths = [(_norm_label(text), sep) for sep in _GROUP_SEPARATORS]
+            for sep in _GROUP_SEPARATORS:
+                path = _norm_label(text)
+                for g in reversed(parents):
+                    title = (g.title or {}).get(lang)
+                    if not title:
+                        break
+                    path = f"{_norm_label(title)}{sep}{path}"
+                    paths.append((path, sep))
+            for path, _ in paths:
+                out.setdefault(path, set()).add((item.name, lang))
+            if item.type == "select_multiple":
+                for c in qn.choice_list(item):
+                    option = c.label.get(lang)
+                    for path, sep in paths if option else []:
+                        out.setdefault(f"{path}{sep}{_norm_label(option)}", set()).add(
+                            (dummy_name(item.name, c.code), lang))
+    return out
+
+
 def _assemble(ds: Dataset, raws: list[_Raw], qn: Questionnaire, dd: DataDictionary) -> None:
     names = _Names.of(qn)
     metas = {v.name: v for v in dd.variables}
@@ -693,12 +742,21 @@ def _assemble(ds: Dataset, raws: list[_Raw], qn: Questionnaire, dd: DataDictiona
         stat_meta = frame.attrs.pop("stat_meta", None)
         rename: dict[str, str] = {}
         taken: set[str] = set()
+        by_label: dict[str, str] = {}  # column → language of the label its header is
         for col in frame.columns:
             target = names.canonical(col)
+            if target is None and (hit := names.by_label(col)) is not None:
+                target, by_label[col] = hit
             if target is not None and target not in taken:
                 taken.add(target)
                 if target != col:
                     rename[col] = target
+        if by_label:
+            ds.problems.append(Problem(
+                f"{len(by_label)} column header(s) are question labels in {', '.join(sorted(set(by_label.values())))}"
+                " (Kobo's 'Labels' export); they were matched to the questionnaire's variables by their labels. An "
+                "export with 'XML values and headers' is read by names, which do not change when a label is edited",
+                "label-headers", "info", Location(file=raw.source)))
         frame = frame.rename(columns=rename)
         level = raw.hint or _vote(frame, lvl_of)
         if level not in ds.frames and level in levels(qn):
