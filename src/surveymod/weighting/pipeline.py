@@ -176,8 +176,7 @@ class Cells:
 def _sums(cells: Cells, levels: list[str], w: np.ndarray) -> np.ndarray:
     """Weighted sums per level (rows: levels, columns: weight columns) by bincount on the codes."""
     w2 = w if w.ndim == 2 else w[:, None]
-    per = np.stack([np.bincount(cells.codes, weights=w2[:, k], minlength=len(cells.levels))
-                    for k in range(w2.shape[1])], axis=1)
+    per = st.cell_sums(cells.codes, len(cells.levels), w2)
     pos = cells.pos()
     return np.array([per[pos[lv]] if lv in pos else np.zeros(w2.shape[1]) for lv in levels])
 

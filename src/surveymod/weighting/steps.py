@@ -41,9 +41,15 @@ def nonresponse(w: np.ndarray, classes: np.ndarray, respondent: np.ndarray, inel
     return out, factors
 
 
-def _cell_sums(codes: np.ndarray, k: int, w: np.ndarray) -> np.ndarray:
-    """Weight sums per cell (k x columns) of every column of ``w``."""
-    return np.stack([np.bincount(codes, weights=w[:, j], minlength=k) for j in range(w.shape[1])], axis=1)
+def cell_sums(codes: np.ndarray, k: int, w: np.ndarray) -> np.ndarray:
+    """Weight sums per cell (k x columns) of every column of ``w``: one sparse product (cells x rows) @ w, a
+    single pass over the rows for all replicates at once."""
+    if w.shape[1] == 1:
+        return np.bincount(codes, weights=w[:, 0], minlength=k)[:, None]
+    from scipy.sparse import csr_matrix
+
+    onehot = csr_matrix((np.ones(len(codes)), (codes, np.arange(len(codes)))), shape=(k, len(codes)))
+    return np.asarray(onehot @ w)
 
 
 def _factors(codes: np.ndarray, controls: dict[int, float], w: np.ndarray, what: str) -> np.ndarray:
@@ -53,7 +59,7 @@ def _factors(codes: np.ndarray, controls: dict[int, float], w: np.ndarray, what:
     for code, value in controls.items():
         if code < k:
             target[code] = value
-    sums = _cell_sums(codes, k, w)
+    sums = cell_sums(codes, k, w)
     used = np.bincount(codes, minlength=k) > 0
     if np.isnan(target[used]).any():
         raise StepFailure(f"{what}: a cell of the data has no target")
@@ -145,47 +151,64 @@ def calibrate_logit(x: np.ndarray, totals: np.ndarray, w: np.ndarray, bounds: tu
     return out
 
 
+TRIM_COLUMNS = 16
+"""Columns (main + replicate weights) trimmed together: vectorised, with temporaries of rows x 16 only."""
+
+
 def trim(w: np.ndarray, lower: float | None, upper: float | None, redistribute: str, strict: bool,
          max_iter: int) -> tuple[np.ndarray, int]:
     """Trim positive weights to [lower, upper] and redistribute the excess over the untrimmed ones.
 
     ``additive`` adds an equal share to every untrimmed weight (R ``trimWeights``); ``proportional`` scales
     them; ``none`` drops the excess. ``strict`` repeats until nothing is outside. Zero weights (nonrespondents,
-    dropped replicate PSUs) stay zero. Returns the new matrix and the number of main weights trimmed.
+    dropped replicate PSUs) stay zero. Every column (main and replicate weights) is trimmed on its own, a block of
+    columns at a time. Returns the new matrix and the number of main weights trimmed.
     """
     lo = -np.inf if lower is None else lower
     hi = np.inf if upper is None else upper
-    out = w.copy()
+    out = np.array(w, dtype=float, copy=True)
     n_trimmed = 0
-    for k in range(w.shape[1]):
-        col = out[:, k]
-        pos = col > 0
-        fixed = np.zeros(len(col), dtype=bool)
-        for it in range(max_iter):
-            outside = pos & ~fixed & ((col < lo) | (col > hi))
-            if not outside.any():
-                break
-            new = np.clip(col, lo, hi)
-            excess = float((col - new)[outside].sum())
-            col = np.where(outside, new, col)
-            fixed |= outside
-            free = pos & ~fixed
-            if redistribute != "none" and excess != 0.0:
-                if not free.any():
-                    raise StepFailure("trimming bounds leave no weight free to carry the trimmed excess; "
-                                      "the bounds are infeasible for the weight total")
-                if redistribute == "additive":
-                    col = np.where(free, col + excess / free.sum(), col)
-                else:
-                    col = np.where(free, col * (1 + excess / col[free].sum()), col)
-            if not strict:
-                break
-            if it == max_iter - 1 and (pos & ~fixed & ((col < lo) | (col > hi))).any():
-                raise StepFailure(f"trimming did not settle in {max_iter} rounds")
-        out[:, k] = col
-        if k == 0:
-            n_trimmed = int(fixed.sum())
+    for j0 in range(0, w.shape[1], TRIM_COLUMNS):
+        block, fixed = _trim_block(out[:, j0:j0 + TRIM_COLUMNS], lo, hi, redistribute, strict, max_iter)
+        out[:, j0:j0 + TRIM_COLUMNS] = block
+        if j0 == 0:
+            n_trimmed = int(fixed[:, 0].sum())
     return out, n_trimmed
+
+
+def _trim_block(col: np.ndarray, lo: float, hi: float, redistribute: str, strict: bool,
+                max_iter: int) -> tuple[np.ndarray, np.ndarray]:
+    """Trim each column of *col* (rows x a few columns) as ``trim`` says; returns the block and what was fixed."""
+    col = np.ascontiguousarray(col)
+    pos = col > 0
+    fixed = np.zeros(col.shape, dtype=bool)
+    for it in range(max_iter):
+        outside = pos & ~fixed & ((col < lo) | (col > hi))
+        if not outside.any():
+            break
+        new = np.clip(col, lo, hi)
+        excess = np.where(outside, col - new, 0.0).sum(axis=0)
+        col = np.where(outside, new, col)
+        fixed |= outside
+        free = pos & ~fixed
+        if redistribute != "none":
+            n_free = free.sum(axis=0)
+            if ((excess != 0.0) & (n_free == 0)).any():
+                raise StepFailure("trimming bounds leave no weight free to carry the trimmed excess; "
+                                  "the bounds are infeasible for the weight total")
+            with np.errstate(divide="ignore", invalid="ignore"):
+                if redistribute == "additive":
+                    share = np.where(n_free > 0, excess / np.maximum(n_free, 1), 0.0)
+                    col = np.where(free, col + share, col)
+                else:
+                    free_sum = np.where(free, col, 0.0).sum(axis=0)
+                    factor = np.where(free_sum > 0, 1 + excess / np.where(free_sum > 0, free_sum, 1.0), 1.0)
+                    col = np.where(free, col * factor, col)
+        if not strict:
+            break
+        if it == max_iter - 1 and (pos & ~fixed & ((col < lo) | (col > hi))).any():
+            raise StepFailure(f"trimming did not settle in {max_iter} rounds")
+    return col, fixed
 
 
 def median_bound(value: float | str | None, w: np.ndarray) -> float | None:
