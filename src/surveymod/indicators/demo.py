@@ -107,30 +107,9 @@ def simulate_training(qn: Questionnaire, trainees: int, seed: int, women: float 
     return pd.concat([pre, post], ignore_index=True), truth
 
 
-# Fieldwork outcome of a sampled unit, where the form records nonrespondents too (contact, then consent); used
-# only when the scenario does not set them itself.
+# The fieldwork outcome of a sampled unit (contact, consent, disposition) follows the forms' own `shares`.
 TRAINEE_AGE = {"mean": 38, "sd": 10, "min": 21, "max": 67}
 PM_AGE = {"mean": 49, "sd": 11, "min": 25, "max": 80}
-FIELDWORK = {"contact_res": {1: 0.88, 2: 0.08, 3: 0.04}, "consent": {1: 0.8, 2: 0.15, 3: 0.05}}
-
-
-def fieldwork_answers(qn: Questionnaire) -> dict[str, dict[int, float]]:
-    """Contact and consent distributions for the fieldwork items *qn* has (with these codes)."""
-    out = {}
-    names = {q.name: q for q in qn.questions()}
-    for var, probs in FIELDWORK.items():
-        q = names.get(var)
-        if q is not None and set(probs) <= {c.code for c in qn.choice_list(q)}:
-            out[var] = probs
-    return out
-
-
-def with_fieldwork(effects: Any, qn: Questionnaire) -> Any:
-    """*effects* plus the fieldwork distributions it does not set."""
-    from ..simulate.effects import Answer
-
-    extra = {k: Answer(probs=v) for k, v in fieldwork_answers(qn).items() if k not in effects.answers}
-    return effects.model_copy(update={"answers": {**effects.answers, **extra}}) if extra else effects
 
 
 def pm_effects(tilt: float) -> Any:
@@ -160,7 +139,7 @@ def pm_truth(q_base: Questionnaire, q_end: Questionnaire, definitions: Path) -> 
     defs = load_spec(definitions)
     shares = {}
     for wave, qn in (("baseline", q_base), ("endline", q_end)):
-        frame = simulate(qn, PM_REFERENCE_N, PM_REFERENCE_SEED, effects=with_fieldwork(pm_effects(PM_TILT[wave]), qn),
+        frame = simulate(qn, PM_REFERENCE_N, PM_REFERENCE_SEED, effects=pm_effects(PM_TILT[wave]),
                          wave=wave).main
         shares[wave] = float(np.nanmean(respondent_values(defs, "pm_pos_share", frame))) * 100
     return {"indicator": "3a", "definition": "pm_pos_share (perception index > 50)", "baseline": shares["baseline"],
@@ -267,12 +246,12 @@ def run_demo(out_dir: str | Path, *, n: int = 1500, n_pm: int = 500, trainees: i
 
     echo(f"[1/6] simulating the general-public survey ({n} sampled units per wave), the policy and opinion makers' "
          f"survey ({n_pm} per wave) and {len(TRAININGS)} trainings' pre/post tests")
-    sim_b = simulate(q_pub[0], n, seed, design=design, effects=with_fieldwork(effects, q_pub[0]), wave="baseline")
-    sim_e = simulate(q_pub[1], n, seed + 1, design=design, effects=with_fieldwork(effects, q_pub[1]),
+    sim_b = simulate(q_pub[0], n, seed, design=design, effects=effects, wave="baseline")
+    sim_e = simulate(q_pub[1], n, seed + 1, design=design, effects=effects,
                      wave="endline")
-    pm_b = simulate(q_pm[0], n_pm, seed + 2, effects=with_fieldwork(pm_effects(PM_TILT["baseline"]), q_pm[0]),
+    pm_b = simulate(q_pm[0], n_pm, seed + 2, effects=pm_effects(PM_TILT["baseline"]),
                     wave="baseline").main
-    pm_e = simulate(q_pm[1], n_pm, seed + 3, effects=with_fieldwork(pm_effects(PM_TILT["endline"]), q_pm[1]),
+    pm_e = simulate(q_pm[1], n_pm, seed + 3, effects=pm_effects(PM_TILT["endline"]),
                     wave="endline").main
     data = out / "data"
     paths["public_baseline.csv"] = _csv(sim_b.main, data / "public_baseline.csv")

@@ -153,6 +153,25 @@ def _questions(ctx: _Ctx) -> None:
                     if lo <= c.code <= hi:
                         ctx.add(f"{item.path}.choices", f"special code {c.code} overlaps the scale points "
                                                         f"{lo}–{hi}", "duplicate-code")
+            if item.shares:
+                _check_shares(ctx, item)
+
+
+def _check_shares(ctx: _Ctx, q: Question) -> None:
+    """``shares`` name substantive codes of the list (or scale points), or values within min..max of an integer."""
+    assert q.shares is not None
+    if q.type == "integer":
+        lo, hi = q.min, q.max
+        bad = [v for v in q.shares if (lo is not None and v < lo) or (hi is not None and v > hi)]
+        where = f"the range {q.min if q.min is not None else '…'}–{q.max if q.max is not None else '…'}"
+    else:
+        valid = {c.code for c in ctx.qn.choice_list(q) if not c.missing}
+        if q.type == "scale":
+            valid |= set(range(int(q.min or 0), int(q.max or 0) + 1))
+        bad = [v for v in q.shares if v not in valid]
+        where = "the substantive codes of the list (don't know/refusal follow the simulator's nonsubstantive rate)"
+    if bad:
+        ctx.add(f"{q.path}.shares", f"shares for {', '.join(map(str, bad))}: not in {where}", "bad-code")
 
 
 def _walk_group(g: Group) -> Iterator[tuple[Question | Group, Group]]:

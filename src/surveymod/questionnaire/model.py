@@ -131,6 +131,10 @@ class Question(_Base):
     level: Literal["nominal", "ordinal", "scale"] | None = Field(None, description="Measurement level override.")
     appearance: str | None = None
     score: float | None = Field(None, description="Points for a correct answer (knowledge tests).")
+    shares: dict[int, float] | None = Field(
+        None, description="Expected share of each substantive code (select_one, scale) or value (integer) among those "
+                          "asked, summing to 1; codes left out have share 0. `surveymod simulate` draws from it when "
+                          "the scenario's `answers:` does not set the item (e.g. contact and consent rates).")
     xlsform: XlsformCells | None = Field(None, description=_XLSFORM_HELP)
 
     _label_text = field_validator(
@@ -160,6 +164,11 @@ class Question(_Base):
             raise ValueError("a question needs a 'label' (the question text)")
         if self.type == "note" and self.required:
             raise ValueError("a note cannot be required")
+        if self.shares is not None:
+            if self.type not in ("select_one", "scale", "integer"):
+                raise ValueError(f"'shares' is for select_one, scale and integer questions, not {self.type}")
+            if not self.shares or any(p < 0 for p in self.shares.values()) or abs(sum(self.shares.values()) - 1) > 1e-6:
+                raise ValueError("'shares' must be non-negative and sum to 1")
         return self
 
     @property

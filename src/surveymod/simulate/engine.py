@@ -250,7 +250,11 @@ def _answer(ctx: Context, q: Question, lvl: Level, env: LevelEnv, mask: np.ndarr
 
 
 def _answer_spec(ctx: Context, q: Question) -> Answer:
-    return ctx.effects.answers.get(q.name) or Answer()
+    """The scenario's distribution of *q*, else the questionnaire's own ``shares``, else the generic default."""
+    spec = ctx.effects.answers.get(q.name)
+    if spec is not None:
+        return spec
+    return Answer(probs=dict(q.shares)) if q.shares else Answer()
 
 
 def _nonsub_rate(ctx: Context, q: Question) -> float:
