@@ -1,4 +1,4 @@
-"""questionnaires/glossary.yaml is the one place the instruments' Macedonian and Albanian terms come from.
+"""questionnaires/translation/glossary.yaml is the one place the instruments' Macedonian and Albanian terms come from.
 
 Checks: the glossary's structure and review status; every text of a shipped form whose English uses a checked term
 (migrant, refugee, asylum seeker, household, respondent ...) renders it with the glossary's mk and sq term (its
@@ -17,7 +17,7 @@ from test_perception_fieldwork import texts
 
 from surveymod.questionnaire.model import Questionnaire
 
-GLOSSARY = yaml.safe_load((QDIR / "glossary.yaml").read_text(encoding="utf-8"))
+GLOSSARY = yaml.safe_load((QDIR / "translation" / "glossary.yaml").read_text(encoding="utf-8"))
 TERMS: dict[str, dict[str, str]] = GLOSSARY["terms"]
 CHECKED = {k: v for k, v in TERMS.items() if v.get("check")}
 # NUTS-3 MK001..MK008 in census order, with the Macedonian names of the census reference (census_mk.md §6)

@@ -22,8 +22,7 @@ SHIPPED = ROOT / "questionnaires"
 
 def questionnaire_files() -> list[Path]:
     """Test fixtures plus every shipped questionnaire (top level of questionnaires/) present at collection time."""
-    shipped = [p for p in SHIPPED.glob("*.yaml") if p.name != "glossary.yaml"]  # the glossary is no questionnaire
-    return sorted(FIXTURES.glob("*.yaml")) + sorted(shipped)
+    return sorted(FIXTURES.glob("*.yaml")) + sorted(SHIPPED.glob("*.yaml"))
 
 
 def joined(frames: dict[str, pd.DataFrame], keys: dict[str, list[str]], level: str) -> pd.DataFrame:

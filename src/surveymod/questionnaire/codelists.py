@@ -33,7 +33,7 @@ def _countries() -> tuple[tuple[int, str, str], ...]:
 
 
 # Macedonian names where pycountry's iso-codes catalogue has no translation of the short (common) name, or a typo;
-# spelled as in Macedonian usage (drafts, reviewed with the instruments: questionnaires/glossary.yaml)
+# spelled as in Macedonian usage (drafts, reviewed with the instruments: questionnaires/translation/glossary.yaml)
 _FIXES = {("mk", "North Macedonia"): "Северна Македонија", ("mk", "Cabo Verde"): "Кабо Верде",
           ("mk", "Czechia"): "Чешка", ("mk", "Eswatini"): "Есватини", ("mk", "Iran"): "Иран", ("mk", "Laos"): "Лаос",
           ("mk", "North Korea"): "Северна Кореја", ("mk", "Palestine, State of"): "Палестина",
