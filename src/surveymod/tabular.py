@@ -125,7 +125,14 @@ def write_data(df: pd.DataFrame, path: str | Path, labels: DataLabels | None = N
                 refuse_unstorable_in_stata(df, p)
             kw = _stat_labels(df, labels, ext) if labels else {}
             try:
-                (pyreadstat.write_sav if ext == ".sav" else pyreadstat.write_dta)(df, str(tmp), **kw)
+                if ext == ".sav":
+                    pyreadstat.write_sav(df, str(tmp), **kw)
+                else:  # the one .dta writer (label-set names that fit Stata's 32 characters)
+                    from .data.dta_labelsets import write_dta
+
+                    write_dta(df, tmp, column_labels=kw.get("column_labels", {}),
+                              value_labels=kw.get("variable_value_labels", {}),
+                              missing=kw.get("missing_user_values", {}), formats={})
             except (pyreadstat.ReadstatError, pyreadstat.PyreadstatError) as exc:
                 raise SurveyError(f"cannot write {p.name} as {ext}: {exc}", rule="data-write") from None
 

@@ -80,20 +80,31 @@ def rake(margins: list[np.ndarray], controls: list[dict[int, float]], w: np.ndar
     Converged when every margin of every column is within ``tol`` (relative) after a full sweep. Also returns,
     per margin, the main weight right after that margin in the last sweep: R keeps these to credit the raking
     in Taylor variances.
+
+    Raking multiplies a row's weights by factors that depend only on its cells, so the rows of one joint cell (one
+    cell of every margin) share every factor: the sweeps run on the joint cells' weight sums (a few hundred rows
+    instead of millions, for every replicate column at once), and the rows get their factors once at the end.
     """
-    out = np.array(w, dtype=float, copy=True)
+    joint = np.zeros(len(w), dtype=np.int64)
+    for codes in margins:
+        joint = joint * (int(codes.max()) + 1) + codes
+    _, first, rows = np.unique(joint, return_index=True, return_inverse=True)
+    cells = [codes[first] for codes in margins]  # each joint cell's code in every margin
+    sums = cell_sums(rows, len(first), np.asarray(w, dtype=float))
+    factor = np.ones_like(sums)
     snapshots: list[np.ndarray] = []
     for _ in range(max_iter):
         snapshots = []
-        for codes, ctrl in zip(margins, controls, strict=True):
-            out *= _factors(codes, ctrl, out, "raking")[codes]
-            snapshots.append(out[:, 0].copy())
+        for codes, ctrl in zip(cells, controls, strict=True):
+            factor *= _factors(codes, ctrl, sums * factor, "raking")[codes]
+            snapshots.append(factor[:, 0].copy())
         worst = 0.0
-        for codes, ctrl in zip(margins, controls, strict=True):
-            f = _factors(codes, ctrl, out, "raking")
+        for codes, ctrl in zip(cells, controls, strict=True):
+            f = _factors(codes, ctrl, sums * factor, "raking")
             worst = max(worst, float(np.max(np.abs(1 / f - 1))))
         if worst < tol:
-            return out, snapshots
+            main = np.asarray(w, dtype=float)[:, 0]
+            return w * factor[rows], [main * snap[rows] for snap in snapshots]
     raise StepFailure(f"raking did not converge in {max_iter} iterations (largest relative misfit {worst:.2g} > "
                       f"tolerance {tol:g}). The margins cannot all be met within the tolerance: look for margins "
                       "that conflict or sample cells that are empty; collapse levels or raise max_iter")
