@@ -254,8 +254,8 @@ class _Run:
             raise SurveyError(f"replicate weights: {exc}", rule="weighting-replicates",
                               location=self.loaded.loc("steps", i)) from None
         self.replicates = reps
-        self.w = np.column_stack([self.w[:, 0], self.w[:, 0:1] * reps.factors])
-        self.report(i, "replicates", {"method": s.method, "replicates": reps.factors.shape[1],
+        self.w = reps.weights(np.ascontiguousarray(self.w[:, 0]))
+        self.report(i, "replicates", {"method": s.method, "replicates": reps.n_replicates,
                                       "scale": reps.scale}, [])
 
     def nonresponse_step(self, i: int, s: NonresponseStep) -> None:

@@ -71,12 +71,34 @@ def calibrate_linear(x: np.ndarray, totals: np.ndarray, weights: np.ndarray) -> 
 
 @dataclass(frozen=True)
 class Replicates:
-    """Replicate adjustment factors (n x R) and the variance scale: v = scale * sum(rscales * (t_r - t)^2)."""
+    """Replicate adjustment factors and the variance scale: v = scale * sum(rscales * (t_r - t)^2).
 
-    factors: np.ndarray
+    The factors are kept per PSU (``psu_factors``: PSUs x R) with each row's PSU (``unit``), since they are
+    constant within a PSU; ``weights`` spreads them over the rows in one pass.
+    """
+
+    psu_factors: np.ndarray
+    unit: np.ndarray
     scale: float
     rscales: np.ndarray
     method: str
+
+    @property
+    def n_replicates(self) -> int:
+        return int(self.psu_factors.shape[1])
+
+    @property
+    def factors(self) -> np.ndarray:
+        """The factors of every row (rows x R)."""
+        return self.psu_factors[self.unit]
+
+    def weights(self, base: np.ndarray) -> np.ndarray:
+        """The weight matrix rows x (1 + R): the base weight, then base x each replicate's factor."""
+        out = np.empty((len(base), 1 + self.n_replicates))
+        out[:, 0] = base
+        np.take(self.psu_factors, self.unit, axis=0, out=out[:, 1:])
+        out[:, 1:] *= base[:, None]
+        return out
 
 
 def make_replicates(data: pd.DataFrame, *, method: str, strata: str | None, psu: str | None,
@@ -157,7 +179,8 @@ def make_replicates(data: pd.DataFrame, *, method: str, strata: str | None, psu:
                 raise EngineError("svy returned an unbalanced BRR set that cannot be balanced; use fewer strata "
                                   "(a Hadamard order that is a power of 2) or jackknife replicates")
             factors = 1.0 + signs * u
-    return Replicates(factors=factors[unit], scale=scale, rscales=rscales, method=method)
+    return Replicates(psu_factors=np.ascontiguousarray(factors, dtype=float), unit=unit, scale=scale,
+                      rscales=rscales, method=method)
 
 
 def _first_appearance(strata: np.ndarray, psu: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
