@@ -65,10 +65,6 @@ NO_LIMITS = Limits("none", 10**9, 10**9, "chars")
 STATA_KIND_LETTER = {"dont_know": "a", "refusal": "b", "not_applicable": "c", "no_answer": "d", "not_stated": "e"}
 """Stata extended-missing letter for each kind of non-substantive code (``.a`` = don't know, ...)."""
 
-MISSING_KIND_LABEL = {"dont_know": "don't know", "refusal": "refusal", "not_applicable": "not applicable",
-                      "no_answer": "no answer", "not_stated": "not stated"}
-"""Plain-English name of each kind of non-substantive code."""
-
 TEXT_WIDTH = 255
 """Width (bytes) of free-text variables in syntax files."""
 
@@ -437,7 +433,7 @@ def raw_columns(level: Level) -> list[VariableMeta]:
 
 
 __all__ = [
-    "MISSING_KIND_LABEL", "NO_LIMITS", "SPSS_LIMITS", "STATA_KIND_LETTER", "STATA_LIMITS", "DataDictionary", "LabelSet", "Level",
+    "NO_LIMITS", "SPSS_LIMITS", "STATA_KIND_LETTER", "STATA_LIMITS", "DataDictionary", "LabelSet", "Level",
     "Limits", "Shortened", "VariableMeta", "clean_label", "data_dictionary", "label_set_name", "phrase",
     "SpssMissing", "raw_columns", "shorten", "spss_missing", "stata_missing_letters", "text_size",
 ]
