@@ -95,6 +95,20 @@ def _quantile(spec: str) -> tuple[str, float]:
         raise click.BadParameter(f"'{spec}' is not VAR:P (e.g. income:0.5)", param_hint="--quantile") from None
 
 
+def used_columns(designs: list[Design], names: list[str]) -> Any:
+    """A predicate for the columns an estimate reads: the designs' columns (replicate weights by their pattern)
+    and the named variables; other columns of a wide file are never loaded."""
+    import re
+
+    wanted = set(names)
+    patterns = []
+    for d in designs:
+        wanted |= {c for c in (d.strata, d.psu, d.ssu, d.weight, d.fpc, d.fpc2, d.prob) if c}
+        if d.repweights:
+            patterns.append(re.compile(d.repweights))
+    return lambda c: c in wanted or any(p.search(c) for p in patterns)
+
+
 def _codes(text: str) -> list[object]:
     """'1,2' -> [1, 2]; text codes stay text."""
     return [int(c) if c.strip().lstrip("-").isdigit() else c.strip() for c in text.split(",") if c.strip()]
@@ -166,7 +180,10 @@ def estimate_cmd(data: str, design_spec: str | None, means: tuple[str, ...], pro
     if categories and not props:
         raise click.UsageError("--category goes with --prop")
     calibration: list[Any] = []
-    ds = open_dataset(data, questionnaire, missing_codes)
+    analysed = [*means, *props, *totals, *(x for r in ratios for x in _ratio(r)),
+                *(var for var, _p in map(_quantile, quantiles)), *(_split_by(by) or [])]
+    keep = None if weighting_spec else used_columns([design_from_options(design_spec, design_opts)], analysed)
+    ds = open_dataset(data, questionnaire, missing_codes, keep=keep)
     if weighting_spec:
         given = [k for k, v in design_opts.items() if k in DESIGN_OPTIONS and v is not None]
         if design_spec or given:
@@ -224,8 +241,9 @@ def change_cmd(baseline: str, endline: str, design_spec: str | None, end_design:
     end = load_design(end_design) if end_design else base_design
     if end_weight:
         end = end.model_copy(update={"weight": end_weight})
-    b = open_dataset(baseline, questionnaire, missing_codes)
-    e = open_dataset(endline, questionnaire, missing_codes)
+    keep = used_columns([base_design, end], [*props, *means, *(_split_by(by) or []), *([panel_id] if panel_id else [])])
+    b = open_dataset(baseline, questionnaire, missing_codes, keep=keep)
+    e = open_dataset(endline, questionnaire, missing_codes, keep=keep)
     res = change(b, base_design, e, end, prop=list(props), mean=list(means), level=_codes(category),
                  by=_split_by(by), panel_id=panel_id, ci_level=level)
     _write(res, output, [baseline, endline] + [x for x in (design_spec, end_design) if x])

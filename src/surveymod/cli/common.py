@@ -121,15 +121,16 @@ def parse_codes(text: str | None, option: str = "--missing") -> list[float]:
     return out
 
 
-def open_dataset(path: str, questionnaire: str | None = None, missing_codes: str | None = None) -> Any:
+def open_dataset(path: str, questionnaire: str | None = None, missing_codes: str | None = None,
+                 keep: Callable[[str], bool] | None = None) -> Any:
     """Read DATA the one way every command does (``surveymod.data.read``), with its metadata.
 
     Problems the reader found that would change a number (a truncated file, values it could not read) stop the
-    command; warnings are printed.
+    command; warnings are printed. *keep* limits a plain file to the columns the command uses.
     """
     from ..data.read import read
 
-    ds = read(path, questionnaire, progress=None)
+    ds = read(path, questionnaire, progress=None, keep=keep)
     errors = [p for p in ds.problems if p.severity == "error"]
     if errors:
         raise SurveyError(errors)

@@ -13,6 +13,7 @@ import io
 import re
 import sys
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -121,12 +122,14 @@ class _Raw:
 
 def read(path: str | Path, questionnaire: Questionnaire | str | Path | None = None, *, encoding: str | None = None,
          sheet: str | None = None, progress: bool | None = None, chunk_bytes: int = CHUNK_BYTES,
-         lang: str | None = None) -> Dataset:
+         lang: str | None = None, keep: Callable[[str], bool] | None = None) -> Dataset:
     """Read *path* (file, directory or .zip) into a :class:`Dataset`, using *questionnaire* to name and type columns.
 
     Roster tables are the other sheets of a workbook, the other files of a directory/zip, or sibling files named
     ``<stem>-<roster>`` / ``<stem>_<roster>`` (roster name or level). ``encoding`` overrides detection for text
     files; ``sheet`` reads a single sheet as the top level; ``progress`` forces the progress bar on or off.
+    ``keep`` (without a questionnaire only) reads just the columns it accepts from CSV and Parquet files, so an
+    analysis of a few columns of a wide file holds only those in memory.
     """
     path = Path(path)
     if not path.exists():
@@ -134,7 +137,8 @@ def read(path: str | Path, questionnaire: Questionnaire | str | Path | None = No
     qn = _questionnaire(questionnaire)
     if progress is None:
         progress = sys.stderr.isatty()
-    raws = _sources(path, qn, encoding=encoding, sheet=sheet, progress=progress, chunk_bytes=chunk_bytes)
+    raws = _sources(path, qn, encoding=encoding, sheet=sheet, progress=progress, chunk_bytes=chunk_bytes,
+                    keep=keep if qn is None else None)
     ds = Dataset(frames={}, questionnaire=qn, inputs=_input_files(path, raws))
     if qn is None:
         for i, raw in enumerate(raws):
@@ -260,10 +264,11 @@ def _read_file(path: Path, hint: str | None, **kw: Any) -> list[_Raw]:
 
 
 def _read_bytes(data: bytes | Path, suffix: str, source: str, *, encoding: str | None = None,
-                sheet: str | None = None, progress: bool = False, chunk_bytes: int = CHUNK_BYTES) -> list[_Raw]:
+                sheet: str | None = None, progress: bool = False, chunk_bytes: int = CHUNK_BYTES,
+                keep: Callable[[str], bool] | None = None) -> list[_Raw]:
     """Read one table-holding file (given as bytes or a path) into raw tables."""
     if suffix in (".csv", ".txt", ".tsv"):
-        return [_read_text(data, source, encoding=encoding, progress=progress, chunk_bytes=chunk_bytes)]
+        return [_read_text(data, source, encoding=encoding, progress=progress, chunk_bytes=chunk_bytes, keep=keep)]
     if isinstance(data, bytes) and len(data) == 0 or isinstance(data, Path) and data.stat().st_size == 0:
         raise SurveyError(f"{source} is empty (0 bytes): the export did not finish or the wrong file was given",
                           location=Location(file=source), rule="empty-file")
@@ -276,7 +281,12 @@ def _read_bytes(data: bytes | Path, suffix: str, source: str, *, encoding: str |
         if suffix == ".dta":
             return [_read_stat(src, source, "dta")]
         if suffix in (".parquet", ".pq"):
-            return [_Raw(pd.read_parquet(src), source, None)]
+            columns = None
+            if keep is not None:
+                import pyarrow.parquet as pq
+
+                columns = [c for c in pq.read_schema(src).names if keep(c)]
+            return [_Raw(pd.read_parquet(src, columns=columns), source, None)]
     except SurveyError:
         raise
     except Exception as exc:  # a damaged binary file: say which and why
@@ -355,7 +365,7 @@ def _read_stat(src: Any, source: str, kind: str) -> _Raw:
 
 
 def _read_text(data: bytes | Path, source: str, *, encoding: str | None = None, progress: bool = False,
-               chunk_bytes: int = CHUNK_BYTES, **_: Any) -> _Raw:
+               chunk_bytes: int = CHUNK_BYTES, keep: Callable[[str], bool] | None = None, **_: Any) -> _Raw:
     """Read a delimited text file: detect encoding and delimiter, keep text as text, flag a truncated end."""
     head = data[: 1 << 20] if isinstance(data, bytes) else _head(data)
     size = len(data) if isinstance(data, bytes) else data.stat().st_size
@@ -390,6 +400,9 @@ def _read_text(data: bytes | Path, source: str, *, encoding: str | None = None, 
     opts: dict[str, Any] = dict(sep=sep, encoding=enc, dtype=str, keep_default_na=False, na_values=[""],
                                 skipinitialspace=False, low_memory=False)
     numeric_guess = _numeric_guess(head, enc, sep)
+    if keep is not None:
+        numeric_guess = {c: ok for c, ok in numeric_guess.items() if keep(c)}
+        opts["usecols"] = lambda c: keep(str(c))
     opts["dtype"] = {c: (None if ok else str) for c, ok in numeric_guess.items()}
     # R writes missing numbers as NA: missing in a column of numbers, but a text answer "NA" stays text
     opts["na_values"] = {c: (["", "NA"] if ok else [""]) for c, ok in numeric_guess.items()}
@@ -455,6 +468,7 @@ def _arrow_parse(data: bytes | Path, enc: str, sep: str, numeric: dict[str, bool
     if enc.lower().replace("-", "").replace("_", "") not in ("utf8", "utf8sig") or not numeric:
         return None
     ragged: list[bool] = []
+    wanted = list(numeric)
 
     def handler(_row: Any) -> str:
         ragged.append(True)
@@ -465,6 +479,7 @@ def _arrow_parse(data: bytes | Path, enc: str, sep: str, numeric: dict[str, bool
         read_options=pcsv.ReadOptions(block_size=1 << 24),
         parse_options=pcsv.ParseOptions(delimiter=sep, newlines_in_values=True, invalid_row_handler=handler),
         convert_options=pcsv.ConvertOptions(
+            include_columns=wanted,
             column_types={c: pa.string() for c, ok in numeric.items() if not ok},
             null_values=["", "NA"], strings_can_be_null=False, quoted_strings_can_be_null=False,
             true_values=[], false_values=[], timestamp_parsers=[]))
@@ -483,7 +498,7 @@ def _arrow_parse(data: bytes | Path, enc: str, sep: str, numeric: dict[str, bool
             table = pcsv.read_csv(src, **options)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError, KeyError):
         return None
-    if ragged or table.column_names != list(numeric) or len(set(table.column_names)) != table.num_columns:
+    if ragged or table.column_names != wanted or len(set(table.column_names)) != table.num_columns:
         return None
     frame = table.to_pandas()
     for c, ok in numeric.items():
