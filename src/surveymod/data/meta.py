@@ -193,7 +193,10 @@ def suspicious_codes(values: np.ndarray) -> list[float]:
     """Values of a numeric variable that look like undeclared missing codes (77/88/99, 997–999, or 7–9 after a
     gap on a short scale), when the other values are small; [] otherwise. For a warning, never a decision."""
     v = values[~np.isnan(values)]
-    if not len(v):
+    if not len(v) or float(v.max()) < 7:
+        return []
+    sample = v[:: max(1, len(v) // 10_000)]
+    if not np.array_equal(sample, np.floor(sample)):  # a continuous variable: no codes to suspect
         return []
     uniq = np.unique(v)
     if len(uniq) > 200 or not np.all(uniq == np.floor(uniq)):

@@ -500,7 +500,8 @@ def _arrow_parse(data: bytes | Path, enc: str, sep: str, numeric: dict[str, bool
         return None
     if ragged or table.column_names != wanted or len(set(table.column_names)) != table.num_columns:
         return None
-    frame = table.to_pandas()
+    frame = table.to_pandas(split_blocks=True, self_destruct=True)  # hands the buffers over, no second copy
+    del table
     for c, ok in numeric.items():
         if not ok:  # text columns: an empty field is missing, as pandas reads it
             col = frame[c]

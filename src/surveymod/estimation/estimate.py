@@ -140,7 +140,8 @@ def domain_column(df: pd.DataFrame, by: Sequence[str] | None) -> pd.Series | Non
         c = p.cat.codes.to_numpy().astype(np.int64)
         ok &= c >= 0
         codes = codes * (len(p.cat.categories) + 1) + (c + 1)
-    uniq, inv = np.unique(codes[ok], return_inverse=True)
+    found = _range_codes(codes[ok]) if ok.any() else (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+    inv, uniq = found if found is not None else np.unique(codes[ok], return_inverse=True)[::-1]
     names = []
     for u in uniq:
         pieces, rest = [], int(u)

@@ -301,6 +301,13 @@ def default_scale(reptype: str, n_reps: int, fay_rho: float) -> float:
 
 def lonely_strata(strata: pd.Series, psu: pd.Series) -> list[object]:
     """Strata that hold a single PSU."""
+    s, p = strata.to_numpy(), psu.to_numpy()
+    if s.dtype.kind == "i" and p.dtype.kind == "i" and len(p) and p.min() >= 0 and s.min() >= 0:
+        # integer codes with PSUs nested in strata (as prepare makes them): one pass, no hashing
+        stratum_of = np.full(int(p.max()) + 1, -1, dtype=np.int64)
+        stratum_of[p] = s
+        counts = np.bincount(stratum_of[stratum_of >= 0], minlength=int(s.max()) + 1)
+        return [int(k) for k in np.flatnonzero(counts == 1)]
     counts = psu.groupby(strata, sort=True).nunique()
     return list(counts.index[counts.to_numpy() == 1])
 
