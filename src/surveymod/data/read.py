@@ -9,6 +9,7 @@ fit their question are kept as they were (the checker flags them) and unknown co
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 import sys
@@ -395,8 +396,10 @@ def _read_text(data: bytes | Path, source: str, *, encoding: str | None = None, 
     except LookupError as exc:
         raise SurveyError(f"unknown text encoding '{enc}'", rule="encoding") from exc
     sep = sniff_delimiter(first_line)
+    refuse_duplicate_names(next(csv.reader([first_line], delimiter=sep), []), source)
     tail = data[-4:] if isinstance(data, bytes) else _tail(data)
-    truncated = "no final line break" if not tail.endswith(_newline(enc, head)) else ""
+    no_newline = not tail.endswith(_newline(enc, head))
+    truncated = ""
     opts: dict[str, Any] = dict(sep=sep, encoding=enc, dtype=str, keep_default_na=False, na_values=[""],
                                 skipinitialspace=False, low_memory=False)
     numeric_guess = _numeric_guess(head, enc, sep)
@@ -408,11 +411,14 @@ def _read_text(data: bytes | Path, source: str, *, encoding: str | None = None, 
     opts["na_values"] = {c: (["", "NA"] if ok else [""]) for c, ok in numeric_guess.items()}
     opts["dtype"] = {c: t for c, t in opts["dtype"].items() if t is not None}
     try:
-        frame = None if truncated else _arrow_parse(
+        frame = None if no_newline else _arrow_parse(
             data, enc, sep, numeric_guess, progress=progress and size >= chunk_bytes,
             line_bytes=len(head) / max(1, head.count(b"\n")))
         if frame is None:  # a file pyarrow cannot take as it is: the located checks and pandas' parser
-            _refuse_ragged_rows(data, enc, sep, source, allow_short_last=bool(truncated))
+            last_short = _refuse_ragged_rows(data, enc, sep, source, allow_short_last=no_newline)
+            # a file without a final line break is cut off only if its last row is short; a complete last row
+            # without the line break is an ordinary file
+            truncated = "no final line break" if no_newline and last_short else ""
             frame = _parse(data, opts, progress, chunk_bytes, size, head)
     except UnicodeDecodeError as exc:
         line = first_undecodable_line(data if isinstance(data, bytes) else data.read_bytes(), enc)
@@ -500,8 +506,11 @@ def _arrow_parse(data: bytes | Path, enc: str, sep: str, numeric: dict[str, bool
         return None
     if ragged or table.column_names != wanted or len(set(table.column_names)) != table.num_columns:
         return None
+    empty = [c for c in table.column_names if pa.types.is_null(table.schema.field(c).type)]
     frame = table.to_pandas(split_blocks=True, self_destruct=True)  # hands the buffers over, no second copy
     del table
+    for c in empty:  # a column with no value at all: missing numbers, as pandas reads it
+        frame[c] = np.full(len(frame), np.nan)
     for c, ok in numeric.items():
         if not ok:  # text columns: an empty field is missing, as pandas reads it
             col = frame[c]
@@ -511,7 +520,7 @@ def _arrow_parse(data: bytes | Path, enc: str, sep: str, numeric: dict[str, bool
     return frame
 
 
-def _refuse_ragged_rows(data: bytes | Path, enc: str, sep: str, source: str, allow_short_last: bool) -> None:
+def _refuse_ragged_rows(data: bytes | Path, enc: str, sep: str, source: str, allow_short_last: bool) -> bool:
     """A located error for data rows with fewer or more fields than the header.
 
     pandas pads a short row with empty values, which would silently invent answers; a truncated last row (the
@@ -539,12 +548,13 @@ def _refuse_ragged_rows(data: bytes | Path, enc: str, sep: str, source: str, all
         for batch in reader:
             rows += batch.num_rows
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError):
-        return  # pandas reports what pyarrow could not parse, with its own message
+        return True  # pandas reports what pyarrow could not parse, with its own message
     last = rows + len(bad) + 1  # record number of the last row (the header is record 1)
-    if bad and bad[-1][0] == last and bad[-1][2] < bad[-1][1] and (allow_short_last or unclosed[-1]):
+    last_short = bool(bad) and bad[-1][0] == last and bad[-1][2] < bad[-1][1]
+    if last_short and (allow_short_last or unclosed[-1]):
         bad = bad[:-1]  # a cut-off last row: reported as a truncated file, with the row kept
     if not bad:
-        return
+        return last_short
     problems = [Problem(f"data row {n - 1} has {got} field(s) but the header has {want}; no row was padded or "
                         "dropped — fix the delimiter, quoting or the row and read again", "malformed-row",
                         location=Location(file=source, row=n - 1 if n else None))
