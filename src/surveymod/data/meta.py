@@ -33,9 +33,12 @@ class VarInfo:
     missing_kinds: Mapping[float, str] = field(default_factory=dict)
     measure: str | None = None  # nominal, ordinal or scale (SPSS measurement level)
     stata_letters: bool = False  # a .dta variable whose extended missing values (.a–.z) arrive as letters
+    missing_text: frozenset[str] = frozenset()  # SPSS user-missing values of a string variable
 
     def missing_mask(self, s: pd.Series) -> np.ndarray:
         """True where *s* holds a missing code (numbers compared as numbers; Stata letters always)."""
+        if self.missing_text and not pd.api.types.is_numeric_dtype(s.dtype):
+            return s.astype(object).isin(self.missing_text).to_numpy(dtype=bool)
         if not (self.missing or self.missing_ranges or self.stata_letters):
             return np.zeros(len(s), dtype=bool)
         if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
@@ -170,9 +173,12 @@ def from_stat_file(meta: Any, source: str) -> Metadata:
     for name in meta.column_names:
         singles: set[float] = set()
         spans: list[tuple[float, float]] = []
+        texts: set[str] = set()
         for r in ranges.get(name, []):
             lo, hi = _number(r.get("lo")), _number(r.get("hi"))
             if lo is None or hi is None:
+                if isinstance(r.get("lo"), str) and r.get("lo") == r.get("hi"):
+                    texts.add(r["lo"])  # a string variable's user-missing value
                 continue
             if lo == hi:
                 singles.add(lo)
@@ -181,8 +187,25 @@ def from_stat_file(meta: Any, source: str) -> Metadata:
         variables[name] = VarInfo(label=labels.get(name) or None, values=dict(values.get(name, {})),
                                   missing=frozenset(singles), missing_ranges=tuple(spans),
                                   measure=measures.get(name) if measures.get(name) in _MEASURES else None,
-                                  stata_letters=bool(letters.get(name)))
+                                  stata_letters=bool(letters.get(name)), missing_text=frozenset(texts))
     return Metadata(variables, f"{source} (its own labels and missing values)")
+
+
+def merged(first: Metadata, second: Metadata) -> Metadata:
+    """*first* (e.g. the questionnaire's) with *second*'s missing values added (e.g. a .sav's own user-missing
+    values): a code either source declares missing is missing; labels come from *first* where it has them."""
+    variables = dict(second.variables)
+    for name, info in first.variables.items():
+        other = second.variables.get(name)
+        if other is None:
+            variables[name] = info
+            continue
+        variables[name] = replace(
+            info, values=dict(info.values) or dict(other.values), missing=info.missing | other.missing,
+            missing_ranges=tuple(dict.fromkeys(info.missing_ranges + other.missing_ranges)),
+            stata_letters=info.stata_letters or other.stata_letters,
+            missing_text=info.missing_text | other.missing_text)
+    return Metadata(variables, f"{first.source}, with the missing values of {second.source}")
 
 
 _MEASURES = ("nominal", "ordinal", "scale")

@@ -29,7 +29,7 @@ from ..questionnaire.names import dummy_name
 from . import multi
 from .encoding import detect_encoding, first_undecodable_line, mixed_encoding, sniff_delimiter
 from .levels import TOP_LEVEL, choice_codes, level_keys, level_of_roster, levels, parent_level
-from .meta import Metadata, from_questionnaire, from_stat_file
+from .meta import Metadata, from_questionnaire, from_stat_file, merged
 
 SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".sav", ".zsav", ".dta", ".parquet", ".pq"}
 CHUNK_BYTES = 64 * 1024 * 1024
@@ -152,6 +152,9 @@ def read(path: str | Path, questionnaire: Questionnaire | str | Path | None = No
                 ds.meta = from_stat_file(stat, raw.source)
         return ds
     ds.meta = from_questionnaire(qn, lang)
+    stat = next((r.frame.attrs["stat_meta"] for r in raws if r.frame.attrs.get("stat_meta") is not None), None)
+    if stat is not None:  # a labelled file keeps its own missing values under the questionnaire's
+        ds.meta = merged(ds.meta, from_stat_file(stat, raws[0].source))
     dd = data_dictionary(qn, lang)
     _assemble(ds, raws, qn, dd)
     _link(ds, qn)
@@ -907,7 +910,8 @@ def _numeric(col: pd.Series, lookup: dict[str, int], meta: VariableMeta, ds: Dat
     fill = mapped.where(mapped.notna(), num2)
     num = num.astype("float64")
     num.loc[fill.index] = fill.astype("float64")
-    changed = mapped.notna() & ~keys.isin([str(v) for v in lookup.values()])
+    letters = {x for lt in meta.stata_missing.values() for x in (lt, lt.lstrip("."))}  # .a-.z are no labels
+    changed = mapped.notna() & ~keys.isin([str(v) for v in lookup.values()]) & ~keys.isin(letters)
     by_name = (changed & keys.map(lambda k: k in expected and lookup.get(k) == expected[k]).astype(bool)
                if expected else None)
     n_name = int(by_name.sum()) if by_name is not None else 0
