@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -282,3 +283,25 @@ def test_lfs_design_households_follow_the_census(frames: dict[str, pd.DataFrame]
     got = frames["main"].groupby("REGION")["dweight"].sum()
     for region, n in households.items():
         assert got[region] == pytest.approx(n, abs=1), region
+
+
+def test_declared_missing_codes_are_blank_in_derived_variables_too(frames: dict[str, pd.DataFrame]) -> None:
+    """A YEARESID of 99 declared missing (--missing 99) gives exactly the tables of a blank YEARESID: the code
+    reaches neither a derived duration band nor a cell (review finding: derived variables used raw codes)."""
+    from surveymod.data.meta import from_questionnaire
+    from surveymod.data.read import Dataset
+
+    person = frames["person"]
+    answered = person.index[person["YEARESID"].notna()][:40]
+    assert len(answered) == 40
+    planted = {**frames, "person": person.assign(YEARESID=person["YEARESID"].where(
+        ~person.index.isin(answered), 99.0))}
+    blank = {**frames, "person": person.assign(YEARESID=person["YEARESID"].where(
+        ~person.index.isin(answered), np.nan))}
+    meta = from_questionnaire(load_valid(QN))
+    plan, pos = load_plan(PLAN)
+    declared = Dataset(frames=planted, meta=meta).declare_missing([99.0])
+    got = run_plan(plan, declared, file=str(PLAN), positions=pos)
+    want = run_plan(plan, Dataset(frames=blank, meta=meta), file=str(PLAN), positions=pos)
+    for tid in want:
+        pd.testing.assert_frame_equal(got[tid], want[tid], obj=tid)

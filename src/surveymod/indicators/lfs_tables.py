@@ -265,12 +265,10 @@ def _questionnaire_meta(qn_path: Path | None) -> Metadata:
     return from_questionnaire(load_valid(qn_path))
 
 
-def code_labels(meta: Metadata) -> tuple[dict[str, dict[str, str]], dict[str, set[float]]]:
-    """Code -> label and the missing codes of every labelled variable."""
-    labels = {v: {_code_text(c): lab for c, lab in info.values.items()} for v, info in meta.variables.items()
-              if info.values}
-    missing = {v: set(info.missing) for v, info in meta.variables.items() if info.missing}
-    return labels, missing
+def code_labels(meta: Metadata) -> dict[str, dict[str, str]]:
+    """Code -> label of every labelled variable."""
+    return {v: {_code_text(c): lab for c, lab in info.values.items()} for v, info in meta.variables.items()
+            if info.values}
 
 
 def _code_text(code: object) -> str:
@@ -282,8 +280,7 @@ def _code_text(code: object) -> str:
     return str(int(f)) if f.is_integer() else str(f)
 
 
-def _table(t: Table, frame: pd.DataFrame, plan: Plan, labels: dict[str, dict[str, str]],
-           missing: dict[str, set[float]]) -> pd.DataFrame:
+def _table(t: Table, frame: pd.DataFrame, plan: Plan, labels: dict[str, dict[str, str]]) -> pd.DataFrame:
     """Estimates of one table, one row per cell, on the universe rows only."""
     df = frame.reset_index(drop=True).copy()
     inside = evaluate(df, t.universe) if t.universe else pd.Series(True, index=df.index)
@@ -291,15 +288,9 @@ def _table(t: Table, frame: pd.DataFrame, plan: Plan, labels: dict[str, dict[str
         raise SurveyError(f"table '{t.id}': no rows in the universe '{t.universe}'", rule="tables-empty")
     for v in ([t.variable] if t.variable else list(t.ratio or ())):
         df[v] = df[v].where(inside, np.nan)  # outside the universe: zero-weighted, PSUs kept (domain estimation)
-    if t.variable:
-        drop = set(map(float, t.exclude)) | (missing.get(t.variable, set()) if plan.missing_codes else set())
-        if drop:
-            x = pd.to_numeric(df[t.variable], errors="coerce")
-            df[t.variable] = df[t.variable].where(~x.isin(drop), np.nan)
-    for b in t.by:
-        if plan.missing_codes and missing.get(b):
-            x = pd.to_numeric(df[b], errors="coerce")
-            df[b] = df[b].where(~x.isin(missing[b]), np.nan)
+    if t.variable and t.exclude:
+        x = pd.to_numeric(df[t.variable], errors="coerce")
+        df[t.variable] = df[t.variable].where(~x.isin(set(map(float, t.exclude))), np.nan)
     kw: dict[str, object] = {t.stat: [t.ratio] if t.stat == "ratio" else [t.variable]}
     res = estimate(df, plan.design, by=t.by or None, ci=plan.ci, flags=t.flags or plan.flags, **kw)  # type: ignore[arg-type]
     res.insert(0, "weight", weight_text(plan.design))
@@ -337,9 +328,11 @@ def run_plan(plan: Plan, data: dict[str, pd.DataFrame] | Dataset, *, file: str =
         frames, meta = data.frames, data.meta
     frames = carry_design(frames, plan)
     check_plan(plan, frames, file, pos)
+    if plan.missing_codes:  # missing codes are missing in universes, derived variables, cells and domains alike
+        frames = {lvl: meta.valid(f, list(f.columns)) for lvl, f in frames.items()}
     derived = derive(frames, plan)
-    labels, missing = code_labels(meta)
-    return {t.id: _table(t, derived[t.level], plan, labels, missing) for t in plan.tables}
+    labels = code_labels(meta)
+    return {t.id: _table(t, derived[t.level], plan, labels) for t in plan.tables}
 
 
 def sheet_name(table_id: str) -> str:
