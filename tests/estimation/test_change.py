@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 from est_helpers import digits, rel
@@ -91,3 +93,19 @@ def test_wide_fragmented_frames_no_performance_warning(apistrat: pd.DataFrame, r
         assert rel(r["diff"], rref["panel2_diff"]) and rel(r.diff_se, rref["panel2_diff_se"])
     else:
         assert r["diff"] == pytest.approx(rref["panel2_diff"]) and r.method == "independent"
+
+
+def test_panel_uses_the_design_weight_from_prob() -> None:
+    """A panel over a design given by selection probabilities weights by 1/prob, as estimate (checked against R)
+    does; it used to weight every row 1 (review finding)."""
+    import pandas as pd
+
+    from surveymod.estimation import Design, change, estimate
+
+    d = pd.read_csv(Path(__file__).resolve().parents[1] / "data" / "api" / "apistrat.csv").assign(
+        p=lambda x: 1 / x["pw"])
+    des = Design(prob="p", strata="stype")
+    level = estimate(d, des, mean=["api00"])["estimate"].iloc[0]
+    res = change(d, des, d.assign(api00=d["api00"] + 5), des, mean=["api00"], panel_id="snum")
+    assert res["baseline"].iloc[0] == pytest.approx(level, rel=1e-12)
+    assert res["diff"].iloc[0] == pytest.approx(5.0, rel=1e-9)

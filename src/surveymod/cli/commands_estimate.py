@@ -246,5 +246,6 @@ def change_cmd(baseline: str, endline: str, design_spec: str | None, end_design:
     e = open_dataset(endline, questionnaire, missing_codes, keep=keep)
     res = change(b, base_design, e, end, prop=list(props), mean=list(means), level=_codes(category),
                  by=_split_by(by), panel_id=panel_id, ci_level=level)
+    _notes(res)
     _write(res, output, [baseline, endline] + [x for x in (design_spec, end_design) if x])
     click.echo(f"wrote {len(res)} comparisons to {output}", err=True)

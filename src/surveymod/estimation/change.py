@@ -17,13 +17,13 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from ..data.meta import Metadata, analysis_frame
+from ..data.meta import Metadata, analysis_frame, undeclared_codes_warnings
 from ..errors import Location, SurveyError
 from . import statistics as linear
 from .calibration import Record
 from .design import Design
 from .estimate import DOM, category_indicator, category_key, domain_column, estimate, labels, numeric_var
-from .prepare import PSU, STRATA, Prepared, W, prepare
+from .prepare import PSU, STRATA, Prepared, W, design_weights, prepare
 from .taylor import stages as taylor_stages
 
 if TYPE_CHECKING:
@@ -130,6 +130,9 @@ def change(base: pd.DataFrame | Dataset, base_design: Design, end: pd.DataFrame 
                                                                                               out["level"],
                                                                                               strict=True)]
     out["domain_label"] = [meta.domain_label(str(d)) for d in out["domain"]]
+    warnings = undeclared_codes_warnings(base_df, meta, mean) + undeclared_codes_warnings(end_df, end_meta, mean)
+    out.attrs["warnings"] = list(dict.fromkeys(warnings))
+    out.attrs["metadata"] = meta.source
     return out
 
 
@@ -208,7 +211,7 @@ def _panel(b: pd.DataFrame, bd: Design, e: pd.DataFrame, ed: Design, var: str, k
                               location=Location(row=i + 1, variable=panel_id), rule="change-panel-id")
     parts = []
     for key, df, des, wave in (("b", b, bd, "0"), ("e", e, ed, "1")):
-        w = numeric_var(df, des.weight, "weight") if des.weight else np.ones(len(df))
+        w = design_weights(df, des)  # the weight column, 1/prob or N_h/n_h from the FPC, as estimate derives it
         y = values[key] if values else _analysis(df, var, kind, level, meta)
         parts.append(_with_columns(df, **{WAVE: wave, "__pw": w, IND: y}))
     stacked = pd.concat(parts, ignore_index=True)
