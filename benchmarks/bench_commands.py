@@ -200,7 +200,7 @@ def run_child(name: str, rows: int, cmd: list[str], cwd: Path, timeout: float | 
         proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
         deadline = None if timeout is None else t0 + timeout
         while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            pid, status, usage = os.wait4(proc.pid, 0 if deadline is None else os.WNOHANG)
             if pid:
                 break
             if deadline is not None and time.perf_counter() > deadline:
