@@ -70,10 +70,10 @@ def _stat_labels(df: pd.DataFrame, labels: DataLabels, ext: str) -> dict[str, An
     if var:
         kw["column_labels"] = var
     values = {c: v for c, v in labels.values.items() if c in cols}
-    if ext == ".dta":
-        values = {c: v for c, v in values.items() if _integer_valued(df[c])
-                  and all(isinstance(k, int | float) and float(k).is_integer() for k in v)}
-        values = {c: {int(k): t for k, t in v.items()} for c, v in values.items()}
+    if ext == ".dta":  # whole-number codes only (a label of an extended missing letter is dropped, not the set)
+        values = {c: {int(k): t for k, t in v.items() if isinstance(k, int | float) and float(k).is_integer()}
+                  for c, v in values.items() if _integer_valued(df[c])}
+        values = {c: v for c, v in values.items() if v}
     if values:
         kw["variable_value_labels"] = values
     if ext == ".sav":

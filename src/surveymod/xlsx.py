@@ -48,6 +48,11 @@ def _refuse_illegal(df: pd.DataFrame, sheet: str) -> None:
     """A located error for the first text cell with a character XLSX cannot store."""
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+    for i, col in enumerate(df.columns, start=1):
+        if ILLEGAL_CHARACTERS_RE.search(str(col)):
+            raise SurveyError(f"sheet '{sheet}': the name of column {i} holds a control character that XLSX cannot "
+                              "store; rename the column or write CSV, SAV or DTA instead",
+                              location=Location(variable=repr(str(col))), rule="xlsx-character")
     for col in df.columns:
         s = df[col]
         if s.dtype != object and str(s.dtype) not in ("string", "str"):

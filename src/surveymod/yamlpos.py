@@ -69,6 +69,7 @@ class _Budget:
     def __init__(self, file: str) -> None:
         self.left = MAX_VALUES
         self.file = file
+        self.open: set[int] = set()  # collections being built: an alias to one of them is a cycle
 
     def take(self, node: yaml.Node) -> None:
         self.left -= 1
@@ -98,6 +99,21 @@ def _convert(node: yaml.Node, path: str, pos: Positions, file: str, problems: li
         raise SurveyError(Problem(f"the tag '{node.tag}' is not allowed (only plain YAML values)", "yaml-tag",
                                   location=Location(file, node.start_mark.line + 1, node.start_mark.column + 1,
                                                     path or None)))
+    if isinstance(node, yaml.CollectionNode):
+        if id(node) in budget.open:
+            raise SurveyError(Problem("an alias refers to a value that contains it (a cycle)", "yaml-syntax",
+                                      location=Location(file, node.start_mark.line + 1, node.start_mark.column + 1,
+                                                        path or None)))
+        budget.open.add(id(node))
+        try:
+            return _convert_collection(node, path, pos, file, problems, loader, budget)
+        finally:
+            budget.open.discard(id(node))
+    return _construct(loader, node, file, path)
+
+
+def _convert_collection(node: yaml.Node, path: str, pos: Positions, file: str, problems: list[Problem],
+                        loader: SafeLoader12, budget: _Budget) -> Any:
     if isinstance(node, yaml.MappingNode):
         try:
             loader.flatten_mapping(node)
@@ -127,7 +143,7 @@ def _convert(node: yaml.Node, path: str, pos: Positions, file: str, problems: li
     if isinstance(node, yaml.SequenceNode):
         return [_convert(v, join_path(path, i), pos, file, problems, loader, budget)
                 for i, v in enumerate(node.value)]
-    return _construct(loader, node, file, path)
+    raise AssertionError(f"unexpected YAML node {type(node).__name__}")
 
 
 def load_yaml_text(text: str, file: str = "<string>") -> tuple[Any, Positions]:

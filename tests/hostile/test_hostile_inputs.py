@@ -346,3 +346,52 @@ def test_replicates_that_cannot_fit_in_memory_are_refused_before_starting(tmp_pa
                                       "bootstrap, n: 10000}\n")
     code, out = run("weight", str(tmp_path / "d.parquet"), "--spec", str(spec), "-o", str(tmp_path / "o.parquet"))
     assert code == 1 and "s.yaml:3" in out and "GiB" in out, out
+
+
+# -------------------------------------------------------------------------------- from the code review (issue 13)
+
+
+@pytest.mark.parametrize("text", ["id: x\na: &a [*a]\n", "id: x\na: &a {b: *a}\n"])
+def test_a_cyclic_alias_is_a_located_error(tmp_path: Path, text: str) -> None:
+    code, out = run("validate", str(write(tmp_path / "q.yaml", text)))
+    assert code == 1 and "q.yaml:2" in out and "cycle" in out, out
+
+
+def test_control_character_in_a_column_name_is_located_not_internal(tmp_path: Path) -> None:
+    write(tmp_path / "d.csv", "w,x\x01y\n1,2\n3,4\n")
+    spec = write(tmp_path / "s.yaml", "design: {weight: w}\nsteps:\n  - {step: trim, upper: 10}\n")
+    code, out = run("weight", str(tmp_path / "d.csv"), "--spec", str(spec), "-o", str(tmp_path / "o.xlsx"))
+    assert code == 1 and "column 2" in out and "\x01" not in out, out
+
+
+def test_stata_compound_quotes_cannot_be_closed_by_a_label() -> None:
+    from surveymod.instruments.stata import stata_string
+
+    quoted = stata_string('he said "no\'s" and "yes"')
+    assert quoted.startswith('`"') and quoted.endswith('"\'')
+    assert "\"'" not in quoted[2:-2]
+
+
+def test_weight_refuses_probabilities_above_one(tmp_path: Path) -> None:
+    write(tmp_path / "d.csv", "p,y\n0.5,1\n1.5,2\n")
+    spec = write(tmp_path / "s.yaml", "design: {prob: p}\nsteps:\n  - {step: trim, upper: 10}\n")
+    code, out = run("weight", str(tmp_path / "d.csv"), "--spec", str(spec), "-o", str(tmp_path / "o.csv"))
+    assert code == 1 and "s.yaml:1" in out and "above 1" in out and "row" in out, out
+
+
+def test_weight_never_converts_missing_values_between_sav_and_dta_silently(tmp_path: Path) -> None:
+    import pandas as pd
+    import pyreadstat
+
+    frame = pd.DataFrame({"w": [1.0, 2.0, 3.0], "q": [1.0, 2.0, 99.0]})
+    pyreadstat.write_sav(frame, str(tmp_path / "in.sav"), missing_ranges={"q": [99]})
+    spec = write(tmp_path / "s.yaml", "design: {weight: w}\nsteps:\n  - {step: trim, upper: 10}\n")
+    code, out = run("weight", str(tmp_path / "in.sav"), "--spec", str(spec), "-o", str(tmp_path / "o.dta"))
+    assert code == 1 and "user-missing" in out and "q" in out and "-q" in out, out
+    assert not (tmp_path / "o.dta").exists()
+    code, out = run("weight", str(tmp_path / "in.sav"), "--spec", str(spec), "-o", str(tmp_path / "o.sav"))
+    assert code == 0, out
+    _, meta = pyreadstat.read_sav(str(tmp_path / "o.sav"), metadataonly=True, user_missing=True)
+    assert meta.missing_ranges["q"] == [{"lo": 99.0, "hi": 99.0}]
+    do = (tmp_path / "o_design.do").read_text(encoding="utf-8")
+    assert 'import spss using "o.sav"' in do

@@ -16,6 +16,8 @@ import click
 import pandas as pd
 
 from ..atomic import refuse_overwriting_inputs, write_text
+from ..data.meta import Metadata
+from ..errors import SurveyError
 from ..tabular import DataLabels, write_data
 from ..weighting import load_spec, run_weighting
 from ..weighting.declare import declarations
@@ -66,6 +68,7 @@ def weight_cmd(data: Path, spec_path: Path, output: Path, report_dir: Path | Non
         exported = export(result.dataset, to=ext[1:], out=output, added=added_labels, syntax=False)
         echo_problems([w for w in exported.warnings if w.rule != "unknown-column"])
     else:
+        _refuse_losing_missing_values(ds.meta, Path(data).suffix.lower(), ext)
         labels = DataLabels.of(ds.meta, out_data, ext).with_added(added_labels, dict.fromkeys(added, "scale"))
         if ext == ".dta":
             out_data, labels, renamed = _for_stata(out_data, labels)
@@ -86,6 +89,24 @@ def weight_cmd(data: Path, spec_path: Path, output: Path, report_dir: Path | Non
     f = result.diagnostics.final
     click.echo(f"wrote {output} ({len(result.data)} rows); weights min {f.min:.4g} max {f.max:.4g} "
                f"Kish deff {f.kish_deff:.3f} effective n {f.effective_n:.1f}; report {html_path}")
+
+
+def _refuse_losing_missing_values(meta: Metadata, ext_in: str, ext_out: str) -> None:
+    """A .dta's extended missing values cannot be written to a .sav, nor a .sav's user-missing values to a .dta,
+    without knowing what each one means: refuse, naming the variables, instead of writing them changed."""
+    if {ext_in, ext_out} != {".sav", ".dta"}:
+        return
+    if ext_in == ".dta":
+        names = [n for n, i in meta.variables.items() if i.stata_letters]
+        what = "Stata extended missing values (.a-.z), which SPSS cannot hold"
+    else:
+        names = [n for n, i in meta.variables.items() if i.missing or i.missing_ranges or i.missing_text]
+        what = "SPSS user-missing values, which would become ordinary numbers in Stata"
+    if names:
+        shown = ", ".join(names[:8]) + (" ..." if len(names) > 8 else "")
+        raise SurveyError(f"the input has {what} in {len(names)} variable(s) ({shown}); write a {ext_in} output, or "
+                          f"give the questionnaire with -q so that every missing code is declared in {ext_out}",
+                          rule="weight-output-format")
 
 
 def _weight_labels(added: list[str], final: str, spec_name: str) -> dict[str, str]:

@@ -53,7 +53,7 @@ def handles_errors(func: F) -> F:
             sys.exit(EXIT_PROBLEM)
         except OSError as exc:
             where = f": {exc.filename}" if exc.filename else ""
-            click.echo(f"error: {exc.strerror or exc}{where}", err=True)
+            click.echo(printable(f"error: {exc.strerror or exc}{where}"), err=True)
             sys.exit(EXIT_PROBLEM)
         except MemoryError:
             click.echo("error: out of memory; the input is too large for this machine (see the command's "
@@ -81,8 +81,8 @@ def internal_error(exc: BaseException) -> None:
         saved = f"; details saved in {path}"
     except OSError:
         saved = ""
-    click.echo(f"internal error: {type(exc).__name__}: {str(exc)[:300]} — this is a bug in surveymod, not in "
-               f"your input{saved}. Please report it to {REPORT_TO}.", err=True)
+    click.echo(printable(f"internal error: {type(exc).__name__}: {str(exc)[:300]} — this is a bug in surveymod, "
+                         f"not in your input{saved}. Please report it to {REPORT_TO}."), err=True)
 
 
 def _version() -> str:

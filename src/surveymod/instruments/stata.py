@@ -42,6 +42,7 @@ def stata_string(text: str) -> str:
     """Quote *text* for Stata: ``"..."``, or compound quotes when it contains ``"``; macro characters escaped."""
     text = re.sub(r"\s+", " ", one_line(text)).strip()
     text = text.replace("`", "\\`").replace("$", "\\$")
+    text = text.replace("\"'", "\" '")  # "' would close a compound quote early
     if '"' in text:
         return '`"' + text + '"\''
     return '"' + text + '"'

@@ -106,7 +106,8 @@ def r_comment(text: str) -> str:
 def stata_script(design: Design, data_file: str, columns: Sequence[str]) -> str:
     """A do-file that opens *data_file* and declares its design with svyset."""
     lines = [f"* Survey design of {stata_comment(data_file)}, as surveymod used it (run from its folder).",
-             f"use {stata_string(data_file)}, clear"]
+             (f"import spss using {stata_string(data_file)}, clear  // Stata 16 or later"
+              if data_file.lower().endswith(".sav") else f"use {stata_string(data_file)}, clear")]
     reps = replicate_columns(design, columns)
     weight = f"[pweight={design.weight}]" if design.weight else ""
     if reps:

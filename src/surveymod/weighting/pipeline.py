@@ -140,6 +140,11 @@ def _base_weight(data: pd.DataFrame, loaded: LoadedSpec) -> np.ndarray:
         raise SurveyError(f"{col} has {what} in {neg.size} rows (data rows "
                           f"{', '.join(str(i + 1) for i in neg[:5])}); weights must be >= 0",
                           rule="weight-negative", location=loc)
+    if not d.weight and (vals > 1).any():
+        above = np.flatnonzero(vals > 1)
+        raise SurveyError(f"{col} holds probabilities above 1 in {above.size} rows (data rows "
+                          f"{', '.join(str(i + 1) for i in above[:5])}); a probability is at most 1",
+                          rule="design-prob", location=loc)
     return vals if d.weight else 1.0 / vals
 
 
