@@ -187,39 +187,64 @@ def trim(w: np.ndarray, lower: float | None, upper: float | None, redistribute: 
     return out, n_trimmed
 
 
-def _trim_block(col: np.ndarray, lo: float, hi: float, redistribute: str, strict: bool,
+def _trim_block(w: np.ndarray, lo: float, hi: float, redistribute: str, strict: bool,
                 max_iter: int) -> tuple[np.ndarray, np.ndarray]:
-    """Trim each column of *col* (rows x a few columns) as ``trim`` says; returns the block and what was fixed."""
-    col = np.ascontiguousarray(col)
-    pos = col > 0
-    fixed = np.zeros(col.shape, dtype=bool)
+    """Trim each column of *w* (rows x a few columns) as ``trim`` says; returns the block and what was fixed.
+
+    A column's untrimmed weights only ever change all together (scaled, or shifted by an equal share), so they
+    are kept as ``w * a + b`` with one ``a`` and ``b`` per column, and a round only compares the original weights
+    with per-column thresholds and sums what newly crossed a bound; the block is written once at the end.
+    """
+    w = np.ascontiguousarray(w, dtype=float)
+    k = w.shape[1]
+    pos = w > 0
+    free = pos.copy()
+    at_hi = np.zeros(w.shape, dtype=bool)
+    at_lo = np.zeros(w.shape, dtype=bool)
+    a, b = np.ones(k), np.zeros(k)
+    n_free = free.sum(axis=0).astype(float)
+    s_free = np.where(free, w, 0.0).sum(axis=0)  # sum of the untrimmed original weights
     for it in range(max_iter):
-        outside = pos & ~fixed & ((col < lo) | (col > hi))
-        if not outside.any():
+        with np.errstate(divide="ignore", invalid="ignore"):
+            new_hi = free & (w > (hi - b) / a) if np.isfinite(hi) else np.zeros(w.shape, dtype=bool)
+            new_lo = free & (w < (lo - b) / a) if np.isfinite(lo) else np.zeros(w.shape, dtype=bool)
+        n_hi, n_lo = new_hi.sum(axis=0), new_lo.sum(axis=0)
+        if not (n_hi.any() or n_lo.any()):
             break
-        new = np.clip(col, lo, hi)
-        excess = np.where(outside, col - new, 0.0).sum(axis=0)
-        col = np.where(outside, new, col)
-        fixed |= outside
-        free = pos & ~fixed
+        sum_hi = np.where(new_hi, w, 0.0).sum(axis=0)
+        sum_lo = np.where(new_lo, w, 0.0).sum(axis=0)
+        excess = (a * sum_hi + b * n_hi - hi * n_hi if np.isfinite(hi) else 0.0) + \
+            (a * sum_lo + b * n_lo - lo * n_lo if np.isfinite(lo) else 0.0)
+        at_hi |= new_hi
+        at_lo |= new_lo
+        free &= ~(new_hi | new_lo)
+        n_free -= n_hi + n_lo
+        s_free -= sum_hi + sum_lo
         if redistribute != "none":
-            n_free = free.sum(axis=0)
-            if ((excess != 0.0) & (n_free == 0)).any():
+            moved = np.asarray(excess) != 0.0
+            if (moved & (n_free == 0)).any():
                 raise StepFailure("trimming bounds leave no weight free to carry the trimmed excess; "
                                   "the bounds are infeasible for the weight total")
             with np.errstate(divide="ignore", invalid="ignore"):
                 if redistribute == "additive":
-                    share = np.where(n_free > 0, excess / np.maximum(n_free, 1), 0.0)
-                    col = np.where(free, col + share, col)
+                    b = b + np.where(n_free > 0, excess / np.maximum(n_free, 1), 0.0)
                 else:
-                    free_sum = np.where(free, col, 0.0).sum(axis=0)
-                    factor = np.where(free_sum > 0, 1 + excess / np.where(free_sum > 0, free_sum, 1.0), 1.0)
-                    col = np.where(free, col * factor, col)
+                    total = a * s_free + b * n_free
+                    factor = np.where(total > 0, 1 + excess / np.where(total > 0, total, 1.0), 1.0)
+                    a, b = a * factor, b * factor
         if not strict:
             break
-        if it == max_iter - 1 and (pos & ~fixed & ((col < lo) | (col > hi))).any():
-            raise StepFailure(f"trimming did not settle in {max_iter} rounds")
-    return col, fixed
+        if it == max_iter - 1:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                left = free & ((w > (hi - b) / a) | (w < (lo - b) / a))
+            if left.any():
+                raise StepFailure(f"trimming did not settle in {max_iter} rounds")
+    out = np.where(free, w * a + b, w)
+    if np.isfinite(hi):
+        out[at_hi] = hi
+    if np.isfinite(lo):
+        out[at_lo] = lo
+    return out, at_hi | at_lo
 
 
 def median_bound(value: float | str | None, w: np.ndarray) -> float | None:
