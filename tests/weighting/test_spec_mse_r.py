@@ -7,31 +7,24 @@ and the CLI's ``--mse/--no-mse`` (which overrides it) choose between R's two SEs
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from r_replicate_common import API, JK1, RAKE, SCHWIDE, STYPE, r_reference
 
 from surveymod.cli.main import _register, cli
 from surveymod.estimation import estimate
 from surveymod.weighting import run_weighting
 
 _register()
-DATA = Path(__file__).resolve().parents[1] / "data"
-API = DATA / "api"
-STYPE = "      - variables: stype\n        targets: {E: 4421, H: 755, M: 1018}\n"
-SCHWIDE = "      - variables: sch.wide\n        targets: {'No': 1072, 'Yes': 5122}\n"
 AWARDS = "      - variables: awards\n        targets: {'No': 2027, 'Yes': 4167}\n"
-RAKE = "  - step: rake\n    tolerance: 1.0e-12\n    max_iter: 200\n    margins:\n"
-JK1 = "  - step: replicates\n    method: jk1\n"
 
 
 @pytest.fixture(scope="module")
 def ref() -> dict[str, float]:
-    with open(DATA / "estimation" / "r_replicate.csv", newline="") as fh:
-        return {row["name"]: float(row["value"]) for row in csv.DictReader(fh)}
+    return r_reference()
 
 
 def sig(a: float, b: float, digits: int = 6) -> bool:

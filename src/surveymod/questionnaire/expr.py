@@ -699,9 +699,6 @@ def to_xpath(node: Node) -> str:
     return r(node)
 
 
-_WORD_OPS = {"=": "is", "!=": "is not", "<": "is less than", "<=": "is at most", ">": "is more than",
-             ">=": "is at least"}
-
 WORDS: dict[str, dict[str, str]] = {
     "en": {"=": "is", "!=": "is not", "<": "is less than", "<=": "is at most", ">": "is more than",
            ">=": "is at least", "between": "{x} is between {a} and {b}", "and": "and", "or": "or",
