@@ -11,10 +11,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from click.testing import CliRunner
-from r_replicate_common import API, DATA, JK1, RAKE, SCHWIDE, STYPE, r_reference
+from r_replicate_common import API, DATA, RAKE, SCHWIDE, STYPE, clus1_spec, r_reference, run, sig
 
-from surveymod.cli.main import _register, cli
+from surveymod.cli.main import _register
 from surveymod.estimation import estimate
 from surveymod.weighting import run_weighting
 
@@ -29,19 +28,6 @@ def ref() -> dict[str, float]:
 @pytest.fixture(scope="module")
 def r_weights() -> pd.DataFrame:
     return pd.read_csv(DATA / "estimation" / "r_fpc_weights.csv")
-
-
-def sig(a: float, b: float, digits: int = 6) -> bool:
-    return abs(a - b) <= 0.5 * 10 ** (1 - digits) * abs(b)
-
-
-def clus1_spec(mse: str = "", steps: str = JK1 + RAKE + STYPE + SCHWIDE, design: str = "  weight: pw\n") -> str:
-    return f"design:\n{design}  psu: dnum\n  fpc: fpc\n{mse}steps:\n{steps}"
-
-
-def run(*args: str) -> tuple[int, str]:
-    res = CliRunner().invoke(cli, list(args))
-    return res.exit_code, res.output + (res.stderr if hasattr(res, "stderr") else "")
 
 
 # -- 2. design weights from fpc / prob ----------------------------------------------------------------------------

@@ -11,10 +11,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from click.testing import CliRunner
-from r_replicate_common import API, JK1, RAKE, SCHWIDE, STYPE, r_reference
+from r_replicate_common import API, RAKE, SCHWIDE, clus1_spec, r_reference, run, sig
 
-from surveymod.cli.main import _register, cli
+from surveymod.cli.main import _register
 from surveymod.estimation import estimate
 from surveymod.weighting import run_weighting
 
@@ -25,19 +24,6 @@ AWARDS = "      - variables: awards\n        targets: {'No': 2027, 'Yes': 4167}\
 @pytest.fixture(scope="module")
 def ref() -> dict[str, float]:
     return r_reference()
-
-
-def sig(a: float, b: float, digits: int = 6) -> bool:
-    return abs(a - b) <= 0.5 * 10 ** (1 - digits) * abs(b)
-
-
-def clus1_spec(mse: str = "", steps: str = JK1 + RAKE + STYPE + SCHWIDE, design: str = "  weight: pw\n") -> str:
-    return f"design:\n{design}  psu: dnum\n  fpc: fpc\n{mse}steps:\n{steps}"
-
-
-def run(*args: str) -> tuple[int, str]:
-    res = CliRunner().invoke(cli, list(args))
-    return res.exit_code, res.output + (res.stderr if hasattr(res, "stderr") else "")
 
 
 # -- 1. mse ------------------------------------------------------------------------------------------------------
