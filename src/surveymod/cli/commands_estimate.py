@@ -182,14 +182,13 @@ def estimate_cmd(data: str, design_spec: str | None, means: tuple[str, ...], pro
     calibration: list[Any] = []
     analysed = [*means, *props, *totals, *(x for r in ratios for x in _ratio(r)),
                 *(var for var, _p in map(_quantile, quantiles)), *(_split_by(by) or [])]
-    keep = None if weighting_spec else used_columns([design_from_options(design_spec, design_opts)], analysed)
-    ds = open_dataset(data, questionnaire, missing_codes, keep=keep)
     if weighting_spec:
         given = [k for k, v in design_opts.items() if k in DESIGN_OPTIONS and v is not None]
         if design_spec or given:
             raise click.UsageError("--weighting brings its own design; do not also give --design or design options")
         from ..weighting import load_spec, run_weighting
 
+        ds = open_dataset(data, questionnaire, missing_codes)  # the spec may use any column
         result = run_weighting(ds, load_spec(weighting_spec))
         assert result.dataset is not None
         ds, calibration = result.dataset, result.calibration
@@ -199,6 +198,7 @@ def estimate_cmd(data: str, design_spec: str | None, means: tuple[str, ...], pro
             design = design.model_copy(update={"mse": design_opts["mse"]})
     else:
         design = design_from_options(design_spec, design_opts)
+        ds = open_dataset(data, questionnaire, missing_codes, keep=used_columns([design], analysed))
     res = estimate(ds, design, calibration=calibration, mean=list(means), prop=list(props), total=list(totals),
                    ratio=[_ratio(r) for r in ratios], quantile=[_quantile(q) for q in quantiles],
                    by=_split_by(by), ci=ci, level=level, deff=deff_ref,  # type: ignore[arg-type]

@@ -127,6 +127,12 @@ class Metadata:
     def value_label(self, var: str, code: Any) -> str | None:
         return self.info(var).value_label(code)
 
+    def category_label(self, var: str, level: str) -> str:
+        """The label of a category ('Very good'), or of several ('1,2' -> 'Very good; Quite good'); '' when any
+        of them has no label."""
+        names = [self.value_label(var, code) for code in level.split(",")]
+        return "; ".join(n for n in names if n is not None) if all(n is not None for n in names) else ""
+
     def domain_label(self, domain: str) -> str:
         """'sex=2; agegrp=1' -> 'sex = Female; agegrp = 15-24' (codes without a label stay codes)."""
         if domain == "all" or not domain:

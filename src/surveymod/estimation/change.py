@@ -126,9 +126,8 @@ def change(base: pd.DataFrame | Dataset, base_design: Design, end: pd.DataFrame 
             rows += _panel(base_df, base_design, end_df, end_design, var, kind, cats, by, panel_id, ci_level, lev,
                            values, meta)
     out = pd.DataFrame(rows, columns=CHANGE_COLUMNS)
-    out["level_label"] = [(_prop_label(meta, v, lv) if lv != "mean" else "") for v, lv in zip(out["variable"],
-                                                                                              out["level"],
-                                                                                              strict=True)]
+    out["level_label"] = [meta.category_label(v, lv) if lv != "mean" else ""
+                          for v, lv in zip(out["variable"], out["level"], strict=True)]
     out["domain_label"] = [meta.domain_label(str(d)) for d in out["domain"]]
     warnings = undeclared_codes_warnings(base_df, meta, mean) + undeclared_codes_warnings(end_df, end_meta, mean)
     out.attrs["warnings"] = list(dict.fromkeys(warnings))
@@ -138,11 +137,6 @@ def change(base: pd.DataFrame | Dataset, base_design: Design, end: pd.DataFrame 
 
 def _categories(df: pd.DataFrame, var: str) -> set[str]:
     return {str(c) for c in labels(df[var]).cat.categories} if var in df.columns else set()
-
-
-def _prop_label(meta: Metadata, var: str, level: str) -> str:
-    names = [meta.value_label(var, code) for code in level.split(",")]
-    return "; ".join(n for n in names if n is not None) if all(n is not None for n in names) else ""
 
 
 def _independent(b: pd.DataFrame, bd: Design, e: pd.DataFrame, ed: Design, var: str, kind: str,

@@ -232,14 +232,6 @@ def build_specs(df: pd.DataFrame, *, mean: Sequence[str], prop: Sequence[str], t
     return specs, cols, missing
 
 
-def _level_label(meta: Metadata, spec: Spec, level: str) -> str:
-    """The label of a proportion's level ('Very good', or 'Very good; Quite good' for several); '' otherwise."""
-    if spec.kind != "prop":
-        return ""
-    names = [meta.value_label(spec.name, code) for code in level.split(",")]
-    return "; ".join(n for n in names if n is not None) if all(n is not None for n in names) else ""
-
-
 def _level_text(spec: Spec, level: str) -> str:
     return {"mean": "mean", "total": "total", "ratio": "ratio", "quantile": f"q{spec.p:g}"}.get(spec.kind, level)
 
@@ -390,7 +382,7 @@ def estimate(data: pd.DataFrame | Dataset, design: Design, *, mean: Sequence[str
         domains = rows["domain"].astype(str).to_numpy()
         parts.append(pd.DataFrame({
             "variable": spec.name, "level": level_text,
-            "level_label": [_level_label(meta, spec, lv) for lv in level_text],
+            "level_label": [meta.category_label(spec.name, lv) if spec.kind == "prop" else "" for lv in level_text],
             "domain": domains, "domain_label": [meta.domain_label(d_) for d_ in domains],
             "estimate": est, "se": rows["se"].to_numpy(),
             "ci_low": rows["lci"].to_numpy(), "ci_high": rows["uci"].to_numpy(), "df": rows["df"].to_numpy(),
