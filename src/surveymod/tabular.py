@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from .atomic import write_with
-from .data.meta import Metadata
+from .data.meta import Metadata, stata_letters
 from .errors import SurveyError
 from .xlsx import write_frames
 
@@ -52,7 +52,7 @@ class DataLabels:
                 if spec:
                     missing[c] = spec
             elif ext == ".dta" and frame[c].dtype == object:
-                letters = sorted({x for x in frame[c] if isinstance(x, str) and len(x) == 1 and x.isalpha()})
+                letters = sorted(set(frame[c][stata_letters(frame[c])]))
                 if letters:
                     missing[c] = letters
         measure = {c: i.measure for c, i in meta.variables.items() if i.measure and c in frame.columns}
@@ -88,10 +88,11 @@ def _stat_labels(df: pd.DataFrame, labels: DataLabels, ext: str) -> dict[str, An
 
 def _integer_valued(s: pd.Series) -> bool:
     """A numeric column whose non-missing values are all whole numbers (Stata missing letters aside)."""
-    if s.dtype == object:
-        s = pd.to_numeric(s.where(~s.map(lambda x: isinstance(x, str) and len(x) == 1 and x.isalpha())),
-                          errors="coerce") if s.map(lambda x: isinstance(x, int | float) or (
-                              isinstance(x, str) and len(x) == 1 and x.isalpha())).all() else s
+    if s.dtype == object:  # numbers beside Stata missing letters count as numbers; any other text does not
+        rest = s.where(~stata_letters(s)).dropna()
+        if not rest.map(lambda x: isinstance(x, int | float)).all():
+            return False
+        s = rest.astype(float)
     if not pd.api.types.is_numeric_dtype(s):
         return False
     v = s.dropna()

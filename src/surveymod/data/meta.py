@@ -45,7 +45,7 @@ class VarInfo:
             v = s.to_numpy(dtype=float, na_value=np.nan)
             letters = np.zeros(len(s), dtype=bool)
         else:  # object: Stata extended missing values arrive as letters 'a'..'z' beside numbers
-            letters = _letters(s) if self.stata_letters else np.zeros(len(s), dtype=bool)
+            letters = stata_letters(s) if self.stata_letters else np.zeros(len(s), dtype=bool)
             v = pd.to_numeric(s.where(~letters), errors="coerce").to_numpy(dtype=float)
         mask = letters | np.isin(v, np.fromiter(self.missing, dtype=float)) if self.missing else letters.copy()
         for lo, hi in self.missing_ranges:
@@ -145,8 +145,8 @@ class Metadata:
         return "; ".join(parts)
 
 
-def _letters(col: pd.Series) -> np.ndarray:
-    """The Stata extended missing letters of a .dta variable read with its missing values as letters."""
+def stata_letters(col: pd.Series) -> np.ndarray:
+    """Where a .dta variable read with ``user_missing=True`` holds an extended missing value (a letter a-z)."""
     return col.map(lambda x: isinstance(x, str) and len(x) == 1 and x.isalpha()).to_numpy(dtype=bool)
 
 
