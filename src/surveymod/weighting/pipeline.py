@@ -8,6 +8,7 @@ main weight and every replicate; a miss beyond the step's tolerance is an error,
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -86,19 +87,8 @@ def _need_columns(data: pd.DataFrame, loaded: LoadedSpec) -> None:
 
     for f in ("weight", "strata", "psu", "ssu", "fpc", "prob"):
         need(getattr(spec.design, f), "design", f)
-    for i, s in enumerate(spec.steps):
-        if isinstance(s, NonresponseStep):
-            need(s.status, "steps", i, "status")
-            for j, c in enumerate(s.classes):
-                need(c, "steps", i, "classes", j)
-        margins = _margins_of(s)
-        for j, m in enumerate(margins):
-            path = _margin_path(s, i, j)
-            for k, v in enumerate(m.variables):
-                need(v, *path, "variables", k)
-        if isinstance(s, CalibrateStep):
-            for v in s.totals:
-                need(v, "steps", i, "totals", v)
+    for col, path in _step_columns(loaded):
+        need(col, *path)
     if problems:
         raise SurveyError(problems)
 
@@ -450,17 +440,26 @@ def run_weighting(dataset: pd.DataFrame | Dataset, spec: LoadedSpec | str | Path
     return WeightingResult(out, diag, run.calibration, design, weighted)
 
 
-def _spec_variables(loaded: LoadedSpec) -> list[str]:
-    """The data columns the steps classify by (margins, nonresponse classes and status, calibration totals)."""
-    out: list[str] = []
-    for s in loaded.spec.steps:
+def _step_columns(loaded: LoadedSpec) -> Iterator[tuple[str, tuple[Any, ...]]]:
+    """Every data column the steps classify by (nonresponse status and classes, margins, calibration totals),
+    with its place in the spec."""
+    for i, s in enumerate(loaded.spec.steps):
         if isinstance(s, NonresponseStep):
-            out += [s.status, *s.classes]
-        for m in _margins_of(s):
-            out += list(m.variables)
+            yield s.status, ("steps", i, "status")
+            for j, c in enumerate(s.classes):
+                yield c, ("steps", i, "classes", j)
+        for j, m in enumerate(_margins_of(s)):
+            path = _margin_path(s, i, j)
+            for k, v in enumerate(m.variables):
+                yield v, (*path, "variables", k)
         if isinstance(s, CalibrateStep):
-            out += list(s.totals)
-    return out
+            for v in s.totals:
+                yield v, ("steps", i, "totals", v)
+
+
+def _spec_variables(loaded: LoadedSpec) -> list[str]:
+    """The data columns the steps classify by: their missing codes are missing for the weighting."""
+    return [col for col, _path in _step_columns(loaded)]
 
 
 def need_memory(rows: int, replicates: int, loc: Location) -> None:
