@@ -121,7 +121,7 @@ def write_data(df: pd.DataFrame, path: str | Path, labels: DataLabels | None = N
             import pyreadstat
 
             if ext == ".dta":
-                from .data.export import refuse_unstorable_in_stata
+                from .data.exporter import refuse_unstorable_in_stata
 
                 refuse_unstorable_in_stata(df, p)
             kw = _stat_labels(df, labels, ext) if labels else {}

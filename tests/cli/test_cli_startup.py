@@ -36,3 +36,23 @@ def test_help_table_matches_each_commands_own_help() -> None:
     for name, (_module, short) in COMMANDS.items():
         assert cli.commands[name].get_short_help_str(200) == short, name
     assert set(cli.commands) == set(COMMANDS), "every command is in the lazy table"
+
+
+def test_analysis_loads_neither_checker_exporter_nor_scipy() -> None:
+    """estimate/change need the reader and the estimators only: no checker, exporter, questionnaire model or
+    scipy (t quantiles are our own, scipy.special alone costs a tenth of a whole estimate)."""
+    code = ("import sys, surveymod.cli.commands_estimate\n"
+            "print(sorted(m for m in sys.modules if m.startswith(('surveymod.data.checker', 'surveymod.data.exporter',"
+            " 'surveymod.questionnaire', 'surveymod.instruments', 'scipy'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_data_package_names_are_the_functions_whatever_was_imported_first() -> None:
+    """``surveymod.data.read/check/export`` are functions even after their modules were imported directly."""
+    code = ("import surveymod.data.read, surveymod.data.checker, surveymod.data.exporter\n"
+            "from surveymod.data import check, export, read, Dataset, CheckReport, ExportResult\n"
+            "import surveymod.data as d\n"
+            "print(all(callable(f) and not isinstance(f, type(d)) for f in (check, export, read, d.check, d.read)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True"

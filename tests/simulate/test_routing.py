@@ -55,7 +55,7 @@ VALUE_RULES = {"code-not-in-list", "out-of-range"}
 def test_every_record_passes_surveymod_check(path: Path) -> None:
     """The data checker (surveymod.data.check) finds no routing, constraint, key, code or range error in simulated
     data, calculated variables included."""
-    check_mod = pytest.importorskip("surveymod.data.check")
+    check_mod = pytest.importorskip("surveymod.data.checker")
     from surveymod.data.read import Dataset
 
     qn = load_valid(path)

@@ -62,7 +62,7 @@ def weight_cmd(data: Path, spec_path: Path, output: Path, report_dir: Path | Non
     ext = output.suffix.lower()
     out_data = result.data
     if ds.questionnaire is not None and ext in (".sav", ".dta"):
-        from ..data.export import export
+        from ..data.exporter import export
 
         assert result.dataset is not None
         exported = export(result.dataset, to=ext[1:], out=output, added=added_labels, syntax=False)

@@ -6,7 +6,10 @@ named after it. Also maps every way a code may be written in field data back to 
 
 from __future__ import annotations
 
-from ..questionnaire.model import Group, Question, Questionnaire
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..questionnaire.model import Group, Question, Questionnaire
 
 TOP_LEVEL = "main"
 """Name of the top (respondent/household) level in a :class:`~surveymod.data.read.Dataset`."""

@@ -17,19 +17,20 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from ..errors import Location, Problem, SurveyError
-from ..instruments.labels import DataDictionary, VariableMeta, data_dictionary
-from ..questionnaire.model import Question, Questionnaire
-from ..questionnaire.names import dummy_name
 from . import multi
 from .encoding import detect_encoding, first_undecodable_line, mixed_encoding, sniff_delimiter
 from .levels import TOP_LEVEL, choice_codes, level_keys, level_of_roster, levels, parent_level
 from .meta import Metadata, from_questionnaire, from_stat_file, merged
+
+if TYPE_CHECKING:  # the questionnaire machinery is imported only when a questionnaire is given
+    from ..instruments.labels import DataDictionary, VariableMeta
+    from ..questionnaire.model import Question, Questionnaire
 
 SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".sav", ".zsav", ".dta", ".parquet", ".pq"}
 CHUNK_BYTES = 64 * 1024 * 1024
@@ -155,6 +156,8 @@ def read(path: str | Path, questionnaire: Questionnaire | str | Path | None = No
     stat = next((r.frame.attrs["stat_meta"] for r in raws if r.frame.attrs.get("stat_meta") is not None), None)
     if stat is not None:  # a labelled file keeps its own missing values under the questionnaire's
         ds.meta = merged(ds.meta, from_stat_file(stat, raws[0].source))
+    from ..instruments.labels import data_dictionary
+
     dd = data_dictionary(qn, lang)
     _assemble(ds, raws, qn, dd)
     _link(ds, qn)
@@ -164,7 +167,7 @@ def read(path: str | Path, questionnaire: Questionnaire | str | Path | None = No
 
 
 def _questionnaire(q: Questionnaire | str | Path | None) -> Questionnaire | None:
-    if q is None or isinstance(q, Questionnaire):
+    if q is None or not isinstance(q, (str, Path)):
         return q
     from ..questionnaire import load_valid
 
@@ -484,9 +487,10 @@ def _arrow_parse(data: bytes | Path, enc: str, sep: str, numeric: dict[str, bool
         return "skip"
 
     src: Any = io.BytesIO(data) if isinstance(data, bytes) else str(data)
-    options = dict(
-        read_options=pcsv.ReadOptions(block_size=1 << 24),
-        parse_options=pcsv.ParseOptions(delimiter=sep, newlines_in_values=True, invalid_row_handler=handler),
+    options = dict(  # without a quote character no value can hold a line break: blocks are then split in parallel
+        read_options=pcsv.ReadOptions(block_size=1 << 22),
+        parse_options=pcsv.ParseOptions(delimiter=sep, newlines_in_values=_has_quote(data),
+                                        invalid_row_handler=handler),
         convert_options=pcsv.ConvertOptions(
             include_columns=wanted,
             column_types={c: pa.string() for c, ok in numeric.items() if not ok},
@@ -521,6 +525,19 @@ def _arrow_parse(data: bytes | Path, enc: str, sep: str, numeric: dict[str, bool
         elif frame[c].dtype == object:
             return None
     return frame
+
+
+def _has_quote(data: bytes | Path) -> bool:
+    """Whether the file holds a double quote anywhere (memory-mapped search, no copy)."""
+    if isinstance(data, bytes):
+        return b'"' in data
+    import mmap
+
+    with open(data, "rb") as fh:
+        if fh.seek(0, 2) == 0:
+            return False
+        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as m:
+            return m.find(b'"') >= 0
 
 
 def _refuse_ragged_rows(data: bytes | Path, enc: str, sep: str, source: str, allow_short_last: bool) -> bool:
@@ -667,6 +684,8 @@ class _Names:
 
     @classmethod
     def of(cls, qn: Questionnaire) -> _Names:
+        from ..questionnaire.names import dummy_name
+
         qs = {q.name.lower(): q for q in qn.questions()}
         for q in list(qs.values()):  # an imported XLSForm's own names, as its exports spell the columns
             xname = (q.xlsform or {}).get("name")
@@ -702,6 +721,8 @@ class _Names:
 
     def canonical(self, column: str) -> str | None:
         """The questionnaire name a column stands for, or None if unknown."""
+        from ..questionnaire.names import dummy_name
+
         low = column.strip().lower()
         if low in self.questions:
             return self.questions[low].name
@@ -736,6 +757,9 @@ def _norm_label(text: str) -> str:
 
 
 def _label_headers(qn: Questionnaire) -> dict[str, set[tuple[str, str]]]:
+    from ..questionnaire.model import Question
+    from ..questionnaire.names import dummy_name
+
     out: dict[str, set[tuple[str, str]]] = {}
     for item, parents in qn.walk():
         if not isinstance(item, Question) or item.type == "note" or not item.label:

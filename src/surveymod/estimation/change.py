@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
 from ..data.meta import Metadata, analysis_frame, undeclared_codes_warnings
 from ..errors import Location, SurveyError
@@ -25,6 +24,7 @@ from .design import Design
 from .estimate import DOM, category_indicator, category_key, domain_column, estimate, labels, numeric_var
 from .prepare import PSU, STRATA, Prepared, W, design_weights, prepare
 from .taylor import stages as taylor_stages
+from .tdist import t_quantile, t_tail
 
 if TYPE_CHECKING:
     from ..data.read import Dataset
@@ -68,7 +68,7 @@ def _levels(level: object) -> list[object]:
 def contrast(e0: float, e1: float, v00: float, v11: float, v01: float, df: float, level: float = 0.95
              ) -> dict[str, float]:
     """Difference and % change with delta-method SEs, t CIs and two-sided p-values."""
-    t = float(special.stdtrit(df, 1 - (1 - level) / 2)) if df > 0 else float("nan")
+    t = t_quantile(df, 1 - (1 - level) / 2) if df > 0 else float("nan")
     diff, diff_se = e1 - e0, float(np.sqrt(max(v00 + v11 - 2 * v01, 0.0)))
     with np.errstate(divide="ignore", invalid="ignore"):
         pct = 100.0 * (e1 / e0 - 1.0) if e0 != 0 else float("nan")
@@ -76,7 +76,7 @@ def contrast(e0: float, e1: float, v00: float, v11: float, v01: float, df: float
     pct_se = float(np.sqrt(max(g0 * g0 * v00 + g1 * g1 * v11 + 2 * g0 * g1 * v01, 0.0)))
 
     def p(est: float, se: float) -> float:
-        return float(2 * special.stdtr(df, -abs(est / se))) if se > 0 and df > 0 else float("nan")
+        return 2 * t_tail(df, abs(est / se)) if se > 0 and df > 0 else float("nan")
 
     return {"diff": diff, "diff_se": diff_se, "diff_ci_low": diff - t * diff_se, "diff_ci_high": diff + t * diff_se,
             "diff_p": p(diff, diff_se), "pct_change": pct, "pct_change_se": pct_se,

@@ -12,16 +12,17 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import special
+
+from .tdist import t_quantile
 
 
 def t_crit(level: float, df: float | np.ndarray) -> np.ndarray:
     """Two-sided critical value of Student t with ``df`` (normal where df is infinite; NaN where df <= 0)."""
     d = np.asarray(df, dtype=float)
     q = 1 - (1 - level) / 2
-    with np.errstate(invalid="ignore"):
-        t = np.where(np.isinf(d), special.ndtri(q), special.stdtrit(np.where(d > 0, d, 1.0), q))
-    return np.where(d > 0, t, np.nan)
+    uniq, where = np.unique(d, return_inverse=True)
+    values = np.array([t_quantile(v, q) if v > 0 else math.nan for v in uniq.tolist()], dtype=float)
+    return values[where].reshape(d.shape)
 
 
 def _crit(level: float, df: float) -> float:
@@ -42,9 +43,11 @@ def prop_ci(p: float, se: float, n: float, df: float, *, method: str = "logit", 
         return (1 / (1 + math.exp(-(lp - t * s))), 1 / (1 + math.exp(-(lp + t * s))))
     n_eff = p * (1 - p) / se**2
     if method == "beta":
+        from scipy import special  # only here: scipy.special's import costs a tenth of a whole estimate
+
         alpha = 1 - level
         if n > 1 and not math.isinf(df):
-            n_eff *= (special.stdtrit(n - 1, alpha / 2) / special.stdtrit(df, alpha / 2)) ** 2
+            n_eff *= (t_quantile(n - 1, alpha / 2) / t_quantile(df, alpha / 2)) ** 2
         x = n_eff * p
         return (float(special.betaincinv(x, n_eff - x + 1, alpha / 2)),
                 float(special.betaincinv(x + 1, n_eff - x, 1 - alpha / 2)))

@@ -29,7 +29,7 @@ from .ci import prop_ci, t_crit
 from .deff import DeffRef, srs_variances
 from .design import Design
 from .flags import FlagRules, flag
-from .prepare import W, prepare
+from .prepare import W, prepare, range_codes
 from .quantiles import woodruff, woodruff_replicate
 from .taylor import stages as taylor_stages
 
@@ -57,15 +57,6 @@ class Spec:
     only: str | None = None  # a share of several categories: report only this level
 
 
-def _range_codes(ints: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """Codes (0..k-1) and sorted distinct values of whole numbers in a small range (no hashing), else None."""
-    lo, hi = (int(ints.min()), int(ints.max())) if len(ints) else (0, -1)
-    if hi - lo > 100_000:
-        return None
-    present = np.bincount(ints - lo, minlength=hi - lo + 1) > 0
-    return (np.cumsum(present) - 1)[ints - lo], np.flatnonzero(present) + lo
-
-
 def _small_integer_codes(v: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """Codes (-1 = missing) and sorted values when every non-missing float is a whole number in a small range."""
     ok = ~np.isnan(v)
@@ -74,7 +65,7 @@ def _small_integer_codes(v: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     vals = v[ok] if not ok.all() else v
     if not np.array_equal(vals, np.floor(vals)) or float(vals.max()) - float(vals.min()) > 100_000:
         return None
-    found = _range_codes(vals.astype(np.int64))
+    found = range_codes(vals.astype(np.int64))
     assert found is not None
     codes = np.full(len(v), -1, dtype=np.int64)
     codes[ok] = found[0]
@@ -85,7 +76,7 @@ def labels(s: pd.Series) -> pd.Series:
     """Category labels as a categorical of strings (1.0 -> '1'); missing stays missing. Vectorised."""
     small = None
     if pd.api.types.is_integer_dtype(s.dtype) and isinstance(s.dtype, np.dtype):
-        small = _range_codes(s.to_numpy())  # whole numbers without missing values
+        small = range_codes(s.to_numpy())  # whole numbers without missing values
     elif pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
         small = _small_integer_codes(pd.to_numeric(s, errors="coerce").astype(float).to_numpy())
     if small is not None:  # coded answers (0/1, 1..99): codes straight from the range
@@ -140,7 +131,7 @@ def domain_column(df: pd.DataFrame, by: Sequence[str] | None) -> pd.Series | Non
         c = p.cat.codes.to_numpy().astype(np.int64)
         ok &= c >= 0
         codes = codes * (len(p.cat.categories) + 1) + (c + 1)
-    found = _range_codes(codes[ok]) if ok.any() else (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+    found = range_codes(codes[ok]) if ok.any() else (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
     inv, uniq = found if found is not None else np.unique(codes[ok], return_inverse=True)[::-1]
     names = []
     for u in uniq:

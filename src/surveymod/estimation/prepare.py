@@ -170,21 +170,38 @@ def _fpc_to_popsize(fpc: np.ndarray, group: pd.Series, unit: pd.Series, role: st
     return fpc
 
 
+def range_codes(ints: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Codes (0..k-1) and sorted distinct values of whole numbers in a small range (no hashing, no sort), else
+    None."""
+    lo, hi = (int(ints.min()), int(ints.max())) if len(ints) else (0, -1)
+    if hi - lo > max(100_000, len(ints)):
+        return None
+    shifted = ints - lo
+    present = np.bincount(shifted, minlength=hi - lo + 1) > 0
+    return (np.cumsum(present) - 1)[shifted], np.flatnonzero(present) + lo
+
+
+def dense_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes (0..k-1, int64, in sorted order of the distinct values) and those values; integers in a range no
+    wider than the data take a bincount, anything else pandas' hash factorize."""
+    if values.dtype.kind in "iu":
+        found = range_codes(values.astype(np.int64, copy=False))
+        if found is not None:
+            return found
+    codes, uniq = pd.factorize(values, sort=True)
+    return codes.astype(np.int64, copy=False), np.asarray(uniq)
+
+
 def _id_codes(df: pd.DataFrame, col: str, role: str) -> tuple[np.ndarray, list[str]]:
     """Integer codes (0..k-1, in sorted id order) of an id column and the ids as text; numbers skip text."""
     s = _require_column(df, col, role)
     if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
         if s.isna().any():
             _ids(df, col, role)  # raises, naming the row
-        codes, uniq = pd.factorize(s.to_numpy(), sort=True)
-        return codes.astype(np.int64), [str(u) for u in uniq]
+        codes, uniq = dense_codes(s.to_numpy())
+        return codes, [str(u) for u in uniq]
     codes, uniq = pd.factorize(_ids(df, col, role), sort=True)
     return codes.astype(np.int64), [str(u) for u in uniq]
-
-
-def _codes(s: pd.Series) -> np.ndarray:
-    """Integer codes of an id column (0..k-1)."""
-    return pd.factorize(s, sort=True)[0].astype(np.int64)
 
 
 def _nested(outer: np.ndarray, inner: np.ndarray) -> np.ndarray:
@@ -251,10 +268,10 @@ def prepare(df: pd.DataFrame, design: Design) -> Prepared:
                      else (np.zeros(n, dtype=np.int64), ["(all)"]))
     out[STRATA] = strata
     psu_in = _id_codes(src, design.psu, "PSU")[0] if design.psu else np.arange(n, dtype=np.int64)
-    out[PSU] = _codes(pd.Series(_nested(strata, psu_in)))
+    out[PSU] = dense_codes(_nested(strata, psu_in))[0]
     psu = out[PSU].to_numpy()
     if design.ssu:
-        out[SSU] = _codes(pd.Series(_nested(psu, _id_codes(src, design.ssu, "SSU")[0])))
+        out[SSU] = dense_codes(_nested(psu, _id_codes(src, design.ssu, "SSU")[0]))[0]
     unit = out[SSU].to_numpy() if design.ssu else np.arange(n, dtype=np.int64)
     if design.fpc:
         out[FPC] = _fpc_to_popsize(numeric_column(src, design.fpc, "FPC"), pd.Series(strata), pd.Series(psu),

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 from ..atomic import inside, refuse_overwriting_inputs, write_text
-from ..data.export import export
+from ..data.exporter import export
 from ..data.read import Dataset
 from ..errors import Location, Problem, SurveyError
 from ..questionnaire.model import Questionnaire
