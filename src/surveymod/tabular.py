@@ -115,8 +115,8 @@ def write_data(df: pd.DataFrame, path: str | Path, labels: DataLabels | None = N
             df.to_csv(tmp, index=False)
         elif ext == ".xlsx":
             write_frames(tmp, {"data": df})
-        elif ext == ".parquet":
-            df.to_parquet(tmp, index=False)
+        elif ext == ".parquet":  # no dictionary for floating-point columns: weights are nearly all distinct
+            df.to_parquet(tmp, index=False, use_dictionary=[str(c) for c, t in df.dtypes.items() if t.kind != "f"])
         else:
             import pyreadstat
 

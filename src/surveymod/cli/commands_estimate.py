@@ -12,7 +12,6 @@ from ..atomic import refuse_overwriting_inputs, write_with
 from ..errors import Location, SurveyError
 from ..estimation import Design, FlagRules, change, estimate
 from ..tabular import write_table
-from ..yamlpos import load_yaml, validate_model
 from .common import dataset_options, handles_errors, open_dataset
 from .main import cli
 
@@ -22,6 +21,8 @@ DESIGN_OPTIONS = ("strata", "psu", "ssu", "weight", "fpc", "fpc2", "prob", "repw
 
 def load_design(path: str) -> Design:
     """Read the ``design:`` mapping of a YAML spec into a Design; mistakes name the file, line and field."""
+    from ..yamlpos import load_yaml, validate_model  # YAML only when a spec is given
+
     doc, pos = load_yaml(path)
     if not isinstance(doc, dict) or not isinstance(doc.get("design"), dict):
         raise SurveyError("the spec needs a 'design:' mapping (weight, strata, psu, fpc, repweights, ...)",

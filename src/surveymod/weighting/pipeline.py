@@ -207,7 +207,9 @@ class _Run:
     def __init__(self, data: pd.DataFrame, loaded: LoadedSpec) -> None:
         self.data = data
         self.loaded = loaded
-        self.w = _base_weight(data, loaded)[:, None]
+        # the run's own column-major weight matrix: steps update it in place (a fresh matrix of a million rows
+        # by a hundred replicates costs seconds of page faults on some machines)
+        self.w = np.array(_base_weight(data, loaded), dtype=float, copy=True).reshape(-1, 1)
         self.problems: list[Problem] = []
         self.reports: list[StepReport] = []
         self.margin_specs: list[tuple[str, Cells, dict[str, float], np.ndarray]] = []
@@ -240,7 +242,8 @@ class _Run:
     def replicates_step(self, i: int, s: ReplicatesStep) -> None:
         d = self.loaded.spec.design
         expected = s.n or (self.data[d.psu].nunique() if d.psu and d.psu in self.data else len(self.data))
-        need_memory(len(self.data), int(expected), self.loaded.loc("steps", i))
+        need_memory(len(self.data), int(expected), self.loaded.loc("steps", i),
+                    subset=any(isinstance(t, NonresponseStep) for t in self.loaded.spec.steps))
         try:
             reps = eng.make_replicates(self.data, method=s.method, strata=d.strata, psu=d.psu, n_reps=s.n,
                                        seed=s.seed, fay_rho=s.fay_rho, fpc_fraction=_fpc_fraction(self.data,
@@ -287,7 +290,8 @@ class _Run:
                 raise SurveyError(f"the margins' population totals differ ({', '.join(f'{t:,.0f}' for t in totals)})"
                                   "; margins that disagree on the total cannot all be met",
                                   rule="weighting-margin-totals", location=self.loaded.loc("steps", i))
-        w_act = self.w[act]
+        every = bool(act.all())
+        w_act = self.w if every else self.w[act]  # no copy of the weight matrix when every row is weighted
         before = w_act[:, 0].copy()
         prev_weight = self.w[:, 0].copy()
         after_margin: list[np.ndarray] | None = None
@@ -299,7 +303,7 @@ class _Run:
             elif isinstance(s, RakeStep):
                 new, after_margin = st.rake([c.codes for c in cells],
                                             [c.keyed(n) for c, n in zip(cells, counts, strict=True)],
-                                            w_act, s.tolerance, s.max_iter)
+                                            w_act, s.tolerance, s.max_iter, out=w_act if every else None)
                 tol, name, kind = s.tolerance, "rake", "raking"
             else:
                 aux, tots = self._aux(i, s, cells, counts, act)
@@ -312,8 +316,11 @@ class _Run:
             raise self.fail(exc, i) from None
         _verify(new, cells, counts, max(tol * 10, 1e-9) if isinstance(s, RakeStep) else tol, name,
                 self.loaded.loc("steps", i))
-        self.w = self.w.copy()
-        self.w[act] = new
+        if every:
+            self.w = np.asfortranarray(new)
+        else:
+            self.w = self.w.copy(order="F")
+            self.w[act] = new
         checks = []
         for m, c, cnt in zip(margins, cells, counts, strict=True):
             label = SEP.join(m.variables)
@@ -329,7 +336,7 @@ class _Run:
             self.problems.append(Problem(f"{name} produced {n_neg} negative weights; consider logit calibration "
                                          "with bounds", rule="weighting-negative-weights", severity="warning",
                                          location=self.loaded.loc("steps", i)))
-        self.calibration.append(_record(kind, act, cells, prev_weight, self.w[:, 0], after_margin, aux))
+        self.calibration.append(_record(kind, act, cells, prev_weight, self.w[:, 0].copy(), after_margin, aux))
         self.report(i, name, {"margins": len(margins), "tolerance": tol,
                               "max_rel_misfit": max((c.rel_misfit for c in checks), default=0.0)}, checks)
 
@@ -367,7 +374,7 @@ class _Run:
                               location=self.loaded.loc("steps", i))
         before = weight_stats(self.w[:, 0])
         try:
-            self.w, n_trim = st.trim(self.w, lo, hi, s.redistribute, s.strict, s.max_iter)
+            self.w, n_trim = st.trim(self.w, lo, hi, s.redistribute, s.strict, s.max_iter, out=self.w)
         except st.StepFailure as exc:
             raise self.fail(exc, i) from None
         self.report(i, "trim", {"lower": lo, "upper": hi, "trimmed": n_trim, "redistribute": s.redistribute,
@@ -409,6 +416,7 @@ def run_weighting(dataset: pd.DataFrame | Dataset, spec: LoadedSpec | str | Path
             run.trim_step(i, s)
         else:
             run.calibration_step(i, s)
+        run.w = np.asfortranarray(run.w)  # column-major: every step reads and writes whole weight columns
     final_margins: list[MarginCheck] = []
     for label, cells, cnt, act in run.margin_specs:
         # "before" is the base weight; "after" the final weight (a later trim may move a calibrated margin)
@@ -422,7 +430,7 @@ def run_weighting(dataset: pd.DataFrame | Dataset, spec: LoadedSpec | str | Path
         if clash:
             raise SurveyError(f"replicate column {clash[0]!r} already exists in the data; set another prefix",
                               rule="spec-output-exists", location=loaded.loc("steps", 0, "prefix"))
-        reps = pd.DataFrame(run.w[:, 1:], columns=names, index=out.index)
+        reps = pd.DataFrame(run.w[:, 1:], columns=names, index=out.index, copy=False)  # one block, no copy
         out = pd.concat([out, reps], axis=1)
         rep_info = {"method": run.replicates.method, "columns": f"{names[0]}..{names[-1]}",
                     "n_replicates": len(names), "scale": run.replicates.scale,
@@ -462,13 +470,15 @@ def _spec_variables(loaded: LoadedSpec) -> list[str]:
     return [col for col, _path in _step_columns(loaded)]
 
 
-def need_memory(rows: int, replicates: int, loc: Location) -> None:
+def need_memory(rows: int, replicates: int, loc: Location, subset: bool = False) -> None:
     """Refuse, before starting, a replicate matrix that cannot fit in the memory this machine has free.
 
-    The weights of every replicate are held at once (8 bytes each) and the calibration steps work on about three
-    such matrices, so the need is about rows × (replicates + 1) × 24 bytes.
+    The weights of every replicate are held at once (8 bytes each) in one matrix that the steps update in place,
+    and written out from it without a copy: about rows x (replicates + 1) x 10 bytes with what goes around it.
+    A calibration on a subset of the rows (after a nonresponse step: ``subset``) works on copies, about three
+    matrices.
     """
-    need = rows * (replicates + 1) * 24
+    need = rows * (replicates + 1) * (24 if subset else 10)
     free = _available_memory()
     if free is not None and need > free:
         raise SurveyError(f"{replicates:,} replicate weights for {rows:,} rows need about {need / 2**30:.1f} GiB of "

@@ -42,14 +42,12 @@ def nonresponse(w: np.ndarray, classes: np.ndarray, respondent: np.ndarray, inel
 
 
 def cell_sums(codes: np.ndarray, k: int, w: np.ndarray) -> np.ndarray:
-    """Weight sums per cell (k x columns) of every column of ``w``: one sparse product (cells x rows) @ w, a
-    single pass over the rows for all replicates at once."""
-    if w.shape[1] == 1:
-        return np.bincount(codes, weights=w[:, 0], minlength=k)[:, None]
-    from scipy.sparse import csr_matrix
-
-    onehot = csr_matrix((np.ones(len(codes)), (codes, np.arange(len(codes)))), shape=(k, len(codes)))
-    return np.asarray(onehot @ w)
+    """Weight sums per cell (k x columns) of every column of ``w``: one bincount per column, which reads each
+    column once (contiguous in the column-major weight matrix)."""
+    out = np.empty((k, w.shape[1]))
+    for j in range(w.shape[1]):
+        out[:, j] = np.bincount(codes, weights=w[:, j], minlength=k)
+    return out
 
 
 def _factors(codes: np.ndarray, controls: dict[int, float], w: np.ndarray, what: str) -> np.ndarray:
@@ -74,12 +72,14 @@ def _factors(codes: np.ndarray, controls: dict[int, float], w: np.ndarray, what:
 
 
 def rake(margins: list[np.ndarray], controls: list[dict[int, float]], w: np.ndarray, tol: float,
-         max_iter: int) -> tuple[np.ndarray, list[np.ndarray]]:
+         max_iter: int, out: np.ndarray | None = None) -> tuple[np.ndarray, list[np.ndarray]]:
     """Iterative proportional fitting of every column at once (R ``rake``); non-convergence is an error.
 
     Converged when every margin of every column is within ``tol`` (relative) after a full sweep. Also returns,
     per margin, the main weight right after that margin in the last sweep: R keeps these to credit the raking
     in Taylor variances.
+
+    ``out`` (may be ``w`` itself) receives the raked weights instead of a new column-major matrix.
 
     Raking multiplies a row's weights by factors that depend only on its cells, so the rows of one joint cell (one
     cell of every margin) share every factor: the sweeps run on the joint cells' weight sums (a few hundred rows
@@ -104,7 +104,11 @@ def rake(margins: list[np.ndarray], controls: list[dict[int, float]], w: np.ndar
             worst = max(worst, float(np.max(np.abs(1 / f - 1))))
         if worst < tol:
             main = np.asarray(w, dtype=float)[:, 0]
-            return w * factor[rows], [main * snap[rows] for snap in snapshots]
+            after = [main * snap[rows] for snap in snapshots]
+            out = np.empty(w.shape, order="F") if out is None else out
+            for j in range(w.shape[1]):  # column by column: a gather from the few joint cells, no rows x R temporary
+                np.multiply(w[:, j], factor[:, j][rows], out=out[:, j])
+            return out, after
     raise StepFailure(f"raking did not converge in {max_iter} iterations (largest relative misfit {worst:.2g} > "
                       f"tolerance {tol:g}). The margins cannot all be met within the tolerance: look for margins "
                       "that conflict or sample cells that are empty; collapse levels or raise max_iter")
@@ -162,52 +166,94 @@ def calibrate_logit(x: np.ndarray, totals: np.ndarray, w: np.ndarray, bounds: tu
     return out
 
 
-TRIM_COLUMNS = 16
-"""Columns (main + replicate weights) trimmed together: vectorised, with temporaries of rows x 16 only."""
+NEAR = 0.8
+"""Weights above NEAR x upper or below lower / NEAR are a column's trimming candidates (see _trim_column)."""
 
 
 def trim(w: np.ndarray, lower: float | None, upper: float | None, redistribute: str, strict: bool,
-         max_iter: int) -> tuple[np.ndarray, int]:
+         max_iter: int, out: np.ndarray | None = None) -> tuple[np.ndarray, int]:
     """Trim positive weights to [lower, upper] and redistribute the excess over the untrimmed ones.
 
     ``additive`` adds an equal share to every untrimmed weight (R ``trimWeights``); ``proportional`` scales
     them; ``none`` drops the excess. ``strict`` repeats until nothing is outside. Zero weights (nonrespondents,
-    dropped replicate PSUs) stay zero. Every column (main and replicate weights) is trimmed on its own, a block of
-    columns at a time. Returns the new matrix and the number of main weights trimmed.
+    dropped replicate PSUs) stay zero. Every column (main and replicate weights) is trimmed on its own. Returns
+    the trimmed matrix (``out``, which may be ``w`` itself to trim in place, or a new column-major one) and the
+    number of main weights trimmed.
     """
     lo = -np.inf if lower is None else lower
     hi = np.inf if upper is None else upper
-    out = np.array(w, dtype=float, copy=True)
-    n_trimmed = 0
-    for j0 in range(0, w.shape[1], TRIM_COLUMNS):
-        block, fixed = _trim_block(out[:, j0:j0 + TRIM_COLUMNS], lo, hi, redistribute, strict, max_iter)
-        out[:, j0:j0 + TRIM_COLUMNS] = block
-        if j0 == 0:
-            n_trimmed = int(fixed[:, 0].sum())
-    return out, n_trimmed
+    if out is None:
+        out = np.array(w, dtype=float, order="F", copy=True)
+    elif out is not w:
+        out[...] = w
+    n_trimmed = [_trim_column(out[:, j], lo, hi, redistribute, strict, max_iter) for j in range(out.shape[1])]
+    return out, n_trimmed[0]
 
 
-def _trim_block(w: np.ndarray, lo: float, hi: float, redistribute: str, strict: bool,
-                max_iter: int) -> tuple[np.ndarray, np.ndarray]:
-    """Trim each column of *w* (rows x a few columns) as ``trim`` says; returns the block and what was fixed.
+def _trim_column(w: np.ndarray, lo: float, hi: float, redistribute: str, strict: bool, max_iter: int) -> int:
+    """Trim one weight column in place as ``trim`` says; returns how many weights were set to a bound.
 
-    A column's untrimmed weights only ever change all together (scaled, or shifted by an equal share), so they
-    are kept as ``w * a + b`` with one ``a`` and ``b`` per column, and a round only compares the original weights
-    with per-column thresholds and sums what newly crossed a bound; the block is written once at the end.
+    The untrimmed weights only ever change all together (scaled, or shifted by an equal share), so they are kept
+    as ``w * a + b``; a weight crosses a bound when the original weight crosses the threshold (bound - b) / a. The
+    rounds run on the candidates only (weights above NEAR x upper or below lower / NEAR: the tails), with the
+    totals of all weights, for as long as both thresholds stay beyond those margins, which keeps every other
+    weight inside the bounds: the result is exactly that of rounds over all weights. Should a threshold move past
+    a margin, the rounds start again on all weights. The column is written once at the end.
     """
-    w = np.ascontiguousarray(w, dtype=float)
+    col = w[:, None]
+    pos = col > 0
+    n_free = pos.sum(axis=0).astype(float)
+    s_free = np.sum(col, axis=0, where=pos)  # sum of the untrimmed original weights
+    m_hi = NEAR * hi if np.isfinite(hi) else np.inf
+    m_lo = lo / NEAR if np.isfinite(lo) and lo > 0 else -np.inf
+    rows = None
+    if m_lo < m_hi and (np.isfinite(hi) or np.isfinite(lo)):
+        rows = np.flatnonzero((w >= m_hi) | ((w <= m_lo) & (w > 0)))
+    found = None if rows is None else _rounds(col[rows], pos[rows], n_free, s_free, lo, hi, redistribute, strict,
+                                               max_iter, (m_lo, m_hi))
+    if found is None:
+        rows = None
+        found = _rounds(col, pos, n_free, s_free, lo, hi, redistribute, strict, max_iter, None)
+    assert found is not None
+    a, b, at_hi, at_lo = (float(found[0][0]), float(found[1][0]), found[2][:, 0], found[3][:, 0])
+    np.multiply(w, a, out=w, where=pos[:, 0])  # the untrimmed weights: w * a + b, in place
+    np.add(w, b, out=w, where=pos[:, 0])
+    if rows is None:
+        w[at_hi] = hi
+        w[at_lo] = lo
+    else:
+        w[rows[at_hi]] = hi
+        w[rows[at_lo]] = lo
+    return int(at_hi.sum() + at_lo.sum())
+
+
+def _rounds(w: np.ndarray, free: np.ndarray, n_free: np.ndarray, s_free: np.ndarray, lo: float, hi: float,
+            redistribute: str, strict: bool, max_iter: int, margins: tuple[float, float] | None
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """The trimming rounds on the rows of *w* (``free``: still untrimmed; the totals ``n_free``/``s_free`` are
+    of all rows): per column ``a``, ``b`` and the rows set to the upper and the lower bound. None when a
+    threshold moves past ``margins`` (the rows given are then not enough)."""
+    free = free.copy()
+    n_free, s_free = n_free.copy(), s_free.copy()
     k = w.shape[1]
-    pos = w > 0
-    free = pos.copy()
     at_hi = np.zeros(w.shape, dtype=bool)
     at_lo = np.zeros(w.shape, dtype=bool)
     a, b = np.ones(k), np.zeros(k)
-    n_free = free.sum(axis=0).astype(float)
-    s_free = np.where(free, w, 0.0).sum(axis=0)  # sum of the untrimmed original weights
-    for it in range(max_iter):
+
+    def thresholds() -> tuple[np.ndarray, np.ndarray] | None:
         with np.errstate(divide="ignore", invalid="ignore"):
-            new_hi = free & (w > (hi - b) / a) if np.isfinite(hi) else np.zeros(w.shape, dtype=bool)
-            new_lo = free & (w < (lo - b) / a) if np.isfinite(lo) else np.zeros(w.shape, dtype=bool)
+            t_hi, t_lo = (hi - b) / a, (lo - b) / a
+        if margins is not None and ((np.isfinite(hi) and (t_hi < margins[1]).any())
+                                    or (np.isfinite(lo) and (t_lo > margins[0]).any())):
+            return None
+        return t_hi, t_lo
+
+    for it in range(max_iter):
+        t = thresholds()
+        if t is None:
+            return None
+        new_hi = free & (w > t[0]) if np.isfinite(hi) else np.zeros(w.shape, dtype=bool)
+        new_lo = free & (w < t[1]) if np.isfinite(lo) else np.zeros(w.shape, dtype=bool)
         n_hi, n_lo = new_hi.sum(axis=0), new_lo.sum(axis=0)
         if not (n_hi.any() or n_lo.any()):
             break
@@ -235,16 +281,12 @@ def _trim_block(w: np.ndarray, lo: float, hi: float, redistribute: str, strict: 
         if not strict:
             break
         if it == max_iter - 1:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                left = free & ((w > (hi - b) / a) | (w < (lo - b) / a))
-            if left.any():
+            t = thresholds()
+            if t is None:
+                return None
+            if (free & ((w > t[0]) | (w < t[1]))).any():
                 raise StepFailure(f"trimming did not settle in {max_iter} rounds")
-    out = np.where(free, w * a + b, w)
-    if np.isfinite(hi):
-        out[at_hi] = hi
-    if np.isfinite(lo):
-        out[at_lo] = lo
-    return out, at_hi | at_lo
+    return a, b, at_hi, at_lo
 
 
 def median_bound(value: float | str | None, w: np.ndarray) -> float | None:

@@ -93,11 +93,13 @@ class Replicates:
         return self.psu_factors[self.unit]
 
     def weights(self, base: np.ndarray) -> np.ndarray:
-        """The weight matrix rows x (1 + R): the base weight, then base x each replicate's factor."""
-        out = np.empty((len(base), 1 + self.n_replicates))
+        """The weight matrix rows x (1 + R): the base weight, then base x each replicate's factor. Column-major
+        (each weight column contiguous), filled a column at a time from its PSUs' factors."""
+        out = np.empty((len(base), 1 + self.n_replicates), order="F")
         out[:, 0] = base
-        np.take(self.psu_factors, self.unit, axis=0, out=out[:, 1:])
-        out[:, 1:] *= base[:, None]
+        factors = np.asfortranarray(self.psu_factors)
+        for r in range(self.n_replicates):
+            np.multiply(factors[:, r][self.unit], base, out=out[:, 1 + r])
         return out
 
 
