@@ -90,6 +90,7 @@ def test_dta_is_format_118_and_haven_sees_tagged_missings(dta_en):
     assert h["tags"]["income"] == {2: "a"}
     assert h["values"]["resp_name"] == ["Марија Петровска", "Arbën Krasniqi", "Иван Стојанов"]
     assert h["var"]["interview_date"]["class"] == "Date"
+    assert h["values"]["interview_date"] == ["2026-11-20", "2026-11-20", "2026-11-21"]  # %td days since 1960
     p = haven_dump(dta_en.files[1])
     assert p["var"]["langs_1"]["label"] == "Languages spoken :: Macedonian"
     assert p["labels"]["langs_1"] == {"0": "Not selected", "1": "Selected"}
@@ -251,3 +252,16 @@ def test_every_label_and_missing_definition_matches_the_questionnaire(sav_mk, dt
                     assert h["na_values"][name] == ";".join(str(c) for c in sorted(v.missing)), name
                 seen += 1
         assert seen >= 10
+
+
+def test_dates_are_stored_as_spss_seconds_and_stata_days():
+    """SPSS counts seconds from 1582-10-14, Stata's %td days from 1960-01-01 (both manuals); dates before the
+    epochs are negative, missing dates missing."""
+    import importlib
+
+    exporter = importlib.import_module("surveymod.data.exporter")
+    s = pd.Series(pd.to_datetime(["1582-10-14", "1960-01-01", "1959-12-31", None, "2026-11-20"]))
+    sav = exporter._stat_dates(s, "sav")
+    dta = exporter._stat_dates(s, "dta")
+    assert sav[0] == 0 and sav[1] == 11_903_760_000 and np.isnan(sav[3])
+    assert dta[1] == 0 and dta[2] == -1 and np.isnan(dta[3]) and dta[4] == 24_430

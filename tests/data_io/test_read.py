@@ -141,3 +141,50 @@ def test_text_answers_that_look_like_numbers_stay_as_written(qn, tmp_path):
         "hhid,interview_date,region,resp_name,hhsize,any_emig,n_emig,income\n"
         "1,2026-11-22,1,12,1,2,,\n2,2026-11-22,1,,1,2,,\n3,2026-11-22,1,0701,1,2,,\n", encoding="utf-8")
     assert read(tmp_path / "t.csv", qn).main["resp_name"].fillna("<NA>").tolist() == ["12", "<NA>", "0701"]
+
+
+def test_streamed_blocks_give_the_frame_the_whole_file_reader_gives(tmp_path, monkeypatch):
+    """A large CSV is streamed block by block; types that change between blocks (whole numbers then decimals, a
+    column empty in the first blocks, "NA", quoted text with line breaks) come out as from one read."""
+    import importlib
+
+    reader = importlib.import_module("surveymod.data.read")  # the module (the package's `read` is the function)
+
+    rows = ["id,late,routed,amount,note"]
+    for i in range(1, 6001):
+        late = f"{i}" if i < 4000 else f"{i}.5"  # int64 in the first blocks, then decimals: the stream gives up
+        routed = "" if i < 3000 else str(i % 7)  # no value at all in the first blocks
+        amount = "NA" if i % 11 == 0 else f"{i * 1.25}"
+        note = f'"line {i}\nsecond, part ""q"""' if i % 13 == 0 else f"note {i}"
+        rows.append(f"{i},{late},{routed},{amount},{note}")
+    path = tmp_path / "blocks.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    pd_whole = read(path).main
+    monkeypatch.setattr(reader, "ARROW_BLOCK", 16 * 1024)
+    monkeypatch.setattr(reader, "STREAM_BYTES", 0)
+    streamed = read(path, chunk_bytes=1000).main  # a Path, not bytes: the streaming reader
+    pd.testing.assert_frame_equal(pd_whole, streamed)
+    assert streamed["late"].dtype == "float64" and streamed["routed"].isna().sum() == 2999
+    assert streamed.loc[12, "note"] == 'line 13\nsecond, part "q"'
+
+    no_break = path.with_name("steady.csv")  # the same without the decimals: the stream keeps it
+    no_break.write_text("\n".join(r.replace(".5,", ",") for r in rows) + "\n", encoding="utf-8")
+    calls: list[int] = []
+    stream = reader._arrow_stream
+    monkeypatch.setattr(reader, "_arrow_stream", lambda *a: calls.append(1) or stream(*a))
+    kept = read(no_break, chunk_bytes=1000).main
+    monkeypatch.setattr(reader, "ARROW_BLOCK", 1 << 22)
+    pd.testing.assert_frame_equal(read(no_break).main, kept)
+    assert calls and kept["late"].dtype == "int64"
+
+
+def test_growing_column_grows_and_turns_float_at_the_first_gap():
+    import importlib
+
+    reader = importlib.import_module("surveymod.data.read")
+    g = reader._Growing(2, np.dtype("int64"))
+    g.add(np.array([1, 2, 3], dtype="int64"))  # past the estimate
+    assert g.values.dtype == "int64" and g.values[:g.n].tolist() == [1, 2, 3]
+    g.add(np.array([4.0, np.nan]))  # a block with a gap
+    g.add(np.array([6], dtype="int64"))
+    assert g.values.dtype == "float64" and np.array_equal(g.values[:g.n], [1, 2, 3, 4, np.nan, 6], equal_nan=True)

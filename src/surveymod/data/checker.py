@@ -12,6 +12,7 @@ Routing and constraints are evaluated with the questionnaire's condition languag
 from __future__ import annotations
 
 import html
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -314,7 +315,7 @@ def _dummy(acc: _Acc, m: VariableMeta, col: pd.Series, frame: pd.DataFrame) -> N
                 ("dummy is ", f" but the answer in '{m.dummy_of}' says {{}}".replace("{}", "otherwise")))
 
 
-def _constraint(acc: _Acc, qn: Questionnaire, q: Question, m: VariableMeta, col: pd.Series, env: dict[str, Any],
+def _constraint(acc: _Acc, qn: Questionnaire, q: Question, m: VariableMeta, col: pd.Series, env: Mapping[str, Any],
                 n: int, ok: np.ndarray) -> None:
     if not q.constraint or not ok.any():
         return
@@ -337,7 +338,7 @@ def _constraint(acc: _Acc, qn: Questionnaire, q: Question, m: VariableMeta, col:
     acc.add(ok & ~res, m.name, col, "constraint", "error", ("", f" violates the constraint: {text}"))
 
 
-def _routing(acc: _Acc, qn: Questionnaire, q: Question, m: VariableMeta, col: pd.Series, env: dict[str, Any],
+def _routing(acc: _Acc, qn: Questionnaire, q: Question, m: VariableMeta, col: pd.Series, env: Mapping[str, Any],
              n: int, answered: np.ndarray) -> None:
     try:
         node = universe(qn, q.name)
@@ -396,25 +397,46 @@ def _keys(acc: _Acc, ds: Dataset, qn: Questionnaire, level: str, frame: pd.DataF
         acc.chunks += pacc.chunks
 
 
-def _env(ds: Dataset, qn: Questionnaire, level: str, frame: pd.DataFrame,
-         own: list[VariableMeta]) -> dict[str, Any]:
-    """Variable name → array for the rows of *level*: its own columns plus those of its ancestor levels."""
-    env: dict[str, Any] = {}
+class _Columns(Mapping[str, Any]):
+    """Variable name -> array for the condition evaluator, converted from its frame column on first use: only
+    the variables that conditions name are ever converted (text and dates become object arrays, which at 10M
+    rows cost gigabytes)."""
 
-    def put(df: pd.DataFrame) -> None:
+    def __init__(self, numeric: set[str]) -> None:
+        self._numeric = numeric
+        self._columns: dict[str, pd.Series] = {}
+        self._arrays: dict[str, Any] = {}
+
+    def add(self, df: pd.DataFrame) -> None:
         for c in df.columns:
-            if c in env:
-                continue
-            col = df[c]
-            if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
-                env[c] = col.to_numpy(dtype="float64", na_value=np.nan)
-            elif col.dtype == object and c in names_numeric:
-                env[c] = _numbers(col)
-            else:
-                env[c] = col.to_numpy(dtype=object)
+            self._columns.setdefault(c, df[c])
 
-    names_numeric = {q.name for q in qn.questions() if q.type in INTEGER_TYPES | {"decimal"}}
-    put(frame)
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._arrays:
+            col = self._columns[name]
+            if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+                self._arrays[name] = col.to_numpy(dtype="float64", na_value=np.nan)
+            elif col.dtype == object and name in self._numeric:
+                self._arrays[name] = _numbers(col)
+            else:
+                self._arrays[name] = col.to_numpy(dtype=object)
+        return self._arrays[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._columns
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._columns)
+
+    def __len__(self) -> int:
+        return len(self._columns)
+
+
+def _env(ds: Dataset, qn: Questionnaire, level: str, frame: pd.DataFrame,
+         own: list[VariableMeta]) -> _Columns:
+    """Variable name → array for the rows of *level*: its own columns plus those of its ancestor levels."""
+    env = _Columns({q.name for q in qn.questions() if q.type in INTEGER_TYPES | {"decimal"}})
+    env.add(frame)
     parent = parent_level(qn, level)
     while parent is not None:
         pframe = ds.frames.get(parent)
@@ -426,7 +448,7 @@ def _env(ds: Dataset, qn: Questionnaire, level: str, frame: pd.DataFrame,
         left = frame[pkeys].astype("float64", errors="ignore")
         right = right.astype({k: "float64" for k in pkeys}, errors="ignore")
         joined = left.merge(right, how="left", on=pkeys, sort=False)
-        put(joined[extra])
+        env.add(joined[extra])
         parent = parent_level(qn, parent)
     return env
 

@@ -179,7 +179,7 @@ def _prepare(frame: pd.DataFrame, metas: dict[str, VariableMeta], target: str, l
         for name, col in cols.items():
             if pd.api.types.is_string_dtype(col) and col.dtype != object:
                 cols[name] = _shared_strings(col)
-    p.frame = pd.DataFrame(cols, index=frame.index).reset_index(drop=True)
+    p.frame = pd.DataFrame(cols, index=frame.index, copy=False).reset_index(drop=True)  # columns as they are
     return p
 
 
@@ -218,12 +218,7 @@ def _split_invalid(s: pd.Series, meta: VariableMeta) -> tuple[pd.Series, pd.Seri
 
 def _stat_values(values: pd.Series, meta: VariableMeta, target: str) -> pd.Series:
     if meta.kind == "date":
-        d = pd.to_datetime(values, errors="coerce").astype("datetime64[ns]")
-        if target == "sav":
-            return d
-        dates = d.dt.date.to_numpy(dtype=object, copy=True)
-        dates[d.isna().to_numpy()] = None
-        return pd.Series(dates, index=values.index, dtype=object)
+        return pd.Series(_stat_dates(values, target), index=values.index)
     if meta.kind == "numeric":
         num = values.astype("float64")
         if target == "dta" and meta.stata_missing:
@@ -235,6 +230,25 @@ def _stat_values(values: pd.Series, meta: VariableMeta, target: str) -> pd.Serie
                 return pd.Series(objs[codes], index=values.index, dtype=object)
         return num
     return values.astype("str")
+
+
+SPSS_EPOCH_SECONDS = 12_219_379_200
+"""Seconds from SPSS's day 0 (1582-10-14) to 1970-01-01: an SPSS date is seconds since 1582-10-14."""
+STATA_EPOCH_DAYS = 3_653
+"""Days from Stata's day 0 (1960-01-01) to 1970-01-01: a Stata %td date is days since 1960-01-01."""
+
+
+def _stat_dates(values: pd.Series, target: str) -> np.ndarray:
+    """Dates as the numbers SPSS (seconds since 1582-10-14, shown by a date format) and Stata (%td days since
+    1960-01-01) store, the same numbers pyreadstat writes for dates, computed here in one vectorised step:
+    handing pyreadstat datetime columns makes it copy the whole frame first (about 2 GB at 10M rows)."""
+    d = pd.to_datetime(values, errors="coerce").to_numpy(dtype="datetime64[s]")
+    missing = np.isnat(d)
+    secs = d.astype("int64")
+    out = (secs + SPSS_EPOCH_SECONDS if target == "sav" else np.floor_divide(secs, 86_400) + STATA_EPOCH_DAYS)
+    out = out.astype("float64")
+    out[missing] = np.nan
+    return out
 
 
 def _numeric_meta(p: _Prepared, name: str, meta: VariableMeta, written: pd.Series, values: pd.Series,

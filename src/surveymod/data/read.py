@@ -9,6 +9,7 @@ fit their question are kept as they were (the checker flags them) and unknown co
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import re
@@ -34,6 +35,11 @@ if TYPE_CHECKING:  # the questionnaire machinery is imported only when a questio
 
 SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".sav", ".zsav", ".dta", ".parquet", ".pq"}
 CHUNK_BYTES = 64 * 1024 * 1024
+ARROW_BLOCK = 1 << 22
+STREAM_BYTES = 256 * 1024 * 1024
+"""From this size a CSV is read block by block (about the frame's memory once, a little slower) instead of by
+pyarrow's whole-file reader (faster, about twice the frame's memory while it reads)."""
+"""Bytes of CSV pyarrow parses at a time: 4 MB blocks keep both cores busy on a 40 MB file."""
 """CSV files larger than this are read in chunks with a progress bar."""
 
 _SYSTEM_EXACT = {
@@ -488,7 +494,7 @@ def _arrow_parse(data: bytes | Path, enc: str, sep: str, numeric: dict[str, bool
 
     src: Any = io.BytesIO(data) if isinstance(data, bytes) else str(data)
     options = dict(  # without a quote character no value can hold a line break: blocks are then split in parallel
-        read_options=pcsv.ReadOptions(block_size=1 << 22),
+        read_options=pcsv.ReadOptions(block_size=ARROW_BLOCK),
         parse_options=pcsv.ParseOptions(delimiter=sep, newlines_in_values=_has_quote(data),
                                         invalid_row_handler=handler),
         convert_options=pcsv.ConvertOptions(
@@ -496,28 +502,23 @@ def _arrow_parse(data: bytes | Path, enc: str, sep: str, numeric: dict[str, bool
             column_types={c: pa.string() for c, ok in numeric.items() if not ok},
             null_values=["", "NA"], strings_can_be_null=False, quoted_strings_can_be_null=False,
             true_values=[], false_values=[], timestamp_parsers=[]))
+    frame: pd.DataFrame | None = None
     try:
-        if progress and isinstance(data, Path):  # a large file read in blocks, with a progress bar on stderr
-            import click
-
-            batches = []
-            with click.progressbar(length=data.stat().st_size, label=f"reading {data.name}",
-                                   file=sys.stderr) as bar, pcsv.open_csv(src, **options) as reader:
-                for batch in reader:
-                    batches.append(batch)
-                    bar.update(int(batch.num_rows * line_bytes))
-            table = pa.Table.from_batches(batches, schema=reader.schema)
-        else:
+        if isinstance(data, Path) and data.stat().st_size >= STREAM_BYTES:  # streamed, a block at a time
+            frame = _arrow_stream(pcsv.open_csv(src, **options), data, progress, line_bytes)
+        if frame is None:
             table = pcsv.read_csv(src, **options)
+            if table.column_names != wanted or len(set(table.column_names)) != table.num_columns:
+                return None
+            empty = [c for c in table.column_names if pa.types.is_null(table.schema.field(c).type)]
+            frame = table.to_pandas(split_blocks=True, self_destruct=True)  # hands the buffers over, no copy
+            del table
+            for c in empty:  # a column with no value at all: missing numbers, as pandas reads it
+                frame[c] = np.full(len(frame), np.nan)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError, KeyError):
         return None
-    if ragged or table.column_names != wanted or len(set(table.column_names)) != table.num_columns:
+    if ragged or list(frame.columns) != wanted:
         return None
-    empty = [c for c in table.column_names if pa.types.is_null(table.schema.field(c).type)]
-    frame = table.to_pandas(split_blocks=True, self_destruct=True)  # hands the buffers over, no second copy
-    del table
-    for c in empty:  # a column with no value at all: missing numbers, as pandas reads it
-        frame[c] = np.full(len(frame), np.nan)
     for c, ok in numeric.items():
         if not ok:  # text columns: an empty field is missing, as pandas reads it
             col = frame[c]
@@ -525,6 +526,80 @@ def _arrow_parse(data: bytes | Path, enc: str, sep: str, numeric: dict[str, bool
         elif frame[c].dtype == object:
             return None
     return frame
+
+
+class _Growing:
+    """A numeric column filled block by block into one array sized from the file (no list of blocks to join):
+    whole numbers stay int64 until a block has a gap, then the column turns float64 with NaN, as pandas reads
+    it."""
+
+    def __init__(self, capacity: int, dtype: Any) -> None:
+        self.values = np.empty(capacity, dtype=dtype)
+        self.n = 0
+
+    def add(self, block: np.ndarray) -> None:
+        end = self.n + len(block)
+        if block.dtype.kind == "f" and self.values.dtype.kind != "f":
+            self.values = self.values.astype("float64")
+        if end > len(self.values):  # the estimate of the rows fell short: grow by a quarter
+            grown = np.empty(max(end, len(self.values) * 5 // 4), dtype=self.values.dtype)
+            grown[:self.n] = self.values[:self.n]
+            self.values = grown
+        self.values[self.n:end] = block
+        self.n = end
+
+
+def _arrow_stream(reader: Any, path: Path, progress: bool, line_bytes: float) -> pd.DataFrame | None:
+    """The blocks of pyarrow's streaming CSV reader as one frame: each block's numbers are copied into arrays
+    sized from the file as the block arrives and the block is dropped, so memory holds about the frame once
+    (pyarrow's whole-file reader held it about twice over). None when a later block breaks a type the first
+    block set (the whole-file reader, which looks at every block, takes over)."""
+    import pyarrow as pa
+
+    schema = reader.schema
+    numeric = {f.name for f in schema if pa.types.is_integer(f.type) or pa.types.is_floating(f.type)}
+    if any(not (f.name in numeric or pa.types.is_null(f.type) or pa.types.is_string(f.type)
+                or pa.types.is_large_string(f.type)) for f in schema):
+        return None
+    size = path.stat().st_size
+    capacity = int(size / max(line_bytes, 1.0) * 1.02) + 1024
+    grown: dict[str, _Growing] = {}
+    texts: dict[str, list[Any]] = {f.name: [] for f in schema if f.name not in numeric}
+    rows = 0
+    try:
+        with contextlib.ExitStack() as stack:
+            stack.enter_context(reader)
+            bar = None
+            if progress:
+                import click
+
+                bar = stack.enter_context(click.progressbar(length=size, file=sys.stderr,
+                                                            label=f"reading {path.name}"))
+            for batch in reader:
+                for f, arr in zip(schema, batch.columns, strict=True):
+                    if f.name in numeric:  # integers with gaps come out as floats with NaN
+                        block = arr.to_numpy(zero_copy_only=False)
+                        if f.name not in grown:
+                            grown[f.name] = _Growing(capacity, block.dtype)
+                        grown[f.name].add(block)
+                    else:
+                        texts[f.name].append(arr)
+                rows += batch.num_rows
+                if bar is not None:
+                    bar.update(int(batch.num_rows * line_bytes))
+    except pa.ArrowInvalid:
+        return None
+    if not rows:
+        return None
+    columns: dict[str, Any] = {}
+    for f in schema:  # the first block fixes every type: a later block that breaks one raised above
+        if f.name in numeric:
+            columns[f.name] = grown.pop(f.name).values[:rows]
+        elif pa.types.is_null(f.type):  # no value in the whole column: missing numbers
+            columns[f.name] = np.full(rows, np.nan)
+        else:
+            columns[f.name] = pa.chunked_array(texts.pop(f.name), type=f.type).to_pandas()
+    return pd.DataFrame(columns, copy=False)
 
 
 def _has_quote(data: bytes | Path) -> bool:
@@ -959,31 +1034,43 @@ _DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%Y/%m/%d")
 
 
 def _date(col: pd.Series) -> pd.Series:
+    """Dates as datetime64[s] (ISO and the other formats exports use); values that are no date stay as they were
+    (the column is then object). The formats are tried on the distinct texts only (a survey has a few hundred
+    interview dates in millions of rows), so no Python object is made per row."""
     if pd.api.types.is_datetime64_any_dtype(col):
         if getattr(col.dt, "tz", None) is not None:
             col = col.dt.tz_localize(None)
         return col.dt.normalize().astype("datetime64[s]")
-    parsed = pd.Series(pd.NaT, index=col.index, dtype="datetime64[s]")
-    text = col.astype("str").str.strip()
+    parsed = np.full(len(col), np.datetime64("NaT", "s"))
+    todo = col.notna().to_numpy(dtype=bool, copy=True)
+    if col.dtype == object:
+        nonstr = col.map(lambda v: not isinstance(v, str) and v is not None and not pd.isna(v)).to_numpy(dtype=bool)
+        if nonstr.any():
+            got = pd.to_datetime(col[nonstr], errors="coerce").dt.normalize()
+            parsed[nonstr] = got.to_numpy(dtype="datetime64[s]")
+            todo &= ~nonstr
+    codes, uniq = pd.factorize(col.where(todo).astype("str").str.strip())
+    text = pd.Series(np.asarray(uniq, dtype=object), dtype="str")
     iso = text.str.slice(0, 10)
-    todo = col.notna() & (text != "")
-    nonstr = col.map(lambda v: not isinstance(v, str) and v is not None and not pd.isna(v)) if col.dtype == object \
-        else pd.Series(False, index=col.index)
-    if nonstr.any():
-        parsed[nonstr] = pd.to_datetime(col[nonstr], errors="coerce").dt.normalize()
-        todo &= ~nonstr
+    u_parsed = np.full(len(text), np.datetime64("NaT", "s"))
+    u_todo = (text != "").to_numpy(dtype=bool, copy=True)
     for fmt in _DATE_FORMATS:
-        if not todo.any():
+        if not u_todo.any():
             break
-        src = iso if fmt == "%Y-%m-%d" else text
-        got = pd.to_datetime(src[todo], errors="coerce", format=fmt)
-        ok = got.notna()
-        parsed.loc[ok[ok].index] = got[ok]
-        todo.loc[ok[ok].index] = False
-    if not todo.any():
-        return parsed
-    out = parsed.astype(object)
-    out[todo] = col[todo]
+        at = np.flatnonzero(u_todo)
+        got = pd.to_datetime((iso if fmt == "%Y-%m-%d" else text).iloc[at], errors="coerce", format=fmt)
+        ok = got.notna().to_numpy()
+        u_parsed[at[ok]] = got.to_numpy(dtype="datetime64[s]")[ok]
+        u_todo[at[ok]] = False
+    have = codes >= 0
+    parsed[have] = u_parsed[codes[have]]
+    left = np.zeros(len(col), dtype=bool)
+    left[have] = u_todo[codes[have]]
+    result = pd.Series(parsed, index=col.index)
+    if not left.any():
+        return result
+    out = result.astype(object)
+    out[left] = col[left]
     return out
 
 
