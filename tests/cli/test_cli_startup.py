@@ -56,3 +56,15 @@ def test_data_package_names_are_the_functions_whatever_was_imported_first() -> N
             "print(all(callable(f) and not isinstance(f, type(d)) for f in (check, export, read, d.check, d.read)))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "True"
+
+
+def test_long_steps_are_reported_on_a_terminal_only(monkeypatch, capsys) -> None:
+    from surveymod.cli import common
+
+    assert common.progress_lines(10_000_000) is None  # pytest's stderr is no terminal
+    monkeypatch.setattr(common.sys.stderr, "isatty", lambda: True, raising=False)
+    assert common.progress_lines(1_000) is None  # small data: nothing to report
+    say = common.progress_lines(1_000_000)
+    assert say is not None
+    say("step 2 of 3: rake")
+    assert "step 2 of 3: rake" in capsys.readouterr().err

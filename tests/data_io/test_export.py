@@ -265,3 +265,10 @@ def test_dates_are_stored_as_spss_seconds_and_stata_days():
     dta = exporter._stat_dates(s, "dta")
     assert sav[0] == 0 and sav[1] == 11_903_760_000 and np.isnan(sav[3])
     assert dta[1] == 0 and dta[2] == -1 and np.isnan(dta[3]) and dta[4] == 24_430
+
+
+def test_progress_is_told_each_file(tmp_path):
+    said: list[str] = []
+    export(ODK, QN_PATH, to="dta", out=tmp_path / "hh.dta", syntax=False, progress=said.append)
+    assert [s.split(" (")[0] for s in said] == ["writing hh.dta", "writing hh_person.dta", "writing hh_emigrant.dta"]
+    assert said[0].startswith("writing hh.dta (3 rows, ")

@@ -126,3 +126,10 @@ def test_bootstrap_reproducible_and_raked_per_replicate(apiclus1, write_spec):
     by_type = a.groupby("stype")[reps].sum()
     np.testing.assert_allclose(by_type.loc["H"].to_numpy(), 755, rtol=1e-8)
     np.testing.assert_allclose(a.groupby("sch.wide")[reps].sum().loc["No"].to_numpy(), 1072, rtol=1e-8)
+
+
+def test_progress_is_told_each_step(apiclus1, write_spec):
+    said: list[str] = []
+    run_weighting(apiclus1, write_spec(DESIGN + "steps:\n" + JK1 + RAKE), progress=said.append)
+    assert said == ["step 1 of 2: replicates (183 rows x 1 weight columns)",
+                    "step 2 of 2: rake (183 rows x 16 weight columns)"]

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from .common import EXIT_PROBLEM, echo_problems, handles_errors
+from .common import EXIT_PROBLEM, echo_problems, handles_errors, progress_lines
 from .main import cli
 
 
@@ -72,15 +72,16 @@ def export_cmd(data: str, questionnaire: str, target: str | None, output: str, l
     Variable and value labels, user-missing / extended missing values, measurement levels, formats and
     select_multiple dummies come from QUESTIONNAIRE; nothing in DATA is dropped.
     """
-    from ..data import export
+    from ..data import export, read
 
     if target == "eulfs":
         from ..data.eulfs import export_eulfs
 
         click.echo(f"wrote {export_eulfs(data, questionnaire, output, encoding=encoding)}")
         return
-    result = export(data, questionnaire, to=target, out=output, lang=lang, encoding=encoding,
-                    syntax=not no_syntax)
+    ds = read(data, questionnaire, encoding=encoding)
+    result = export(ds, to=target, out=output, lang=lang, syntax=not no_syntax,
+                    progress=progress_lines(max(len(f) for f in ds.frames.values())))
     echo_problems([w for w in result.warnings if w.severity != "info"], limit=None)
     for f in result.files:
         click.echo(f"wrote {f}")

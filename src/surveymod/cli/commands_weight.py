@@ -21,7 +21,7 @@ from ..errors import SurveyError
 from ..tabular import DataLabels, write_data
 from ..weighting import load_spec, run_weighting
 from ..weighting.declare import declarations
-from .common import dataset_options, echo_problems, handles_errors, open_dataset
+from .common import dataset_options, echo_problems, handles_errors, open_dataset, progress_lines
 from .main import cli
 
 
@@ -50,7 +50,8 @@ def weight_cmd(data: Path, spec_path: Path, output: Path, report_dir: Path | Non
     loaded = load_spec(spec_path)
     ds = open_dataset(str(data), questionnaire, missing_codes)
     frame = ds.main
-    result = run_weighting(ds, loaded)
+    say = progress_lines(len(frame))
+    result = run_weighting(ds, loaded, progress=say)
     report_dir = report_dir or output.parent
     stem = output.stem
     html_path = report_dir / f"{stem}_weighting_report.html"
@@ -65,7 +66,7 @@ def weight_cmd(data: Path, spec_path: Path, output: Path, report_dir: Path | Non
         from ..data.exporter import export
 
         assert result.dataset is not None
-        exported = export(result.dataset, to=ext[1:], out=output, added=added_labels, syntax=False)
+        exported = export(result.dataset, to=ext[1:], out=output, added=added_labels, syntax=False, progress=say)
         echo_problems([w for w in exported.warnings if w.rule != "unknown-column"])
     else:
         _refuse_losing_missing_values(ds.meta, Path(data).suffix.lower(), ext)
@@ -75,6 +76,8 @@ def weight_cmd(data: Path, spec_path: Path, output: Path, report_dir: Path | Non
             if renamed:
                 click.echo("note: renamed for Stata (original name kept as the variable label when it had none): "
                            + ", ".join(f"{a} -> {b}" for a, b in renamed.items()), err=True)
+        if say is not None:
+            say(f"writing {output.name} ({len(out_data):,} rows, {out_data.shape[1]} columns)")
         write_data(out_data, output, labels)
     if ext in (".sav", ".dta") and result.design is not None:
         for suffix, text in declarations(result.design, output.name, [str(c) for c in out_data.columns]).items():

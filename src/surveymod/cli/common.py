@@ -137,3 +137,14 @@ def open_dataset(path: str, questionnaire: str | None = None, missing_codes: str
     echo_problems([p for p in ds.problems if p.severity == "warning" and p.rule != "unknown-column"])
     codes = parse_codes(missing_codes)
     return ds.declare_missing(codes) if codes else ds
+
+
+def progress_lines(rows: int, at_least: int = 200_000) -> Callable[[str], None] | None:
+    """A printer of long steps for a terminal (stderr, each line with the seconds since the printer was made), or
+    None when stderr is not a terminal or the data has fewer than *at_least* rows."""
+    if rows < at_least or not sys.stderr.isatty():
+        return None
+    import time
+
+    start = time.perf_counter()
+    return lambda text: click.echo(f"[{time.perf_counter() - start:6.1f} s] {text}", err=True)

@@ -11,6 +11,7 @@ column, unknown columns passed through, and every file written atomically withou
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -59,11 +60,13 @@ def level_path(out: Path, level: str) -> Path:
 
 def export(data: Dataset | str | Path, questionnaire: Questionnaire | str | Path | None = None, *,
            to: str | None = None, out: str | Path, lang: str | None = None, syntax: bool = True,
-           encoding: str | None = None, added: dict[str, str] | None = None) -> ExportResult:
+           encoding: str | None = None, added: dict[str, str] | None = None,
+           progress: Callable[[str], None] | None = None) -> ExportResult:
     """Write *data* as labelled files (format from *to* or OUT's suffix), one per level; returns files and warnings.
 
     *added* labels columns a command added to the data (e.g. the final and replicate weights of
     ``surveymod weight``): they are exported as labelled numeric (scale) variables, not as unknown columns.
+    *progress*, if given, is told what is being written before each file (a million-row .dta takes a while).
     """
     added = added or {}
     out = Path(out)
@@ -102,6 +105,8 @@ def export(data: Dataset | str | Path, questionnaire: Questionnaire | str | Path
         for col, text in added.items():
             if col in prepared.frame.columns and target in ("sav", "dta"):
                 prepared.labels[col] = _fit(text, limits, result.warnings, col)
+        if progress is not None:
+            progress(f"writing {path.name} ({len(prepared.frame):,} rows, {prepared.frame.shape[1]} variables)")
         _WRITERS[target](prepared, path)
         result.files.append(path)
         renamed.update(prepared.renamed)

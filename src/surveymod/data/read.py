@@ -35,12 +35,13 @@ if TYPE_CHECKING:  # the questionnaire machinery is imported only when a questio
 
 SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".sav", ".zsav", ".dta", ".parquet", ".pq"}
 CHUNK_BYTES = 64 * 1024 * 1024
+"""CSV files smaller than this are read into memory first; larger ones are read from disk (and, on the careful
+pandas path, in chunks with a progress bar)."""
 ARROW_BLOCK = 1 << 22
-STREAM_BYTES = 256 * 1024 * 1024
-"""From this size a CSV is read block by block (about the frame's memory once, a little slower) instead of by
-pyarrow's whole-file reader (faster, about twice the frame's memory while it reads)."""
 """Bytes of CSV pyarrow parses at a time: 4 MB blocks keep both cores busy on a 40 MB file."""
-"""CSV files larger than this are read in chunks with a progress bar."""
+STREAM_BYTES = 256 * 1024 * 1024
+"""From this size a CSV is read block by block, with a progress bar (about the frame's memory once, a little
+slower), instead of by pyarrow's whole-file reader (faster, about twice the frame's memory while it reads)."""
 
 _SYSTEM_EXACT = {
     "key", "parent_key", "submissiondate", "submitterid", "submittername", "attachmentspresent",

@@ -8,7 +8,7 @@ main weight and every replicate; a miss beyond the step's tolerance is an error,
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -387,8 +387,10 @@ def _texts(values: list[Any]) -> list[str]:
     return [str(int(v)) if isinstance(v, float) and v == int(v) else str(v) for v in values]
 
 
-def run_weighting(dataset: pd.DataFrame | Dataset, spec: LoadedSpec | str | Path) -> WeightingResult:
+def run_weighting(dataset: pd.DataFrame | Dataset, spec: LoadedSpec | str | Path,
+                  progress: Callable[[str], None] | None = None) -> WeightingResult:
     """Weight the data as the spec says; return the data with the final and replicate weights, and diagnostics.
+    *progress*, if given, is told each step before it runs.
 
     Every original row, column and code is kept; nonrespondents and ineligibles get weight 0. For a
     :class:`~surveymod.data.read.Dataset`, the missing codes of the spec's variables (a refused region, a
@@ -407,6 +409,9 @@ def run_weighting(dataset: pd.DataFrame | Dataset, spec: LoadedSpec | str | Path
     initial = weight_stats(w0)
     prefix, fay_rho = "repw", None
     for i, s in enumerate(loaded.spec.steps):
+        if progress is not None:
+            progress(f"step {i + 1} of {len(loaded.spec.steps)}: {s.step} ({len(run.w):,} rows x {run.w.shape[1]} "
+                     "weight columns)")
         if isinstance(s, ReplicatesStep):
             prefix, fay_rho = s.prefix, s.fay_rho
             run.replicates_step(i, s)
