@@ -37,6 +37,8 @@ SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".sav", ".zsav", "
 CHUNK_BYTES = 64 * 1024 * 1024
 """CSV files smaller than this are read into memory first; larger ones are read from disk (and, on the careful
 pandas path, in chunks with a progress bar)."""
+IN_MEMORY_BYTES = 8 * 1024 * 1024
+"""CSV files smaller than this are read into memory before parsing; pyarrow reads larger ones from disk."""
 ARROW_BLOCK = 1 << 22
 """Bytes of CSV pyarrow parses at a time: 4 MB blocks keep both cores busy on a 40 MB file."""
 STREAM_BYTES = 256 * 1024 * 1024
@@ -268,7 +270,9 @@ def _read_file(path: Path, hint: str | None, **kw: Any) -> list[_Raw]:
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt", ".tsv"):
         size = path.stat().st_size
-        raw = _read_text(path.read_bytes() if size < kw["chunk_bytes"] else path, str(path), **kw)
+        # a small file is read into memory; pyarrow reads a larger one itself, which spares a copy
+        raw = _read_text(path.read_bytes() if size < min(kw["chunk_bytes"], IN_MEMORY_BYTES) else path, str(path),
+                         **kw)
         raw.hint, raw.text_file = hint, path
         return [raw]
     rs = _read_bytes(path, suffix, str(path), **kw)
@@ -415,9 +419,8 @@ def _read_text(data: bytes | Path, source: str, *, encoding: str | None = None, 
     truncated = ""
     opts: dict[str, Any] = dict(sep=sep, encoding=enc, dtype=str, keep_default_na=False, na_values=[""],
                                 skipinitialspace=False, low_memory=False)
-    numeric_guess = _numeric_guess(head, enc, sep)
+    numeric_guess = _numeric_guess(head, enc, sep, keep)
     if keep is not None:
-        numeric_guess = {c: ok for c, ok in numeric_guess.items() if keep(c)}
         opts["usecols"] = lambda c: keep(str(c))
     opts["dtype"] = {c: (None if ok else str) for c, ok in numeric_guess.items()}
     # R writes missing numbers as NA: missing in a column of numbers, but a text answer "NA" stays text
@@ -693,14 +696,15 @@ def _tail(path: Path) -> bytes:
         return fh.read()
 
 
-def _numeric_guess(head: bytes, enc: str, sep: str) -> dict[str, bool]:
-    """Columns whose sample values are all numbers may be parsed as numbers; others are read as text."""
+def _numeric_guess(head: bytes, enc: str, sep: str, keep: Callable[[str], bool] | None = None) -> dict[str, bool]:
+    """Columns whose sample values are all numbers may be parsed as numbers; others are read as text (only the
+    columns *keep* wants)."""
     text = head.decode(enc, errors="ignore")
     cut = text.rfind("\n")
     sample = text[: cut + 1] if cut > 0 else text
     try:
         df = pd.read_csv(io.StringIO(sample), sep=sep, dtype=str, keep_default_na=False, na_values=[""],
-                         nrows=2000)
+                         nrows=2000, usecols=None if keep is None else (lambda c: keep(str(c))))
     except (pd.errors.ParserError, pd.errors.EmptyDataError):
         return {}
     out = {}
