@@ -162,8 +162,9 @@ def _where(file: str, pos: Positions, path: str) -> Location:
 
 
 def derive(frames: dict[str, pd.DataFrame], plan: Plan) -> dict[str, pd.DataFrame]:
-    """Copies of the frames with the plan's derived variables added where their inputs exist."""
-    out = {k: f.copy() for k, f in frames.items()}
+    """The frames with the plan's derived variables added where their inputs exist (shallow copies: the data's
+    own columns are shared, not copied, and the inputs are never changed)."""
+    out = {k: f.copy(deep=False) for k, f in frames.items()}
     for name, d in plan.derive.items():
         for lev, f in out.items():
             if d.level is not None and d.level != lev:
@@ -282,7 +283,15 @@ def _code_text(code: object) -> str:
 
 def _table(t: Table, frame: pd.DataFrame, plan: Plan, labels: dict[str, dict[str, str]]) -> pd.DataFrame:
     """Estimates of one table, one row per cell, on the universe rows only."""
-    df = frame.reset_index(drop=True).copy()
+    used = [t.variable] if t.variable else list(t.ratio or ())
+    used += [*t.by, *(condition_names(t.universe) if t.universe else []),
+             *(c for c in (getattr(plan.design, f) for f in DESIGN_COLUMNS) if c)]
+    if plan.design.repweights:  # the replicate weights, as the estimator will find them (bad patterns too)
+        try:
+            used += [c for c in frame.columns if re.fullmatch(plan.design.repweights, str(c))]
+        except re.error:
+            used += list(frame.columns)
+    df = frame[[c for c in dict.fromkeys(used) if c in frame.columns]].reset_index(drop=True)  # the columns it uses
     inside = evaluate(df, t.universe) if t.universe else pd.Series(True, index=df.index)
     if not inside.any():
         raise SurveyError(f"table '{t.id}': no rows in the universe '{t.universe}'", rule="tables-empty")
