@@ -188,3 +188,23 @@ def test_growing_column_grows_and_turns_float_at_the_first_gap():
     g.add(np.array([4.0, np.nan]))  # a block with a gap
     g.add(np.array([6], dtype="int64"))
     assert g.values.dtype == "float64" and np.array_equal(g.values[:g.n], [1, 2, 3, 4, np.nan, 6], equal_nan=True)
+
+
+def test_keep_with_a_questionnaire_leaves_out_only_unwanted_variables(qn, tmp_path):
+    """An analysis of a few variables reads only those, the keys that link the levels, and any column the
+    questionnaire does not name under its exact name (a Kobo 'group-q' header is kept); the values it keeps are
+    those of a full read."""
+    from surveymod.data import export
+
+    odk = FIELD / "odk_central" / "hh_migration_test.csv"
+    export(odk, qn, to="parquet", out=tmp_path / "hh.parquet")  # the questionnaire's names, one file per level
+    full = read(tmp_path / "hh.parquet", qn)
+    part = read(tmp_path / "hh.parquet", qn, keep={"region", "sex", "age"}.__contains__)
+    assert list(part.frames) == list(full.frames) == ["main", "person", "emigrant"]
+    assert {"hhid", "region"} <= set(part.main.columns) and "resp_name" not in part.main.columns
+    assert {"hhid", "pline", "sex", "age"} <= set(part.frames["person"].columns)
+    assert "works" not in part.frames["person"].columns
+    for level, frame in part.frames.items():
+        pd.testing.assert_frame_equal(frame, full.frames[level][list(frame.columns)])
+    prefixed = read(odk, qn, keep={"region"}.__contains__)
+    assert "resp_name" in prefixed.main.columns  # 'hh-resp_name' is not the exact name: kept

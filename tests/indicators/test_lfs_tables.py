@@ -305,3 +305,15 @@ def test_declared_missing_codes_are_blank_in_derived_variables_too(frames: dict[
     want = run_plan(plan, Dataset(frames=blank, meta=meta), file=str(PLAN), positions=pos)
     for tid in want:
         pd.testing.assert_frame_equal(got[tid], want[tid], obj=tid)
+
+
+def test_plan_columns_are_what_the_shipped_plan_uses():
+    from surveymod.indicators.lfs_tables import load_plan, plan_columns
+
+    plan, _ = load_plan(Path(__file__).parents[2] / "questionnaires" / "tabulation" / "lfs_migration_tables.yaml")
+    used = plan_columns(plan)
+    design = [c for c in (plan.design.weight, plan.design.strata, plan.design.psu, plan.key) if c]
+    assert all(used(c) for c in design)
+    for t in plan.tables:
+        assert all(used(c) for c in [*t.by, *([t.variable] if t.variable else [])]), t.id
+    assert not used("resp_name") and not used("NOT_A_COLUMN")

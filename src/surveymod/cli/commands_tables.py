@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..atomic import refuse_overwriting_inputs, write_text, write_with
 from ..errors import Location, SurveyError
-from ..indicators.lfs_tables import load_plan, run_plan, sheet_name, tables_html
+from ..indicators.lfs_tables import load_plan, plan_columns, run_plan, sheet_name, tables_html
 from ..tabular import SUFFIXES
 from ..xlsx import write_frames
 from .common import dataset_options, handles_errors, open_dataset, parse_codes
@@ -59,12 +59,13 @@ def tables_cmd(data: Path, plan_path: Path, out: Path, questionnaire: str | None
     for target in (out, html):
         refuse_overwriting_inputs(target, [plan_path, *files.values()])
     qn = questionnaire or ((plan_path.parent / plan.questionnaire) if plan.questionnaire else None)
+    used = plan_columns(plan)  # only the columns the plan uses are read
     if qn:  # the questionnaire names the levels and finds the roster files itself
-        ds = open_dataset(str(files["main"]), str(qn), missing_codes)
+        ds = open_dataset(str(files["main"]), str(qn), missing_codes, keep=used)
     else:  # no questionnaire: each level's file (<stem>_<level>) read the same one way
         from ..data.read import Dataset
 
-        parts = {level: open_dataset(str(p)) for level, p in files.items()}
+        parts = {level: open_dataset(str(p), keep=used) for level, p in files.items()}
         ds = Dataset(frames={level: d.main for level, d in parts.items()}, meta=parts["main"].meta)
         ds = ds.declare_missing(parse_codes(missing_codes)) if missing_codes else ds
     tables = run_plan(plan, ds, file=str(plan_path), positions=pos)

@@ -139,8 +139,9 @@ def read(path: str | Path, questionnaire: Questionnaire | str | Path | None = No
     Roster tables are the other sheets of a workbook, the other files of a directory/zip, or sibling files named
     ``<stem>-<roster>`` / ``<stem>_<roster>`` (roster name or level). ``encoding`` overrides detection for text
     files; ``sheet`` reads a single sheet as the top level; ``progress`` forces the progress bar on or off.
-    ``keep`` (without a questionnaire only) reads just the columns it accepts from CSV and Parquet files, so an
-    analysis of a few columns of a wide file holds only those in memory.
+    ``keep`` reads just the columns it accepts from CSV and Parquet files, so an analysis of a few columns of a
+    wide file holds only those in memory; with a questionnaire it leaves out only the questionnaire's own
+    variables it does not accept (under their exact names) and never the keys that link the levels.
     """
     path = Path(path)
     if not path.exists():
@@ -148,8 +149,12 @@ def read(path: str | Path, questionnaire: Questionnaire | str | Path | None = No
     qn = _questionnaire(questionnaire)
     if progress is None:
         progress = sys.stderr.isatty()
+    if keep is not None and qn is not None:
+        keys = {k for lv in levels(qn) for k in level_keys(qn, lv)}
+        unwanted = {q.name for q in qn.questions() if not keep(q.name) and q.name not in keys}
+        keep = lambda c: c not in unwanted  # noqa: E731
     raws = _sources(path, qn, encoding=encoding, sheet=sheet, progress=progress, chunk_bytes=chunk_bytes,
-                    keep=keep if qn is None else None)
+                    keep=keep)
     ds = Dataset(frames={}, questionnaire=qn, inputs=_input_files(path, raws))
     if qn is None:
         for i, raw in enumerate(raws):

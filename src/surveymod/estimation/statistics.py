@@ -154,8 +154,9 @@ def _cell_influence(cells: tuple[np.ndarray, np.ndarray | None], units: int, k: 
         return sa.reshape(units, -1)
     sb = sb.reshape(units, k)
     with np.errstate(divide="ignore", invalid="ignore"):
-        z = (sa - est[None, :, :] * sb[:, :, None]) / b_dom[None, :, None]
-    return np.nan_to_num(z, nan=0.0, posinf=0.0, neginf=0.0).reshape(units, -1)
+        z = sa - est[None, :, :] * sb[:, :, None]
+        z /= b_dom[None, :, None]
+    return np.nan_to_num(z, copy=False, nan=0.0, posinf=0.0, neginf=0.0).reshape(units, -1)
 
 
 def _projected_totals(col: Column, w: np.ndarray, dom: np.ndarray, k: int, est: np.ndarray,

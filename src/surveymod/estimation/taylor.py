@@ -80,6 +80,10 @@ def stages(prep: Prepared) -> Stages:
     return Stages(psu, stratum_of_psu, n_h, f_h, prep.design.lonely_psu, ssu, psu_of_ssu, m_i, f2_i, frac_i)
 
 
+BLOCK_ELEMENTS = 4_000_000
+"""Elements of the temporaries a variance works on at a time (32 MB)."""
+
+
 def _segment_sum(values: np.ndarray, group: np.ndarray, k: int) -> np.ndarray:
     """Column sums of ``values`` (rows x m) per group code (0..k-1) -> (k x m)."""
     out = np.zeros((k, values.shape[1]))
@@ -94,7 +98,7 @@ def _stage(z: np.ndarray, group: np.ndarray, n_g: np.ndarray, f_g: np.ndarray, f
     k = len(n_g)
     means = _segment_sum(z, group, k) / np.maximum(n_g, 1)[:, None]
     single = n_g == 1
-    centred = z - means[group]
+    centred = z - means[group]  # units x columns, the one full-size array of a stage
     if lonely == "adjust" and single.any():
         centred[single[group]] = z[single[group]]
     scale = np.where(n_g > 1, f_g * n_g / np.maximum(n_g - 1, 1), f_g)
@@ -110,8 +114,12 @@ def _stage(z: np.ndarray, group: np.ndarray, n_g: np.ndarray, f_g: np.ndarray, f
     if covariance:
         weighted = centred * np.sqrt(unit_scale)[:, None]
         v = weighted.T @ weighted
-    else:
-        v = (centred**2 * unit_scale[:, None]).sum(axis=0)
+    else:  # a block of columns at a time: no second units x columns temporary (400k PSUs x 100 cells is 320 MB)
+        v = np.empty(centred.shape[1])
+        step = max(1, BLOCK_ELEMENTS // max(1, len(centred)))
+        for j in range(0, centred.shape[1], step):
+            block = centred[:, j:j + step]
+            v[j:j + step] = (np.square(block) * unit_scale[:, None]).sum(axis=0)
     if lonely == "average" and dropped.any():
         there = np.ones((k, z.shape[1]), dtype=bool) if present is None else present
         n_all = there.sum(axis=0).astype(float)

@@ -14,6 +14,7 @@ to the roster levels through the plan's ``key`` (the household id), so a person'
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -134,6 +135,24 @@ def carry_design(frames: dict[str, pd.DataFrame], plan: Plan) -> dict[str, pd.Da
         add.index = f.index
         out[lev] = pd.concat([f, add], axis=1)
     return out
+
+
+def plan_columns(plan: Plan) -> Callable[[str], bool]:
+    """Whether the plan uses a data column: tables' variables, ratios, domains and universes, the inputs of derived
+    variables, the design's columns (replicate weights by their pattern) and the key. A condition the plan cannot
+    parse keeps every column (check_plan then reports it)."""
+    names: set[str] = {c for c in (getattr(plan.design, f) for f in DESIGN_COLUMNS) if c}
+    names |= {plan.key} if plan.key else set()
+    try:
+        for d in plan.derive.values():
+            names |= {d.source} if d.source else set(condition_names(d.expr or ""))
+        for t in plan.tables:
+            names |= {*([t.variable] if t.variable else []), *(t.ratio or ()), *t.by}
+            names |= set(condition_names(t.universe)) if t.universe else set()
+        rx = re.compile(plan.design.repweights) if plan.design.repweights else None
+    except (ValueError, re.error):
+        return lambda _c: True
+    return lambda c: c in names or (rx is not None and rx.fullmatch(c) is not None)
 
 
 def load_plan(path: str | Path) -> tuple[Plan, Positions]:
