@@ -208,3 +208,30 @@ def test_keep_with_a_questionnaire_leaves_out_only_unwanted_variables(qn, tmp_pa
         pd.testing.assert_frame_equal(frame, full.frames[level][list(frame.columns)])
     prefixed = read(odk, qn, keep={"region"}.__contains__)
     assert "resp_name" in prefixed.main.columns  # 'hh-resp_name' is not the exact name: kept
+
+
+def test_keep_with_a_questionnaire_keeps_the_select_multiple_behind_a_wanted_dummy(qn, tmp_path):
+    """A plan that names the dummy langs_2 needs the raw langs column the dummies are made from."""
+    from surveymod.data import export
+
+    export(FIELD / "odk_central" / "hh_migration_test.csv", qn, to="csv", out=tmp_path / "hh.csv")
+    person = pd.read_csv(tmp_path / "hh_person.csv")
+    person.drop(columns=[c for c in person.columns if c.startswith("langs_")]).to_csv(tmp_path / "hh_person.csv",
+                                                                                      index=False)
+    part = read(tmp_path / "hh.csv", qn, keep={"langs_2"}.__contains__)
+    assert part.frames["person"]["langs_2"].tolist()[:3] == [1, 0, 0]
+    assert "works" not in part.frames["person"].columns
+
+
+@pytest.mark.filterwarnings("ignore:The .future.infer_string. option is deprecated")
+def test_dates_with_gaps_stay_dates_when_text_is_object():
+    """pandas 2 keeps text as object and turns missing values into the text "nan" when cast to str; the missing
+    dates must stay missing dates, not make the column object."""
+    import importlib
+
+    reader = importlib.import_module("surveymod.data.read")
+    with pd.option_context("future.infer_string", False):
+        col = pd.Series(["2024-01-05", None, np.nan, "2024-01-05"], dtype=object)
+        got = reader._date(col)
+    assert str(got.dtype) == "datetime64[s]"
+    assert got.isna().tolist() == [False, True, True, False]

@@ -38,3 +38,10 @@ def test_edges() -> None:
     assert t_tail(5, math.inf) == 0.0 and t_tail(5, -math.inf) == 1.0
     assert t_quantile(1, 0.975) == pytest.approx(12.706204736174707, rel=1e-14)  # closed forms for df 1 and 2
     assert t_quantile(2, 0.975) == pytest.approx(4.302652729749464, rel=1e-14)
+
+
+@pytest.mark.parametrize(("df", "p"), [(0.1, 0.25), (0.1, 0.4), (0.5, 0.01), (0.05, 0.3), (0.1, 1e-10)])
+def test_fractional_df_below_one(df: float, p: float) -> None:
+    """Heavy tails (df < 1) neither overflow nor lose p."""
+    t = t_quantile(df, p)
+    assert t < 0 and math.isfinite(t) and t_tail(df, -t) == pytest.approx(p, rel=1e-10)

@@ -317,3 +317,28 @@ def test_plan_columns_are_what_the_shipped_plan_uses():
     for t in plan.tables:
         assert all(used(c) for c in [*t.by, *([t.variable] if t.variable else [])]), t.id
     assert not used("resp_name") and not used("NOT_A_COLUMN")
+
+
+def test_a_ratio_table_that_also_names_a_variable_uses_the_ratio_in_its_universe(tmp_path: Path,
+                                                                               frames: dict[str, pd.DataFrame]
+                                                                               ) -> None:
+    """`variable:` beside `ratio:` changes nothing: both ratio columns are read and both are cut to the universe
+    (by hand: the ratio of the two sums over the universe rows, equal weights)."""
+    path = _plan(tmp_path, """\
+derive:
+  ONE: {expr: "AGE >= 0", level: person}
+  MALE: {expr: "SEX = 1", level: person}
+tables:
+  - {id: R, title: men per person 15-74, level: person, universe: "15 <= AGE <= 74", stat: ratio,
+     ratio: [MALE, ONE]}
+  - {id: RV, title: the same naming a variable, level: person, universe: "15 <= AGE <= 74", stat: ratio,
+     variable: MALE, ratio: [MALE, ONE]}
+""")
+    plan, pos = load_plan(path)
+    out = run_plan(plan, frames, file=str(path), positions=pos)
+    person = frames["person"]
+    inside = person["AGE"].between(15, 74)
+    want = float((person.loc[inside, "SEX"] == 1).sum() / inside.sum())
+    for tid in ("R", "RV"):
+        assert out[tid]["estimate"].iloc[0] == pytest.approx(want), tid
+    assert out["RV"]["se"].iloc[0] == pytest.approx(out["R"]["se"].iloc[0])

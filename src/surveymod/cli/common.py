@@ -126,7 +126,8 @@ def open_dataset(path: str, questionnaire: str | None = None, missing_codes: str
     """Read DATA the one way every command does (``surveymod.data.read``), with its metadata.
 
     Problems the reader found that would change a number (a truncated file, values it could not read) stop the
-    command; warnings are printed. *keep* limits a plain file to the columns the command uses.
+    command; warnings are printed. *keep* limits the read to the columns the command uses (with a questionnaire,
+    see ``surveymod.data.read``).
     """
     from ..data.read import read
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import os
 import re
 import sys
 import zipfile
@@ -141,7 +142,8 @@ def read(path: str | Path, questionnaire: Questionnaire | str | Path | None = No
     files; ``sheet`` reads a single sheet as the top level; ``progress`` forces the progress bar on or off.
     ``keep`` reads just the columns it accepts from CSV and Parquet files, so an analysis of a few columns of a
     wide file holds only those in memory; with a questionnaire it leaves out only the questionnaire's own
-    variables it does not accept (under their exact names) and never the keys that link the levels.
+    variables it does not accept (under their exact names), never the keys that link the levels nor a
+    select_multiple whose dummies it accepts.
     """
     path = Path(path)
     if not path.exists():
@@ -150,9 +152,7 @@ def read(path: str | Path, questionnaire: Questionnaire | str | Path | None = No
     if progress is None:
         progress = sys.stderr.isatty()
     if keep is not None and qn is not None:
-        keys = {k for lv in levels(qn) for k in level_keys(qn, lv)}
-        unwanted = {q.name for q in qn.questions() if not keep(q.name) and q.name not in keys}
-        keep = lambda c: c not in unwanted  # noqa: E731
+        keep = _questionnaire_keep(qn, keep)
     raws = _sources(path, qn, encoding=encoding, sheet=sheet, progress=progress, chunk_bytes=chunk_bytes,
                     keep=keep)
     ds = Dataset(frames={}, questionnaire=qn, inputs=_input_files(path, raws))
@@ -181,11 +181,34 @@ def read(path: str | Path, questionnaire: Questionnaire | str | Path | None = No
 
 
 def _questionnaire(q: Questionnaire | str | Path | None) -> Questionnaire | None:
-    if q is None or not isinstance(q, (str, Path)):
-        return q
-    from ..questionnaire import load_valid
+    if q is None:
+        return None
+    if isinstance(q, str | os.PathLike):
+        from ..questionnaire import load_valid
 
-    return load_valid(q)
+        return load_valid(q)
+    from ..questionnaire.model import Questionnaire
+
+    if not isinstance(q, Questionnaire):
+        raise TypeError(f"questionnaire must be a Questionnaire or a path, not {type(q).__name__}")
+    return q
+
+
+def _questionnaire_keep(qn: Questionnaire, keep: Callable[[str], bool]) -> Callable[[str], bool]:
+    """*keep* for a read with a questionnaire: leave out only the questionnaire's own variables (exact names) that
+    nothing wanted depends on; the keys that link the levels always stay, and a select_multiple stays when one of
+    its dummies is wanted (the dummies are made from it)."""
+    from ..questionnaire.names import dummy_name
+
+    keys = {k for lv in levels(qn) for k in level_keys(qn, lv)}
+    unwanted = set()
+    for q in qn.questions():
+        if keep(q.name) or q.name in keys:
+            continue
+        if q.type == "select_multiple" and any(keep(dummy_name(q.name, c.code)) for c in qn.choice_list(q)):
+            continue
+        unwanted.add(q.name)
+    return lambda c: c not in unwanted
 
 
 def _input_files(path: Path, raws: list[_Raw]) -> list[Path]:
@@ -1060,6 +1083,7 @@ def _date(col: pd.Series) -> pd.Series:
             parsed[nonstr] = got.to_numpy(dtype="datetime64[s]")
             todo &= ~nonstr
     codes, uniq = pd.factorize(col.where(todo).astype("str").str.strip())
+    codes[~todo] = -1  # missing values (pandas 2 turns them into the text "nan")
     text = pd.Series(np.asarray(uniq, dtype=object), dtype="str")
     iso = text.str.slice(0, 10)
     u_parsed = np.full(len(text), np.datetime64("NaT", "s"))

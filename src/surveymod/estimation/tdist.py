@@ -16,6 +16,7 @@ _TINY = 1e-300
 _EPS = 1e-16
 _MAX_TERMS = 200_000
 _NORMAL = NormalDist()
+_MAX_LOG_T = 709.0
 
 
 def _log_beta_half(a: float) -> float:
@@ -131,7 +132,7 @@ def t_quantile(df: float, p: float) -> float:
     # Newton in u = log t on log P(T > t), which is close to linear in u for heavy tails and smooth for light
     # ones; steps that leave the bracket [lo, hi] set by the tails seen so far are replaced by bisection
     lo, hi, log_q = -math.inf, math.inf, math.log(q)
-    u = math.log(max(_cornish_fisher(df, -_NORMAL.inv_cdf(q))[0], 1e-8))
+    u = math.log(min(max(_cornish_fisher(df, -_NORMAL.inv_cdf(q))[0], 1e-8), 1e300))
     for _ in range(400):
         t = math.exp(u)
         log_tail = _log_upper(df, t)
@@ -142,8 +143,10 @@ def t_quantile(df: float, p: float) -> float:
         else:
             break
         nxt = u + (log_tail - log_q) * math.exp(log_tail - _log_density(df, t) - u)
-        if not lo < nxt < hi:
+        if not lo < nxt < hi or nxt > _MAX_LOG_T:
             nxt = (lo + hi) / 2.0 if math.isfinite(lo) and math.isfinite(hi) else u + (1.0 if math.isinf(hi) else -1.0)
+        if nxt > _MAX_LOG_T:  # beyond the largest double: the quantile is infinite in floating point
+            return sign * math.inf
         if abs(nxt - u) <= 1e-16 * max(1.0, abs(u)):
             u = nxt
             break

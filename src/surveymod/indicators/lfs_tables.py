@@ -302,7 +302,8 @@ def _code_text(code: object) -> str:
 
 def _table(t: Table, frame: pd.DataFrame, plan: Plan, labels: dict[str, dict[str, str]]) -> pd.DataFrame:
     """Estimates of one table, one row per cell, on the universe rows only."""
-    used = [t.variable] if t.variable else list(t.ratio or ())
+    analysed = [*([t.variable] if t.variable else []), *(t.ratio or ())]
+    used = list(analysed)
     used += [*t.by, *(condition_names(t.universe) if t.universe else []),
              *(c for c in (getattr(plan.design, f) for f in DESIGN_COLUMNS) if c)]
     if plan.design.repweights:  # the replicate weights, as the estimator will find them (bad patterns too)
@@ -314,8 +315,8 @@ def _table(t: Table, frame: pd.DataFrame, plan: Plan, labels: dict[str, dict[str
     inside = evaluate(df, t.universe) if t.universe else pd.Series(True, index=df.index)
     if not inside.any():
         raise SurveyError(f"table '{t.id}': no rows in the universe '{t.universe}'", rule="tables-empty")
-    for v in ([t.variable] if t.variable else list(t.ratio or ())):
-        df[v] = df[v].where(inside, np.nan)  # outside the universe: zero-weighted, PSUs kept (domain estimation)
+    for v in dict.fromkeys(analysed):  # outside the universe: zero-weighted, PSUs kept (domain estimation)
+        df[v] = df[v].where(inside, np.nan)
     if t.variable and t.exclude:
         x = pd.to_numeric(df[t.variable], errors="coerce")
         df[t.variable] = df[t.variable].where(~x.isin(set(map(float, t.exclude))), np.nan)

@@ -242,8 +242,9 @@ class _Run:
     def replicates_step(self, i: int, s: ReplicatesStep) -> None:
         d = self.loaded.spec.design
         expected = s.n or (self.data[d.psu].nunique() if d.psu and d.psu in self.data else len(self.data))
-        need_memory(len(self.data), int(expected), self.loaded.loc("steps", i),
-                    subset=any(isinstance(t, NonresponseStep) for t in self.loaded.spec.steps))
+        copies = bool((self.w[:, 0] <= 0).any()) or any(
+            isinstance(t, NonresponseStep | PoststratifyStep | CalibrateStep) for t in self.loaded.spec.steps)
+        need_memory(len(self.data), int(expected), self.loaded.loc("steps", i), copies=copies)
         try:
             reps = eng.make_replicates(self.data, method=s.method, strata=d.strata, psu=d.psu, n_reps=s.n,
                                        seed=s.seed, fay_rho=s.fay_rho, fpc_fraction=_fpc_fraction(self.data,
@@ -475,15 +476,15 @@ def _spec_variables(loaded: LoadedSpec) -> list[str]:
     return [col for col, _path in _step_columns(loaded)]
 
 
-def need_memory(rows: int, replicates: int, loc: Location, subset: bool = False) -> None:
+def need_memory(rows: int, replicates: int, loc: Location, copies: bool = False) -> None:
     """Refuse, before starting, a replicate matrix that cannot fit in the memory this machine has free.
 
-    The weights of every replicate are held at once (8 bytes each) in one matrix that the steps update in place,
-    and written out from it without a copy: about rows x (replicates + 1) x 10 bytes with what goes around it.
-    A calibration on a subset of the rows (after a nonresponse step: ``subset``) works on copies, about three
-    matrices.
+    The weights of every replicate are held at once (8 bytes each) in one matrix that raking and trimming update
+    in place, and written out from it without a copy: about rows x (replicates + 1) x 10 bytes with what goes
+    around it. Post-stratification, calibration and any step on a subset of the rows (after nonresponse, or with
+    zero weights: ``copies``) work on copies, about three matrices.
     """
-    need = rows * (replicates + 1) * (24 if subset else 10)
+    need = rows * (replicates + 1) * (24 if copies else 10)
     free = _available_memory()
     if free is not None and need > free:
         raise SurveyError(f"{replicates:,} replicate weights for {rows:,} rows need about {need / 2**30:.1f} GiB of "
