@@ -166,3 +166,16 @@ def test_cli_check_exit_codes_and_report_files(tmp_path):
     assert "gps_lat" in (tmp_path / "r.html").read_text(encoding="utf-8")
     empty = runner.invoke(cli, ["check", str(FIELD / "empty.csv"), "-q", str(QN_PATH)])
     assert empty.exit_code == 1 and "empty" in empty.output and "Traceback" not in empty.output
+
+
+@pytest.mark.parametrize("values", [[3, 1, 3, 2, np.nan, np.nan, 7], [5.0, 5.0, 6.0], [1, 2, 3], [1e12, 1, 1e12],
+                                    [2.5, 2.5, 1.0], ["a", "b", "a"]])
+def test_duplicate_keys_are_those_pandas_finds(values):
+    """The bincount path for whole-number keys marks the rows pandas' duplicated(keep=False) marks."""
+    import importlib
+
+    checker = importlib.import_module("surveymod.data.checker")
+    frame = pd.DataFrame({"id": values})
+    want = frame.duplicated(["id"], keep=False).to_numpy() & frame["id"].notna().to_numpy()
+    got = checker._duplicated(frame, ["id"]) & frame["id"].notna().to_numpy()
+    assert got.tolist() == want.tolist()
