@@ -113,12 +113,12 @@ def make_replicates(data: pd.DataFrame, *, method: str, strata: str | None, psu:
     (1 - n_h/N_h) multiplies the scale as in R when the design has an fpc.
     """
     n_rows = len(data)
-    row_psu = data[psu].astype(str).to_numpy() if psu else np.arange(n_rows).astype(str)
-    row_str = data[strata].astype(str).to_numpy() if strata else np.full(n_rows, "1")
     # Replicate factors are constant within a PSU: they are made on one row per PSU (in order of first appearance)
     # and spread to the rows at the end, so 1,000,000 rows in 2,000 PSUs cost what 2,000 rows cost.
-    unit, first = _first_appearance(row_str, row_psu)
-    psu_vals, str_vals = row_psu[first], row_str[first]
+    unit, first = _first_appearance(_id_codes(data[strata]) if strata else np.zeros(n_rows, dtype=np.int64),
+                                    _id_codes(data[psu]) if psu else np.arange(n_rows, dtype=np.int64))
+    psu_vals = data[psu].iloc[first].astype(str).to_numpy() if psu else first.astype(str)
+    str_vals = data[strata].iloc[first].astype(str).to_numpy() if strata else np.full(len(first), "1")
     fpc_fraction = None if fpc_fraction is None else np.asarray(fpc_fraction)[first]
     n = len(first)
     psu_col: np.ndarray = psu_vals
@@ -185,8 +185,17 @@ def make_replicates(data: pd.DataFrame, *, method: str, strata: str | None, psu:
                       rscales=rscales, method=method)
 
 
+def _id_codes(col: pd.Series) -> np.ndarray:
+    """Integer codes of an id column, equal ids equal codes; ids are compared as their text (as R and svy see
+    them), which for numbers is the numbers themselves, so only non-numeric columns are turned into text."""
+    if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
+        return pd.factorize(col, use_na_sentinel=False)[0].astype(np.int64)
+    return pd.factorize(col.astype(str), use_na_sentinel=False)[0].astype(np.int64)
+
+
 def _first_appearance(strata: np.ndarray, psu: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per row, the code of its (stratum, PSU) in order of first appearance, and the first row of each code."""
-    codes, _ = pd.factorize(pd.Series(strata, dtype=object) + "\x1f" + pd.Series(psu, dtype=object))
+    """Per row, the code of its (stratum, PSU) pair (integer codes of each) in order of first appearance, and the
+    first row of each code."""
+    codes, _ = pd.factorize(strata * (int(psu.max()) + 1 if len(psu) else 1) + psu)
     _, first = np.unique(codes, return_index=True)
     return codes.astype(np.int64), first
