@@ -200,24 +200,23 @@ def _trim_column(w: np.ndarray, lo: float, hi: float, redistribute: str, strict:
     weight inside the bounds: the result is exactly that of rounds over all weights. Should a threshold move past
     a margin, the rounds start again on all weights. The column is written once at the end.
     """
-    col = w[:, None]
-    pos = col > 0
-    n_free = pos.sum(axis=0).astype(float)
-    s_free = np.sum(col, axis=0, where=pos)  # sum of the untrimmed original weights
+    pos = w > 0
+    n_free = float(pos.sum())
+    s_free = float(np.sum(w, where=pos))  # sum of the untrimmed original weights
     m_hi = NEAR * hi if np.isfinite(hi) else np.inf
     m_lo = lo / NEAR if np.isfinite(lo) and lo > 0 else -np.inf
     rows = None
     if m_lo < m_hi and (np.isfinite(hi) or np.isfinite(lo)):
         rows = np.flatnonzero((w >= m_hi) | ((w <= m_lo) & (w > 0)))
-    found = None if rows is None else _rounds(col[rows], pos[rows], n_free, s_free, lo, hi, redistribute, strict,
+    found = None if rows is None else _rounds(w[rows], pos[rows], n_free, s_free, lo, hi, redistribute, strict,
                                                max_iter, (m_lo, m_hi))
     if found is None:
         rows = None
-        found = _rounds(col, pos, n_free, s_free, lo, hi, redistribute, strict, max_iter, None)
+        found = _rounds(w, pos, n_free, s_free, lo, hi, redistribute, strict, max_iter, None)
     assert found is not None
-    a, b, at_hi, at_lo = (float(found[0][0]), float(found[1][0]), found[2][:, 0], found[3][:, 0])
-    np.multiply(w, a, out=w, where=pos[:, 0])  # the untrimmed weights: w * a + b, in place
-    np.add(w, b, out=w, where=pos[:, 0])
+    a, b, at_hi, at_lo = found
+    np.multiply(w, a, out=w, where=pos)  # the untrimmed weights: w * a + b, in place
+    np.add(w, b, out=w, where=pos)
     if rows is None:
         w[at_hi] = hi
         w[at_lo] = lo
@@ -227,24 +226,22 @@ def _trim_column(w: np.ndarray, lo: float, hi: float, redistribute: str, strict:
     return int(at_hi.sum() + at_lo.sum())
 
 
-def _rounds(w: np.ndarray, free: np.ndarray, n_free: np.ndarray, s_free: np.ndarray, lo: float, hi: float,
+def _rounds(w: np.ndarray, free: np.ndarray, n_free: float, s_free: float, lo: float, hi: float,
             redistribute: str, strict: bool, max_iter: int, margins: tuple[float, float] | None
-            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
-    """The trimming rounds on the rows of *w* (``free``: still untrimmed; the totals ``n_free``/``s_free`` are
-    of all rows): per column ``a``, ``b`` and the rows set to the upper and the lower bound. None when a
-    threshold moves past ``margins`` (the rows given are then not enough)."""
+            ) -> tuple[np.float64, np.float64, np.ndarray, np.ndarray] | None:
+    """The trimming rounds on the weights *w* of one column (``free``: still untrimmed; the totals
+    ``n_free``/``s_free`` are of the whole column): ``a``, ``b`` and the weights set to the upper and the lower
+    bound. None when a threshold moves past ``margins`` (the weights given are then not enough)."""
     free = free.copy()
-    n_free, s_free = n_free.copy(), s_free.copy()
-    k = w.shape[1]
-    at_hi = np.zeros(w.shape, dtype=bool)
-    at_lo = np.zeros(w.shape, dtype=bool)
-    a, b = np.ones(k), np.zeros(k)
+    at_hi = np.zeros(len(w), dtype=bool)
+    at_lo = np.zeros(len(w), dtype=bool)
+    a, b = np.float64(1.0), np.float64(0.0)  # numpy scalars: a division by a zero scale gives inf, as on arrays
+    has_hi, has_lo = bool(np.isfinite(hi)), bool(np.isfinite(lo))
 
-    def thresholds() -> tuple[np.ndarray, np.ndarray] | None:
+    def thresholds() -> tuple[np.float64, np.float64] | None:
         with np.errstate(divide="ignore", invalid="ignore"):
             t_hi, t_lo = (hi - b) / a, (lo - b) / a
-        if margins is not None and ((np.isfinite(hi) and (t_hi < margins[1]).any())
-                                    or (np.isfinite(lo) and (t_lo > margins[0]).any())):
+        if margins is not None and ((has_hi and t_hi < margins[1]) or (has_lo and t_lo > margins[0])):
             return None
         return t_hi, t_lo
 
@@ -252,31 +249,30 @@ def _rounds(w: np.ndarray, free: np.ndarray, n_free: np.ndarray, s_free: np.ndar
         t = thresholds()
         if t is None:
             return None
-        new_hi = free & (w > t[0]) if np.isfinite(hi) else np.zeros(w.shape, dtype=bool)
-        new_lo = free & (w < t[1]) if np.isfinite(lo) else np.zeros(w.shape, dtype=bool)
-        n_hi, n_lo = new_hi.sum(axis=0), new_lo.sum(axis=0)
-        if not (n_hi.any() or n_lo.any()):
+        new_hi = free & (w > t[0]) if has_hi else np.zeros(len(w), dtype=bool)
+        new_lo = free & (w < t[1]) if has_lo else np.zeros(len(w), dtype=bool)
+        n_hi, n_lo = int(new_hi.sum()), int(new_lo.sum())
+        if not (n_hi or n_lo):
             break
-        sum_hi = np.where(new_hi, w, 0.0).sum(axis=0)
-        sum_lo = np.where(new_lo, w, 0.0).sum(axis=0)
-        excess = (a * sum_hi + b * n_hi - hi * n_hi if np.isfinite(hi) else 0.0) + \
-            (a * sum_lo + b * n_lo - lo * n_lo if np.isfinite(lo) else 0.0)
+        sum_hi = np.where(new_hi, w, 0.0).sum()
+        sum_lo = np.where(new_lo, w, 0.0).sum()
+        excess = (a * sum_hi + b * n_hi - hi * n_hi if has_hi else 0.0) + \
+            (a * sum_lo + b * n_lo - lo * n_lo if has_lo else 0.0)
         at_hi |= new_hi
         at_lo |= new_lo
         free &= ~(new_hi | new_lo)
         n_free -= n_hi + n_lo
         s_free -= sum_hi + sum_lo
         if redistribute != "none":
-            moved = np.asarray(excess) != 0.0
-            if (moved & (n_free == 0)).any():
+            if excess != 0.0 and n_free == 0:
                 raise StepFailure("trimming bounds leave no weight free to carry the trimmed excess; "
                                   "the bounds are infeasible for the weight total")
             with np.errstate(divide="ignore", invalid="ignore"):
                 if redistribute == "additive":
-                    b = b + np.where(n_free > 0, excess / np.maximum(n_free, 1), 0.0)
+                    b = b + (excess / max(n_free, 1) if n_free > 0 else 0.0)
                 else:
                     total = a * s_free + b * n_free
-                    factor = np.where(total > 0, 1 + excess / np.where(total > 0, total, 1.0), 1.0)
+                    factor = 1 + excess / total if total > 0 else 1.0
                     a, b = a * factor, b * factor
         if not strict:
             break
