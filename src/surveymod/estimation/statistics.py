@@ -20,7 +20,7 @@ import numpy as np
 
 from .calibration import Record, project
 from .prepare import Replicates
-from .taylor import Stages, variance
+from .taylor import Stages, group_sums, variance
 
 Kind = Literal["mean", "total", "prop", "ratio"]
 
@@ -178,12 +178,11 @@ def _projected_totals(col: Column, w: np.ndarray, dom: np.ndarray, k: int, est: 
     for lev in range(n_lev):
         x[rows, d * n_lev + lev] = contrib[:, lev]
     x = project(x, records)
-    z1 = np.stack([np.bincount(st.psu, weights=x[:, j], minlength=st.n_psu) for j in range(x.shape[1])], axis=1)
+    z1 = group_sums(st.psu, st.n_psu, x)
     z2 = None
     if st.ssu is not None:
         assert st.psu_of_ssu is not None
-        z2 = np.stack([np.bincount(st.ssu, weights=x[:, j], minlength=len(st.psu_of_ssu))
-                       for j in range(x.shape[1])], axis=1)
+        z2 = group_sums(st.ssu, len(st.psu_of_ssu), x)
     return z1, z2
 
 

@@ -84,11 +84,12 @@ BLOCK_ELEMENTS = 4_000_000
 """Elements of the temporaries a variance works on at a time (32 MB)."""
 
 
-def _segment_sum(values: np.ndarray, group: np.ndarray, k: int) -> np.ndarray:
-    """Column sums of ``values`` (rows x m) per group code (0..k-1) -> (k x m)."""
-    out = np.zeros((k, values.shape[1]))
+def group_sums(codes: np.ndarray, k: int, values: np.ndarray) -> np.ndarray:
+    """Column sums of ``values`` (rows x m) per group code (0..k-1) -> (k x m): one bincount per column, which
+    reads each column once (contiguous in a column-major matrix such as the weights)."""
+    out = np.empty((k, values.shape[1]))
     for j in range(values.shape[1]):
-        out[:, j] = np.bincount(group, weights=values[:, j], minlength=k)
+        out[:, j] = np.bincount(codes, weights=values[:, j], minlength=k)
     return out
 
 
@@ -96,7 +97,7 @@ def _stage(z: np.ndarray, group: np.ndarray, n_g: np.ndarray, f_g: np.ndarray, f
            lonely: str, where: str, present: np.ndarray | None, covariance: bool) -> np.ndarray:
     """One stage: unit totals ``z`` (units x m) in groups (strata, or PSUs at stage 2) -> variance or covariance."""
     k = len(n_g)
-    means = _segment_sum(z, group, k) / np.maximum(n_g, 1)[:, None]
+    means = group_sums(group, k, z) / np.maximum(n_g, 1)[:, None]
     single = n_g == 1
     centred = z - means[group]  # units x columns, the one full-size array of a stage
     if lonely == "adjust" and single.any():

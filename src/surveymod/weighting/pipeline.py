@@ -22,6 +22,7 @@ from ..estimation.calibration import Calibrated, PostStratified, Raked, Record
 from ..estimation.design import Design
 from ..estimation.engine import weight as eng
 from ..estimation.prepare import design_weights
+from ..estimation.taylor import group_sums
 from . import steps as st
 from .diagnostics import Diagnostics, MarginCheck, StepReport, weight_stats
 from .spec import (
@@ -171,7 +172,7 @@ class Cells:
 def _sums(cells: Cells, levels: list[str], w: np.ndarray) -> np.ndarray:
     """Weighted sums per level (rows: levels, columns: weight columns) by bincount on the codes."""
     w2 = w if w.ndim == 2 else w[:, None]
-    per = st.cell_sums(cells.codes, len(cells.levels), w2)
+    per = group_sums(cells.codes, len(cells.levels), w2)
     pos = cells.pos()
     return np.array([per[pos[lv]] if lv in pos else np.zeros(w2.shape[1]) for lv in levels])
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..estimation.engine import weight as eng
+from ..estimation.taylor import group_sums
 
 
 class StepFailure(Exception):
@@ -41,15 +42,6 @@ def nonresponse(w: np.ndarray, classes: np.ndarray, respondent: np.ndarray, inel
     return out, factors
 
 
-def cell_sums(codes: np.ndarray, k: int, w: np.ndarray) -> np.ndarray:
-    """Weight sums per cell (k x columns) of every column of ``w``: one bincount per column, which reads each
-    column once (contiguous in the column-major weight matrix)."""
-    out = np.empty((k, w.shape[1]))
-    for j in range(w.shape[1]):
-        out[:, j] = np.bincount(codes, weights=w[:, j], minlength=k)
-    return out
-
-
 def _factors(codes: np.ndarray, controls: dict[int, float], w: np.ndarray, what: str) -> np.ndarray:
     """Per cell and column, target / current sum; an empty cell in any column is an error naming it."""
     k = int(codes.max()) + 1
@@ -57,7 +49,7 @@ def _factors(codes: np.ndarray, controls: dict[int, float], w: np.ndarray, what:
     for code, value in controls.items():
         if code < k:
             target[code] = value
-    sums = cell_sums(codes, k, w)
+    sums = group_sums(codes, k, w)
     used = np.bincount(codes, minlength=k) > 0
     if np.isnan(target[used]).any():
         raise StepFailure(f"{what}: a cell of the data has no target")
@@ -90,7 +82,7 @@ def rake(margins: list[np.ndarray], controls: list[dict[int, float]], w: np.ndar
         joint = joint * (int(codes.max()) + 1) + codes
     _, first, rows = np.unique(joint, return_index=True, return_inverse=True)
     cells = [codes[first] for codes in margins]  # each joint cell's code in every margin
-    sums = cell_sums(rows, len(first), np.asarray(w, dtype=float))
+    sums = group_sums(rows, len(first), np.asarray(w, dtype=float))
     factor = np.ones_like(sums)
     snapshots: list[np.ndarray] = []
     for _ in range(max_iter):
