@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.meta import Metadata, analysis_frame, undeclared_codes_warnings
+from ..data.whole_numbers import range_codes, whole_number_codes
 from ..errors import Location, SurveyError
 from . import statistics as stats
 from .calibration import Record
@@ -29,7 +30,7 @@ from .ci import prop_ci, t_crit
 from .deff import DeffRef, srs_variances
 from .design import Design
 from .flags import FlagRules, flag
-from .prepare import W, prepare, range_codes
+from .prepare import W, prepare
 from .quantiles import woodruff, woodruff_replicate
 from .taylor import stages as taylor_stages
 
@@ -57,28 +58,13 @@ class Spec:
     only: str | None = None  # a share of several categories: report only this level
 
 
-def _small_integer_codes(v: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """Codes (-1 = missing) and sorted values when every non-missing float is a whole number in a small range."""
-    ok = ~np.isnan(v)
-    if not ok.any():
-        return None
-    vals = v[ok] if not ok.all() else v
-    if not np.array_equal(vals, np.floor(vals)) or float(vals.max()) - float(vals.min()) > 100_000:
-        return None
-    found = range_codes(vals.astype(np.int64))
-    assert found is not None
-    codes = np.full(len(v), -1, dtype=np.int64)
-    codes[ok] = found[0]
-    return codes, found[1]
-
-
 def labels(s: pd.Series) -> pd.Series:
     """Category labels as a categorical of strings (1.0 -> '1'); missing stays missing. Vectorised."""
     small = None
     if pd.api.types.is_integer_dtype(s.dtype) and isinstance(s.dtype, np.dtype):
         small = range_codes(s.to_numpy())  # whole numbers without missing values
     elif pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
-        small = _small_integer_codes(pd.to_numeric(s, errors="coerce").astype(float).to_numpy())
+        small = whole_number_codes(pd.to_numeric(s, errors="coerce").astype(float).to_numpy())
     if small is not None:  # coded answers (0/1, 1..99): codes straight from the range
         codes, values = small
         return pd.Series(pd.Categorical.from_codes(codes, categories=[str(x) for x in values]), index=s.index)

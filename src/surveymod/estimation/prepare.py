@@ -15,6 +15,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from ..data.whole_numbers import range_codes
 from ..errors import Location, SurveyError
 from .design import Design
 
@@ -168,17 +169,6 @@ def _fpc_to_popsize(fpc: np.ndarray, group: pd.Series, unit: pd.Series, role: st
                           f"{i + 1}, but {int(n_units[i])} were sampled from it (more than 100% sampling)",
                           location=Location(row=i + 1, variable=col), rule="design-fpc")
     return fpc
-
-
-def range_codes(ints: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """Codes (0..k-1) and sorted distinct values of whole numbers in a small range (no hashing, no sort), else
-    None."""
-    lo, hi = (int(ints.min()), int(ints.max())) if len(ints) else (0, -1)
-    if hi - lo > max(100_000, len(ints)):
-        return None
-    shifted = ints - lo
-    present = np.bincount(shifted, minlength=hi - lo + 1) > 0
-    return (np.cumsum(present) - 1)[shifted], np.flatnonzero(present) + lo
 
 
 def dense_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
