@@ -122,7 +122,7 @@ def carry_design(frames: dict[str, pd.DataFrame], plan: Plan) -> dict[str, pd.Da
     """Roster frames with the design columns they lack taken from their household in ``main`` (through
     ``plan.key``); a roster row whose household is not in ``main`` gets a missing value, reported by check_plan."""
     main = frames.get("main")
-    names = [c for c in (getattr(plan.design, f) for f in DESIGN_COLUMNS) if c]
+    names = _design_columns(plan)
     if main is None or plan.key is None or plan.key not in main.columns or not names:
         return frames
     out = dict(frames)
@@ -137,22 +137,47 @@ def carry_design(frames: dict[str, pd.DataFrame], plan: Plan) -> dict[str, pd.Da
     return out
 
 
+def _design_columns(plan: Plan) -> list[str]:
+    """The data columns the plan's design names (weight, strata, PSU, ...)."""
+    return [c for c in (getattr(plan.design, f) for f in DESIGN_COLUMNS) if c]
+
+
+def _analysed(t: Table) -> list[str]:
+    """The columns a table estimates on: its variable and its ratio's numerator and denominator."""
+    return [*([t.variable] if t.variable else []), *(t.ratio or ())]
+
+
+def _table_columns(t: Table) -> list[str]:
+    """Every column a table names: analysed, domains and its universe's variables (ValueError if unreadable)."""
+    return [*_analysed(t), *t.by, *(condition_names(t.universe) if t.universe else [])]
+
+
+def _is_replicate(plan: Plan) -> Callable[[str], bool]:
+    """Whether a column is a replicate weight of the plan's design (a bad pattern takes every column; the
+    estimator then names the mistake)."""
+    if not plan.design.repweights:
+        return lambda _c: False
+    try:
+        rx = re.compile(plan.design.repweights)
+    except re.error:
+        return lambda _c: True
+    return lambda c: rx.fullmatch(str(c)) is not None
+
+
 def plan_columns(plan: Plan) -> Callable[[str], bool]:
     """Whether the plan uses a data column: tables' variables, ratios, domains and universes, the inputs of derived
     variables, the design's columns (replicate weights by their pattern) and the key. A condition the plan cannot
     parse keeps every column (check_plan then reports it)."""
-    names: set[str] = {c for c in (getattr(plan.design, f) for f in DESIGN_COLUMNS) if c}
-    names |= {plan.key} if plan.key else set()
+    names: set[str] = {*_design_columns(plan), *([plan.key] if plan.key else [])}
     try:
         for d in plan.derive.values():
             names |= {d.source} if d.source else set(condition_names(d.expr or ""))
         for t in plan.tables:
-            names |= {*([t.variable] if t.variable else []), *(t.ratio or ()), *t.by}
-            names |= set(condition_names(t.universe)) if t.universe else set()
-        rx = re.compile(plan.design.repweights) if plan.design.repweights else None
-    except (ValueError, re.error):
+            names |= set(_table_columns(t))
+    except ValueError:
         return lambda _c: True
-    return lambda c: c in names or (rx is not None and rx.fullmatch(c) is not None)
+    replicate = _is_replicate(plan)
+    return lambda c: c in names or replicate(c)
 
 
 def load_plan(path: str | Path) -> tuple[Plan, Positions]:
@@ -302,20 +327,13 @@ def _code_text(code: object) -> str:
 
 def _table(t: Table, frame: pd.DataFrame, plan: Plan, labels: dict[str, dict[str, str]]) -> pd.DataFrame:
     """Estimates of one table, one row per cell, on the universe rows only."""
-    analysed = [*([t.variable] if t.variable else []), *(t.ratio or ())]
-    used = list(analysed)
-    used += [*t.by, *(condition_names(t.universe) if t.universe else []),
-             *(c for c in (getattr(plan.design, f) for f in DESIGN_COLUMNS) if c)]
-    if plan.design.repweights:  # the replicate weights, as the estimator will find them (bad patterns too)
-        try:
-            used += [c for c in frame.columns if re.fullmatch(plan.design.repweights, str(c))]
-        except re.error:
-            used += list(frame.columns)
+    replicate = _is_replicate(plan)
+    used = [*_table_columns(t), *_design_columns(plan), *(c for c in frame.columns if replicate(c))]
     df = frame[[c for c in dict.fromkeys(used) if c in frame.columns]].reset_index(drop=True)  # the columns it uses
     inside = evaluate(df, t.universe) if t.universe else pd.Series(True, index=df.index)
     if not inside.any():
         raise SurveyError(f"table '{t.id}': no rows in the universe '{t.universe}'", rule="tables-empty")
-    for v in dict.fromkeys(analysed):  # outside the universe: zero-weighted, PSUs kept (domain estimation)
+    for v in dict.fromkeys(_analysed(t)):  # outside the universe: zero-weighted, PSUs kept (domain estimation)
         df[v] = df[v].where(inside, np.nan)
     if t.variable and t.exclude:
         x = pd.to_numeric(df[t.variable], errors="coerce")
