@@ -3,7 +3,8 @@
 What pyreadstat does not do by itself is done here: display formats from the questionnaire (never F8.2 on integer
 codes), SPSS user-missing values and Stata extended missing values (.a don't know, .b refusal ...) for the
 non-substantive codes, dates written as the numbers SPSS (seconds since 1582-10-14) and Stata (%td days since
-1960-01-01) store, under a date format (given datetime columns pyreadstat copies the whole frame), labels shortened to the format's limits with a warning for each one, Stata format 118 (version 14) so UTF-8 text
+1960-01-01) store, under a date format (given datetime columns pyreadstat copies the whole frame), labels
+shortened to the format's limits with a warning for each one, Stata format 118 (version 14) so UTF-8 text
 survives, names that SPSS/Stata would reject renamed with a warning, invalid values kept in a companion ``<var>_txt``
 column, unknown columns passed through, and every file written atomically without ever overwriting an input.
 """

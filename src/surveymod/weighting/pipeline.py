@@ -319,7 +319,7 @@ class _Run:
         _verify(new, cells, counts, max(tol * 10, 1e-9) if isinstance(s, RakeStep) else tol, name,
                 self.loaded.loc("steps", i))
         if every:
-            self.w = np.asfortranarray(new)
+            self.w = new  # (run_weighting keeps the matrix column-major after every step)
         else:
             self.w = self.w.copy(order="F")
             self.w[act] = new
