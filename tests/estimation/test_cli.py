@@ -82,6 +82,8 @@ def test_change_command(tmp_path: Path) -> None:
     (["--strata", "dnum", "--weight", "pw"], "apiclus1.csv", "stratum 413 of 'dnum' has only one PSU"),
     (["--weight", "pw", "--repweights", "rep_.*", "--reptype", "jk1"], "apistrat.csv",
      "the replicate-weight pattern 'rep_.*' matches no column"),
+    (["--weight", "pw", "--repweights", "rep[", "--reptype", "jk1"], "apistrat.csv",
+     "the replicate-weight pattern 'rep[' is not a valid regular expression"),
 ])
 def test_wrong_input_exit_1(tmp_path: Path, extra: list[str], data: str, message: str) -> None:
     code, msg = run("estimate", str(API / data), *extra, "--mean", "api00", "-o", str(tmp_path / "o.csv"))

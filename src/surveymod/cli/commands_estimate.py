@@ -97,17 +97,13 @@ def _quantile(spec: str) -> tuple[str, float]:
 
 
 def used_columns(designs: list[Design], names: list[str]) -> Any:
-    """A predicate for the columns an estimate reads: the designs' columns (replicate weights by their pattern)
-    and the named variables; other columns of a wide file are never loaded."""
-    import re
+    """A predicate for the columns an estimate reads: the designs' columns (replicate weights by their pattern,
+    a bad pattern an error) and the named variables; other columns of a wide file are never loaded."""
+    from ..estimation.prepare import replicate_pattern
 
-    wanted = set(names)
-    patterns = []
-    for d in designs:
-        wanted |= {c for c in (d.strata, d.psu, d.ssu, d.weight, d.fpc, d.fpc2, d.prob) if c}
-        if d.repweights:
-            patterns.append(re.compile(d.repweights))
-    return lambda c: c in wanted or any(p.search(c) for p in patterns)
+    wanted = set(names).union(*(d.data_columns() for d in designs))
+    patterns = [replicate_pattern(d.repweights) for d in designs if d.repweights]
+    return lambda c: c in wanted or any(p.fullmatch(c) for p in patterns)
 
 
 def _codes(text: str) -> list[object]:

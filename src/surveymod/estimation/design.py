@@ -6,7 +6,7 @@ It is shared by weighting (the ``design:`` section of a weighting spec) and esti
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -18,6 +18,8 @@ class Design(BaseModel):
     """Column names and conventions of a (possibly replicate-weight) survey design."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+    COLUMN_FIELDS: ClassVar[tuple[str, ...]] = ("weight", "prob", "strata", "psu", "ssu", "fpc", "fpc2")
+    """The fields that name one data column each (the replicate weights are a pattern: ``repweights``)."""
 
     weight: str | None = Field(None, description="Column with the (final) sampling weight; None = equal weights.")
     strata: str | None = Field(None, description="Column with stratum ids.")
@@ -34,3 +36,7 @@ class Design(BaseModel):
     rscales: list[float] | None = Field(None, description="Per-replicate scales (R 'rscales').")
     mse: bool = Field(True, description="Replicate variance around the full-sample estimate (R mse=TRUE).")
     lonely_psu: LonelyPSU = Field("fail", description="Policy for strata with a single PSU, named as in R survey.")
+
+    def data_columns(self) -> list[str]:
+        """The data columns this design names (weight, probability, strata, PSU, SSU, FPCs), in that order."""
+        return [c for c in (getattr(self, f) for f in self.COLUMN_FIELDS) if c]

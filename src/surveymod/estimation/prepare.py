@@ -111,13 +111,18 @@ def _ids(df: pd.DataFrame, col: str, role: str) -> pd.Series:
     return s.astype(str)
 
 
-def replicate_columns(df: pd.DataFrame, pattern: str) -> list[str]:
-    """Columns whose full name matches the regex ``pattern`` (in data order); error if none or bad regex."""
+def replicate_pattern(pattern: str) -> re.Pattern[str]:
+    """The compiled replicate-weight pattern (matched against whole column names); a bad regex is an error."""
     try:
-        rx = re.compile(pattern)
+        return re.compile(pattern)
     except re.error as exc:
         raise SurveyError(f"the replicate-weight pattern '{pattern}' is not a valid regular expression: {exc}",
                           rule="design-repweights") from exc
+
+
+def replicate_columns(df: pd.DataFrame, pattern: str) -> list[str]:
+    """Columns whose full name matches the regex ``pattern`` (in data order); error if none or bad regex."""
+    rx = replicate_pattern(pattern)
     cols = [c for c in df.columns if rx.fullmatch(str(c))]
     if not cols:
         raise SurveyError(f"the replicate-weight pattern '{pattern}' matches no column of the data "

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from ..data.meta import Metadata, from_questionnaire
 from ..errors import Location, Problem, SurveyError
 from ..estimation import Design, FlagRules, estimate
+from ..estimation.prepare import replicate_pattern
 from ..questionnaire import expr as E
 from ..yamlpos import Positions, load_model, locate
 
@@ -105,7 +106,7 @@ class Plan(BaseModel):
 
 TABLE_COLUMNS = ["table", "title", "universe", "weight", "domain", "variable", "level", "label", "estimate", "se",
                  "ci_low", "ci_high", "cv", "n", "flag"]
-DESIGN_COLUMNS = ("weight", "prob", "strata", "psu", "ssu", "fpc", "fpc2")
+DESIGN_COLUMNS = Design.COLUMN_FIELDS
 UNWEIGHTED = "unweighted (sample counts and shares, not population estimates)"
 
 
@@ -122,7 +123,7 @@ def carry_design(frames: dict[str, pd.DataFrame], plan: Plan) -> dict[str, pd.Da
     """Roster frames with the design columns they lack taken from their household in ``main`` (through
     ``plan.key``); a roster row whose household is not in ``main`` gets a missing value, reported by check_plan."""
     main = frames.get("main")
-    names = _design_columns(plan)
+    names = plan.design.data_columns()
     if main is None or plan.key is None or plan.key not in main.columns or not names:
         return frames
     out = dict(frames)
@@ -137,11 +138,6 @@ def carry_design(frames: dict[str, pd.DataFrame], plan: Plan) -> dict[str, pd.Da
     return out
 
 
-def _design_columns(plan: Plan) -> list[str]:
-    """The data columns the plan's design names (weight, strata, PSU, ...)."""
-    return [c for c in (getattr(plan.design, f) for f in DESIGN_COLUMNS) if c]
-
-
 def _analysed(t: Table) -> list[str]:
     """The columns a table estimates on: its variable and its ratio's numerator and denominator."""
     return [*([t.variable] if t.variable else []), *(t.ratio or ())]
@@ -153,14 +149,10 @@ def _table_columns(t: Table) -> list[str]:
 
 
 def _is_replicate(plan: Plan) -> Callable[[str], bool]:
-    """Whether a column is a replicate weight of the plan's design (a bad pattern takes every column; the
-    estimator then names the mistake)."""
+    """Whether a column is a replicate weight of the plan's design (a bad pattern is an error)."""
     if not plan.design.repweights:
         return lambda _c: False
-    try:
-        rx = re.compile(plan.design.repweights)
-    except re.error:
-        return lambda _c: True
+    rx = replicate_pattern(plan.design.repweights)
     return lambda c: rx.fullmatch(str(c)) is not None
 
 
@@ -168,7 +160,7 @@ def plan_columns(plan: Plan) -> Callable[[str], bool]:
     """Whether the plan uses a data column: tables' variables, ratios, domains and universes, the inputs of derived
     variables, the design's columns (replicate weights by their pattern) and the key. A condition the plan cannot
     parse keeps every column (check_plan then reports it)."""
-    names: set[str] = {*_design_columns(plan), *([plan.key] if plan.key else [])}
+    names: set[str] = {*plan.design.data_columns(), *([plan.key] if plan.key else [])}
     try:
         for d in plan.derive.values():
             names |= {d.source} if d.source else set(condition_names(d.expr or ""))
@@ -328,7 +320,7 @@ def _code_text(code: object) -> str:
 def _table(t: Table, frame: pd.DataFrame, plan: Plan, labels: dict[str, dict[str, str]]) -> pd.DataFrame:
     """Estimates of one table, one row per cell, on the universe rows only."""
     replicate = _is_replicate(plan)
-    used = [*_table_columns(t), *_design_columns(plan), *(c for c in frame.columns if replicate(c))]
+    used = [*_table_columns(t), *plan.design.data_columns(), *(c for c in frame.columns if replicate(c))]
     df = frame[[c for c in dict.fromkeys(used) if c in frame.columns]].reset_index(drop=True)  # the columns it uses
     inside = evaluate(df, t.universe) if t.universe else pd.Series(True, index=df.index)
     if not inside.any():
