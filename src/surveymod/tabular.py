@@ -8,10 +8,14 @@ metadata. Writing goes through ``surveymod.atomic`` so a failed run never leaves
 
 from __future__ import annotations
 
+import contextlib
+import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
+import numpy as np
 import pandas as pd
 
 from .atomic import write_with
@@ -21,6 +25,21 @@ from .xlsx import write_frames
 
 SUFFIXES = (".csv", ".xlsx", ".sav", ".dta", ".parquet")
 _WRITERS = set(SUFFIXES)
+STREAMED = (".csv", ".parquet")
+"""Outputs written a block of rows at a time, so float columns made in batches need not be held at once."""
+
+BLOCK_BYTES = 256 * 2**20
+"""About the size of one block of the streamed float columns."""
+
+
+class FloatColumns(Protocol):
+    """Float columns handed to a writer a block of rows at a time (replicate weights)."""
+
+    names: list[str]
+
+    def by_rows(self, folder: Path) -> contextlib.AbstractContextManager[Callable[[int, int], np.ndarray]]:
+        """A reader ``rows(a, b)`` of columns x (b - a) values, each column's values contiguous."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -99,19 +118,26 @@ def _integer_valued(s: pd.Series) -> bool:
     return bool((v == v.round()).all())
 
 
-def write_data(df: pd.DataFrame, path: str | Path, labels: DataLabels | None = None) -> Path:
+def write_data(df: pd.DataFrame, path: str | Path, labels: DataLabels | None = None,
+               more: FloatColumns | None = None) -> Path:
     """Write the weighted data atomically in the format of the output's extension.
 
     ``labels`` (``DataLabels.of`` the dataset's metadata) are written to .sav and .dta outputs; other formats
-    cannot hold them.
+    cannot hold them. ``more`` (float columns after ``df``'s, read a block of rows at a time) is for the
+    ``STREAMED`` formats: it is written as if it were part of ``df``, never held whole.
     """
     p = Path(path)
     ext = p.suffix.lower()
     if ext not in _WRITERS:
         raise SurveyError(f"cannot write {p.name}: use .csv, .xlsx, .sav, .dta or .parquet", rule="data-format")
+    if more is not None and ext not in STREAMED:
+        raise ValueError(f"columns streamed to {ext}: only {', '.join(STREAMED)} are written by blocks of rows")
 
     def writer(tmp: Path) -> None:
-        if ext == ".csv":
+        if more is not None:
+            with more.by_rows(tmp.parent) as rows:
+                (_stream_csv if ext == ".csv" else _stream_parquet)(df, more.names, rows, tmp)
+        elif ext == ".csv":
             df.to_csv(tmp, index=False)
         elif ext == ".xlsx":
             write_frames(tmp, {"data": df})
@@ -138,6 +164,42 @@ def write_data(df: pd.DataFrame, path: str | Path, labels: DataLabels | None = N
                 raise SurveyError(f"cannot write {p.name} as {ext}: {exc}", rule="data-write") from None
 
     return write_with(p, writer)
+
+
+def _blocks(n: int, columns: int) -> list[tuple[int, int]]:
+    """Row ranges of about ``BLOCK_BYTES`` of *columns* float columns (one empty range for no rows)."""
+    step = max(1, BLOCK_BYTES // (8 * max(columns, 1)))
+    return [(a, min(n, a + step)) for a in range(0, max(n, 1), step)]
+
+
+def _stream_csv(df: pd.DataFrame, names: list[str], rows: Callable[[int, int], np.ndarray], tmp: Path) -> None:
+    """``df`` and the streamed columns as CSV, written by pandas a block of rows at a time (the same text as one
+    ``to_csv`` of the whole frame)."""
+    with open(tmp, "w", encoding="utf-8", newline="") as fh:
+        for a, b in _blocks(len(df), len(names)):
+            extra = pd.DataFrame(rows(a, b).T, columns=names, index=df.index[a:b], copy=False)
+            pd.concat([df.iloc[a:b], extra], axis=1).to_csv(fh, index=False, header=a == 0)
+
+
+def _stream_parquet(df: pd.DataFrame, names: list[str], rows: Callable[[int, int], np.ndarray],
+                    tmp: Path) -> None:
+    """``df`` and the streamed columns as Parquet, a row group per block, with the pandas metadata of the whole
+    frame (so pandas reads it back as one frame) and dictionary encoding for the columns that are not floats."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    base = pa.Table.from_pandas(df, preserve_index=False)
+    meta = json.loads(base.schema.metadata[b"pandas"])
+    meta["columns"] += [{"name": n, "field_name": n, "pandas_type": "float64", "numpy_type": "float64",
+                         "metadata": None} for n in names]
+    schema = pa.schema([*base.schema, *(pa.field(n, pa.float64()) for n in names)],
+                       metadata={**base.schema.metadata, b"pandas": json.dumps(meta).encode()})
+    dictionary = [f.name for f in base.schema if not pa.types.is_floating(f.type)]
+    with pq.ParquetWriter(tmp, schema, use_dictionary=dictionary) as out:
+        for a, b in _blocks(len(df), len(names)):
+            block = rows(a, b)
+            arrays = [*base.slice(a, b - a).columns, *(pa.array(block[j]) for j in range(len(names)))]
+            out.write_table(pa.Table.from_arrays(arrays, schema=schema))
 
 
 def write_table(df: pd.DataFrame, path: Path, *, xlsx: bool) -> None:

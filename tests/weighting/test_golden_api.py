@@ -131,5 +131,6 @@ def test_bootstrap_reproducible_and_raked_per_replicate(apiclus1, write_spec):
 def test_progress_is_told_each_step(apiclus1, write_spec):
     said: list[str] = []
     run_weighting(apiclus1, write_spec(DESIGN + "steps:\n" + JK1 + RAKE), progress=said.append)
-    assert said == ["step 1 of 2: replicates (183 rows x 1 weight columns)",
-                    "step 2 of 2: rake (183 rows x 16 weight columns)"]
+    assert said == ["step 1 of 2: replicates (main weight, 183 rows)",
+                    "step 2 of 2: rake (main weight, 183 rows)",
+                    "replicate weights: every step again on each of 15 replicates"]

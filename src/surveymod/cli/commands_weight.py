@@ -18,7 +18,7 @@ import pandas as pd
 from ..atomic import refuse_overwriting_inputs, write_text
 from ..data.meta import Metadata
 from ..errors import SurveyError
-from ..tabular import DataLabels, write_data
+from ..tabular import STREAMED, DataLabels, write_data
 from ..weighting import load_spec, run_weighting
 from ..weighting.declare import declarations
 from .common import dataset_options, echo_problems, handles_errors, open_dataset, progress_lines
@@ -51,17 +51,19 @@ def weight_cmd(data: Path, spec_path: Path, output: Path, report_dir: Path | Non
     ds = open_dataset(str(data), questionnaire, missing_codes)
     frame = ds.main
     say = progress_lines(len(frame))
-    result = run_weighting(ds, loaded, progress=say)
+    ext = output.suffix.lower()
+    stream = ext in STREAMED  # replicate weights written a block of rows at a time, never held whole
+    result = run_weighting(ds, loaded, progress=say, stream_to=output.parent if stream else None)
     report_dir = report_dir or output.parent
     stem = output.stem
     html_path = report_dir / f"{stem}_weighting_report.html"
     json_path = report_dir / f"{stem}_weighting_report.json"
     refuse_overwriting_inputs(html_path, [data, spec_path])
     refuse_overwriting_inputs(json_path, [data, spec_path])
-    added = [c for c in result.data.columns if c not in frame.columns]
+    rep = result.replicate_weights
+    added = [c for c in result.frame.columns if c not in frame.columns] + (rep.names if rep is not None else [])
     added_labels = _weight_labels(added, result.diagnostics.output, spec_path.name)
-    ext = output.suffix.lower()
-    out_data = result.data
+    out_data = result.frame if stream else result.data
     if ds.questionnaire is not None and ext in (".sav", ".dta"):
         from ..data.exporter import export
 
@@ -77,8 +79,9 @@ def weight_cmd(data: Path, spec_path: Path, output: Path, report_dir: Path | Non
                 click.echo("note: renamed for Stata (original name kept as the variable label when it had none): "
                            + ", ".join(f"{a} -> {b}" for a, b in renamed.items()), err=True)
         if say is not None:
-            say(f"writing {output.name} ({len(out_data):,} rows, {out_data.shape[1]} columns)")
-        write_data(out_data, output, labels)
+            width = len(result.frame.columns) + (len(rep.names) if rep is not None else 0)
+            say(f"writing {output.name} ({len(out_data):,} rows, {width} columns)")
+        write_data(out_data, output, labels, more=rep if stream else None)
     if ext in (".sav", ".dta") and result.design is not None:
         for suffix, text in declarations(result.design, output.name, [str(c) for c in out_data.columns]).items():
             target = output.with_name(f"{output.stem}_design.{suffix}")

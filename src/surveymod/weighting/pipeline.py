@@ -8,8 +8,10 @@ main weight and every replicate; a miss beyond the step's tolerance is an error,
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,8 +25,10 @@ from ..estimation.design import Design
 from ..estimation.engine import weight as eng
 from ..estimation.prepare import design_weights
 from ..estimation.taylor import group_sums
+from . import replicate_weights as rw
 from . import steps as st
 from .diagnostics import Diagnostics, MarginCheck, StepReport, weight_stats
+from .replicate_weights import ReplicateWeights
 from .spec import (
     CalibrateStep,
     LoadedSpec,
@@ -53,12 +57,30 @@ class WeightingResult:
     errors then credit the calibration as R ``survey`` does.
     """
 
-    data: pd.DataFrame
+    frame: pd.DataFrame
+    """The input data with the final weight (no replicate columns)."""
     diagnostics: Diagnostics
     calibration: list[Record] = field(default_factory=list)
     design: Design | None = None
-    dataset: Dataset | None = None
-    """The input Dataset with ``data`` as its top level (labels and missing codes kept), when one was weighted."""
+    replicate_weights: ReplicateWeights | None = None
+    """The replicate weight columns, made on demand (``data`` holds them all; a streaming writer takes them in
+    blocks of rows)."""
+    source: Dataset | None = None
+
+    @cached_property
+    def data(self) -> pd.DataFrame:
+        """The input data with the final weight and every replicate weight column."""
+        rep = self.replicate_weights
+        if rep is None:
+            return self.frame
+        reps = pd.DataFrame(rep.matrix(), columns=rep.names, index=self.frame.index, copy=False)  # no copy
+        return pd.concat([self.frame, reps], axis=1)
+
+    @cached_property
+    def dataset(self) -> Dataset | None:
+        """The input Dataset with ``data`` as its top level (labels and missing codes kept), when one was
+        weighted."""
+        return None if self.source is None else self.source.with_frame(self.data)
 
     def __iter__(self):  # noqa: D105 - allows `data, diag = run_weighting(...)`
         return iter((self.data, self.diagnostics))
@@ -188,15 +210,16 @@ def _margin_checks(name: str, cells: Cells, counts: dict[str, float], before: np
 
 
 def _verify(w: np.ndarray, cells: list[Cells], counts: list[dict[str, float]], tol: float, step: str,
-            loc: Location) -> None:
-    """Error if any margin cell misses its target by more than ``tol`` (relative) for any weight column."""
+            loc: Location, first: int = 0) -> None:
+    """Error if any margin cell misses its target by more than ``tol`` (relative) for any weight column
+    (``first``: the number of ``w``'s first column, 0 for the main weight)."""
     for c, cnt in zip(cells, counts, strict=True):
         all_sums = _sums(c, list(cnt), w)
         for (level, target), sums in zip(cnt.items(), all_sums, strict=True):
             rel = np.abs(sums - target) / max(target, 1e-12)
             if np.any(rel > tol):
                 k = int(np.argmax(rel))
-                which = "main weight" if k == 0 else f"replicate {k}"
+                which = "main weight" if k + first == 0 else f"replicate {k + first}"
                 raise SurveyError(f"{step}: the margin {level} is not met ({which}: weighted {sums[k]:,.6g} vs "
                                   f"target {target:,.6g}, relative misfit {rel[k]:.2g} > tolerance {tol:g})",
                                   rule="weighting-margin-not-met", location=loc)
@@ -205,16 +228,19 @@ def _verify(w: np.ndarray, cells: list[Cells], counts: list[dict[str, float]], t
 class _Run:
     """State of one run: data, weight matrix, reports; one method per step kind."""
 
-    def __init__(self, data: pd.DataFrame, loaded: LoadedSpec) -> None:
+    def __init__(self, data: pd.DataFrame, loaded: LoadedSpec, stream: str | Path | None = None,
+                 progress: Callable[[str], None] | None = None) -> None:
         self.data = data
         self.loaded = loaded
+        self.stream = stream
+        self.progress = progress
         # the run's own column-major weight matrix: steps update it in place (a fresh matrix of a million rows
         # by a hundred replicates costs seconds of page faults on some machines)
         self.w = np.array(_base_weight(data, loaded), dtype=float, copy=True).reshape(-1, 1)
         self.problems: list[Problem] = []
         self.reports: list[StepReport] = []
         self.margin_specs: list[tuple[str, Cells, dict[str, float], np.ndarray]] = []
-        self.replicates: eng.Replicates | None = None
+        self.rep: ReplicateWeights | None = None
         self.calibration: list[Record] = []
 
     # -- helpers -------------------------------------------------------------------------------------
@@ -239,13 +265,32 @@ class _Run:
     def fail(self, exc: st.StepFailure, i: int) -> SurveyError:
         return SurveyError(str(exc), rule="weighting-step-failed", location=self.loaded.loc("steps", i))
 
+    def then(self, i: int, op: Callable[[np.ndarray, int], np.ndarray]) -> None:
+        """After the replicates step, step *i* is done again on every replicate column: keep it as their op."""
+        if self.rep is None:
+            return
+
+        def located(w: np.ndarray, first: int) -> np.ndarray:
+            try:
+                return op(w, first)
+            except st.StepFailure as exc:
+                raise self.fail(exc, i) from None
+
+        self.rep.ops.append(located)
+
     # -- steps ----------------------------------------------------------------------------------------
     def replicates_step(self, i: int, s: ReplicatesStep) -> None:
         d = self.loaded.spec.design
         expected = s.n or (self.data[d.psu].nunique() if d.psu and d.psu in self.data else len(self.data))
         copies = bool((self.w[:, 0] <= 0).any()) or any(
             isinstance(t, NonresponseStep | PoststratifyStep | CalibrateStep) for t in self.loaded.spec.steps)
-        need_memory(len(self.data), int(expected), self.loaded.loc("steps", i), copies=copies)
+        rows, loc = len(self.data), self.loaded.loc("steps", i)
+        psus = self.data[d.psu].nunique() if d.psu and d.psu in self.data else rows
+        held = int(expected) if self.stream is None else max(1, min(int(expected), rw.BATCH_BYTES // (8 * rows)))
+        need_memory(rows, int(expected), loc, copies=copies, psus=int(psus), held=held)
+        if self.stream is not None and rows * int(expected) * 8 > rw.SPILL_BYTES:
+            need_disk(Path(self.stream), 2 * rows * int(expected) * 8, f"{int(expected):,} replicate weights for "
+                      f"{rows:,} rows, written through a temporary file,", loc)
         try:
             reps = eng.make_replicates(self.data, method=s.method, strata=d.strata, psu=d.psu, n_reps=s.n,
                                        seed=s.seed, fay_rho=s.fay_rho, fpc_fraction=_fpc_fraction(self.data,
@@ -253,8 +298,8 @@ class _Run:
         except eng.EngineError as exc:
             raise SurveyError(f"replicate weights: {exc}", rule="weighting-replicates",
                               location=self.loaded.loc("steps", i)) from None
-        self.replicates = reps
-        self.w = reps.weights(np.ascontiguousarray(self.w[:, 0]))
+        self.rep = ReplicateWeights([f"{s.prefix}{k}" for k in range(1, reps.n_replicates + 1)],
+                                    self.w[:, 0].copy(), reps, progress=self.progress)
         self.report(i, "replicates", {"method": s.method, "replicates": reps.n_replicates,
                                       "scale": reps.scale}, [])
 
@@ -269,10 +314,12 @@ class _Run:
                               f"{int(classes.isna().sum())} rows", rule="weighting-nonresponse",
                               location=self.loaded.loc("steps", i, "classes"))
         before = self.w[:, 0].copy()
+        codes = classes.to_numpy(dtype=object)
         try:
-            self.w, factors = st.nonresponse(self.w, classes.to_numpy(dtype=object), resp, inel, s.max_factor)
+            self.w, factors = st.nonresponse(self.w, codes, resp, inel, s.max_factor)
         except st.StepFailure as exc:
             raise self.fail(exc, i) from None
+        self.then(i, lambda w, first: st.nonresponse(w, codes, resp, inel, s.max_factor, first)[0])
         self.report(i, "nonresponse", {"respondents": int(resp.sum()), "nonrespondents":
                                        int((~resp & ~inel).sum()), "ineligible": int(inel.sum()),
                                        "factors": {k: round(v, 6) for k, v in factors.items()},
@@ -292,53 +339,67 @@ class _Run:
                 raise SurveyError(f"the margins' population totals differ ({', '.join(f'{t:,.0f}' for t in totals)})"
                                   "; margins that disagree on the total cannot all be met",
                                   rule="weighting-margin-totals", location=self.loaded.loc("steps", i))
-        every = bool(act.all())
-        w_act = self.w if every else self.w[act]  # no copy of the weight matrix when every row is weighted
-        before = w_act[:, 0].copy()
+        every = bool(act.all())  # then no copy of the weights: the step works on them in place
+        before = self.w[act, 0]
         prev_weight = self.w[:, 0].copy()
-        after_margin: list[np.ndarray] | None = None
+        after_margin: list[np.ndarray] = []
         aux: np.ndarray | None = None
-        try:
+        tots = np.zeros(0)
+        if isinstance(s, PoststratifyStep):
+            tol, name, kind = LINEAR_TOL, "poststratify", "poststratification"
+        elif isinstance(s, RakeStep):
+            tol, name, kind = s.tolerance, "rake", "raking"
+        else:
+            aux, tots = self._aux(i, s, cells, counts, act)
+            tol, name, kind = max(s.tolerance, LINEAR_TOL), f"calibrate ({s.method})", "calibration"
+        loc = self.loaded.loc("steps", i)
+
+        def op(w: np.ndarray, first: int) -> np.ndarray:
+            """The step on weight columns *w* (numbered from *first*), checked against every margin."""
+            w_act = w if every else w[act]
             if isinstance(s, PoststratifyStep):
-                new = st.poststratify(cells[0].codes, cells[0].keyed(counts[0]), w_act)
-                tol, name, kind = LINEAR_TOL, "poststratify", "poststratification"
+                new = st.poststratify(cells[0].codes, cells[0].keyed(counts[0]), w_act, first)
             elif isinstance(s, RakeStep):
-                new, after_margin = st.rake([c.codes for c in cells],
-                                            [c.keyed(n) for c, n in zip(cells, counts, strict=True)],
-                                            w_act, s.tolerance, s.max_iter, out=w_act if every else None)
-                tol, name, kind = s.tolerance, "rake", "raking"
+                new, snapshots = st.rake([c.codes for c in cells],
+                                         [c.keyed(n) for c, n in zip(cells, counts, strict=True)],
+                                         w_act, s.tolerance, s.max_iter, out=w_act if every else None, first=first)
+                if first == 0:
+                    after_margin[:] = snapshots
+            elif s.method == "linear":
+                assert aux is not None
+                new = st.calibrate_linear(aux, tots, w_act)
             else:
-                aux, tots = self._aux(i, s, cells, counts, act)
-                if s.method == "linear":
-                    new = st.calibrate_linear(aux, tots, w_act)
-                else:
-                    new = st.calibrate_logit(aux, tots, w_act, s.bounds, s.tolerance, s.max_iter)
-                tol, name, kind = max(s.tolerance, LINEAR_TOL), f"calibrate ({s.method})", "calibration"
+                assert aux is not None
+                new = st.calibrate_logit(aux, tots, w_act, s.bounds, s.tolerance, s.max_iter, first)
+            _verify(new, cells, counts, max(tol * 10, 1e-9) if isinstance(s, RakeStep) else tol, name, loc, first)
+            if every:
+                return new
+            w[act] = new
+            return w
+
+        try:
+            self.w = op(self.w, 0)
         except st.StepFailure as exc:
             raise self.fail(exc, i) from None
-        _verify(new, cells, counts, max(tol * 10, 1e-9) if isinstance(s, RakeStep) else tol, name,
-                self.loaded.loc("steps", i))
-        if every:
-            self.w = new  # (run_weighting keeps the matrix column-major after every step)
-        else:
-            self.w = self.w.copy(order="F")
-            self.w[act] = new
+        self.then(i, op)
+        after = self.w[act, 0]
         checks = []
         for m, c, cnt in zip(margins, cells, counts, strict=True):
             label = SEP.join(m.variables)
-            checks += _margin_checks(label, c, cnt, before, new[:, 0])
+            checks += _margin_checks(label, c, cnt, before, after)
             self.margin_specs.append((label, c, cnt, act))
         if isinstance(s, CalibrateStep):
             for v, tot in s.totals.items():
                 xb = pd.to_numeric(self.data.loc[act, v], errors="coerce").to_numpy(dtype=float)
-                checks.append(MarginCheck(v, "(total)", float(tot), float(xb @ before), float(xb @ new[:, 0]),
-                                          abs(float(xb @ new[:, 0]) - tot) / abs(tot) if tot else 0.0))
-        n_neg = int((new[:, 0] < 0).sum())
+                checks.append(MarginCheck(v, "(total)", float(tot), float(xb @ before), float(xb @ after),
+                                          abs(float(xb @ after) - tot) / abs(tot) if tot else 0.0))
+        n_neg = int((after < 0).sum())
         if n_neg:
             self.problems.append(Problem(f"{name} produced {n_neg} negative weights; consider logit calibration "
                                          "with bounds", rule="weighting-negative-weights", severity="warning",
                                          location=self.loaded.loc("steps", i)))
-        self.calibration.append(_record(kind, act, cells, prev_weight, self.w[:, 0].copy(), after_margin, aux))
+        self.calibration.append(_record(kind, act, cells, prev_weight, self.w[:, 0].copy(), after_margin or None,
+                                        aux))
         self.report(i, name, {"margins": len(margins), "tolerance": tol,
                               "max_rel_misfit": max((c.rel_misfit for c in checks), default=0.0)}, checks)
 
@@ -379,6 +440,7 @@ class _Run:
             self.w, n_trim = st.trim(self.w, lo, hi, s.redistribute, s.strict, s.max_iter, out=self.w)
         except st.StepFailure as exc:
             raise self.fail(exc, i) from None
+        self.then(i, lambda w, first: st.trim(w, lo, hi, s.redistribute, s.strict, s.max_iter, out=w, first=first)[0])
         self.report(i, "trim", {"lower": lo, "upper": hi, "trimmed": n_trim, "redistribute": s.redistribute,
                                 "max_before": before.max, "min_before": before.min,
                                 "total_before": before.total, "total_after": float(self.w[:, 0].sum())}, [])
@@ -390,13 +452,19 @@ def _texts(values: list[Any]) -> list[str]:
 
 
 def run_weighting(dataset: pd.DataFrame | Dataset, spec: LoadedSpec | str | Path,
-                  progress: Callable[[str], None] | None = None) -> WeightingResult:
+                  progress: Callable[[str], None] | None = None, stream_to: str | Path | None = None
+                  ) -> WeightingResult:
     """Weight the data as the spec says; return the data with the final and replicate weights, and diagnostics.
     *progress*, if given, is told each step before it runs.
 
     Every original row, column and code is kept; nonrespondents and ineligibles get weight 0. For a
     :class:`~surveymod.data.read.Dataset`, the missing codes of the spec's variables (a refused region, a
     don't-know age group) are missing for the weighting, as in every other analysis.
+
+    The steps run on the main weight, then again on the replicate weights, every column on its own. With
+    *stream_to* (the folder of an output written a block of rows at a time), the replicate columns are left to be
+    made a batch at a time as they are written (an error in a replicate then comes from the writing); otherwise
+    they are all made here.
     """
     loaded = spec if isinstance(spec, LoadedSpec) else load_spec(spec)
     data = dataset if isinstance(dataset, pd.DataFrame) else dataset.main
@@ -406,16 +474,13 @@ def run_weighting(dataset: pd.DataFrame | Dataset, spec: LoadedSpec | str | Path
         raise SurveyError(f"the output weight {out_name!r} already exists in the data; choose another name",
                           rule="spec-output-exists", location=loaded.loc("output"))
     _need_columns(data, loaded)
-    run = _Run(analysed.reset_index(drop=True), loaded)
+    run = _Run(analysed.reset_index(drop=True), loaded, stream_to, progress)
     w0 = run.w[:, 0].copy()
     initial = weight_stats(w0)
-    prefix, fay_rho = "repw", None
     for i, s in enumerate(loaded.spec.steps):
         if progress is not None:
-            progress(f"step {i + 1} of {len(loaded.spec.steps)}: {s.step} ({len(run.w):,} rows x {run.w.shape[1]} "
-                     "weight columns)")
+            progress(f"step {i + 1} of {len(loaded.spec.steps)}: {s.step} (main weight, {len(run.w):,} rows)")
         if isinstance(s, ReplicatesStep):
-            prefix, fay_rho = s.prefix, s.fay_rho
             run.replicates_step(i, s)
         elif isinstance(s, NonresponseStep):
             run.nonresponse_step(i, s)
@@ -423,36 +488,38 @@ def run_weighting(dataset: pd.DataFrame | Dataset, spec: LoadedSpec | str | Path
             run.trim_step(i, s)
         else:
             run.calibration_step(i, s)
-        run.w = np.asfortranarray(run.w)  # column-major: every step reads and writes whole weight columns
     final_margins: list[MarginCheck] = []
     for label, cells, cnt, act in run.margin_specs:
         # "before" is the base weight; "after" the final weight (a later trim may move a calibrated margin)
         final_margins += _margin_checks(label, cells, cnt, w0[act], run.w[act, 0])
-    out = data.copy()
+    out = data.copy(deep=False)
     out[out_name] = run.w[:, 0]
-    rep_info = None
-    if run.replicates is not None:
-        names = [f"{prefix}{k}" for k in range(1, run.w.shape[1])]
-        clash = [n for n in names if n in data.columns]
+    rep, rep_info = run.rep, None
+    if rep is not None:
+        clash = [n for n in rep.names if n in data.columns]
         if clash:
             raise SurveyError(f"replicate column {clash[0]!r} already exists in the data; set another prefix",
                               rule="spec-output-exists", location=loaded.loc("steps", 0, "prefix"))
-        reps = pd.DataFrame(run.w[:, 1:], columns=names, index=out.index, copy=False)  # one block, no copy
-        out = pd.concat([out, reps], axis=1)
-        rep_info = {"method": run.replicates.method, "columns": f"{names[0]}..{names[-1]}",
-                    "n_replicates": len(names), "scale": run.replicates.scale,
-                    "rscales": [float(x) for x in run.replicates.rscales], "mse": loaded.spec.design.mse}
-        design = Design(weight=out_name, repweights="|".join(re.escape(n) for n in names),
-                        reptype=run.replicates.method, scale=rep_info["scale"], rscales=rep_info["rscales"],
-                        mse=loaded.spec.design.mse, fay_rho=fay_rho if run.replicates.method == "fay" else None)
+        replicates = rep.replicates
+        if stream_to is None:
+            if progress is not None:
+                progress(f"replicate weights: every step again on each of {rep.count} replicates")
+            rep.matrix()
+        rep_info = {"method": replicates.method, "columns": f"{rep.names[0]}..{rep.names[-1]}",
+                    "n_replicates": rep.count, "scale": replicates.scale,
+                    "rscales": [float(x) for x in replicates.rscales], "mse": loaded.spec.design.mse}
+        fay_rho = next((s.fay_rho for s in loaded.spec.steps if isinstance(s, ReplicatesStep)), None)
+        design = Design(weight=out_name, repweights="|".join(re.escape(n) for n in rep.names),
+                        reptype=replicates.method, scale=rep_info["scale"], rscales=rep_info["rscales"],
+                        mse=loaded.spec.design.mse, fay_rho=fay_rho if replicates.method == "fay" else None)
     else:
         design = loaded.spec.design.model_copy(update={"weight": out_name, "prob": None})
     diag = Diagnostics(spec=str(loaded.path) if loaded.path else None, initial=initial,
                        final=weight_stats(run.w[:, 0]), steps=run.reports, final_margins=final_margins,
                        problems=run.problems, replicates=rep_info,
                        design=loaded.spec.design, output=out_name)
-    weighted = None if isinstance(dataset, pd.DataFrame) else dataset.with_frame(out)
-    return WeightingResult(out, diag, run.calibration, design, weighted)
+    source = None if isinstance(dataset, pd.DataFrame) else dataset
+    return WeightingResult(out, diag, run.calibration, design, rep, source)
 
 
 def _step_columns(loaded: LoadedSpec) -> Iterator[tuple[str, tuple[Any, ...]]]:
@@ -477,20 +544,37 @@ def _spec_variables(loaded: LoadedSpec) -> list[str]:
     return [col for col, _path in _step_columns(loaded)]
 
 
-def need_memory(rows: int, replicates: int, loc: Location, copies: bool = False) -> None:
-    """Refuse, before starting, a replicate matrix that cannot fit in the memory this machine has free.
+def need_memory(rows: int, replicates: int, loc: Location, copies: bool = False, psus: int = 0,
+                held: int | None = None) -> None:
+    """Refuse, before starting, replicate weights that cannot fit in the memory this machine has free.
 
-    The weights of every replicate are held at once (8 bytes each) in one matrix that raking and trimming update
-    in place, and written out from it without a copy: about rows x (replicates + 1) x 10 bytes with what goes
-    around it. Post-stratification, calibration and any step on a subset of the rows (after nonresponse, or with
-    zero weights: ``copies``) work on copies, about three matrices.
+    The replicate factors are made per PSU (``psus`` x replicates, about 24 bytes each with svy's work). The
+    weights of ``held`` replicates (all, or a batch of columns when they are streamed to the output) are held at
+    once (8 bytes each) in one matrix that raking and trimming update in place: about rows x (held + 1) x 10 bytes
+    with what goes around it. Post-stratification, calibration and any step on a subset of the rows (after
+    nonresponse, or with zero weights: ``copies``) work on copies, about three matrices.
     """
-    need = rows * (replicates + 1) * (24 if copies else 10)
+    held = replicates if held is None else held
+    need = rows * (held + 1) * (24 if copies else 10) + psus * replicates * 24
     free = _available_memory()
     if free is not None and need > free:
         raise SurveyError(f"{replicates:,} replicate weights for {rows:,} rows need about {need / 2**30:.1f} GiB of "
                           f"memory, and this machine has {free / 2**30:.1f} GiB free; use fewer replicates or a "
                           "Taylor design", rule="weighting-memory", location=loc)
+
+
+def need_disk(folder: Path, need: int, what: str, loc: Location) -> None:
+    """Refuse, before starting, an output (and its temporary file) larger than the free space of its folder."""
+    where = next((p for p in (folder, *folder.parents) if p.exists()), Path("."))
+    free = shutil.disk_usage(where).free
+    if need > free:
+        raise SurveyError(f"{what} need about {_size(need)} of disk in {folder}, which has {_size(free)} free; "
+                          "use fewer replicates or write elsewhere",
+                          rule="weighting-disk", location=loc)
+
+
+def _size(n: int) -> str:
+    return f"{n / 2**30:.1f} GiB" if n >= 2**30 else f"{n / 2**20:.1f} MiB"
 
 
 def _available_memory() -> int | None:

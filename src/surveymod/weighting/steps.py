@@ -17,12 +17,18 @@ class StepFailure(Exception):
     """A step could not be carried out (no convergence, infeasible bounds, empty class); message for the user."""
 
 
+def which(col: int) -> str:
+    """A weight column by its number: 0 is the main weight, 1..R the replicates."""
+    return "the main weight" if col == 0 else f"replicate {col}"
+
+
 def nonresponse(w: np.ndarray, classes: np.ndarray, respondent: np.ndarray, ineligible: np.ndarray,
-                max_factor: float | None) -> tuple[np.ndarray, dict[str, float]]:
+                max_factor: float | None, first: int = 0) -> tuple[np.ndarray, dict[str, float]]:
     """Weighting-class adjustment: respondents' weights x (eligible weight / respondent weight) per class.
 
-    Nonrespondents and ineligibles end with weight 0; ineligibles' weight is not redistributed.
-    Returns the new matrix and the main-weight factor per class.
+    Nonrespondents and ineligibles end with weight 0; ineligibles' weight is not redistributed. ``first`` is
+    the number of ``w``'s first column (0: the main weight, whose classes must have respondents and factors
+    within ``max_factor``). Returns the new matrix and the first column's factor per class.
     """
     out = np.where(respondent[:, None], w, 0.0)
     factors: dict[str, float] = {}
@@ -31,19 +37,21 @@ def nonresponse(w: np.ndarray, classes: np.ndarray, respondent: np.ndarray, inel
         in_c = classes == c
         tot = w[in_c & eligible].sum(axis=0)
         resp = w[in_c & respondent].sum(axis=0)
-        if resp[0] <= 0:
+        if first == 0 and resp[0] <= 0:
             raise StepFailure(f"adjustment class {c} has no respondents (with positive weight); "
                               "merge it with a neighbouring class")
         f = np.divide(tot, resp, out=np.zeros_like(tot), where=resp > 0)
-        if max_factor is not None and f[0] > max_factor:
+        if first == 0 and max_factor is not None and f[0] > max_factor:
             raise StepFailure(f"adjustment class {c} has factor {f[0]:.3g} above max_factor {max_factor:g}")
         out[in_c & respondent] *= f
         factors[str(c)] = float(f[0])
     return out, factors
 
 
-def _factors(codes: np.ndarray, controls: dict[int, float], w: np.ndarray, what: str) -> np.ndarray:
-    """Per cell and column, target / current sum; an empty cell in any column is an error naming it."""
+def _factors(codes: np.ndarray, controls: dict[int, float], w: np.ndarray, what: str,
+             columns: np.ndarray | int = 0) -> np.ndarray:
+    """Per cell and column, target / current sum; an empty cell in any column is an error naming it
+    (``columns``: the numbers of ``w``'s columns, or the number of the first)."""
     k = int(codes.max()) + 1
     target = np.full(k, np.nan)
     for code, value in controls.items():
@@ -56,20 +64,22 @@ def _factors(codes: np.ndarray, controls: dict[int, float], w: np.ndarray, what:
     empty = used[:, None] & (sums <= 0)
     if empty.any():
         cell, col = (int(x[0]) for x in np.nonzero(empty))
-        which = "the main weight" if col == 0 else f"replicate {col}"
-        raise StepFailure(f"{what}: cell {cell + 1} has no weight in {which} (its PSUs are all out of that "
-                          "replicate); collapse small cells or use more PSUs")
+        number = int(columns[col]) if isinstance(columns, np.ndarray) else columns + col
+        raise StepFailure(f"{what}: cell {cell + 1} has no weight in {which(number)} (its PSUs are all out of "
+                          "that replicate); collapse small cells or use more PSUs")
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(used[:, None], target[:, None] / sums, 1.0)
 
 
 def rake(margins: list[np.ndarray], controls: list[dict[int, float]], w: np.ndarray, tol: float,
-         max_iter: int, out: np.ndarray | None = None) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Iterative proportional fitting of every column at once (R ``rake``); non-convergence is an error.
+         max_iter: int, out: np.ndarray | None = None, first: int = 0) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Iterative proportional fitting of every column (R ``rake``); non-convergence is an error.
 
-    Converged when every margin of every column is within ``tol`` (relative) after a full sweep. Also returns,
-    per margin, the main weight right after that margin in the last sweep: R keeps these to credit the raking
-    in Taylor variances.
+    Each column is swept until its own margins are all within ``tol`` (relative) after a full sweep, so a
+    column's result does not depend on the others raked with it (the main weight is the same with or without
+    replicates, and replicates made in batches equal replicates made at once). Also returns, per margin, the first
+    column's weight right after that margin in its last sweep: R keeps these to credit the raking in Taylor
+    variances (only when ``first``, the number of ``w``'s first column, is 0: the main weight).
 
     ``out`` (may be ``w`` itself) receives the raked weights instead of a new column-major matrix.
 
@@ -80,35 +90,44 @@ def rake(margins: list[np.ndarray], controls: list[dict[int, float]], w: np.ndar
     joint = np.zeros(len(w), dtype=np.int64)
     for codes in margins:
         joint = joint * (int(codes.max()) + 1) + codes
-    _, first, rows = np.unique(joint, return_index=True, return_inverse=True)
-    cells = [codes[first] for codes in margins]  # each joint cell's code in every margin
-    sums = group_sums(rows, len(first), np.asarray(w, dtype=float))
+    _, firsts, rows = np.unique(joint, return_index=True, return_inverse=True)
+    cells = [codes[firsts] for codes in margins]  # each joint cell's code in every margin
+    sums = group_sums(rows, len(firsts), np.asarray(w, dtype=float))
     factor = np.ones_like(sums)
+    live = np.arange(sums.shape[1])  # the columns still sweeping
     snapshots: list[np.ndarray] = []
+    worst = np.zeros(0)
     for _ in range(max_iter):
-        snapshots = []
+        f, s = factor[:, live], sums[:, live]
+        sweep = []
         for codes, ctrl in zip(cells, controls, strict=True):
-            factor *= _factors(codes, ctrl, sums * factor, "raking")[codes]
-            snapshots.append(factor[:, 0].copy())
-        worst = 0.0
+            f *= _factors(codes, ctrl, s * f, "raking", live + first)[codes]
+            sweep.append(f[:, 0].copy())
+        factor[:, live] = f
+        if live[0] == 0:
+            snapshots = sweep
+        worst = np.zeros(len(live))
         for codes, ctrl in zip(cells, controls, strict=True):
-            f = _factors(codes, ctrl, sums * factor, "raking")
-            worst = max(worst, float(np.max(np.abs(1 / f - 1))))
-        if worst < tol:
+            misfit = np.abs(1 / _factors(codes, ctrl, s * f, "raking", live + first) - 1)
+            worst = np.maximum(worst, misfit.max(axis=0))
+        live, worst = live[worst >= tol], worst[worst >= tol]
+        if not live.size:
             main = np.asarray(w, dtype=float)[:, 0]
-            after = [main * snap[rows] for snap in snapshots]
+            after = [main * snap[rows] for snap in snapshots] if first == 0 else []
             out = np.empty(w.shape, order="F") if out is None else out
             for j in range(w.shape[1]):  # column by column: a gather from the few joint cells, no rows x R temporary
                 np.multiply(w[:, j], factor[:, j][rows], out=out[:, j])
             return out, after
-    raise StepFailure(f"raking did not converge in {max_iter} iterations (largest relative misfit {worst:.2g} > "
-                      f"tolerance {tol:g}). The margins cannot all be met within the tolerance: look for margins "
-                      "that conflict or sample cells that are empty; collapse levels or raise max_iter")
+    raise StepFailure(f"raking did not converge in {max_iter} iterations for {which(int(live[0]) + first)} "
+                      f"(largest relative misfit {float(worst.max()):.2g} > tolerance {tol:g}). The margins cannot "
+                      "all be met within the tolerance: look for margins that conflict or sample cells that are "
+                      "empty; collapse levels or raise max_iter")
 
 
-def poststratify(cells: np.ndarray, controls: dict[int, float], w: np.ndarray) -> np.ndarray:
-    """Post-stratification of every column: weights x target / weighted count in the cell (R ``postStratify``)."""
-    return w * _factors(cells, controls, w, "post-stratification")[cells]
+def poststratify(cells: np.ndarray, controls: dict[int, float], w: np.ndarray, first: int = 0) -> np.ndarray:
+    """Post-stratification of every column: weights x target / weighted count in the cell (R ``postStratify``);
+    ``first`` numbers ``w``'s first column for messages."""
+    return w * _factors(cells, controls, w, "post-stratification", first)[cells]
 
 
 def calibrate_linear(x: np.ndarray, totals: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -129,7 +148,7 @@ def _logit_g(u: np.ndarray, lo: float, hi: float) -> tuple[np.ndarray, np.ndarra
 
 
 def calibrate_logit(x: np.ndarray, totals: np.ndarray, w: np.ndarray, bounds: tuple[float, float],
-                    tol: float, max_iter: int) -> np.ndarray:
+                    tol: float, max_iter: int, first: int = 0) -> np.ndarray:
     """Bounded logit calibration (Deville-Sarndal; R calibrate(calfun="logit", bounds=)) by Newton steps.
 
     Convergence: max |misfit| / (1 + |total|) < tol, as R's ``epsilon``. Not converging (usually: the bounds are
@@ -151,8 +170,7 @@ def calibrate_logit(x: np.ndarray, totals: np.ndarray, w: np.ndarray, bounds: tu
             except np.linalg.LinAlgError:
                 raise StepFailure("logit calibration: singular system (collinear margins?)") from None
         else:
-            which = "the main weight" if k == 0 else f"replicate {k}"
-            raise StepFailure(f"logit calibration did not converge in {max_iter} iterations for {which}; "
+            raise StepFailure(f"logit calibration did not converge in {max_iter} iterations for {which(k + first)}; "
                               f"the bounds {lo:g}..{hi:g} are probably too tight for the targets")
         out[:, k] = d * g
     return out
@@ -163,14 +181,14 @@ NEAR = 0.8
 
 
 def trim(w: np.ndarray, lower: float | None, upper: float | None, redistribute: str, strict: bool,
-         max_iter: int, out: np.ndarray | None = None) -> tuple[np.ndarray, int]:
+         max_iter: int, out: np.ndarray | None = None, first: int = 0) -> tuple[np.ndarray, int]:
     """Trim positive weights to [lower, upper] and redistribute the excess over the untrimmed ones.
 
     ``additive`` adds an equal share to every untrimmed weight (R ``trimWeights``); ``proportional`` scales
     them; ``none`` drops the excess. ``strict`` repeats until nothing is outside. Zero weights (nonrespondents,
     dropped replicate PSUs) stay zero. Every column (main and replicate weights) is trimmed on its own. Returns
     the trimmed matrix (``out``, which may be ``w`` itself to trim in place, or a new column-major one) and the
-    number of main weights trimmed.
+    number of weights of the first column trimmed (``first``: that column's number, 0 for the main weight).
     """
     lo = -np.inf if lower is None else lower
     hi = np.inf if upper is None else upper
@@ -178,7 +196,12 @@ def trim(w: np.ndarray, lower: float | None, upper: float | None, redistribute: 
         out = np.array(w, dtype=float, order="F", copy=True)
     elif out is not w:
         out[...] = w
-    n_trimmed = [_trim_column(out[:, j], lo, hi, redistribute, strict, max_iter) for j in range(out.shape[1])]
+    n_trimmed = []
+    for j in range(out.shape[1]):
+        try:
+            n_trimmed.append(_trim_column(out[:, j], lo, hi, redistribute, strict, max_iter))
+        except StepFailure as exc:
+            raise StepFailure(f"{exc} ({which(first + j)})") from None
     return out, n_trimmed[0]
 
 

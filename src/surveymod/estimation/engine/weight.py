@@ -74,7 +74,7 @@ class Replicates:
     """Replicate adjustment factors and the variance scale: v = scale * sum(rscales * (t_r - t)^2).
 
     The factors are kept per PSU (``psu_factors``: PSUs x R) with each row's PSU (``unit``), since they are
-    constant within a PSU; ``weights`` spreads them over the rows in one pass.
+    constant within a PSU; ``fill`` spreads them over the rows.
     """
 
     psu_factors: np.ndarray
@@ -92,14 +92,11 @@ class Replicates:
         """The factors of every row (rows x R)."""
         return self.psu_factors[self.unit]
 
-    def weights(self, base: np.ndarray) -> np.ndarray:
-        """The weight matrix rows x (1 + R): the base weight, then base x each replicate's factor. Column-major
-        (each weight column contiguous), filled a column at a time from its PSUs' factors."""
-        out = np.empty((len(base), 1 + self.n_replicates), order="F")
-        out[:, 0] = base
-        factors = np.asfortranarray(self.psu_factors)
-        for r in range(self.n_replicates):
-            np.multiply(factors[:, r][self.unit], base, out=out[:, 1 + r])
+    def fill(self, base: np.ndarray, start: int, out: np.ndarray) -> np.ndarray:
+        """Replicates ``start`` .. ``start + k - 1`` (0-based) of the weight ``base`` into the k columns of ``out``
+        (rows x k, column-major): base x each replicate's factor, spread from its PSUs a column at a time."""
+        for j in range(out.shape[1]):
+            np.multiply(self.psu_factors[:, start + j][self.unit], base, out=out[:, j])
         return out
 
 
@@ -181,7 +178,7 @@ def make_replicates(data: pd.DataFrame, *, method: str, strata: str | None, psu:
                 raise EngineError("svy returned an unbalanced BRR set that cannot be balanced; use fewer strata "
                                   "(a Hadamard order that is a power of 2) or jackknife replicates")
             factors = 1.0 + signs * u
-    return Replicates(psu_factors=np.ascontiguousarray(factors, dtype=float), unit=unit, scale=scale,
+    return Replicates(psu_factors=np.asfortranarray(factors, dtype=float), unit=unit, scale=scale,
                       rscales=rscales, method=method)
 
 
