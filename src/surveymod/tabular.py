@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -195,11 +196,19 @@ def _stream_parquet(df: pd.DataFrame, names: list[str], rows: Callable[[int, int
     schema = pa.schema([*base.schema, *(pa.field(n, pa.float64()) for n in names)],
                        metadata={**base.schema.metadata, b"pandas": json.dumps(meta).encode()})
     dictionary = [f.name for f in base.schema if not pa.types.is_floating(f.type)]
-    with pq.ParquetWriter(tmp, schema, use_dictionary=dictionary) as out:
-        for a, b in _blocks(len(df), len(names)):
-            block = rows(a, b)
-            arrays = [*base.slice(a, b - a).columns, *(pa.array(block[j]) for j in range(len(names)))]
-            out.write_table(pa.Table.from_arrays(arrays, schema=schema))
+    def table(a: int, b: int) -> pa.Table:
+        block = rows(a, b)
+        arrays = [*base.slice(a, b - a).columns, *(pa.array(block[j]) for j in range(len(names)))]
+        return pa.Table.from_arrays(arrays, schema=schema)
+
+    blocks = _blocks(len(df), len(names))
+    with pq.ParquetWriter(tmp, schema, use_dictionary=dictionary) as out, ThreadPoolExecutor(1) as ahead:
+        following = ahead.submit(table, *blocks[0])
+        for i in range(len(blocks)):  # the next block is read while this one is encoded and written
+            current = following.result()
+            if i + 1 < len(blocks):
+                following = ahead.submit(table, *blocks[i + 1])
+            out.write_table(current)
 
 
 def write_table(df: pd.DataFrame, path: Path, *, xlsx: bool) -> None:

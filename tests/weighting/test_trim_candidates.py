@@ -72,3 +72,31 @@ def test_both_paths_are_taken() -> None:
     finally:
         st._rounds = rounds
     assert all(usual) and not any(tight)
+
+
+def _naive(w: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """Additive strict trimming written out round by round on the positive weights (R trimWeights' rule)."""
+    w = w.copy()
+    free = w > 0
+    while True:
+        high, low = free & (w > hi), free & (w < lo)
+        if not (high.any() or low.any()):
+            return w
+        excess = (w[high] - hi).sum() + (w[low] - lo).sum()
+        w[high], w[low] = hi, lo
+        free &= ~(high | low)
+        w[free] += excess / free.sum()
+
+
+def test_zero_and_negative_weights_stay_as_they_were() -> None:
+    """Weights that are not positive (dropped PSUs; negative ones after linear calibration) are neither trimmed
+    nor given a share of the excess, and the column is trimmed as the round-by-round rule says."""
+    w = _weights(5)[:, :3].copy(order="F")
+    w[::97, 1] = -3.5
+    w[::89, 2] = -0.25
+    med = float(np.median(w[w[:, 0] > 0, 0]))
+    want = [_naive(w[:, j], 0.3 * med, 3 * med) for j in range(3)]
+    got, _ = st.trim(w, 0.3 * med, 3 * med, "additive", True, 100)
+    for j in range(3):
+        np.testing.assert_allclose(got[:, j], want[j], rtol=1e-12, atol=0)
+        assert (got[w[:, j] <= 0, j] == w[w[:, j] <= 0, j]).all()

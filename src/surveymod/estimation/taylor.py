@@ -46,7 +46,7 @@ class Stages:
         return len(self.n_h)
 
 
-def _first_per_group(values: np.ndarray, group: np.ndarray, k: int) -> np.ndarray:
+def first_per_group(values: np.ndarray, group: np.ndarray, k: int) -> np.ndarray:
     """The value of the first row of each of ``k`` groups (groups hold one constant value by construction)."""
     out = np.empty(k, dtype=values.dtype)
     out[group[::-1]] = values[::-1]
@@ -59,23 +59,23 @@ def stages(prep: Prepared) -> Stages:
     psu = frame[PSU].to_numpy().astype(np.int64)
     strata = frame[STRATA].to_numpy().astype(np.int64)
     n_psu = int(psu.max()) + 1
-    stratum_of_psu = _first_per_group(strata, psu, n_psu)
+    stratum_of_psu = first_per_group(strata, psu, n_psu)
     n_h = np.bincount(stratum_of_psu, minlength=int(strata.max()) + 1).astype(float)
     f_h = np.ones_like(n_h)
     frac_i = None
     if prep.has_fpc:
-        big_n = _first_per_group(frame[FPC].to_numpy(dtype=float), strata, len(n_h))
+        big_n = first_per_group(frame[FPC].to_numpy(dtype=float), strata, len(n_h))
         f_h = np.where(np.isinf(big_n), 1.0, (big_n - n_h) / big_n)
         frac_i = (n_h / big_n)[stratum_of_psu]
     if not (prep.has_ssu and prep.has_fpc):
         return Stages(psu, stratum_of_psu, n_h, f_h, prep.design.lonely_psu)
     ssu = frame[SSU].to_numpy().astype(np.int64)
     n_ssu = int(ssu.max()) + 1
-    psu_of_ssu = _first_per_group(psu, ssu, n_ssu)
+    psu_of_ssu = first_per_group(psu, ssu, n_ssu)
     m_i = np.bincount(psu_of_ssu, minlength=n_psu).astype(float)
     f2_i = np.ones(n_psu)
     if prep.has_fpc2:
-        big_m = _first_per_group(frame[FPC2].to_numpy(dtype=float), psu, n_psu)
+        big_m = first_per_group(frame[FPC2].to_numpy(dtype=float), psu, n_psu)
         f2_i = np.where(np.isinf(big_m), 1.0, (big_m - m_i) / big_m)
     return Stages(psu, stratum_of_psu, n_h, f_h, prep.design.lonely_psu, ssu, psu_of_ssu, m_i, f2_i, frac_i)
 

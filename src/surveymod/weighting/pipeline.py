@@ -210,9 +210,14 @@ def _margin_checks(name: str, cells: Cells, counts: dict[str, float], before: np
 
 
 def _verify(w: np.ndarray, cells: list[Cells], counts: list[dict[str, float]], tol: float, step: str,
-            loc: Location, first: int = 0) -> None:
+            loc: Location, first: int = 0, joint: tuple[list[np.ndarray], np.ndarray] | None = None) -> None:
     """Error if any margin cell misses its target by more than ``tol`` (relative) for any weight column
-    (``first``: the number of ``w``'s first column, 0 for the main weight)."""
+    (``first``: the number of ``w``'s first column, 0 for the main weight). With the margins' ``joint`` cells
+    (:func:`steps.joint_cells`) the rows are summed once per joint cell, then the cells per margin level."""
+    if joint is not None:
+        codes, rows = joint
+        w = group_sums(rows, len(codes[0]), np.asarray(w, dtype=float))
+        cells = [Cells(code, c.levels) for code, c in zip(codes, cells, strict=True)]
     for c, cnt in zip(cells, counts, strict=True):
         all_sums = _sums(c, list(cnt), w)
         for (level, target), sums in zip(cnt.items(), all_sums, strict=True):
@@ -353,6 +358,7 @@ class _Run:
             aux, tots = self._aux(i, s, cells, counts, act)
             tol, name, kind = max(s.tolerance, LINEAR_TOL), f"calibrate ({s.method})", "calibration"
         loc = self.loaded.loc("steps", i)
+        joint = st.joint_cells([c.codes for c in cells]) if isinstance(s, RakeStep) else None
 
         def op(w: np.ndarray, first: int) -> np.ndarray:
             """The step on weight columns *w* (numbered from *first*), checked against every margin."""
@@ -362,7 +368,8 @@ class _Run:
             elif isinstance(s, RakeStep):
                 new, snapshots = st.rake([c.codes for c in cells],
                                          [c.keyed(n) for c, n in zip(cells, counts, strict=True)],
-                                         w_act, s.tolerance, s.max_iter, out=w_act if every else None, first=first)
+                                         w_act, s.tolerance, s.max_iter, out=w_act if every else None, first=first,
+                                         joint=joint)
                 if first == 0:
                     after_margin[:] = snapshots
             elif s.method == "linear":
@@ -371,7 +378,8 @@ class _Run:
             else:
                 assert aux is not None
                 new = st.calibrate_logit(aux, tots, w_act, s.bounds, s.tolerance, s.max_iter, first)
-            _verify(new, cells, counts, max(tol * 10, 1e-9) if isinstance(s, RakeStep) else tol, name, loc, first)
+            _verify(new, cells, counts, max(tol * 10, 1e-9) if isinstance(s, RakeStep) else tol, name, loc, first,
+                    joint)
             if every:
                 return new
             w[act] = new

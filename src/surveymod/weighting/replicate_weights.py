@@ -13,7 +13,9 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,31 +52,46 @@ class ReplicateWeights:
         """Columns per batch: as many as fit in ``BATCH_BYTES``, at least one."""
         return max(1, min(self.count, BATCH_BYTES // max(8 * len(self.base), 1)))
 
+    def _made(self, start: int, w: np.ndarray, say: bool = False) -> np.ndarray:
+        """Replicates ``start`` .. ``start + k - 1`` (0-based) into the k columns of *w*, through every step
+        (*say*: tell ``progress``)."""
+        if say and self.progress is not None:
+            self.progress(f"replicate weights {start + 1}-{start + w.shape[1]} of {self.count}")
+        w = self.replicates.fill(self.base, start, w)
+        for op in self.ops:
+            w = op(w, start + 1)
+        return w
+
     def batches(self, columns: int) -> Iterator[tuple[int, np.ndarray]]:
-        """(0-based index of the first replicate, its final weights rows x k, k <= columns) for every batch; the
-        array is reused by the next batch, so use it before asking for the next."""
+        """(0-based index of the first replicate, its final weights rows x k, k <= columns) for every batch, in
+        order; the array is reused by the next batch, so use it before asking for the next."""
         buf = np.empty((len(self.base), min(columns, self.count)), order="F")
         for start in range(0, self.count, columns):
-            k = min(columns, self.count - start)
-            if self.progress is not None and self.count > columns:
-                self.progress(f"replicate weights {start + 1}-{start + k} of {self.count}")
-            w = self.replicates.fill(self.base, start, buf[:, :k])
-            for op in self.ops:
-                w = op(w, start + 1)
-            yield start, w
+            yield start, self._made(start, buf[:, :min(columns, self.count - start)], say=columns < self.count)
 
     def matrix(self) -> np.ndarray:
-        """Every replicate's final weights (rows x R, column-major), made once."""
+        """Every replicate's final weights (rows x R, column-major), made once, a share of the columns on each
+        core (numpy lets go of the interpreter lock on whole columns)."""
         if self._matrix is None:
-            _, w = next(self.batches(self.count))
-            self._matrix = np.asfortranarray(w)
+            out = np.empty((len(self.base), self.count), order="F")
+            share = -(-self.count // _workers())
+
+            def part(start: int) -> None:
+                view = out[:, start:start + share]
+                done = self._made(start, view)
+                if not np.may_share_memory(done, out):
+                    view[...] = done
+
+            _run_all(part, range(0, self.count, share))
+            self._matrix = out
         return self._matrix
 
     @contextlib.contextmanager
     def by_rows(self, folder: Path) -> Iterator[Callable[[int, int], np.ndarray]]:
         """A reader of row blocks: ``rows(a, b)`` gives replicates x (b - a) weights (each replicate's rows
         contiguous). Up to ``SPILL_BYTES`` (or once made) they are held in memory; beyond, they are made a batch at
-        a time into a temporary file in *folder* (unlinked at once, so nothing is left behind) and read back."""
+        a time on every core into a temporary file in *folder* (unlinked at once, so nothing is left behind) and
+        read back."""
         n = len(self.base)
         if self._matrix is not None or n * self.count * 8 <= SPILL_BYTES:
             by_column = self.matrix().T
@@ -83,8 +100,17 @@ class ReplicateWeights:
         fd, name = tempfile.mkstemp(prefix=".surveymod-replicates-", suffix=".tmp", dir=folder)
         try:
             os.unlink(name)
-            for start, w in self.batches(self.batch_columns()):
+            columns = max(1, self.batch_columns() // _workers())
+            local = threading.local()
+
+            def batch(start: int) -> None:
+                k = min(columns, self.count - start)
+                if getattr(local, "buf", None) is None:
+                    local.buf = np.empty((n, columns), order="F")  # one buffer a thread, reused
+                w = self._made(start, local.buf[:, :k], say=True)
                 _write_at(fd, np.ascontiguousarray(w.T), start * n * 8)
+
+            _run_all(batch, range(0, self.count, columns))
 
             def rows(a: int, b: int) -> np.ndarray:
                 out = np.empty((self.count, b - a))
@@ -95,6 +121,28 @@ class ReplicateWeights:
             yield rows
         finally:
             os.close(fd)
+
+
+def _workers() -> int:
+    """Threads for making replicate columns: the cores this process may use, at most 4."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(4, cores))
+
+
+def _run_all(job: Callable[[int], None], starts: range) -> None:
+    """``job(start)`` for every start on ``_workers()`` threads; the first error (in order) is raised once the
+    jobs started have ended, and the jobs not started are cancelled."""
+    with ThreadPoolExecutor(_workers()) as pool:
+        futures = [pool.submit(job, s) for s in starts]
+        try:
+            for f in futures:
+                f.result()
+        finally:
+            for f in futures:
+                f.cancel()
 
 
 def _write_at(fd: int, values: np.ndarray, offset: int) -> None:

@@ -17,6 +17,8 @@ import pandas as pd
 import polars as pl
 import svy
 
+from ..taylor import first_per_group
+
 _W = "__sm_w"
 _CELL = "__sm_cell_{}"
 
@@ -95,8 +97,9 @@ class Replicates:
     def fill(self, base: np.ndarray, start: int, out: np.ndarray) -> np.ndarray:
         """Replicates ``start`` .. ``start + k - 1`` (0-based) of the weight ``base`` into the k columns of ``out``
         (rows x k, column-major): base x each replicate's factor, spread from its PSUs a column at a time."""
-        for j in range(out.shape[1]):
-            np.multiply(self.psu_factors[:, start + j][self.unit], base, out=out[:, j])
+        for j in range(out.shape[1]):  # gathered straight into the column: no temporary of a column's size
+            np.take(self.psu_factors[:, start + j], self.unit, out=out[:, j], mode="clip")
+            out[:, j] *= base
         return out
 
 
@@ -193,6 +196,6 @@ def _id_codes(col: pd.Series) -> np.ndarray:
 def _first_appearance(strata: np.ndarray, psu: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per row, the code of its (stratum, PSU) pair (integer codes of each) in order of first appearance, and the
     first row of each code."""
-    codes, _ = pd.factorize(strata * (int(psu.max()) + 1 if len(psu) else 1) + psu)
-    _, first = np.unique(codes, return_index=True)
-    return codes.astype(np.int64), first
+    codes, uniques = pd.factorize(strata * (int(psu.max()) + 1 if len(psu) else 1) + psu)
+    codes = codes.astype(np.int64)
+    return codes, first_per_group(np.arange(len(codes)), codes, len(uniques))  # no sort of the rows
