@@ -24,6 +24,10 @@ from .taylor import Stages, group_sums, variance
 
 Kind = Literal["mean", "total", "prop", "ratio"]
 
+CELL_ELEMENTS = 8_000_000
+"""Sampling unit x domain x level cells a Taylor variance holds at once (64 MB; three arrays of that size at
+most): beyond, it works a block of levels or of domains at a time."""
+
 
 @dataclass(frozen=True)
 class Column:
@@ -89,7 +93,7 @@ def _sums(key: np.ndarray, k: int, w: np.ndarray, col: Column) -> tuple[np.ndarr
     if col.codes is not None:
         n_lev = col.levels
         sa = np.bincount(kv * n_lev + col.codes[sel], weights=wv, minlength=k * n_lev).reshape(k, n_lev)
-        return sa, sa.sum(axis=1)
+        return sa, np.bincount(kv, weights=wv, minlength=k)  # in row order, however the levels are grouped
     assert col.values is not None
     sa = np.bincount(kv, weights=wv * col.values[sel], minlength=k)[:, None]
     sb = None if col.b is None else np.bincount(kv, weights=wv * col.b[sel], minlength=k)
@@ -121,10 +125,16 @@ def taylor(col: Column, w: np.ndarray, dom: np.ndarray, k: int, st: Stages,
     statistics on the same domains.
     """
     n_lev = col.levels
-    # Sums per PSU x domain cell first; the domain sums (and so the estimates) are their column sums.
+    if not records and not covariance:  # a block of levels or domains at a time when the cells are many
+        units = st.n_psu + (0 if st.psu_of_ssu is None else len(st.psu_of_ssu))
+        if col.codes is not None and max(1, CELL_ELEMENTS // units - 1) + 1 < n_lev:
+            return _taylor_by_levels(col, w, dom, k, st, max(1, CELL_ELEMENTS // units - 1), df), None
+        per = max(1, CELL_ELEMENTS // max(1, units * n_lev))  # domains whose unit cells fit in CELL_ELEMENTS
+        if per < k:
+            return _taylor_by_domains(col, w, dom, k, st, per, df), None
+    # Sums per PSU x domain cell, and per domain (the estimates).
     cells = _sums(st.psu * k + dom if cell_key is None else cell_key, st.n_psu * k, w, col)
-    a_dom = cells[0].reshape(st.n_psu, k, n_lev).sum(axis=0)
-    b_dom = None if cells[1] is None else cells[1].reshape(st.n_psu, k).sum(axis=0)
+    a_dom, b_dom = _sums(dom, k, w, col)  # in row order: the same sums however the domains are split in blocks
     est = _estimates(a_dom, b_dom)
     if records:
         z1, z2 = _projected_totals(col, w, dom, k, est, b_dom, st, records)
@@ -143,6 +153,39 @@ def taylor(col: Column, w: np.ndarray, dom: np.ndarray, k: int, st: Stages,
     var = np.diag(full) if covariance else full
     df = taylor_df(st, w, dom, k).astype(float) if df is None else df
     return Result(est, var.reshape(k, n_lev), df), (full if covariance else None)
+
+
+def _taylor_by_domains(col: Column, w: np.ndarray, dom: np.ndarray, k: int, st: Stages, per: int,
+                       df: np.ndarray | None) -> Result:
+    """:func:`taylor` a block of ``per`` domains at a time: a domain's estimate and variance use its own rows
+    only, so the blocks give the numbers of one pass (estimates exactly, variances to rounding), while the PSU x domain cells (PSUs x domains x levels,
+    with the influence and centred copies of the same size) stay within ``CELL_ELEMENTS``."""
+    df = taylor_df(st, w, dom, k).astype(float) if df is None else df
+    parts = []
+    for d0 in range(0, k, per):
+        kb = min(per, k - d0)
+        inside = (dom >= d0) & (dom < d0 + kb)
+        sub = Column(col.kind, col.values, col.b, col.valid & inside, col.codes, col.levels)
+        part, _ = taylor(sub, w, np.where(inside, dom - d0, -1), kb, st, df=df[d0:d0 + kb])
+        parts.append(part)
+    return Result(np.concatenate([p.est for p in parts]), np.concatenate([p.var for p in parts]), df)
+
+
+def _taylor_by_levels(col: Column, w: np.ndarray, dom: np.ndarray, k: int, st: Stages, per: int,
+                      df: np.ndarray | None) -> Result:
+    """:func:`taylor` of a proportion ``per`` levels at a time (a country of birth has some 250): the other
+    levels of a block count as one more level, so every level's share and influence keep their denominator."""
+    assert col.codes is not None
+    df = taylor_df(st, w, dom, k).astype(float) if df is None else df
+    est, var = [], []
+    for l0 in range(0, col.levels, per):
+        nb = min(per, col.levels - l0)
+        inside = (col.codes >= l0) & (col.codes < l0 + nb)
+        sub = Column(col.kind, None, None, col.valid, np.where(inside, col.codes - l0, nb), nb + 1)
+        part, _ = taylor(sub, w, dom, k, st, df=df)
+        est.append(part.est[:, :nb])
+        var.append(part.var[:, :nb])
+    return Result(np.concatenate(est, axis=1), np.concatenate(var, axis=1), df)
 
 
 def _cell_influence(cells: tuple[np.ndarray, np.ndarray | None], units: int, k: int, col: Column, est: np.ndarray,

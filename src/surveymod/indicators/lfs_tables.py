@@ -131,11 +131,28 @@ def carry_design(frames: dict[str, pd.DataFrame], plan: Plan) -> dict[str, pd.Da
         take = [c for c in names if lev != "main" and c not in f.columns and c in main.columns]
         if not take or plan.key not in f.columns:
             continue
-        by_key = main.drop_duplicates(plan.key).set_index(plan.key)[take]
-        add = by_key.reindex(f[plan.key].to_numpy())
-        add.index = f.index
-        out[lev] = pd.concat([f, add], axis=1)
+        at = _household_rows(f[plan.key], main[plan.key])
+        carried = f.copy(deep=False)  # the roster's own columns are not copied
+        for c in take:
+            carried[c] = pd.api.extensions.take(main[c].array, at, allow_fill=True)
+        out[lev] = carried
     return out
+
+
+def _household_rows(keys: pd.Series, households: pd.Series) -> np.ndarray:
+    """Each roster row's household: the first row of ``households`` with its key, -1 for none. Hashed by Arrow
+    (pandas would turn ten million text keys into Python strings first)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values, value_set = pa.array(keys, from_pandas=True), pa.array(households, from_pandas=True)
+    if values.type != value_set.type:
+        try:
+            value_set = value_set.cast(values.type)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            values, value_set = values.cast(pa.large_string()), value_set.cast(pa.large_string())
+    found = pc.index_in(values, value_set=value_set)
+    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.intp)
 
 
 def _analysed(t: Table) -> list[str]:
@@ -197,11 +214,13 @@ def _where(file: str, pos: Positions, path: str) -> Location:
     return Location(file=file, line=line, column=col, path=path)
 
 
-def derive(frames: dict[str, pd.DataFrame], plan: Plan) -> dict[str, pd.DataFrame]:
-    """The frames with the plan's derived variables added where their inputs exist (shallow copies: the data's
-    own columns are shared, not copied, and the inputs are never changed)."""
+def derive(frames: dict[str, pd.DataFrame], plan: Plan, only: set[str] | None = None) -> dict[str, pd.DataFrame]:
+    """The frames with the plan's derived variables (those in *only*, if given) added where their inputs exist
+    (shallow copies: the data's own columns are shared, not copied, and the inputs are never changed)."""
     out = {k: f.copy(deep=False) for k, f in frames.items()}
     for name, d in plan.derive.items():
+        if only is not None and name not in only:
+            continue
         for lev, f in out.items():
             if d.level is not None and d.level != lev:
                 continue
@@ -217,6 +236,31 @@ def derive(frames: dict[str, pd.DataFrame], plan: Plan) -> dict[str, pd.DataFram
                     continue
                 f[name] = evaluate(f, d.expr).astype(float)
     return out
+
+
+def derived_columns(plan: Plan, frames: dict[str, pd.DataFrame]) -> dict[str, set[str]]:
+    """Every level's columns once the plan's derived variables are added, by the rules of :func:`derive`, from
+    the names alone (nothing is computed)."""
+    out = {lev: set(map(str, f.columns)) for lev, f in frames.items()}
+    for name, d in plan.derive.items():
+        for lev, cols in out.items():
+            if d.level is not None and d.level != lev:
+                continue
+            if d.source is not None and d.bins is not None:
+                if d.source in cols:
+                    cols.add(name)
+            elif d.expr is not None and set(condition_names(d.expr)) <= cols:
+                cols.add(name)
+    return out
+
+
+def _derived_needs(plan: Plan, t: Table) -> set[str]:
+    """The derived variables a table uses, with those they are derived from."""
+    need = set(_table_columns(t))
+    for name, d in reversed(plan.derive.items()):
+        if name in need:
+            need |= {d.source} if d.source else set(condition_names(d.expr or ""))
+    return need
 
 
 def check_plan(plan: Plan, frames: dict[str, pd.DataFrame], file: str, pos: Positions) -> None:
@@ -235,7 +279,8 @@ def check_plan(plan: Plan, frames: dict[str, pd.DataFrame], file: str, pos: Posi
             problems.append(Problem(f"derived '{name}' uses {', '.join(repr(n) for n in names)}, not all found in "
                                     f"any data level", "tables-unknown-variable",
                                     location=_where(file, pos, f"derive.{name}")))
-    derived = derive(frames, plan) if not problems else frames
+    derived = derived_columns(plan, frames) if not problems else {k: set(map(str, f.columns))
+                                                                     for k, f in frames.items()}
     design_fields = [(f, c) for f in DESIGN_COLUMNS if (c := getattr(plan.design, f))]
     reported: set[tuple[str, str]] = set()
     absent: dict[tuple[str, str], list[str]] = {}
@@ -249,7 +294,7 @@ def check_plan(plan: Plan, frames: dict[str, pd.DataFrame], file: str, pos: Posi
                                     f"{', '.join(derived)})", "tables-unknown-level",
                                     location=_where(file, pos, f"{base}.level")))
             continue
-        cols = set(derived[t.level].columns)
+        cols = derived[t.level]
         if t.stat == "total" and not (plan.design.weight or plan.design.prob):
             problems.append(Problem(f"table '{t.id}' is a population total and needs a weight: name the weight "
                                     "column in design.weight (without it the table would count sampled rows, "
@@ -260,9 +305,9 @@ def check_plan(plan: Plan, frames: dict[str, pd.DataFrame], file: str, pos: Posi
                 levels = absent.setdefault((field_, col), [])
                 if t.level not in levels:
                     levels.append(t.level)
-            elif derived[t.level][col].isna().any() and (t.level, col) not in reported:
+            elif col in frames[t.level] and frames[t.level][col].isna().any() and (t.level, col) not in reported:
                 reported.add((t.level, col))
-                k = int(derived[t.level][col].isna().sum())
+                k = int(frames[t.level][col].isna().sum())
                 problems.append(Problem(f"design {field_} '{col}' is missing for {k} row(s) of the {t.level} data "
                                         f"(their household is not in the main data?)", "tables-design-column",
                                         location=_where(file, pos, f"design.{field_}")))
@@ -369,9 +414,10 @@ def run_plan(plan: Plan, data: dict[str, pd.DataFrame] | Dataset, *, file: str =
     check_plan(plan, frames, file, pos)
     if plan.missing_codes:  # missing codes are missing in universes, derived variables, cells and domains alike
         frames = {lvl: meta.valid(f, list(f.columns)) for lvl, f in frames.items()}
-    derived = derive(frames, plan)
     labels = code_labels(meta)
-    return {t.id: _table(t, derived[t.level], plan, labels) for t in plan.tables}
+    # each table derives what it uses, and lets go of it after: ten million rows hold no unused derived column
+    return {t.id: _table(t, derive({t.level: frames[t.level]}, plan, _derived_needs(plan, t))[t.level], plan,
+                         labels) for t in plan.tables}
 
 
 def sheet_name(table_id: str) -> str:
