@@ -342,3 +342,25 @@ tables:
     for tid in ("R", "RV"):
         assert out[tid]["estimate"].iloc[0] == pytest.approx(want), tid
     assert out["RV"]["se"].iloc[0] == pytest.approx(out["R"]["se"].iloc[0])
+
+
+@pytest.mark.parametrize("main_keys,roster_keys", [
+    (["h1", "h2", "h3", "h2"], ["h2", "h9", "h1", "h3", "h2"]),  # text; a roster key with no household; a repeat
+    ([1.0, 2.0, 3.0, 2.0], [2, 9, 1, 3, 2]),  # the main file's keys read as floats, the roster's as integers
+])
+def test_design_columns_are_carried_by_household_key(main_keys: list, roster_keys: list) -> None:
+    """Each roster row gets its household's design columns (the first household row with its key); a row whose
+    household is not in the main data gets a missing value (check_plan then reports it)."""
+    from surveymod.indicators.lfs_tables import Plan, carry_design
+
+    plan = Plan.model_validate({"design": {"strata": "st", "psu": "ea", "weight": "w"}, "key": "HHID",
+                                "tables": [{"id": "T", "title": "Age", "level": "person", "stat": "mean",
+                                            "variable": "AGE"}]})
+    main = pd.DataFrame({"HHID": main_keys, "st": ["a", "b", "c", "z"], "ea": [10, 20, 30, 99],
+                         "w": [1.5, 2.5, 3.5, 9.9]})
+    person = pd.DataFrame({"HHID": roster_keys, "AGE": [30, 40, 50, 60, 70]})
+    out = carry_design({"main": main, "person": person}, plan)["person"]
+    assert list(out.columns) == ["HHID", "AGE", "w", "st", "ea"]
+    assert out["st"].tolist()[:1] + out["st"].tolist()[2:] == ["b", "a", "c", "b"] and pd.isna(out["st"].iloc[1])
+    np.testing.assert_array_equal(out["w"].to_numpy(), [2.5, np.nan, 1.5, 3.5, 2.5])
+    assert list(person.columns) == ["HHID", "AGE"]  # the input is not changed
