@@ -235,3 +235,27 @@ def test_dates_with_gaps_stay_dates_when_text_is_object():
         got = reader._date(col)
     assert str(got.dtype) == "datetime64[s]"
     assert got.isna().tolist() == [False, True, True, False]
+
+
+def test_read_ahead_keeps_order_raises_in_order_and_stops_its_thread() -> None:
+    """The streamed CSV's blocks are parsed a few ahead on a second thread: the caller gets them in order, the
+    parser's error after the blocks before it, and a caller that stops early leaves no thread behind."""
+    import threading
+
+    from surveymod.data.read import _read_ahead
+
+    assert list(_read_ahead(iter(range(50)), depth=3)) == list(range(50))
+
+    def failing():
+        yield from range(5)
+        raise ValueError("block 6 breaks a type")
+
+    got = []
+    with pytest.raises(ValueError, match="block 6"):
+        for x in _read_ahead(failing()):
+            got.append(x)
+    assert got == [0, 1, 2, 3, 4]
+    early = _read_ahead(iter(range(10_000)), depth=2)
+    assert [next(early), next(early)] == [0, 1]
+    early.close()
+    assert not any(t.name == "surveymod-csv-read-ahead" and t.is_alive() for t in threading.enumerate())

@@ -16,7 +16,7 @@ import os
 import re
 import sys
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -616,7 +616,7 @@ def _arrow_stream(reader: Any, path: Path, progress: bool, line_bytes: float) ->
 
                 bar = stack.enter_context(click.progressbar(length=size, file=sys.stderr,
                                                             label=f"reading {path.name}"))
-            for batch in reader:
+            for batch in _read_ahead(reader):
                 for f, arr in zip(schema, batch.columns, strict=True):
                     if f.name in numeric:  # integers with gaps come out as floats with NaN
                         block = arr.to_numpy(zero_copy_only=False)
@@ -641,6 +641,50 @@ def _arrow_stream(reader: Any, path: Path, progress: bool, line_bytes: float) ->
         else:
             columns[f.name] = pa.chunked_array(texts.pop(f.name), type=f.type).to_pandas()
     return pd.DataFrame(columns, copy=False)
+
+
+def _read_ahead(batches: Any, depth: int = 4) -> Iterator[Any]:
+    """The items of *batches*, the next ones parsed on a second thread while the caller works on this one (pyarrow
+    parses a streamed CSV on one core, and lets go of the interpreter lock while it does). At most *depth* items
+    wait; an error of the parser is raised here, in order."""
+    import queue
+    import threading
+
+    waiting: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def parse() -> None:
+        try:
+            for item in batches:
+                while not stop.is_set():
+                    try:
+                        waiting.put((True, item), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            waiting.put((False, None))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+            waiting.put((False, exc))
+
+    worker = threading.Thread(target=parse, name="surveymod-csv-read-ahead", daemon=True)
+    worker.start()
+    try:
+        while True:
+            more, item = waiting.get()
+            if not more:
+                if item is not None:
+                    raise item
+                return
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():  # let the parser see the stop (it may wait on a full queue)
+            try:
+                waiting.get_nowait()
+            except queue.Empty:
+                worker.join(0.05)
 
 
 def _has_quote(data: bytes | Path) -> bool:

@@ -257,7 +257,8 @@ class _Run:
         loc = self.loaded.loc(*path, "targets")
         t = load_targets(m, self.loaded, path)
         act = self.active()
-        cells = cell_labels(relabel(self.data.loc[act], m), t.variables)
+        names = list(dict.fromkeys(t.variables))  # the margin's columns only: no copy of the other columns
+        cells = cell_labels(relabel(self.data[names] if act.all() else self.data.loc[act, names], m), t.variables)
         self.problems += check_against_data(t, cells, self.w[act, 0], loc)
         counts = t.counts(float(self.w[act, 0].sum()))
         codes, uniq = pd.factorize(cells)
