@@ -16,7 +16,7 @@ import os
 import re
 import sys
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -616,7 +616,8 @@ def _arrow_stream(reader: Any, path: Path, progress: bool, line_bytes: float) ->
 
                 bar = stack.enter_context(click.progressbar(length=size, file=sys.stderr,
                                                             label=f"reading {path.name}"))
-            for batch in _read_ahead(reader):
+            ahead = stack.enter_context(contextlib.closing(_read_ahead(reader)))  # stopped before the reader closes
+            for batch in ahead:
                 for f, arr in zip(schema, batch.columns, strict=True):
                     if f.name in numeric:  # integers with gaps come out as floats with NaN
                         block = arr.to_numpy(zero_copy_only=False)
@@ -643,7 +644,7 @@ def _arrow_stream(reader: Any, path: Path, progress: bool, line_bytes: float) ->
     return pd.DataFrame(columns, copy=False)
 
 
-def _read_ahead(batches: Any, depth: int = 4) -> Iterator[Any]:
+def _read_ahead(batches: Any, depth: int = 4) -> Generator[Any, None, None]:
     """The items of *batches*, the next ones parsed on a second thread while the caller works on this one (pyarrow
     parses a streamed CSV on one core, and lets go of the interpreter lock while it does). At most *depth* items
     wait; an error of the parser is raised here, in order."""
