@@ -45,6 +45,8 @@ def weight_cmd(data: Path, spec_path: Path, output: Path, report_dir: Path | Non
     Non-convergence or a margin not met is an error (exit 1) and nothing is written. Missing codes of the
     weighting variables (from -q, the .sav/.dta metadata or --missing) count as missing; the data keep them.
     A .sav/.dta output comes with <stem>_design.R, .do and .sps declaring its design from the exported weights.
+    A .csv/.parquet output is written a block of rows at a time, its replicate weights made a few columns at a time
+    (through a temporary file in its folder when large), so ten million rows need a few GB of memory.
     """
     refuse_overwriting_inputs(output, [data, spec_path])
     loaded = load_spec(spec_path)
