@@ -116,6 +116,8 @@ class ReplicateWeights:
                 out = np.empty((self.count, b - a))
                 for j in range(self.count):
                     _read_at(fd, out[j], (j * n + a) * 8)
+                    if hasattr(os, "posix_fadvise"):  # read once: its cached pages are no longer needed
+                        os.posix_fadvise(fd, (j * n + a) * 8, (b - a) * 8, os.POSIX_FADV_DONTNEED)
                 return out
 
             yield rows
