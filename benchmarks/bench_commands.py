@@ -585,7 +585,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--version-repeat", type=int, default=7, help="runs of --version and of import click")
     ap.add_argument("--repeat", type=int, default=3,
                     help="runs of each command that took under --repeat-under seconds; the fastest is reported")
-    ap.add_argument("--repeat-under", type=float, default=20.0, help=argparse.SUPPRESS)
+    ap.add_argument("--repeat-under", type=float, default=20.0,
+                    help="commands that took under this many seconds are run --repeat times (default 20)")
     ap.add_argument("--cache", default=os.environ.get("SURVEYMOD_BENCH_DIR", "/tmp/surveymod_bench"),
                     help="data cache folder (default $SURVEYMOD_BENCH_DIR or /tmp/surveymod_bench)")
     ap.add_argument("--results", help="results file stem (writes .json and .md; default in the cache folder)")
