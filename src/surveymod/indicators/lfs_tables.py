@@ -214,6 +214,16 @@ def _where(file: str, pos: Positions, path: str) -> Location:
     return Location(file=file, line=line, column=col, path=path)
 
 
+def _applies(d: Derived, level: str, columns: set[str]) -> bool:
+    """Whether a derived variable is made on a level with these columns: its level (if it names one), and all its
+    inputs there."""
+    if d.level is not None and d.level != level:
+        return False
+    if d.source is not None and d.bins is not None:
+        return d.source in columns
+    return d.expr is not None and set(condition_names(d.expr)) <= columns
+
+
 def derive(frames: dict[str, pd.DataFrame], plan: Plan, only: set[str] | None = None) -> dict[str, pd.DataFrame]:
     """The frames with the plan's derived variables (those in *only*, if given) added where their inputs exist
     (shallow copies: the data's own columns are shared, not copied, and the inputs are never changed)."""
@@ -222,34 +232,26 @@ def derive(frames: dict[str, pd.DataFrame], plan: Plan, only: set[str] | None = 
         if only is not None and name not in only:
             continue
         for lev, f in out.items():
-            if d.level is not None and d.level != lev:
+            if not _applies(d, lev, set(map(str, f.columns))):
                 continue
             if d.source is not None and d.bins is not None:
-                if d.source not in f.columns:
-                    continue
                 labels = d.labels or [f"{d.bins[i]:g}-{d.bins[i + 1]:g}" for i in range(len(d.bins) - 1)]
                 x = pd.to_numeric(f[d.source], errors="coerce")
                 f[name] = pd.cut(x, bins=d.bins, right=False, labels=labels).astype(object)
                 f[name] = f[name].where(f[name].notna(), None)
-            elif d.expr is not None:
-                if not set(condition_names(d.expr)) <= set(f.columns):
-                    continue
+            else:
+                assert d.expr is not None
                 f[name] = evaluate(f, d.expr).astype(float)
     return out
 
 
 def derived_columns(plan: Plan, frames: dict[str, pd.DataFrame]) -> dict[str, set[str]]:
-    """Every level's columns once the plan's derived variables are added, by the rules of :func:`derive`, from
+    """Every level's columns once the plan's derived variables are added, by the rule of :func:`derive`, from
     the names alone (nothing is computed)."""
     out = {lev: set(map(str, f.columns)) for lev, f in frames.items()}
     for name, d in plan.derive.items():
         for lev, cols in out.items():
-            if d.level is not None and d.level != lev:
-                continue
-            if d.source is not None and d.bins is not None:
-                if d.source in cols:
-                    cols.add(name)
-            elif d.expr is not None and set(condition_names(d.expr)) <= cols:
+            if _applies(d, lev, cols):
                 cols.add(name)
     return out
 
