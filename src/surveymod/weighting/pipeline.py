@@ -224,8 +224,7 @@ def _verify(w: np.ndarray, cells: list[Cells], counts: list[dict[str, float]], t
             rel = np.abs(sums - target) / max(target, 1e-12)
             if np.any(rel > tol):
                 k = int(np.argmax(rel))
-                which = "main weight" if k + first == 0 else f"replicate {k + first}"
-                raise SurveyError(f"{step}: the margin {level} is not met ({which}: weighted {sums[k]:,.6g} vs "
+                raise SurveyError(f"{step}: the margin {level} is not met ({st.which(k + first)}: weighted {sums[k]:,.6g} vs "
                                   f"target {target:,.6g}, relative misfit {rel[k]:.2g} > tolerance {tol:g})",
                                   rule="weighting-margin-not-met", location=loc)
 
@@ -239,8 +238,8 @@ class _Run:
         self.loaded = loaded
         self.stream = stream
         self.progress = progress
-        # the run's own column-major weight matrix: steps update it in place (a fresh matrix of a million rows
-        # by a hundred replicates costs seconds of page faults on some machines)
+        # the main weight as the run's own one-column matrix, which the steps update in place (the replicate
+        # columns are made later, from the ops kept in ``rep``)
         self.w = np.array(_base_weight(data, loaded), dtype=float, copy=True).reshape(-1, 1)
         self.problems: list[Problem] = []
         self.reports: list[StepReport] = []
@@ -287,16 +286,16 @@ class _Run:
     # -- steps ----------------------------------------------------------------------------------------
     def replicates_step(self, i: int, s: ReplicatesStep) -> None:
         d = self.loaded.spec.design
-        expected = s.n or (self.data[d.psu].nunique() if d.psu and d.psu in self.data else len(self.data))
+        rows, loc = len(self.data), self.loaded.loc("steps", i)
+        psus = int(self.data[d.psu].nunique()) if d.psu and d.psu in self.data else rows
+        expected = int(s.n or psus)
         copies = bool((self.w[:, 0] <= 0).any()) or any(
             isinstance(t, NonresponseStep | PoststratifyStep | CalibrateStep) for t in self.loaded.spec.steps)
-        rows, loc = len(self.data), self.loaded.loc("steps", i)
-        psus = self.data[d.psu].nunique() if d.psu and d.psu in self.data else rows
-        held = int(expected) if self.stream is None else max(1, min(int(expected), rw.BATCH_BYTES // (8 * rows)))
-        need_memory(rows, int(expected), loc, copies=copies, psus=int(psus), held=held)
-        if self.stream is not None and rows * int(expected) * 8 > rw.SPILL_BYTES:
-            need_disk(Path(self.stream), 2 * rows * int(expected) * 8, f"{int(expected):,} replicate weights for "
-                      f"{rows:,} rows, written through a temporary file,", loc)
+        held = expected if self.stream is None else rw.batch_columns(rows, expected)
+        need_memory(rows, expected, loc, copies=copies, psus=psus, held=held)
+        if self.stream is not None and rows * expected * 8 > rw.SPILL_BYTES:
+            need_disk(Path(self.stream), 2 * rows * expected * 8, f"{expected:,} replicate weights for {rows:,} "
+                      "rows, written through a temporary file,", loc)
         try:
             reps = eng.make_replicates(self.data, method=s.method, strata=d.strata, psu=d.psu, n_reps=s.n,
                                        seed=s.seed, fay_rho=s.fay_rho, fpc_fraction=_fpc_fraction(self.data,

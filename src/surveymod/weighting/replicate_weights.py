@@ -48,10 +48,6 @@ class ReplicateWeights:
     def count(self) -> int:
         return self.replicates.n_replicates
 
-    def batch_columns(self) -> int:
-        """Columns per batch: as many as fit in ``BATCH_BYTES``, at least one."""
-        return max(1, min(self.count, BATCH_BYTES // max(8 * len(self.base), 1)))
-
     def _made(self, start: int, w: np.ndarray, say: bool = False) -> np.ndarray:
         """Replicates ``start`` .. ``start + k - 1`` (0-based) into the k columns of *w*, through every step
         (*say*: tell ``progress``)."""
@@ -61,13 +57,6 @@ class ReplicateWeights:
         for op in self.ops:
             w = op(w, start + 1)
         return w
-
-    def batches(self, columns: int) -> Iterator[tuple[int, np.ndarray]]:
-        """(0-based index of the first replicate, its final weights rows x k, k <= columns) for every batch, in
-        order; the array is reused by the next batch, so use it before asking for the next."""
-        buf = np.empty((len(self.base), min(columns, self.count)), order="F")
-        for start in range(0, self.count, columns):
-            yield start, self._made(start, buf[:, :min(columns, self.count - start)], say=columns < self.count)
 
     def matrix(self) -> np.ndarray:
         """Every replicate's final weights (rows x R, column-major), made once, a share of the columns on each
@@ -100,7 +89,7 @@ class ReplicateWeights:
         fd, name = tempfile.mkstemp(prefix=".surveymod-replicates-", suffix=".tmp", dir=folder)
         try:
             os.unlink(name)
-            columns = max(1, self.batch_columns() // _workers())
+            columns = max(1, batch_columns(n, self.count) // _workers())
             local = threading.local()
 
             def batch(start: int) -> None:
@@ -123,6 +112,12 @@ class ReplicateWeights:
             yield rows
         finally:
             os.close(fd)
+
+
+def batch_columns(rows: int, count: int) -> int:
+    """Replicate columns held at once when they are made a batch at a time: as many of *count* as fit in
+    ``BATCH_BYTES``, at least one."""
+    return max(1, min(count, BATCH_BYTES // max(8 * rows, 1)))
 
 
 def _workers() -> int:
