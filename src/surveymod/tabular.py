@@ -196,6 +196,7 @@ def _stream_parquet(df: pd.DataFrame, names: list[str], rows: Callable[[int, int
     schema = pa.schema([*base.schema, *(pa.field(n, pa.float64()) for n in names)],
                        metadata={**base.schema.metadata, b"pandas": json.dumps(meta).encode()})
     dictionary = [f.name for f in base.schema if not pa.types.is_floating(f.type)]
+
     def table(a: int, b: int) -> pa.Table:
         block = rows(a, b)
         arrays = [*base.slice(a, b - a).columns, *(pa.array(block[j]) for j in range(len(names)))]

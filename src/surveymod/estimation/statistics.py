@@ -127,8 +127,9 @@ def taylor(col: Column, w: np.ndarray, dom: np.ndarray, k: int, st: Stages,
     n_lev = col.levels
     if not records and not covariance:  # a block of levels or domains at a time when the cells are many
         units = st.n_psu + (0 if st.psu_of_ssu is None else len(st.psu_of_ssu))
-        if col.codes is not None and max(1, CELL_ELEMENTS // units - 1) + 1 < n_lev:
-            return _taylor_by_levels(col, w, dom, k, st, max(1, CELL_ELEMENTS // units - 1), df), None
+        levels = max(1, CELL_ELEMENTS // units - 1)  # levels of a block, beside the one for the others
+        if col.codes is not None and levels + 1 < n_lev:
+            return _taylor_by_levels(col, w, dom, k, st, levels, df), None
         per = max(1, CELL_ELEMENTS // max(1, units * n_lev))  # domains whose unit cells fit in CELL_ELEMENTS
         if per < k:
             return _taylor_by_domains(col, w, dom, k, st, per, df), None
@@ -158,8 +159,9 @@ def taylor(col: Column, w: np.ndarray, dom: np.ndarray, k: int, st: Stages,
 def _taylor_by_domains(col: Column, w: np.ndarray, dom: np.ndarray, k: int, st: Stages, per: int,
                        df: np.ndarray | None) -> Result:
     """:func:`taylor` a block of ``per`` domains at a time: a domain's estimate and variance use its own rows
-    only, so the blocks give the numbers of one pass (estimates exactly, variances to rounding), while the PSU x domain cells (PSUs x domains x levels,
-    with the influence and centred copies of the same size) stay within ``CELL_ELEMENTS``."""
+    only, so the blocks give the numbers of one pass (estimates exactly, variances to rounding), while the PSU x
+    domain cells (PSUs x domains x levels, with the influence and centred copies of the same size) stay within
+    ``CELL_ELEMENTS``."""
     df = taylor_df(st, w, dom, k).astype(float) if df is None else df
     parts = []
     for d0 in range(0, k, per):
