@@ -1,14 +1,14 @@
 """Where the shipped instruments, weighting specs and examples live.
 
 In a source checkout or an editable install they are the repository's ``questionnaires/``, ``weights/`` and
-``examples/`` folders; a regular install puts them under ``<prefix>/share/surveymod/``. ``SURVEYMOD_HOME``
-overrides both.
+``examples/`` folders; a wheel carries copies of them inside the package, as ``surveymod/shipped/`` (see
+``setup.py``), found through ``importlib.resources``. ``SURVEYMOD_HOME`` overrides both.
 """
 
 from __future__ import annotations
 
 import os
-import sys
+from importlib import resources
 from pathlib import Path
 
 from .errors import SurveyError
@@ -22,7 +22,7 @@ def home() -> Path:
     if os.environ.get("SURVEYMOD_HOME"):
         candidates.append(Path(os.environ["SURVEYMOD_HOME"]))
     candidates.append(Path(__file__).resolve().parents[2])  # src/surveymod/resources.py -> repository root
-    candidates.append(Path(sys.prefix) / "share" / "surveymod")
+    candidates.append(Path(str(resources.files("surveymod") / "shipped")))  # an installed wheel
     for c in candidates:
         if (c / "questionnaires").is_dir() and (c / "weights").is_dir():
             return c
