@@ -188,13 +188,13 @@ def test_names_spss_rejects_are_renamed_with_a_warning(sav_mk, tmp_path):
 
 
 def test_failed_write_leaves_no_file(tmp_path, qn, monkeypatch):
-    import pyreadstat
+    from surveymod.data import sav_file
 
     def broken(df, path, **kw):
         Path(path).write_bytes(b"partial")
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(pyreadstat, "write_sav", broken)
+    monkeypatch.setattr(sav_file, "write_sav", broken)
     with pytest.raises(SurveyError) as exc:
         export(ODK, qn, to="sav", out=tmp_path / "x.sav")
     assert exc.value.problems[0].rule == "write-failed"

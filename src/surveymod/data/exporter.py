@@ -371,9 +371,14 @@ def _free(name: str, taken: set[str]) -> str:
 
 
 def _write_sav(p: _Prepared, path: Path) -> None:
-    import pyreadstat
+    from .sav_file import write_sav
 
     def writer(tmp: Path) -> None:
+        if write_sav(p.frame, tmp, column_labels=p.labels, value_labels=p.value_labels, missing=p.missing,
+                     measure=p.measure, formats=p.formats):
+            return
+        import pyreadstat  # text longer than 255 bytes: pyreadstat writes SPSS's very long string segments
+
         pyreadstat.write_sav(p.frame, str(tmp), column_labels=p.labels, variable_value_labels=p.value_labels,
                              missing_ranges=p.missing, variable_measure=p.measure, variable_format=p.formats)
 
