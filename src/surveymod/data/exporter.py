@@ -131,6 +131,7 @@ class _Prepared:
     formats: dict[str, str] = field(default_factory=dict)
     metas: dict[str, VariableMeta] = field(default_factory=dict)
     renamed: dict[str, str] = field(default_factory=dict)
+    letters: dict[str, dict[float, str]] = field(default_factory=dict)  # .dta: missing code → extended missing
 
 
 def _prepare(frame: pd.DataFrame, metas: dict[str, VariableMeta], target: str, limits: Limits, path: Path,
@@ -226,16 +227,22 @@ def _stat_values(values: pd.Series, meta: VariableMeta, target: str) -> pd.Serie
     if meta.kind == "date":
         return pd.Series(_stat_dates(values, target), index=values.index)
     if meta.kind == "numeric":
-        num = values.astype("float64")
-        if target == "dta" and meta.stata_missing:
-            hit = num.isin(list(meta.stata_missing))
-            if hit.any():  # one shared Python object per distinct value keeps memory near the float column
-                codes, uniq = pd.factorize(num, use_na_sentinel=True)
-                letters = {float(c): v.lstrip(".") for c, v in meta.stata_missing.items()}
-                objs = np.array([letters.get(float(u), float(u)) for u in uniq] + [np.nan], dtype=object)
-                return pd.Series(objs[codes], index=values.index, dtype=object)
-        return num
+        return values.astype("float64")  # a .dta's missing codes become letters as it is written (p.letters)
     return values.astype("str")
+
+
+def _with_letters(frame: pd.DataFrame, letters: dict[str, dict[float, str]]) -> pd.DataFrame:
+    """The frame as pyreadstat wants Stata's extended missing values: the letter in place of each missing code,
+    one shared Python object per distinct value (memory near the float column)."""
+    cols = {}
+    for name, s in frame.items():
+        codes_letters = letters.get(str(name))
+        if codes_letters and s.isin(list(codes_letters)).any():
+            codes, uniq = pd.factorize(s, use_na_sentinel=True)
+            objs = np.array([codes_letters.get(float(u), float(u)) for u in uniq] + [np.nan], dtype=object)
+            s = pd.Series(objs[codes], index=s.index, dtype=object)
+        cols[name] = s
+    return pd.DataFrame(cols, index=frame.index, copy=False)
 
 
 SPSS_EPOCH_SECONDS = 12_219_379_200
@@ -266,6 +273,7 @@ def _numeric_meta(p: _Prepared, name: str, meta: VariableMeta, written: pd.Serie
                 labels[letter.lstrip(".")] = labels.pop(code)
         if meta.stata_missing:
             p.missing[name] = [letter.lstrip(".") for letter in meta.stata_missing.values()]
+            p.letters[name] = {float(c): v.lstrip(".") for c, v in meta.stata_missing.items()}
     elif meta.missing:
         p.missing[name] = _spss_missing(meta, name, path, warnings)
     if labels:
@@ -406,14 +414,18 @@ def refuse_unstorable_in_stata(frame: pd.DataFrame, path: Path) -> None:
 
 
 def _write_dta(p: _Prepared, path: Path) -> None:
-    # value-label names that fit Stata's 32 characters whatever the variable name
-    from .dta_labelsets import write_dta
+    from .dta_file import write_dta
 
     refuse_unstorable_in_stata(p.frame, path)
 
     def writer(tmp: Path) -> None:
-        write_dta(p.frame, tmp, column_labels=p.labels, value_labels=p.value_labels, missing=p.missing,
-                  formats=p.formats)
+        if write_dta(p.frame, tmp, column_labels=p.labels, value_labels=p.value_labels, formats=p.formats,
+                     letters=p.letters):
+            return
+        from .dta_labelsets import write_dta as pyreadstat_dta  # strL text, non-integer labelled codes
+
+        pyreadstat_dta(_with_letters(p.frame, p.letters), tmp, column_labels=p.labels, value_labels=p.value_labels,
+                       missing=p.missing, formats=p.formats)
 
     _guarded(writer, path)
 

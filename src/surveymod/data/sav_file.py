@@ -47,7 +47,7 @@ class _Column:
     name: str
     short: str
     width: int  # 0 numeric, else string width in bytes
-    values: np.ndarray  # float64 for numeric; uint8 (unique, width8) table for text
+    values: np.ndarray  # float64 for numeric; for text, the distinct values blank-padded (bytes, S<8k>)
     codes: np.ndarray | None  # text: row -> row of the table (the last row is all blanks)
     label: str
     fmt: int
@@ -85,12 +85,13 @@ def _columns(frame: pd.DataFrame, labels: dict[str, str], missing: dict[str, lis
         dtype = s.dtype
         if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype):
             values = s.to_numpy(dtype="float64", na_value=np.nan)
-            fmt = formats.get(name, "F8.2")
+            whole = pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_integer_dtype(dtype)
+            fmt = formats.get(name, "F8.0" if whole else "F8.2")  # pyreadstat's defaults
             out.append(_Column(name, short, 0, values, None, labels.get(name, ""), _format_code(fmt),
                                _MEASURES.get(measure.get(name, ""), 0), missing.get(name, [])))
         elif pd.api.types.is_datetime64_any_dtype(dtype):
-            d = s.to_numpy(dtype="datetime64[ns]")
-            secs = d.astype("datetime64[s]").astype("int64").astype("float64") + SPSS_EPOCH_SECONDS
+            d = s.to_numpy().astype("datetime64[s]")  # from the column's own unit: 1582 overflows nanoseconds
+            secs = d.astype("int64").astype("float64") + SPSS_EPOCH_SECONDS
             secs[np.isnat(d)] = np.nan
             out.append(_Column(name, short, 0, secs, None, labels.get(name, ""),
                                _format_code(formats.get(name, "DATETIME20")),
@@ -110,7 +111,7 @@ def _columns(frame: pd.DataFrame, labels: dict[str, str], missing: dict[str, lis
 
 
 def _text(s: pd.Series) -> tuple[np.ndarray, np.ndarray, int] | None:
-    """(table of the distinct values as blank-padded bytes + a blank row, row codes, width) or None if not text."""
+    """(distinct values blank-padded to a multiple of 8 bytes + a blank one, row codes, width); None if not text."""
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
     encoded = []
     for u in uniques:
@@ -119,9 +120,7 @@ def _text(s: pd.Series) -> tuple[np.ndarray, np.ndarray, int] | None:
         encoded.append(u.encode("utf-8"))
     width = max((len(e) for e in encoded), default=1) or 1
     padded = ((width + 7) // 8) * 8
-    table = np.full((len(encoded) + 1, padded), 0x20, dtype=np.uint8)
-    for k, e in enumerate(encoded):
-        table[k, :len(e)] = np.frombuffer(e, dtype=np.uint8)
+    table = np.array([e.ljust(padded, b" ") for e in encoded] + [b" " * padded], dtype=f"S{padded}")
     codes = np.where(codes < 0, len(encoded), codes)
     return table, codes, width
 
@@ -216,22 +215,16 @@ def _record7(subtype: int, size: int, body: bytes) -> bytes:
 
 
 def _cases(columns: list[_Column], ncases: int) -> Iterator[bytes]:
-    """The case records, a block of rows at a time, laid out column by column."""
-    record = sum(c.units for c in columns) * 8
+    """The case records, a block of rows at a time: one structured array whose fields are the variables."""
+    layout = np.dtype([(f"v{i}", "<f8" if c.width == 0 else c.values.dtype) for i, c in enumerate(columns)])
     for start in range(0, ncases, BLOCK_ROWS):
         stop = min(start + BLOCK_ROWS, ncases)
-        block = np.empty((stop - start, record), dtype=np.uint8)
-        at = 0
-        for c in columns:
+        block = np.empty(stop - start, dtype=layout)
+        for i, c in enumerate(columns):
             if c.width == 0:
                 v = c.values[start:stop]
-                v = np.where(np.isnan(v), SYSMIS, v)
-                block[:, at:at + 8] = v.astype("<f8").view(np.uint8).reshape(-1, 8)
-                at += 8
+                block[f"v{i}"] = np.where(np.isnan(v), SYSMIS, v)
             else:
                 assert c.codes is not None
-                span = c.units * 8
-                block[:, at:at + span] = c.values[c.codes[start:stop]]
-                at += span
+                block[f"v{i}"] = c.values[c.codes[start:stop]]
         yield block.tobytes()
-
