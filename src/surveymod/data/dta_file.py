@@ -43,9 +43,10 @@ class _Column:
     code: int  # Stata type code
     width: int  # bytes in the record
     values: np.ndarray  # the column as doubles, or the distinct texts (S<width>, NUL-padded) + an empty one
-    codes: np.ndarray | None
+    codes: np.ndarray | None  # text: row -> distinct text
     label: str
     fmt: str
+    tags: np.ndarray | None = None  # numbers: extended missing letter per row (1 = .a), 0 for none
 
 
 def write_dta(frame: pd.DataFrame, path: Path, *, column_labels: dict[str, str],
@@ -81,13 +82,13 @@ def _column(name: str, s: pd.Series, label: str, fmt: str | None,
     if pd.api.types.is_datetime64_any_dtype(dtype):
         d = s.to_numpy().astype("datetime64[ms]")  # from the column's own unit: 1582 overflows nanoseconds
         ms = d.astype("int64").astype("float64") + MS_1960
-        out = _doubles(ms, np.isnat(d), None)
-        return _Column(name, _DOUBLE, 8, out, None, label, fmt or "%tc")
+        ms[np.isnat(d)] = np.nan
+        return _Column(name, _DOUBLE, 8, ms, None, label, fmt or "%tc")
     if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype):
         v = s.to_numpy(dtype="float64", na_value=np.nan)
         tags = None
         if letters:
-            tags = np.zeros(len(v), dtype="int64")
+            tags = np.zeros(len(v), dtype="int8")
             for code, letter in letters.items():
                 if len(letter) != 1 or letter not in LETTERS:
                     return None
@@ -101,7 +102,7 @@ def _column(name: str, s: pd.Series, label: str, fmt: str | None,
         return _text(name, codes, list(uniques), label, fmt)
     # numbers with extended missing letters ('a' .. 'z'), as the exporter hands them for pyreadstat
     numbers = np.empty(len(uniques) + 1, dtype="float64")
-    letters = np.zeros(len(uniques) + 1, dtype="int64")
+    letters = np.zeros(len(uniques) + 1, dtype="int8")
     for k, u in enumerate(uniques):
         if isinstance(u, str):
             if len(u) != 1 or u not in LETTERS:
@@ -118,14 +119,15 @@ def _column(name: str, s: pd.Series, label: str, fmt: str | None,
 
 def _numeric(name: str, v: np.ndarray, letters: np.ndarray | None, label: str, fmt: str | None) -> _Column:
     """Every number as a double, as pyreadstat wrote them: ReadStat's reader (ours included) mistakes the missing
-    values of byte/int/long columns for numbers when it keeps user-missing values."""
-    return _Column(name, _DOUBLE, 8, _doubles(v, np.isnan(v), letters), None, label, fmt or "%10.0g")
+    values of byte/int/long columns for numbers when it keeps user-missing values. The missing bit patterns are
+    laid in a block at a time (:func:`_doubles`), so no second copy of the column is held."""
+    return _Column(name, _DOUBLE, 8, v, None, label, fmt or "%10.0g", letters)
 
 
-def _doubles(v: np.ndarray, missing: np.ndarray, letters: np.ndarray | None) -> np.ndarray:
+def _doubles(v: np.ndarray, letters: np.ndarray | None) -> np.ndarray:
     """Doubles with Stata's missing bit patterns: '.' is 2^1023, '.a' … '.z' add the letter's number << 40."""
     bits = v.astype("<f8").view("<u8").copy()
-    bits[missing] = _DOUBLE_MISSING
+    bits[np.isnan(v)] = _DOUBLE_MISSING
     if letters is not None:
         hit = letters > 0
         bits[hit] = _DOUBLE_MISSING + (letters[hit].astype("uint64") << np.uint64(40))
@@ -225,5 +227,8 @@ def _records(columns: list[_Column], nobs: int, record: int) -> Iterator[bytes]:
         stop = min(start + BLOCK_ROWS, nobs)
         block = np.empty(stop - start, dtype=layout)
         for i, c in enumerate(columns):
-            block[f"v{i}"] = c.values[start:stop] if c.codes is None else c.values[c.codes[start:stop]]
+            if c.codes is not None:
+                block[f"v{i}"] = c.values[c.codes[start:stop]]
+            else:
+                block[f"v{i}"] = _doubles(c.values[start:stop], None if c.tags is None else c.tags[start:stop])
         yield block.tobytes()
