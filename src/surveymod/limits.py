@@ -74,7 +74,7 @@ def check_zip(src: str | Path | IO[bytes], source: str) -> None:
         with zipfile.ZipFile(src) as zf:
             infos = zf.infolist()
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
-        raise SurveyError(f"{source} is not a valid zip/XLSX file ({exc}); is the file complete?",
+        raise SurveyError(f"not a valid zip/XLSX file ({exc}); is the file complete?",
                           location=Location(file=source), rule="unreadable-file") from None
     finally:
         if hasattr(src, "seek"):
@@ -84,12 +84,12 @@ def check_zip(src: str | Path | IO[bytes], source: str) -> None:
         total += info.file_size
         ratio = info.file_size / max(1, info.compress_size)
         if info.file_size > _MIB and ratio > MAX_ZIP_RATIO:
-            raise SurveyError(f"{source}: the member {info.filename} would inflate {ratio:,.0f} times (to "
+            raise SurveyError(f"the member {info.filename} would inflate {ratio:,.0f} times (to "
                               f"{info.file_size / _MIB:,.0f} MiB); no export compresses like that (a zip bomb?), "
                               f"the limit is {MAX_ZIP_RATIO} times", location=Location(file=source, path=info.filename),
                               rule="zip-bomb")
         if total > MAX_UNZIPPED_BYTES:
-            raise SurveyError(f"{source}: its contents inflate to more than {MAX_UNZIPPED_BYTES // _MIB:,} MiB, the "
+            raise SurveyError(f"the contents inflate to more than {MAX_UNZIPPED_BYTES // _MIB:,} MiB, the "
                               "limit for a zip or XLSX file; export CSV or Parquet instead",
                               location=Location(file=source, path=info.filename), rule="zip-too-large")
 
@@ -142,7 +142,7 @@ def _check_sheet(zf: zipfile.ZipFile, info: zipfile.ZipInfo, source: str) -> Non
                     far = (m.group(1) + m.group(2)).decode()
                 if rows * cols > MAX_SHEET_CELLS:
                     raise SurveyError(
-                        f"{source}: worksheet {Path(info.filename).stem} has cells up to {far} ({rows:,} rows × "
+                        f"worksheet {Path(info.filename).stem} has cells up to {far} ({rows:,} rows × "
                         f"{cols:,} columns), more than the {MAX_SHEET_CELLS:,} cells a sheet may span; delete the "
                         "stray cells far from the data or export CSV", location=Location(file=source, path=far),
                         rule="sheet-too-large")
@@ -151,7 +151,7 @@ def _check_sheet(zf: zipfile.ZipFile, info: zipfile.ZipInfo, source: str) -> Non
 def check_columns(count: int, source: str) -> None:
     """Refuse a table with more than ``MAX_COLUMNS`` columns before it is parsed or checked."""
     if count > MAX_COLUMNS:
-        raise SurveyError(f"{source} has {count:,} columns, more than the {MAX_COLUMNS:,} a data table may have; "
+        raise SurveyError(f"the table has {count:,} columns, more than the {MAX_COLUMNS:,} a data table may have; "
                           "split the table or select the columns you need", location=Location(file=source, line=1),
                           rule="too-many-columns")
 

@@ -80,7 +80,7 @@ class _Budget:
                                                     node.start_mark.column + 1)))
 
 
-_NON_PRINTABLE = yaml.reader.Reader.NON_PRINTABLE
+NON_PRINTABLE = yaml.reader.Reader.NON_PRINTABLE
 """The characters YAML refuses in a file: C0 controls but tab, line feed and carriage return, DEL, C1 controls but
 NEL, surrogates and U+FFFE/U+FFFF; the same are refused when a double-quoted escape makes them."""
 
@@ -93,7 +93,7 @@ def _construct(loader: SafeLoader12, node: yaml.Node, file: str, path: str) -> A
         what = getattr(exc, "problem", None) or str(exc)
         raise SurveyError(Problem(f"not allowed here: {what}", "yaml-tag", location=Location(
             file, node.start_mark.line + 1, node.start_mark.column + 1, path or None))) from None
-    bad = _NON_PRINTABLE.search(value) if isinstance(value, str) else None
+    bad = NON_PRINTABLE.search(value) if isinstance(value, str) else None
     if bad:  # an escape ("\x01", "\e") makes a character the YAML reader refuses in the file itself
         raise SurveyError(Problem(f"the text holds the control character U+{ord(bad.group()):04X} (written as an "
                                   "escape); labels, titles and names cannot hold control characters",
