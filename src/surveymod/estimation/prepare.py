@@ -348,6 +348,6 @@ def check_lonely_psu(strata: pd.Series, psu: pd.Series, design: Design, *, names
         col = design.strata or "(no strata)"
         shown = ", ".join(lonely[:10]) + (", ..." if len(lonely) > 10 else "")
         raise SurveyError(
-            f"stratum {shown} of '{col}' has only one PSU, so its variance cannot be estimated; choose a "
-            "lonely_psu policy (remove, certainty, adjust or average, as in R survey) or collapse strata",
+            f"stratum {shown} of '{col}' has only one PSU, so its variance cannot be estimated; set the design's "
+            "lonely_psu (or --lonely-psu) to certainty, remove, adjust or average, or collapse strata",
             location=Location(variable=design.strata), rule="design-lonely-psu")

@@ -304,8 +304,8 @@ class _Run:
                       "rows, written through a temporary file,", loc)
         try:
             reps = eng.make_replicates(self.data, method=s.method, strata=d.strata, psu=d.psu, n_reps=s.n,
-                                       seed=s.seed, fay_rho=s.fay_rho, fpc_fraction=_fpc_fraction(self.data,
-                                                                                                 self.loaded))
+                                       seed=s.seed, fay_rho=s.fay_rho, lonely_psu=d.lonely_psu,
+                                       fpc_fraction=_fpc_fraction(self.data, self.loaded))
         except eng.EngineError as exc:
             raise SurveyError(f"replicate weights: {exc}", rule="weighting-replicates",
                               location=self.loaded.loc("steps", i)) from None
