@@ -80,14 +80,26 @@ class _Budget:
                                                     node.start_mark.column + 1)))
 
 
+NON_PRINTABLE = yaml.reader.Reader.NON_PRINTABLE
+"""The characters YAML refuses in a file: C0 controls but tab, line feed and carriage return, DEL, C1 controls but
+NEL, surrogates and U+FFFE/U+FFFF; the same are refused when a double-quoted escape makes them."""
+
+
 def _construct(loader: SafeLoader12, node: yaml.Node, file: str, path: str) -> Any:
     """A scalar's value; an unknown tag (``!foo``, ``!!python/name:``) is a located error."""
     try:
-        return loader.construct_object(node, deep=True)
+        value = loader.construct_object(node, deep=True)
     except yaml.YAMLError as exc:
         what = getattr(exc, "problem", None) or str(exc)
         raise SurveyError(Problem(f"not allowed here: {what}", "yaml-tag", location=Location(
             file, node.start_mark.line + 1, node.start_mark.column + 1, path or None))) from None
+    bad = NON_PRINTABLE.search(value) if isinstance(value, str) else None
+    if bad:  # an escape ("\x01", "\e") makes a character the YAML reader refuses in the file itself
+        raise SurveyError(Problem(f"the text holds the control character U+{ord(bad.group()):04X} (written as an "
+                                  "escape); labels, titles and names cannot hold control characters",
+                                  "yaml-control-character", location=Location(
+                                      file, node.start_mark.line + 1, node.start_mark.column + 1, path or None)))
+    return value
 
 
 def _convert(node: yaml.Node, path: str, pos: Positions, file: str, problems: list[Problem],
@@ -189,12 +201,10 @@ def load_yaml_text(text: str, file: str = "<string>") -> tuple[Any, Positions]:
 
 def read_yaml_text(path: str | Path) -> str:
     """The text of a YAML file (UTF-8, BOM tolerated); too large, not UTF-8 or not a file is a located error."""
-    p = Path(path)
+    from .limits import read_capped
+
     try:
-        if p.stat().st_size > MAX_BYTES:
-            raise SurveyError(Problem(f"the file is larger than {MAX_BYTES // 2**20} MiB; is it really YAML?",
-                                      "yaml-too-large", location=Location(str(path))))
-        raw = p.read_bytes()
+        raw = read_capped(path, MAX_BYTES, "YAML file")
     except (FileNotFoundError, IsADirectoryError, PermissionError, NotADirectoryError) as exc:
         raise SurveyError(Problem(f"cannot read the file: {exc.strerror}", "file-not-found",
                                   location=Location(str(path)))) from None

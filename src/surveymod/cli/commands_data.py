@@ -19,7 +19,7 @@ from .main import cli
 @click.option("--fail-on", type=click.Choice(["error", "warning", "never"]), default="error", show_default=True,
               help="Exit with code 1 when there are problems at this level or above.")
 @click.option("--encoding", help="Text encoding of CSV files (default: detect UTF-8 / Windows-1251).")
-@click.option("--limit", type=int, default=50, show_default=True, help="How many problems to print on screen.")
+@click.option("--limit", type=click.IntRange(min=0), default=50, show_default=True, help="How many problems to print on screen.")
 @handles_errors
 def check_cmd(data: str, questionnaire: str, output: str | None, fail_on: str, encoding: str | None,
               limit: int) -> None:

@@ -17,7 +17,8 @@ from .main import cli
               help="Respondents per policy and opinion makers' survey wave.")
 @click.option("--trainees", default=None, type=click.IntRange(min=5),
               help="Trainees per training (default: each training's own size, 24-36).")
-@click.option("--seed", default=2026, show_default=True, type=int, help="Random seed (same seed, same results).")
+@click.option("--seed", default=2026, show_default=True, type=click.IntRange(min=0),
+              help="Random seed, 0 or more (same seed, same results).")
 @click.option("--replicates", default=100, show_default=True, type=click.IntRange(min=10),
               help="Bootstrap replicate weights for the variance.")
 @handles_errors

@@ -13,7 +13,8 @@ from .main import cli
 @cli.command("simulate")
 @click.argument("questionnaire", type=click.Path(dir_okay=False))
 @click.option("-n", "--n", "n", type=click.IntRange(min=1), required=True, help="Number of responding units.")
-@click.option("--seed", type=int, default=1, show_default=True, help="Random seed; the same seed gives the same data.")
+@click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=1, show_default=True,
+              help="Random seed (0 or more); the same seed gives the same data.")
 @click.option("--design", type=click.Path(dir_okay=False),
               help="Sample design YAML (population cells, strata, PSUs, nonresponse); adds design columns.")
 @click.option("--effects", type=click.Path(dir_okay=False),

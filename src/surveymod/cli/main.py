@@ -81,11 +81,30 @@ def _register() -> None:
 
 
 def main(argv: list[str] | None = None) -> Any:
-    """Console-script entry point: an error outside any command (e.g. while parsing) is no traceback either."""
+    """Console-script entry point: an error outside any command (e.g. while parsing) is no traceback either.
+
+    The process ends with the command's exit code as soon as the command is done (its outputs are already written
+    and closed, atomically): Python's teardown would otherwise destroy the native thread pools of pyarrow and
+    polars while they are still winding down, which now and then aborts the process ("terminate called without
+    an active exception", exit 134) after a clean exit 0 or 1."""
+    import os
+
     from .common import EXIT_INTERNAL, internal_error
 
+    code: Any = 0
     try:
-        return cli(args=argv, prog_name="surveymod")
+        cli(args=argv, prog_name="surveymod")
+    except SystemExit as exc:
+        code = exc.code
     except Exception as exc:  # noqa: BLE001 - the outermost boundary
         internal_error(exc)
-        sys.exit(EXIT_INTERNAL)
+        code = EXIT_INTERNAL
+    if code is not None and not isinstance(code, int):
+        print(code, file=sys.stderr)
+        code = 1
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code or 0)

@@ -54,7 +54,7 @@ def first_undecodable_line(data: bytes, enc: str) -> int | None:
     for i, line in enumerate(data.split(b"\n"), start=1):
         try:
             line.decode(enc)
-        except (UnicodeDecodeError, LookupError):
+        except (UnicodeError, LookupError):
             return i
     return None
 

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import Location, Problem, SurveyError
+from ..limits import check_columns, check_sheets, check_zip, regular_file
 from . import multi
 from .encoding import detect_encoding, first_undecodable_line, mixed_encoding, sniff_delimiter
 from .levels import TOP_LEVEL, choice_codes, level_keys, level_of_roster, levels, parent_level
@@ -291,6 +292,7 @@ def _order(raws: list[_Raw], names: dict[str, str]) -> list[_Raw]:
 
 def _read_zip(path: Path, **kw: Any) -> list[_Raw]:
     out: list[_Raw] = []
+    check_zip(regular_file(path, "data file"), str(path))
     with zipfile.ZipFile(path) as zf:
         for info in zf.infolist():
             member = Path(info.filename)
@@ -304,6 +306,7 @@ def _read_zip(path: Path, **kw: Any) -> list[_Raw]:
 
 
 def _read_file(path: Path, hint: str | None, **kw: Any) -> list[_Raw]:
+    regular_file(path, "data file")
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt", ".tsv"):
         size = path.stat().st_size
@@ -330,6 +333,8 @@ def _read_bytes(data: bytes | Path, suffix: str, source: str, *, encoding: str |
     src: Any = io.BytesIO(data) if isinstance(data, bytes) else data
     try:
         if suffix in (".xlsx", ".xlsm", ".xls"):
+            if suffix != ".xls":
+                check_sheets(src, source)
             return _read_excel(src, source, sheet)
         if suffix in (".sav", ".zsav"):
             return [_read_stat(src, source, "sav")]
@@ -341,6 +346,10 @@ def _read_bytes(data: bytes | Path, suffix: str, source: str, *, encoding: str |
                 import pyarrow.parquet as pq
 
                 columns = [c for c in pq.read_schema(src).names if keep(c)]
+            else:
+                import pyarrow.parquet as pq
+
+                check_columns(len(pq.read_schema(src).names), source)
             return [_Raw(pd.read_parquet(src, columns=columns), source, None)]
     except SurveyError:
         raise
@@ -473,7 +482,7 @@ def _read_text(data: bytes | Path, source: str, *, encoding: str | None = None, 
             # without the line break is an ordinary file
             truncated = "no final line break" if no_newline and last_short else ""
             frame = _parse(data, opts, progress, chunk_bytes, size, head)
-    except UnicodeDecodeError as exc:
+    except UnicodeError as exc:  # UnicodeDecodeError, or e.g. "UTF-16 stream does not start with BOM"
         line = first_undecodable_line(data if isinstance(data, bytes) else data.read_bytes(), enc)
         raise SurveyError(f"{source} is not valid {enc} text (line {line} cannot be decoded); "
                           "pass --encoding (e.g. utf-8, cp1251, cp1250, latin-1)",
@@ -747,7 +756,9 @@ def _refuse_ragged_rows(data: bytes | Path, enc: str, sep: str, source: str, all
 
 
 def refuse_duplicate_names(names: list[str], source: str) -> None:
-    """A located error when two columns share a name (pandas would silently rename the second 'age.1')."""
+    """A located error when two columns share a name (pandas would silently rename the second 'age.1'), or when
+    there are more columns than a table may have (``limits.MAX_COLUMNS``)."""
+    check_columns(len(names), source)
     first: dict[str, int] = {}
     problems = []
     for i, name in enumerate(names, start=1):

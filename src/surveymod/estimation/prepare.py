@@ -67,6 +67,10 @@ class Prepared:
         return out
 
 
+MAX_WEIGHT = 1e12
+"""Largest weight (or N_h) accepted: a hundred times the people on Earth, far from where sums overflow."""
+
+
 def _require_column(df: pd.DataFrame, col: str, role: str) -> pd.Series:
     """Return ``df[col]`` or fail with a message naming the design role."""
     if col not in df.columns:
@@ -98,6 +102,11 @@ def numeric_column(df: pd.DataFrame, col: str, role: str, *, allow_missing: bool
         raise SurveyError(f"the {role} column '{col}' has a negative value ({arr[i]:g}) in row {i + 1}; "
                           "weights must be >= 0", location=Location(variable=col, row=i + 1),
                           rule="design-negative-weight")
+    if nonnegative and (arr > MAX_WEIGHT).any():  # also inf: sums and squares would overflow to inf
+        i = int(np.flatnonzero(arr > MAX_WEIGHT)[0])
+        raise SurveyError(f"the {role} column '{col}' holds {arr[i]:g} in row {i + 1}, more than {MAX_WEIGHT:g} "
+                          "(a weight counts people; sums of such numbers overflow)",
+                          location=Location(variable=col, row=i + 1), rule="design-weight-too-large")
     return arr
 
 
@@ -226,6 +235,12 @@ def prepare(df: pd.DataFrame, design: Design) -> Prepared:
                               f"{i + 1}; a probability is at most 1", location=Location(row=i + 1,
                                                                                        variable=design.prob),
                               rule="design-prob")
+        tiny = np.asarray(p) < 1 / MAX_WEIGHT
+        if tiny.any():
+            i = int(np.argmax(tiny))
+            raise SurveyError(f"the selection-probability column '{design.prob}' holds {np.asarray(p)[i]:g} in row "
+                              f"{i + 1}: its weight 1/p would exceed {MAX_WEIGHT:g}",
+                              location=Location(row=i + 1, variable=design.prob), rule="design-weight-too-large")
         out[W] = 1.0 / p
     else:
         out[W] = 1.0
@@ -333,6 +348,6 @@ def check_lonely_psu(strata: pd.Series, psu: pd.Series, design: Design, *, names
         col = design.strata or "(no strata)"
         shown = ", ".join(lonely[:10]) + (", ..." if len(lonely) > 10 else "")
         raise SurveyError(
-            f"stratum {shown} of '{col}' has only one PSU, so its variance cannot be estimated; choose a "
-            "lonely_psu policy (remove, certainty, adjust or average, as in R survey) or collapse strata",
+            f"stratum {shown} of '{col}' has only one PSU, so its variance cannot be estimated; set the design's "
+            "lonely_psu (or --lonely-psu) to certainty, remove, adjust or average, or collapse strata",
             location=Location(variable=design.strata), rule="design-lonely-psu")

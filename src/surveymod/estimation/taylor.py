@@ -108,8 +108,8 @@ def _stage(z: np.ndarray, group: np.ndarray, n_g: np.ndarray, f_g: np.ndarray, f
         scale = scale * factor
     if lonely == "fail" and (single & (f_g >= 1e-7)).any():
         g = int(np.flatnonzero(single & (f_g >= 1e-7))[0])
-        raise SurveyError(f"{where} {g + 1} has only one sampling unit, so its variance cannot be estimated; choose "
-                          "a lonely_psu policy (remove, certainty, adjust or average)", rule="design-lonely-psu")
+        raise SurveyError(f"{where} {g + 1} has only one sampling unit, so its variance cannot be estimated; set "
+                          "the design's lonely_psu (or --lonely-psu) to certainty, remove, adjust or average", rule="design-lonely-psu")
     dropped = single & (f_g >= 1e-7) if lonely == "average" else np.zeros(k, dtype=bool)
     unit_scale = np.where(dropped, 0.0, scale)[group]
     if covariance:

@@ -13,6 +13,8 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import Location, Problem, SurveyError
+from ..limits import check_sheets, regular_file
+from ..yamlpos import NON_PRINTABLE
 from .programme import Monitoring, Programme
 from .results import PERIODS
 from .values import check_value
@@ -22,6 +24,9 @@ COLUMNS = ("indicator", "period", "value", "source")
 
 def _read(path: Path) -> pd.DataFrame:
     ext = path.suffix.lower()
+    regular_file(path, "monitoring register")
+    if ext == ".xlsx":
+        check_sheets(path, str(path))
     try:
         if ext == ".csv":
             return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
@@ -52,6 +57,11 @@ def read_register(path: str | Path, spec: Programme, display: str | None = None)
         def bad(msg: str, col: str, rule: str, row: int = row) -> None:
             problems.append(Problem(msg, rule, location=Location(file, row=row, variable=col)))
 
+        for col, text in rec.items():
+            hit = NON_PRINTABLE.search(str(text))
+            if hit:
+                bad(f"the text holds the control character U+{ord(hit.group()):04X}; clean the cell", str(col),
+                    "register-control-character")
         code, period = str(rec["indicator"]).strip(), str(rec["period"]).strip().lower()
         value, source = str(rec["value"]).strip(), str(rec["source"]).strip()
         if not any((code, period, value, source)):

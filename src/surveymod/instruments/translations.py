@@ -126,10 +126,13 @@ def read_sheet(source: str | Path | bytes) -> tuple[list[str], list[tuple[int, d
     """Languages and rows ``(sheet row number, {column: text})`` of a translation workbook."""
     from openpyxl import load_workbook
 
+    from ..limits import check_sheets, regular_file
+
     name = str(source) if not isinstance(source, bytes) else "<sheet>"
+    src = io.BytesIO(source) if isinstance(source, bytes) else regular_file(source, "translation sheet")
+    check_sheets(src, name)
     try:
-        wb = load_workbook(io.BytesIO(source) if isinstance(source, bytes) else source, read_only=True,
-                           data_only=True)
+        wb = load_workbook(src, read_only=True, data_only=True)
     except (OSError, KeyError, ValueError) as exc:
         if isinstance(exc, FileNotFoundError):
             raise

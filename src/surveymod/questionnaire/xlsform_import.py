@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import Location, Problem, SurveyError
+from ..limits import MAX_FORM_CHOICES, MAX_FORM_ROWS, MAX_NESTING, check_sheets, read_capped, regular_file
 from .names import SPSS_RESERVED, STATA_RESERVED, name_problem
 from .xpath import translate
 
@@ -120,6 +121,7 @@ def _read(path: Path) -> Any:
     from pyxform.xls2json import workbook_to_json
     from pyxform.xls2json_backends import get_xlsform
 
+    _refuse_oversized(path)
     try:
         book = get_xlsform(str(path))
         workbook_to_json(book, form_name=None, fallback_form_name=path.stem, warnings=[])
@@ -129,6 +131,45 @@ def _read(path: Path) -> Any:
         raise SurveyError([Problem(f"pyxform cannot read this form: {exc}", "xlsform-refused", "error",
                                    Location(file=str(path)))]) from None
     return book
+
+
+def _refuse_oversized(path: Path) -> None:
+    """Refuse, before pyxform reads it, a form with more rows than ``MAX_FORM_ROWS`` questions or
+    ``MAX_FORM_CHOICES`` choices, a zip bomb, a sheet spanning too many cells or a FIFO (time and memory stay
+    bounded)."""
+    from openpyxl import load_workbook
+
+    regular_file(path, "form")
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        if path.suffix.lower() in (".csv", ".md"):
+            lines = read_capped(path, 64 * 1024 * 1024, "form").count(b"\n")
+            if lines > MAX_FORM_ROWS + MAX_FORM_CHOICES:
+                raise SurveyError(Problem(f"the form has {lines:,} lines, more than the {MAX_FORM_ROWS:,} questions "
+                                          f"and {MAX_FORM_CHOICES:,} choices a form may have", "xlsform-too-large",
+                                          location=Location(file=str(path))))
+        return
+    check_sheets(path, str(path))
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception:  # noqa: BLE001 - a damaged workbook: pyxform says why, located, below
+        return
+    try:
+        for ws in wb.worksheets:
+            limit = {"survey": MAX_FORM_ROWS, "choices": MAX_FORM_CHOICES}.get(ws.title.strip().lower())
+            if limit is None:
+                continue
+            ws.reset_dimensions()  # the declared <dimension> is not trusted
+            filled = 0
+            for n, row in enumerate(ws.iter_rows(values_only=True), start=1):
+                if any(v is not None and str(v).strip() for v in row):
+                    filled += 1
+                    if filled > limit + 1:
+                        raise SurveyError(Problem(
+                            f"the {ws.title} sheet has more than {limit:,} rows, the most a form may have; split "
+                            "the form", "xlsform-too-large", location=Location(file=str(path), path=ws.title,
+                                                                               row=n)))
+    finally:
+        wb.close()
 
 
 def _pyxform_problem(path: Path, message: str) -> Problem:
@@ -306,6 +347,11 @@ class _Importer:
                           "imported", "xlsform-comment-row", "info")
                 continue
             if low.startswith(("begin_", "begin ")):
+                if len(stack) > MAX_NESTING:
+                    raise SurveyError(Problem(
+                        f"groups and repeats are nested more than {MAX_NESTING} deep here; flatten the form",
+                        "xlsform-nesting", location=Location(file=str(self.path), path="survey", row=row,
+                                                             variable="type")))
                 nested = any(g is not None and g["type"] == "roster" for g, _ in stack)
                 group = self.group(row, cells, typ, nested)
                 stack[-1][1].append(group)

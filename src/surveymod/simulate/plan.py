@@ -23,6 +23,9 @@ from scipy import optimize, stats
 
 from ..errors import SurveyError
 
+MAX_N = 1e10
+"""Largest sample or population size planned (more people than live on Earth): beyond it the inputs are a mistake."""
+
 
 @dataclass(frozen=True)
 class SampleSize:
@@ -62,17 +65,42 @@ def design_effect(take: float, icc: float) -> float:
     return 1 + (take - 1) * icc
 
 
+def _check_population(population: float | None) -> None:
+    """A population size is a count of units: at least 1 and at most ``MAX_N``."""
+    if population is not None:
+        _check("the population size", population, 1, MAX_N, lo_open=False, hi_open=False)
+
+
+def _too_large(n: float) -> SurveyError:
+    return SurveyError(f"the plan needs {n:.3g} interviews, more than {MAX_N:.0e} (more people than live on Earth): "
+                       "check the margin of error, standard deviation, design effect and response rate",
+                       rule="plan-infeasible")
+
+
 def _finish(n_srs: float, deff: float, population: float | None, response_rate: float,
             per_group: bool = False) -> SampleSize:
     _check("the design effect", deff, 0, math.inf)
     _check("the response rate", response_rate, 0, 1, hi_open=False)
+    _check_population(population)
     n_design = n_srs * deff
     n_fpc = n_design
     if population is not None:
-        _check("the population size", population, 0, math.inf)
         n_fpc = n_design / (1 + (n_design - 1) / population)
+    if not n_fpc <= MAX_N:  # also NaN and inf
+        raise _too_large(n_fpc)
     n = math.ceil(n_fpc - 1e-9)
-    return SampleSize(n_srs, deff, n_design, n_fpc, n, response_rate, math.ceil(n / response_rate - 1e-9), per_group)
+    issued = n / response_rate
+    if not issued <= MAX_N:
+        raise _too_large(issued)
+    return SampleSize(n_srs, deff, n_design, n_fpc, n, response_rate, math.ceil(issued - 1e-9), per_group)
+
+
+def _ratio_squared(num: float, den: float) -> float:
+    """(num / den)², infinite instead of an OverflowError when the ratio is beyond floating point."""
+    try:
+        return (num / den) ** 2
+    except (OverflowError, ZeroDivisionError):
+        return math.inf
 
 
 def n_proportion(p: float, moe: float, conf: float = 0.95, deff: float = 1.0, population: float | None = None,
@@ -81,7 +109,7 @@ def n_proportion(p: float, moe: float, conf: float = 0.95, deff: float = 1.0, po
     _check("the proportion", p, 0, 1)
     _check("the margin of error", moe, 0, 1)
     zz = z if z is not None else z_value(conf)
-    return _finish(zz * zz * p * (1 - p) / (moe * moe), deff, population, response_rate)
+    return _finish(_ratio_squared(zz * math.sqrt(p * (1 - p)), moe), deff, population, response_rate)
 
 
 def n_mean(sd: float, moe: float, conf: float = 0.95, deff: float = 1.0, population: float | None = None,
@@ -90,14 +118,15 @@ def n_mean(sd: float, moe: float, conf: float = 0.95, deff: float = 1.0, populat
     _check("the standard deviation", sd, 0, math.inf)
     _check("the margin of error", moe, 0, math.inf)
     zz = z if z is not None else z_value(conf)
-    return _finish((zz * sd / moe) ** 2, deff, population, response_rate)
+    return _finish(_ratio_squared(zz * sd, moe), deff, population, response_rate)
 
 
 def moe_proportion(n: float, p: float, conf: float = 0.95, deff: float = 1.0,
                    population: float | None = None) -> float:
     """Margin of error (fraction) of a proportion estimated from *n* completed interviews."""
-    _check("the sample size", n, 0, math.inf)
+    _check("the sample size", n, 0, MAX_N, hi_open=False)
     _check("the proportion", p, 0, 1, lo_open=False, hi_open=False)
+    _check_population(population)
     fpc = 1.0 if population is None else max(0.0, (population - n) / (population - 1))
     return z_value(conf) * math.sqrt(deff * p * (1 - p) / n * fpc)
 
@@ -122,7 +151,9 @@ def n_two_proportions(p1: float, p2: float, alpha: float = 0.05, power: float = 
     za, zb = _z_ab(alpha, power, two_sided)
     pbar = (p1 + p2) / 2
     d = abs(p2 - p1)
-    n = (za * math.sqrt(2 * pbar * (1 - pbar)) + zb * math.sqrt(p1 * (1 - p1) + p2 * (1 - p2))) ** 2 / d ** 2
+    n = _ratio_squared(za * math.sqrt(2 * pbar * (1 - pbar)) + zb * math.sqrt(p1 * (1 - p1) + p2 * (1 - p2)), d)
+    if not n <= MAX_N:
+        raise _too_large(n)
     if continuity:
         n = n / 4 * (1 + math.sqrt(1 + 4 / (n * d))) ** 2
     return _finish(n, deff, None, response_rate, per_group=True)
@@ -145,7 +176,7 @@ def power_two_proportions(n: float, p1: float, p2: float, alpha: float = 0.05, d
 def mdc_proportions(n: float, p1: float, alpha: float = 0.05, power: float = 0.8, deff: float = 1.0,
                     two_sided: bool = True, direction: int = 1) -> float:
     """Minimum detectable change p2 − p1 (fraction; positive for an increase) with *n* per group."""
-    _check("the sample size", n, 0, math.inf)
+    _check("the sample size", n, 0, MAX_N, hi_open=False)
     _check("p1", p1, 0, 1)
     _check("the power", power, 0, 1)
     hi = 1 - 1e-9 if direction > 0 else 1e-9
@@ -179,11 +210,19 @@ def n_two_means(sd: float, delta: float, alpha: float = 0.05, power: float = 0.8
                 response_rate: float = 1.0, two_sided: bool = True) -> SampleSize:
     """Interviews per group to detect a difference *delta* in means (two-sample t test, then × deff)."""
     _check("the standard deviation", sd, 0, math.inf)
-    if delta == 0:
-        raise SurveyError("delta is 0: there is no difference to detect", rule="plan-argument")
+    if delta == 0 or not math.isfinite(delta):
+        raise SurveyError(f"delta is {delta:g}: there is no finite difference to detect", rule="plan-argument")
     _z_ab(alpha, power, two_sided)
-    n = optimize.brentq(lambda m: power_two_means(m, sd, delta, alpha, 1.0, two_sided) - power, 2 + 1e-9, 1e9,
-                        xtol=1e-10)
+    effect = abs(delta) / sd  # the power depends on delta and sd only through their ratio
+
+    def short(m: float) -> float:
+        return power_two_means(m, 1.0, effect, alpha, 1.0, two_sided) - power
+
+    if effect > 1e6 or short(2 + 1e-9) >= 0:  # a difference of a million sd is seen with the fewest interviews
+        return _finish(2.0, deff, None, response_rate, per_group=True)
+    if short(MAX_N) < 0:
+        raise _too_large(_ratio_squared(sd, delta))
+    n = optimize.brentq(short, 2 + 1e-9, MAX_N, xtol=1e-10)
     return _finish(n, deff, None, response_rate, per_group=True)
 
 
@@ -191,5 +230,19 @@ def mdc_means(n: float, sd: float, alpha: float = 0.05, power: float = 0.8, deff
               two_sided: bool = True) -> float:
     """Minimum detectable difference in means with *n* completed interviews per group."""
     _check("the power", power, 0, 1)
-    return float(optimize.brentq(lambda d: power_two_means(n, sd, d, alpha, deff, two_sided) - power, 1e-12,
-                                 100 * sd, xtol=1e-12))
+    _check("the sample size", n, 1, MAX_N, hi_open=False)
+    _check("the standard deviation", sd, 0, math.inf)
+    _check("the design effect", deff, 0, math.inf)
+    if n / deff <= 1:
+        raise SurveyError(f"{n:g} interviews with a design effect of {deff:g} are fewer than 2 effective interviews "
+                          "per group: no difference can be detected", rule="plan-infeasible")
+
+    def short(effect: float) -> float:  # in units of sd: the power depends on the difference / sd only
+        return power_two_means(n, 1.0, effect, alpha, deff, two_sided) - power
+
+    if short(100) < 0:
+        raise SurveyError(f"even a difference of 100 standard deviations cannot be detected with {n:g} interviews "
+                          "per group at this power", rule="plan-infeasible")
+    if short(1e-12) >= 0:
+        return 0.0
+    return float(optimize.brentq(short, 1e-12, 100, xtol=1e-14) * sd)

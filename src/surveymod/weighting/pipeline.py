@@ -23,7 +23,7 @@ from ..errors import Location, Problem, SurveyError
 from ..estimation.calibration import Calibrated, PostStratified, Raked, Record
 from ..estimation.design import Design
 from ..estimation.engine import weight as eng
-from ..estimation.prepare import design_weights
+from ..estimation.prepare import MAX_WEIGHT, design_weights
 from ..estimation.taylor import group_sums
 from . import replicate_weights as rw
 from . import steps as st
@@ -158,7 +158,13 @@ def _base_weight(data: pd.DataFrame, loaded: LoadedSpec) -> np.ndarray:
         raise SurveyError(f"{col} holds probabilities above 1 in {above.size} rows (data rows "
                           f"{', '.join(str(i + 1) for i in above[:5])}); a probability is at most 1",
                           rule="design-prob", location=loc)
-    return vals if d.weight else 1.0 / vals
+    w = vals if d.weight else 1.0 / vals
+    huge = np.flatnonzero(w > MAX_WEIGHT)
+    if huge.size:
+        raise SurveyError(f"{col} gives weights above {MAX_WEIGHT:g} in {huge.size} rows (data rows "
+                          f"{', '.join(str(i + 1) for i in huge[:5])}, e.g. {w[huge[0]]:g}); a weight counts people, "
+                          "and sums of such numbers overflow", rule="weight-too-large", location=loc)
+    return w
 
 
 def _fpc_fraction(data: pd.DataFrame, loaded: LoadedSpec) -> np.ndarray | None:
@@ -298,8 +304,8 @@ class _Run:
                       "rows, written through a temporary file,", loc)
         try:
             reps = eng.make_replicates(self.data, method=s.method, strata=d.strata, psu=d.psu, n_reps=s.n,
-                                       seed=s.seed, fay_rho=s.fay_rho, fpc_fraction=_fpc_fraction(self.data,
-                                                                                                 self.loaded))
+                                       seed=s.seed, fay_rho=s.fay_rho, lonely_psu=d.lonely_psu,
+                                       fpc_fraction=_fpc_fraction(self.data, self.loaded))
         except eng.EngineError as exc:
             raise SurveyError(f"replicate weights: {exc}", rule="weighting-replicates",
                               location=self.loaded.loc("steps", i)) from None

@@ -146,7 +146,7 @@ class ReplicatesStep(BaseModel):
     step: Literal["replicates"]
     method: Literal["jk1", "jkn", "bootstrap", "brr", "fay"]
     n: int | None = Field(None, ge=2, le=10_000, description="Number of replicates (bootstrap, BRR; at most 10,000).")
-    seed: int | None = Field(None, description="Seed for the bootstrap draws (reproducible weights).")
+    seed: int | None = Field(None, ge=0, lt=2**32, description="Seed for the bootstrap draws (reproducible weights).")
     fay_rho: float | None = Field(None, gt=0, lt=1)
     prefix: str = Field("repw", description="Replicate weight columns are named <prefix>1..R.")
 

@@ -92,6 +92,12 @@ def joint_cells(margins: list[np.ndarray]) -> tuple[list[np.ndarray], np.ndarray
     return [codes[first] for codes in margins], rows
 
 
+STALL_SWEEPS = 50
+STALL_RATIO = 0.99
+"""Raking stops as infeasible when its largest misfit falls by less than 1% in 50 sweeps (a feasible raking
+converges geometrically), so ``max_iter: 100000000`` cannot make it run for hours."""
+
+
 def rake(margins: list[np.ndarray], controls: list[dict[int, float]], w: np.ndarray, tol: float,
          max_iter: int, out: np.ndarray | None = None, first: int = 0,
          joint: tuple[list[np.ndarray], np.ndarray] | None = None) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -116,7 +122,8 @@ def rake(margins: list[np.ndarray], controls: list[dict[int, float]], w: np.ndar
     live = np.arange(sums.shape[1])  # the columns still sweeping
     snapshots: list[np.ndarray] = []
     worst = np.zeros(0)
-    for _ in range(max_iter):
+    before = np.inf  # the largest misfit STALL_SWEEPS sweeps ago
+    for sweep_no in range(1, max_iter + 1):
         f, s = factor[:, live], sums[:, live]
         sweep = []
         for codes, ctrl in zip(cells, controls, strict=True):
@@ -130,6 +137,16 @@ def rake(margins: list[np.ndarray], controls: list[dict[int, float]], w: np.ndar
             misfit = np.abs(1 / _factors(codes, ctrl, s * f, "raking", live + first) - 1)
             worst = np.maximum(worst, misfit.max(axis=0))
         live, worst = live[worst >= tol], worst[worst >= tol]
+        if live.size and sweep_no % STALL_SWEEPS == 0:
+            now = float(worst.max())
+            if now > STALL_RATIO * before:
+                raise StepFailure(
+                    f"the raking margins cannot all be met: after {sweep_no} sweeps the largest relative misfit "
+                    f"({now:.2g}, {which(int(live[int(worst.argmax())]) + first)}) fell by less than "
+                    f"{1 - STALL_RATIO:.0%} in the last {STALL_SWEEPS}, so more sweeps would not meet the tolerance "
+                    f"{tol:g}. The sample leaves cells empty that the margins need (e.g. every respondent of one "
+                    "margin's category is in one category of another); collapse levels or check the targets")
+            before = now
         if not live.size:
             main = np.asarray(w, dtype=float)[:, 0]
             after = [main * snap[rows] for snap in snapshots] if first == 0 else []

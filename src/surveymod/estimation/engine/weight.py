@@ -35,7 +35,8 @@ def _short(exc: BaseException) -> str:
         if ln.startswith("- "):
             break
         # svy's own advice names svy arguments; our users set the spec instead
-        sentences = [x for x in ln.split(". ") if "on_nonconvergence" not in x and "NOT been modified" not in x]
+        sentences = [x for x in ln.split(". ") if "on_nonconvergence" not in x and "NOT been modified" not in x
+                     and "svy." not in x and "Singleton" not in x]
         keep.append(". ".join(sentences).strip())
     return "; ".join(k for k in keep if k) or type(exc).__name__
 
@@ -105,12 +106,17 @@ class Replicates:
 
 def make_replicates(data: pd.DataFrame, *, method: str, strata: str | None, psu: str | None,
                     n_reps: int | None, seed: int | None, fay_rho: float | None,
-                    fpc_fraction: np.ndarray | None) -> Replicates:
+                    fpc_fraction: np.ndarray | None, lonely_psu: str = "fail") -> Replicates:
     """Create replicate factors from the design with svy (JK1/JKn, Rao-Wu bootstrap, BRR/Fay).
 
     The factors multiply the weight row-wise. Scales follow R ``as.svrepdesign``: JK1 (R-1)/R, JKn (n_h-1)/n_h per
     replicate, bootstrap 1/(R-1), BRR 1/R, Fay 1/(R(1-rho)^2); for JK1/JKn the finite population correction
     (1 - n_h/N_h) multiplies the scale as in R when the design has an fpc.
+
+    A stratum with one PSU follows ``lonely_psu`` as R's ``jknweights`` does: ``certainty`` and ``remove`` make no
+    replicate for it (its PSU keeps its weight in every replicate), ``average`` also multiplies the scale by
+    PSUs / replicates, ``adjust`` adds one replicate per such stratum (its PSU 0, every other PSU H/(H-1), scale
+    (H-1)/H, H the strata); ``fail``, and any lonely PSU for the bootstrap and BRR, is an error naming the stratum.
     """
     n_rows = len(data)
     # Replicate factors are constant within a PSU: they are made on one row per PSU (in order of first appearance)
@@ -126,7 +132,12 @@ def make_replicates(data: pd.DataFrame, *, method: str, strata: str | None, psu:
         # R's brrweights takes a stratum's PSUs in data order (first appearance), svy in code order: integer codes
         # by first appearance of (stratum, PSU) give the half-samples of R's as.svrepdesign, not the label sort's.
         psu_col = pd.factorize(pd.Series(str_vals) + "\x1f" + pd.Series(psu_vals))[0].astype(np.int64)
-    frame = pl.DataFrame({"__sm_str": str_vals, "__sm_psu": psu_col, _W: np.ones(n)})
+    labels, per_stratum = np.unique(str_vals, return_counts=True)
+    single = labels[per_stratum == 1] if strata else labels[:0]
+    keep = ~np.isin(str_vals, single)
+    if single.size:
+        _refuse_lonely(method, lonely_psu, [str(x) for x in single], strata, keep.any())
+    frame = pl.DataFrame({"__sm_str": str_vals[keep], "__sm_psu": psu_col[keep], _W: np.ones(int(keep.sum()))})
     s = svy.Sample(frame, svy.Design(stratum="__sm_str" if strata else None, psu="__sm_psu", wgt=_W))
     try:
         if method in ("jk1", "jkn"):
@@ -143,7 +154,8 @@ def make_replicates(data: pd.DataFrame, *, method: str, strata: str | None, psu:
     except svy.SvyError as exc:
         raise EngineError(_short(exc)) from None
     cols = sorted((c for c in r.data.columns if re.fullmatch(r"__sm_r\d+", c)), key=lambda c: int(c[6:]))
-    factors = r.data.select(cols).to_numpy().astype(float)
+    factors = np.ones((n, len(cols)))
+    factors[keep] = r.data.select(cols).to_numpy().astype(float)  # a lonely PSU keeps its weight: factor 1
     n_reps_made = factors.shape[1]
     rscales = np.ones(n_reps_made)
     if method in ("jk1", "jkn"):
@@ -156,6 +168,13 @@ def make_replicates(data: pd.DataFrame, *, method: str, strata: str | None, psu:
             n_h = len(set(psu_vals[in_h]))
             f_h = float(fpc_fraction[in_h][0]) if fpc_fraction is not None else 0.0
             rscales[j] = (n_h - 1) / n_h * (1.0 - f_h)
+        if single.size and lonely_psu == "average":
+            scale = n / n_reps_made  # R: the PSUs over the replicates made
+        if single.size and lonely_psu == "adjust":
+            h = len(labels)
+            extra = np.where(str_vals[:, None] == single[None, :], 0.0, h / (h - 1))
+            factors = np.hstack([factors, extra])
+            rscales = np.concatenate([rscales, np.full(single.size, (h - 1) / h)])
     elif method == "bootstrap":
         scale = 1.0 / (n_reps_made - 1)
     else:
@@ -183,6 +202,22 @@ def make_replicates(data: pd.DataFrame, *, method: str, strata: str | None, psu:
             factors = 1.0 + signs * u
     return Replicates(psu_factors=np.asfortranarray(factors, dtype=float), unit=unit, scale=scale,
                       rscales=rscales, method=method)
+
+
+def _refuse_lonely(method: str, policy: str, strata: list[str], strata_col: str | None, others: bool) -> None:
+    """The error for strata with one PSU that the replicates cannot take, in surveymod's terms (the design's
+    ``lonely_psu``), never svy's."""
+    shown = ", ".join(strata[:10]) + (", ..." if len(strata) > 10 else "")
+    what = f"stratum {shown} of '{strata_col}' has only one PSU"
+    if method not in ("jk1", "jkn"):
+        raise EngineError(f"{what}: {method} replicates cannot be made from it; collapse it with another stratum, "
+                          "or use jkn replicates with the design's lonely_psu (certainty, remove, adjust or "
+                          "average)")
+    if policy == "fail":
+        raise EngineError(f"{what}; set the design's lonely_psu to certainty, remove, adjust or average (as R's "
+                          "survey.lonely.psu) or collapse strata")
+    if not others:
+        raise EngineError(f"{what}: every stratum has one PSU, so there is no replicate to make")
 
 
 def _id_codes(col: pd.Series) -> np.ndarray:
