@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from .atomic import note_input
 from .errors import Location, Problem, SurveyError
 
 Positions = dict[str, tuple[int, int]]
@@ -195,6 +196,7 @@ def read_yaml_text(path: str | Path) -> str:
             raise SurveyError(Problem(f"the file is larger than {MAX_BYTES // 2**20} MiB; is it really YAML?",
                                       "yaml-too-large", location=Location(str(path))))
         raw = p.read_bytes()
+        note_input(p)
     except (FileNotFoundError, IsADirectoryError, PermissionError, NotADirectoryError) as exc:
         raise SurveyError(Problem(f"cannot read the file: {exc.strerror}", "file-not-found",
                                   location=Location(str(path)))) from None

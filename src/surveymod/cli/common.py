@@ -46,8 +46,11 @@ def handles_errors(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from ..atomic import command_guard
+
         try:
-            return func(*args, **kwargs)
+            with command_guard():  # no output of the command may replace a file it read
+                return func(*args, **kwargs)
         except SurveyError as exc:
             echo_problems(exc.problems)
             sys.exit(EXIT_PROBLEM)
@@ -89,6 +92,13 @@ def _version() -> str:
     from .. import __version__
 
     return __version__
+
+
+def force_option(func: F) -> F:
+    """``--force`` for commands that write into an output folder (see ``atomic.output_folder``)."""
+    return click.option("--force", is_flag=True,
+                        help="Replace files already in the output folder that surveymod did not write there (or "
+                             "that were changed since); without it such a file stops the command.")(func)
 
 
 def dataset_options(func: F) -> F:

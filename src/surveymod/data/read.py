@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ..atomic import note_input
 from ..errors import Location, Problem, SurveyError
 from . import multi
 from .encoding import detect_encoding, first_undecodable_line, mixed_encoding, sniff_delimiter
@@ -157,6 +158,8 @@ def read(path: str | Path, questionnaire: Questionnaire | str | Path | None = No
                     keep=keep)
     _release_arrow_memory()
     ds = Dataset(frames={}, questionnaire=qn, inputs=_input_files(path, raws))
+    for f in ds.inputs:
+        note_input(f)
     if qn is None:
         for i, raw in enumerate(raws):
             name = TOP_LEVEL if i == 0 else (raw.hint or re.split(r"[#/\\]", raw.source)[-1].rsplit(".", 1)[0])

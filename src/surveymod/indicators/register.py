@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..atomic import note_input
 from ..errors import Location, Problem, SurveyError
 from .programme import Monitoring, Programme
 from .results import PERIODS
@@ -22,6 +23,7 @@ COLUMNS = ("indicator", "period", "value", "source")
 
 def _read(path: Path) -> pd.DataFrame:
     ext = path.suffix.lower()
+    note_input(path)
     try:
         if ext == ".csv":
             return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")

@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from ..atomic import note_input
 from ..errors import Location, Problem, SurveyError
 from ..questionnaire.loader import loads
 from ..questionnaire.model import Group, LangText, Question, Questionnaire
@@ -127,6 +128,8 @@ def read_sheet(source: str | Path | bytes) -> tuple[list[str], list[tuple[int, d
     from openpyxl import load_workbook
 
     name = str(source) if not isinstance(source, bytes) else "<sheet>"
+    if not isinstance(source, bytes):
+        note_input(source)
     try:
         wb = load_workbook(io.BytesIO(source) if isinstance(source, bytes) else source, read_only=True,
                            data_only=True)
