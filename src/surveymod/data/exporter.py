@@ -145,6 +145,18 @@ def _prepare(frame: pd.DataFrame, metas: dict[str, VariableMeta], target: str, l
         s = frame[col]
         name = names[col]
         meta = metas.get(col)
+        limit = EXACT_LIMITS.get(target)
+        if limit and _has_long_integers(s, limit):
+            cols[name] = s.astype("string").astype(object).where(s.notna(), None if target != "dta" else "")
+            warnings.append(Problem(
+                f"'{col}' holds whole numbers of {len(str(limit))} digits or more, which {target.upper()} would "
+                "round as numbers; written as text so every digit is kept", "long-integer-as-text", "warning",
+                Location(file=str(path), variable=col)))
+            if stat:
+                p.labels[name] = meta.label if meta is not None else ""
+                if target == "sav":
+                    p.measure[name] = "nominal"
+            continue
         if meta is None:
             cols[name] = _plain(s, target)
             if stat:
@@ -187,6 +199,24 @@ def _prepare(frame: pd.DataFrame, metas: dict[str, VariableMeta], target: str, l
                 cols[name] = _shared_strings(col)
     p.frame = pd.DataFrame(cols, index=frame.index, copy=False).reset_index(drop=True)  # columns as they are
     return p
+
+
+EXACT_LIMITS = {"sav": 2**53, "dta": 2**53, "xlsx": 10**15}
+"""Whole numbers from this magnitude are written as text in these formats: SPSS and Stata store numbers as float64
+(exact to 2**53) and Excel keeps 15 significant digits. CSV and Parquet keep every digit of an integer column."""
+
+
+def _has_long_integers(s: pd.Series, limit: int) -> bool:
+    """True if the column *s* holds an id-like whole number the format would round: an exact integer (Int64, as
+    the reader keeps ids past 2**53) of *limit* or more, or a float64 whole number from *limit* up to 2**53 (above,
+    a float64 is a magnitude, not an id, and already as exact as it can be)."""
+    if not pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
+        return False
+    if pd.api.types.is_integer_dtype(s.dtype):
+        return bool((s.abs() >= limit).any())
+    arr = s.to_numpy(dtype="float64", na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        return bool(((np.abs(arr) >= limit) & (np.abs(arr) < 2**53) & (np.mod(arr, 1) == 0)).any())
 
 
 def _plain(s: pd.Series, target: str) -> pd.Series:
@@ -418,7 +448,13 @@ def _write_csv(p: _Prepared, path: Path) -> None:
     for c in frame.columns:
         if pd.api.types.is_datetime64_any_dtype(frame[c]):
             frame[c] = frame[c].dt.strftime("%Y-%m-%d")
-    _guarded(lambda tmp: frame.to_csv(tmp, index=False, encoding="utf-8", float_format="%.15g"), path)
+        elif frame[c].dtype.kind == "f":  # every digit: whole numbers as integers, others as their shortest repr
+            arr = frame[c].to_numpy()
+            finite = arr[np.isfinite(arr)]
+            if finite.size and np.all(np.mod(finite, 1) == 0) and np.all(np.abs(finite) < 2**63) \
+                    and np.isfinite(arr).sum() == (~np.isnan(arr)).sum():
+                frame[c] = frame[c].astype("Int64")
+    _guarded(lambda tmp: frame.to_csv(tmp, index=False, encoding="utf-8"), path)
 
 
 def _write_xlsx(p: _Prepared, path: Path) -> None:

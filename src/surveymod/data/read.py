@@ -495,12 +495,56 @@ def _read_text(data: bytes | Path, source: str, *, encoding: str | None = None, 
                               "fix the quoting or delimiter and read again",
                               location=Location(file=source, line=int(line.group(1)) if line else None),
                               rule="malformed-row") from exc
+    frame = _exact_big_numbers(frame, data, opts)
     if truncated and len(frame):
         problems.append(Problem(
             f"the file ends in the middle of data row {len(frame)} ({truncated}): the export was probably "
             "cut off and this row may be incomplete", "truncated-file", "error",
             Location(file=source, row=len(frame))))
     return _Raw(frame, source, None, None, problems)
+
+
+EXACT_LIMIT = 2**53
+"""Whole numbers of this magnitude and above are not all exact as float64 (16-digit ids would lose digits)."""
+
+
+def _exact_big_numbers(frame: pd.DataFrame, data: bytes | Path, opts: dict[str, Any]) -> pd.DataFrame:
+    """Columns parsed as float64 that hold magnitudes of 2**53 or more (where float64 has lost digits) are read
+    again as the text they were, so an id such as 9007199254740993 keeps every digit (``_exact_integers``)."""
+    big = []
+    for c in frame.columns:
+        if frame[c].dtype.kind == "f":
+            with np.errstate(invalid="ignore"):
+                if (np.abs(frame[c].to_numpy()) >= EXACT_LIMIT).any():
+                    big.append(c)
+    if not big:
+        return frame
+    src: Any = io.BytesIO(data) if isinstance(data, bytes) else data
+    text = pd.read_csv(src, **{**opts, "usecols": big, "dtype": str, "na_values": [""]})
+    for c in big:
+        frame[c] = text[c].to_numpy(dtype=object)
+    return frame
+
+
+def _exact_integers(col: pd.Series) -> pd.Series | None:
+    """*col* as exact nullable integers (Int64) when its values are whole numbers and some reach 2**53, where
+    float64 would round them (ids and codes keep every digit); None for any other column."""
+    if pd.api.types.is_integer_dtype(col.dtype):
+        with np.errstate(invalid="ignore"):
+            big = bool((col.abs() >= EXACT_LIMIT).any())
+        return col.astype("Int64") if big else None
+    if col.dtype != object and not pd.api.types.is_string_dtype(col.dtype):
+        return None
+    present = col.dropna().astype("str").str.strip()
+    present = present[present != ""]
+    if present.empty or not present.str.fullmatch(r"[+-]?\d{1,18}").all():
+        return None
+    ints = present.map(int)
+    if not (ints.abs() >= EXACT_LIMIT).any():
+        return None
+    out = pd.Series(pd.array([None] * len(col), dtype="Int64"), index=col.index)
+    out.loc[ints.index] = pd.array(ints.tolist(), dtype="Int64")
+    return out
 
 
 def _newline(enc: str, head: bytes) -> bytes:
@@ -1079,6 +1123,9 @@ def _report_mapped(ds: Dataset, source: str, variable: str, by_name: int, other:
 
 def _numeric(col: pd.Series, lookup: dict[str, int], meta: VariableMeta, ds: Dataset, source: str,
              expected: dict[str, int] | None = None) -> pd.Series:
+    exact = _exact_integers(col)
+    if exact is not None:
+        return exact
     if pd.api.types.is_bool_dtype(col) or pd.api.types.is_numeric_dtype(col):
         num = col.astype("float64")
         inf = np.isinf(num.to_numpy())

@@ -1,0 +1,68 @@
+"""Round 3 (issue 23), silent data change: ids keep every digit in every format, numbers that are no answer are
+errors, nothing read is dropped or reinterpreted without a located message. See README.md here."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from test_hostile_inputs import HEADER, HH, base_with, run, write
+
+IDS = ["1234567890123456", "9007199254740993", "9007199254740992"]  # 2**53 + 1 and 2**53: distinct ids
+BIG_IDS = HEADER + "".join(f"{i},2026-11-22,1,A,4,2,,100\n" for i in IDS)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "parquet", "sav", "dta"])
+def test_sixteen_digit_ids_keep_every_digit_in_every_format(tmp_path: Path, fmt: str) -> None:
+    import openpyxl
+    import pandas as pd
+    import pyreadstat
+
+    data = write(tmp_path / "d.csv", BIG_IDS)
+    out = tmp_path / f"e.{fmt}"
+    code, text = run("export", str(data), "-q", str(HH), "--to", fmt, "-o", str(out))
+    assert code == 0, text
+    if fmt == "csv":  # read back as text: the digits themselves
+        got = [line.split(",")[0] for line in out.read_text(encoding="utf-8").splitlines()[1:]]
+    elif fmt == "xlsx":
+        got = [str(c.value) for c in openpyxl.load_workbook(out)["data"]["A"][1:]]
+    elif fmt == "parquet":
+        got = [str(v) for v in pd.read_parquet(out)["hhid"]]
+    else:
+        frame, _ = (pyreadstat.read_sav if fmt == "sav" else pyreadstat.read_dta)(str(out))
+        got = [str(v) for v in frame["hhid"]]
+        assert "every digit" in text and "hhid" in text, text  # the type change is said
+    assert got == IDS
+
+
+@pytest.mark.skipif(shutil.which("Rscript") is None, reason="R not installed")
+@pytest.mark.parametrize("fmt", ["sav", "dta"])
+def test_r_haven_reads_the_sixteen_digit_ids(tmp_path: Path, fmt: str) -> None:
+    data = write(tmp_path / "d.csv", BIG_IDS)
+    out = tmp_path / f"e.{fmt}"
+    code, text = run("export", str(data), "-q", str(HH), "--to", fmt, "-o", str(out))
+    assert code == 0, text
+    r = subprocess.run(["Rscript", "-e", f"x <- haven::read_{fmt}('{out}'); cat(as.character(x$hhid), sep='\\n')"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == IDS
+
+
+def test_check_sees_ids_past_two_to_the_53_as_distinct(tmp_path: Path) -> None:
+    data = write(tmp_path / "d.csv", BIG_IDS)
+    code, text = run("check", str(data), "-q", str(HH))
+    assert code == 0 and "duplicate-id" not in text, text
+    dup = write(tmp_path / "dup.csv", BIG_IDS + f"{IDS[1]},2026-11-22,1,A,4,2,,100\n")
+    code, text = run("check", str(dup), "-q", str(HH))
+    assert code == 1 and "duplicate-id" in text and IDS[1] in text and IDS[2] + ")" not in text, text
+
+
+@pytest.mark.parametrize("value", ["inf", "-inf", "Infinity"])
+def test_non_numbers_are_no_decimal_answer(tmp_path: Path, value: str) -> None:
+    qn = base_with(tmp_path, "required: true}", "required: true}\n      - {name: income, type: decimal, "
+                                                 "label: {en: Income, mk: Приход}}")
+    data = write(tmp_path / "d.csv", f"hhid,hhsize,income\n1,2,{value}\n2,3,100.5\n")
+    code, text = run("check", str(data), "-q", str(qn))
+    assert code == 1 and "row 1" in text and "income" in text, text
