@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from test_hostile_inputs import HEADER, HH, base_with, run, write
+from test_hostile_inputs import BASE, HEADER, HH, base_with, run, write
 
 IDS = ["1234567890123456", "9007199254740993", "9007199254740992"]  # 2**53 + 1 and 2**53: distinct ids
 BIG_IDS = HEADER + "".join(f"{i},2026-11-22,1,A,4,2,,100\n" for i in IDS)
@@ -66,3 +66,24 @@ def test_non_numbers_are_no_decimal_answer(tmp_path: Path, value: str) -> None:
     data = write(tmp_path / "d.csv", f"hhid,hhsize,income\n1,2,{value}\n2,3,100.5\n")
     code, text = run("check", str(data), "-q", str(qn))
     assert code == 1 and "row 1" in text and "income" in text, text
+
+
+@pytest.mark.parametrize(("value", "words"), [("011", "leading zero"), ("1:30", "1:30"), ("0b11", "0b11")])
+def test_yaml_1_1_numbers_are_not_silently_converted(tmp_path: Path, value: str, words: str) -> None:
+    q = base_with(tmp_path, "{code: 1, label: {en: 'Yes', mk: Да}}", f"{{code: {value}, label: {{en: 'Yes', mk: Да}}}}")
+    code, text = run("validate", str(q))
+    assert code == 1 and "q.yaml:9" in text and words in text, text
+
+
+@pytest.mark.parametrize(("name", "words"), [("hhs\u0456ze", "U+0456"), ("hhsize\\n", "U+000A")])
+def test_look_alike_names_get_a_located_hint(tmp_path: Path, name: str, words: str) -> None:
+    q = base_with(tmp_path, "{name: hhsize, type: integer", f'{{name: "{name}", type: integer')
+    code, text = run("validate", str(q))
+    assert code == 1 and "q.yaml:24" in text and words in text, text
+    assert "'hhsize\n'" not in text  # the line break is shown as an escape, not printed
+
+
+def test_a_look_alike_data_column_is_named_as_such(tmp_path: Path) -> None:
+    data = write(tmp_path / "d.csv", "hhid,hhs\u0456ze\n1,2\n")
+    code, text = run("check", str(data), "-q", str(BASE))
+    assert "hhs\u0456ze" in text and "looks like 'hhsize'" in text and "U+0456" in text, text

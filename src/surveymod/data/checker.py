@@ -26,6 +26,7 @@ from ..instruments.labels import VariableMeta, data_dictionary
 from ..questionnaire import expr as E
 from ..questionnaire.conditions import compile_condition, universe
 from ..questionnaire.model import Question, Questionnaire
+from ..questionnaire.names import did_you_mean, shown
 from ..xlsx import write_frames
 from . import multi
 from .household_rules import check_household_rules
@@ -221,7 +222,8 @@ def _check_level(ds: Dataset, qn: Questionnaire, level: str, frame: pd.DataFrame
     keys = level_keys(qn, level)
     own = [m for m in metas.values() if level_of_roster(qn, m.roster) == level]
     for col in ds.unknown.get(level, []):
-        acc.one(col, "unknown-column", "warning", f"column '{col}' is not in the questionnaire (kept as it is)")
+        acc.one(col, "unknown-column", "warning", f"column {shown(col)} is not in the questionnaire (kept as it is)"
+                f"{did_you_mean(col, metas, close=False)}")
     env = _env(ds, qn, level, frame, own)
     _keys(acc, ds, qn, level, frame, keys)
     for m in own:

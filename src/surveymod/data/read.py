@@ -995,6 +995,8 @@ def _label_headers(qn: Questionnaire) -> dict[str, set[tuple[str, str]]]:
 
 
 def _assemble(ds: Dataset, raws: list[_Raw], qn: Questionnaire, dd: DataDictionary) -> None:
+    from ..questionnaire.names import did_you_mean, shown
+
     names = _Names.of(qn)
     metas = {v.name: v for v in dd.variables}
     lvl_of = {v.name: level_of_roster(qn, v.roster) for v in dd.variables}
@@ -1050,8 +1052,9 @@ def _assemble(ds: Dataset, raws: list[_Raw], qn: Questionnaire, dd: DataDictiona
         ds.renamed[level] = rename
         for col in unknown:
             ds.problems.append(Problem(
-                f"column '{col}' is not in the questionnaire; it is kept as it is", "unknown-column", "warning",
-                Location(file=raw.source, variable=col)))
+                f"column {shown(col)} is not in the questionnaire; it is kept as it is"
+                f"{did_you_mean(col, metas, close=False)}", "unknown-column",
+                "warning", Location(file=raw.source, variable=col)))
 
 
 def _merge_invalid_text(frame: pd.DataFrame, unknown: list[str],

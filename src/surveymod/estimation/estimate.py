@@ -86,7 +86,10 @@ def labels(s: pd.Series) -> pd.Series:
 
 def _var(df: pd.DataFrame, name: str, role: str) -> pd.Series:
     if name not in df.columns:
-        raise SurveyError(f"the {role} variable '{name}' is not in the data", location=Location(variable=name),
+        from ..questionnaire.names import did_you_mean, shown
+
+        raise SurveyError(f"the {role} variable {shown(name)} is not in the data"
+                          f"{did_you_mean(name, [str(c) for c in df.columns])}", location=Location(variable=name),
                           rule="estimate-variable-missing")
     return df[name]
 

@@ -12,7 +12,7 @@ from ..errors import Location, Problem
 from . import expr as E
 from .conditions import resolve_names
 from .model import Choice, Group, LangText, Question, Questionnaire
-from .names import dummy_name, name_problem
+from .names import did_you_mean, dummy_name, name_problem, shown
 
 NUMERIC_TYPES = {"integer", "decimal", "year", "scale", "select_one", "calculate"}
 
@@ -235,9 +235,8 @@ def _check_expr(ctx: _Ctx, item: Question | Group, field: str, text: str, index:
     for ref in E.references(node):
         key = ref.name.lower()
         if key not in order:
-            near = _suggest(key, order)
-            ctx.add(path, f"unknown variable '{ref.name}' in {field}" + (f" (did you mean '{near}'?)" if near else ""),
-                    "unknown-reference")
+            ctx.add(path, f"unknown variable {shown(ref.name)} in {field}"
+                    + did_you_mean(ref.name, [q.name for q in questions.values()]), "unknown-reference")
             continue
         q = questions.get(key)
         if q is None:
@@ -313,13 +312,6 @@ def _nodes(n: E.Node) -> Iterator[E.Node]:
     yield n
     for c in E.children(n):
         yield from _nodes(c)
-
-
-def _suggest(name: str, known: dict[str, int]) -> str | None:
-    import difflib
-
-    m = difflib.get_close_matches(name, list(known), n=1, cutoff=0.75)
-    return m[0] if m else None
 
 
 def _cycles(ctx: _Ctx, deps: dict[str, set[str]]) -> None:
