@@ -87,3 +87,40 @@ def test_a_look_alike_data_column_is_named_as_such(tmp_path: Path) -> None:
     data = write(tmp_path / "d.csv", "hhid,hhs\u0456ze\n1,2\n")
     code, text = run("check", str(data), "-q", str(BASE))
     assert "hhs\u0456ze" in text and "looks like 'hhsize'" in text and "U+0456" in text, text
+
+
+def test_diff_refuses_a_questionnaire_that_does_not_validate(tmp_path: Path) -> None:
+    bad = base_with(tmp_path, 'relevant: "15 <= age <= 74"', 'relevant: "15 <= age <="')
+    code, text = run("diff", str(BASE), str(bad))
+    assert code == 1 and "q.yaml:39" in text and "<unparsable>" not in text, text
+
+
+@pytest.mark.parametrize("target", ["paper", "ddi", "codebook"])
+def test_parentheses_of_a_relevance_survive_in_words(tmp_path: Path, target: str) -> None:
+    q = base_with(tmp_path, 'relevant: "15 <= age <= 74"', 'relevant: "(age - 15) * 2 > 10"')
+    code, text = run("build", str(q), "--to", target, "-o", str(tmp_path / "o"), "--lang", "en")
+    assert code == 0, text
+    written = "".join(f.read_text(encoding="utf-8") for f in (tmp_path / "o").iterdir() if f.name[0] != ".")
+    assert "15) * 2" in written and "- 15 * 2" not in written
+
+
+def test_choice_names_with_quotes_keep_them_in_the_xpath(tmp_path: Path) -> None:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    survey = wb.active
+    survey.title = "survey"
+    survey.append(["type", "name", "label", "relevant"])
+    survey.append(["select_one saints", "saint", "Saint", ""])
+    survey.append(["text", "why", "Why?", "${saint} = \"d'Arc\""])
+    choices = wb.create_sheet("choices")
+    choices.append(["list_name", "name", "label"])
+    choices.append(["saints", "d'Arc", "Jeanne d'Arc"])
+    choices.append(["saints", 'say"hi', "Quoted"])
+    wb.save(tmp_path / "f.xlsx")
+    code, text = run("build", str(tmp_path / "f.xlsx"), "--to", "xlsform", "-o", str(tmp_path / "o"))
+    assert code == 0, text
+    out = openpyxl.load_workbook(tmp_path / "o" / "f.xlsx")["survey"]
+    head = [c.value for c in out[1]]
+    relevant = [r[head.index("relevant")] for r in out.iter_rows(min_row=2, values_only=True)]
+    assert any(r and "\"d'Arc\"" in r for r in relevant), relevant
