@@ -124,3 +124,40 @@ def test_choice_names_with_quotes_keep_them_in_the_xpath(tmp_path: Path) -> None
     head = [c.value for c in out[1]]
     relevant = [r[head.index("relevant")] for r in out.iter_rows(min_row=2, values_only=True)]
     assert any(r and "\"d'Arc\"" in r for r in relevant), relevant
+
+
+def test_a_formula_without_a_saved_result_is_located_not_empty(tmp_path: Path) -> None:
+    import openpyxl
+
+    wb = openpyxl.Workbook()  # openpyxl, like many generators, saves formulas without calculating them
+    ws = wb.active
+    ws.title = "main"
+    ws.append(["hhid", "hhsize"])
+    ws.append([1, "=1+1"])
+    ws.append([2, 3])
+    wb.save(tmp_path / "d.xlsx")
+    code, text = run("check", str(tmp_path / "d.xlsx"), "-q", str(BASE))
+    assert code == 1 and "d.xlsx#main" in text and "B2" in text and "=1+1" in text, text
+
+
+@pytest.mark.parametrize("container", ["zip", "folder"])
+def test_two_parts_of_one_table_are_not_half_read(tmp_path: Path, container: str) -> None:
+    import zipfile
+
+    parts = {"part1.csv": "hhid,w,y\n1,1,2\n2,1,3\n3,1,4\n", "part2.csv": "hhid,w,y\n4,1,20\n5,1,30\n"}
+    if container == "zip":
+        data = tmp_path / "d.zip"
+        with zipfile.ZipFile(data, "w") as zf:
+            for name, text in parts.items():
+                zf.writestr(name, text)
+    else:
+        data = tmp_path / "d"
+        data.mkdir()
+        for name, text in parts.items():
+            write(data / name, text)
+    if container == "zip":
+        code, text = run("estimate", str(data), "--weight", "w", "--mean", "y", "-o", str(tmp_path / "o.csv"))
+    else:  # check reads folders (an ODK Central export), with the questionnaire
+        code, text = run("check", str(data), "-q", str(BASE), "-o", str(tmp_path / "o.csv"))
+    assert code == 1 and "part1.csv" in text and "part2.csv" in text, text
+    assert not (tmp_path / "o.csv").exists()

@@ -157,6 +157,7 @@ def read(path: str | Path, questionnaire: Questionnaire | str | Path | None = No
     raws = _sources(path, qn, encoding=encoding, sheet=sheet, progress=progress, chunk_bytes=chunk_bytes,
                     keep=keep)
     _release_arrow_memory()
+    _refuse_parts(raws, path)
     ds = Dataset(frames={}, questionnaire=qn, inputs=_input_files(path, raws))
     for f in ds.inputs:
         note_input(f)
@@ -182,6 +183,21 @@ def read(path: str | Path, questionnaire: Questionnaire | str | Path | None = No
     order = [lv for lv in levels(qn) if lv in ds.frames] + [lv for lv in ds.frames if lv not in levels(qn)]
     ds.frames = {lv: ds.frames[lv] for lv in order}
     return ds
+
+
+def _refuse_parts(raws: list[_Raw], path: Path) -> None:
+    """Two tables of a zip, folder or workbook with the same columns are parts of one table (an export split in
+    two), not a table and its roster: one would be read as the data and the other set aside, so that is refused,
+    naming both."""
+    seen: dict[tuple[str, ...], _Raw] = {}
+    for raw in raws:
+        cols = tuple(str(c) for c in raw.frame.columns)
+        first = seen.setdefault(cols, raw)
+        if first is not raw and (first.hint == raw.hint or None in (first.hint, raw.hint)):
+            raise SurveyError(
+                f"{path} holds two tables with the same columns, {first.source} and {raw.source}: parts of one "
+                "table? surveymod reads one table per level and would use only the first; put the rows in one "
+                "file (or give the one part you mean)", location=Location(file=raw.source), rule="split-table")
 
 
 def _release_arrow_memory() -> None:
@@ -354,7 +370,52 @@ def _read_bytes(data: bytes | Path, suffix: str, source: str, *, encoding: str |
                       location=Location(file=source), rule="unsupported-format")
 
 
+def _formulas_without_values(src: Any) -> list[tuple[str, str, str]]:
+    """(sheet, cell, formula) of every formula cell an .xlsx holds without a saved result (written by a program
+    that does not calculate): a reader sees it empty. Scans the sheets' XML; other files give []."""
+    import html
+
+    try:
+        zf = zipfile.ZipFile(src)
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return []
+    found = []
+    with zf:
+        try:
+            book = zf.read("xl/workbook.xml").decode("utf-8", "replace")
+            rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+        except KeyError:
+            return []
+        target = {m[0]: m[1] for m in re.findall(r'<Relationship[^>]*?Id="([^"]+)"[^>]*?Target="([^"]+)"', rels)}
+        target |= {m[1]: m[0] for m in re.findall(r'<Relationship[^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"', rels)}
+        for name, rid in re.findall(r'<sheet [^>]*?name="([^"]*)"[^>]*?r:id="([^"]+)"', book):
+            part = target.get(rid, "").lstrip("/")
+            part = part if part.startswith("xl/") else f"xl/{part}"
+            try:
+                xml = zf.read(part).decode("utf-8", "replace")
+            except KeyError:
+                continue
+            for cell in re.finditer(r'<c\b([^>]*)>(.*?)</c>', xml, flags=re.S):
+                body = cell.group(2)
+                if "<f" in body and not re.search(r"<v>[^<]+</v>", body):
+                    ref = re.search(r'\br="([A-Z]+[0-9]+)"', cell.group(1))
+                    formula = re.search(r"<f[^>]*>(.*?)</f>", body, flags=re.S)
+                    found.append((html.unescape(name), ref.group(1) if ref else "?",
+                                  html.unescape(formula.group(1)) if formula else "(shared formula)"))
+    if hasattr(src, "seek"):
+        src.seek(0)
+    return found
+
+
 def _read_excel(src: Any, source: str, sheet: str | None) -> list[_Raw]:
+    blank = _formulas_without_values(src)
+    if blank:
+        problems = [Problem(f"cell {cell} holds the formula ={formula} but no saved result, so it would read as "
+                            "empty; open the workbook in Excel or LibreOffice and save it (that stores the results),"
+                            " or export the data as CSV", "formula-without-value",
+                            location=Location(file=f"{source}#{name}"))
+                    for name, cell, formula in blank[:20]]
+        raise SurveyError(problems)
     book = pd.read_excel(src, sheet_name=sheet if sheet is not None else None, dtype=object, engine=None,
                          header=None)
     if isinstance(book, pd.DataFrame):
