@@ -34,7 +34,8 @@ from ..instruments.labels import (
     spss_missing,
     text_size,
 )
-from ..instruments.syntax_text import one_line
+from ..instruments.spss import spss_comment
+from ..instruments.stata import stata_comment
 from ..questionnaire.model import Questionnaire
 from ..questionnaire.names import name_problem
 from ..xlsx import write_frames
@@ -52,6 +53,8 @@ class ExportResult:
 
     files: list[Path] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    renamed: dict[str, str] = field(default_factory=dict)
+    """Columns written under another name (``st.x`` -> ``st_x`` in a .dta): what the files call them."""
 
 
 def level_path(out: Path, level: str) -> Path:
@@ -111,6 +114,7 @@ def export(data: Dataset | str | Path, questionnaire: Questionnaire | str | Path
         _WRITERS[target](prepared, path)
         result.files.append(path)
         renamed.update(prepared.renamed)
+    result.renamed = renamed
     if syntax and target in ("sav", "dta"):
         result.files += _syntax(qn, dd, out, target, lang, result.warnings, renamed)
     return result
@@ -519,7 +523,8 @@ def _syntax(qn: Questionnaire, dd: DataDictionary, out: Path, target: str, lang:
         note = [f"* Data columns renamed for {target.upper()} by one rule: characters other than letters, digits and "
                 f"'_' become '_', leading and trailing '_' are dropped, 'v' goes before a name that does not start "
                 f"with a letter, names are cut to 28 characters and numbered 2, 3 ... if taken{end}"]
-        note += [f"*   {one_line(old)} -> {new}{end}" for old, new in renamed.items()]
+        comment = spss_comment if target == "sav" else stata_comment  # the one comment rule of each language
+        note += [f"*   {comment(old)} -> {new}{end}" for old, new in renamed.items()]
         head, sep, rest = text.partition("\n\n")
         text = head + "\n" + "\n".join(note) + sep + rest
     write_with(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
