@@ -11,7 +11,7 @@ import click
 from ..indicators.spec import indicator_variables, load_spec
 from ..questionnaire import load_valid
 from ..questionnaire.diff import DiffResult, diff
-from .common import EXIT_PROBLEM, handles_errors
+from .common import EXIT_PROBLEM, handles_errors, printable
 from .main import cli
 
 
@@ -97,6 +97,6 @@ def diff_cmd(old: str, new: str, specs: tuple[str, ...], no_indicators: bool, as
     if as_json:
         click.echo(json.dumps(res.to_dict() | {"indicator_specs": used}, indent=2, ensure_ascii=False))
     else:
-        click.echo(render(res, used))
+        click.echo(printable(render(res, used)))  # wordings are the user's text: no raw controls
     if fail_on_break and res.not_comparable:
         sys.exit(EXIT_PROBLEM)

@@ -21,13 +21,12 @@ EXIT_INTERNAL = 3
 REPORT_TO = "the surveymod maintainers (the project's issue tracker)"
 
 
-_CONTROL = {c: f"\\x{c:02x}" for c in [*range(0x00, 0x09), *range(0x0b, 0x20), 0x7f]}
-
-
 def printable(text: str) -> str:
-    """*text* with control characters shown as ``\\xNN``, so no input can write raw NULs or escape sequences to
-    the terminal."""
-    return text.translate(_CONTROL)
+    """*text* with control characters (C0, C1) and bidi overrides shown as escapes, so no input can write raw NULs,
+    escape sequences or reordered text to the terminal (``escaping.terminal_text``)."""
+    from ..escaping import terminal_text
+
+    return terminal_text(text)
 
 
 def echo_problems(problems: list[Problem], *, limit: int | None = 200) -> None:

@@ -11,7 +11,6 @@ Routing and constraints are evaluated with the questionnaire's condition languag
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +21,7 @@ import pandas as pd
 
 from ..atomic import write_with
 from ..errors import Problem, SurveyError
+from ..escaping import html_text
 from ..instruments.labels import VariableMeta, data_dictionary
 from ..questionnaire import expr as E
 from ..questionnaire.conditions import compile_condition, universe
@@ -93,8 +93,8 @@ class CheckReport:
     def to_html(self, limit: int = 10_000) -> str:
         """A self-contained HTML page: totals, the summary and the first *limit* problems."""
         def table(df: pd.DataFrame) -> str:
-            head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
-            rows = "".join("<tr>" + "".join(f"<td>{html.escape('' if pd.isna(v) else str(v))}</td>" for v in r)
+            head = "".join(f"<th>{html_text(str(c))}</th>" for c in df.columns)
+            rows = "".join("<tr>" + "".join(f"<td>{html_text('' if pd.isna(v) else str(v))}</td>" for v in r)
                            + "</tr>" for r in df.itertuples(index=False))
             return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 
@@ -104,7 +104,7 @@ class CheckReport:
         return ("<!doctype html><html><head><meta charset='utf-8'><title>surveymod data check</title>"
                 "<style>body{font-family:sans-serif}td,th{border:1px solid #ccc;padding:2px 6px}"
                 "table{border-collapse:collapse}</style></head><body>"
-                f"<h1>Data check</h1><p>Rows checked: {html.escape(rows)}. Errors: {self.n_errors}, "
+                f"<h1>Data check</h1><p>Rows checked: {html_text(rows)}. Errors: {self.n_errors}, "
                 f"warnings: {self.n_warnings}.</p><h2>Summary</h2>{table(self.summary())}"
                 f"<h2>Problems</h2>{table(self.problems.head(limit))}{note}</body></html>")
 

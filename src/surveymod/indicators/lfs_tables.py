@@ -429,7 +429,7 @@ def sheet_name(table_id: str) -> str:
 
 def tables_html(tables: dict[str, pd.DataFrame], title: str) -> str:
     """One standalone HTML page with every table (estimate, SE, CI, CV, n and flag per cell)."""
-    from html import escape
+    from ..escaping import html_text as escape
 
     parts = [f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>{escape(title)}</title>",
              "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin-bottom:2em}"
