@@ -161,3 +161,49 @@ def test_two_parts_of_one_table_are_not_half_read(tmp_path: Path, container: str
         code, text = run("check", str(data), "-q", str(BASE), "-o", str(tmp_path / "o.csv"))
     assert code == 1 and "part1.csv" in text and "part2.csv" in text, text
     assert not (tmp_path / "o.csv").exists()
+
+
+@pytest.mark.parametrize(("weights", "stat", "words"), [
+    (["1e308", "1e308", "1", "1"], "--mean", "row 1 column w"),  # the weights sum to inf
+    (["1e306", "1e306", "1", "1"], "--total", "'y' (all) overflows"),  # w * y does
+])
+def test_weights_that_overflow_are_refused_not_inf_with_se_0(tmp_path: Path, weights: list[str], stat: str,
+                                                              words: str) -> None:
+    data = write(tmp_path / "d.csv", "w,y\n" + "".join(f"{w},{y}\n" for w, y in zip(weights, [1e5, 2e5, 3, 4],
+                                                                                        strict=True)))
+    code, text = run("estimate", str(data), "--weight", "w", stat, "y", "-o", str(tmp_path / "o.csv"))
+    assert code == 1 and words in text, text
+    assert not (tmp_path / "o.csv").exists()
+
+
+def test_an_empty_domain_is_flagged_and_has_no_se_of_zero(tmp_path: Path) -> None:
+    import pandas as pd
+
+    data = write(tmp_path / "d.csv", "w,y,g\n1,1,a\n1,2,a\n1,,b\n1,,b\n1,5,a\n")
+    code, text = run("estimate", str(data), "--weight", "w", "--mean", "y", "--by", "g", "-o", str(tmp_path / "o.csv"))
+    assert code == 0, text
+    out = pd.read_csv(tmp_path / "o.csv")
+    empty = out[out["domain"] == "g=b"].iloc[0]
+    assert empty["n"] == 0 and pd.isna(empty["estimate"]) and pd.isna(empty["se"])
+    assert "no observations" in empty["flag"]
+
+
+def test_register_counts_cannot_overflow_the_cumulative(tmp_path: Path) -> None:
+    spec = write(tmp_path / "p.yaml", 'programme: P\ntitle: T\nregister: reg.csv\nindicators:\n  - id: "1.2a"\n'
+                                      '    level: Output 1.2\n    text: "Number of tools"\n    kind: monitoring\n'
+                                      "    value_type: count\n    sources: register\n")
+    write(tmp_path / "reg.csv", "indicator,period,value,source\n1.2a,year1,1e308,x\n1.2a,year2,1e308,x\n")
+    code, text = run("indicators", "--spec", str(spec), "-o", str(tmp_path / "out"))
+    assert code == 1 and "reg.csv row 2 column value" in text and "1e308" in text, text
+
+
+def test_two_table_ids_with_one_sheet_name_keep_both_tables(tmp_path: Path) -> None:
+    import openpyxl
+
+    data = write(tmp_path / "d.csv", "hhid,hhsize,sex\n1,2,1\n2,3,2\n3,2,1\n")
+    plan = write(tmp_path / "plan.yaml", "tables:\n  - {id: T/1, title: size, stat: prop, variable: hhsize}\n"
+                                         "  - {id: T_1, title: sex, stat: prop, variable: sex}\n")
+    code, text = run("tables", str(data), "--plan", str(plan), "-o", str(tmp_path / "t.xlsx"))
+    assert code == 0 and "T/1" in text, text
+    sheets = openpyxl.load_workbook(tmp_path / "t.xlsx").sheetnames
+    assert len(sheets) == 2, sheets
