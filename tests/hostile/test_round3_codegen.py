@@ -110,3 +110,14 @@ def test_bidi_overrides_and_c1_controls_never_reach_the_terminal(tmp_path: Path)
     code, out = run("check", str(data), "-q", str(BASE))
     assert "note" in out and "\u202e" not in out and "\u009b" not in out, out
     assert "\\u202e" in out and "\\x9b" in out  # shown, as escapes
+
+
+def test_a_design_name_stata_cannot_write_declares_nothing_rather_than_wrong(tmp_path: Path) -> None:
+    pd.read_csv(API).rename(columns={"stype": "st.x"}).to_csv(tmp_path / "d.csv", index=False)
+    spec = write(tmp_path / "s.yaml", "design: {weight: pw, strata: st.x}\nsteps:\n  - {step: trim, upper: 1000}\n")
+    code, out = run("weight", str(tmp_path / "d.csv"), "--spec", str(spec), "-o", str(tmp_path / "o.sav"))
+    assert code == 0, out  # SPSS keeps st.x; the .do cannot name it
+    do = (tmp_path / "o_design.do").read_text(encoding="utf-8").splitlines()
+    assert not [x for x in do if x.startswith("svyset")] and "exit 198" in do
+    assert any("st.x" in x and x.startswith("*") for x in do)
+    assert "strata = ~st.x" in (tmp_path / "o_design.R").read_text(encoding="utf-8")

@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from ..errors import SurveyError
 from ..estimation.design import Design
 from ..estimation.prepare import default_scale
 from ..instruments.spss import spss_comment, spss_string
@@ -126,21 +125,24 @@ def r_comment(text: str) -> str:
     return re.sub(r"[\x00-\x1f\x7f\u2028\u2029]+", " ", text)
 
 
-def _refuse_names(design: Design, language: str, ok: Callable[[str], bool], instead: str) -> None:
-    """A design column whose name *language* cannot write bare is refused (it would be read as other syntax)."""
-    for f in Design.COLUMN_FIELDS:
-        name = getattr(design, f)
-        if name and not ok(name):
-            raise SurveyError(f"the design's {f} column {name!r} is not a name {language} accepts, so its syntax "
-                              f"file could not name it; write {instead} or rename the column", rule="design-name")
+def _unnameable(design: Design, language: str, ok: Callable[[str], bool], comment: Callable[[str], str],
+                instead: str) -> list[str]:
+    """Comment lines saying which design column *language* cannot name (written bare it would be read as other
+    syntax), or [] when every name is fine; the script then declares no design rather than a wrong one."""
+    bad = [(f, n) for f in Design.COLUMN_FIELDS if (n := getattr(design, f)) and not ok(n)]
+    return [f"* The design's {f} column '{comment(n)}' is not a name {language} accepts, so no design is declared "
+            f"here; write {instead}, or rename the column." for f, n in bad]
 
 
 def stata_script(design: Design, data_file: str, columns: Sequence[str]) -> str:
     """A do-file that opens *data_file* and declares its design with svyset (every name a valid Stata name)."""
-    _refuse_names(design, "Stata", lambda n: bool(STATA_NAME.fullmatch(n)), "a .dta output (which renames it)")
     lines = [f"* Survey design of {stata_comment(data_file)}, as surveymod used it (run from its folder).",
              (f"import spss using {stata_string(data_file)}, clear  // Stata 16 or later"
               if data_file.lower().endswith(".sav") else f"use {stata_string(data_file)}, clear")]
+    refused = _unnameable(design, "Stata", lambda n: bool(STATA_NAME.fullmatch(n)), stata_comment,
+                          "a .dta output (which renames it)")
+    if refused:
+        return "\n".join([*lines, *refused, "exit 198"]) + "\n"
     reps = replicate_columns(design, columns)
     weight = f"[pweight={design.weight}]" if design.weight else ""
     if reps:
@@ -174,11 +176,13 @@ def stata_script(design: Design, data_file: str, columns: Sequence[str]) -> str:
 
 def spss_script(design: Design, data_file: str, columns: Sequence[str]) -> str:
     """SPSS syntax: a Complex Samples analysis plan for Taylor designs; for replicate designs, what SPSS lacks."""
-    _refuse_names(design, "SPSS", lambda n: bool(SPSS_NAME.fullmatch(n)) and n.upper() not in SPSS_RESERVED,
-                  "a .dta output (whose names SPSS reads)")
     get = "GET STATA FILE" if data_file.lower().endswith(".dta") else "GET FILE"
     lines = [f"* Survey design of {spss_comment(data_file)}, as surveymod used it (run from its folder).",
              f"{get}={spss_string(data_file)}."]
+    refused = _unnameable(design, "SPSS", lambda n: bool(SPSS_NAME.fullmatch(n)) and n.upper() not in SPSS_RESERVED,
+                          lambda n: spss_comment(n).replace(".", "_"), "a .dta output (whose names SPSS reads)")
+    if refused:
+        return "\n".join([*lines, *(r.rstrip(".") + "." for r in refused)]) + "\n"
     if replicate_columns(design, columns):
         lines += ["* SPSS Complex Samples has no replicate weights: WEIGHT BY gives the point estimates only;",
                   "* for standard errors use the R script or the Stata do-file written beside this file."]
