@@ -40,7 +40,7 @@ from ..questionnaire.model import Questionnaire
 from ..questionnaire.names import name_problem
 from ..xlsx import write_frames
 from .levels import TOP_LEVEL, level_keys, level_of_roster, levels
-from .read import Dataset, read
+from .read import EXACT_LIMIT, Dataset, read
 
 Target = Literal["sav", "dta", "csv", "xlsx", "parquet"]
 TARGETS: tuple[str, ...] = ("sav", "dta", "csv", "xlsx", "parquet")
@@ -205,7 +205,7 @@ def _prepare(frame: pd.DataFrame, metas: dict[str, VariableMeta], target: str, l
     return p
 
 
-EXACT_LIMITS = {"sav": 2**53, "dta": 2**53, "xlsx": 10**15}
+EXACT_LIMITS = {"sav": EXACT_LIMIT, "dta": EXACT_LIMIT, "xlsx": 10**15}
 """Whole numbers from this magnitude are written as text in these formats: SPSS and Stata store numbers as float64
 (exact to 2**53) and Excel keeps 15 significant digits. CSV and Parquet keep every digit of an integer column."""
 
@@ -220,7 +220,7 @@ def _has_long_integers(s: pd.Series, limit: int) -> bool:
         return bool((s.abs() >= limit).any())
     arr = s.to_numpy(dtype="float64", na_value=np.nan)
     with np.errstate(invalid="ignore"):
-        return bool(((np.abs(arr) >= limit) & (np.abs(arr) < 2**53) & (np.mod(arr, 1) == 0)).any())
+        return bool(((np.abs(arr) >= limit) & (np.abs(arr) < EXACT_LIMIT) & (np.mod(arr, 1) == 0)).any())
 
 
 def _plain(s: pd.Series, target: str) -> pd.Series:
