@@ -207,3 +207,12 @@ def test_two_table_ids_with_one_sheet_name_keep_both_tables(tmp_path: Path) -> N
     assert code == 0 and "T/1" in text, text
     sheets = openpyxl.load_workbook(tmp_path / "t.xlsx").sheetnames
     assert len(sheets) == 2, sheets
+
+
+def test_look_alike_choice_list_names_are_told_apart(tmp_path: Path) -> None:
+    text = BASE.read_text(encoding="utf-8").replace(
+        "  sexes:\n", "  yesn\u043e:\n    - {code: 1, label: {en: 'Y', mk: Д}}\n  sexes:\n", 1)
+    q = write(tmp_path / "q.yaml", text.replace("choices: sexes,", 'choices: "sexes ",', 1))
+    code, out = run("validate", str(q))
+    assert code == 1 and "q.yaml:12" in out and "U+043E" in out, out
+    assert "looks like 'sexes'" in out and "q.yaml:34" in out, out

@@ -33,11 +33,13 @@ def skeleton(name: str) -> str:
 
 
 def lookalike(name: str) -> str:
-    """What makes *name* look like another name though it is not: its look-alike letters, invisible or control
-    characters and surrounding spaces, said in words (``''`` when there is nothing such)."""
+    """What makes *name* look like another name though it is not: look-alike letters mixed with Latin ones (a name
+    wholly in Cyrillic is just Cyrillic), invisible or control characters and surrounding spaces, said in words
+    (``''`` when there is nothing such)."""
     parts = []
+    mixed = any("a" <= ch.lower() <= "z" for ch in name)
     for ch in dict.fromkeys(name):
-        if ch in _LOOKALIKES:
+        if ch in _LOOKALIKES and mixed:
             parts.append(f"the {unicodedata.name(ch, 'letter').title()} (U+{ord(ch):04X}), which looks like the "
                          f"Latin '{_LOOKALIKES[ch]}'")
         elif unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") or (ch.isspace() and ch != " "):
