@@ -121,3 +121,10 @@ def test_a_design_name_stata_cannot_write_declares_nothing_rather_than_wrong(tmp
     assert not [x for x in do if x.startswith("svyset")] and "exit 198" in do
     assert any("st.x" in x and x.startswith("*") for x in do)
     assert "strata = ~st.x" in (tmp_path / "o_design.R").read_text(encoding="utf-8")
+
+
+def test_infinite_replicate_scales_are_refused_not_written_as_r_or_stata_code(tmp_path: Path) -> None:
+    data = write(tmp_path / "d.csv", "w,y,r1,r2\n1,2,1,1\n2,3,2,2\n1,4,1,1\n")
+    design = write(tmp_path / "d.yaml", 'design: {weight: w, repweights: "r[12]", reptype: jk1, rscales: [.inf, 1]}\n')
+    code, out = run("estimate", str(data), "--design", str(design), "--mean", "y", "-o", str(tmp_path / "o.csv"))
+    assert code == 1 and "d.yaml:1" in out and "rscales" in out and "finite" in out, out
