@@ -216,3 +216,21 @@ def test_look_alike_choice_list_names_are_told_apart(tmp_path: Path) -> None:
     code, out = run("validate", str(q))
     assert code == 1 and "q.yaml:12" in out and "U+043E" in out, out
     assert "looks like 'sexes'" in out and "q.yaml:34" in out, out
+
+
+@pytest.mark.parametrize("fmt", ["sav", "dta", "xlsx"])  # CSV and Parquet kept them before
+def test_weight_keeps_every_digit_of_the_ids_it_passes_through(tmp_path: Path, fmt: str) -> None:
+    import pandas as pd
+    import pyreadstat
+
+    data = write(tmp_path / "d.csv", "hhid,w,y\n" + "".join(f"{i},{k + 1},{k}\n" for k, i in enumerate(IDS)))
+    spec = write(tmp_path / "s.yaml", "design: {weight: w}\nsteps:\n  - {step: trim, upper: 10}\n")
+    out = tmp_path / f"o.{fmt}"
+    code, text = run("weight", str(data), "--spec", str(spec), "-o", str(out))
+    assert code == 0, text
+    if fmt in ("sav", "dta"):
+        frame, _ = (pyreadstat.read_sav if fmt == "sav" else pyreadstat.read_dta)(str(out))
+        assert "every digit" in text, text
+    else:
+        frame = pd.read_excel(out, dtype=str)
+    assert [str(v) for v in frame["hhid"]] == IDS

@@ -85,7 +85,9 @@ def weight_cmd(data: Path, spec_path: Path, output: Path, report_dir: Path | Non
         if say is not None:
             width = len(result.frame.columns) + (len(rep.names) if rep is not None else 0)
             say(f"writing {output.name} ({len(out_data):,} rows, {width} columns)")
-        write_data(out_data, output, labels, more=rep if stream else None)
+        notes: list = []
+        write_data(out_data, output, labels, more=rep if stream else None, notes=notes)
+        echo_problems(notes)
     if ext in (".sav", ".dta") and result.design is not None:
         design = renamed_design(result.design, renamed)  # the names the file was written with
         columns = [renamed.get(str(c), str(c)) for c in out_data.columns]

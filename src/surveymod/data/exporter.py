@@ -150,12 +150,9 @@ def _prepare(frame: pd.DataFrame, metas: dict[str, VariableMeta], target: str, l
         name = names[col]
         meta = metas.get(col)
         limit = EXACT_LIMITS.get(target)
-        if limit and _has_long_integers(s, limit):
-            cols[name] = s.astype("string").astype(object).where(s.notna(), None if target != "dta" else "")
-            warnings.append(Problem(
-                f"'{col}' holds whole numbers of {len(str(limit))} digits or more, which {target.upper()} would "
-                "round as numbers; written as text so every digit is kept", "long-integer-as-text", "warning",
-                Location(file=str(path), variable=col)))
+        if limit and has_long_integers(s, limit):
+            cols[name] = digits_as_text(s, None if target != "dta" else "")
+            warnings.append(long_integer_warning(col, target, path))
             if stat:
                 p.labels[name] = meta.label if meta is not None else ""
                 if target == "sav":
@@ -210,7 +207,7 @@ EXACT_LIMITS = {"sav": EXACT_LIMIT, "dta": EXACT_LIMIT, "xlsx": 10**15}
 (exact to 2**53) and Excel keeps 15 significant digits. CSV and Parquet keep every digit of an integer column."""
 
 
-def _has_long_integers(s: pd.Series, limit: int) -> bool:
+def has_long_integers(s: pd.Series, limit: int) -> bool:
     """True if the column *s* holds an id-like whole number the format would round: an exact integer (Int64, as
     the reader keeps ids past 2**53) of *limit* or more, or a float64 whole number from *limit* up to 2**53 (above,
     a float64 is a magnitude, not an id, and already as exact as it can be)."""
@@ -221,6 +218,19 @@ def _has_long_integers(s: pd.Series, limit: int) -> bool:
     arr = s.to_numpy(dtype="float64", na_value=np.nan)
     with np.errstate(invalid="ignore"):
         return bool(((np.abs(arr) >= limit) & (np.abs(arr) < EXACT_LIMIT) & (np.mod(arr, 1) == 0)).any())
+
+
+def digits_as_text(s: pd.Series, missing: Any = None) -> pd.Series:
+    """A column of long whole numbers as their exact digits (text), missing values as *missing*."""
+    return s.astype("string").astype(object).where(s.notna(), missing)
+
+
+def long_integer_warning(col: str, target: str, path: Path) -> Problem:
+    """The warning that *col* was written as text so that the format keeps every digit."""
+    limit = EXACT_LIMITS[target]
+    return Problem(f"'{col}' holds whole numbers of {limit:,} or more, which {target.upper()} would round as "
+                   "numbers; written as text so every digit is kept", "long-integer-as-text", "warning",
+                   Location(file=str(path), variable=col))
 
 
 def _plain(s: pd.Series, target: str) -> pd.Series:
