@@ -392,9 +392,12 @@ def _formulas_without_values(src: Any) -> list[tuple[str, str, str]]:
             part = target.get(rid, "").lstrip("/")
             part = part if part.startswith("xl/") else f"xl/{part}"
             try:
-                xml = zf.read(part).decode("utf-8", "replace")
+                raw = zf.read(part)
             except KeyError:
                 continue
+            if b"<f" not in raw:  # no formula at all (every export): nothing to look at
+                continue
+            xml = raw.decode("utf-8", "replace")
             for cell in re.finditer(r'<c\b([^>]*)>(.*?)</c>', xml, flags=re.S):
                 body = cell.group(2)
                 if "<f" in body and not re.search(r"<v>[^<]+</v>", body):
