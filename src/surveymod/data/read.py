@@ -400,7 +400,8 @@ def _formulas_without_values(src: Any) -> list[tuple[str, str, str]]:
             xml = raw.decode("utf-8", "replace")
             for cell in re.finditer(r'<c\b([^>]*)>(.*?)</c>', xml, flags=re.S):
                 body = cell.group(2)
-                if "<f" in body and not re.search(r"<v>[^<]+</v>", body):
+                text_result = re.search(r'\bt="(?:str|inlineStr)"', cell.group(1)) and "<v" in body  # "" cached
+                if "<f" in body and not re.search(r"<v>[^<]+</v>", body) and not text_result:
                     ref = re.search(r'\br="([A-Z]+[0-9]+)"', cell.group(1))
                     formula = re.search(r"<f[^>]*>(.*?)</f>", body, flags=re.S)
                     found.append((html.unescape(name), ref.group(1) if ref else "?",
