@@ -21,7 +21,7 @@ import pandas as pd
 
 from .atomic import write_with
 from .data.meta import Metadata, stata_letters
-from .errors import SurveyError
+from .errors import Problem, SurveyError
 from .xlsx import write_frames
 
 SUFFIXES = (".csv", ".xlsx", ".sav", ".dta", ".parquet")
@@ -120,17 +120,26 @@ def _integer_valued(s: pd.Series) -> bool:
 
 
 def write_data(df: pd.DataFrame, path: str | Path, labels: DataLabels | None = None,
-               more: FloatColumns | None = None) -> Path:
+               more: FloatColumns | None = None, notes: list[Problem] | None = None) -> Path:
     """Write the weighted data atomically in the format of the output's extension.
 
     ``labels`` (``DataLabels.of`` the dataset's metadata) are written to .sav and .dta outputs; other formats
     cannot hold them. ``more`` (float columns after ``df``'s, read a block of rows at a time) is for the
-    ``STREAMED`` formats: it is written as if it were part of ``df``, never held whole.
+    ``STREAMED`` formats: it is written as if it were part of ``df``, never held whole. Ids the format would round
+    (past 2**53 in .sav/.dta, 15 digits in .xlsx) are written as text, with a warning added to *notes*.
     """
     p = Path(path)
     ext = p.suffix.lower()
     if ext not in _WRITERS:
         raise SurveyError(f"cannot write {p.name}: use .csv, .xlsx, .sav, .dta or .parquet", rule="data-format")
+    from .data.exporter import EXACT_LIMITS, digits_as_text, has_long_integers, long_integer_warning
+
+    limit = EXACT_LIMITS.get(ext[1:])
+    long_ids = [c for c in df.columns if limit and has_long_integers(df[c], limit)]
+    if long_ids:  # the one rule of the exporter: every digit kept, as text
+        df = df.assign(**{str(c): digits_as_text(df[c], "" if ext == ".dta" else None) for c in long_ids})
+        if notes is not None:
+            notes += [long_integer_warning(str(c), ext[1:], p) for c in long_ids]
     if more is not None and ext not in STREAMED:
         raise ValueError(f"columns streamed to {ext}: only {', '.join(STREAMED)} are written by blocks of rows")
 

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from .atomic import note_input
 from .errors import Location, Problem, SurveyError
 
 Positions = dict[str, tuple[int, int]]
@@ -54,6 +55,32 @@ SafeLoader12.yaml_implicit_resolvers = {
 }
 SafeLoader12.add_implicit_resolver(
     "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+# YAML 1.2 numbers: no sexagesimal (1:30 is the text "1:30", not 90), no 0b binary, no underscores; a plain
+# number with a leading zero (011: octal 9 in YAML 1.1, 11 in YAML 1.2) is refused where it is (``_ambiguous``)
+SafeLoader12.yaml_implicit_resolvers = {
+    k: [(tag, rx) for tag, rx in v if tag not in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")]
+    for k, v in SafeLoader12.yaml_implicit_resolvers.items()
+}
+SafeLoader12.add_implicit_resolver(
+    "tag:yaml.org,2002:int", re.compile(r"^(?:[-+]?(?:0|[1-9][0-9]*)|0o[0-7]+|0x[0-9a-fA-F]+)$"),
+    list("-+0123456789"))
+SafeLoader12.add_implicit_resolver(
+    "tag:yaml.org,2002:float", re.compile(
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"),
+    list("-+0123456789."))
+_AMBIGUOUS = re.compile(r"^[-+]?0[0-9_]+$")
+
+
+def _ambiguous(node: yaml.Node, file: str, path: str) -> None:
+    """A plain scalar YAML 1.1 and 1.2 read as different numbers (``011``) is a located error."""
+    if isinstance(node, yaml.ScalarNode) and node.style is None and _AMBIGUOUS.match(node.value):
+        plain = node.value.lstrip("+-").lstrip("0_") or "0"
+        raise SurveyError(Problem(
+            f"'{node.value}' has a leading zero: YAML 1.1 reads it as the octal number "
+            f"{int(node.value.replace('_', ''), 8) if set(node.value) <= set('+-01234567_') else '?'}, YAML 1.2 as "
+            f"{plain}; write {plain}, or quote it ('{node.value}') if the zero belongs to a text",
+            "yaml-ambiguous-number", location=Location(file, node.start_mark.line + 1, node.start_mark.column + 1,
+                                                       path or None)))
 
 
 def join_path(base: str, key: str | int) -> str:
@@ -87,6 +114,7 @@ NEL, surrogates and U+FFFE/U+FFFF; the same are refused when a double-quoted esc
 
 def _construct(loader: SafeLoader12, node: yaml.Node, file: str, path: str) -> Any:
     """A scalar's value; an unknown tag (``!foo``, ``!!python/name:``) is a located error."""
+    _ambiguous(node, file, path)
     try:
         value = loader.construct_object(node, deep=True)
     except yaml.YAMLError as exc:
@@ -205,6 +233,7 @@ def read_yaml_text(path: str | Path) -> str:
 
     try:
         raw = read_capped(path, MAX_BYTES, "YAML file")
+        note_input(Path(path))
     except (FileNotFoundError, IsADirectoryError, PermissionError, NotADirectoryError) as exc:
         raise SurveyError(Problem(f"cannot read the file: {exc.strerror}", "file-not-found",
                                   location=Location(str(path)))) from None

@@ -180,7 +180,7 @@ def test_deep_expressions_in_validate_and_diff(tmp_path: Path, kind: str) -> Non
     code, out = run("validate", str(bad))
     assert code == 1 and f"q.yaml:{line}" in out and "expression" in out, out
     code, out = run("diff", str(BASE), str(bad))
-    assert code == 0 and "<unparsable>" in out, out  # diff compares drafts: the routing change is shown as such
+    assert code == 1 and f"q.yaml:{line}" in out and "<unparsable>" not in out, out  # refused, located (issue 23)
 
 
 def _programme(tmp: Path, expression: str = "api00 > 700", data: str = "apistrat.csv") -> Path:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from surveymod.atomic import MANIFEST
 from surveymod.cli.main import _register, cli
 
 from .conftest import FIXTURES
@@ -31,7 +32,7 @@ def _has_pdf_renderer() -> bool:
 def test_build_all(tmp_path: Path) -> None:
     code, out = _run("build", HH, "--to", "all", "-o", str(tmp_path))
     assert code == 0, out
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != MANIFEST) == sorted([
         "hh_test.xlsx", "hh_test_paper.html", "hh_test_paper_mk.html", "hh_test.sps", "hh_test_mk.sps",
         "hh_test.do", "hh_test_codebook.md", "hh_test_codebook.html", "hh_test_codebook_mk.md",
         "hh_test_codebook_mk.html", "hh_test_ddi.xml", "hh_test_translations.xlsx",
@@ -39,13 +40,13 @@ def test_build_all(tmp_path: Path) -> None:
     if not _has_pdf_renderer():
         assert "PDF not built" in out
     assert "label shortened to Stata's limit: imbgeco" in out
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary files left
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".") and p.name != MANIFEST]  # no temporary files left
 
 
 def test_build_one_language(tmp_path: Path) -> None:
     code, out = _run("build", HH, "--to", "paper", "--to", "spss", "--lang", "mk", "-o", str(tmp_path))
     assert code == 0, out
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["hh_test_mk.sps", "hh_test_paper_mk.html"]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != MANIFEST) == ["hh_test_mk.sps", "hh_test_paper_mk.html"]
 
 
 def test_errors(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from surveymod.atomic import MANIFEST
 from surveymod.cli.main import _register, cli
 from surveymod.errors import SurveyError
 from surveymod.instruments.build import build
@@ -61,7 +62,7 @@ def mk_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("pdf")
     code, output = _run("build", str(HH), "--to", "pdf", "-o", str(out))
     assert code == 0, output
-    assert sorted(p.name for p in out.iterdir()) == ["hh_test_paper.pdf", "hh_test_paper_mk.pdf"]
+    assert sorted(p.name for p in out.iterdir() if p.name != MANIFEST) == ["hh_test_paper.pdf", "hh_test_paper_mk.pdf"]
     assert f"wrote {out / 'hh_test_paper_mk.pdf'}" in output
     return out / "hh_test_paper_mk.pdf"
 

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from .common import EXIT_PROBLEM, echo_problems, handles_errors
+from .common import EXIT_PROBLEM, echo_problems, force_option, handles_errors
 from .main import cli
 
 TARGET_NAMES = ["xlsform", "paper", "pdf", "spss", "stata", "codebook", "ddi", "translations", "all"]
@@ -23,15 +23,18 @@ TARGET_NAMES = ["xlsform", "paper", "pdf", "spss", "stata", "codebook", "ddi", "
                    "questionnaire language.")
 @click.option("-o", "--output", "outdir", required=True, type=click.Path(file_okay=False),
               help="Directory to write the files into (created if missing).")
+@force_option
 @handles_errors
-def build_cmd(file: str, targets: tuple[str, ...], langs: tuple[str, ...], outdir: str) -> None:
+def build_cmd(file: str, targets: tuple[str, ...], langs: tuple[str, ...], outdir: str, force: bool) -> None:
     """Build instruments from questionnaire FILE (it must validate without errors).
 
     Prints each file written; warnings (e.g. labels shortened to SPSS/Stata limits) go to stderr.
     """
+    from ..atomic import output_folder
     from ..instruments.build import build, write_outputs
     from ..questionnaire import load_valid
 
+    output_folder(outdir, force)
     qn = load_valid(file)
     out = build(qn, targets, langs or None)
     echo_problems(out.problems)
@@ -60,17 +63,19 @@ def translations_import_cmd(sheet: str, file: str, output: str | None, in_place:
     """
     from pathlib import Path
 
-    from ..atomic import refuse_overwriting_inputs, write_text
+    from ..atomic import note_input, refuse_overwriting_inputs, release_input, write_text
     from ..errors import SurveyError
     from ..instruments.translations import import_translations
 
     if in_place and output:
         raise SurveyError("use either --in-place or -o/--output, not both")
     text = Path(file).read_text(encoding="utf-8-sig")
+    note_input(file)
     res = import_translations(sheet, text, file)
     echo_problems(res.problems)
     echo_problems(res.missing, limit=50)
     if in_place:
+        release_input(file)  # asked for: FILE is the output
         write_text(file, res.text)
         target = file
     elif output:

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from .common import EXIT_PROBLEM, echo_problems, handles_errors, progress_lines
+from .common import EXIT_PROBLEM, echo_problems, handles_errors, printable, progress_lines
 from .main import cli
 
 
@@ -42,7 +42,7 @@ def check_cmd(data: str, questionnaire: str, output: str | None, fail_on: str, e
     if not summary.empty:
         click.echo("Summary by rule and variable:")
         for r in summary.itertuples(index=False):
-            click.echo(f"  {r.rule:<26} {r.variable or '-':<20} {r.severity:<8} {r.count}")
+            click.echo(printable(f"  {r.rule:<26} {r.variable or '-':<20} {r.severity:<8} {r.count}"))
     rows = ", ".join(f"{k} {v}" for k, v in report.rows.items())
     click.echo(f"{data}: {report.n_errors} error(s), {report.n_warnings} warning(s) in {rows} rows")
     if output:

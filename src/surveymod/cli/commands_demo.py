@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .common import handles_errors
+from .common import force_option, handles_errors
 from .main import cli
 
 
@@ -21,16 +21,20 @@ from .main import cli
               help="Random seed, 0 or more (same seed, same results).")
 @click.option("--replicates", default=100, show_default=True, type=click.IntRange(min=10),
               help="Bootstrap replicate weights for the variance.")
+@force_option
 @handles_errors
 def demo_cmd(out_dir: str, respondents: int, policymakers: int, trainees: int | None, seed: int,
-             replicates: int) -> None:
+             replicates: int, force: bool) -> None:
     """Run the programme example end to end on simulated data, from weights to report.
 
     Runs the programme's whole results framework (examples/programme): simulates the general-public and the policy
     and opinion makers' surveys (baseline and endline) and the training tests, weights the public survey to the
     Census 2021 margins, computes every indicator (with the monitoring register), exports .sav/.dta, and writes the
     report."""
+    from ..atomic import output_folder
     from ..indicators.demo import run_demo
+
+    output_folder(out_dir, force)
 
     res = run_demo(out_dir, n=respondents, n_pm=policymakers, trainees=trainees, seed=seed, replicates=replicates,
                    echo=lambda s: click.echo(s, err=True))

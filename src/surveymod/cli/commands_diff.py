@@ -9,9 +9,9 @@ from pathlib import Path
 import click
 
 from ..indicators.spec import indicator_variables, load_spec
+from ..questionnaire import load_valid
 from ..questionnaire.diff import DiffResult, diff
-from ..questionnaire.loader import load
-from .common import EXIT_PROBLEM, handles_errors
+from .common import EXIT_PROBLEM, handles_errors, printable
 from .main import cli
 
 
@@ -86,16 +86,17 @@ def diff_cmd(old: str, new: str, specs: tuple[str, ...], no_indicators: bool, as
     Items read by indicator definitions are checked for comparability: a change of question text, codes, missing
     flags, range, routing, type or calculation makes them no longer comparable between the two versions.
 
-    Exit status: 0 when every indicator item stays comparable, 1 when one is NOT COMPARABLE (unless
+    Both versions must validate (as `surveymod validate` checks them): an error in either is reported with its
+    file and line. Exit status: 0 when every indicator item stays comparable, 1 when one is NOT COMPARABLE (unless
     --allow-break) or an input is wrong, 2 for a usage error.
     """
-    a, b = load(old), load(new)
+    a, b = load_valid(old), load_valid(new)  # an invalid version (unparsable routing ...) is refused, located
     paths = [] if no_indicators else ([Path(s) for s in specs] or _specs_near(old, new))
     names, used = _indicator_items(paths, (a.id, b.id))
     res = diff(a, b, names)
     if as_json:
         click.echo(json.dumps(res.to_dict() | {"indicator_specs": used}, indent=2, ensure_ascii=False))
     else:
-        click.echo(render(res, used))
+        click.echo(printable(render(res, used)))  # wordings are the user's text: no raw controls
     if fail_on_break and res.not_comparable:
         sys.exit(EXIT_PROBLEM)

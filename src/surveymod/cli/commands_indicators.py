@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .common import handles_errors
+from .common import force_option, handles_errors
 from .main import cli
 
 
@@ -14,13 +14,16 @@ from .main import cli
                    "indicators (e.g. examples/programme/programme.yaml).")
 @click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Folder for framework.xlsx/.md/.html, charts/, report.html and indicators.json.")
+@force_option
 @handles_errors
-def indicators_cmd(spec_path: str, out_dir: str) -> None:
+def indicators_cmd(spec_path: str, out_dir: str, force: bool) -> None:
     """Compute every indicator of SPEC (survey, training and monitoring) and write the results framework."""
+    from ..atomic import output_folder
     from ..indicators.compute import compute
     from ..indicators.programme import load_programme
     from ..indicators.report import write_outputs
 
+    output_folder(out_dir, force)
     lp = load_programme(spec_path)
     rows, waves = compute(lp)
     sources = [f"{name}: {w.wave.data} ({len(w.frame)} rows, period {w.wave.period})" for name, w in waves.items()]

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from .common import echo_problems, handles_errors
+from .common import echo_problems, force_option, handles_errors
 from .main import cli
 
 
@@ -26,14 +26,18 @@ from .main import cli
                    "<id>.truth.json.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "sav", "dta", "xlsx", "parquet"]),
               help="File format when OUT is a folder (default csv).")
+@force_option
 @handles_errors
 def simulate_cmd(questionnaire: str, n: int, seed: int, design: str | None, effects: str | None, wave: str | None,
-                 output: str, fmt: str | None) -> None:
+                 output: str, fmt: str | None, force: bool) -> None:
     """Simulate N respondents of QUESTIONNAIRE that follow its routing and constraints exactly."""
+    from ..atomic import output_folder
     from ..questionnaire import load_valid
     from ..simulate import load_design, load_effects, simulate
     from ..simulate.output import is_folder, write_simulated
 
+    if is_folder(output):
+        output_folder(output, force)
     qn = load_valid(questionnaire)
     d = load_design(design) if design else None
     e = load_effects(effects) if effects else None

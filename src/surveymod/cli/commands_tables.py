@@ -9,10 +9,10 @@ import pandas as pd
 
 from ..atomic import refuse_overwriting_inputs, write_text, write_with
 from ..errors import Location, SurveyError
-from ..indicators.lfs_tables import load_plan, plan_columns, run_plan, sheet_name, tables_html
+from ..indicators.lfs_tables import load_plan, plan_columns, run_plan, sheet_names, tables_html
 from ..tabular import SUFFIXES
 from ..xlsx import write_frames
-from .common import dataset_options, handles_errors, open_dataset, parse_codes
+from .common import dataset_options, handles_errors, open_dataset, parse_codes, printable
 from .main import cli
 
 
@@ -33,8 +33,9 @@ def data_files(path: Path) -> dict[str, Path]:
 
 
 def _write_xlsx(tables: dict[str, pd.DataFrame], tmp: Path) -> None:
-    """One sheet per table."""
-    write_frames(tmp, {sheet_name(tid): t for tid, t in tables.items()})
+    """One sheet per table, each under its own name (``sheet_names``)."""
+    names = sheet_names(list(tables))
+    write_frames(tmp, {names[tid]: t for tid, t in tables.items()})
 
 
 @cli.command("tables")
@@ -69,6 +70,10 @@ def tables_cmd(data: Path, plan_path: Path, out: Path, questionnaire: str | None
         ds = Dataset(frames={level: d.main for level, d in parts.items()}, meta=parts["main"].meta)
         ds = ds.declare_missing(parse_codes(missing_codes)) if missing_codes else ds
     tables = run_plan(plan, ds, file=str(plan_path), positions=pos)
+    for tid, name in sheet_names(list(tables)).items():
+        if name != tid:
+            click.echo(printable(f"note: table {tid} is on the sheet '{name}' (Excel sheet names are unique, at most "
+                                 "31 characters, without []:*?/\\)"), err=True)
     write_with(out, lambda tmp: _write_xlsx(tables, tmp))
     write_text(html, tables_html(tables, plan.title))
     cells = sum(len(t) for t in tables.values())

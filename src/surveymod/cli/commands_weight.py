@@ -20,7 +20,7 @@ from ..data.meta import Metadata
 from ..errors import SurveyError
 from ..tabular import STREAMED, DataLabels, write_data
 from ..weighting import load_spec, run_weighting
-from ..weighting.declare import declarations
+from ..weighting.declare import STATA_NAME, declarations, renamed_design
 from .common import dataset_options, echo_problems, handles_errors, open_dataset, progress_lines
 from .main import cli
 
@@ -72,9 +72,11 @@ def weight_cmd(data: Path, spec_path: Path, output: Path, report_dir: Path | Non
         assert result.dataset is not None
         exported = export(result.dataset, to=ext[1:], out=output, added=added_labels, syntax=False, progress=say)
         echo_problems([w for w in exported.warnings if w.rule != "unknown-column"])
+        renamed = exported.renamed
     else:
         _refuse_losing_missing_values(ds.meta, Path(data).suffix.lower(), ext)
         labels = DataLabels.of(ds.meta, out_data, ext).with_added(added_labels, dict.fromkeys(added, "scale"))
+        renamed = {}
         if ext == ".dta":
             out_data, labels, renamed = _for_stata(out_data, labels)
             if renamed:
@@ -83,9 +85,13 @@ def weight_cmd(data: Path, spec_path: Path, output: Path, report_dir: Path | Non
         if say is not None:
             width = len(result.frame.columns) + (len(rep.names) if rep is not None else 0)
             say(f"writing {output.name} ({len(out_data):,} rows, {width} columns)")
-        write_data(out_data, output, labels, more=rep if stream else None)
+        notes: list = []
+        write_data(out_data, output, labels, more=rep if stream else None, notes=notes)
+        echo_problems(notes)
     if ext in (".sav", ".dta") and result.design is not None:
-        for suffix, text in declarations(result.design, output.name, [str(c) for c in out_data.columns]).items():
+        design = renamed_design(result.design, renamed)  # the names the file was written with
+        columns = [renamed.get(str(c), str(c)) for c in out_data.columns]
+        for suffix, text in declarations(design, output.name, columns).items():
             target = output.with_name(f"{output.stem}_design.{suffix}")
             refuse_overwriting_inputs(target, [data, spec_path])
             write_text(target, text)
@@ -142,7 +148,7 @@ def stata_names(columns: list[str]) -> dict[str, str]:
     return out
 
 
-_STATA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,31}")
+_STATA_NAME = STATA_NAME
 
 
 def _for_stata(df: pd.DataFrame, labels: DataLabels) -> tuple[pd.DataFrame, DataLabels, dict[str, str]]:

@@ -21,13 +21,12 @@ EXIT_INTERNAL = 3
 REPORT_TO = "the surveymod maintainers (the project's issue tracker)"
 
 
-_CONTROL = {c: f"\\x{c:02x}" for c in [*range(0x00, 0x09), *range(0x0b, 0x20), 0x7f]}
-
-
 def printable(text: str) -> str:
-    """*text* with control characters shown as ``\\xNN``, so no input can write raw NULs or escape sequences to
-    the terminal."""
-    return text.translate(_CONTROL)
+    """*text* with control characters (C0, C1) and bidi overrides shown as escapes, so no input can write raw NULs,
+    escape sequences or reordered text to the terminal (``escaping.terminal_text``)."""
+    from ..escaping import terminal_text
+
+    return terminal_text(text)
 
 
 def echo_problems(problems: list[Problem], *, limit: int | None = 200) -> None:
@@ -46,8 +45,11 @@ def handles_errors(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from ..atomic import command_guard
+
         try:
-            return func(*args, **kwargs)
+            with command_guard():  # no output of the command may replace a file it read
+                return func(*args, **kwargs)
         except SurveyError as exc:
             echo_problems(exc.problems)
             sys.exit(EXIT_PROBLEM)
@@ -89,6 +91,13 @@ def _version() -> str:
     from .. import __version__
 
     return __version__
+
+
+def force_option(func: F) -> F:
+    """``--force`` for commands that write into an output folder (see ``atomic.output_folder``)."""
+    return click.option("--force", is_flag=True,
+                        help="Replace files already in the output folder that surveymod did not write there (or "
+                             "that were changed since); without it such a file stops the command.")(func)
 
 
 def dataset_options(func: F) -> F:

@@ -11,7 +11,6 @@ Routing and constraints are evaluated with the questionnaire's condition languag
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,10 +21,12 @@ import pandas as pd
 
 from ..atomic import write_with
 from ..errors import Problem, SurveyError
+from ..escaping import html_text
 from ..instruments.labels import VariableMeta, data_dictionary
 from ..questionnaire import expr as E
 from ..questionnaire.conditions import compile_condition, universe
 from ..questionnaire.model import Question, Questionnaire
+from ..questionnaire.names import did_you_mean, shown
 from ..xlsx import write_frames
 from . import multi
 from .household_rules import check_household_rules
@@ -92,8 +93,8 @@ class CheckReport:
     def to_html(self, limit: int = 10_000) -> str:
         """A self-contained HTML page: totals, the summary and the first *limit* problems."""
         def table(df: pd.DataFrame) -> str:
-            head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
-            rows = "".join("<tr>" + "".join(f"<td>{html.escape('' if pd.isna(v) else str(v))}</td>" for v in r)
+            head = "".join(f"<th>{html_text(str(c))}</th>" for c in df.columns)
+            rows = "".join("<tr>" + "".join(f"<td>{html_text('' if pd.isna(v) else str(v))}</td>" for v in r)
                            + "</tr>" for r in df.itertuples(index=False))
             return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 
@@ -103,7 +104,7 @@ class CheckReport:
         return ("<!doctype html><html><head><meta charset='utf-8'><title>surveymod data check</title>"
                 "<style>body{font-family:sans-serif}td,th{border:1px solid #ccc;padding:2px 6px}"
                 "table{border-collapse:collapse}</style></head><body>"
-                f"<h1>Data check</h1><p>Rows checked: {html.escape(rows)}. Errors: {self.n_errors}, "
+                f"<h1>Data check</h1><p>Rows checked: {html_text(rows)}. Errors: {self.n_errors}, "
                 f"warnings: {self.n_warnings}.</p><h2>Summary</h2>{table(self.summary())}"
                 f"<h2>Problems</h2>{table(self.problems.head(limit))}{note}</body></html>")
 
@@ -221,7 +222,8 @@ def _check_level(ds: Dataset, qn: Questionnaire, level: str, frame: pd.DataFrame
     keys = level_keys(qn, level)
     own = [m for m in metas.values() if level_of_roster(qn, m.roster) == level]
     for col in ds.unknown.get(level, []):
-        acc.one(col, "unknown-column", "warning", f"column '{col}' is not in the questionnaire (kept as it is)")
+        acc.one(col, "unknown-column", "warning", f"column {shown(col)} is not in the questionnaire (kept as it is)"
+                f"{did_you_mean(col, metas, close=False)}")
     env = _env(ds, qn, level, frame, own)
     _keys(acc, ds, qn, level, frame, keys)
     for m in own:
@@ -250,9 +252,13 @@ def _answered(col: pd.Series) -> np.ndarray:
 
 
 def _numbers(col: pd.Series) -> np.ndarray:
+    """The answers as float64; 'inf', '-inf' and 'nan' are no answer a respondent gives: NaN, so an answered cell
+    holding them is reported as not a number."""
     if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
-        return col.to_numpy(dtype="float64", na_value=np.nan)
-    return pd.to_numeric(col, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        arr = col.to_numpy(dtype="float64", na_value=np.nan)
+    else:
+        arr = pd.to_numeric(col, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    return np.where(np.isinf(arr), np.nan, arr)
 
 
 def _values(acc: _Acc, qn: Questionnaire, m: VariableMeta, col: pd.Series, answered: np.ndarray) -> np.ndarray:
@@ -360,6 +366,27 @@ def _routing(acc: _Acc, qn: Questionnaire, q: Question, m: VariableMeta, col: pd
                 f"required answer is missing{where}")
 
 
+def exact_keys(keys: pd.DataFrame) -> pd.DataFrame:
+    """Key columns comparable across levels without rounding: whole numbers as exact integers (Int64, so ids
+    past 2**53 never match a neighbour), other numbers as float64, text as it is."""
+    out = {}
+    for c in keys.columns:
+        s = keys[c]
+        if s.dtype == object:  # numbers held as text compare as numbers, as the parent's do
+            num = pd.to_numeric(s, errors="coerce")
+            s = num if num.notna().sum() == s.notna().sum() else s
+        if pd.api.types.is_integer_dtype(s.dtype):
+            out[c] = s.astype("Int64")
+        elif pd.api.types.is_float_dtype(s.dtype):
+            arr = s.to_numpy(dtype="float64", na_value=np.nan)
+            finite = arr[~np.isnan(arr)]
+            whole = bool(np.all(np.isfinite(finite)) and np.all(np.mod(finite, 1) == 0))
+            out[c] = s.astype("Int64") if whole else s.astype("float64")
+        else:
+            out[c] = s
+    return pd.DataFrame(out, index=keys.index)
+
+
 def _duplicated(frame: pd.DataFrame, cols: list[str]) -> np.ndarray:
     """Rows whose key occurs more than once (every occurrence; missing keys are never duplicates here). A single
     whole-number key is counted with bincount, not hashed (10M ids: 0.1 s instead of 2 s)."""
@@ -390,8 +417,8 @@ def _keys(acc: _Acc, ds: Dataset, qn: Questionnaire, level: str, frame: pd.DataF
     pkeys = [k for k in level_keys(qn, parent) if k in frame.columns]
     if pframe is None or not pkeys or any(k not in pframe.columns for k in pkeys):
         return
-    parent_ids = pd.MultiIndex.from_frame(pframe[pkeys].astype("float64", errors="ignore"))
-    mine = pd.MultiIndex.from_frame(frame[pkeys].astype("float64", errors="ignore"))
+    parent_ids = pd.MultiIndex.from_frame(exact_keys(pframe[pkeys]))
+    mine = pd.MultiIndex.from_frame(exact_keys(frame[pkeys]))
     orphan = ~mine.isin(parent_ids)
     acc.add(orphan, pkeys[-1], frame[pkeys[-1]], "orphan-row", "error",
             ("roster row belongs to ", f" but level '{parent}' has no such row"))
@@ -462,8 +489,8 @@ def _env(ds: Dataset, qn: Questionnaire, level: str, frame: pd.DataFrame,
             break
         extra = [c for c in pframe.columns if c not in env and c not in pkeys]
         right = pframe.drop_duplicates(pkeys)[pkeys + extra]
-        left = frame[pkeys].astype("float64", errors="ignore")
-        right = right.astype({k: "float64" for k in pkeys}, errors="ignore")
+        left = exact_keys(frame[pkeys])
+        right = pd.concat([exact_keys(right[pkeys]), right[extra]], axis=1)
         joined = left.merge(right, how="left", on=pkeys, sort=False)
         env.add(joined[extra])
         parent = parent_level(qn, parent)

@@ -34,12 +34,13 @@ from ..instruments.labels import (
     spss_missing,
     text_size,
 )
-from ..instruments.syntax_text import one_line
+from ..instruments.spss import spss_comment
+from ..instruments.stata import stata_comment
 from ..questionnaire.model import Questionnaire
 from ..questionnaire.names import name_problem
 from ..xlsx import write_frames
 from .levels import TOP_LEVEL, level_keys, level_of_roster, levels
-from .read import Dataset, read
+from .read import EXACT_LIMIT, Dataset, read
 
 Target = Literal["sav", "dta", "csv", "xlsx", "parquet"]
 TARGETS: tuple[str, ...] = ("sav", "dta", "csv", "xlsx", "parquet")
@@ -52,6 +53,8 @@ class ExportResult:
 
     files: list[Path] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    renamed: dict[str, str] = field(default_factory=dict)
+    """Columns written under another name (``st.x`` -> ``st_x`` in a .dta): what the files call them."""
 
 
 def level_path(out: Path, level: str) -> Path:
@@ -111,6 +114,7 @@ def export(data: Dataset | str | Path, questionnaire: Questionnaire | str | Path
         _WRITERS[target](prepared, path)
         result.files.append(path)
         renamed.update(prepared.renamed)
+    result.renamed = renamed
     if syntax and target in ("sav", "dta"):
         result.files += _syntax(qn, dd, out, target, lang, result.warnings, renamed)
     return result
@@ -146,6 +150,15 @@ def _prepare(frame: pd.DataFrame, metas: dict[str, VariableMeta], target: str, l
         s = frame[col]
         name = names[col]
         meta = metas.get(col)
+        limit = EXACT_LIMITS.get(target)
+        if limit and has_long_integers(s, limit):
+            cols[name] = digits_as_text(s, None if target != "dta" else "")
+            warnings.append(long_integer_warning(col, target, path))
+            if stat:
+                p.labels[name] = meta.label if meta is not None else ""
+                if target == "sav":
+                    p.measure[name] = "nominal"
+            continue
         if meta is None:
             cols[name] = _plain(s, target)
             if stat:
@@ -188,6 +201,37 @@ def _prepare(frame: pd.DataFrame, metas: dict[str, VariableMeta], target: str, l
                 cols[name] = _shared_strings(col)
     p.frame = pd.DataFrame(cols, index=frame.index, copy=False).reset_index(drop=True)  # columns as they are
     return p
+
+
+EXACT_LIMITS = {"sav": EXACT_LIMIT, "dta": EXACT_LIMIT, "xlsx": 10**15}
+"""Whole numbers from this magnitude are written as text in these formats: SPSS and Stata store numbers as float64
+(exact to 2**53) and Excel keeps 15 significant digits. CSV and Parquet keep every digit of an integer column."""
+
+
+def has_long_integers(s: pd.Series, limit: int) -> bool:
+    """True if the column *s* holds an id-like whole number the format would round: an exact integer (Int64, as
+    the reader keeps ids past 2**53) of *limit* or more, or a float64 whole number from *limit* up to 2**53 (above,
+    a float64 is a magnitude, not an id, and already as exact as it can be)."""
+    if not pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
+        return False
+    if pd.api.types.is_integer_dtype(s.dtype):
+        return bool((s.abs() >= limit).any())
+    arr = s.to_numpy(dtype="float64", na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        return bool(((np.abs(arr) >= limit) & (np.abs(arr) < EXACT_LIMIT) & (np.mod(arr, 1) == 0)).any())
+
+
+def digits_as_text(s: pd.Series, missing: Any = None) -> pd.Series:
+    """A column of long whole numbers as their exact digits (text), missing values as *missing*."""
+    return s.astype("string").astype(object).where(s.notna(), missing)
+
+
+def long_integer_warning(col: str, target: str, path: Path) -> Problem:
+    """The warning that *col* was written as text so that the format keeps every digit."""
+    limit = EXACT_LIMITS[target]
+    return Problem(f"'{col}' holds whole numbers of {limit:,} or more, which {target.upper()} would round as "
+                   "numbers; written as text so every digit is kept", "long-integer-as-text", "warning",
+                   Location(file=str(path), variable=col))
 
 
 def _plain(s: pd.Series, target: str) -> pd.Series:
@@ -435,7 +479,13 @@ def _write_csv(p: _Prepared, path: Path) -> None:
     for c in frame.columns:
         if pd.api.types.is_datetime64_any_dtype(frame[c]):
             frame[c] = frame[c].dt.strftime("%Y-%m-%d")
-    _guarded(lambda tmp: frame.to_csv(tmp, index=False, encoding="utf-8", float_format="%.15g"), path)
+        elif frame[c].dtype.kind == "f":  # every digit: whole numbers as integers, others as their shortest repr
+            arr = frame[c].to_numpy()
+            finite = arr[np.isfinite(arr)]
+            if finite.size and np.all(np.mod(finite, 1) == 0) and np.all(np.abs(finite) < 2**63) \
+                    and np.isfinite(arr).sum() == (~np.isnan(arr)).sum():
+                frame[c] = frame[c].astype("Int64")
+    _guarded(lambda tmp: frame.to_csv(tmp, index=False, encoding="utf-8"), path)
 
 
 def _write_xlsx(p: _Prepared, path: Path) -> None:
@@ -500,7 +550,8 @@ def _syntax(qn: Questionnaire, dd: DataDictionary, out: Path, target: str, lang:
         note = [f"* Data columns renamed for {target.upper()} by one rule: characters other than letters, digits and "
                 f"'_' become '_', leading and trailing '_' are dropped, 'v' goes before a name that does not start "
                 f"with a letter, names are cut to 28 characters and numbered 2, 3 ... if taken{end}"]
-        note += [f"*   {one_line(old)} -> {new}{end}" for old, new in renamed.items()]
+        comment = spss_comment if target == "sav" else stata_comment  # the one comment rule of each language
+        note += [f"*   {comment(old)} -> {new}{end}" for old, new in renamed.items()]
         head, sep, rest = text.partition("\n\n")
         text = head + "\n" + "\n".join(note) + sep + rest
     write_with(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ..atomic import note_input
 from ..errors import Location, Problem, SurveyError
 from ..limits import check_columns, check_sheets, check_zip, regular_file
 from . import multi
@@ -157,7 +158,10 @@ def read(path: str | Path, questionnaire: Questionnaire | str | Path | None = No
     raws = _sources(path, qn, encoding=encoding, sheet=sheet, progress=progress, chunk_bytes=chunk_bytes,
                     keep=keep)
     _release_arrow_memory()
+    _refuse_parts(raws, path)
     ds = Dataset(frames={}, questionnaire=qn, inputs=_input_files(path, raws))
+    for f in ds.inputs:
+        note_input(f)
     if qn is None:
         for i, raw in enumerate(raws):
             name = TOP_LEVEL if i == 0 else (raw.hint or re.split(r"[#/\\]", raw.source)[-1].rsplit(".", 1)[0])
@@ -180,6 +184,21 @@ def read(path: str | Path, questionnaire: Questionnaire | str | Path | None = No
     order = [lv for lv in levels(qn) if lv in ds.frames] + [lv for lv in ds.frames if lv not in levels(qn)]
     ds.frames = {lv: ds.frames[lv] for lv in order}
     return ds
+
+
+def _refuse_parts(raws: list[_Raw], path: Path) -> None:
+    """Two tables of a zip, folder or workbook with the same columns are parts of one table (an export split in
+    two), not a table and its roster: one would be read as the data and the other set aside, so that is refused,
+    naming both."""
+    seen: dict[tuple[str, ...], _Raw] = {}
+    for raw in raws:
+        cols = tuple(str(c) for c in raw.frame.columns)
+        first = seen.setdefault(cols, raw)
+        if first is not raw and (first.hint == raw.hint or None in (first.hint, raw.hint)):
+            raise SurveyError(
+                f"{path} holds two tables with the same columns, {first.source} and {raw.source}: parts of one "
+                "table? surveymod reads one table per level and would use only the first; put the rows in one "
+                "file (or give the one part you mean)", location=Location(file=raw.source), rule="split-table")
 
 
 def _release_arrow_memory() -> None:
@@ -360,7 +379,56 @@ def _read_bytes(data: bytes | Path, suffix: str, source: str, *, encoding: str |
                       location=Location(file=source), rule="unsupported-format")
 
 
+def _formulas_without_values(src: Any) -> list[tuple[str, str, str]]:
+    """(sheet, cell, formula) of every formula cell an .xlsx holds without a saved result (written by a program
+    that does not calculate): a reader sees it empty. Scans the sheets' XML; other files give []."""
+    import html
+
+    try:
+        zf = zipfile.ZipFile(src)
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return []
+    found = []
+    with zf:
+        try:
+            book = zf.read("xl/workbook.xml").decode("utf-8", "replace")
+            rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+        except KeyError:
+            return []
+        target = {m[0]: m[1] for m in re.findall(r'<Relationship[^>]*?Id="([^"]+)"[^>]*?Target="([^"]+)"', rels)}
+        target |= {m[1]: m[0] for m in re.findall(r'<Relationship[^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"', rels)}
+        for name, rid in re.findall(r'<sheet [^>]*?name="([^"]*)"[^>]*?r:id="([^"]+)"', book):
+            part = target.get(rid, "").lstrip("/")
+            part = part if part.startswith("xl/") else f"xl/{part}"
+            try:
+                raw = zf.read(part)
+            except KeyError:
+                continue
+            if b"<f" not in raw:  # no formula at all (every export): nothing to look at
+                continue
+            xml = raw.decode("utf-8", "replace")
+            for cell in re.finditer(r'<c\b([^>]*)>(.*?)</c>', xml, flags=re.S):
+                body = cell.group(2)
+                text_result = re.search(r'\bt="(?:str|inlineStr)"', cell.group(1)) and "<v" in body  # "" cached
+                if "<f" in body and not re.search(r"<v>[^<]+</v>", body) and not text_result:
+                    ref = re.search(r'\br="([A-Z]+[0-9]+)"', cell.group(1))
+                    formula = re.search(r"<f[^>]*>(.*?)</f>", body, flags=re.S)
+                    found.append((html.unescape(name), ref.group(1) if ref else "?",
+                                  html.unescape(formula.group(1)) if formula else "(shared formula)"))
+    if hasattr(src, "seek"):
+        src.seek(0)
+    return found
+
+
 def _read_excel(src: Any, source: str, sheet: str | None) -> list[_Raw]:
+    blank = _formulas_without_values(src)
+    if blank:
+        problems = [Problem(f"cell {cell} holds the formula ={formula} but no saved result, so it would read as "
+                            "empty; open the workbook in Excel or LibreOffice and save it (that stores the results),"
+                            " or export the data as CSV", "formula-without-value",
+                            location=Location(file=f"{source}#{name}"))
+                    for name, cell, formula in blank[:20]]
+        raise SurveyError(problems)
     book = pd.read_excel(src, sheet_name=sheet if sheet is not None else None, dtype=object, engine=None,
                          header=None)
     if isinstance(book, pd.DataFrame):
@@ -501,12 +569,56 @@ def _read_text(data: bytes | Path, source: str, *, encoding: str | None = None, 
                               "fix the quoting or delimiter and read again",
                               location=Location(file=source, line=int(line.group(1)) if line else None),
                               rule="malformed-row") from exc
+    frame = _exact_big_numbers(frame, data, opts)
     if truncated and len(frame):
         problems.append(Problem(
             f"the file ends in the middle of data row {len(frame)} ({truncated}): the export was probably "
             "cut off and this row may be incomplete", "truncated-file", "error",
             Location(file=source, row=len(frame))))
     return _Raw(frame, source, None, None, problems)
+
+
+EXACT_LIMIT = 2**53
+"""Whole numbers of this magnitude and above are not all exact as float64 (16-digit ids would lose digits)."""
+
+
+def _exact_big_numbers(frame: pd.DataFrame, data: bytes | Path, opts: dict[str, Any]) -> pd.DataFrame:
+    """Columns parsed as float64 that hold magnitudes of 2**53 or more (where float64 has lost digits) are read
+    again as the text they were, so an id such as 9007199254740993 keeps every digit (``_exact_integers``)."""
+    big = []
+    for c in frame.columns:
+        if frame[c].dtype.kind == "f":
+            with np.errstate(invalid="ignore"):
+                if (np.abs(frame[c].to_numpy()) >= EXACT_LIMIT).any():
+                    big.append(c)
+    if not big:
+        return frame
+    src: Any = io.BytesIO(data) if isinstance(data, bytes) else data
+    text = pd.read_csv(src, **{**opts, "usecols": big, "dtype": str, "na_values": [""]})
+    for c in big:
+        frame[c] = text[c].to_numpy(dtype=object)
+    return frame
+
+
+def _exact_integers(col: pd.Series) -> pd.Series | None:
+    """*col* as exact nullable integers (Int64) when its values are whole numbers and some reach 2**53, where
+    float64 would round them (ids and codes keep every digit); None for any other column."""
+    if pd.api.types.is_integer_dtype(col.dtype):
+        with np.errstate(invalid="ignore"):
+            big = bool((col.abs() >= EXACT_LIMIT).any())
+        return col.astype("Int64") if big else None
+    if col.dtype != object and not pd.api.types.is_string_dtype(col.dtype):
+        return None
+    present = col.dropna().astype("str").str.strip()
+    present = present[present != ""]
+    if present.empty or not present.str.fullmatch(r"[+-]?\d{1,18}").all():
+        return None
+    ints = present.map(int)
+    if not (ints.abs() >= EXACT_LIMIT).any():
+        return None
+    out = pd.Series(pd.array([None] * len(col), dtype="Int64"), index=col.index)
+    out.loc[ints.index] = pd.array(ints.tolist(), dtype="Int64")
+    return out
 
 
 def _newline(enc: str, head: bytes) -> bytes:
@@ -959,6 +1071,8 @@ def _label_headers(qn: Questionnaire) -> dict[str, set[tuple[str, str]]]:
 
 
 def _assemble(ds: Dataset, raws: list[_Raw], qn: Questionnaire, dd: DataDictionary) -> None:
+    from ..questionnaire.names import did_you_mean, shown
+
     names = _Names.of(qn)
     metas = {v.name: v for v in dd.variables}
     lvl_of = {v.name: level_of_roster(qn, v.roster) for v in dd.variables}
@@ -1014,8 +1128,9 @@ def _assemble(ds: Dataset, raws: list[_Raw], qn: Questionnaire, dd: DataDictiona
         ds.renamed[level] = rename
         for col in unknown:
             ds.problems.append(Problem(
-                f"column '{col}' is not in the questionnaire; it is kept as it is", "unknown-column", "warning",
-                Location(file=raw.source, variable=col)))
+                f"column {shown(col)} is not in the questionnaire; it is kept as it is"
+                f"{did_you_mean(col, metas, close=False)}", "unknown-column",
+                "warning", Location(file=raw.source, variable=col)))
 
 
 def _merge_invalid_text(frame: pd.DataFrame, unknown: list[str],
@@ -1087,6 +1202,9 @@ def _report_mapped(ds: Dataset, source: str, variable: str, by_name: int, other:
 
 def _numeric(col: pd.Series, lookup: dict[str, int], meta: VariableMeta, ds: Dataset, source: str,
              expected: dict[str, int] | None = None) -> pd.Series:
+    exact = _exact_integers(col)
+    if exact is not None:
+        return exact
     if pd.api.types.is_bool_dtype(col) or pd.api.types.is_numeric_dtype(col):
         num = col.astype("float64")
         inf = np.isinf(num.to_numpy())

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, FiniteFloat
 
 RepType = Literal["brr", "fay", "jk1", "jkn", "bootstrap"]
 LonelyPSU = Literal["fail", "remove", "certainty", "adjust", "average"]
@@ -32,8 +32,10 @@ class Design(BaseModel):
     repweights: str | None = Field(None, description="Regular expression matching the replicate-weight columns.")
     reptype: RepType | None = Field(None, description="Replicate method of the replicate-weight columns.")
     fay_rho: float | None = Field(None, ge=0, lt=1, description="Fay coefficient (reptype 'fay').")
-    scale: float | None = Field(None, gt=0, description="Overall replicate variance scale (R svrepdesign 'scale').")
-    rscales: list[float] | None = Field(None, description="Per-replicate scales (R 'rscales').")
+    scale: FiniteFloat | None = Field(None, gt=0, description="Overall replicate variance scale (R svrepdesign "
+                                                              "'scale').")
+    rscales: list[FiniteFloat] | None = Field(None, description="Per-replicate scales (R 'rscales'); finite numbers, "
+                                                                "as R's script and Stata's multiplier() need.")
     mse: bool = Field(True, description="Replicate variance around the full-sample estimate (R mse=TRUE).")
     lonely_psu: LonelyPSU = Field("fail", description="Policy for strata with a single PSU, named as in R survey.")
 

@@ -84,9 +84,24 @@ def labels(s: pd.Series) -> pd.Series:
     return pd.Series(cat, index=s.index)
 
 
+def refuse_overflow(name: str, est: np.ndarray, se: np.ndarray, domains: pd.Series) -> None:
+    """An estimate or SE that overflowed float64 (weights or values near 1e308) is refused, naming it: ``inf``
+    with an SE of 0 would be published as a number."""
+    bad = np.isinf(np.asarray(est, dtype=float)) | np.isinf(np.asarray(se, dtype=float))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise SurveyError(f"the estimate of '{name}' ({list(domains)[i]}) overflows: its weighted sums exceed the "
+                          "largest number a computer holds (about 1.8e308); check the weights and values for "
+                          "impossible sizes, or rescale them", location=Location(variable=name),
+                          rule="estimate-overflow")
+
+
 def _var(df: pd.DataFrame, name: str, role: str) -> pd.Series:
     if name not in df.columns:
-        raise SurveyError(f"the {role} variable '{name}' is not in the data", location=Location(variable=name),
+        from ..questionnaire.names import did_you_mean, shown
+
+        raise SurveyError(f"the {role} variable {shown(name)} is not in the data"
+                          f"{did_you_mean(name, [str(c) for c in df.columns])}", location=Location(variable=name),
                           rule="estimate-variable-missing")
     return df[name]
 
@@ -348,6 +363,10 @@ def estimate(data: pd.DataFrame | Dataset, design: Design, *, mean: Sequence[str
             rows = rows[rows["level"].astype(str) == spec.only].reset_index(drop=True)
         d, n = _deffs(rows, spec, data, dom_codes, dom_keys, deff)
         est = rows["est"].to_numpy()
+        se = rows["se"].to_numpy(dtype=float, copy=True)
+        se[(n == 0) & np.isnan(est)] = np.nan  # an empty domain has no mean: no SE of 0 either
+        rows["se"] = se
+        refuse_overflow(spec.name, est, se, rows["domain"])
         if spec.kind == "prop":  # our own CI functions (ci.py), checked against R's svyciprop formulas
             bounds = [prop_ci(pp, se, nn, df_, method=ci, level=level)
                       for pp, se, nn, df_ in zip(est, rows["se"], n, rows["df"], strict=True)]

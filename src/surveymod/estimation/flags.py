@@ -27,7 +27,10 @@ def _pct(x: float) -> str:
 
 
 def flag(n: float, cv: float, rules: FlagRules) -> str:
-    """The flag text for one estimate: '' (fine), 'warn: cv>15%', 'suppress: cv>30%' or 'suppress: n<30'."""
+    """The flag text for one estimate: '' (fine), 'warn: cv>15%', 'suppress: cv>30%', 'suppress: n<30', or
+    'suppress: no observations' for an empty domain (whose SE of 0 says nothing)."""
+    if n == 0:
+        return "suppress: no observations"
     if rules.min_n is not None and n < rules.min_n:
         return f"suppress: n<{rules.min_n}"
     if math.isnan(cv):

@@ -97,6 +97,10 @@ def numeric_column(df: pd.DataFrame, col: str, role: str, *, allow_missing: bool
         i = int(np.flatnonzero(np.isnan(arr))[0])
         raise SurveyError(f"the {role} column '{col}' has a missing value in row {i + 1}",
                           location=Location(variable=col, row=i + 1), rule="design-missing-value")
+    if nonnegative and np.isinf(arr).any():
+        i = int(np.flatnonzero(np.isinf(arr))[0])
+        raise SurveyError(f"the {role} column '{col}' holds {arr[i]:g} in row {i + 1}; a weight must be a finite "
+                          "number", location=Location(variable=col, row=i + 1), rule="design-weight")
     if nonnegative and (arr < 0).any():
         i = int(np.flatnonzero(arr < 0)[0])
         raise SurveyError(f"the {role} column '{col}' has a negative value ({arr[i]:g}) in row {i + 1}; "
@@ -316,7 +320,14 @@ def design_weights(df: pd.DataFrame, design: Design) -> np.ndarray:
 
 
 def _check_weight_sum(w: np.ndarray, design: Design) -> None:
-    if float(w.sum()) <= 0:
+    with np.errstate(over="ignore"):
+        total = float(w.sum())
+    if not np.isfinite(total):
+        i = int(np.argmax(w))
+        raise SurveyError(f"the weights sum to more than the largest number a computer holds (about 1.8e308); row "
+                          f"{i + 1} has the weight {w[i]:g}: no estimate from them would be finite",
+                          location=Location(variable=design.weight, row=i + 1), rule="design-weight")
+    if total <= 0:
         raise SurveyError("all weights are zero", location=Location(variable=design.weight), rule="design-weight")
 
 

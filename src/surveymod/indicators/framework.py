@@ -8,10 +8,10 @@ writing happens at the edge. Cell text is escaped for HTML, and written to XLSX 
 
 from __future__ import annotations
 
-import html
 import io
 from collections.abc import Iterator, Mapping
 
+from ..escaping import html_text, md_text
 from ..xlsx import save
 from .results import PERIODS, SHORT_TITLES, IndicatorRow
 
@@ -70,9 +70,9 @@ def to_markdown(rows: list[IndicatorRow], title: str = "Results framework",
                 years: Mapping[str, str] | None = None) -> str:
     """A GitHub-flavoured Markdown table."""
     hs = headers(years)
-    out = [f"# {title}", "", "| " + " | ".join(hs) + " |", "|" + "---|" * len(hs)]
+    out = [f"# {md_text(title)}", "", "| " + " | ".join(md_text(h) for h in hs) + " |", "|" + "---|" * len(hs)]
     for kind, cells in table_rows(rows):
-        esc = [c.replace("|", "\\|").replace("\n", " ") for c in cells]
+        esc = [md_text(c) for c in cells]
         if kind == HEADING:
             esc[0] = f"**{esc[0]}**"
         elif kind == SUB:
@@ -83,14 +83,14 @@ def to_markdown(rows: list[IndicatorRow], title: str = "Results framework",
 
 def to_html_table(rows: list[IndicatorRow], years: Mapping[str, str] | None = None) -> str:
     """An HTML <table> (embedded in the report and in the standalone HTML file); every cell is escaped."""
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers(years))
+    head = "".join(f"<th>{html_text(h)}</th>" for h in headers(years))
     body = []
     for kind, cells in table_rows(rows):
         if kind == HEADING:
-            body.append(f'<tr class="head"><td colspan="{len(COLUMNS)}">{html.escape(cells[0])}</td></tr>')
+            body.append(f'<tr class="head"><td colspan="{len(COLUMNS)}">{html_text(cells[0])}</td></tr>')
             continue
         cls = ' class="sub"' if kind == SUB else ""
-        tds = "".join(f"<td>{html.escape(c)}</td>" for c in cells)
+        tds = "".join(f"<td>{html_text(c)}</td>" for c in cells)
         body.append(f"<tr{cls}>{tds}</tr>")
     return f'<table class="rf"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
 
@@ -109,8 +109,8 @@ table.rf tr.sub td:first-child{padding-left:2em}
 def to_html(rows: list[IndicatorRow], title: str = "Results framework",
             years: Mapping[str, str] | None = None) -> str:
     """A standalone HTML page with the table."""
-    return (f"<!doctype html><html lang=en><meta charset=utf-8><title>{html.escape(title)}</title>"
-            f"<style>{CSS}</style><h1>{html.escape(title)}</h1>{to_html_table(rows, years)}</html>\n")
+    return (f"<!doctype html><html lang=en><meta charset=utf-8><title>{html_text(title)}</title>"
+            f"<style>{CSS}</style><h1>{html_text(title)}</h1>{to_html_table(rows, years)}</html>\n")
 
 
 def to_xlsx(rows: list[IndicatorRow], title: str = "Results framework",

@@ -427,9 +427,24 @@ def sheet_name(table_id: str) -> str:
     return re.sub(r"[\[\]:*?/\\]", "_", table_id)[:31] or "table"
 
 
+def sheet_names(table_ids: list[str]) -> dict[str, str]:
+    """Table id -> its own sheet name: Excel-safe, and unique as Excel compares them (case-insensitively), so
+    ``T/1`` and ``T_1`` get ``T_1`` and ``T_1 (2)`` instead of one sheet overwriting the other."""
+    out: dict[str, str] = {}
+    taken: set[str] = set()
+    for tid in table_ids:
+        name, k = sheet_name(tid), 1
+        while name.casefold() in taken:
+            k += 1
+            name = f"{sheet_name(tid)[:31 - len(f' ({k})')]} ({k})"
+        taken.add(name.casefold())
+        out[tid] = name
+    return out
+
+
 def tables_html(tables: dict[str, pd.DataFrame], title: str) -> str:
     """One standalone HTML page with every table (estimate, SE, CI, CV, n and flag per cell)."""
-    from html import escape
+    from ..escaping import html_text as escape
 
     parts = [f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>{escape(title)}</title>",
              "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin-bottom:2em}"

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..atomic import note_input
 from ..errors import Location, Problem, SurveyError
 from ..limits import check_sheets, regular_file
 from ..yamlpos import NON_PRINTABLE
@@ -24,6 +25,7 @@ COLUMNS = ("indicator", "period", "value", "source")
 
 def _read(path: Path) -> pd.DataFrame:
     ext = path.suffix.lower()
+    note_input(path)
     regular_file(path, "monitoring register")
     if ext == ".xlsx":
         check_sheets(path, str(path))

@@ -7,13 +7,13 @@ charts/*.png|svg, report.html and indicators.json (machine-readable rows).
 from __future__ import annotations
 
 import base64
-import html
 import json
 from collections.abc import Mapping
 from dataclasses import asdict
 from pathlib import Path
 
 from ..atomic import inside, write_bytes, write_text
+from ..escaping import html_text
 from . import charts, framework
 from .results import PERIOD_TITLES, PERIODS, IndicatorRow
 
@@ -76,7 +76,7 @@ def _headline(rows: list[IndicatorRow]) -> list[IndicatorRow]:
 
 def summary_html(rows: list[IndicatorRow], chart_png: dict[str, bytes]) -> str:
     """The one-page summary: headline indicators with their latest value and change, a chart, status vs targets."""
-    e = html.escape
+    e = html_text
     parts = ['<section class="summary"><h2>Summary</h2><table class="rf"><thead><tr><th>Indicator</th>'
              "<th>Baseline</th><th>Result to date</th><th>Change against baseline</th><th>Target</th><th>Status</th>"
              "</tr></thead><tbody>"]
@@ -110,21 +110,21 @@ def report_html(rows: list[IndicatorRow], title: str, chart_png: dict[str, bytes
                 sources: list[str], years: Mapping[str, str] | None = None) -> str:
     """One self-contained HTML page (charts embedded) a programme officer can read and forward: a one-page
     summary first, then the full results framework, charts, methods and sources. Every text is escaped."""
-    parts = [f"<!doctype html><html lang=en><meta charset=utf-8><title>{html.escape(title)}</title>",
+    parts = [f"<!doctype html><html lang=en><meta charset=utf-8><title>{html_text(title)}</title>",
              f"<style>{framework.CSS} .chart{{margin:1em 0}} .chart img{{max-width:100%}} "
              ".note{color:#555;font-size:13px} .summary{page-break-after:always} td.met{color:#1a7f37} "
              "td.notmet{color:#b42318} td.point{color:#9a6700}</style>",
-             f"<h1>{html.escape(title)}</h1>", summary_html(rows, chart_png),
+             f"<h1>{html_text(title)}</h1>", summary_html(rows, chart_png),
              "<h2>Results framework</h2>", framework.to_html_table(rows, years)]
     if chart_png:
         parts.append("<h2>Charts</h2>")
         for ind_id, png in chart_png.items():
             b64 = base64.b64encode(png).decode("ascii")
-            parts.append(f'<div class="chart"><img alt="{html.escape(ind_id)}" src="data:image/png;base64,{b64}">'
+            parts.append(f'<div class="chart"><img alt="{html_text(ind_id)}" src="data:image/png;base64,{b64}">'
                          "</div>")
-    parts.append("<h2>Methods</h2><ul>" + "".join(f"<li>{html.escape(m)}</li>" for m in methods) + "</ul>")
+    parts.append("<h2>Methods</h2><ul>" + "".join(f"<li>{html_text(m)}</li>" for m in methods) + "</ul>")
     if sources:
-        parts.append("<h2>Data sources</h2><ul>" + "".join(f"<li>{html.escape(s)}</li>" for s in sources)
+        parts.append("<h2>Data sources</h2><ul>" + "".join(f"<li>{html_text(s)}</li>" for s in sources)
                      + "</ul>")
     parts.append('<p class="note">Produced by surveymod. Cells: estimate (95% CI) [reliability flag].</p></html>')
     return "\n".join(parts) + "\n"

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 ValueType = Literal["count", "number", "share", "scale", "yes_no", "text"]
 NONE_WORDS = ("none",)
 _YES = {"yes": "Yes", "no": "No"}
+MAX_COUNT = 10**15 - 1
+"""Largest count a register may hold: three years of such counts still add up exactly (below 2**53)."""
 _SCALE = re.compile(r"^\s*(-?\d+)\s*(?:[–—-]\s*(.*\S))?\s*$")
 
 
@@ -64,8 +66,13 @@ def check_value(ind: Indicator, raw: object) -> str | None:
     x = _number(raw)
     if x is None:
         return f"a {vt} indicator takes a number" + (" (or 'None')" if vt in ("count", "number") else "")
+    if not math.isfinite(x):
+        return f"a {vt} indicator takes a finite number, not {raw}"
     if vt == "count" and (x < 0 or not x.is_integer()):
         return "a count must be a whole number of 0 or more"
+    if vt == "count" and x > MAX_COUNT:
+        return (f"a count must be at most {MAX_COUNT:,} (larger ones would not add up exactly over the years); "
+                f"is {raw} a typo?")
     if vt == "share" and not 0 <= x <= 100:
         return "a share is a percentage from 0 to 100"
     return None

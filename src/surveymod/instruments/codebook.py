@@ -8,9 +8,9 @@ codebook's language, so a Macedonian or Albanian codebook has no English frame t
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
 
+from ..escaping import html_text, md_text
 from ..questionnaire.model import Questionnaire
 from .labels import NO_LIMITS, VariableMeta, data_dictionary
 from .phrases import PHRASES, phrase
@@ -96,40 +96,36 @@ def codebook_entries(qn: Questionnaire, lang: str | None = None) -> list[FileSec
     return out
 
 
-def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
 def build_codebook_markdown(qn: Questionnaire, lang: str | None = None) -> str:
     """The codebook as Markdown."""
     lang = lang or qn.languages.default
     w = {k: phrase(k, lang) for k in ("description", "source", "variable", "label", "type", "format", "code",
                                         "missing", "universe")}
-    lines = [f"# {phrase('codebook', lang, title=qn.text(qn.title, lang))}", "",
+    lines = [f"# {phrase('codebook', lang, title=md_text(qn.text(qn.title, lang)))}", "",
              "- " + phrase("form_line", lang, id=f"`{qn.id}`", version=qn.version,
                            langs=", ".join(qn.languages.all), this=lang)]
     if qn.description:
-        lines.append(f"- {w['description']}: {qn.text(qn.description, lang)}")
+        lines.append(f"- {w['description']}: {md_text(qn.text(qn.description, lang))}")
     for s in qn.sources:
-        lines.append(f"- {w['source']}: {s}")
+        lines.append(f"- {w['source']}: {md_text(s)}")
     lines.append("- " + phrase("missing_kinds", lang))
     lines.append("")
     for sec in codebook_entries(qn, lang):
-        lines += [f"## {phrase('file', lang, file=f'`{sec.file}`')}", "", sec.description, "",
+        lines += [f"## {phrase('file', lang, file=f'`{sec.file}`')}", "", md_text(sec.description), "",
                   f"| {w['variable']} | {w['label']} | {w['type']} | {w['format']} |", "|---|---|---|---|"]
-        lines += [f"| `{e.name}` | {_md(e.label)} | {e.type} | {e.format} |" for e in sec.entries]
+        lines += [f"| `{e.name}` | {md_text(e.label)} | {e.type} | {e.format} |" for e in sec.entries]
         lines.append("")
         for e in sec.entries:
-            lines += [f"### `{e.name}`: {_md(e.label)}", ""]
+            lines += [f"### `{e.name}`: {md_text(e.label)}", ""]
             if e.question:
-                lines += [f"> {_md(e.question)}", ""]
+                lines += [f"> {md_text(e.question)}", ""]
             lines.append("- " + phrase("type_line", lang, type=e.type, format=e.format, measure=e.measure))
-            lines.append(f"- {w['universe']}: {e.universe}")
-            lines += [f"- {h}: {_md(t)}" for h, t in e.details]
+            lines.append(f"- {w['universe']}: {md_text(e.universe)}")
+            lines += [f"- {h}: {md_text(t)}" for h, t in e.details]
             lines.append("")
             if e.codes:
                 lines += [f"| {w['code']} | {w['label']} | {w['missing']} |", "|---:|---|---|"]
-                lines += [f"| {c} | {_md(lab)} | {kind} |" for c, lab, kind in e.codes]
+                lines += [f"| {c} | {md_text(lab)} | {kind} |" for c, lab, kind in e.codes]
                 lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
@@ -149,7 +145,7 @@ h3 code, td code { font-size: 1em; }
 def build_codebook_html(qn: Questionnaire, lang: str | None = None) -> str:
     """The codebook as one self-contained HTML page."""
     lang = lang or qn.languages.default
-    esc = html.escape
+    esc = html_text
     title = esc(qn.text(qn.title, lang))
     w = {k: esc(phrase(k, lang)) for k in ("description", "source", "variable", "label", "type", "format", "code",
                                              "missing", "universe")}
@@ -157,15 +153,17 @@ def build_codebook_html(qn: Questionnaire, lang: str | None = None) -> str:
     p = [f'<!DOCTYPE html>\n<html lang="{esc(lang)}">\n<head>\n<meta charset="utf-8">',
          f"<title>{heading}</title>\n<style>{_CSS}</style>\n</head>\n<body>",
          f"<h1>{heading}</h1>", "<ul>",
-         "<li>" + esc(phrase("form_line", lang, id="\0", version=qn.version, langs=", ".join(qn.languages.all),
-                             this=lang)).replace("\0", f"<code>{esc(qn.id)}</code>") + "</li>"]
+         "<li>" + f"<code>{esc(qn.id)}</code>".join(esc(part) for part in phrase(
+             "form_line", lang, id="\0", version=qn.version, langs=", ".join(qn.languages.all), this=lang).split("\0"))
+         + "</li>"]
     if qn.description:
         p.append(f"<li>{w['description']}: {esc(qn.text(qn.description, lang))}</li>")
     p += [f"<li>{w['source']}: {esc(s)}</li>" for s in qn.sources]
     p.append(f"<li>{esc(phrase('missing_kinds', lang))}</li>")
     p.append("</ul>")
     for sec in codebook_entries(qn, lang):
-        file_heading = esc(phrase("file", lang, file="\0")).replace("\0", f"<code>{esc(sec.file)}</code>")
+        file_heading = f"<code>{esc(sec.file)}</code>".join(esc(part) for part in phrase("file", lang, file="\0")
+                                                             .split("\0"))
         p += [f"<h2>{file_heading}</h2>", f"<p>{esc(sec.description)}</p>",
               f"<table><thead><tr><th>{w['variable']}</th><th>{w['label']}</th><th>{w['type']}</th>"
               f"<th>{w['format']}</th></tr></thead><tbody>"]

@@ -9,10 +9,10 @@ and choice labels) and "→ Go to Q14" beside an answer after which the next que
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from typing import Any
 
+from ..escaping import html_text
 from ..questionnaire import expr as E
 from ..questionnaire.conditions import compile_condition
 from ..questionnaire.model import Group, Question, Questionnaire
@@ -90,7 +90,7 @@ class _Paper:
         return E.to_words(node, self.name_of, self.value_of, lang=self.lang)
 
     def t(self, value: Any) -> str:
-        return html.escape(self.qn.text(value, self.lang))
+        return html_text(self.qn.text(value, self.lang))
 
     def goto(self, s: Skip) -> str:
         if s.target:
@@ -100,13 +100,13 @@ class _Paper:
 
     # ------------------------------------------------------------------------------------------------ groups
     def group(self, g: Group, depth: int) -> None:
-        title = self.t(g.title) if g.title else html.escape(g.name)
+        title = self.t(g.title) if g.title else html_text(g.name)
         if g.is_roster:
             self.out.append('<div class="roster">')
             self.out.append(f"<h3>{title}</h3>")
             extra = []
             if g.count:
-                extra.append(f"{_w('rows', self.lang)}: {html.escape(self.words(g.count))}")
+                extra.append(f"{_w('rows', self.lang)}: {html_text(self.words(g.count))}")
             if g.max_rows:
                 extra.append(f"{_w('at_most', self.lang)} {g.max_rows}")
             self.out.append(f'<p class="instr">{_w("roster", self.lang)}'
@@ -115,7 +115,7 @@ class _Paper:
             self.out.append(f"<h{min(2 + depth, 4)}>{title}</h{min(2 + depth, 4)}>")
         if g.relevant:
             self.out.append(f'<p class="sectionif">{_w("section_if", self.lang)}: '
-                            f"{html.escape(self.words(g.relevant))}</p>")
+                            f"{html_text(self.words(g.relevant))}</p>")
         for it in g.items:
             if isinstance(it, Group):
                 self.group(it, depth + 1)
@@ -130,16 +130,16 @@ class _Paper:
             return
         o = self.out
         if q.type == "note":
-            o.append(f'<div class="q note" id="{html.escape(q.name)}">')
+            o.append(f'<div class="q note" id="{html_text(q.name)}">')
             if q.relevant:
-                o.append(f'<p class="askif">{_w("ask_if", self.lang)}: {html.escape(self.words(q.relevant))}</p>')
+                o.append(f'<p class="askif">{_w("ask_if", self.lang)}: {html_text(self.words(q.relevant))}</p>')
             o.append(f"<p>{self.t(q.label)}</p></div>")
             return
         no = self.numbers[q.name]
-        o.append(f'<div class="q" id="{html.escape(q.name)}">')
-        o.append(f'<span class="var">{html.escape(q.name)}</span>')
+        o.append(f'<div class="q" id="{html_text(q.name)}">')
+        o.append(f'<span class="var">{html_text(q.name)}</span>')
         if q.relevant:
-            o.append(f'<p class="askif">{_w("ask_if", self.lang)}: {html.escape(self.words(q.relevant))}</p>')
+            o.append(f'<p class="askif">{_w("ask_if", self.lang)}: {html_text(self.words(q.relevant))}</p>')
         o.append(f'<p><span class="qno">{no}.</span>{self.t(q.label)}</p>')
         if q.hint:
             o.append(f'<p class="hint">{self.t(q.hint)}</p>')
@@ -184,7 +184,7 @@ class _Paper:
         qn = self.qn
         lo, hi = int(q.min or 0), int(q.max or 0)
         anchors = q.anchors or {}
-        heads = "".join(f"<td>{html.escape(qn.text(anchors[v], self.lang)) if v in anchors else ''}</td>"
+        heads = "".join(f"<td>{html_text(qn.text(anchors[v], self.lang)) if v in anchors else ''}</td>"
                         for v in range(lo, hi + 1))
         boxes = "".join(f'<td><span class="box">{v}</span></td>' for v in range(lo, hi + 1))
         self.out.append(f'<table class="codes scale"><tr>{heads}</tr><tr>{boxes}</tr></table>')
@@ -209,10 +209,10 @@ def build_paper(qn: Questionnaire, lang: str | None = None) -> str:
     lang = lang or qn.languages.default
     p = _Paper(qn, lang)
     title = p.t(qn.title)
-    p.out += [f'<!DOCTYPE html>\n<html lang="{html.escape(lang)}">\n<head>\n<meta charset="utf-8">',
+    p.out += [f'<!DOCTYPE html>\n<html lang="{html_text(lang)}">\n<head>\n<meta charset="utf-8">',
               f"<title>{title}</title>\n<style>{_CSS}</style>\n</head>\n<body>",
               f"<h1>{title}</h1>",
-              f'<p class="meta">{html.escape(qn.id)} · {_w("version", lang)} {html.escape(qn.version)}</p>']
+              f'<p class="meta">{html_text(qn.id)} · {_w("version", lang)} {html_text(qn.version)}</p>']
     if qn.description:
         p.out.append(f"<p>{p.t(qn.description)}</p>")
     for sec in qn.sections:

@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from ..atomic import note_input
 from ..errors import Location, Problem, SurveyError
 from ..questionnaire.loader import loads
 from ..questionnaire.model import Group, LangText, Question, Questionnaire
@@ -129,6 +130,8 @@ def read_sheet(source: str | Path | bytes) -> tuple[list[str], list[tuple[int, d
     from ..limits import check_sheets, regular_file
 
     name = str(source) if not isinstance(source, bytes) else "<sheet>"
+    if not isinstance(source, bytes):
+        note_input(source)
     src = io.BytesIO(source) if isinstance(source, bytes) else regular_file(source, "translation sheet")
     check_sheets(src, name)
     try:

@@ -368,7 +368,7 @@ class FunctionSpec:
 
 
 FUNCTIONS: dict[str, FunctionSpec] = {
-    "selected": FunctionSpec(2, 2, True, lambda a: f"selected({a[0]}, '{_unquote(a[1])}')",
+    "selected": FunctionSpec(2, 2, True, lambda a: f"selected({a[0]}, {_xpath_literal(a[1])})",
                              lambda a: f"{a[0]} includes {a[1]}", boolean=True),
     "count_selected": FunctionSpec(1, 1, True, lambda a: f"count-selected({a[0]})",
                                    lambda a: f"the number of answers chosen at {a[0]}"),
@@ -386,9 +386,12 @@ FUNCTIONS: dict[str, FunctionSpec] = {
 }
 
 
-def _unquote(s: str) -> str:
-    s = s.strip()
-    return s[1:-1] if len(s) >= 2 and s[0] == s[-1] and s[0] in "'\"" else s
+def _xpath_literal(rendered: str) -> str:
+    """A rendered argument as an XPath string literal: a literal stays as ``xpath_string`` made it, a number (a
+    choice code) becomes its text in quotes, as ``selected()`` compares text."""
+    if rendered.startswith("concat(") or rendered[:1] in ("'", '"'):
+        return rendered
+    return xpath_string(rendered)
 
 
 # ------------------------------------------------------------------------------------------------------ queries
@@ -657,18 +660,41 @@ def _num_text(v: float) -> str:
     return str(int(v)) if float(v).is_integer() else repr(v)
 
 
-def to_xpath(node: Node) -> str:
-    """Render as an ODK XPath expression with ``${name}`` references (for XLSForm cells)."""
+def _wrapper(r: Callable[[Node], str]) -> Callable[[Node, int], str]:
+    """``wrap(child, parent_prec)``: *child* rendered by *r*, in parentheses when it binds less tightly than its
+    place needs, so every renderer keeps the grouping the expression was parsed with (``(age - 15) * 2``)."""
 
     def wrap(child: Node, parent_prec: int) -> str:
         s = r(child)
         return f"({s})" if _prec(child) < parent_prec else s
 
+    return wrap
+
+
+def xpath_string(value: str) -> str:
+    """*value* as an XPath 1.0 string literal: in single quotes, in double quotes if it holds a single quote, and
+    as ``concat()`` of such pieces if it holds both (XPath 1.0 has no escape inside a literal)."""
+    if "'" not in value:
+        return f"'{value}'"
+    if '"' not in value:
+        return f'"{value}"'
+    parts: list[str] = []
+    for i, piece in enumerate(value.split("'")):
+        if i:
+            parts.append('"\'"')
+        if piece:
+            parts.append(f"'{piece}'")
+    return "concat(" + ", ".join(parts) + ")"
+
+
+def to_xpath(node: Node) -> str:
+    """Render as an ODK XPath expression with ``${name}`` references (for XLSForm cells)."""
+
     def r(n: Node) -> str:
         if isinstance(n, Num):
             return _num_text(n.value)
         if isinstance(n, Str):
-            return "'" + n.value.replace("'", "") + "'"
+            return xpath_string(n.value)
         if isinstance(n, Ref):
             return "${" + n.name + "}"
         if isinstance(n, Self):
@@ -696,6 +722,7 @@ def to_xpath(node: Node) -> str:
             return FUNCTIONS[n.name].xpath(args)
         raise TypeError(type(n).__name__)
 
+    wrap = _wrapper(r)
     return r(node)
 
 
@@ -764,22 +791,26 @@ def to_words(node: Node, name_of: Callable[[str], str] = lambda s: s,
             return w["answer"]
         if isinstance(n, Unary):
             if n.op != "not":
-                return f"-{r(n.operand)}"
+                return f"-{wrap(n.operand, _PREC['neg'])}"
             inner = n.operand
             if isinstance(inner, Call) and inner.name == "answered":
                 return w["not_answered"].format(a0=r(inner.args[0]))
             return w["not"].format(x=r(inner))
         if isinstance(n, Binary):
             op = w.get(n.op, n.op) if n.op in ("and", "or") else n.op
-            s = f"{r(n.left)} {op} {r(n.right)}"
+            p = _PREC[n.op]
+            s = f"{wrap(n.left, p)} {op} {wrap(n.right, p + 1)}"
             return f"({s})" if n.op == "or" else s
         if isinstance(n, Compare):
             ops = n.operands
             if len(n.ops) == 2 and n.ops[0] in ("<", "<=") and n.ops[1] in ("<", "<="):
-                return w["between"].format(x=r(ops[1]), a=r(ops[0]), b=r(ops[2]))
+                return w["between"].format(x=wrap(ops[1], _PREC["cmp"] + 1), a=wrap(ops[0], _PREC["cmp"] + 1),
+                                           b=wrap(ops[2], _PREC["cmp"] + 1))
             parts = []
             for op, a, b in zip(n.ops, ops, ops[1:], strict=False):
-                parts.append(f"{r(a)} {w[op]} {val(a, b)}")
+                other = val(a, b) if value_of is not None and isinstance(a, Ref) and isinstance(b, Num | Str) \
+                    else wrap(b, _PREC["cmp"] + 1)
+                parts.append(f"{wrap(a, _PREC['cmp'] + 1)} {w[op]} {other}")
             return f" {w['and']} ".join(parts)
         if isinstance(n, In):
             items = ", ".join(val(n.operand, i) for i in n.items)
@@ -790,5 +821,10 @@ def to_words(node: Node, name_of: Callable[[str], str] = lambda s: s,
                 args[1] = value_of(n.args[0].name, _const(n.args[1]))
             return call(n, args)
         raise TypeError(type(n).__name__)
+
+    grouped = _wrapper(r)
+
+    def wrap(child: Node, parent_prec: int) -> str:  # an "or" is always shown in parentheses already
+        return r(child) if isinstance(child, Binary) and child.op == "or" else grouped(child, parent_prec)
 
     return r(node)

@@ -12,7 +12,7 @@ from ..errors import Location, Problem
 from . import expr as E
 from .conditions import resolve_names
 from .model import Choice, Group, LangText, Question, Questionnaire
-from .names import dummy_name, name_problem
+from .names import did_you_mean, dummy_name, lookalike, name_problem, shown
 
 NUMERIC_TYPES = {"integer", "decimal", "year", "scale", "select_one", "calculate"}
 
@@ -95,9 +95,9 @@ def _choice_lists(ctx: _Ctx) -> None:
         if isinstance(q.choices, str):
             used.add(q.choices)
             if q.choices not in qn.choices:
-                known = ", ".join(sorted(qn.choices)) or "none defined"
-                ctx.add(f"{q.path}.choices", f"choice list '{q.choices}' is not defined (lists: {known})",
-                        "missing-choice-list")
+                known = ", ".join(shown(c) for c in sorted(qn.choices)) or "none defined"
+                ctx.add(f"{q.path}.choices", f"choice list {shown(q.choices)} is not defined (lists: {known})"
+                        + did_you_mean(q.choices, qn.choices), "missing-choice-list")
         elif isinstance(q.choices, list):
             _check_codes(ctx, q.choices, f"{q.path}.choices")
     for name, cl in qn.choices.items():
@@ -108,8 +108,11 @@ def _choice_lists(ctx: _Ctx) -> None:
                 if c.code in builtin_codes:
                     ctx.add(f"choices.{name}.choices[{i}].code",
                             f"code {c.code} is already a {cl.builtin} code", "duplicate-code")
+        if lookalike(name):  # a list name one cannot tell from another by looking
+            ctx.add(f"choices.{name}", f"choice list name {shown(name)}: {lookalike(name)}; use plain letters, "
+                                       "digits and '_'", "lookalike-name", "warning")
         if name not in used:
-            ctx.add(f"choices.{name}", f"choice list '{name}' is never used", "unused-choice-list", "warning")
+            ctx.add(f"choices.{name}", f"choice list {shown(name)} is never used", "unused-choice-list", "warning")
         if not cl.builtin and not cl.choices:
             ctx.add(f"choices.{name}", f"choice list '{name}' is empty", "empty-choice-list")
 
@@ -235,9 +238,8 @@ def _check_expr(ctx: _Ctx, item: Question | Group, field: str, text: str, index:
     for ref in E.references(node):
         key = ref.name.lower()
         if key not in order:
-            near = _suggest(key, order)
-            ctx.add(path, f"unknown variable '{ref.name}' in {field}" + (f" (did you mean '{near}'?)" if near else ""),
-                    "unknown-reference")
+            ctx.add(path, f"unknown variable {shown(ref.name)} in {field}"
+                    + did_you_mean(ref.name, [q.name for q in questions.values()]), "unknown-reference")
             continue
         q = questions.get(key)
         if q is None:
@@ -313,13 +315,6 @@ def _nodes(n: E.Node) -> Iterator[E.Node]:
     yield n
     for c in E.children(n):
         yield from _nodes(c)
-
-
-def _suggest(name: str, known: dict[str, int]) -> str | None:
-    import difflib
-
-    m = difflib.get_close_matches(name, list(known), n=1, cutoff=0.75)
-    return m[0] if m else None
 
 
 def _cycles(ctx: _Ctx, deps: dict[str, set[str]]) -> None:

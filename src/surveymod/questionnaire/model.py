@@ -15,6 +15,7 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    FiniteFloat,
     PrivateAttr,
     Tag,
     field_validator,
@@ -122,9 +123,9 @@ class Question(_Base):
     constraint_message: LangText | None = None
     choices: str | list[Choice] | None = Field(
         None, description="Choice list name or inline codes; on numeric questions, labels for special codes.")
-    min: float | None = Field(None, allow_inf_nan=False,
-                              description="Smallest valid value (numeric, year and scale questions).")
-    max: float | None = Field(None, allow_inf_nan=False, description="Largest valid value.")
+    min: FiniteFloat | None = Field(None, description="Smallest valid value (numeric, year and scale questions).")
+    max: FiniteFloat | None = Field(None, description="Largest valid value (a number: .inf and .nan are refused, "
+                                                      "since the XLSForm constraint would compare with 'inf').")
     anchors: dict[int, LangText] | None = Field(None, description="Scale end-point labels, e.g. {0: ..., 10: ...}.")
     unit: LangText | None = None
     calculation: str | None = Field(None, description="Expression of a calculated (derived) variable.")

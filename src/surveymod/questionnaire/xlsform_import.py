@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..atomic import note_input
 from ..errors import Location, Problem, SurveyError
 from ..limits import MAX_FORM_CHOICES, MAX_FORM_ROWS, MAX_NESTING, check_sheets, read_capped, regular_file
 from .names import SPSS_RESERVED, STATA_RESERVED, name_problem
@@ -614,6 +615,7 @@ def import_xlsform(path: str | Path) -> ImportResult:
     if not path.exists():
         raise SurveyError(f"form not found: {path}", location=Location(file=str(path)), rule="file-not-found")
     book = _read(path)
+    note_input(path)
     imp = _Importer(path, book)
     imp.choices()
     sections = imp.survey()

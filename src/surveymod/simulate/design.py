@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
+from ..atomic import note_input
 from ..errors import Location, Problem, SurveyError
 from ..yamlpos import Positions, load_model, locate, validate_model
 
@@ -109,6 +110,7 @@ def _read_cells(design: Design, base: Path) -> list[dict[str, Any]]:
         where = design.where("population.cells")
         if not path.exists():
             raise SurveyError(f"population cells file {pop.cells} not found (looked in {path})", location=where)
+        note_input(path)
         with open(path, encoding="utf-8-sig", newline="") as fh:
             rows = list(csv.DictReader(fh))
         where = Location(str(path))

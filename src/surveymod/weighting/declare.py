@@ -11,12 +11,18 @@ method. Every name and path is written through the escaping rule of its language
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from ..estimation.design import Design
 from ..estimation.prepare import default_scale
 from ..instruments.spss import spss_comment, spss_string
 from ..instruments.stata import stata_comment, stata_string
+from ..questionnaire.names import SPSS_RESERVED
+
+SPSS_NAME = re.compile(r"[A-Za-z@#$][A-Za-z0-9_.@#$]{0,63}(?<!\.)")
+"""A name SPSS accepts (it may not end in a period)."""
+STATA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,31}")
+"""A name Stata accepts (letters, digits, '_'; at most 32 characters)."""
 
 R_TYPES = {"bootstrap": "bootstrap", "jk1": "JK1", "jkn": "JKn", "brr": "BRR", "fay": "Fay"}
 
@@ -28,11 +34,27 @@ def r_string(text: str) -> str:
     return f'"{out}"'
 
 
+R_RESERVED = frozenset(
+    "if else repeat while function for in next break TRUE FALSE NULL Inf NaN NA NA_integer_ NA_real_ "
+    "NA_character_ NA_complex_".split())
+"""R's reserved words (?Reserved): as a bare name in a formula, ``~TRUE`` is the constant, not the column."""
+
+
 def r_name(name: str) -> str:
-    """A column name in an R formula, backquoted when it is not a plain R name."""
-    if re.fullmatch(r"[A-Za-z.][A-Za-z0-9._]*", name):
+    """A column name in an R formula: bare when it is a syntactic R name, else backquoted (reserved words such as
+    ``TRUE``, ``..1``, names with spaces, operators or control characters), as R's ``make.names`` rule says."""
+    if re.fullmatch(r"(?:[A-Za-z]|\.(?![0-9]))[A-Za-z0-9._]*", name) and name not in R_RESERVED \
+            and not re.fullmatch(r"\.\.(?:\.|[0-9]+)", name):
         return name
-    return "`" + name.replace("\\", "\\\\").replace("`", "\\`") + "`"
+    escaped = name.replace("\\", "\\\\").replace("`", "\\`")
+    return "`" + re.sub(r"[\x00-\x1f\x7f]", lambda m: f"\\x{ord(m.group()):02x}", escaped) + "`"
+
+
+def renamed_design(design: Design, renamed: dict[str, str]) -> Design:
+    """*design* with its columns under the names the data file was written with (``st.x`` -> ``st_x`` in a
+    .dta), so the declarations name the columns that exist."""
+    changes = {f: renamed[getattr(design, f)] for f in Design.COLUMN_FIELDS if getattr(design, f) in renamed}
+    return design.model_copy(update=changes) if changes else design
 
 
 def replicate_columns(design: Design, columns: Sequence[str]) -> list[str]:
@@ -103,11 +125,24 @@ def r_comment(text: str) -> str:
     return re.sub(r"[\x00-\x1f\x7f\u2028\u2029]+", " ", text)
 
 
+def _unnameable(design: Design, language: str, ok: Callable[[str], bool], comment: Callable[[str], str],
+                instead: str) -> list[str]:
+    """Comment lines saying which design column *language* cannot name (written bare it would be read as other
+    syntax), or [] when every name is fine; the script then declares no design rather than a wrong one."""
+    bad = [(f, n) for f in Design.COLUMN_FIELDS if (n := getattr(design, f)) and not ok(n)]
+    return [f"* The design's {f} column '{comment(n)}' is not a name {language} accepts, so no design is declared "
+            f"here; write {instead}, or rename the column." for f, n in bad]
+
+
 def stata_script(design: Design, data_file: str, columns: Sequence[str]) -> str:
-    """A do-file that opens *data_file* and declares its design with svyset."""
+    """A do-file that opens *data_file* and declares its design with svyset (every name a valid Stata name)."""
     lines = [f"* Survey design of {stata_comment(data_file)}, as surveymod used it (run from its folder).",
              (f"import spss using {stata_string(data_file)}, clear  // Stata 16 or later"
               if data_file.lower().endswith(".sav") else f"use {stata_string(data_file)}, clear")]
+    refused = _unnameable(design, "Stata", lambda n: bool(STATA_NAME.fullmatch(n)), stata_comment,
+                          "a .dta output (which renames it)")
+    if refused:
+        return "\n".join([*lines, *refused, "exit 198"]) + "\n"
     reps = replicate_columns(design, columns)
     weight = f"[pweight={design.weight}]" if design.weight else ""
     if reps:
@@ -144,6 +179,10 @@ def spss_script(design: Design, data_file: str, columns: Sequence[str]) -> str:
     get = "GET STATA FILE" if data_file.lower().endswith(".dta") else "GET FILE"
     lines = [f"* Survey design of {spss_comment(data_file)}, as surveymod used it (run from its folder).",
              f"{get}={spss_string(data_file)}."]
+    refused = _unnameable(design, "SPSS", lambda n: bool(SPSS_NAME.fullmatch(n)) and n.upper() not in SPSS_RESERVED,
+                          lambda n: spss_comment(n).replace(".", "_"), "a .dta output (whose names SPSS reads)")
+    if refused:
+        return "\n".join([*lines, *(r.rstrip(".") + "." for r in refused)]) + "\n"
     if replicate_columns(design, columns):
         lines += ["* SPSS Complex Samples has no replicate weights: WEIGHT BY gives the point estimates only;",
                   "* for standard errors use the R script or the Stata do-file written beside this file."]

@@ -5,7 +5,6 @@ Values are computed from the weights; ``to_json`` and ``to_html`` render them fo
 
 from __future__ import annotations
 
-import html
 import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -13,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import Problem
+from ..escaping import html_text
 
 
 @dataclass(frozen=True)
@@ -120,25 +120,25 @@ def _clean(obj: Any) -> Any:
 def _fmt(v: Any) -> str:
     if isinstance(v, float):
         return "–" if not np.isfinite(v) else f"{v:,.6g}"
-    return html.escape(str(v))
+    return html_text(str(v))
 
 
 def _table(rows: list[dict[str, Any]]) -> str:
     if not rows:
         return "<p><em>none</em></p>"
-    head = "".join(f"<th>{html.escape(k)}</th>" for k in rows[0])
+    head = "".join(f"<th>{html_text(k)}</th>" for k in rows[0])
     body = "".join("<tr>" + "".join(f"<td>{_fmt(v)}</td>" for v in r.values()) + "</tr>" for r in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def render_html(d: Diagnostics) -> str:
     """Render the diagnostics as one HTML page: weights, steps, margins, problems."""
-    parts = [f"<h1>Weighting report</h1><p>Spec: {html.escape(d.spec or '')}</p>",
+    parts = [f"<h1>Weighting report</h1><p>Spec: {html_text(d.spec or '')}</p>",
              "<h2>Weights</h2>",
              _table([{"": "initial", **asdict(d.initial)}, {"": "final", **asdict(d.final)}])]
     parts.append("<h2>Steps</h2>")
     for i, s in enumerate(d.steps, 1):
-        parts.append(f"<h3>{i}. {html.escape(s.step)} (spec line {s.line})</h3>")
+        parts.append(f"<h3>{i}. {html_text(s.step)} (spec line {s.line})</h3>")
         parts.append(_table([{k: v for k, v in s.details.items()}]))
         parts.append(_table([asdict(s.weights_after)]))
         if s.margins:

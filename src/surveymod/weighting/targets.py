@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..atomic import note_input
 from ..errors import Location, Problem, SurveyError
 from .spec import LoadedSpec, Margin
 
@@ -68,6 +69,7 @@ def _read_file(path: Path, loc: Location) -> pd.DataFrame:
     """Read a target CSV (comment lines '#'); located error if missing or unreadable."""
     if not path.exists():
         raise SurveyError(f"target file not found: {path}", rule="targets-missing", location=loc)
+    note_input(path)
     try:
         return pd.read_csv(path, comment="#", dtype=str, keep_default_na=False, skipinitialspace=True)
     except Exception as exc:  # noqa: BLE001 - any parse failure is the user's file
