@@ -132,7 +132,11 @@ def _read(path: Path) -> Any:
 
 
 def _pyxform_problem(path: Path, message: str) -> Problem:
-    sheet = re.search(r"\b(survey|choices|settings|external_choices|entities)\b", message)
+    # pyxform's "[row : N]" is a survey row unless the message names another sheet as its place ("On the
+    # 'choices' sheet ..."); "List name not in choices sheet" is said of a survey row
+    sheet = re.search(r"(?:on|in) the '?(survey|choices|settings|external_choices|entities)'? sheet", message,
+                      re.IGNORECASE) or re.search(r"sheet:? '(survey|choices|settings|external_choices|entities)'",
+                                                  message, re.IGNORECASE)
     row = re.search(r"row\s*[:#]?\s*'?(\d+)", message, re.IGNORECASE)
     return Problem(f"pyxform refuses the form: {' '.join(message.split())}", "xlsform-refused", "error",
                    Location(file=str(path), path=sheet.group(1) if sheet else "survey",
@@ -500,6 +504,8 @@ class _Importer:
                         item.setdefault("xlsform", {})["type"] = "calculate"
                 else:
                     self.keep(item, col, val, row)
+            elif b == "required" and item["type"] == "note":  # a required note stops the form ('no consent')
+                self.keep(item, col, val, row)
             elif b == "required" and val.strip().lower() in ("yes", "true", "true()", "1"):
                 item["required"] = True
             elif b == "required" and val.strip().lower() in ("no", "false", "false()", "0"):
