@@ -1222,9 +1222,12 @@ def _select_multiple(frame: pd.DataFrame, qn: Questionnaire, level: str, metas: 
 
 # ------------------------------------------------------------------------------------------------------- linking
 
-_LINKS = (("PARENT_KEY", "KEY"), ("_parent_index", "_index"), ("_submission__uuid", "_uuid"))
+_LINKS = (("PARENT_KEY", "KEY"), ("_parent_index", "_index"), ("_parent_index", "index"),
+          ("_submission__uuid", "_uuid"), ("_submission__uuid", "uuid"), ("uuid", "uuid"))
 """(child column, parent column) pairs that link a repeat's rows to their parent's, in order of preference: ODK
-Central/Briefcase, Kobo's row numbers, Kobo's submission uuid (top-level parents only)."""
+Central/Briefcase, Kobo's row numbers, Kobo's submission uuid (uuid links only to the top level; ``index`` and
+``uuid`` are how REACH/IMPACT's R tools name Kobo's ``_index`` and ``_uuid`` in cleaned exports). The first pair
+found links; every other one found must agree with it."""
 _OWN_IDS = {"_index", "key", "_uuid", "_id"}
 """Export columns that identify a row of their own table: on a repeat sheet they are never its parent's key."""
 
@@ -1250,9 +1253,10 @@ def _link(ds: Dataset, qn: Questionnaire) -> None:
         need = [k for k in pkeys if k not in frame.columns]
         if need and pframe is not None:
             links = [(cc, pc) for child_col, parent_col in _LINKS
-                     if not (parent_col == "_uuid" and parent != TOP_LEVEL)
+                     if not (parent_col.endswith("uuid") and parent != TOP_LEVEL)
                      for cc in [_find(frame, child_col)]
                      for pc in [_find(pframe, parent_col) or _renamed(ds, parent, parent_col)] if cc and pc]
+            links = list(dict.fromkeys(links))
             if not links:
                 raise SurveyError(
                     f"the rows of '{level}' cannot be linked to level '{parent}': the table has none of the key "

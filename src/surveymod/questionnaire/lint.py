@@ -265,6 +265,10 @@ def _check_expr(ctx: _Ctx, item: Question | Group, field: str, text: str, index:
             if spec.first_is_ref and not isinstance(n.args[0], E.Ref | E.Self):
                 ctx.add(path, f"the first argument of {n.name}() must be a variable", "function-argument")
                 continue
+            if n.name in ("selected", "round") and len(n.args) > 1 and not isinstance(n.args[1], E.Num | E.Str):
+                ctx.add(path, f"the second argument of {n.name}() must be a constant (a code, a quoted choice name "
+                              "or a number), not an expression", "function-argument")
+                continue
             if n.name in ("selected", "count_selected") and isinstance(n.args[0], E.Ref | E.Self):
                 q = question_of(n.args[0])
                 if q is not None and q.type not in ("select_multiple", "select_one"):

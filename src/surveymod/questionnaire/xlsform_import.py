@@ -190,6 +190,7 @@ class _Importer:
         self.verbatim_columns: dict[str, int] = {}
         self.same_texts: dict[tuple[str, str, str], int] = {}  # (sheet, column dropped, column kept) → rows
         self.item_rows: dict[int, int] = {}
+        self.declared: dict[int, str] = {}  # id(item dict) → its bind::type
         self.respondent = ""
         self.pending: list[tuple[dict[str, Any], str, str, str, int, str]] = []
         # ^ (item dict, field, condition text, xpath, row, column) to translate once every name is known
@@ -510,6 +511,9 @@ class _Importer:
                 item["required"] = True
             elif b == "required" and val.strip().lower() in ("no", "false", "false()", "0"):
                 continue
+            elif b in ("bind::type", "bind:type"):  # a calculate's declared type (int, decimal, string ...)
+                self.declared[id(item)] = val.strip().lower()
+                self.keep(item, col, val, row)
             elif b == "appearance":
                 item["appearance"] = val
             else:
@@ -613,12 +617,18 @@ def import_xlsform(path: str | Path) -> ImportResult:
     for _ in range(5):
         qn = from_data(data, {}, str(path))
         bad = _refused(data, lint(qn))
+        for item, fld, _text, _xpath, _row, _col in imp.pending:
+            why = _text_result(qn, item, imp.declared.get(id(item))) if fld == "calculation" else None
+            if why:
+                bad.setdefault(id(item), {})["calculation"] = why
         reverted = False
         for item, fld, text, xpath, row, column in list(imp.pending):
             if id(item) in bad and fld in bad[id(item)]:
                 del item[fld]
                 imp.pending.remove((item, fld, text, xpath, row, column))
-                imp.verbatim(item, column, xpath, row, {}, f"is refused by validation ({bad[id(item)][fld]})")
+                why = bad[id(item)][fld]
+                imp.verbatim(item, column, xpath, row, {}, why if why.startswith("gives text")
+                             else f"is refused by validation ({why})")
                 if fld == "calculation":
                     item["type"] = "text"
                     item.setdefault("xlsform", {})["type"] = "calculate"
@@ -630,6 +640,59 @@ def import_xlsform(path: str | Path) -> ImportResult:
         if id(item) in imp.item_rows:
             rows[path] = ("survey", imp.item_rows[id(item)])
     return ImportResult(data, imp.warnings, rows)
+
+
+_NUMERIC_BIND = {"int", "integer", "decimal", "double", "float"}
+
+
+def _text_result(qn: Any, item: dict[str, Any], declared: str | None) -> str | None:
+    """Why a translated calculate gives text rather than a number (None if it gives a number).
+
+    An XForm calculate is a string unless its ``bind::type`` says otherwise, so its value in the data is what the
+    expression yields as text: a comparison gives 'true'/'false', a select's answer its choice name. Only a
+    calculate declared numeric, or whose expression can only yield a number, is read as one."""
+    from . import expr as E
+
+    if declared is not None:
+        return None if declared in _NUMERIC_BIND else f"gives text (bind::type '{declared}')"
+    try:
+        node = E.parse(item.get("calculation", ""))
+    except E.ExprSyntaxError:
+        return None
+
+    def text_of(n: E.Node) -> str | None:
+        if isinstance(n, E.Num):
+            return None
+        if isinstance(n, E.Str):
+            return "a quoted text"
+        if isinstance(n, E.Ref):
+            try:
+                q = qn.question(n.name)
+            except KeyError:
+                return None
+            if q.type in ("text", "date", "select_multiple"):
+                return f"'{n.name}' is {q.type}"
+            if q.type == "select_one" and any(c.name and not re.fullmatch(r"-?\d+", c.name)
+                                              for c in qn.choice_list(q)):
+                return f"'{n.name}' answers with its choice names"
+            return None
+        if isinstance(n, E.Compare | E.In) or (isinstance(n, E.Unary) and n.op == "not") \
+                or (isinstance(n, E.Binary) and n.op in ("and", "or")):
+            return "a condition gives 'true'/'false'"
+        if isinstance(n, E.Unary):
+            return text_of(n.operand)
+        if isinstance(n, E.Binary):
+            return None
+        if isinstance(n, E.Call):
+            if n.name in ("selected", "answered"):
+                return "a condition gives 'true'/'false'"
+            if n.name in ("if", "coalesce"):
+                branches = n.args[1:] if n.name == "if" else n.args
+                return next((w for w in map(text_of, branches) if w), None)
+        return None
+
+    why = text_of(node)
+    return f"gives text, not a number ({why}); it is read and exported as text" if why else None
 
 
 def _other_sheets(book: Any) -> dict[str, list[dict[str, str]]]:
