@@ -256,6 +256,38 @@ class _Importer:
         self.lists = out
         return out
 
+    def mark_missing(self, spec: str | dict[str, str]) -> None:
+        """Mark 'don't know' / 'refused' choices as missing values, one warning per list saying which."""
+        used: set[str] = set()
+        marked: dict[tuple[str, str], list[tuple[str, int | None]]] = {}  # (name, kind) → lists, rows
+        labels: dict[tuple[str, str], str] = {}
+        for lst, choices in self.lists.items():
+            numeric = all("name" not in c for c in choices)
+            for i, c in enumerate(choices):
+                name = c.get("name", str(c["code"]))
+                kind = _missing_kind(name, c["code"], numeric, spec, lst)
+                if kind:
+                    c["missing"] = kind
+                    used |= {name, f"{lst}:{name}"}
+                    row = self.rows.get(f"choices.{lst}[{i}]", ("choices", None))[1]
+                    marked.setdefault((name, kind), []).append((lst, row))
+                    labels.setdefault((name, kind), self.label_of(c))
+        how = "as --missing asked" if isinstance(spec, dict) else "by name or code (--missing auto)"
+        for (name, kind), where in marked.items():
+            label = labels[(name, kind)]
+            lists = ", ".join(f"'{lst}' (row {row})" for lst, row in where)
+            self.warn("choices", where[0][1], "name", f"choice '{name}' ({label}) is marked as missing value "
+                      f"'{kind}' {how} in list(s) {lists}; import with --missing none (or NAME=KIND,...) to choose",
+                      "missing-marked")
+        if isinstance(spec, dict):
+            for name in sorted(set(spec) - used):
+                self.warn("choices", None, "name", f"--missing names '{name}', which is no choice of any list",
+                          "missing-marked")
+
+    def label_of(self, choice: dict[str, Any]) -> str:
+        label = choice.get("label") or {}
+        return next(iter(label.values()), "") if isinstance(label, dict) else str(label)
+
     def texts(self, cells: dict[str, str], sheet: str, row: int, skip: set[str],
               fields: set[str] | None = None) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
         """Language texts of a row by model field, and the other cells (verbatim)."""
@@ -569,8 +601,58 @@ class _Importer:
         return {"name": name, "type": "group", "xlsform": {"type": ""}, "items": items}
 
 
-def import_xlsform(path: str | Path) -> ImportResult:
-    """Read the XLSForm at *path* and return the questionnaire data (validated) and located warnings."""
+# ------------------------------------------------------------------------------------------- missing codes
+
+_DK_NAMES = re.compile(r"^(dk|dnk|dont_?know|do_?not_?know|don_?t_?know|not_?sure|unknown|idk|ns|nsp|nesp)$")
+_REFUSAL_NAMES = re.compile(r"^(refuse[ds]?|refusal|ref|rf|pnta|no_?answer|no_?response|declined?(_to_(answer|say))?|"
+                            r"prefer_?not(_to)?_?(answer|say|respond|disclose|tell|reply)|"
+                            r"(dont|do_not)_?want_to_(answer|say|respond))$")
+_DK_CODES = {88, -88, 98, -98, 998, -998}
+_REFUSAL_CODES = {99, -99, 999, -999}
+MISSING_KINDS = ("dont_know", "refusal", "not_applicable", "no_answer", "not_stated")
+MISSING_HELP = ("how 'don't know' / 'refused' choices become missing values: 'auto' (default) marks choices by "
+                "their common names (dk, dont_know, refused, prefer_not_to_answer ...) and codes (88/98/-88/-98 "
+                "don't know; 99/999/-99 refusal), 'none' marks nothing, or a list NAME=KIND[,NAME=KIND ...] "
+                f"(NAME a choice name, or list:name; KIND one of {', '.join(MISSING_KINDS)})")
+
+
+def parse_missing(spec: str | None) -> str | dict[str, str]:
+    """The ``--missing`` option: 'auto', 'none', or {choice name or 'list:name' → missing kind}."""
+    spec = (spec or "auto").strip()
+    if spec.lower() in ("auto", "none"):
+        return spec.lower()
+    out: dict[str, str] = {}
+    for part in (p.strip() for p in spec.split(",") if p.strip()):
+        name, sep, kind = part.rpartition("=")
+        if not sep or not name.strip() or kind.strip() not in MISSING_KINDS:
+            raise SurveyError(f"--missing: '{part}' is not NAME=KIND (KIND one of {', '.join(MISSING_KINDS)}); "
+                              "use 'auto', 'none' or NAME=KIND,...", rule="usage")
+        out[name.strip()] = kind.strip()
+    return out
+
+
+def _missing_kind(name: str, code: int, numeric: bool, spec: str | dict[str, str], lst: str) -> str | None:
+    """The missing kind a choice gets under *spec* (None: a substantive answer)."""
+    if isinstance(spec, dict):
+        return spec.get(f"{lst}:{name}") or spec.get(name)
+    if spec == "none":
+        return None
+    key = re.sub(r"[^a-z0-9]+", "_", name.strip().lower()).strip("_")
+    if _DK_NAMES.match(key):
+        return "dont_know"
+    if _REFUSAL_NAMES.match(key):
+        return "refusal"
+    if numeric and code in _DK_CODES:
+        return "dont_know"
+    if numeric and code in _REFUSAL_CODES:
+        return "refusal"
+    return None
+
+
+def import_xlsform(path: str | Path, missing: str | dict[str, str] | None = "auto") -> ImportResult:
+    """Read the XLSForm at *path* and return the questionnaire data (validated) and located warnings.
+
+    *missing* says which choices become missing values (see :data:`MISSING_HELP`, :func:`parse_missing`)."""
     from .lint import lint
     from .loader import from_data
 
@@ -580,6 +662,7 @@ def import_xlsform(path: str | Path) -> ImportResult:
     book = _read(path)
     imp = _Importer(path, book)
     imp.choices()
+    imp.mark_missing(missing if isinstance(missing, dict) else parse_missing(missing))
     sections = imp.survey()
     used = {v for v in imp.lang_of.values()}
     default_suffix = imp.settings.get("default_language", "")
@@ -749,10 +832,10 @@ def to_yaml(data: dict[str, Any]) -> str:
     return head + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110, default_flow_style=False)
 
 
-def load_xlsform(path: str | Path) -> tuple[Any, list[Problem]]:
+def load_xlsform(path: str | Path, missing: str | dict[str, str] | None = "auto") -> tuple[Any, list[Problem]]:
     """Import *path* on the fly: the Questionnaire (validated structurally, located at sheet rows) and warnings."""
     from .loader import from_data
 
-    result = import_xlsform(path)
+    result = import_xlsform(path, missing)
     qn = from_data(result.data, positions(result), str(path))
     return qn, result.warnings
