@@ -853,6 +853,16 @@ class _Names:
             xname = (q.xlsform or {}).get("name")
             if xname:
                 qs.setdefault(xname.lower(), q)
+        if qn.xlsform is not None:  # and with their groups (g1/age, g2/age: one name in two groups)
+            for item, parents in qn.walk():
+                if item.type in ("group", "roster") or (item.xlsform or {}).get("type") == "":
+                    continue
+                groups = [(g.xlsform or {}).get("name", g.name) for g in parents
+                          if (g.xlsform or {}).get("type") != ""]
+                if groups:
+                    own = (item.xlsform or {}).get("name", item.name)
+                    for sep in _GROUP_SEPARATORS:
+                        qs.setdefault(sep.join([*groups, own]).lower(), item)
         dummies: dict[str, tuple[Question, int]] = {}
         codes: dict[str, dict[str, int]] = {}
         expected: dict[str, dict[str, int]] = {}

@@ -132,7 +132,8 @@ def _questions(ctx: _Ctx) -> None:
                 if item.key.lower() not in inner:
                     ctx.add(f"{item.path}.key", f"roster key '{item.key}' is not a variable inside roster "
                                                 f"'{item.name}'", "unknown-reference")
-            if not item.count and not item.max_rows and item.xlsform is None:  # imported repeats may be open
+            if not item.count and not item.max_rows and item.xlsform is None and qn.xlsform is None:
+                # an imported form's repeats may be open (as many rows as the interviewer adds)
                 ctx.add(f"{item.path}", f"roster '{item.name}' needs 'count' (an expression) or 'max_rows'",
                         "roster-size")
         if isinstance(item, Question):

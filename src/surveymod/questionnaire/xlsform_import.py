@@ -191,6 +191,8 @@ class _Importer:
         self.same_texts: dict[tuple[str, str, str], int] = {}  # (sheet, column dropped, column kept) → rows
         self.item_rows: dict[int, int] = {}
         self.declared: dict[int, str] = {}  # id(item dict) → its bind::type
+        self.first_row: dict[str, int] = {}  # XLSForm name → the survey row that first uses it
+        self.row_names: dict[int, str] = {}  # survey row → variable name, for a name used a second time
         self.respondent = ""
         self.pending: list[tuple[dict[str, Any], str, str, str, int, str]] = []
         # ^ (item dict, field, condition text, xpath, row, column) to translate once every name is known
@@ -331,8 +333,8 @@ class _Importer:
                 for i, r in enumerate(self.book.survey or [])]
         rows = [(n, r) for n, r in rows if r]
         # names first, so that references to later questions translate too
-        for _, cells in rows:
-            self._claim(cells)
+        for row, cells in rows:
+            self._claim(cells, row)
         root: list[dict[str, Any]] = []
         stack: list[tuple[dict[str, Any] | None, list[dict[str, Any]]]] = [(None, root)]
         for row, cells in rows:
@@ -377,7 +379,7 @@ class _Importer:
         rec(root)
         return [index, *root]
 
-    def _claim(self, cells: dict[str, str]) -> None:
+    def _claim(self, cells: dict[str, str], row: int) -> None:
         name = self.cell(cells, "name")
         if not name:
             return
@@ -392,6 +394,16 @@ class _Importer:
             room = width + 1 + (2 if typ.endswith("other") else 0)
         if name not in self.names:
             self.names[name] = variable_name(name, self.taken, room)
+            self.first_row[name] = row
+        else:  # pyxform allows one name in two groups; each becomes a variable of its own
+            self.row_names[row] = variable_name(name, self.taken, room)
+            self.warn("survey", row, "name", f"'{name}' is also the name of row {self.first_row[name]} (pyxform "
+                      f"allows it in another group); this one becomes '{self.row_names[row]}' (the XLSForm keeps "
+                      f"'{name}'; ${{{name}}} refers to row {self.first_row[name]})", "xlsform-renamed")
+
+    def var(self, name: str, row: int) -> str:
+        """The variable name of the item named *name* on survey row *row*."""
+        return self.row_names.get(row) or self.names.get(name, name)
 
     def cell(self, cells: dict[str, str], wanted: str) -> str | None:
         for col, val in cells.items():
@@ -417,8 +429,9 @@ class _Importer:
                skip: set[str]) -> dict[str, str]:
         """Texts, relevance, appearance; returns the cells still to place."""
         name = self.cell(cells, "name") or ""
-        if name and self.names.get(name, name) != name:
+        if name and item["name"] != name:
             item.setdefault("xlsform", {})["name"] = name
+        if name and item["name"] != name and self.row_names.get(row) != item["name"]:  # (else said by _claim)
             new = item["name"]
             why = name_problem(name) or (
                 f"'{name}' is a word of the condition language" if name.lower() in _KEYWORDS
@@ -459,7 +472,7 @@ class _Importer:
             self.warn("survey", row, "type", f"repeat '{name}' is inside another repeat; surveymod's data levels go "
                       "one roster deep, so its rows are read as a table of their own (the XLSForm keeps the "
                       "repeat)", "nested-repeat")
-        item: dict[str, Any] = {"name": self.names[name], "type": kind}
+        item: dict[str, Any] = {"name": self.var(name, row), "type": kind}
         self.item_rows[id(item)] = row
         if typ not in ("begin_group", "begin_repeat") or (kind == "group" and typ != "begin_group"):
             item["xlsform"] = {"type": typ}
@@ -497,7 +510,7 @@ class _Importer:
         words = typ.split()
         base = words[0].lower() if words else ""
         QUESTION_TYPE_DICT = _question_types()  # noqa: N806
-        item: dict[str, Any] = {"name": self.names.get(name, name)}
+        item: dict[str, Any] = {"name": self.var(name, row)}
         self.item_rows[id(item)] = row
         out = [item]
         if base in ("select_one", "select_multiple") and len(words) >= 2:
@@ -537,8 +550,9 @@ class _Importer:
                         item.setdefault("xlsform", {})["type"] = "calculate"
                 else:
                     self.keep(item, col, val, row)
-            elif b == "required" and item["type"] == "note":  # a required note stops the form ('no consent')
-                self.keep(item, col, val, row)
+            elif b == "required" and (item["type"] == "note" or base == "calculate"):
+                self.keep(item, col, val, row)  # a required note stops the form ('no consent'); Kobo's builder
+                # writes required on calculates: both kept for the XLSForm, neither is an answer to ask for
             elif b == "required" and val.strip().lower() in ("yes", "true", "true()", "1"):
                 item["required"] = True
             elif b == "required" and val.strip().lower() in ("no", "false", "false()", "0"):
