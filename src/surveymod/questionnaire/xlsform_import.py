@@ -116,15 +116,25 @@ def _question_types() -> set[str]:
 
 def _read(path: Path) -> Any:
     """The form as pyxform reads it; a form pyxform refuses is a SurveyError located at its sheet and row."""
+    from pyxform.builder import create_survey_element_from_dict
     from pyxform.errors import PyXFormError
     from pyxform.xls2json import workbook_to_json
     from pyxform.xls2json_backends import get_xlsform
 
+    book = None
     try:
         book = get_xlsform(str(path))
-        workbook_to_json(book, form_name=None, fallback_form_name=path.stem, warnings=[])
+        js = workbook_to_json(book, form_name=None, fallback_form_name=path.stem, warnings=[])
+        create_survey_element_from_dict(js)  # what pyxform refuses when it builds the XForm (unknown types ...)
     except PyXFormError as exc:
-        raise SurveyError([_pyxform_problem(path, str(exc))]) from None
+        problem = _pyxform_problem(path, str(exc))
+        typ = re.search(r"Unknown question type '([^']*)'", str(exc))
+        if typ and book is not None and problem.location.row is None:  # pyxform gives no row: find it
+            row = next((i + 2 for i, r in enumerate(book.survey or [])
+                        if r and str(r.get("type", "")).strip() == typ.group(1)), None)
+            problem = Problem(problem.message, problem.rule, "error",
+                              Location(file=str(path), path="survey", row=row, variable="type"))
+        raise SurveyError([problem]) from None
     except Exception as exc:  # noqa: BLE001 - xlrd/openpyxl/csv errors on a damaged file
         raise SurveyError([Problem(f"pyxform cannot read this form: {exc}", "xlsform-refused", "error",
                                    Location(file=str(path)))]) from None
