@@ -1249,7 +1249,8 @@ def _link(ds: Dataset, qn: Questionnaire) -> None:
     file, sheet, row and column, never guessed (a roster's own ``_index`` is not its household's)."""
     rid, main = qn.respondent_id, ds.frames.get(TOP_LEVEL)
     if rid and main is not None and rid not in main.columns and _data_only(qn, rid):
-        main.insert(0, rid, np.arange(1, len(main) + 1, dtype="float64"))  # as Kobo numbers _index
+        numbers = pd.DataFrame({rid: np.arange(1, len(main) + 1, dtype="float64")}, index=main.index)
+        ds.frames[TOP_LEVEL] = main = pd.concat([numbers, main], axis=1)  # as Kobo numbers _index
         ds.problems.append(Problem(f"'{rid}' (the export's submission number) was not in the data; the rows were "
                                    "numbered in order", "key-derived", "info",
                                    Location(file=ds.sources.get(TOP_LEVEL), variable=rid)))

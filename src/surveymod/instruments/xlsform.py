@@ -237,8 +237,8 @@ class _Builder:
             own = _xpath(self.qn, q.constraint, q)
             parts.append(f"({own})" if range_part else own)
         if not parts:
-            if q.constraint_message and any(c.split(":")[-1].lower() == "constraint" for c in q.xlsform or {}):
-                self.text(row, "constraint_message", q.constraint_message)  # its constraint is kept verbatim
+            if q.constraint_message:  # its constraint is kept verbatim (or the form had a message alone)
+                self.text(row, "constraint_message", q.constraint_message)
             return
         row["constraint"] = " and ".join(parts)
         if q.constraint_message:
