@@ -116,3 +116,20 @@ def test_export_exits_1_with_the_location_on_a_broken_link(qn, tmp_path: Path) -
     assert res.exit_code == 1, res.output
     assert "export.xlsx#hh_members" in res.output and "row 7" in res.output and "_parent_index" in res.output
     assert not (tmp_path / "out.sav").exists()
+
+
+def test_odk_central_key_outside_its_parent_key_is_refused(qn, tmp_path: Path) -> None:
+    # Central names a repeat row <PARENT_KEY>/household/hh_members[n]; member 3 (household 2) gets household 1's
+    import shutil
+
+    odk = tmp_path / "odk"
+    shutil.copytree(KOBO / "odk_central", odk)
+    members = odk / "migration_hh-hh_members.csv"
+    lines = members.read_text(encoding="utf-8").splitlines()
+    assert "000000000002/household/hh_members[1]" in lines[3]
+    lines[3] = lines[3].replace("000000000002/household", "000000000001/household")
+    members.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(SurveyError) as exc:
+        read(odk, qn)
+    p = exc.value.problems[0]
+    assert p.location.row == 3 and p.location.variable == "PARENT_KEY" and "not under its PARENT_KEY" in p.message

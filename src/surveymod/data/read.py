@@ -1280,6 +1280,7 @@ def _link(ds: Dataset, qn: Questionnaire) -> None:
                                                   ds.sources.get(parent), names), links[0], other,
                               ds.sources.get(level))
             cc, pc = links[0]
+            _own_key_under_parent(frame, cc, ds.sources.get(level))
             for pos, k in enumerate(need):
                 frame.insert(pos, k, pframe[k].to_numpy()[where])
             ds.problems.append(Problem(
@@ -1372,6 +1373,23 @@ def _shown(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return repr(str(value))
+
+
+def _own_key_under_parent(frame: pd.DataFrame, cc: str, source: str | None) -> None:
+    """ODK Central/Briefcase name a repeat row ``<PARENT_KEY>/<group>/<repeat>[n]``: a KEY that is not under its
+    PARENT_KEY means the files do not belong together, and is refused at its row."""
+    key = _find(frame, "KEY")
+    if key is None or cc.split("/")[-1].upper() != "PARENT_KEY":
+        return
+    own, parent = frame[key].astype("string"), frame[cc].astype("string")
+    bad = np.flatnonzero((own.notna() & parent.notna() & ~pd.Series(
+        [o.startswith(p + "/") for o, p in zip(own.fillna(""), parent.fillna(""), strict=True)],
+        index=frame.index)).to_numpy())
+    if len(bad):
+        raise SurveyError(
+            f"the row's KEY {own.iloc[bad[0]]!r} is not under its PARENT_KEY {parent.iloc[bad[0]]!r} on {len(bad)} "
+            f"row(s) (data rows {', '.join(str(r + 1) for r in bad[:5])}); the repeat file does not belong to "
+            "this export", location=Location(file=source, row=int(bad[0]) + 1, variable=cc), rule="link-ambiguous")
 
 
 def _same_parents(first: np.ndarray, second: np.ndarray, a: tuple[str, str], b: tuple[str, str],
