@@ -1281,7 +1281,7 @@ def _link(ds: Dataset, qn: Questionnaire) -> None:
                               ds.sources.get(level))
             cc, pc = links[0]
             _own_key_under_parent(frame, cc, ds.sources.get(level))
-            for pos, k in enumerate(need):
+            for pos, k in enumerate(k for k in need if k in pframe.columns):
                 frame.insert(pos, k, pframe[k].to_numpy()[where])
             ds.problems.append(Problem(
                 f"rows linked to level '{parent}' through {cc} -> {pc}"
