@@ -167,10 +167,10 @@ def test_sav_read_by_pspp_with_rows_value_labels_and_option_labels(qn, tmp_path:
     assert ["Cases", "40"] in rows and ["Cases", "91"] in rows
     labels: dict[str, dict[str, str]] = {}  # value-label table: the variable's label on its first row only
     current = ""
-    for r in rows:
-        if len(r) == 3 and r[1].isdigit():
+    for r in rows:  # PSPP footnotes a user-missing value: 98[a]
+        if len(r) == 3 and r[1].split("[")[0].isdigit():
             current = r[0] or current
-            labels.setdefault(current, {})[r[1]] = r[2]
+            labels.setdefault(current, {})[r[1].split("[")[0]] = r[2]
     variables = {r[0]: r[2] for r in rows if len(r) > 5}
     assert labels["Do you agree to take part?"] == {"1": "Yes", "2": "No"}
     assert labels["Do you plan to leave the country in the next 12 months for work?"] == \
@@ -179,6 +179,9 @@ def test_sav_read_by_pspp_with_rows_value_labels_and_option_labels(qn, tmp_path:
         assert variables[f"reasons_{k}"] == f"Why did they leave? :: {option}"
     assert variables["plan_to_leave_in_the_next_twelv"] == \
         "Do you plan to leave the country in the next 12 months for work?"
+    # the import marked choice 98 "Don't know" as missing (--missing auto): PSPP lists it as a missing value
+    plan = next(r for r in rows if r and r[0] == "plan_to_leave_in_the_next_twelv")
+    assert plan[-1] == "98" and any(r[1:] == ["98[a]", "Don't know"] for r in rows if len(r) == 3)
     syntax = (tmp_path / "mhh.sps").read_text(encoding="utf-8")
     assert "* plan_to_leave_in_the_next_twelve_months_for_work -> plan_to_leave_in_the_next_twelv." in syntax
     assert "*   _uuid -> uuid." in syntax and "*   _parent_index -> parent_index." in syntax  # Kobo bookkeeping

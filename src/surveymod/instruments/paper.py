@@ -17,7 +17,7 @@ from ..questionnaire import expr as E
 from ..questionnaire.conditions import compile_condition
 from ..questionnaire.model import Group, Question, Questionnaire
 from .phrases import phrase
-from .routing import Skip, skips, value_labeller
+from .routing import Skip, is_asked, skips, value_labeller
 
 _CSS = """
 @page { size: A4; margin: 15mm; }
@@ -51,10 +51,10 @@ def _w(key: str, lang: str) -> str:
 
 
 def question_numbers(qn: Questionnaire) -> dict[str, str]:
-    """``{variable: 'Q7'}`` for every asked question (calculated variables and notes have none)."""
+    """``{variable: 'Q7'}`` for every asked question (calculations, metadata and notes have none)."""
     out: dict[str, str] = {}
     for q in qn.questions():
-        if q.type != "calculate":
+        if is_asked(q):
             out[q.name] = f"Q{len(out) + 1}"
     return out
 
@@ -126,7 +126,7 @@ class _Paper:
 
     # --------------------------------------------------------------------------------------------- questions
     def question(self, q: Question) -> None:
-        if q.type == "calculate":
+        if q.type != "note" and not is_asked(q):
             return
         o = self.out
         if q.type == "note":

@@ -153,11 +153,27 @@ class Skip:
     scope: str | None  # roster name when the skip reaches the end of the roster; None = end of questionnaire
 
 
+_NOT_ASKED = {"calculate", "start", "end", "today", "deviceid", "audit", "username", "phonenumber", "simserial",
+              "subscriberid", "imei", "email", "start-geopoint", "background-audio", "background-geopoint",
+              "hidden", "xml-external", "csv-external"}
+"""XLSForm types an imported question may keep (``xlsform.type``) that the form fills in itself: metadata the
+device records, calculations, external data. The paper form does not ask them."""
+
+
+def is_asked(q: Question) -> bool:
+    """True for a question an interviewer asks: not a calculation, not metadata the device records, not a
+    variable only the exports have (an imported form's ``_index`` and repeat line numbers)."""
+    if q.type == "calculate":
+        return False
+    kept = (q.xlsform or {}).get("type")
+    return kept is None or (kept != "" and kept.split()[0].lower() not in _NOT_ASKED)
+
+
 def _sequence(qn: Questionnaire) -> list[tuple[Question, str | None]]:
     """Asked questions (not calculated) in order, each with its innermost roster name."""
     out = []
     for it, parents in qn.walk():
-        if isinstance(it, Question) and it.type not in ("calculate", "note"):
+        if isinstance(it, Question) and it.type != "note" and is_asked(it):
             rosters = [g.name for g in parents if isinstance(g, Group) and g.is_roster]
             out.append((it, rosters[-1] if rosters else None))
     return out

@@ -71,11 +71,9 @@ def _as_imported(qn: Questionnaire, node: E.Node, owner: Question | None = None)
             return E.Str(value.pos, table[int(value.value)])
         return value
 
-    def fn(n: E.Node) -> E.Node | None:
-        if isinstance(n, E.Ref):
-            return E.Ref(n.pos, names.get(n.name.lower(), n.name))
+    def as_names(n: E.Node) -> E.Node | None:
         if isinstance(n, E.Compare):
-            ops = [E.transform(o, fn) for o in n.operands]
+            ops = list(n.operands)
             for i in range(len(ops) - 1):
                 a, b = n.operands[i], n.operands[i + 1]
                 ops[i + 1] = fix(ops[i + 1], code_names(a))
@@ -83,12 +81,17 @@ def _as_imported(qn: Questionnaire, node: E.Node, owner: Question | None = None)
             return E.Compare(n.pos, n.ops, tuple(ops))
         if isinstance(n, E.In):
             table = code_names(n.operand)
-            return E.In(n.pos, E.transform(n.operand, fn), tuple(fix(i, table) for i in n.items), n.negate)
+            return E.In(n.pos, n.operand, tuple(fix(i, table) for i in n.items), n.negate)
         if isinstance(n, E.Call) and n.name == "selected" and len(n.args) == 2:
-            return E.Call(n.pos, n.name, (E.transform(n.args[0], fn), fix(n.args[1], code_names(n.args[0]))))
+            return E.Call(n.pos, n.name, (n.args[0], fix(n.args[1], code_names(n.args[0]))))
         return None
 
-    return E.transform(node, fn)
+    def renamed(n: E.Node) -> E.Node | None:
+        return E.Ref(n.pos, names.get(n.name.lower(), n.name)) if isinstance(n, E.Ref) else None
+
+    # codes become names while references still carry the variable names (they find the question and its list);
+    # only then are references given their XLSForm names
+    return E.transform(E.transform(node, as_names), renamed)
 
 
 def _end_of(begin: str) -> str:
@@ -234,6 +237,8 @@ class _Builder:
             own = _xpath(self.qn, q.constraint, q)
             parts.append(f"({own})" if range_part else own)
         if not parts:
+            if q.constraint_message:  # its constraint is kept verbatim (or the form had a message alone)
+                self.text(row, "constraint_message", q.constraint_message)
             return
         row["constraint"] = " and ".join(parts)
         if q.constraint_message:

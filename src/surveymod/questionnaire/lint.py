@@ -135,7 +135,8 @@ def _questions(ctx: _Ctx) -> None:
                 if item.key.lower() not in inner:
                     ctx.add(f"{item.path}.key", f"roster key '{item.key}' is not a variable inside roster "
                                                 f"'{item.name}'", "unknown-reference")
-            if not item.count and not item.max_rows and item.xlsform is None:  # imported repeats may be open
+            if not item.count and not item.max_rows and item.xlsform is None and qn.xlsform is None:
+                # an imported form's repeats may be open (as many rows as the interviewer adds)
                 ctx.add(f"{item.path}", f"roster '{item.name}' needs 'count' (an expression) or 'max_rows'",
                         "roster-size")
         if isinstance(item, Question):
@@ -266,6 +267,10 @@ def _check_expr(ctx: _Ctx, item: Question | Group, field: str, text: str, index:
             spec = E.FUNCTIONS[n.name]  # the parser admits known functions with their arity only
             if spec.first_is_ref and not isinstance(n.args[0], E.Ref | E.Self):
                 ctx.add(path, f"the first argument of {n.name}() must be a variable", "function-argument")
+                continue
+            if n.name in ("selected", "round") and len(n.args) > 1 and not isinstance(n.args[1], E.Num | E.Str):
+                ctx.add(path, f"the second argument of {n.name}() must be a constant (a code, a quoted choice name "
+                              "or a number), not an expression", "function-argument")
                 continue
             if n.name in ("selected", "count_selected") and isinstance(n.args[0], E.Ref | E.Self):
                 q = question_of(n.args[0])

@@ -118,16 +118,26 @@ def _question_types() -> set[str]:
 
 def _read(path: Path) -> Any:
     """The form as pyxform reads it; a form pyxform refuses is a SurveyError located at its sheet and row."""
+    from pyxform.builder import create_survey_element_from_dict
     from pyxform.errors import PyXFormError
     from pyxform.xls2json import workbook_to_json
     from pyxform.xls2json_backends import get_xlsform
 
     _refuse_oversized(path)
+    book = None
     try:
         book = get_xlsform(str(path))
-        workbook_to_json(book, form_name=None, fallback_form_name=path.stem, warnings=[])
+        js = workbook_to_json(book, form_name=None, fallback_form_name=path.stem, warnings=[])
+        create_survey_element_from_dict(js)  # what pyxform refuses when it builds the XForm (unknown types ...)
     except PyXFormError as exc:
-        raise SurveyError([_pyxform_problem(path, str(exc))]) from None
+        problem = _pyxform_problem(path, str(exc))
+        typ = re.search(r"Unknown question type '([^']*)'", str(exc))
+        if typ and book is not None and problem.location.row is None:  # pyxform gives no row: find it
+            row = next((i + 2 for i, r in enumerate(book.survey or [])
+                        if r and str(r.get("type", "")).strip() == typ.group(1)), None)
+            problem = Problem(problem.message, problem.rule, "error",
+                              Location(file=str(path), path="survey", row=row, variable="type"))
+        raise SurveyError([problem]) from None
     except Exception as exc:  # noqa: BLE001 - xlrd/openpyxl/csv errors on a damaged file
         raise SurveyError([Problem(f"pyxform cannot read this form: {exc}", "xlsform-refused", "error",
                                    Location(file=str(path)))]) from None
@@ -174,7 +184,11 @@ def _refuse_oversized(path: Path) -> None:
 
 
 def _pyxform_problem(path: Path, message: str) -> Problem:
-    sheet = re.search(r"\b(survey|choices|settings|external_choices|entities)\b", message)
+    # pyxform's "[row : N]" is a survey row unless the message names another sheet as its place ("On the
+    # 'choices' sheet ..."); "List name not in choices sheet" is said of a survey row
+    sheet = re.search(r"(?:on|in) the '?(survey|choices|settings|external_choices|entities)'? sheet", message,
+                      re.IGNORECASE) or re.search(r"sheet:? '(survey|choices|settings|external_choices|entities)'",
+                                                  message, re.IGNORECASE)
     row = re.search(r"row\s*[:#]?\s*'?(\d+)", message, re.IGNORECASE)
     return Problem(f"pyxform refuses the form: {' '.join(message.split())}", "xlsform-refused", "error",
                    Location(file=str(path), path=sheet.group(1) if sheet else "survey",
@@ -228,6 +242,9 @@ class _Importer:
         self.verbatim_columns: dict[str, int] = {}
         self.same_texts: dict[tuple[str, str, str], int] = {}  # (sheet, column dropped, column kept) → rows
         self.item_rows: dict[int, int] = {}
+        self.declared: dict[int, str] = {}  # id(item dict) → its bind::type
+        self.first_row: dict[str, int] = {}  # XLSForm name → the survey row that first uses it
+        self.row_names: dict[int, str] = {}  # survey row → variable name, for a name used a second time
         self.respondent = ""
         self.pending: list[tuple[dict[str, Any], str, str, str, int, str]] = []
         # ^ (item dict, field, condition text, xpath, row, column) to translate once every name is known
@@ -293,6 +310,38 @@ class _Importer:
         self.lists = out
         return out
 
+    def mark_missing(self, spec: str | dict[str, str]) -> None:
+        """Mark 'don't know' / 'refused' choices as missing values, one warning per list saying which."""
+        used: set[str] = set()
+        marked: dict[tuple[str, str], list[tuple[str, int | None]]] = {}  # (name, kind) → lists, rows
+        labels: dict[tuple[str, str], str] = {}
+        for lst, choices in self.lists.items():
+            numeric = all("name" not in c for c in choices)
+            for i, c in enumerate(choices):
+                name = c.get("name", str(c["code"]))
+                kind = _missing_kind(name, c["code"], numeric, spec, lst)
+                if kind:
+                    c["missing"] = kind
+                    used |= {name, f"{lst}:{name}"}
+                    row = self.rows.get(f"choices.{lst}[{i}]", ("choices", None))[1]
+                    marked.setdefault((name, kind), []).append((lst, row))
+                    labels.setdefault((name, kind), self.label_of(c))
+        how = "as --missing asked" if isinstance(spec, dict) else "by name or code (--missing auto)"
+        for (name, kind), where in marked.items():
+            label = labels[(name, kind)]
+            lists = ", ".join(f"'{lst}' (row {row})" for lst, row in where)
+            self.warn("choices", where[0][1], "name", f"choice '{name}' ({label}) is marked as missing value "
+                      f"'{kind}' {how} in list(s) {lists}; import with --missing none (or NAME=KIND,...) to choose",
+                      "missing-marked")
+        if isinstance(spec, dict):
+            for name in sorted(set(spec) - used):
+                self.warn("choices", None, "name", f"--missing names '{name}', which is no choice of any list",
+                          "missing-marked")
+
+    def label_of(self, choice: dict[str, Any]) -> str:
+        label = choice.get("label") or {}
+        return next(iter(label.values()), "") if isinstance(label, dict) else str(label)
+
     def texts(self, cells: dict[str, str], sheet: str, row: int, skip: set[str],
               fields: set[str] | None = None) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
         """Language texts of a row by model field, and the other cells (verbatim)."""
@@ -336,8 +385,8 @@ class _Importer:
                 for i, r in enumerate(self.book.survey or [])]
         rows = [(n, r) for n, r in rows if r]
         # names first, so that references to later questions translate too
-        for _, cells in rows:
-            self._claim(cells)
+        for row, cells in rows:
+            self._claim(cells, row)
         root: list[dict[str, Any]] = []
         stack: list[tuple[dict[str, Any] | None, list[dict[str, Any]]]] = [(None, root)]
         for row, cells in rows:
@@ -387,7 +436,7 @@ class _Importer:
         rec(root)
         return [index, *root]
 
-    def _claim(self, cells: dict[str, str]) -> None:
+    def _claim(self, cells: dict[str, str], row: int) -> None:
         name = self.cell(cells, "name")
         if not name:
             return
@@ -402,6 +451,16 @@ class _Importer:
             room = width + 1 + (2 if typ.endswith("other") else 0)
         if name not in self.names:
             self.names[name] = variable_name(name, self.taken, room)
+            self.first_row[name] = row
+        else:  # pyxform allows one name in two groups; each becomes a variable of its own
+            self.row_names[row] = variable_name(name, self.taken, room)
+            self.warn("survey", row, "name", f"'{name}' is also the name of row {self.first_row[name]} (pyxform "
+                      f"allows it in another group); this one becomes '{self.row_names[row]}' (the XLSForm keeps "
+                      f"'{name}'; ${{{name}}} refers to row {self.first_row[name]})", "xlsform-renamed")
+
+    def var(self, name: str, row: int) -> str:
+        """The variable name of the item named *name* on survey row *row*."""
+        return self.row_names.get(row) or self.names.get(name, name)
 
     def cell(self, cells: dict[str, str], wanted: str) -> str | None:
         for col, val in cells.items():
@@ -427,8 +486,9 @@ class _Importer:
                skip: set[str]) -> dict[str, str]:
         """Texts, relevance, appearance; returns the cells still to place."""
         name = self.cell(cells, "name") or ""
-        if name and self.names.get(name, name) != name:
+        if name and item["name"] != name:
             item.setdefault("xlsform", {})["name"] = name
+        if name and item["name"] != name and self.row_names.get(row) != item["name"]:  # (else said by _claim)
             new = item["name"]
             why = name_problem(name) or (
                 f"'{name}' is a word of the condition language" if name.lower() in _KEYWORDS
@@ -469,7 +529,7 @@ class _Importer:
             self.warn("survey", row, "type", f"repeat '{name}' is inside another repeat; surveymod's data levels go "
                       "one roster deep, so its rows are read as a table of their own (the XLSForm keeps the "
                       "repeat)", "nested-repeat")
-        item: dict[str, Any] = {"name": self.names[name], "type": kind}
+        item: dict[str, Any] = {"name": self.var(name, row), "type": kind}
         self.item_rows[id(item)] = row
         if typ not in ("begin_group", "begin_repeat") or (kind == "group" and typ != "begin_group"):
             item["xlsform"] = {"type": typ}
@@ -507,7 +567,7 @@ class _Importer:
         words = typ.split()
         base = words[0].lower() if words else ""
         QUESTION_TYPE_DICT = _question_types()  # noqa: N806
-        item: dict[str, Any] = {"name": self.names.get(name, name)}
+        item: dict[str, Any] = {"name": self.var(name, row)}
         self.item_rows[id(item)] = row
         out = [item]
         if base in ("select_one", "select_multiple") and len(words) >= 2:
@@ -547,10 +607,16 @@ class _Importer:
                         item.setdefault("xlsform", {})["type"] = "calculate"
                 else:
                     self.keep(item, col, val, row)
+            elif b == "required" and (item["type"] == "note" or base == "calculate"):
+                self.keep(item, col, val, row)  # a required note stops the form ('no consent'); Kobo's builder
+                # writes required on calculates: both kept for the XLSForm, neither is an answer to ask for
             elif b == "required" and val.strip().lower() in ("yes", "true", "true()", "1"):
                 item["required"] = True
             elif b == "required" and val.strip().lower() in ("no", "false", "false()", "0"):
                 continue
+            elif b in ("bind::type", "bind:type"):  # a calculate's declared type (int, decimal, string ...)
+                self.declared[id(item)] = val.strip().lower()
+                self.keep(item, col, val, row)
             elif b == "appearance":
                 item["appearance"] = val
             else:
@@ -606,8 +672,58 @@ class _Importer:
         return {"name": name, "type": "group", "xlsform": {"type": ""}, "items": items}
 
 
-def import_xlsform(path: str | Path) -> ImportResult:
-    """Read the XLSForm at *path* and return the questionnaire data (validated) and located warnings."""
+# ------------------------------------------------------------------------------------------- missing codes
+
+_DK_NAMES = re.compile(r"^(dk|dnk|dont_?know|do_?not_?know|don_?t_?know|not_?sure|unknown|idk|ns|nsp|nesp)$")
+_REFUSAL_NAMES = re.compile(r"^(refuse[ds]?|refusal|ref|rf|pnta|no_?answer|no_?response|declined?(_to_(answer|say))?|"
+                            r"prefer_?not(_to)?_?(answer|say|respond|disclose|tell|reply)|"
+                            r"(dont|do_not)_?want_to_(answer|say|respond))$")
+_DK_CODES = {88, -88, 98, -98, 998, -998}
+_REFUSAL_CODES = {99, -99, 999, -999}
+MISSING_KINDS = ("dont_know", "refusal", "not_applicable", "no_answer", "not_stated")
+MISSING_HELP = ("how 'don't know' / 'refused' choices become missing values: 'auto' (default) marks choices by "
+                "their common names (dk, dont_know, refused, prefer_not_to_answer ...) and codes (88/98/-88/-98 "
+                "don't know; 99/999/-99 refusal), 'none' marks nothing, or a list NAME=KIND[,NAME=KIND ...] "
+                f"(NAME a choice name, or list:name; KIND one of {', '.join(MISSING_KINDS)})")
+
+
+def parse_missing(spec: str | None) -> str | dict[str, str]:
+    """The ``--missing`` option: 'auto', 'none', or {choice name or 'list:name' → missing kind}."""
+    spec = (spec or "auto").strip()
+    if spec.lower() in ("auto", "none"):
+        return spec.lower()
+    out: dict[str, str] = {}
+    for part in (p.strip() for p in spec.split(",") if p.strip()):
+        name, sep, kind = part.rpartition("=")
+        if not sep or not name.strip() or kind.strip() not in MISSING_KINDS:
+            raise SurveyError(f"--missing: '{part}' is not NAME=KIND (KIND one of {', '.join(MISSING_KINDS)}); "
+                              "use 'auto', 'none' or NAME=KIND,...", rule="usage")
+        out[name.strip()] = kind.strip()
+    return out
+
+
+def _missing_kind(name: str, code: int, numeric: bool, spec: str | dict[str, str], lst: str) -> str | None:
+    """The missing kind a choice gets under *spec* (None: a substantive answer)."""
+    if isinstance(spec, dict):
+        return spec.get(f"{lst}:{name}") or spec.get(name)
+    if spec == "none":
+        return None
+    key = re.sub(r"[^a-z0-9]+", "_", name.strip().lower()).strip("_")
+    if _DK_NAMES.match(key):
+        return "dont_know"
+    if _REFUSAL_NAMES.match(key):
+        return "refusal"
+    if numeric and code in _DK_CODES:
+        return "dont_know"
+    if numeric and code in _REFUSAL_CODES:
+        return "refusal"
+    return None
+
+
+def import_xlsform(path: str | Path, missing: str | dict[str, str] | None = "auto") -> ImportResult:
+    """Read the XLSForm at *path* and return the questionnaire data (validated) and located warnings.
+
+    *missing* says which choices become missing values (see :data:`MISSING_HELP`, :func:`parse_missing`)."""
     from .lint import lint
     from .loader import from_data
 
@@ -618,6 +734,7 @@ def import_xlsform(path: str | Path) -> ImportResult:
     note_input(path)
     imp = _Importer(path, book)
     imp.choices()
+    imp.mark_missing(missing if isinstance(missing, dict) else parse_missing(missing))
     sections = imp.survey()
     used = {v for v in imp.lang_of.values()}
     default_suffix = imp.settings.get("default_language", "")
@@ -655,12 +772,18 @@ def import_xlsform(path: str | Path) -> ImportResult:
     for _ in range(5):
         qn = from_data(data, {}, str(path))
         bad = _refused(data, lint(qn))
+        for item, fld, _text, _xpath, _row, _col in imp.pending:
+            why = _text_result(qn, item, imp.declared.get(id(item))) if fld == "calculation" else None
+            if why:
+                bad.setdefault(id(item), {})["calculation"] = why
         reverted = False
         for item, fld, text, xpath, row, column in list(imp.pending):
             if id(item) in bad and fld in bad[id(item)]:
                 del item[fld]
                 imp.pending.remove((item, fld, text, xpath, row, column))
-                imp.verbatim(item, column, xpath, row, {}, f"is refused by validation ({bad[id(item)][fld]})")
+                why = bad[id(item)][fld]
+                imp.verbatim(item, column, xpath, row, {}, why if why.startswith("gives text")
+                             else f"is refused by validation ({why})")
                 if fld == "calculation":
                     item["type"] = "text"
                     item.setdefault("xlsform", {})["type"] = "calculate"
@@ -672,6 +795,59 @@ def import_xlsform(path: str | Path) -> ImportResult:
         if id(item) in imp.item_rows:
             rows[path] = ("survey", imp.item_rows[id(item)])
     return ImportResult(data, imp.warnings, rows)
+
+
+_NUMERIC_BIND = {"int", "integer", "decimal", "double", "float"}
+
+
+def _text_result(qn: Any, item: dict[str, Any], declared: str | None) -> str | None:
+    """Why a translated calculate gives text rather than a number (None if it gives a number).
+
+    An XForm calculate is a string unless its ``bind::type`` says otherwise, so its value in the data is what the
+    expression yields as text: a comparison gives 'true'/'false', a select's answer its choice name. Only a
+    calculate declared numeric, or whose expression can only yield a number, is read as one."""
+    from . import expr as E
+
+    if declared is not None:
+        return None if declared in _NUMERIC_BIND else f"gives text (bind::type '{declared}')"
+    try:
+        node = E.parse(item.get("calculation", ""))
+    except E.ExprSyntaxError:
+        return None
+
+    def text_of(n: E.Node) -> str | None:
+        if isinstance(n, E.Num):
+            return None
+        if isinstance(n, E.Str):
+            return "a quoted text"
+        if isinstance(n, E.Ref):
+            try:
+                q = qn.question(n.name)
+            except KeyError:
+                return None
+            if q.type in ("text", "date", "select_multiple"):
+                return f"'{n.name}' is {q.type}"
+            if q.type == "select_one" and any(c.name and not re.fullmatch(r"-?\d+", c.name)
+                                              for c in qn.choice_list(q)):
+                return f"'{n.name}' answers with its choice names"
+            return None
+        if isinstance(n, E.Compare | E.In) or (isinstance(n, E.Unary) and n.op == "not") \
+                or (isinstance(n, E.Binary) and n.op in ("and", "or")):
+            return "a condition gives 'true'/'false'"
+        if isinstance(n, E.Unary):
+            return text_of(n.operand)
+        if isinstance(n, E.Binary):
+            return None
+        if isinstance(n, E.Call):
+            if n.name in ("selected", "answered"):
+                return "a condition gives 'true'/'false'"
+            if n.name in ("if", "coalesce"):
+                branches = n.args[1:] if n.name == "if" else n.args
+                return next((w for w in map(text_of, branches) if w), None)
+        return None
+
+    why = text_of(node)
+    return f"gives text, not a number ({why}); it is read and exported as text" if why else None
 
 
 def _other_sheets(book: Any) -> dict[str, list[dict[str, str]]]:
@@ -728,10 +904,10 @@ def to_yaml(data: dict[str, Any]) -> str:
     return head + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110, default_flow_style=False)
 
 
-def load_xlsform(path: str | Path) -> tuple[Any, list[Problem]]:
+def load_xlsform(path: str | Path, missing: str | dict[str, str] | None = "auto") -> tuple[Any, list[Problem]]:
     """Import *path* on the fly: the Questionnaire (validated structurally, located at sheet rows) and warnings."""
     from .loader import from_data
 
-    result = import_xlsform(path)
+    result = import_xlsform(path, missing)
     qn = from_data(result.data, positions(result), str(path))
     return qn, result.warnings

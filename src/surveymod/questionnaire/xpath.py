@@ -63,10 +63,20 @@ def translate(xpath: str, names: Mapping[str, str] | None = None) -> str | None:
         return None
     text = _join(out)
     try:
-        E.parse(text)
+        node = E.parse(text)
     except E.ExprSyntaxError:
         return None
+    if any(isinstance(n, E.Call) and n.name in ("selected", "round") and len(n.args) > 1
+           and not isinstance(n.args[1], E.Num | E.Str) for n in _walk(node)):
+        return None  # selected(${a}, ${b}) compares two answers: the language's selected() takes a constant
     return text
+
+
+def _walk(node: E.Node) -> list[E.Node]:
+    out = [node]
+    for child in E.children(node):
+        out += _walk(child)
+    return out
 
 
 def _join(tokens: list[str]) -> str:
