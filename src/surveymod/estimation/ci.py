@@ -31,6 +31,13 @@ def _crit(level: float, df: float) -> float:
     return float(t_crit(level, df))
 
 
+def _expit(x: float) -> float:
+    """1 / (1 + e^-x) without overflow for large |x| (a wide logit interval)."""
+    if x >= 0:
+        return 1 / (1 + math.exp(-x))
+    return math.exp(x) / (1 + math.exp(x))
+
+
 def prop_ci(p: float, se: float, n: float, df: float, *, method: str = "logit", level: float = 0.95,
             logit_se: float | None = None) -> tuple[float, float]:
     """CI for a proportion ``p`` with design SE ``se``, n respondents and design df; ``logit_se`` (replicate
@@ -44,7 +51,7 @@ def prop_ci(p: float, se: float, n: float, df: float, *, method: str = "logit", 
         t = _crit(level, df)
         lp = math.log(p / (1 - p))
         s = se / (p * (1 - p)) if logit_se is None else logit_se
-        return (1 / (1 + math.exp(-(lp - t * s))), 1 / (1 + math.exp(-(lp + t * s))))
+        return (_expit(lp - t * s), _expit(lp + t * s))
     n_eff = p * (1 - p) / se**2
     if method == "beta":
         from scipy import special  # only here: scipy.special's import costs a tenth of a whole estimate

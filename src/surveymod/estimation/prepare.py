@@ -149,6 +149,28 @@ def _jkn_rscales(reps: np.ndarray, strata: pd.Series, psu: pd.Series) -> list[fl
     return out
 
 
+def r_bootstrap_scale(reps: np.ndarray, w: np.ndarray, strata: pd.Series, psu: pd.Series) -> float | None:
+    """R ``bootweights``' scale n̄/((n̄-1)(R-1)) (n̄ the harmonic mean of PSUs per stratum) when the replicates are
+    R's: every replicate factor (replicate / full weight, constant in a PSU) a whole number of draws and the draws
+    of each stratum adding up to its n_h PSUs. None for other bootstraps (Rao-Wu n_h-1 draws rescaled, ...)."""
+    use = w > 0
+    if not use.any():
+        return None
+    key = (strata + "\x1f" + psu)[use].to_numpy()
+    first = pd.Series(key).drop_duplicates().index.to_numpy()
+    f = reps[use][first] / w[use][first, None]  # PSUs x replicates
+    if not np.allclose(f, np.round(f), atol=1e-6):
+        return None
+    unit_strata = strata[use].to_numpy()[first]
+    codes, uniq = pd.factorize(unit_strata)
+    n_h = np.bincount(codes).astype(float)
+    sums = np.stack([np.bincount(codes, weights=f[:, r], minlength=len(uniq)) for r in range(f.shape[1])], axis=1)
+    if not np.allclose(sums, n_h[:, None], atol=1e-6) or (n_h < 2).any():
+        return None
+    nbar = 1 / np.mean(1 / n_h)
+    return float(nbar / ((nbar - 1) * (f.shape[1] - 1)))
+
+
 def _fpc_to_popsize(fpc: np.ndarray, group: pd.Series, unit: pd.Series, role: str, col: str) -> np.ndarray:
     """Population sizes from an FPC column that holds sizes (>1) or sampling fractions (all <= 1)."""
     if (fpc <= 0).any():
@@ -248,9 +270,17 @@ def prepare(df: pd.DataFrame, design: Design) -> Prepared:
             psu_ids = _ids(src, design.psu, "PSU") if design.psu else pd.Series(np.arange(n).astype(str))
             rscales = _jkn_rscales(np.column_stack(rep_columns), _ids(src, design.strata, "strata"), psu_ids)
         scales: tuple[float, ...] | None = None
-        if design.scale is not None or rscales is not None:
-            base = design.scale if design.scale is not None else default_scale(design.reptype, len(cols),
-                                                                               design.fay_rho or 0.0)
+        boot = None
+        if design.reptype == "bootstrap" and design.scale is None and design.psu is not None:
+            strata_ids = _ids(src, design.strata, "strata") if design.strata else pd.Series(["1"] * n)
+            boot = r_bootstrap_scale(np.column_stack(rep_columns), out[W].to_numpy(), strata_ids,
+                                     _ids(src, design.psu, "PSU"))
+            if boot is not None:
+                notes.append(f"bootstrap scale {boot:.6g}: the replicates resample n_h PSUs per stratum as R's "
+                             "as.svrepdesign(type = \"bootstrap\"), so R's scale n/((n-1)(R-1)) applies")
+        if design.scale is not None or rscales is not None or boot is not None:
+            base = (design.scale if design.scale is not None else boot if boot is not None
+                    else default_scale(design.reptype, len(cols), design.fay_rho or 0.0))
             r = rscales if rscales is not None else [1.0] * len(cols)
             scales = tuple(base * float(x) for x in r)
         if design.reptype == "fay" and design.fay_rho is None:
