@@ -1,4 +1,5 @@
-"""`surveymod test`: comparisons within one survey (domain contrasts, t test, Rao-Scott chi-squared) to CSV/XLSX."""
+"""`surveymod test` (domain contrasts, t test, Rao-Scott chi-squared) and `surveymod model` (svyglm): analyses
+within one survey, to CSV/XLSX."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 import click
 
 from ..estimation.compare import chisq, contrasts, ttest
+from ..estimation.glm import parse_formula, svyglm
 from .commands_estimate import _codes, _split_by, _write, design_from_options, design_options, used_columns
 from .common import dataset_options, handles_errors, open_dataset
 from .main import cli
@@ -74,3 +76,27 @@ def test_cmd(data: str, design_spec: str | None, contrast_var: str | None, by: s
         res = chisq(ds, design, names[0], names[1], statistic=statistic)  # type: ignore[arg-type]
     _write(res, output, [data] + ([design_spec] if design_spec else []))
     click.echo(f"wrote {len(res)} row(s) to {output}", err=True)
+
+
+@cli.command("model")
+@click.argument("data", type=click.Path(dir_okay=False))
+@design_options
+@click.option("--formula", required=True, help="The model, 'y ~ x1 + x2' (names joined by +; text and nominal "
+                                               "variables enter as dummies of their 2nd, 3rd, ... level).")
+@click.option("--family", type=click.Choice(["gaussian", "binomial"]), default="gaussian", show_default=True,
+              help="Linear (gaussian) or logistic (binomial: a 0/1 response; R family=quasibinomial).")
+@click.option("--level", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.95,
+              show_default=True, help="Confidence level.")
+@dataset_options
+@click.option("-o", "--output", required=True, help="Output table, .csv or .xlsx.")
+@handles_errors
+def model_cmd(data: str, design_spec: str | None, formula: str, family: str, level: float, output: str,
+              questionnaire: str | None, missing_codes: str | None, **design_opts: Any) -> None:
+    """Linear or logistic regression with design-based standard errors, as R svyglm."""
+    design = design_from_options(design_spec, design_opts)
+    y, xs = parse_formula(formula)
+    ds = open_dataset(data, questionnaire, missing_codes, keep=used_columns([design], [y, *xs]))
+    res = svyglm(ds, design, y, xs, family=family, level=level)  # type: ignore[arg-type]
+    _write(res, output, [data] + ([design_spec] if design_spec else []))
+    click.echo(f"wrote {len(res)} coefficients ({res.attrs['n']} rows with every model variable) to {output}",
+               err=True)

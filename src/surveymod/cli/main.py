@@ -43,6 +43,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
                                     "CIs and p-values."),
     "test": ("commands_compare", "Compare within one survey: domain contrasts, a t test or a Rao-Scott chi-squared "
                                  "test, as R survey."),
+    "model": ("commands_compare", "Linear or logistic regression with design-based standard errors, as R svyglm."),
     "tables": ("commands_tables", "Compute every table of a tabulation plan from DATA, with SE and reliability "
                                   "flag per cell."),
     "indicators": ("commands_indicators", "Compute every indicator of SPEC (survey, training and monitoring) and "
