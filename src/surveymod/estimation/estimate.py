@@ -31,7 +31,7 @@ from .deff import DeffRef, srs_variances
 from .design import Design
 from .flags import FlagRules, flag
 from .prepare import W, prepare
-from .quantiles import woodruff, woodruff_replicate
+from .quantiles import replicate_quantiles, woodruff, woodruff_replicate
 from .taylor import stages as taylor_stages
 
 COLUMNS = ["variable", "level", "level_label", "domain", "domain_label", "estimate", "se", "ci_low", "ci_high", "df",
@@ -308,7 +308,7 @@ def estimate(data: pd.DataFrame | Dataset, design: Design, *, mean: Sequence[str
              quantile: Sequence[tuple[str, float]] = (), by: Sequence[str] | None = None, ci: CIMethod = "logit",
              level: float = 0.95, deff: DeffRef = "wor", flags: FlagRules | None = None,
              calibration: Sequence[Record] = (), category: Sequence[object] | None = None,
-             data_level: str | None = None) -> Estimates:
+             data_level: str | None = None, quantile_interval: Literal["mean", "quantile"] = "mean") -> Estimates:
     """Design-based estimates with SE, CI, df, deff, CV, n, n_eff and a reliability flag, one row per estimate.
 
     *data* is a :class:`~surveymod.data.read.Dataset` (its missing codes never enter a statistic, and its value
@@ -316,6 +316,8 @@ def estimate(data: pd.DataFrame | Dataset, design: Design, *, mean: Sequence[str
     ``category`` (e.g. ``[1, 2]``) makes each ``prop`` one share of those categories together (top-two box).
     ``calibration`` (records from :func:`surveymod.weighting.run_weighting`, row-aligned with the data) makes the
     Taylor standard errors credit post-stratification, raking and calibration as R ``survey`` does.
+    ``quantile_interval`` is R ``svyquantile``'s ``interval.type``: ``mean`` (Woodruff, the default) or, on
+    replicate designs, ``quantile`` (the quantile's own replicate variance).
     """
     analysed = [*mean, *prop, *total, *(x for r in ratio for x in r), *(q for q, _ in quantile), *(by or [])]
     df, meta = analysis_frame(data, analysed, data_level)
@@ -325,6 +327,13 @@ def estimate(data: pd.DataFrame | Dataset, design: Design, *, mean: Sequence[str
         raise SurveyError(f"confidence level {level} must be between 0 and 1", rule="estimate-level")
     flags = flags or FlagRules()
     prep = prepare(df, design)
+    if quantile_interval not in ("mean", "quantile"):
+        raise SurveyError(f"unknown quantile interval '{quantile_interval}' (use mean or quantile)",
+                          rule="estimate-quantile")
+    if quantile_interval == "quantile" and prep.replicates is None:
+        raise SurveyError("the 'quantile' interval recomputes the quantile with every replicate weight, so it needs "
+                          "a replicate design; Taylor designs use the Woodruff ('mean') interval, as R",
+                          rule="estimate-quantile")
     for rec in calibration:
         if rec.n_rows != len(df):
             raise SurveyError("the calibration records do not match the data's rows (use the data returned by "
@@ -352,9 +361,10 @@ def estimate(data: pd.DataFrame | Dataset, design: Design, *, mean: Sequence[str
                 if not valid[dom_codes >= 0].all():  # R: degf of the design subset to non-missing values
                     r = replace(r, df=stats.replicate_df(w, prep.rep_columns, np.where(valid, dom_codes, -1), k))
                 engine_rows[id(s)] = _rows(s, r, dom_keys, inputs[id(s)][1], level)
-        for s in (s for s in specs if s.kind == "quantile"):  # Woodruff, as R svyquantile.svyrep.design
-            q, se, lo, hi, qdf = woodruff_replicate(np.asarray(cols[s.col], dtype=float), w, prep.rep_columns,
-                                                    dom_codes, k, s.p, prep.replicates, level)
+        for s in (s for s in specs if s.kind == "quantile"):  # as R svyquantile.svyrep.design
+            interval = replicate_quantiles if quantile_interval == "quantile" else woodruff_replicate
+            q, se, lo, hi, qdf = interval(np.asarray(cols[s.col], dtype=float), w, prep.rep_columns, dom_codes, k,
+                                          s.p, prep.replicates, level)
             engine_rows[id(s)] = pd.DataFrame({"domain": dom_keys, "level": [""] * k, "est": q, "se": se,
                                                "lci": lo, "uci": hi, "df": qdf})
     else:
