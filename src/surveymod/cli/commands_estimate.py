@@ -16,7 +16,7 @@ from .common import dataset_options, handles_errors, open_dataset
 from .main import cli
 
 DESIGN_OPTIONS = ("strata", "psu", "ssu", "weight", "fpc", "fpc2", "prob", "repweights", "reptype", "fay_rho",
-                  "scale", "lonely_psu")
+                  "scale", "lonely_psu", "pps")
 
 
 def load_design(path: str) -> Design:
@@ -71,6 +71,9 @@ def design_options(func: Any) -> Any:
                      help="Replicate variance around the full-sample estimate (default) or the replicate mean."),
         click.option("--lonely-psu", type=click.Choice(["fail", "remove", "certainty", "adjust", "average"]),
                      help="Policy for strata with one PSU, as R survey.lonely.psu (default fail)."),
+        click.option("--pps", type=click.Choice(["brewer", "overton"]),
+                     help="Without-replacement PPS first stage (R svydesign pps=); --fpc then names each PSU's "
+                          "inclusion probability."),
     ]
     for o in reversed(opts):
         func = o(func)

@@ -171,6 +171,32 @@ def r_bootstrap_scale(reps: np.ndarray, w: np.ndarray, strata: pd.Series, psu: p
     return float(nbar / ((nbar - 1) * (f.shape[1] - 1)))
 
 
+def _pps_popsize(src: pd.DataFrame, design: Design, strata: np.ndarray, psu: np.ndarray) -> np.ndarray:
+    """A PPS design's fpc column (each PSU's inclusion probability pi, constant within the PSU) as R's popsize
+    n_h / pi, so that 1 - n_h/popsize = 1 - pi is the PSU's own finite population factor."""
+    if not design.fpc:
+        raise SurveyError(f"pps: {design.pps} needs fpc: the column with each PSU's inclusion probability",
+                          rule="design-fpc")
+    if design.pps == "overton" and design.ssu:
+        raise SurveyError("pps: overton is for a single stage (R: 'Multistage PPS sampling not supported with this "
+                          "method'); use brewer", rule="design-fpc")
+    pi = numeric_column(src, design.fpc, "FPC (inclusion probability)")
+    bad = (pi <= 0) | (pi > 1)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise SurveyError(f"with pps, the fpc column '{design.fpc}' holds inclusion probabilities (0 < pi <= 1), "
+                          f"but row {i + 1} holds {pi[i]:g}", location=Location(row=i + 1, variable=design.fpc),
+                          rule="design-fpc")
+    varies = pd.Series(pi).groupby(psu).transform("nunique").to_numpy() > 1
+    if varies.any():
+        i = int(np.argmax(varies))
+        raise SurveyError(f"the inclusion probability in '{design.fpc}' must be constant within a PSU, but it "
+                          f"changes within the PSU of row {i + 1}", location=Location(row=i + 1, variable=design.fpc),
+                          rule="design-fpc")
+    n_h = pd.Series(psu).groupby(strata).transform("nunique").to_numpy(dtype=float)
+    return n_h / pi
+
+
 def _fpc_to_popsize(fpc: np.ndarray, group: pd.Series, unit: pd.Series, role: str, col: str) -> np.ndarray:
     """Population sizes from an FPC column that holds sizes (>1) or sampling fractions (all <= 1)."""
     if (fpc <= 0).any():
@@ -298,7 +324,9 @@ def prepare(df: pd.DataFrame, design: Design) -> Prepared:
     if design.ssu:
         out[SSU] = dense_codes(_nested(psu, _id_codes(src, design.ssu, "SSU")[0]))[0]
     unit = out[SSU].to_numpy() if design.ssu else np.arange(n, dtype=np.int64)
-    if design.fpc:
+    if design.pps:
+        out[FPC] = _pps_popsize(src, design, strata, psu)
+    elif design.fpc:
         out[FPC] = _fpc_to_popsize(numeric_column(src, design.fpc, "FPC"), pd.Series(strata), pd.Series(psu),
                                    "FPC", design.fpc)
     if design.fpc2:
@@ -316,7 +344,7 @@ def prepare(df: pd.DataFrame, design: Design) -> Prepared:
     _check_weight_sum(out[W].to_numpy(), design)
     check_lonely_psu(pd.Series(strata), pd.Series(psu), design, names=[str(x) for x in names])
     return Prepared(out, design, design.strata is not None, True, design.ssu is not None,
-                    design.fpc is not None, design.fpc2 is not None, None, notes)
+                    design.fpc is not None, design.fpc2 is not None, None, notes)  # pps: fpc given, checked
 
 
 def design_weights(df: pd.DataFrame, design: Design) -> np.ndarray:
