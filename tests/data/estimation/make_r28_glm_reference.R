@@ -4,12 +4,13 @@
 # Inputs: tests/data/api/*.csv (R's data(api)), tests/data/estimation/nhanes.csv (R's data(nhanes)).
 # Writes tests/data/estimation/r28_glm.csv (name,value at 12 significant digits).
 suppressMessages(library(survey))
-out_dir <- "tests/data/estimation"
+in_dir <- "tests/data/estimation"
+out_dir <- if (length(commandArgs(TRUE))) commandArgs(TRUE)[1] else in_dir  # another folder: rerun and compare
 api <- "tests/data/api"
 apistrat <- read.csv(file.path(api, "apistrat.csv"), stringsAsFactors = FALSE)
 apiclus1 <- read.csv(file.path(api, "apiclus1.csv"), stringsAsFactors = FALSE)
 apiclus2 <- read.csv(file.path(api, "apiclus2.csv"), stringsAsFactors = FALSE)
-nhanes <- read.csv(file.path(out_dir, "nhanes.csv"), stringsAsFactors = FALSE)
+nhanes <- read.csv(file.path(in_dir, "nhanes.csv"), stringsAsFactors = FALSE)
 ref <- list()
 put <- function(name, value) ref[[name]] <<- unname(value)
 keep <- function(prefix, m) {
@@ -24,7 +25,7 @@ keep <- function(prefix, m) {
 dstrat <- svydesign(id = ~1, strata = ~stype, weights = ~pw, data = apistrat, fpc = ~fpc)
 dclus1 <- svydesign(id = ~dnum, weights = ~pw, data = apiclus1, fpc = ~fpc)
 dclus2 <- svydesign(id = ~dnum + snum, fpc = ~fpc1 + fpc2, data = apiclus2)
-jk <- read.csv(file.path(out_dir, "apiclus1_jk1_r28.csv"), stringsAsFactors = FALSE)
+jk <- read.csv(file.path(in_dir, "apiclus1_jk1_r28.csv"), stringsAsFactors = FALSE)
 jk1 <- svrepdesign(data = jk, repweights = "repw[0-9]+", weights = ~pw, type = "JK1", scale = 14 / 15,
                    rscales = rep(1, 15), mse = FALSE, combined.weights = TRUE)
 dnh <- svydesign(id = ~SDMVPSU, strata = ~SDMVSTRA, weights = ~WTMEC2YR, nest = TRUE, data = nhanes)

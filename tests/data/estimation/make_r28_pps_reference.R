@@ -5,7 +5,8 @@
 # are exercised too). Run from the repository root:  Rscript tests/data/estimation/make_r28_pps_reference.R
 # Writes tests/data/estimation/r28_pps.csv (name,value at 12 significant digits).
 suppressMessages(library(survey))
-out_dir <- "tests/data/estimation"
+in_dir <- "tests/data/estimation"
+out_dir <- if (length(commandArgs(TRUE))) commandArgs(TRUE)[1] else in_dir  # another folder: rerun and compare
 data(election)
 el <- election_pps[, c("County", "Bush", "Kerry", "Nader", "votes", "p")]
 el$id <- seq_len(nrow(el))

@@ -4,13 +4,14 @@
 # Run from the repository root:  Rscript tests/data/estimation/make_r28_quantile_reference.R
 # Writes tests/data/estimation/r28_quantile.csv (name,value at 12 significant digits).
 suppressMessages(library(survey))
-out_dir <- "tests/data/estimation"
+in_dir <- "tests/data/estimation"
+out_dir <- if (length(commandArgs(TRUE))) commandArgs(TRUE)[1] else in_dir  # another folder: rerun and compare
 ref <- list()
 put <- function(name, value) ref[[name]] <<- unname(value)
-jk <- read.csv(file.path(out_dir, "apiclus1_jk1_r28.csv"), stringsAsFactors = FALSE)
+jk <- read.csv(file.path(in_dir, "apiclus1_jk1_r28.csv"), stringsAsFactors = FALSE)
 jk1 <- svrepdesign(data = jk, repweights = "repw[0-9]+", weights = ~pw, type = "JK1", scale = 14 / 15,
                    rscales = rep(1, 15), mse = FALSE, combined.weights = TRUE)
-bs <- read.csv(file.path(out_dir, "apiclus1_boot.csv"), stringsAsFactors = FALSE)
+bs <- read.csv(file.path(in_dir, "apiclus1_boot.csv"), stringsAsFactors = FALSE)
 boot <- svrepdesign(data = bs, repweights = "repw[0-9]+", weights = ~pw, type = "bootstrap", mse = TRUE,
                     combined.weights = TRUE)  # R's default scale 1/(R-1)
 for (d in list(list("jk1", jk1), list("boot", boot))) {

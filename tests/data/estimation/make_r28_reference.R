@@ -5,7 +5,8 @@
 #   apiclus1_jk1_r28.csv      as.svrepdesign(dclus1, "JK1", compress = FALSE) analysis weights repw1..15 + columns
 #   apistrat_jkn_r28.csv      as.svrepdesign(dstrat, "JKn", compress = FALSE) analysis weights repw1..200 + columns
 suppressMessages(library(survey))
-out_dir <- "tests/data/estimation"
+in_dir <- "tests/data/estimation"
+out_dir <- if (length(commandArgs(TRUE))) commandArgs(TRUE)[1] else in_dir  # another folder: rerun and compare
 api <- "tests/data/api"
 apistrat <- read.csv(file.path(api, "apistrat.csv"), stringsAsFactors = FALSE)
 apiclus1 <- read.csv(file.path(api, "apiclus1.csv"), stringsAsFactors = FALSE)

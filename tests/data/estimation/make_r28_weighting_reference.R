@@ -4,7 +4,8 @@
 #   Rscript tests/data/estimation/make_r28_weighting_reference.R
 # Input: tests/data/api/apiclus1.csv (R's data(api)). Writes tests/data/estimation/r28_weighting.csv (name,value).
 suppressMessages(library(survey))
-out_dir <- "tests/data/estimation"
+in_dir <- "tests/data/estimation"
+out_dir <- if (length(commandArgs(TRUE))) commandArgs(TRUE)[1] else in_dir  # another folder: rerun and compare
 apiclus1 <- read.csv(file.path("tests/data/api", "apiclus1.csv"), stringsAsFactors = FALSE)
 ref <- list()
 put <- function(name, value) ref[[name]] <<- unname(value)
