@@ -138,7 +138,9 @@ def _write(df: Any, out: str, inputs: list[str]) -> None:
 @design_options
 @click.option("--mean", "means", multiple=True, help="Estimate the mean of this variable (repeatable).")
 @click.option("--prop", "props", multiple=True, help="Estimate the share of every category (repeatable).")
-@click.option("--total", "totals", multiple=True, help="Estimate the population total (repeatable).")
+@click.option("--total", "totals", multiple=True,
+              help="Estimate the population total (repeatable); of a categorical variable (text, or a select_one / "
+                   "nominal variable), the count of every category.")
 @click.option("--ratio", "ratios", multiple=True, help="Estimate the ratio NUM/DEN of two totals (repeatable).")
 @click.option("--quantile", "quantiles", multiple=True, help="Estimate a quantile, VAR:P e.g. income:0.5.")
 @click.option("--category", "categories", metavar="CODES",

@@ -140,10 +140,8 @@ def _cell_means(prep: Prepared, cells: np.ndarray, n_cells: int, records: Sequen
     with np.errstate(divide="ignore", invalid="ignore"):
         est = (w @ a) / (w @ col.valid)
         est_r = (reps.T @ a) / (reps.T @ col.valid.astype(float))[:, None]
-    rep = prep.replicates
-    centre = est[None, :] if rep.mse else est_r.mean(axis=0, keepdims=True)
-    dev = est_r - centre
-    return est, (dev * rep.factors()[:, None]).T @ dev
+    assert prep.replicates is not None
+    return est, stats.replicate_cov(est, est_r, prep.replicates)
 
 
 def chisq(data: pd.DataFrame | Dataset, design: Design, row: str, col: str, *,

@@ -152,6 +152,4 @@ def _replicate_cov(prep: Prepared, xm: np.ndarray, y: np.ndarray, valid: np.ndar
     rep = prep.replicates
     assert rep is not None
     betas = np.array([_fit(xm, y, np.where(valid, r, 0.0), family, start=beta)[0] for r in prep.rep_columns])
-    centre = beta[None, :] if rep.mse else betas.mean(axis=0, keepdims=True)
-    dev = betas - centre
-    return (dev * rep.factors()[:, None]).T @ dev
+    return stats.replicate_cov(beta, betas, rep)

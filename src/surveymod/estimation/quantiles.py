@@ -26,7 +26,7 @@ import numpy as np
 from .calibration import Record
 from .ci import t_crit
 from .prepare import Replicates
-from .statistics import column, replicate, replicate_df, taylor
+from .statistics import column, replicate, replicate_cov, replicate_df, taylor
 from .taylor import Stages
 
 
@@ -107,7 +107,6 @@ def replicate_quantiles(y: np.ndarray, w: np.ndarray, reps: Sequence[np.ndarray]
     quantile, the SE from the quantiles of the replicates."""
     dom_valid = np.where(np.isnan(y), -1, dom)
     est, se = np.full(k, np.nan), np.full(k, np.nan)
-    factors = rep.factors()
     for d in range(k):
         rows = np.flatnonzero(dom_valid == d)
         order = rows[np.argsort(y[rows], kind="stable")]
@@ -118,8 +117,7 @@ def replicate_quantiles(y: np.ndarray, w: np.ndarray, reps: Sequence[np.ndarray]
         for r, col in enumerate(reps):
             wr = col[order]
             q_r[r] = qrule_math(xs[wr > 0], wr[wr > 0], p)
-        centre = est[d] if rep.mse else q_r.mean()
-        se[d] = float(np.sqrt(factors @ (q_r - centre) ** 2))
+        se[d] = float(np.sqrt(replicate_cov(est[d:d + 1], q_r[:, None], rep)[0, 0]))
     df = replicate_df(w, reps, dom_valid, k)
     t = t_crit(level, df)
     return est, se, est - t * se, est + t * se, df

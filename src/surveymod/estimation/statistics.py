@@ -341,7 +341,6 @@ def replicate_df(w: np.ndarray, reps: Sequence[np.ndarray], dom: np.ndarray, k: 
 def replicate_covariance(col: Column, w: np.ndarray, reps: np.ndarray, dom: np.ndarray, k: int,
                          rep: Replicates) -> tuple[np.ndarray, np.ndarray]:
     """Domain estimates of one single-level statistic and their replicate covariance (k x k)."""
-    scales = rep.factors()
     a = np.zeros((len(w), k))
     b = np.zeros((len(w), k))
     rows = np.flatnonzero(col.valid)
@@ -350,6 +349,12 @@ def replicate_covariance(col: Column, w: np.ndarray, reps: np.ndarray, dom: np.n
     with np.errstate(divide="ignore", invalid="ignore"):
         est = (w @ a) / (w @ b) if col.b is not None else w @ a
         est_r = (reps.T @ a) / (reps.T @ b) if col.b is not None else reps.T @ a
+    return est, replicate_cov(est, est_r, rep)
+
+
+def replicate_cov(est: np.ndarray, est_r: np.ndarray, rep: Replicates) -> np.ndarray:
+    """Replicate covariance (m x m) of estimates ``est`` (m,) from their replicates ``est_r`` (R x m): around the
+    full-sample estimate (mse) or the replicates' mean, each replicate with its factor (R ``svrVar``)."""
     centre = est[None, :] if rep.mse else est_r.mean(axis=0, keepdims=True)
     dev = est_r - centre
-    return est, (dev * scales[:, None]).T @ dev
+    return (dev * rep.factors()[:, None]).T @ dev
