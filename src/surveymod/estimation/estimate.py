@@ -1,8 +1,9 @@
 """Public estimation API: ``estimate(df, design, mean=..., prop=..., by=...)`` -> one row per estimate.
 
 Conventions (see docs/estimation.md):
-- CIs use Student t with the design df (#PSU - #strata, recomputed per domain from the PSUs that hold domain rows;
-  replicate designs: #replicates - 1), as Stata and svy do. R's ``confint`` uses z (df=Inf); R ``svyciprop`` uses
+- CIs use Student t with the design df (#PSU - #strata, recomputed per variable and domain from the PSUs that hold
+  domain rows with a value, R ``degf`` of that subset; replicate designs: the rank of those rows' replicate weights
+  - 1), as Stata and svy do. R's ``confint`` uses z (df=Inf); R ``svyciprop`` uses
   ``degf(design)``, as we do.
 - Proportions: every category of the variable; CI method ``logit`` (default, = R svyciprop "logit"), ``beta``
   (Korn-Graubard, = R "beta") or ``wilson`` (Wilson score interval with the effective n and the t quantile).
