@@ -109,3 +109,10 @@ def test_cli_test_command(tmp_path, ref: dict[str, float]) -> None:
     assert res.exit_code == 1 and "two values" in res.output
     res = CliRunner().invoke(cli, ["test", api, *design, "--ttest", "api00", "--chisq", "a,b", "-o", str(out)])
     assert res.exit_code == 2
+
+
+def test_missing_variables_are_located_errors(apiclus1: pd.DataFrame) -> None:
+    for call in (lambda: chisq(apiclus1, CLUS, "nope", "stype"), lambda: ttest(apiclus1, CLUS, "api00", "nope"),
+                 lambda: contrasts(apiclus1, CLUS, "nope", ["stype"], category=["Yes"])):
+        with pytest.raises(SurveyError, match="'nope' is not in the data"):
+            call()

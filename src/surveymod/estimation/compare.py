@@ -27,7 +27,7 @@ from . import statistics as stats
 from .calibration import Record
 from .ci import t_crit
 from .design import Design
-from .estimate import category_indicator, domain_column, labels, numeric_var
+from .estimate import _var, category_indicator, domain_column, labels, numeric_var
 from .prepare import Prepared, W, prepare
 from .taylor import stages as taylor_stages
 from .tdist import t_tail
@@ -44,7 +44,7 @@ def _values(df: pd.DataFrame, var: str, category: Sequence[object] | None, meta:
     """The analysed values: the indicator of ``category`` (NaN where missing) for a proportion, else the number."""
     if category is None:
         return numeric_var(df, var, "compared"), "mean"
-    ind = category_indicator(labels(df[var]), var, category, meta)
+    ind = category_indicator(labels(_var(df, var, "compared")), var, category, meta)
     codes = ind.cat.codes.to_numpy()
     return np.where(codes < 0, np.nan, (codes == 0).astype(float)), str(ind.cat.categories[0])
 
@@ -103,7 +103,7 @@ def ttest(data: pd.DataFrame | Dataset, design: Design, var: str, group: str, *,
     """R ``svyttest(var ~ group)``: the difference of the means of the two groups (second minus first in sorted
     order), SE, t, df = degf - 1, two-sided p and CI. A group variable with other than two values is an error."""
     df, _meta = analysis_frame(data, [var, group], data_level)
-    lab = labels(df[group])
+    lab = labels(_var(df, group, "group"))
     if len(lab.cat.categories) != 2:
         raise SurveyError(f"the t test needs a group variable with two values; '{group}' has "
                           f"{len(lab.cat.categories)} ({', '.join(map(str, lab.cat.categories[:6]))})",
@@ -154,7 +154,7 @@ def chisq(data: pd.DataFrame | Dataset, design: Design, row: str, col: str, *,
         raise SurveyError(f"unknown chi-squared statistic '{statistic}' (use F or Chisq)", rule="compare-statistic")
     df, _meta = analysis_frame(data, [row, col], data_level)
     prep = prepare(df, design)
-    r_lab, c_lab = labels(df[row]), labels(df[col])
+    r_lab, c_lab = labels(_var(df, row, "row")), labels(_var(df, col, "column"))
     nr, nc = len(r_lab.cat.categories), len(c_lab.cat.categories)
     if nr < 2 or nc < 2:
         raise SurveyError(f"a test of independence needs two values or more in each variable ('{row}' has {nr}, "
