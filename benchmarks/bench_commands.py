@@ -6,7 +6,10 @@ command as a child process and takes its wall time and peak resident memory (``w
 and in the SAME run times the references on the same data:
 
 - R ``survey``: ``svydesign`` + two ``svyby(svymean)`` (data already loaded in R), and ``rake`` + ``trimWeights``
-  on the 100-replicate bootstrap design and on the plain design (timed inside R with ``proc.time``);
+  on the 100-replicate bootstrap design and on the plain design (timed inside R with ``proc.time``); for the
+  ``compare`` group (``surveymod test`` and ``surveymod model``, issue 28) ``svycontrast`` of all 45 pairs of a
+  ``svyby(covmat=TRUE)``, ``svyttest``, ``svychisq`` and ``svyglm`` linear and logistic, each beside the same
+  whole command;
 - svy called directly from Python on the same data (already loaded);
 - our own kernels (``estimate`` / ``run_weighting`` on a frame already in memory): a secondary line only.
 
@@ -40,7 +43,7 @@ N_STRATA, PSU_PER_MILLION, N_DOMAINS, N_REPS = 40, 2000, 10, 100
 SEX = ["male", "female"]
 AGES = ["15-24", "25-34", "35-44", "45-54", "55-64", "65+"]
 REGIONS = [f"MK00{i}" for i in range(1, 9)]
-COMMANDS = ["version", "estimate", "weight", "check", "export", "tables"]
+COMMANDS = ["version", "estimate", "weight", "check", "export", "tables", "compare"]
 # The check/export questionnaire: benchmarks/bench_data.py's generator with 20 variables instead of 100.
 SMALL_SURVEY = {"N_SELECT": 8, "N_INT": 6, "N_DEC": 2, "N_TEXT": 1, "N_MULTI": 1, "N_DATE": 1, "N_ROUTED": 2}
 GOALS = {
@@ -51,7 +54,10 @@ GOALS = {
     "scale_memory": ("10M peak memory < 2 GB", 2048.0),
     "export_vs_haven": ("whole export ≥ 1.0× R haven's write alone (data labelled in memory)", 1.0),
     "check_rows_per_second": ("whole check ≥ 1M rows/s", 1.0),
+    "compare_vs_r": ("whole test/model command faster than R's call alone (data loaded)", 1.0),
 }
+COMPARE_R = {"test_contrast": "contrast", "test_ttest": "ttest", "test_chisq": "chisq", "model_linear": "glm_linear",
+             "model_logit": "glm_logit"}
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -153,7 +159,7 @@ def prepare(rows: int, cache: Path, python: str, need: set[str]) -> Path:
     """The data folder for ``rows`` (generated once; a ``.done-<part>`` file marks each finished part)."""
     folder = cache / f"v{GENERATOR_VERSION}_{rows}"
     folder.mkdir(parents=True, exist_ok=True)
-    parts = {"design": ("estimate", "weight"), "survey": ("check", "export"),
+    parts = {"design": ("estimate", "weight", "compare"), "survey": ("check", "export"),
              "lfs": ("tables",)}
     for part, users in parts.items():
         done = folder / f".done-{part}"
@@ -245,13 +251,27 @@ def command_lines(rows: int, data: Path, work: Path, python: str) -> dict[str, l
                        "-o", str(work / "survey.sav")],
         "export_dta": [*sm, "export", str(data / "survey.csv"), "-q", str(data / "survey.yaml"), "--to", "dta",
                        "-o", str(work / "survey.dta")],
+        **compare_lines(sm, data, work),
         "tables": [*sm, "tables", str(data / "lfs"), "--plan",
                    str(ROOT / "questionnaires" / "tabulation" / "lfs_migration_tables.yaml"), "-o",
                    str(work / "tables.xlsx")],
     }
 
 
-WHICH = {"estimate_csv": "estimate", "estimate_parquet": "estimate", "weight": "weight", "weight_plain": "weight",
+def compare_lines(sm: list[str], data: Path, work: Path) -> dict[str, list[str]]:
+    """The `surveymod test` and `surveymod model` commands on the design data (issue 28)."""
+    des = [str(data / "design.parquet"), "--strata", "stratum", "--psu", "psu", "--weight", "w"]
+    return {
+        "test_contrast": [*sm, "test", *des, "--contrast", "y", "--by", "dom", "-o", str(work / "contrast.csv")],
+        "test_ttest": [*sm, "test", *des, "--ttest", "y", "--group", "sex", "-o", str(work / "ttest.csv")],
+        "test_chisq": [*sm, "test", *des, "--chisq", "b,dom", "-o", str(work / "chisq.csv")],
+        "model_linear": [*sm, "model", *des, "--formula", "y ~ b + sex", "-o", str(work / "glm.csv")],
+        "model_logit": [*sm, "model", *des, "--formula", "b ~ y + sex", "--family", "binomial", "-o",
+                        str(work / "logit.csv")],
+    }
+
+
+WHICH = {**{name: "compare" for name in COMPARE_R}, "estimate_csv": "estimate", "estimate_parquet": "estimate", "weight": "weight", "weight_plain": "weight",
          "check": "check",
          "export_sav": "export", "export_dta": "export", "tables": "tables"}
 
@@ -291,6 +311,18 @@ if ("estimate" %in% what) {
   r1 <- svyby(~y, ~dom, des, svymean)
   r2 <- svyby(~b, ~dom, des, svymean)
   cat("R_ESTIMATE", el(t), "\n")
+}
+if ("compare" %in% what) {
+  des <- svydesign(id = ~psu, strata = ~stratum, weights = ~w, nest = TRUE, data = d)
+  t <- proc.time()
+  b <- svyby(~y, ~dom, des, svymean, covmat = TRUE)
+  pairs <- combn(nrow(b), 2)
+  x <- svycontrast(b, lapply(seq_len(ncol(pairs)), function(j) replace(numeric(nrow(b)), pairs[, j], c(-1, 1))))
+  cat("R_CONTRAST", el(t), "\n")
+  t <- proc.time(); x <- svyttest(y ~ sex, des); cat("R_TTEST", el(t), "\n")
+  t <- proc.time(); x <- svychisq(~b + dom, des); cat("R_CHISQ", el(t), "\n")
+  t <- proc.time(); x <- summary(svyglm(y ~ b + sex, des)); cat("R_GLM_LINEAR", el(t), "\n")
+  t <- proc.time(); x <- summary(svyglm(b ~ y + sex, des, family = quasibinomial())); cat("R_GLM_LOGIT", el(t), "\n")
 }
 if ("weight" %in% what) {
   sexage <- read.csv(file.path(args[2], "mk2021_sex_agegrp_15plus.csv"), comment.char = "#")
@@ -541,6 +573,12 @@ def goals(result: dict) -> list[dict]:
                     out.append({"goal": "weight_vs_r", "rows": rows, "command": f"{name} vs R {key}", "ratio": ratio,
                                 "met": ratio >= 10.0,
                                 "detail": f"{label}: R {ref[key]:.2f} s / {r['seconds']:.2f} s" + _cpu(ref, key, r)})
+        for name, key in COMPARE_R.items():
+            r = runs.get((name, rows))
+            if r and r["returncode"] == 0 and key in ref:
+                ratio = ref[key] / r["seconds"]
+                out.append({"goal": "compare_vs_r", "rows": rows, "command": name, "ratio": ratio,
+                            "met": ratio >= 1.0, "detail": f"R {ref[key]:.2f} s / {r['seconds']:.2f} s" + _cpu(ref, key, r)})
     sizes = sorted(result["rows"])
     if 1_000_000 in sizes and 10_000_000 in sizes:
         for name in WHICH:
@@ -583,6 +621,11 @@ REF_NAMES = {
     "svy_weight": "svy direct: replicates + rake + trim",
     "haven_write_sav": "R haven write_sav (data labelled in memory)",
     "haven_write_dta": "R haven write_dta (data labelled in memory)",
+    "contrast": "R svyby(~y, ~dom, covmat=TRUE) + svycontrast (45 pairs)",
+    "ttest": "R svyttest(y ~ sex)",
+    "chisq": "R svychisq(~b + dom)",
+    "glm_linear": "R summary(svyglm(y ~ b + sex))",
+    "glm_logit": "R summary(svyglm(b ~ y + sex, quasibinomial))",
 }
 
 
@@ -594,7 +637,8 @@ def markdown(result: dict) -> str:
         if r["name"] in WHICH or r["name"] in ("version", "import_click"):
             src = {"estimate_csv": "CSV", "estimate_parquet": "Parquet", "weight": "CSV → Parquet",
                    "check": "CSV", "export_sav": "CSV → .sav", "export_dta": "CSV → .dta",
-                   "tables": "Parquet (3 levels)", "weight_plain": "CSV → Parquet"}.get(r["name"], "")
+                   "tables": "Parquet (3 levels)", "weight_plain": "CSV → Parquet",
+                   **{name: "Parquet" for name in COMPARE_R}}.get(r["name"], "")
             rows = f"{r['rows']:,}" if r["rows"] else "-"
             cpu = f"{r['cpu_seconds']:.2f}" if r.get("cpu_seconds") else ""
             lines.append(f"| {r['name']} | {rows} | {src} | {r['seconds']:.2f} | {cpu} | "
@@ -679,7 +723,7 @@ def main(argv: list[str] | None = None) -> int:
     unknown = only - set(COMMANDS)
     if unknown:
         ap.error(f"unknown --only entries {sorted(unknown)}; choose from {COMMANDS}")
-    use_r = not (args.no_r or args.quick) and bool(only & {"estimate", "weight"}) and shutil.which("Rscript")
+    use_r = not (args.no_r or args.quick) and bool(only & {"estimate", "weight", "compare"}) and shutil.which("Rscript")
     if args.quick:
         args.version_repeat, args.repeat = min(args.version_repeat, 3), 1
     cache = Path(args.cache)
@@ -740,7 +784,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  {kind}:{what:<10} " + ", ".join(f"{k} {v:.2f} s" for k, v in got.items())
                       + (f" {run.note}" if run.note else "") + f"  (process {run.peak_mb:.0f} MB)", flush=True)
         if use_r:
-            what = [w for w in ("estimate", "weight") if w in here]
+            what = [w for w in ("estimate", "weight", "compare") if w in here]
             got, run = time_r(rows, data, work, what, rows <= args.r_replicates_max_rows)
             ref |= got
             print("  R: " + ", ".join(f"{k} {v:.2f} s" for k, v in got.items())

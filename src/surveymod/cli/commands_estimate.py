@@ -16,7 +16,7 @@ from .common import dataset_options, handles_errors, open_dataset
 from .main import cli
 
 DESIGN_OPTIONS = ("strata", "psu", "ssu", "weight", "fpc", "fpc2", "prob", "repweights", "reptype", "fay_rho",
-                  "scale", "lonely_psu")
+                  "scale", "lonely_psu", "pps")
 
 
 def load_design(path: str) -> Design:
@@ -71,6 +71,9 @@ def design_options(func: Any) -> Any:
                      help="Replicate variance around the full-sample estimate (default) or the replicate mean."),
         click.option("--lonely-psu", type=click.Choice(["fail", "remove", "certainty", "adjust", "average"]),
                      help="Policy for strata with one PSU, as R survey.lonely.psu (default fail)."),
+        click.option("--pps", type=click.Choice(["brewer", "overton"]),
+                     help="Without-replacement PPS first stage (R svydesign pps=); --fpc then names each PSU's "
+                          "inclusion probability."),
     ]
     for o in reversed(opts):
         func = o(func)
@@ -135,13 +138,18 @@ def _write(df: Any, out: str, inputs: list[str]) -> None:
 @design_options
 @click.option("--mean", "means", multiple=True, help="Estimate the mean of this variable (repeatable).")
 @click.option("--prop", "props", multiple=True, help="Estimate the share of every category (repeatable).")
-@click.option("--total", "totals", multiple=True, help="Estimate the population total (repeatable).")
+@click.option("--total", "totals", multiple=True,
+              help="Estimate the population total (repeatable); of a categorical variable (text, or a select_one / "
+                   "nominal variable), the count of every category.")
 @click.option("--ratio", "ratios", multiple=True, help="Estimate the ratio NUM/DEN of two totals (repeatable).")
 @click.option("--quantile", "quantiles", multiple=True, help="Estimate a quantile, VAR:P e.g. income:0.5.")
 @click.option("--category", "categories", metavar="CODES",
               help="With --prop: one share of these categories together, e.g. 1,2 (very good or good); the base "
                    "is the substantive answers.")
 @click.option("--by", help="Comma-separated domain variables, e.g. sex,agegrp.")
+@click.option("--quantile-interval", type=click.Choice(["mean", "quantile"]), default="mean", show_default=True,
+              help="Quantile CI as R svyquantile interval.type: Woodruff (mean) or, with replicate weights, the "
+                   "quantile's own replicate variance (quantile).")
 @click.option("--ci", type=click.Choice(["logit", "beta", "wilson"]), default="logit", show_default=True,
               help="CI method for proportions (beta = Korn-Graubard).")
 @click.option("--level", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.95,
@@ -164,7 +172,7 @@ def estimate_cmd(data: str, design_spec: str | None, means: tuple[str, ...], pro
                  totals: tuple[str, ...], ratios: tuple[str, ...], quantiles: tuple[str, ...], by: str | None,
                  ci: str, level: float, deff_ref: str, min_n: int | None, cv_warn: float, cv_suppress: float,
                  output: str, weighting_spec: str | None, categories: str | None, questionnaire: str | None,
-                 missing_codes: str | None, **design_opts: Any) -> None:
+                 missing_codes: str | None, quantile_interval: str, **design_opts: Any) -> None:
     """Estimate means, proportions, totals, ratios and quantiles with SE, CI, df, deff, CV, n and flags.
 
     Missing values: codes the questionnaire (-q) declares missing (don't know, refusal, no answer, not applicable),
@@ -200,7 +208,8 @@ def estimate_cmd(data: str, design_spec: str | None, means: tuple[str, ...], pro
                    ratio=[_ratio(r) for r in ratios], quantile=[_quantile(q) for q in quantiles],
                    by=_split_by(by), ci=ci, level=level, deff=deff_ref,  # type: ignore[arg-type]
                    flags=FlagRules(min_n=min_n, cv_warn=cv_warn, cv_suppress=cv_suppress),
-                   category=_codes(categories) if categories else None)
+                   category=_codes(categories) if categories else None,
+                   quantile_interval=quantile_interval)  # type: ignore[arg-type]
     _notes(res)
     _write(res, output, [data] + [p for p in (design_spec, weighting_spec) if p])
     click.echo(f"wrote {len(res)} estimates to {output}", err=True)

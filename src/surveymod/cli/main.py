@@ -41,6 +41,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
                                       "deff, CV, n and flags."),
     "change": ("commands_estimate", "Baseline -> endline difference (points) and % change with delta-method SEs, "
                                     "CIs and p-values."),
+    "test": ("commands_compare", "Compare within one survey: domain contrasts, a t test or a Rao-Scott chi-squared "
+                                 "test, as R survey."),
+    "model": ("commands_compare", "Linear or logistic regression with design-based standard errors, as R svyglm."),
     "tables": ("commands_tables", "Compute every table of a tabulation plan from DATA, with SE and reliability "
                                   "flag per cell."),
     "indicators": ("commands_indicators", "Compute every indicator of SPEC (survey, training and monitoring) and "

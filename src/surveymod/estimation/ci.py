@@ -1,6 +1,8 @@
 """Confidence intervals for proportions from (p, se, n, df): logit, beta (Korn-Graubard) and Wilson.
 
-- ``logit``: p on the logit scale +- t(df) * se / (p(1-p)), back-transformed (R ``svyciprop(method="logit")``).
+- ``logit``: p on the logit scale +- t(df) * se / (p(1-p)), back-transformed (R ``svyciprop(method="logit")``,
+  which fits ``svyglm(y ~ 1, quasibinomial)``: on replicate designs the SE of the logit is the replicate SE of the
+  replicates' logits, passed as ``logit_se``).
 - ``beta``: Korn-Graubard as R ``svyciprop(method="beta")``: effective n = p(1-p)/se^2 times
   (t(n-1)/t(df))^2, then Clopper-Pearson beta quantiles (no truncation of the effective n).
 - ``wilson``: Wilson (1927) score interval with n replaced by the effective n p(1-p)/se^2 and z by t(df).
@@ -29,9 +31,17 @@ def _crit(level: float, df: float) -> float:
     return float(t_crit(level, df))
 
 
-def prop_ci(p: float, se: float, n: float, df: float, *, method: str = "logit", level: float = 0.95
-            ) -> tuple[float, float]:
-    """CI for a proportion ``p`` with design SE ``se``, n respondents and design df."""
+def _expit(x: float) -> float:
+    """1 / (1 + e^-x) without overflow for large |x| (a wide logit interval)."""
+    if x >= 0:
+        return 1 / (1 + math.exp(-x))
+    return math.exp(x) / (1 + math.exp(x))
+
+
+def prop_ci(p: float, se: float, n: float, df: float, *, method: str = "logit", level: float = 0.95,
+            logit_se: float | None = None) -> tuple[float, float]:
+    """CI for a proportion ``p`` with design SE ``se``, n respondents and design df; ``logit_se`` (replicate
+    designs) is the SE of the logit itself, which the logit method then uses instead of ``se / (p(1-p))``."""
     nan = float("nan")
     if not (df > 0) or not (0 < p < 1) or math.isnan(se):
         return (nan, nan)
@@ -39,8 +49,9 @@ def prop_ci(p: float, se: float, n: float, df: float, *, method: str = "logit", 
         return (p, p)
     if method == "logit":
         t = _crit(level, df)
-        lp, s = math.log(p / (1 - p)), se / (p * (1 - p))
-        return (1 / (1 + math.exp(-(lp - t * s))), 1 / (1 + math.exp(-(lp + t * s))))
+        lp = math.log(p / (1 - p))
+        s = se / (p * (1 - p)) if logit_se is None else logit_se
+        return (_expit(lp - t * s), _expit(lp + t * s))
     n_eff = p * (1 - p) / se**2
     if method == "beta":
         from scipy import special  # only here: scipy.special's import costs a tenth of a whole estimate

@@ -10,6 +10,7 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, FiniteFloat
 
+PPS = Literal["brewer", "overton"]
 RepType = Literal["brr", "fay", "jk1", "jkn", "bootstrap"]
 LonelyPSU = Literal["fail", "remove", "certainty", "adjust", "average"]
 
@@ -38,6 +39,10 @@ class Design(BaseModel):
                                                                 "as R's script and Stata's multiplier() need.")
     mse: bool = Field(True, description="Replicate variance around the full-sample estimate (R mse=TRUE).")
     lonely_psu: LonelyPSU = Field("fail", description="Policy for strata with a single PSU, named as in R survey.")
+    pps: Literal["brewer", "overton"] | None = Field(
+        None, description="Without-replacement PPS first stage (R svydesign pps=): 'brewer' (Brewer's "
+                          "approximation) or 'overton' (Overton's joint probabilities); fpc then holds each PSU's "
+                          "inclusion probability.")
 
     def data_columns(self) -> list[str]:
         """The data columns this design names (weight, probability, strata, PSU, SSU, FPCs), in that order."""

@@ -1,8 +1,9 @@
 """Public estimation API: ``estimate(df, design, mean=..., prop=..., by=...)`` -> one row per estimate.
 
 Conventions (see docs/estimation.md):
-- CIs use Student t with the design df (#PSU - #strata, recomputed per domain from the PSUs that hold domain rows;
-  replicate designs: #replicates - 1), as Stata and svy do. R's ``confint`` uses z (df=Inf); R ``svyciprop`` uses
+- CIs use Student t with the design df (#PSU - #strata, recomputed per variable and domain from the PSUs that hold
+  domain rows with a value, R ``degf`` of that subset; replicate designs: the rank of those rows' replicate weights
+  - 1), as Stata and svy do. R's ``confint`` uses z (df=Inf); R ``svyciprop`` uses
   ``degf(design)``, as we do.
 - Proportions: every category of the variable; CI method ``logit`` (default, = R svyciprop "logit"), ``beta``
   (Korn-Graubard, = R "beta") or ``wilson`` (Wilson score interval with the effective n and the t quantile).
@@ -15,7 +16,7 @@ Conventions (see docs/estimation.md):
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -31,7 +32,7 @@ from .deff import DeffRef, srs_variances
 from .design import Design
 from .flags import FlagRules, flag
 from .prepare import W, prepare
-from .quantiles import woodruff, woodruff_replicate
+from .quantiles import replicate_quantiles, woodruff, woodruff_replicate
 from .taylor import stages as taylor_stages
 
 COLUMNS = ["variable", "level", "level_label", "domain", "domain_label", "estimate", "se", "ci_low", "ci_high", "df",
@@ -56,6 +57,7 @@ class Spec:
     xcol: str | None = None
     p: float = 0.5
     only: str | None = None  # a share of several categories: report only this level
+    categorical: bool = False  # a total of a categorical variable: one count per category (R svytotal(~factor))
 
 
 def labels(s: pd.Series) -> pd.Series:
@@ -179,6 +181,13 @@ def category_indicator(lab: pd.Series, var: str, codes: Sequence[object], meta: 
     return pd.Series(pd.Categorical.from_codes(codes_arr, categories=[key, f"not {key}"]), index=lab.index)
 
 
+def is_categorical(s: pd.Series, measure: str | None) -> bool:
+    """Whether a total of *s* is a count per category: text, categorical or boolean data, or a variable declared
+    nominal or ordinal (a select_one of a questionnaire, a labelled .sav/.dta variable of that level)."""
+    numeric = pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype)
+    return not numeric or measure in ("nominal", "ordinal")
+
+
 def build_specs(df: pd.DataFrame, *, mean: Sequence[str], prop: Sequence[str], total: Sequence[str],
                 ratio: Sequence[tuple[str, str]], quantile: Sequence[tuple[str, float]],
                 category: Sequence[object] | None = None, meta: Metadata | None = None
@@ -199,7 +208,14 @@ def build_specs(df: pd.DataFrame, *, mean: Sequence[str], prop: Sequence[str], t
     for v in mean:
         specs.append(Spec("mean", v, num(v, "mean")))
     for v in total:
-        specs.append(Spec("total", v, num(v, "total")))
+        s = _var(df, v, "total")
+        if is_categorical(s, meta.info(v).measure):
+            col = f"__cat_{v}"
+            cols[col] = labels(s)
+            missing[v] = int(cols[col].isna().sum())
+            specs.append(Spec("total", v, col, categorical=True))
+        else:
+            specs.append(Spec("total", v, num(v, "total")))
     for v in prop:
         col = f"__cat_{v}"
         lab = labels(_var(df, v, "proportion"))
@@ -225,6 +241,8 @@ def build_specs(df: pd.DataFrame, *, mean: Sequence[str], prop: Sequence[str], t
 
 
 def _level_text(spec: Spec, level: str) -> str:
+    if spec.categorical:
+        return level
     return {"mean": "mean", "total": "total", "ratio": "ratio", "quantile": f"q{spec.p:g}"}.get(spec.kind, level)
 
 
@@ -237,7 +255,7 @@ def _deffs(rows: pd.DataFrame, spec: Spec, frame: Mapping[str, pd.Series], dom_c
     k = len(dom_keys)
     key_index = {key: i for i, key in enumerate(dom_keys)}
     dom_i = np.array([key_index.get(str(d), -1) for d in rows["domain"]])
-    if spec.kind == "prop":
+    if spec.kind == "prop" or spec.categorical:
         # The weighted variance of a level indicator is p(1-p), so only n and N per domain are needed.
         cat_codes = y_raw.cat.codes.to_numpy()
         use = (cat_codes >= 0) & (dom_codes >= 0) & (w > 0)
@@ -248,11 +266,15 @@ def _deffs(rows: pd.DataFrame, spec: Spec, frame: Mapping[str, pd.Series], dom_c
         d_safe = np.maximum(dom_i, 0)
         ns = np.where(ok, n_d[d_safe], 0.0)
         p = rows["est"].to_numpy(dtype=float)
+        n_pop = np.where(ok, big_n[d_safe], np.nan)
         with np.errstate(divide="ignore", invalid="ignore"):
-            v = p * (1 - p) / (ns - 1)
+            if spec.categorical:  # a count: its share of the domain, and the SRS variance of N p
+                p = p / n_pop
+            v = p * (1 - p) / (ns - 1) * (n_pop**2 if spec.categorical else 1.0)
             if ref == "wor":
-                v = v * (1 - ns / np.where(ok, big_n[d_safe], np.nan))
-            deffs = np.where(ok & (ns >= 2) & (v > 0), rows["se"].to_numpy() ** 2 / v, np.nan)
+                v = v * (1 - ns / n_pop)
+            # as R: se^2 / v, so Inf where the SRS variance is 0 and the design's is not
+            deffs = np.where(ok & (ns >= 2), rows["se"].to_numpy() ** 2 / v, np.nan)
         return deffs, ns
     y = y_raw.to_numpy(dtype=float)
     valid = ~np.isnan(y) & (dom_codes >= 0)
@@ -265,7 +287,7 @@ def _deffs(rows: pd.DataFrame, spec: Spec, frame: Mapping[str, pd.Series], dom_c
         return np.full(len(rows), np.nan), ns
     vv = np.where(ok, v[np.maximum(dom_i, 0)], np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
-        deffs = np.where(vv > 0, rows["se"].to_numpy() ** 2 / vv, np.nan)
+        deffs = rows["se"].to_numpy() ** 2 / vv  # as R: Inf where the SRS variance is 0 and the design's is not
     return deffs, ns
 
 
@@ -277,17 +299,21 @@ def _rows(spec: Spec, res: stats.Result, dom_keys: list[str], level_names: list[
     se = np.sqrt(np.maximum(res.var.reshape(-1), 0.0))
     df = np.repeat(res.df, n_lev)
     t = t_crit(level, df)
-    return pd.DataFrame({"domain": np.repeat(dom_keys, n_lev), "level": np.tile(level_names, k), "est": est,
-                         "se": se, "lci": est - t * se, "uci": est + t * se, "df": df})
+    out = pd.DataFrame({"domain": np.repeat(dom_keys, n_lev), "level": np.tile(level_names, k), "est": est,
+                        "se": se, "lci": est - t * se, "uci": est + t * se, "df": df})
+    if res.logit_var is not None:
+        out["logit_se"] = np.sqrt(np.maximum(res.logit_var.reshape(-1), 0.0))
+    return out
 
 
 def _engine_columns(spec: Spec, frame: Mapping[str, pd.Series], dom_codes: np.ndarray) -> tuple[stats.Column, list[str]]:
     """Our engine's input for one spec, and its level names."""
-    if spec.kind == "prop":
+    if spec.kind == "prop" or spec.categorical:
         cat = frame[spec.col]
         codes = cat.cat.codes.to_numpy().astype(np.int64, copy=False)
         names = [str(c) for c in cat.cat.categories]
-        return stats.column("prop", codes, dom_codes, n_levels=len(names)), names
+        col = stats.column("prop", codes, dom_codes, n_levels=len(names))
+        return (replace(col, kind="total", b=None) if spec.categorical else col), names
     y = frame[spec.col].to_numpy(dtype=float)
     x = frame[spec.xcol].to_numpy(dtype=float) if spec.xcol is not None else None
     return stats.column(spec.kind, y, dom_codes, x=x), [""]  # type: ignore[arg-type]
@@ -298,7 +324,7 @@ def estimate(data: pd.DataFrame | Dataset, design: Design, *, mean: Sequence[str
              quantile: Sequence[tuple[str, float]] = (), by: Sequence[str] | None = None, ci: CIMethod = "logit",
              level: float = 0.95, deff: DeffRef = "wor", flags: FlagRules | None = None,
              calibration: Sequence[Record] = (), category: Sequence[object] | None = None,
-             data_level: str | None = None) -> Estimates:
+             data_level: str | None = None, quantile_interval: Literal["mean", "quantile"] = "mean") -> Estimates:
     """Design-based estimates with SE, CI, df, deff, CV, n, n_eff and a reliability flag, one row per estimate.
 
     *data* is a :class:`~surveymod.data.read.Dataset` (its missing codes never enter a statistic, and its value
@@ -306,6 +332,8 @@ def estimate(data: pd.DataFrame | Dataset, design: Design, *, mean: Sequence[str
     ``category`` (e.g. ``[1, 2]``) makes each ``prop`` one share of those categories together (top-two box).
     ``calibration`` (records from :func:`surveymod.weighting.run_weighting`, row-aligned with the data) makes the
     Taylor standard errors credit post-stratification, raking and calibration as R ``survey`` does.
+    ``quantile_interval`` is R ``svyquantile``'s ``interval.type``: ``mean`` (Woodruff, the default) or, on
+    replicate designs, ``quantile`` (the quantile's own replicate variance).
     """
     analysed = [*mean, *prop, *total, *(x for r in ratio for x in r), *(q for q, _ in quantile), *(by or [])]
     df, meta = analysis_frame(data, analysed, data_level)
@@ -315,6 +343,13 @@ def estimate(data: pd.DataFrame | Dataset, design: Design, *, mean: Sequence[str
         raise SurveyError(f"confidence level {level} must be between 0 and 1", rule="estimate-level")
     flags = flags or FlagRules()
     prep = prepare(df, design)
+    if quantile_interval not in ("mean", "quantile"):
+        raise SurveyError(f"unknown quantile interval '{quantile_interval}' (use mean or quantile)",
+                          rule="estimate-quantile")
+    if quantile_interval == "quantile" and prep.replicates is None:
+        raise SurveyError("the 'quantile' interval recomputes the quantile with every replicate weight, so it needs "
+                          "a replicate design; Taylor designs use the Woodruff ('mean') interval, as R",
+                          rule="estimate-quantile")
     for rec in calibration:
         if rec.n_rows != len(df):
             raise SurveyError("the calibration records do not match the data's rows (use the data returned by "
@@ -338,24 +373,36 @@ def estimate(data: pd.DataFrame | Dataset, design: Design, *, mean: Sequence[str
             results = stats.replicate([inputs[id(s)][0] for s in linear], w, prep.rep_columns, dom_codes, k,
                                       prep.replicates)
             for s, r in zip(linear, results, strict=True):
+                valid = inputs[id(s)][0].valid
+                if not valid[dom_codes >= 0].all():  # R: degf of the design subset to non-missing values
+                    r = replace(r, df=stats.replicate_df(w, prep.rep_columns, np.where(valid, dom_codes, -1), k))
                 engine_rows[id(s)] = _rows(s, r, dom_keys, inputs[id(s)][1], level)
-        for s in (s for s in specs if s.kind == "quantile"):  # Woodruff, as R svyquantile.svyrep.design
-            q, se, lo, hi, qdf = woodruff_replicate(np.asarray(cols[s.col], dtype=float), w, prep.rep_columns,
-                                                    dom_codes, k, s.p, prep.replicates, level)
+        for s in (s for s in specs if s.kind == "quantile"):  # as R svyquantile.svyrep.design
+            interval = replicate_quantiles if quantile_interval == "quantile" else woodruff_replicate
+            q, se, lo, hi, qdf = interval(np.asarray(cols[s.col], dtype=float), w, prep.rep_columns, dom_codes, k,
+                                          s.p, prep.replicates, level)
             engine_rows[id(s)] = pd.DataFrame({"domain": dom_keys, "level": [""] * k, "est": q, "se": se,
                                                "lci": lo, "uci": hi, "df": qdf})
     else:
         st = taylor_stages(prep)
         dfs = stats.taylor_df(st, w, dom_codes, k).astype(float)
         key = st.psu * k + dom_codes
+        def spec_df(valid: np.ndarray) -> np.ndarray:
+            """R: degf of the design subset to the rows with a value (PSUs and strata holding one)."""
+            if valid[dom_codes >= 0].all():
+                return dfs
+            return stats.taylor_df(st, w, np.where(valid, dom_codes, -1), k).astype(float)
+
         for s in linear:
-            r, _ = stats.taylor(inputs[id(s)][0], w, dom_codes, k, st, calibration, df=dfs, cell_key=key)
+            col = inputs[id(s)][0]
+            r, _ = stats.taylor(col, w, dom_codes, k, st, calibration, df=spec_df(col.valid), cell_key=key)
             engine_rows[id(s)] = _rows(s, r, dom_keys, inputs[id(s)][1], level)
         for s in (s for s in specs if s.kind == "quantile"):  # Woodruff intervals as R svyquantile
             y = np.asarray(cols[s.col], dtype=float)
-            q, se, lo, hi = woodruff(y, w, dom_codes, k, s.p, st, dfs, level, calibration)
+            qdf = spec_df(~np.isnan(y))
+            q, se, lo, hi = woodruff(y, w, dom_codes, k, s.p, st, qdf, level, calibration)
             engine_rows[id(s)] = pd.DataFrame({"domain": dom_keys, "level": [""] * k, "est": q, "se": se,
-                                               "lci": lo, "uci": hi, "df": dfs})
+                                               "lci": lo, "uci": hi, "df": qdf})
     parts: list[pd.DataFrame] = []
     for spec in specs:
         rows = engine_rows[id(spec)]
@@ -368,8 +415,10 @@ def estimate(data: pd.DataFrame | Dataset, design: Design, *, mean: Sequence[str
         rows["se"] = se
         refuse_overflow(spec.name, est, se, rows["domain"])
         if spec.kind == "prop":  # our own CI functions (ci.py), checked against R's svyciprop formulas
-            bounds = [prop_ci(pp, se, nn, df_, method=ci, level=level)
-                      for pp, se, nn, df_ in zip(est, rows["se"], n, rows["df"], strict=True)]
+            # replicate designs: the logit's SE from the replicate logits, as R's svyglm in svyciprop
+            lse = rows["logit_se"] if "logit_se" in rows else [None] * len(rows)
+            bounds = [prop_ci(pp, se, nn, df_, method=ci, level=level, logit_se=ls)
+                      for pp, se, nn, df_, ls in zip(est, rows["se"], n, rows["df"], lse, strict=True)]
             rows["lci"], rows["uci"] = [b[0] for b in bounds], [b[1] for b in bounds]
         with np.errstate(divide="ignore", invalid="ignore"):
             cv = rows["se"].to_numpy() / np.abs(est)
@@ -378,7 +427,8 @@ def estimate(data: pd.DataFrame | Dataset, design: Design, *, mean: Sequence[str
         domains = rows["domain"].astype(str).to_numpy()
         parts.append(pd.DataFrame({
             "variable": spec.name, "level": level_text,
-            "level_label": [meta.category_label(spec.name, lv) if spec.kind == "prop" else "" for lv in level_text],
+            "level_label": [meta.category_label(spec.name, lv) if spec.kind == "prop" or spec.categorical else ""
+                            for lv in level_text],
             "domain": domains, "domain_label": [meta.domain_label(d_) for d_ in domains],
             "estimate": est, "se": rows["se"].to_numpy(),
             "ci_low": rows["lci"].to_numpy(), "ci_high": rows["uci"].to_numpy(), "df": rows["df"].to_numpy(),

@@ -162,6 +162,54 @@ def _jkn_rscales(reps: np.ndarray, strata: pd.Series, psu: pd.Series) -> list[fl
     return out
 
 
+def r_bootstrap_scale(reps: np.ndarray, w: np.ndarray, strata: pd.Series, psu: pd.Series) -> float | None:
+    """R ``bootweights``' scale n̄/((n̄-1)(R-1)) (n̄ the harmonic mean of PSUs per stratum) when the replicates are
+    R's: every replicate factor (replicate / full weight, constant in a PSU) a whole number of draws and the draws
+    of each stratum adding up to its n_h PSUs. None for other bootstraps (Rao-Wu n_h-1 draws rescaled, ...)."""
+    use = w > 0
+    if not use.any():
+        return None
+    key = (strata + "\x1f" + psu)[use].to_numpy()
+    first = pd.Series(key).drop_duplicates().index.to_numpy()
+    f = reps[use][first] / w[use][first, None]  # PSUs x replicates
+    if not np.allclose(f, np.round(f), atol=1e-6):
+        return None
+    unit_strata = strata[use].to_numpy()[first]
+    codes, uniq = pd.factorize(unit_strata)
+    n_h = np.bincount(codes).astype(float)
+    sums = np.stack([np.bincount(codes, weights=f[:, r], minlength=len(uniq)) for r in range(f.shape[1])], axis=1)
+    if not np.allclose(sums, n_h[:, None], atol=1e-6) or (n_h < 2).any():
+        return None
+    nbar = 1 / np.mean(1 / n_h)
+    return float(nbar / ((nbar - 1) * (f.shape[1] - 1)))
+
+
+def _pps_popsize(src: pd.DataFrame, design: Design, strata: np.ndarray, psu: np.ndarray) -> np.ndarray:
+    """A PPS design's fpc column (each PSU's inclusion probability pi, constant within the PSU) as R's popsize
+    n_h / pi, so that 1 - n_h/popsize = 1 - pi is the PSU's own finite population factor."""
+    if not design.fpc:
+        raise SurveyError(f"pps: {design.pps} needs fpc: the column with each PSU's inclusion probability",
+                          rule="design-fpc")
+    if design.pps == "overton" and design.ssu:
+        raise SurveyError("pps: overton is for a single stage (R: 'Multistage PPS sampling not supported with this "
+                          "method'); use brewer", rule="design-fpc")
+    pi = numeric_column(src, design.fpc, "FPC (inclusion probability)")
+    bad = (pi <= 0) | (pi > 1)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise SurveyError(f"with pps, the fpc column '{design.fpc}' holds inclusion probabilities (0 < pi <= 1), "
+                          f"but row {i + 1} holds {pi[i]:g}", location=Location(row=i + 1, variable=design.fpc),
+                          rule="design-fpc")
+    varies = pd.Series(pi).groupby(psu).transform("nunique").to_numpy() > 1
+    if varies.any():
+        i = int(np.argmax(varies))
+        raise SurveyError(f"the inclusion probability in '{design.fpc}' must be constant within a PSU, but it "
+                          f"changes within the PSU of row {i + 1}", location=Location(row=i + 1, variable=design.fpc),
+                          rule="design-fpc")
+    n_h = pd.Series(psu).groupby(strata).transform("nunique").to_numpy(dtype=float)
+    return n_h / pi
+
+
 def _fpc_to_popsize(fpc: np.ndarray, group: pd.Series, unit: pd.Series, role: str, col: str) -> np.ndarray:
     """Population sizes from an FPC column that holds sizes (>1) or sampling fractions (all <= 1)."""
     if (fpc <= 0).any():
@@ -267,9 +315,17 @@ def prepare(df: pd.DataFrame, design: Design) -> Prepared:
             psu_ids = _ids(src, design.psu, "PSU") if design.psu else pd.Series(np.arange(n).astype(str))
             rscales = _jkn_rscales(np.column_stack(rep_columns), _ids(src, design.strata, "strata"), psu_ids)
         scales: tuple[float, ...] | None = None
-        if design.scale is not None or rscales is not None:
-            base = design.scale if design.scale is not None else default_scale(design.reptype, len(cols),
-                                                                               design.fay_rho or 0.0)
+        boot = None
+        if design.reptype == "bootstrap" and design.scale is None and design.psu is not None:
+            strata_ids = _ids(src, design.strata, "strata") if design.strata else pd.Series(["1"] * n)
+            boot = r_bootstrap_scale(np.column_stack(rep_columns), out[W].to_numpy(), strata_ids,
+                                     _ids(src, design.psu, "PSU"))
+            if boot is not None:
+                notes.append(f"bootstrap scale {boot:.6g}: the replicates resample n_h PSUs per stratum as R's "
+                             "as.svrepdesign(type = \"bootstrap\"), so R's scale n/((n-1)(R-1)) applies")
+        if design.scale is not None or rscales is not None or boot is not None:
+            base = (design.scale if design.scale is not None else boot if boot is not None
+                    else default_scale(design.reptype, len(cols), design.fay_rho or 0.0))
             r = rscales if rscales is not None else [1.0] * len(cols)
             scales = tuple(base * float(x) for x in r)
         if design.reptype == "fay" and design.fay_rho is None:
@@ -287,7 +343,9 @@ def prepare(df: pd.DataFrame, design: Design) -> Prepared:
     if design.ssu:
         out[SSU] = dense_codes(_nested(psu, _id_codes(src, design.ssu, "SSU")[0]))[0]
     unit = out[SSU].to_numpy() if design.ssu else np.arange(n, dtype=np.int64)
-    if design.fpc:
+    if design.pps:
+        out[FPC] = _pps_popsize(src, design, strata, psu)
+    elif design.fpc:
         out[FPC] = _fpc_to_popsize(numeric_column(src, design.fpc, "FPC"), pd.Series(strata), pd.Series(psu),
                                    "FPC", design.fpc)
     if design.fpc2:
@@ -305,7 +363,7 @@ def prepare(df: pd.DataFrame, design: Design) -> Prepared:
     _check_weight_sum(out[W].to_numpy(), design)
     check_lonely_psu(pd.Series(strata), pd.Series(psu), design, names=[str(x) for x in names])
     return Prepared(out, design, design.strata is not None, True, design.ssu is not None,
-                    design.fpc is not None, design.fpc2 is not None, None, notes)
+                    design.fpc is not None, design.fpc2 is not None, None, notes)  # pps: fpc given, checked
 
 
 def design_weights(df: pd.DataFrame, design: Design) -> np.ndarray:

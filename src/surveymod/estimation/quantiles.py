@@ -10,8 +10,11 @@ replicate-weight designs.
   domain df. Taylor designs: the SE of ``m`` from our Taylor engine (the domain zero-weighted, calibration
   credited) and df = PSUs - strata; replicate designs (R ``svyquantile.svyrep.design``): the replicate variance
   of ``m`` with the design's scale, rscales and mse, and df = rank of the domain's replicate weights - 1
-  (R ``degf``). R's other replicate interval, ``interval.type="quantile"`` (the quantile recomputed on every
-  replicate), is not the default and is not offered.
+  (R ``degf``);
+- replicate designs, ``interval="quantile"`` (R ``interval.type="quantile"``, its ``repCI``): the quantile
+  recomputed with every replicate weight (same rule, zero weights left out), its replicate variance (scale,
+  rscales, mse) as the SE and ``estimate -+ t(df) se`` as the CI. R warns that jackknife replicates may not give
+  valid SEs for quantiles; use it with bootstrap (or BRR/Fay) weights.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import numpy as np
 from .calibration import Record
 from .ci import t_crit
 from .prepare import Replicates
-from .statistics import column, replicate, taylor
+from .statistics import column, replicate, replicate_cov, replicate_df, taylor
 from .taylor import Stages
 
 
@@ -96,3 +99,25 @@ def woodruff_replicate(y: np.ndarray, w: np.ndarray, reps: Sequence[np.ndarray],
     res = replicate([column("mean", below, dom_valid)], w, reps, dom_valid, k, rep)[0]
     se, lo, hi = _interval(sorted_parts, res.est[:, 0], np.sqrt(np.maximum(res.var[:, 0], 0.0)), res.df, level)
     return est, se, lo, hi, res.df
+
+
+def replicate_quantiles(y: np.ndarray, w: np.ndarray, reps: Sequence[np.ndarray], dom: np.ndarray, k: int,
+                        p: float, rep: Replicates, level: float) -> tuple[np.ndarray, ...]:
+    """R ``svyquantile(interval.type="quantile")`` per domain: estimate, SE, CI low, CI high and df of the ``p``
+    quantile, the SE from the quantiles of the replicates."""
+    dom_valid = np.where(np.isnan(y), -1, dom)
+    est, se = np.full(k, np.nan), np.full(k, np.nan)
+    for d in range(k):
+        rows = np.flatnonzero(dom_valid == d)
+        order = rows[np.argsort(y[rows], kind="stable")]
+        xs = y[order]
+        ws = w[order]
+        est[d] = qrule_math(xs[ws > 0], ws[ws > 0], p)
+        q_r = np.empty(len(reps))
+        for r, col in enumerate(reps):
+            wr = col[order]
+            q_r[r] = qrule_math(xs[wr > 0], wr[wr > 0], p)
+        se[d] = float(np.sqrt(replicate_cov(est[d:d + 1], q_r[:, None], rep)[0, 0]))
+    df = replicate_df(w, reps, dom_valid, k)
+    t = t_crit(level, df)
+    return est, se, est - t * se, est + t * se, df

@@ -62,6 +62,7 @@ class Result:
     est: np.ndarray  # (K, L)
     var: np.ndarray  # (K, L)
     df: np.ndarray  # (K,)
+    logit_var: np.ndarray | None = None  # (K, L) replicate designs, proportions: variance of the replicate logits
 
 
 def column(kind: Kind, y: np.ndarray, dom: np.ndarray, *, x: np.ndarray | None = None, n_levels: int = 0
@@ -93,6 +94,8 @@ def _sums(key: np.ndarray, k: int, w: np.ndarray, col: Column) -> tuple[np.ndarr
     if col.codes is not None:
         n_lev = col.levels
         sa = np.bincount(kv * n_lev + col.codes[sel], weights=wv, minlength=k * n_lev).reshape(k, n_lev)
+        if col.b is None:  # counts per category (a total of a categorical variable)
+            return sa, None
         return sa, np.bincount(kv, weights=wv, minlength=k)  # in row order, however the levels are grouped
     assert col.values is not None
     sa = np.bincount(kv, weights=wv * col.values[sel], minlength=k)[:, None]
@@ -183,7 +186,7 @@ def _taylor_by_levels(col: Column, w: np.ndarray, dom: np.ndarray, k: int, st: S
     for l0 in range(0, col.levels, per):
         nb = min(per, col.levels - l0)
         inside = (col.codes >= l0) & (col.codes < l0 + nb)
-        sub = Column(col.kind, None, None, col.valid, np.where(inside, col.codes - l0, nb), nb + 1)
+        sub = Column(col.kind, None, col.b, col.valid, np.where(inside, col.codes - l0, nb), nb + 1)
         part, _ = taylor(sub, w, dom, k, st, df=df)
         est.append(part.est[:, :nb])
         var.append(part.var[:, :nb])
@@ -312,14 +315,32 @@ def replicate(cols: Sequence[Column], w: np.ndarray, reps: Sequence[np.ndarray],
                 est_r = a_rep / by_rep[:, :, s + c.levels][:, :, None]
         centre = est[:, None, :] if rep.mse else est_r.mean(axis=1, keepdims=True)
         var = np.einsum("r,krl->kl", scales, (est_r - centre) ** 2)
-        out.append(Result(est, var, df.copy()))
+        logit_var = None
+        if c.kind == "prop":  # R svyciprop "logit" = svyglm on every replicate: the replicates' logits
+            with np.errstate(divide="ignore", invalid="ignore"):
+                lg, lg_r = np.log(est / (1 - est)), np.log(est_r / (1 - est_r))
+                centre = lg[:, None, :] if rep.mse else lg_r.mean(axis=1, keepdims=True)
+                logit_var = np.einsum("r,krl->kl", scales, (lg_r - centre) ** 2)
+        out.append(Result(est, var, df.copy(), logit_var))
+    return out
+
+
+def replicate_df(w: np.ndarray, reps: Sequence[np.ndarray], dom: np.ndarray, k: int) -> np.ndarray:
+    """Per domain, the rank of the replicate weights of its weighted rows minus 1 (R ``degf`` of the subset);
+    ``dom`` is -1 on rows left out (outside any domain, or missing the analysed value)."""
+    out = np.zeros(k)
+    head_rows = 8 * len(reps)
+    for d in range(k):
+        rows = np.flatnonzero(dom == d)
+        if rows.size:
+            head = np.column_stack([r[rows[:head_rows]] for r in reps])
+            out[d] = _domain_rank(head, reps, rows, w[rows]) - 1
     return out
 
 
 def replicate_covariance(col: Column, w: np.ndarray, reps: np.ndarray, dom: np.ndarray, k: int,
                          rep: Replicates) -> tuple[np.ndarray, np.ndarray]:
     """Domain estimates of one single-level statistic and their replicate covariance (k x k)."""
-    scales = rep.factors()
     a = np.zeros((len(w), k))
     b = np.zeros((len(w), k))
     rows = np.flatnonzero(col.valid)
@@ -328,6 +349,12 @@ def replicate_covariance(col: Column, w: np.ndarray, reps: np.ndarray, dom: np.n
     with np.errstate(divide="ignore", invalid="ignore"):
         est = (w @ a) / (w @ b) if col.b is not None else w @ a
         est_r = (reps.T @ a) / (reps.T @ b) if col.b is not None else reps.T @ a
+    return est, replicate_cov(est, est_r, rep)
+
+
+def replicate_cov(est: np.ndarray, est_r: np.ndarray, rep: Replicates) -> np.ndarray:
+    """Replicate covariance (m x m) of estimates ``est`` (m,) from their replicates ``est_r`` (R x m): around the
+    full-sample estimate (mse) or the replicates' mean, each replicate with its factor (R ``svrVar``)."""
     centre = est[None, :] if rep.mse else est_r.mean(axis=0, keepdims=True)
     dev = est_r - centre
-    return est, (dev * scales[:, None]).T @ dev
+    return (dev * rep.factors()[:, None]).T @ dev

@@ -36,6 +36,8 @@ class Stages:
     m_i: np.ndarray | None = None  # (P,) SSUs per PSU
     f2_i: np.ndarray | None = None  # (P,) 1 - m_i/M_i, or 1
     frac_i: np.ndarray | None = None  # (P,) first-stage sampling fraction n_h/N_h
+    pps: str | None = None  # "brewer" or "overton": without-replacement PPS first stage
+    pi: np.ndarray | None = None  # (P,) PSU inclusion probabilities of a PPS first stage
 
     @property
     def n_psu(self) -> int:
@@ -63,12 +65,16 @@ def stages(prep: Prepared) -> Stages:
     n_h = np.bincount(stratum_of_psu, minlength=int(strata.max()) + 1).astype(float)
     f_h = np.ones_like(n_h)
     frac_i = None
-    if prep.has_fpc:
+    pps, pi = prep.design.pps, None
+    if pps:  # FPC holds n_h / pi per row (prepare): the PSU's own factor 1 - pi (R: fpc per PSU, not stratum)
+        pi = n_h[stratum_of_psu] / first_per_group(frame[FPC].to_numpy(dtype=float), psu, n_psu)
+        frac_i = pi
+    elif prep.has_fpc:
         big_n = first_per_group(frame[FPC].to_numpy(dtype=float), strata, len(n_h))
         f_h = np.where(np.isinf(big_n), 1.0, (big_n - n_h) / big_n)
         frac_i = (n_h / big_n)[stratum_of_psu]
     if not (prep.has_ssu and prep.has_fpc):
-        return Stages(psu, stratum_of_psu, n_h, f_h, prep.design.lonely_psu)
+        return Stages(psu, stratum_of_psu, n_h, f_h, prep.design.lonely_psu, pps=pps, pi=pi)
     ssu = frame[SSU].to_numpy().astype(np.int64)
     n_ssu = int(ssu.max()) + 1
     psu_of_ssu = first_per_group(psu, ssu, n_ssu)
@@ -77,7 +83,7 @@ def stages(prep: Prepared) -> Stages:
     if prep.has_fpc2:
         big_m = first_per_group(frame[FPC2].to_numpy(dtype=float), psu, n_psu)
         f2_i = np.where(np.isinf(big_m), 1.0, (big_m - m_i) / big_m)
-    return Stages(psu, stratum_of_psu, n_h, f_h, prep.design.lonely_psu, ssu, psu_of_ssu, m_i, f2_i, frac_i)
+    return Stages(psu, stratum_of_psu, n_h, f_h, prep.design.lonely_psu, ssu, psu_of_ssu, m_i, f2_i, frac_i, pps, pi)
 
 
 BLOCK_ELEMENTS = 4_000_000
@@ -94,7 +100,8 @@ def group_sums(codes: np.ndarray, k: int, values: np.ndarray) -> np.ndarray:
 
 
 def _stage(z: np.ndarray, group: np.ndarray, n_g: np.ndarray, f_g: np.ndarray, factor: np.ndarray | None,
-           lonely: str, where: str, present: np.ndarray | None, covariance: bool) -> np.ndarray:
+           lonely: str, where: str, present: np.ndarray | None, covariance: bool,
+           f_unit: np.ndarray | None = None) -> np.ndarray:
     """One stage: unit totals ``z`` (units x m) in groups (strata, or PSUs at stage 2) -> variance or covariance."""
     k = len(n_g)
     means = group_sums(group, k, z) / np.maximum(n_g, 1)[:, None]
@@ -112,6 +119,8 @@ def _stage(z: np.ndarray, group: np.ndarray, n_g: np.ndarray, f_g: np.ndarray, f
                           "the design's lonely_psu (or --lonely-psu) to certainty, remove, adjust or average", rule="design-lonely-psu")
     dropped = single & (f_g >= 1e-7) if lonely == "average" else np.zeros(k, dtype=bool)
     unit_scale = np.where(dropped, 0.0, scale)[group]
+    if f_unit is not None:  # Brewer: each PSU's own 1 - pi_i in place of the stratum's 1 - n_h/N_h
+        unit_scale = np.where(dropped[group], 0.0, f_unit * np.where(n_g > 1, n_g / np.maximum(n_g - 1, 1), 1.0)[group])
     if covariance:
         weighted = centred * np.sqrt(unit_scale)[:, None]
         v = weighted.T @ weighted
@@ -131,6 +140,22 @@ def _stage(z: np.ndarray, group: np.ndarray, n_g: np.ndarray, f_g: np.ndarray, f
     return v
 
 
+def _overton(z: np.ndarray, group: np.ndarray, n_g: np.ndarray, pi: np.ndarray, covariance: bool) -> np.ndarray:
+    """Horvitz-Thompson variance z' D z of PSU totals with Overton's approximation (R ``overton2Dcheck``):
+    D_ii = 1 - pi_i, D_ij = (fbar_ij - 1) / (n_h - 1) within a stratum, fbar_ij = (pi_i + pi_j) / 2; the
+    pairwise sums reduce to per-stratum totals, so no PSU x PSU matrix is made."""
+    ch = np.where(n_g > 1, 1 / np.maximum(n_g - 1, 1), 0.0)  # 1 / (n_h - 1) per stratum
+    c = ch[group][:, None]
+    totals = group_sums(group, len(n_g), z)  # stratum totals Z_h
+    rest = totals[group] - z  # Z_h - z_i: the other PSUs of the stratum
+    if covariance:
+        cross = (z * (pi[:, None] * c)).T @ rest  # sum_i c pi_i z_i (Z_h - z_i)'
+        same = (totals * ch[:, None]).T @ totals - (z * c).T @ z  # sum_{i != j} c z_i z_j'
+        return (z * (1 - pi)[:, None]).T @ z + (cross + cross.T) / 2 - same
+    return ((1 - pi)[:, None] * z * z).sum(axis=0) + (pi[:, None] * c * z * rest).sum(axis=0) \
+        - ((ch[:, None] * totals**2).sum(axis=0) - (c * z * z).sum(axis=0))
+
+
 def variance(st: Stages, z1: np.ndarray, z2: np.ndarray | None = None, *, present: np.ndarray | None = None,
              covariance: bool = False) -> np.ndarray:
     """Variance (m,) or covariance (m x m) from PSU totals ``z1`` (P x m) and SSU totals ``z2`` (S x m).
@@ -139,7 +164,12 @@ def variance(st: Stages, z1: np.ndarray, z2: np.ndarray | None = None, *, presen
     only by the ``average`` lonely-PSU policy.
     """
     z1 = z1.reshape(z1.shape[0], -1)
-    v = _stage(z1, st.stratum_of_psu, st.n_h, st.f_h, None, st.lonely, "stratum", present, covariance)
+    if st.pps == "overton":
+        assert st.pi is not None
+        v = _overton(z1, st.stratum_of_psu, st.n_h, st.pi, covariance)
+    else:
+        v = _stage(z1, st.stratum_of_psu, st.n_h, st.f_h, None, st.lonely, "stratum", present, covariance,
+                   None if st.pi is None else 1 - st.pi)
     if z2 is not None and st.psu_of_ssu is not None:
         assert st.m_i is not None and st.f2_i is not None and st.frac_i is not None
         z2 = z2.reshape(z2.shape[0], -1)

@@ -343,13 +343,19 @@ class _Run:
         loaded_m = [self.margin_targets(m, _margin_path(s, i, j)) for j, m in enumerate(margins)]
         cells = [c for _, c, _ in loaded_m]
         counts = [cnt for _, _, cnt in loaded_m]
-        if isinstance(s, RakeStep | CalibrateStep) and len(counts) > 1 and not any(t.is_share for t, _, _ in
-                                                                                     loaded_m):
-            totals = [sum(c.values()) for c in counts]
-            if max(totals) - min(totals) > 1e-6 * max(totals):
-                raise SurveyError(f"the margins' population totals differ ({', '.join(f'{t:,.0f}' for t in totals)})"
-                                  "; margins that disagree on the total cannot all be met",
-                                  rule="weighting-margin-totals", location=self.loaded.loc("steps", i))
+        totals = [sum(cnt.values()) for t, _, cnt in loaded_m if not t.is_share]
+        if totals and max(totals) - min(totals) > 1e-6 * max(totals):
+            raise SurveyError(f"the margins' population totals differ ({', '.join(f'{t:,.0f}' for t in totals)})"
+                              "; margins that disagree on the total cannot all be met",
+                              rule="weighting-margin-totals", location=self.loaded.loc("steps", i))
+        if totals and len(totals) < len(loaded_m):
+            # Shares beside counts: the counts fix the population total, so the shares are of that total (the
+            # weighted total before the step would give margins that disagree, and raking would not converge).
+            counts = [{k: v * totals[0] for k, v in t.values.items() if v > 0} if t.is_share else cnt
+                      for t, _, cnt in loaded_m]
+            self.problems.append(Problem(
+                f"step {i + 1}: the share margins are taken as shares of the count margins' total "
+                f"{totals[0]:,.6g}", rule="weighting-share-total", severity="info", location=self.loaded.loc("steps", i)))
         every = bool(act.all())  # then no copy of the weights: the step works on them in place
         before = self.w[act, 0]
         prev_weight = self.w[:, 0].copy()
@@ -378,12 +384,12 @@ class _Run:
                                          joint=joint)
                 if first == 0:
                     after_margin[:] = snapshots
-            elif s.method == "linear":
+            elif s.bounds is None:  # linear without bounds: GREG in one step (R regcalibrate)
                 assert aux is not None
                 new = st.calibrate_linear(aux, tots, w_act)
             else:
                 assert aux is not None
-                new = st.calibrate_logit(aux, tots, w_act, s.bounds, s.tolerance, s.max_iter, first)
+                new = st.calibrate_bounded(aux, tots, w_act, s.method, s.bounds, s.tolerance, s.max_iter, first)
             _verify(new, cells, counts, max(tol * 10, 1e-9) if isinstance(s, RakeStep) else tol, name, loc, first,
                     joint)
             if every:

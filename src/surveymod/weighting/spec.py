@@ -83,7 +83,9 @@ class CalibrateStep(BaseModel):
     method: Literal["linear", "logit"] = "linear"
     margins: list[Margin] = Field(default_factory=list)
     totals: dict[str, float] = Field(default_factory=dict, description="Continuous variable -> population total.")
-    bounds: tuple[float, float] | None = Field(None, description="Bounds (L, U) on g = new/old weight (logit).")
+    bounds: tuple[float, float] | None = Field(
+        None, description="Bounds (L, U) on g = new/old weight: required for logit, optional for linear (R "
+                          "calibrate(calfun=, bounds=))")
     tolerance: float = Field(1e-6, gt=0)
     max_iter: int = Field(50, ge=1)
 
@@ -91,12 +93,13 @@ class CalibrateStep(BaseModel):
     def _check(self) -> CalibrateStep:
         if not self.margins and not self.totals:
             raise ValueError("calibrate needs at least one margin or total")
-        if self.method == "logit":
-            if self.bounds is None:
-                raise ValueError("logit calibration needs bounds: [L, U] with L < 1 < U")
+        if self.method == "logit" and self.bounds is None:
+            raise ValueError("logit calibration needs bounds: [L, U] with L < 1 < U")
+        if self.bounds is not None:
             lo, hi = self.bounds
-            if not (0 <= lo < 1 < hi):
-                raise ValueError("logit bounds must satisfy 0 <= L < 1 < U")
+            if not (lo < 1 < hi) or (self.method == "logit" and lo < 0):
+                raise ValueError(f"{self.method} bounds must satisfy {'0 <= ' if self.method == 'logit' else ''}"
+                                 "L < 1 < U")
         return self
 
 

@@ -185,20 +185,30 @@ def _logit_g(u: np.ndarray, lo: float, hi: float) -> tuple[np.ndarray, np.ndarra
     return g, dg
 
 
-def calibrate_logit(x: np.ndarray, totals: np.ndarray, w: np.ndarray, bounds: tuple[float, float],
-                    tol: float, max_iter: int, first: int = 0) -> np.ndarray:
-    """Bounded logit calibration (Deville-Sarndal; R calibrate(calfun="logit", bounds=)) by Newton steps.
+def _linear_g(u: np.ndarray, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
+    """R survey's bounded linear calibration function g = 1 + u clipped to [L, U], and its derivative
+    (cal.linear with bounds)."""
+    g = np.clip(1 + u, lo, hi)
+    return g, ((u > lo - 1) & (u < hi - 1)).astype(float)
+
+
+def calibrate_bounded(x: np.ndarray, totals: np.ndarray, w: np.ndarray, method: str, bounds: tuple[float, float],
+                      tol: float, max_iter: int, first: int = 0) -> np.ndarray:
+    """Bounded calibration as R ``calibrate(calfun=method, bounds=)`` (its ``grake``): Newton steps on the
+    Lagrange multipliers with the calibration function of *method* (``logit``: Deville-Sarndal; ``linear``:
+    g = 1 + x'beta clipped to [L, U]), the step solved by least squares (R: a generalised inverse).
 
     Convergence: max |misfit| / (1 + |total|) < tol, as R's ``epsilon``. Not converging (usually: the bounds are
     too tight for the targets) is an error.
     """
     lo, hi = bounds
+    gfun = _logit_g if method == "logit" else _linear_g
     out = np.empty_like(w)
     for k in range(w.shape[1]):
         d = w[:, k]
         beta = np.zeros(x.shape[1])
         for _ in range(max_iter):
-            g, dg = _logit_g(x @ beta, lo, hi)
+            g, dg = gfun(x @ beta, lo, hi)
             misfit = totals - x.T @ (d * g)
             if np.max(np.abs(misfit) / (1 + np.abs(totals))) < tol:
                 break
@@ -206,10 +216,10 @@ def calibrate_logit(x: np.ndarray, totals: np.ndarray, w: np.ndarray, bounds: tu
             try:
                 beta = beta + np.linalg.lstsq(hess, misfit, rcond=None)[0]
             except np.linalg.LinAlgError:
-                raise StepFailure("logit calibration: singular system (collinear margins?)") from None
+                raise StepFailure(f"{method} calibration: singular system (collinear margins?)") from None
         else:
-            raise StepFailure(f"logit calibration did not converge in {max_iter} iterations for {which(k + first)}; "
-                              f"the bounds {lo:g}..{hi:g} are probably too tight for the targets")
+            raise StepFailure(f"{method} calibration did not converge in {max_iter} iterations for "
+                              f"{which(k + first)}; the bounds {lo:g}..{hi:g} are probably too tight for the targets")
         out[:, k] = d * g
     return out
 

@@ -156,6 +156,12 @@ def make_replicates(data: pd.DataFrame, *, method: str, strata: str | None, psu:
     cols = sorted((c for c in r.data.columns if re.fullmatch(r"__sm_r\d+", c)), key=lambda c: int(c[6:]))
     factors = np.ones((n, len(cols)))
     factors[keep] = r.data.select(cols).to_numpy().astype(float)  # a lonely PSU keeps its weight: factor 1
+    if method in ("jk1", "jkn"):
+        # svy orders the replicates by the PSU labels as text (1, 10, 11, ..., 2); R's jk1weights/jknweights by
+        # unique(): strata, and PSUs within a stratum, in order of first appearance in the data, as the units are.
+        dropped = np.argmax(factors == 0, axis=0)  # the unit each replicate deletes
+        stratum_rank = pd.factorize(str_vals)[0]
+        factors = factors[:, np.lexsort((dropped, stratum_rank[dropped]))]
     n_reps_made = factors.shape[1]
     rscales = np.ones(n_reps_made)
     if method in ("jk1", "jkn"):
