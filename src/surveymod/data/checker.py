@@ -2,7 +2,9 @@
 
 Rules: ``wrong-type`` (text in a numeric/date column, decimals in a whole-number question), ``code-not-in-list``,
 ``out-of-range``, ``constraint``, ``not-applicable`` (answered where routing says the question does not apply),
-``required-missing``, ``reference-person`` and ``parent-line`` (household roster, see household_rules),
+``required-missing``, ``reference-person`` and ``parent-line`` (household roster, see household_rules), the
+questionnaire's declared ``rules:`` (each under its own name, e.g. ``mother-age-gap``, with household and line),
+``derived-mismatch`` (a calculated variable differs from its calculation recomputed from its inputs, see derived),
 ``duplicate-id``, ``orphan-row`` (roster row whose parent is missing), ``roster-count``
 (number of roster rows differs from the count question), ``select-multiple-mismatch`` (raw column and dummies
 disagree), ``unknown-column``, ``missing-column``, plus what reading found (``truncated-file``, ...).
@@ -28,7 +30,8 @@ from ..questionnaire.conditions import compile_condition, universe
 from ..questionnaire.model import Question, Questionnaire
 from ..xlsx import write_frames
 from . import multi
-from .household_rules import check_household_rules
+from .derived import mismatches, recompute
+from .household_rules import check_declared_rules, check_household_rules
 from .levels import level_keys, level_of_roster, levels, parent_level
 from .read import Dataset, read
 from .whole_numbers import range_codes, whole_number_codes
@@ -200,6 +203,7 @@ def check(data: Dataset | str | Path, questionnaire: Questionnaire | str | Path 
             continue
         chunks += _check_level(ds, qn, level, frame, metas)
     chunks += check_household_rules(ds.frames, qn)  # cross-row roster rules (reference person, parent lines)
+    chunks += check_declared_rules(ds.frames, qn, lambda level, frame: _env(ds, qn, level, frame, []))
     for level in all_levels:
         if level not in ds.frames and level != "main":
             acc = _Acc(level, None)
@@ -239,7 +243,36 @@ def _check_level(ds: Dataset, qn: Questionnaire, level: str, frame: pd.DataFrame
         valid = _values(acc, qn, m, col, answered)
         _constraint(acc, qn, q, m, col, env, n, answered & valid)
         _routing(acc, qn, q, m, col, env, n, answered)
+        if q.type == "calculate" and m.kind == "numeric":
+            _derived(acc, qn, q, col, env, n, valid)
     return acc.chunks
+
+
+def _derived(acc: _Acc, qn: Questionnaire, q: Question, col: pd.Series, env: Mapping[str, Any], n: int,
+             valid: np.ndarray) -> None:
+    """A derived variable must equal its calculation recomputed from its inputs (where it applies)."""
+    try:
+        got = recompute(qn, q, env, n)
+    except KeyError as exc:
+        acc.one(q.name, "unchecked", "warning", f"derived variable '{q.name}' not recomputed: no column {exc}")
+        return
+    except E.ExprSyntaxError as exc:
+        acc.one(q.name, "unchecked", "warning", f"derived variable '{q.name}' not recomputed: {exc}")
+        return
+    if got.values.dtype == object:
+        return
+    expected = got.values
+    bad = mismatches(_numbers(col), expected) & got.applies & valid
+    if not bad.any():
+        return
+    idx = np.flatnonzero(bad)
+    exp_text = _fmt(expected, idx)
+    msgs = [f"{q.name} recomputed from its inputs (its calculation) is "
+            f"{'blank: the inputs are missing' if e == '' else e}, not the stored value" for e in exp_text]
+    acc.chunks.append(pd.DataFrame({
+        "level": acc.level, "respondent_id": _fmt(acc.ids, idx) if acc.ids is not None else [None] * idx.size,
+        "row": idx + 1, "variable": q.name, "value": _fmt(col, idx), "rule": "derived-mismatch",
+        "severity": "error", "message": msgs}))
 
 
 def _answered(col: pd.Series) -> np.ndarray:

@@ -13,6 +13,7 @@ from . import expr as E
 from .conditions import resolve_names
 from .model import Choice, Group, LangText, Question, Questionnaire
 from .names import dummy_name, name_problem
+from .rules import lint_rules
 
 NUMERIC_TYPES = {"integer", "decimal", "year", "scale", "select_one", "calculate"}
 
@@ -37,6 +38,7 @@ def lint(qn: Questionnaire) -> list[Problem]:
     _questions(ctx)
     _expressions(ctx)
     _translations(ctx)
+    ctx.problems += lint_rules(qn)
     return sorted(ctx.problems, key=lambda p: (p.location.line or 0, p.location.column or 0))
 
 
