@@ -15,14 +15,14 @@ of a roster and their related members (reference person aged 15+, a mother at le
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
-
-from ..questionnaire.household import PARENT_SEX, REFERENCE_PERSON, HouseholdRoles, Parent, household_roles
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
 from ..questionnaire import expr as E
+from ..questionnaire.household import PARENT_SEX, REFERENCE_PERSON, HouseholdRoles, Parent, household_roles
 from ..questionnaire.model import Questionnaire
 from ..questionnaire.rules import evaluate_rule, roster_of_rule, rule_variable
 from .levels import level_keys, level_name
