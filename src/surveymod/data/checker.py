@@ -206,14 +206,38 @@ def check(data: Dataset | str | Path, questionnaire: Questionnaire | str | Path 
     chunks += check_declared_rules(ds.frames, qn, lambda level, frame: _env(ds, qn, level, frame, []))
     for level in all_levels:
         if level not in ds.frames and level != "main":
-            acc = _Acc(level, None)
-            acc.one(None, "missing-table", "info",
-                    f"no data table for roster level '{level}' was found (a sheet or a file named after it)")
-            chunks += acc.chunks
+            chunks += _missing_table(ds, qn, level)
     problems = pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame(columns=COLUMNS)
     problems = problems[COLUMNS]
     problems["row"] = problems["row"].astype("Int64")
     return CheckReport(problems, {k: len(v) for k, v in ds.frames.items()})
+
+
+def _missing_table(ds: Dataset, qn: Questionnaire, level: str) -> list[pd.DataFrame]:
+    """A roster level with no table is an error (its rows are lost), unless its count question says every
+    parent row has 0 rows (then there is nothing to hold, an info)."""
+    acc = _Acc(level, None)
+    group = levels(qn)[level]
+    parent = parent_level(qn, level)
+    pframe = ds.frames.get(parent) if parent is not None else None
+    empty = False
+    if group is not None and group.count and pframe is not None:
+        try:
+            counts = np.asarray(E.evaluate(compile_condition(qn, group.count), _env(ds, qn, parent or "main",
+                                                                                  pframe, []), len(pframe)),
+                                dtype=float)
+            empty = bool(np.all(np.isnan(counts) | (counts == 0)))
+        except (KeyError, E.ExprSyntaxError, TypeError, ValueError):
+            empty = False
+    if empty:
+        acc.one(None, "missing-table", "info", f"no data table for roster level '{level}': its count "
+                                               f"({group.count if group else ''}) is 0 in every row, so none is needed")
+    else:
+        stem = Path(ds.sources.get("main", "data")).stem or "data"
+        acc.one(None, "missing-table", "error",
+                f"no data table for roster level '{level}' was found: expected a sheet '{level}' or a file named "
+                f"after it next to the main file (e.g. {stem}_{level}.csv); its rows cannot be checked")
+    return acc.chunks
 
 
 def _check_level(ds: Dataset, qn: Questionnaire, level: str, frame: pd.DataFrame,
