@@ -77,7 +77,7 @@ def test_codebook_household(household: Questionnaire) -> None:
     assert "- Universe: age is between 15 and 74 and COUNTRYB is not 807 (North Macedonia)" in md
     assert "| 8 | Don't know | don't know |" in md
     assert "- Source: EU-LFS Reg. (EU) 2019/2240, Annex I; variable COUNTRYB" in md
-    assert "## File `hh_test_members.csv`" in md and "linked to the top level by hhid" in md
+    assert "## File `hh_test_person.csv`" in md and "linked to the top level by hhid" in md
     assert "| `reason_2` | Reason for moving :: Family | select_multiple dummy | F1.0 |" in md
     page = build_codebook_html(household, "mk")
     t = _text(page)

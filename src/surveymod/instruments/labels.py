@@ -40,6 +40,7 @@ from typing import Literal
 
 from ..questionnaire import expr as E
 from ..questionnaire.conditions import compile_condition
+from ..data.levels import level_name
 from ..questionnaire.model import Choice, Group, LangText, Question, Questionnaire, variable_label
 from ..questionnaire.names import dummy_name
 from .phrases import phrase
@@ -423,7 +424,9 @@ def _levels(qn: Questionnaire, variables: list[VariableMeta]) -> list[Level]:
     top = Level(qn.id, None, (), tuple(v for v in variables if v.roster is None))
     out = [top]
     for g in qn.rosters():
-        out.append(Level(f"{qn.id}_{g.name}", g.name, ids, tuple(v for v in variables if v.roster == g.name)))
+        # files are named after the roster's data level (<id>_person.csv), as simulate and export write them
+        out.append(Level(f"{qn.id}_{level_name(g)}", g.name, ids,
+                         tuple(v for v in variables if v.roster == g.name)))
     return out
 
 
