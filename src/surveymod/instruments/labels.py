@@ -40,7 +40,6 @@ from typing import Literal
 
 from ..questionnaire import expr as E
 from ..questionnaire.conditions import compile_condition
-from ..data.levels import level_name
 from ..questionnaire.model import Choice, Group, LangText, Question, Questionnaire, variable_label
 from ..questionnaire.names import dummy_name
 from .phrases import phrase
@@ -425,7 +424,8 @@ def _levels(qn: Questionnaire, variables: list[VariableMeta]) -> list[Level]:
     out = [top]
     for g in qn.rosters():
         # files are named after the roster's data level (<id>_person.csv), as simulate and export write them
-        out.append(Level(f"{qn.id}_{level_name(g)}", g.name, ids,
+        # (data.levels.level_name, not imported here: it would load the data package and pandas)
+        out.append(Level(f"{qn.id}_{g.level or g.name}", g.name, ids,
                          tuple(v for v in variables if v.roster == g.name)))
     return out
 
