@@ -527,6 +527,12 @@ def _env(ds: Dataset, qn: Questionnaire, level: str, frame: pd.DataFrame,
     return env
 
 
+def level_env(ds: Dataset, qn: Questionnaire, level: str, frame: pd.DataFrame) -> Mapping[str, Any]:
+    """Variable name → array for the rows of *level* (its columns and its ancestors'), for other modules that
+    evaluate conditions on data (``surveymod edit``)."""
+    return _env(ds, qn, level, frame, [])
+
+
 def _code_listing(qn: Questionnaire, q: Question, limit: int = 8) -> str:
     cl = qn.choice_list(q)
     parts = [f"{c.code} {qn.text(c.label)}" for c in cl[:limit]]

@@ -15,7 +15,8 @@ refused.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +30,9 @@ from ..questionnaire import expr as E
 from ..questionnaire.conditions import compile_condition, universe
 from ..questionnaire.model import Question, Questionnaire
 from ..yamlpos import Positions, load_model, locate
+from .checker import level_env
 from .derived import mismatches, recompute
-from .levels import level_keys, level_of_question, levels, parent_level
+from .levels import level_keys, level_of_question, levels
 from .read import Dataset, read
 
 NOT_IMPUTABLE = {"WKSTAT", "ABSREAS", "JATTACH", "SEEKWORK", "ACTMETNE", "AVAILBLE", "EMPSTAT"}
@@ -90,22 +92,10 @@ class _State:
         self.log: list[dict[str, Any]] = []
         self.notes: list[Problem] = []
 
-    def env(self, level: str) -> dict[str, np.ndarray]:
-        """Variables a row of *level* sees: its own columns and its enclosing levels' (joined on the keys)."""
-        frame = self.frames[level]
-        env = {c: _values(frame[c]) for c in frame.columns}
-        parent = parent_level(self.qn, level)
-        while parent is not None and parent in self.frames:
-            pkeys = level_keys(self.qn, parent)
-            pframe = self.frames[parent]
-            if not pkeys or any(k not in frame.columns or k not in pframe.columns for k in pkeys):
-                break
-            extra = [c for c in pframe.columns if c not in env]
-            right = pframe.drop_duplicates(pkeys)[pkeys + extra].astype({k: str for k in pkeys})
-            joined = frame[pkeys].astype(str).merge(right, how="left", on=pkeys, sort=False)
-            env.update({c: _values(joined[c]) for c in extra})
-            parent = parent_level(self.qn, parent)
-        return env
+    def env(self, level: str) -> Mapping[str, Any]:
+        """Variables a row of *level* sees: its own columns and its enclosing levels' (as ``check`` builds them),
+        on the frames as edited so far."""
+        return level_env(replace(self.ds, frames=self.frames), self.qn, level, self.frames[level])
 
     def change(self, level: str, rows: np.ndarray, variable: str, new: np.ndarray, rule: str, flag: int) -> None:
         """Set *variable* on *rows* to *new*, flag and log every cell that really changes."""
@@ -224,7 +214,7 @@ def _level_of(qn: Questionnaire, name: str, index: dict[str, Question], file: st
     return level_of_question(qn, index[name.lower()].name)
 
 
-def _eval(qn: Questionnaire, text: str, env: dict[str, np.ndarray], n: int, file: str, pos: Positions,
+def _eval(qn: Questionnaire, text: str, env: Mapping[str, Any], n: int, file: str, pos: Positions,
           path: str) -> np.ndarray:
     try:
         return E.evaluate(compile_condition(qn, text), env, n)
