@@ -214,8 +214,9 @@ def check(data: Dataset | str | Path, questionnaire: Questionnaire | str | Path 
 
 
 def _missing_table(ds: Dataset, qn: Questionnaire, level: str) -> list[pd.DataFrame]:
-    """A roster level with no table is an error (its rows are lost), unless its count question says every
-    parent row has 0 rows (then there is nothing to hold, an info)."""
+    """A roster level with no table is an error when the data is a set of tables (folder, zip, workbook, or a
+    file with roster siblings): its rows are lost.  A single flat table given alone, or a roster whose count is 0
+    in every parent row, is an info."""
     acc = _Acc(level, None)
     group = levels(qn)[level]
     parent = parent_level(qn, level)
@@ -229,14 +230,19 @@ def _missing_table(ds: Dataset, qn: Questionnaire, level: str) -> list[pd.DataFr
             empty = bool(np.all(np.isnan(counts) | (counts == 0)))
         except (KeyError, E.ExprSyntaxError, TypeError, ValueError):
             empty = False
+    stem = Path(ds.sources.get("main", "data")).stem or "data"
+    multi = len(ds.frames) > 1 or any(Path(p).is_dir() or Path(p).suffix.lower() == ".zip" for p in ds.inputs)
     if empty:
         acc.one(None, "missing-table", "info", f"no data table for roster level '{level}': its count "
                                                f"({group.count if group else ''}) is 0 in every row, so none is needed")
-    else:
-        stem = Path(ds.sources.get("main", "data")).stem or "data"
+    elif multi:  # a folder, zip or workbook of tables without this level's: its rows are lost
         acc.one(None, "missing-table", "error",
                 f"no data table for roster level '{level}' was found: expected a sheet '{level}' or a file named "
                 f"after it next to the main file (e.g. {stem}_{level}.csv); its rows cannot be checked")
+    else:  # one flat table given on its own: checking just the main table stays possible
+        acc.one(None, "missing-table", "info",
+                f"only the main table was given: the rows of roster level '{level}' are not checked (put "
+                f"{stem}_{level}.csv next to it, or give the folder)")
     return acc.chunks
 
 
