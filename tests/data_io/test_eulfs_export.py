@@ -50,7 +50,8 @@ def _export(frames: dict[str, pd.DataFrame], tmp_path: Path) -> tuple[int, str, 
     data = write_frames(frames, tmp_path / "in")
     out = tmp_path / "eulfs.csv"
     _register()
-    res = CliRunner().invoke(cli, ["export", str(data), "-q", str(QN), "--to", "eulfs", "-o", str(out)])
+    args = ["--coeff", "w"] if "w" in frames["main"].columns else []
+    res = CliRunner().invoke(cli, ["export", str(data), "-q", str(QN), "--to", "eulfs", "-o", str(out), *args])
     table = pd.read_csv(out, dtype=str, keep_default_na=False) if res.exit_code == 0 else None
     return res.exit_code, res.output, table
 
@@ -75,6 +76,7 @@ def planted() -> tuple[dict[str, pd.DataFrame], dict[str, int]]:
     p.loc[a, ["YEARARRIV", "MONTHARRIV", "YEARESID"]] = [year[a] - 6, month[a], 6]
     p.loc[b, "MIGREAS"] = np.nan          # in scope, no answer: not stated
     p.loc[c, "COUNTRYB"] = np.nan         # country of birth not stated: still in the migrant filter
+    main["w"] = 250.5   # a household weight, written as COEFFQ 002505000
     rows = {"worked": int(p.index.get_loc(a)), "no_reason": int(p.index.get_loc(b)), "no_cob": int(p.index.get_loc(c))}
     return f, rows
 

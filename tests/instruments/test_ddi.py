@@ -57,4 +57,4 @@ def test_household_variable(household: Questionnaire) -> None:
     cb = doc.xpath("//d:var[@name='COUNTRYB']/d:notes", namespaces=N)[0].text
     assert cb == "Source: EU-LFS Reg. (EU) 2019/2240, Annex I; source variable COUNTRYB"
     files = doc.xpath("//d:fileDscr/d:fileTxt/d:fileName/text()", namespaces=N)
-    assert files == ["hh_test.csv", "hh_test_members.csv"]
+    assert files == ["hh_test.csv", "hh_test_person.csv"]

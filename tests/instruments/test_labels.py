@@ -62,7 +62,7 @@ def test_shared_label_sets_and_missing(household: Questionnaire) -> None:
     assert v["work"].stata_missing == {8: ".a", 9: ".b"}
     assert v["age"].missing == {998: "dont_know"}
     assert v["trust"].missing == {6: "not_applicable", 7: "refusal", 8: "dont_know", 9: "no_answer"}
-    assert [lv.name for lv in d.levels] == ["hh_test", "hh_test_members"]
+    assert [lv.name for lv in d.levels] == ["hh_test", "hh_test_person"]
     assert d.levels[1].ids == ("hhid",)
 
 

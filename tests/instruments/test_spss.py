@@ -120,7 +120,7 @@ HH_MEMBERS = ("hhid,line,sex,age,COUNTRYB,work,hours,reason,yarr\n"
 @needs_pspp
 def test_household_sps_in_pspp_labels_and_missing(household: Questionnaire, tmp_path: Path) -> None:
     (tmp_path / "hh_test.csv").write_text(HH_TOP, encoding="utf-8")
-    (tmp_path / "hh_test_members.csv").write_text(HH_MEMBERS, encoding="utf-8")
+    (tmp_path / "hh_test_person.csv").write_text(HH_MEMBERS, encoding="utf-8")
     _run_pspp(tmp_path, build_spss(household, "en").text)
     out, _ = _run_pspp(tmp_path, "GET FILE='hh_test.sav'.\nDISPLAY DICTIONARY.\nLIST.\n")
     t = _tables(out)
@@ -136,7 +136,7 @@ def test_household_sps_in_pspp_labels_and_missing(household: Questionnaire, tmp_
     data = t["Data List"]
     assert data[1][:3] == ["1", "2026/11/21", "2"] and data[1][5] == 'Good, "very"'
     # members: dummies computed from the space-separated answer; sysmis when not asked
-    out, _ = _run_pspp(tmp_path, "GET FILE='hh_test_members.sav'.\nDISPLAY DICTIONARY.\nLIST.\n")
+    out, _ = _run_pspp(tmp_path, "GET FILE='hh_test_person.sav'.\nDISPLAY DICTIONARY.\nLIST.\n")
     t = _tables(out)
     head = t["Data List"][0]
     rows = [dict(zip(head, r, strict=True)) for r in t["Data List"][1:]]
@@ -150,9 +150,9 @@ def test_household_sps_in_pspp_labels_and_missing(household: Questionnaire, tmp_
 @needs_pspp
 def test_macedonian_labels_in_pspp(household: Questionnaire, tmp_path: Path) -> None:
     (tmp_path / "hh_test.csv").write_text(HH_TOP, encoding="utf-8")
-    (tmp_path / "hh_test_members.csv").write_text(HH_MEMBERS, encoding="utf-8")
+    (tmp_path / "hh_test_person.csv").write_text(HH_MEMBERS, encoding="utf-8")
     _run_pspp(tmp_path, build_spss(household, "mk").text)
-    out, _ = _run_pspp(tmp_path, "GET FILE='hh_test_members_mk.sav'.\nDISPLAY DICTIONARY.\n")
+    out, _ = _run_pspp(tmp_path, "GET FILE='hh_test_person_mk.sav'.\nDISPLAY DICTIONARY.\n")
     t = _tables(out)
     variables = {r[0]: r for r in t["Variables"][1:]}
     assert variables["work"][2] == "Работел минатата недела"

@@ -15,7 +15,7 @@ from surveymod.questionnaire.conditions import compile_condition, universe
 from surveymod.questionnaire.expr import evaluate_row
 from surveymod.questionnaire.model import Question, Questionnaire
 
-HOUSEHOLD = {"HHID": "0001", "INTYEAR": 2026, "INTMONTH": 6, "REGION": 8, "URBRUR": 1, "HHSIZE": 1,
+HOUSEHOLD = {"HHID": "0001", "INTYEAR": 2026, "INTMONTH": 6, "REFWEEK": 23, "REGION": 8, "URBRUR": 1, "HHSIZE": 1,
              "EMIGANY": 2, "REMREC": 2}
 ROSTER = {"LINENO", "SEX", "AGE", "HHLINK", "HHFATH", "HHMOTH"}
 MODULE = {"HATCNTR", "ESTQUAL", "HATPAR", "JOBSATISF", "SKILLEQ", "DISCRIMI", "JOBOBSTA", "DURFIJOB",

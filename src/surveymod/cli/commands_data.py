@@ -64,9 +64,13 @@ def check_cmd(data: str, questionnaire: str, output: str | None, fail_on: str, e
 @click.option("--lang", help="Label language (default: the questionnaire's default language).")
 @click.option("--encoding", help="Text encoding of CSV input (default: detect UTF-8 / Windows-1251).")
 @click.option("--no-syntax", is_flag=True, help="Do not write the .sps/.do syntax file next to the data.")
+@click.option("--coeff", metavar="COLUMN", help="With --to eulfs: the weight column written as COEFFQ (quarterly "
+                                                "weighting factor).")
+@click.option("--coeffmod", metavar="COLUMN", help="With --to eulfs: the module weight column written as COEFFMOD "
+                                                   "(default: --coeff, for persons aged 15-74).")
 @handles_errors
 def export_cmd(data: str, questionnaire: str, target: str | None, output: str, lang: str | None,
-               encoding: str | None, no_syntax: bool) -> None:
+               encoding: str | None, no_syntax: bool, coeff: str | None, coeffmod: str | None) -> None:
     """Export DATA as labelled SPSS/Stata (or CSV/XLSX/Parquet) files, one per level, linked by their keys.
 
     Variable and value labels, user-missing / extended missing values, measurement levels, formats and
@@ -77,8 +81,19 @@ def export_cmd(data: str, questionnaire: str, target: str | None, output: str, l
     if target == "eulfs":
         from ..data.eulfs import export_eulfs
 
-        click.echo(f"wrote {export_eulfs(data, questionnaire, output, encoding=encoding)}")
-        return
+        res = export_eulfs(data, questionnaire, output, encoding=encoding, coeff=coeff, coeffmod=coeffmod)
+        echo_problems(res.notes, limit=None)
+        click.echo(f"wrote {res.path}")
+        errors = res.report[res.report["severity"] == "error"]
+        if errors.empty:
+            click.echo(f"wrote {res.report_path}: the file passes the EU-LFS validation rules")
+            return
+        click.echo(f"wrote {res.report_path}: {len(errors)} failure(s) of the EU-LFS validation rules", err=True)
+        for r in errors.groupby(["rule", "variable"], sort=False).size().reset_index(name="n").itertuples():
+            click.echo(f"  {r.rule:<20} {r.variable:<12} {r.n}", err=True)
+        sys.exit(EXIT_PROBLEM)
+    if coeff or coeffmod:
+        raise click.UsageError("--coeff and --coeffmod are for --to eulfs")
     ds = read(data, questionnaire, encoding=encoding)
     result = export(ds, to=target, out=output, lang=lang, syntax=not no_syntax,
                     progress=progress_lines(max(len(f) for f in ds.frames.values())))

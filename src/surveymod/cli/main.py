@@ -33,6 +33,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "plan": ("commands_simulate", "Sample size, power and minimum detectable change (one proportion or mean; two "
                                   "waves or two domains)."),
     "check": ("commands_data", "Check DATA (CSV/XLSX/SAV/DTA/Parquet file, folder or zip) against QUESTIONNAIRE."),
+    "edit": ("commands_edit", "Apply the edits and imputations of RULES to DATA: flags per changed cell and an edit "
+                              "log."),
     "export": ("commands_data", "Export DATA as labelled SPSS/Stata (or CSV/XLSX/Parquet) files, one per level, "
                                 "linked by their keys."),
     "weight": ("commands_weight", "Weight DATA as SPEC says: nonresponse, post-stratification, raking, "

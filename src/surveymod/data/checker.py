@@ -2,7 +2,9 @@
 
 Rules: ``wrong-type`` (text in a numeric/date column, decimals in a whole-number question), ``code-not-in-list``,
 ``out-of-range``, ``constraint``, ``not-applicable`` (answered where routing says the question does not apply),
-``required-missing``, ``reference-person`` and ``parent-line`` (household roster, see household_rules),
+``required-missing``, ``reference-person`` and ``parent-line`` (household roster, see household_rules), the
+questionnaire's declared ``rules:`` (each under its own name, e.g. ``mother-age-gap``, with household and line),
+``derived-mismatch`` (a calculated variable differs from its calculation recomputed from its inputs, see derived),
 ``duplicate-id``, ``orphan-row`` (roster row whose parent is missing), ``roster-count``
 (number of roster rows differs from the count question), ``select-multiple-mismatch`` (raw column and dummies
 disagree), ``unknown-column``, ``missing-column``, plus what reading found (``truncated-file``, ...).
@@ -29,7 +31,8 @@ from ..questionnaire.model import Question, Questionnaire
 from ..questionnaire.names import did_you_mean, shown
 from ..xlsx import write_frames
 from . import multi
-from .household_rules import check_household_rules
+from .derived import mismatches, recompute
+from .household_rules import check_declared_rules, check_household_rules
 from .levels import level_keys, level_of_roster, levels, parent_level
 from .read import Dataset, read
 from .whole_numbers import range_codes, whole_number_codes
@@ -201,16 +204,47 @@ def check(data: Dataset | str | Path, questionnaire: Questionnaire | str | Path 
             continue
         chunks += _check_level(ds, qn, level, frame, metas)
     chunks += check_household_rules(ds.frames, qn)  # cross-row roster rules (reference person, parent lines)
+    chunks += check_declared_rules(ds.frames, qn, lambda level, frame: _env(ds, qn, level, frame, []))
     for level in all_levels:
         if level not in ds.frames and level != "main":
-            acc = _Acc(level, None)
-            acc.one(None, "missing-table", "info",
-                    f"no data table for roster level '{level}' was found (a sheet or a file named after it)")
-            chunks += acc.chunks
+            chunks += _missing_table(ds, qn, level)
     problems = pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame(columns=COLUMNS)
     problems = problems[COLUMNS]
     problems["row"] = problems["row"].astype("Int64")
     return CheckReport(problems, {k: len(v) for k, v in ds.frames.items()})
+
+
+def _missing_table(ds: Dataset, qn: Questionnaire, level: str) -> list[pd.DataFrame]:
+    """A roster level with no table is an error when the data is a set of tables (folder, zip, workbook, or a
+    file with roster siblings): its rows are lost.  A single flat table given alone, or a roster whose count is 0
+    in every parent row, is an info."""
+    acc = _Acc(level, None)
+    group = levels(qn)[level]
+    parent = parent_level(qn, level)
+    pframe = ds.frames.get(parent) if parent is not None else None
+    empty = False
+    if group is not None and group.count and pframe is not None:
+        try:
+            counts = np.asarray(E.evaluate(compile_condition(qn, group.count), _env(ds, qn, parent or "main",
+                                                                                  pframe, []), len(pframe)),
+                                dtype=float)
+            empty = bool(np.all(np.isnan(counts) | (counts == 0)))
+        except (KeyError, E.ExprSyntaxError, TypeError, ValueError):
+            empty = False
+    stem = Path(ds.sources.get("main", "data")).stem or "data"
+    multi = len(ds.frames) > 1 or any(Path(p).is_dir() or Path(p).suffix.lower() == ".zip" for p in ds.inputs)
+    if empty:
+        acc.one(None, "missing-table", "info", f"no data table for roster level '{level}': its count "
+                                               f"({group.count if group else ''}) is 0 in every row, so none is needed")
+    elif multi:  # a folder, zip or workbook of tables without this level's: its rows are lost
+        acc.one(None, "missing-table", "error",
+                f"no data table for roster level '{level}' was found: expected a sheet '{level}' or a file named "
+                f"after it next to the main file (e.g. {stem}_{level}.csv); its rows cannot be checked")
+    else:  # one flat table given on its own: checking just the main table stays possible
+        acc.one(None, "missing-table", "info",
+                f"only the main table was given: the rows of roster level '{level}' are not checked (put "
+                f"{stem}_{level}.csv next to it, or give the folder)")
+    return acc.chunks
 
 
 def _check_level(ds: Dataset, qn: Questionnaire, level: str, frame: pd.DataFrame,
@@ -242,7 +276,36 @@ def _check_level(ds: Dataset, qn: Questionnaire, level: str, frame: pd.DataFrame
         _constraint(acc, qn, q, m, col, env, n, answered & valid)
         if m.name not in keys:  # a key (an imported form's repeat line number) numbers rows; it is not asked
             _routing(acc, qn, q, m, col, env, n, answered)
+        if q.type == "calculate" and m.kind == "numeric":
+            _derived(acc, qn, q, col, env, n, valid)
     return acc.chunks
+
+
+def _derived(acc: _Acc, qn: Questionnaire, q: Question, col: pd.Series, env: Mapping[str, Any], n: int,
+             valid: np.ndarray) -> None:
+    """A derived variable must equal its calculation recomputed from its inputs (where it applies)."""
+    try:
+        got = recompute(qn, q, env, n)
+    except KeyError as exc:
+        acc.one(q.name, "unchecked", "warning", f"derived variable '{q.name}' not recomputed: no column {exc}")
+        return
+    except E.ExprSyntaxError as exc:
+        acc.one(q.name, "unchecked", "warning", f"derived variable '{q.name}' not recomputed: {exc}")
+        return
+    if got.values.dtype == object:
+        return
+    expected = got.values
+    bad = mismatches(_numbers(col), expected) & got.applies & valid
+    if not bad.any():
+        return
+    idx = np.flatnonzero(bad)
+    exp_text = _fmt(expected, idx)
+    msgs = [f"{q.name} recomputed from its inputs (its calculation) is "
+            f"{'blank: the inputs are missing' if e == '' else e}, not the stored value" for e in exp_text]
+    acc.chunks.append(pd.DataFrame({
+        "level": acc.level, "respondent_id": _fmt(acc.ids, idx) if acc.ids is not None else [None] * idx.size,
+        "row": idx + 1, "variable": q.name, "value": _fmt(col, idx), "rule": "derived-mismatch",
+        "severity": "error", "message": msgs}))
 
 
 def _answered(col: pd.Series) -> np.ndarray:
@@ -496,6 +559,12 @@ def _env(ds: Dataset, qn: Questionnaire, level: str, frame: pd.DataFrame,
         env.add(joined[extra])
         parent = parent_level(qn, parent)
     return env
+
+
+def level_env(ds: Dataset, qn: Questionnaire, level: str, frame: pd.DataFrame) -> Mapping[str, Any]:
+    """Variable name → array for the rows of *level* (its columns and its ancestors'), for other modules that
+    evaluate conditions on data (``surveymod edit``)."""
+    return _env(ds, qn, level, frame, [])
 
 
 def _code_listing(qn: Questionnaire, q: Question, limit: int = 8) -> str:

@@ -11,6 +11,7 @@ column, unknown columns passed through, and every file written atomically withou
 
 from __future__ import annotations
 
+import csv
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -116,7 +117,7 @@ def export(data: Dataset | str | Path, questionnaire: Questionnaire | str | Path
         renamed.update(prepared.renamed)
     result.renamed = renamed
     if syntax and target in ("sav", "dta"):
-        result.files += _syntax(qn, dd, out, target, lang, result.warnings, renamed)
+        result.files += _syntax(qn, dd, out, target, lang, result.warnings, renamed, ds)
     return result
 
 
@@ -526,15 +527,42 @@ _WRITERS = {"sav": _write_sav, "dta": _write_dta, "csv": _write_csv, "xlsx": _wr
 # ---------------------------------------------------------------------------------------------- .sps / .do files
 
 
+def _csv_layouts(ds: Dataset, qn: Questionnaire, renamed: dict[str, str]) -> dict[str, Any] | None:
+    """The real CSV files read (name and columns in order, by roster name), when every level came from a CSV file,
+    so the .sps reads exactly these files (extra columns such as design weights included)."""
+    from ..instruments.spss import FileLayout
+
+    groups = levels(qn)
+    out: dict[str, Any] = {}
+    for level, frame in ds.frames.items():
+        src = Path(str(ds.sources.get(level, "")))
+        if src.suffix.lower() != ".csv" or level not in groups:
+            return None
+        group = groups[level]
+        extra = {renamed.get(c, c): (0 if pd.api.types.is_numeric_dtype(frame[c])
+                                     else int(frame[c].astype("string").str.len().max() or 1))
+                 for c in ds.unknown.get(level, []) if c in frame.columns}
+        try:
+            with src.open(encoding="utf-8-sig", newline="") as fh:  # the .sps reads UTF-8, comma-separated
+                header = next(csv.reader(fh), [])
+        except (OSError, UnicodeDecodeError, StopIteration):
+            return None
+        columns = tuple(renamed.get(c.strip(), c.strip()) for c in header)
+        out["" if group is None else group.name] = FileLayout(str(src.resolve()), columns, extra)
+    return out
+
+
 def _syntax(qn: Questionnaire, dd: DataDictionary, out: Path, target: str, lang: str | None,
-            warnings: list[Problem], renamed: dict[str, str] | None = None) -> list[Path]:
-    """Write the .sps/.do of the instruments builder next to the data (it documents and rebuilds the labels)."""
+            warnings: list[Problem], renamed: dict[str, str] | None = None,
+            ds: Dataset | None = None) -> list[Path]:
+    """Write the .sps/.do of the instruments builder next to the data (it documents and rebuilds the labels);
+    the .sps reads the CSV files *ds* was read from, as they are."""
     ext = "sps" if target == "sav" else "do"
     try:
         if target == "sav":
             from ..instruments.spss import build_spss
 
-            built = build_spss(qn, lang)
+            built = build_spss(qn, lang, layouts=_csv_layouts(ds, qn, renamed or {}) if ds is not None else None)
         else:
             from ..instruments.stata import build_stata
 

@@ -7,15 +7,24 @@ mother line number that is not in the household, is the person's own line, or is
 errors; ``parent-sex`` (the father's line is not a man, the mother's not a woman) and ``parent-country``
 (COBFATH/COBMOTH differ from the parent's own COUNTRYB, which the instrument says to copy) are warnings.
 Which questions play these roles is read from their declared EU-LFS sources (``questionnaire/household.py``).
+
+The questionnaire's own ``rules:`` block (``questionnaire/rules.py``) adds declared plausibility rules over the rows
+of a roster and their related members (reference person aged 15+, a mother at least 12 years older than her child
+...): :func:`check_declared_rules` reports each broken rule under its own name, with household and line.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
+from ..questionnaire import expr as E
 from ..questionnaire.household import PARENT_SEX, REFERENCE_PERSON, HouseholdRoles, Parent, household_roles
 from ..questionnaire.model import Questionnaire
+from ..questionnaire.rules import evaluate_rule, roster_of_rule, rule_variable
 from .levels import level_keys, level_name
 
 COLUMNS = ["level", "respondent_id", "row", "variable", "value", "rule", "severity", "message"]
@@ -49,6 +58,54 @@ def check_household_rules(frames: dict[str, pd.DataFrame], qn: Questionnaire) ->
     return out
 
 
+def household_groups(frame: pd.DataFrame, keys: list[str], line: str | None) -> np.ndarray:
+    """A household index per row of a roster frame (its keys without its own line number)."""
+    hh_keys = [k for k in keys if k != line and k in frame.columns]
+    if not hh_keys or len(frame) == 0:
+        return np.zeros(len(frame), dtype=int)
+    return frame.groupby(hh_keys, sort=False, dropna=False).ngroup().to_numpy()
+
+
+def check_declared_rules(frames: dict[str, pd.DataFrame], qn: Questionnaire,
+                         env_of: Callable[[str, pd.DataFrame], Mapping[str, Any]]) -> list[pd.DataFrame]:
+    """Problems of the questionnaire's ``rules:`` (one per broken row, with household and line in the message).
+
+    *env_of(level, frame)* gives the variables a row sees (its own and its enclosing levels'); a rule whose inputs
+    are not in the data is reported once as ``unchecked``.
+    """
+    out: list[pd.DataFrame] = []
+    for rule in qn.rules:
+        roster = roster_of_rule(qn, rule)
+        level = level_name(roster)
+        frame = frames.get(level)
+        if frame is None:
+            continue
+        rows = _Rows(level, frame, qn.respondent_id)
+        keys = level_keys(qn, level)
+        line = roster.key if roster is not None else None
+        var = rule_variable(qn, rule) or ""
+        try:
+            env = env_of(level, frame)
+            lines = _num(frame[line]) if line and line in frame.columns else None
+            res = evaluate_rule(qn, rule, env, len(frame), household_groups(frame, keys, line), lines)
+        except KeyError as exc:
+            rows.one(var, "unchecked", f"rule '{rule.name}' not checked: the data has no column {exc}")
+            out.append(pd.DataFrame(rows.rows, columns=COLUMNS))
+            continue
+        except E.ExprSyntaxError as exc:
+            rows.one(var, "unchecked", f"rule '{rule.name}' not checked: {exc}")
+            out.append(pd.DataFrame(rows.rows, columns=COLUMNS))
+            continue
+        values = _num(frame[var]) if var in frame.columns else np.full(len(frame), np.nan)
+        text = qn.text(rule.message)
+        for i in np.flatnonzero(res.broken):
+            where = f"household {rows.ids[i]}" + (f", line {_fmt(lines[i])}" if lines is not None else "")
+            rows.add(int(i), var, _fmt(values[i]), rule.name, f"{where}: {text}", rule.severity)
+        if rows.rows:
+            out.append(pd.DataFrame(rows.rows, columns=COLUMNS))
+    return out
+
+
 class _Rows:
     """Problem rows of one roster level."""
 
@@ -60,6 +117,10 @@ class _Rows:
     def add(self, i: int, variable: str, value: str, rule: str, message: str, severity: str = "error") -> None:
         self.rows.append({"level": self.level, "respondent_id": self.ids[i], "row": i + 1, "variable": variable,
                           "value": value, "rule": rule, "severity": severity, "message": message})
+
+    def one(self, variable: str, rule: str, message: str) -> None:
+        self.rows.append({"level": self.level, "respondent_id": None, "row": None, "variable": variable,
+                          "value": None, "rule": rule, "severity": "warning", "message": message})
 
 
 def _reference_person(rows: _Rows, roles: HouseholdRoles, frame: pd.DataFrame, groups: np.ndarray) -> None:

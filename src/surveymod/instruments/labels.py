@@ -423,7 +423,10 @@ def _levels(qn: Questionnaire, variables: list[VariableMeta]) -> list[Level]:
     top = Level(qn.id, None, (), tuple(v for v in variables if v.roster is None))
     out = [top]
     for g in qn.rosters():
-        out.append(Level(f"{qn.id}_{g.name}", g.name, ids, tuple(v for v in variables if v.roster == g.name)))
+        # files are named after the roster's data level (<id>_person.csv), as simulate and export write them
+        # (data.levels.level_name, not imported here: it would load the data package and pandas)
+        out.append(Level(f"{qn.id}_{g.level or g.name}", g.name, ids,
+                         tuple(v for v in variables if v.roster == g.name)))
     return out
 
 

@@ -5,6 +5,7 @@ code has a code box; numbers get one box per digit. Routing is written out for t
 conditions: "Ask if: Q7 is between 15 and 74 ..." above a filtered question (``to_words`` with question numbers
 and choice labels) and "→ Go to Q14" beside an answer after which the next questions are certainly not asked
 (see :mod:`.routing`). The framing words (:mod:`.phrases`) and the condition words (``expr.WORDS``) are in en/mk/sq.
+A long list (countries) is written in and coded from a show card printed at the end, in the same language.
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ table.codes td { padding: .08rem .5rem .08rem 0; vertical-align: middle; }
 .line { border-bottom: 1px solid #000; height: 1.3rem; margin: .3rem 0 .3rem 3.2rem; }
 .note { padding: .4rem 0; font-weight: 600; }
 .roster { border: 2px solid #000; padding: .3rem .6rem; margin: .6rem 0; }
+.card { page-break-before: always; break-before: page; }
+.cardlist { columns: 2; } .cardlist td { padding: .02rem .4rem .02rem 0; font-size: 9pt; }
 @media print { .var { display: none; } body { margin: 0; max-width: none; } }
 """
 
@@ -78,6 +81,7 @@ class _Paper:
         self.skips = skips(qn)
         self.value_of = value_labeller(qn, lang)
         self.out: list[str] = []
+        self.cards: dict[str, tuple[str, list[Any], list[str]]] = {}   # list key -> (letter, codes, used at)
 
     def name_of(self, var: str) -> str:
         for name, no in self.numbers.items():
@@ -167,6 +171,8 @@ class _Paper:
             width = max(len(str(c.code)) for c in choices)
             boxes = '<span class="digit"></span>' * width
             self.out.append(f'<div class="line"></div><div class="digits">{boxes}</div>')
+            card = self.card(q, choices)
+            self.out.append(f'<p class="instr">{html_text(phrase("show_card_ref", self.lang, card=card))}</p>')
             builtin = {c.code for c in (self.qn.choices[q.choices].all() if isinstance(q.choices, str)
                                         and q.choices in self.qn.choices else [])}
             own = {c.code for c in self.qn.choices[q.choices].choices} if isinstance(q.choices, str) and (
@@ -179,6 +185,30 @@ class _Paper:
             go = self.goto(jumps[c.code]) if c.code in jumps else ""
             rows.append(f'<tr><td><span class="box">{c.code}</span></td><td>{self.t(c.label)}</td><td>{go}</td></tr>')
         self.out.append('<table class="codes">' + "".join(rows) + "</table>")
+
+    def card(self, q: Question, choices: list[Any]) -> str:
+        """The letter of the show card (annex) holding *q*'s long list: one card per builtin list (all country
+        questions share the countries card, their own special codes stay printed at the question)."""
+        cl = self.qn.choices.get(q.choices) if isinstance(q.choices, str) else None
+        key = f"builtin:{cl.builtin}" if cl is not None and cl.builtin else f"list:{q.choices if isinstance(q.choices, str) else q.name}"
+        if key not in self.cards:
+            codes = [c for c in choices if cl is None or not cl.builtin or c.code not in {o.code for o in cl.choices}]
+            self.cards[key] = (chr(ord("A") + len(self.cards)), codes, [])
+        letter, _, used = self.cards[key]
+        used.append(self.numbers[q.name])
+        return letter
+
+    def annexes(self) -> None:
+        """The show cards: every code of each long list with its label in this language, sorted by label."""
+        for key, (letter, codes, used) in self.cards.items():
+            title = _w("country_codes", self.lang) if key == "builtin:countries" else _w("code", self.lang)
+            self.out.append(f'<section class="card"><h2>{html_text(phrase("show_card", self.lang, card=letter))}: '
+                            f"{html_text(title)}</h2>")
+            self.out.append(f'<p class="meta">{html_text(_w("used_at", self.lang))}: {", ".join(used)}</p>')
+            ordered = sorted(codes, key=lambda c: self.qn.text(c.label, self.lang).casefold())
+            rows = "".join(f'<tr><td><span class="box">{c.code}</span></td><td>{self.t(c.label)}</td>'
+                           f'<td class="var">{html_text(c.name or "")}</td></tr>' for c in ordered)
+            self.out.append(f'<table class="codes cardlist">{rows}</table></section>')
 
     def scale(self, q: Question) -> None:
         qn = self.qn
@@ -217,6 +247,7 @@ def build_paper(qn: Questionnaire, lang: str | None = None) -> str:
         p.out.append(f"<p>{p.t(qn.description)}</p>")
     for sec in qn.sections:
         p.group(sec, 0)
+    p.annexes()
     p.out.append("</body>\n</html>\n")
     return "\n".join(p.out)
 

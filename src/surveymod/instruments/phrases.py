@@ -90,6 +90,15 @@ PHRASES: dict[str, dict[str, str]] = {
     "not_applicable": {"en": "not applicable", "mk": "не се однесува", "sq": "nuk zbatohet"},
     "no_answer": {"en": "no answer", "mk": "без одговор", "sq": "pa përgjigje"},
     "not_stated": {"en": "not stated", "mk": "не е наведено", "sq": "e padeklaruar"},
+    # ------------------------------------------------------------------ paper questionnaire: show cards (annexes)
+    "show_card_ref": {"en": "Write in the answer; code it from show card {card} (end of the questionnaire).",
+                      "mk": "Запишете го одговорот; шифрирајте го според картичката {card} (на крајот на "
+                            "прашалникот).",
+                      "sq": "Shkruani përgjigjen; kodojeni sipas kartelës {card} (në fund të pyetësorit)."},
+    "show_card": {"en": "Show card {card}", "mk": "Картичка {card}", "sq": "Kartela {card}"},
+    "country_codes": {"en": "Country codes", "mk": "Шифри на земјите", "sq": "Kodet e vendeve"},
+    "used_at": {"en": "Used at", "mk": "Се користи кај", "sq": "Përdoret te"},
+    "country": {"en": "Country", "mk": "Земја", "sq": "Vendi"},
 }
 """Every instrument phrase: key -> {language: text}; the English text is required, others fall back to it."""
 

@@ -30,6 +30,16 @@ MAX_LINE = 251  # bytes; SPSS syntax lines
 CHUNK = 180  # bytes of label text per quoted piece
 
 
+@dataclass(frozen=True)
+class FileLayout:
+    """The real layout of one data level's CSV file: its name and its columns in file order, with the width of
+    each column the questionnaire does not know (0 = numeric), so GET DATA reads exactly the file's fields."""
+
+    file: str
+    columns: tuple[str, ...]
+    extra_widths: dict[str, int]
+
+
 @dataclass
 class SpssSyntax:
     """One language's syntax text plus what had to be adapted (shortened labels, missing lists that do not fit)."""
@@ -95,14 +105,32 @@ def _wrap(head: str, items: list[str], tail: str = ".") -> list[str]:
     return lines
 
 
+def _spec(v: VariableMeta) -> str:
+    return f"{v.name} {'A' + str(v.width) if v.kind == 'string' else v.spss_format}"
+
+
+def _layout_specs(d: DataDictionary, layout: FileLayout) -> list[str]:
+    """GET DATA specs for every column of the real file, in its order: known variables with their format, the
+    others (design weights, ids of the collection tool ...) as numbers or strings of their width."""
+    specs = []
+    for col in layout.columns:
+        try:
+            specs.append(_spec(d.variable(col)))
+        except KeyError:
+            width = layout.extra_widths.get(col, 0)
+            specs.append(f"{col} {'F16.6' if width == 0 else f'A{min(max(width, 1), 32767)}'}")
+    return specs
+
+
 def _level_block(qn: Questionnaire, d: DataDictionary, level: Level, csv: str, sav: str,
-                 problems: list[Problem]) -> list[str]:
+                 problems: list[Problem], layout: FileLayout | None = None) -> list[str]:
+    csv = layout.file if layout is not None else csv
     out: list[str] = [f"* ---- Data level '{spss_comment(level.roster or 'top')}': {spss_comment(csv)}."]
     id_vars = [d.variable(i) for i in level.ids]
     cols = id_vars + raw_columns(level)
     out += ["GET DATA /TYPE=TXT /FILE=" + spss_string(csv) + " /ENCODING='UTF-8' /ARRANGEMENT=DELIMITED",
             "  /DELIMITERS=',' /QUALIFIER='\"' /FIRSTCASE=2"]
-    specs = [f"{v.name} {'A' + str(v.width) if v.kind == 'string' else v.spss_format}" for v in cols]
+    specs = _layout_specs(d, layout) if layout is not None else [_spec(v) for v in cols]
     var_lines = ["  /VARIABLES= " + specs[0]]
     for sp in specs[1:]:  # one variable per line; a name that reads as COMMENT/DOCUMENT joins the line above
         if starts_comment(sp.split()[0]):
@@ -172,8 +200,12 @@ def file_stem(qn: Questionnaire, name: str, lang: str) -> str:
     return name if lang == qn.languages.default else f"{name}_{lang}"
 
 
-def build_spss(qn: Questionnaire, lang: str | None = None, csv_dir: str = "") -> SpssSyntax:
-    """The .sps text for *lang*: reads ``<csv_dir><level>.csv`` for every data level and saves labelled ``.sav``."""
+def build_spss(qn: Questionnaire, lang: str | None = None, csv_dir: str = "",
+               layouts: dict[str, FileLayout] | None = None) -> SpssSyntax:
+    """The .sps text for *lang*: reads ``<csv_dir><level>.csv`` for every data level and saves labelled ``.sav``.
+
+    *layouts* (by roster name, '' for the top level) describe real CSV files to read instead: their names and
+    columns in file order (``export`` passes the files it read), so extra columns do not stop PSPP."""
     lang = lang or qn.languages.default
     d = data_dictionary(qn, lang, SPSS_LIMITS)
     problems: list[Problem] = [
@@ -189,7 +221,10 @@ def build_spss(qn: Questionnaire, lang: str | None = None, csv_dir: str = "") ->
            ""]
     for level in d.levels:
         stem = file_stem(qn, level.name, lang)
-        out += _level_block(qn, d, level, f"{csv_dir}{level.name}.csv", f"{csv_dir}{stem}.sav", problems)
+        layout = (layouts or {}).get(level.roster or "")
+        if layouts is not None and layout is None:
+            continue   # the data has no file for this level
+        out += _level_block(qn, d, level, f"{csv_dir}{level.name}.csv", f"{csv_dir}{stem}.sav", problems, layout)
     return SpssSyntax(lang, "\n".join(out) + "\n", problems)
 
 

@@ -13,6 +13,7 @@ from . import expr as E
 from .conditions import resolve_names
 from .model import Choice, Group, LangText, Question, Questionnaire
 from .names import did_you_mean, dummy_name, lookalike, name_problem, shown
+from .rules import lint_rules
 
 NUMERIC_TYPES = {"integer", "decimal", "year", "scale", "select_one", "calculate"}
 
@@ -37,6 +38,8 @@ def lint(qn: Questionnaire) -> list[Problem]:
     _questions(ctx)
     _expressions(ctx)
     _translations(ctx)
+    _derived_filters(ctx)
+    ctx.problems += lint_rules(qn)
     return sorted(ctx.problems, key=lambda p: (p.location.line or 0, p.location.column or 0))
 
 
@@ -70,6 +73,23 @@ def _names(ctx: _Ctx) -> None:
 
 
 # ---------------------------------------------------------------------------------------------- choice lists
+
+
+def _derived_filters(ctx: _Ctx) -> None:
+    """A filter (relevant) naming a calculated variable: the paper form prints it and the interviewer cannot work
+    it out during the interview; write it with the questions asked (a warning)."""
+    derived = {q.name.lower(): q.name for q in ctx.qn.questions() if q.type == "calculate"}
+    for item, _ in ctx.qn.walk():
+        if not item.relevant or not derived:
+            continue
+        try:
+            refs = E.references(E.parse(item.relevant))
+        except E.ExprSyntaxError:
+            continue   # reported by _expressions
+        for name in dict.fromkeys(derived[r.name.lower()] for r in refs if r.name.lower() in derived):
+            ctx.add(f"{item.path}.relevant", f"the filter of '{item.name}' names the derived variable '{name}', "
+                                             "which the interviewer cannot compute: write it with the questions "
+                                             "it is derived from", "filter-derived", "warning")
 
 
 def _check_codes(ctx: _Ctx, choices: list[Choice], path: str) -> None:

@@ -244,6 +244,32 @@ class Languages(_Base):
         return [self.default, *[lang for lang in self.others if lang != self.default]]
 
 
+class Rule(_Base):
+    """A plausibility rule over the rows of one roster (or the top level), possibly naming related members.
+
+    ``each`` selects the rows the rule is about, ``check`` must hold on them; ``related`` maps a prefix to a
+    line-number question (e.g. ``{mother: HHMOTH}``), so ``mother_AGE`` is the AGE on the mother's line of the
+    same household.  Both are written in the condition language; ``surveymod check`` reports every row that breaks
+    the rule (household and line), ``surveymod simulate`` respects it (see ``questionnaire/rules.py``).
+    """
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9\-]{0,63}$", description="Rule id in check reports, e.g. "
+                                                                      "'mother-age-gap'.")
+    roster: str | None = Field(None, description="Roster whose rows the rule checks (its name); none = top level.")
+    each: str | None = Field(None, description="Condition selecting the rows the rule applies to (default: all).")
+    related: dict[str, str] = Field(
+        default_factory=dict, description="Prefix -> line-number question naming another member of the same "
+                                          "household, e.g. {mother: HHMOTH}; the rule then reads mother_AGE.")
+    check: str = Field(description="Condition that must hold on every selected row.")
+    variable: str | None = Field(None, description="Variable a problem is reported on (default: the first one "
+                                                   "'check' names).")
+    severity: Literal["error", "warning"] = "error"
+    message: LangText = Field(description="What is wrong, for the check report.")
+    source: str | None = Field(None, description="Where the rule comes from (regulation, guideline, practice).")
+
+    _message_text = field_validator("message", mode="before")(_coerce_text)
+
+
 class XlsformSource(_Base):
     """What an imported XLSForm needs to be written back as it was (see ``surveymod import``)."""
 
@@ -272,6 +298,8 @@ class Questionnaire(_Base):
     respondent_id: str | None = Field(None, description="Variable identifying a respondent (top level).")
     choices: dict[str, ChoiceList] = Field(default_factory=dict, description="Reusable choice lists by name.")
     sections: list[Group]
+    rules: list[Rule] = Field(default_factory=list, description="Plausibility rules across the rows of a roster "
+                                                               "(household), checked by `surveymod check`.")
     xlsform: XlsformSource | None = Field(None, description="Set by `surveymod import`: how to write the form back.")
     _file: str | None = PrivateAttr(default=None)
     _positions: dict[str, tuple[int, int]] = PrivateAttr(default_factory=dict)
@@ -285,7 +313,7 @@ class Questionnaire(_Base):
         lang = self.languages.default
         for obj in self._text_owners():
             for fname in ("label", "short", "hint", "instruction", "constraint_message", "unit", "title",
-                          "description"):
+                          "description", "message"):
                 val = getattr(obj, fname, None)
                 if isinstance(val, dict) and "_" in val:
                     val[lang] = val.pop("_")
@@ -298,6 +326,7 @@ class Questionnaire(_Base):
 
     def _text_owners(self) -> Iterator[Any]:
         yield self
+        yield from self.rules
         for cl in self.choices.values():
             yield from cl.choices
         for item, _ in self.walk():

@@ -29,8 +29,18 @@ def is_lfs_age(q: Question) -> bool:
     return bool(src and src.standard and (src.variable or "").upper() == "AGE" and "EU-LFS" in (src.ref or ""))
 
 
-def census_age(rng: np.random.Generator, q: Question, spec: Answer) -> Callable[[np.ndarray], np.ndarray] | None:
-    """A drawer of Census 2021 ages for an EU-LFS AGE question without a scenario shape, else None."""
+REFERENCE_PERSON_MIN_AGE = 15
+"""Line 1 (the reference person) is drawn aged 15+ (the questionnaire's rule ``reference-person-age``)."""
+
+
+def census_age(rng: np.random.Generator, q: Question, spec: Answer,
+               first: np.ndarray | None = None) -> Callable[[np.ndarray], np.ndarray] | None:
+    """A drawer of Census 2021 ages for an EU-LFS AGE question without a scenario shape, else None.
+
+    *first* marks the roster rows on line 1 (reference persons): they are drawn from the census population aged
+    15+, and the other members from the distribution that makes all members together follow the census again
+    (other = (census - share * adults) / (1 - share), share = the fraction of rows on line 1).
+    """
     if not is_lfs_age(q) or spec != Answer():
         return None
     lo_q = q.min if q.min is not None else 0.0
@@ -38,13 +48,28 @@ def census_age(rng: np.random.Generator, q: Question, spec: Answer) -> Callable[
     groups = [(max(a, lo_q), min(b, hi_q), n) for a, b, n in CENSUS_2021 if a <= hi_q and b >= lo_q]
     if not groups:
         return None
-    first = np.array([g[0] for g in groups], dtype=float)
+    start = np.array([g[0] for g in groups], dtype=float)
     width = np.array([g[1] - g[0] + 1 for g in groups], dtype=float)
     p = np.array([g[2] for g in groups], dtype=float)
     p /= p.sum()
 
+    adult = np.where(start >= REFERENCE_PERSON_MIN_AGE, p, 0.0)
+    share = float(first.mean()) if first is not None and len(first) and adult.sum() > 0 else 0.0
+    adult = adult / adult.sum() if adult.sum() > 0 else p
+    other = np.clip(p - share * adult, 0.0, None) / (1.0 - share) if share < 1 else p
+    other = other / other.sum() if other.sum() > 0 else p
+
+    def pick(m: int, probs: np.ndarray) -> np.ndarray:
+        g = rng.choice(len(groups), size=m, p=probs)
+        return start[g] + np.floor(rng.random(m) * width[g])
+
     def draw(rows: np.ndarray) -> np.ndarray:
-        g = rng.choice(len(groups), size=len(rows), p=p)
-        return first[g] + np.floor(rng.random(len(rows)) * width[g])
+        if share == 0.0 or first is None:
+            return pick(len(rows), p)
+        out = np.empty(len(rows))
+        lead = first[rows]
+        out[lead] = pick(int(lead.sum()), adult)
+        out[~lead] = pick(int((~lead).sum()), other)
+        return out
 
     return draw

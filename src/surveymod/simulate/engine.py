@@ -25,7 +25,7 @@ from ..questionnaire.model import Group, Question, Questionnaire
 from .ages import census_age
 from .countries import country_prior
 from .effects import Answer, Battery, Effect, Effects
-from .household import repair_households
+from .household import repair_households, rule_constraints
 from .levels import Level, LevelEnv
 
 TOP = "main"
@@ -60,6 +60,7 @@ class Context:
     id_start: int = 1
     apply_effects: bool = True
     plans: dict[str, EffectPlan] = field(default_factory=dict)
+    rule_nodes: dict[str, list[E.Node]] = field(default_factory=dict)  # declared row rules, by target question
     _latent: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
 
     def located(self, message: str, item: Question | Group, attr: str = "", rule: str = "simulate") -> SurveyError:
@@ -84,7 +85,9 @@ def generate(ctx: Context, n: int) -> dict[str, Level]:
     levels: dict[str, Level] = {TOP: top}
     envs: dict[str, LevelEnv] = {TOP: LevelEnv(top)}
     count_vars = _roster_count_vars(qn)
-    for item, parents in generation_order(ctx):
+    order = generation_order(ctx)
+    ctx.rule_nodes = rule_constraints(qn, [it for it, _ in order])
+    for item, parents in order:
         rosters = [g for g in parents if g.is_roster]
         lvl = levels[rosters[-1].name] if rosters else top
         if isinstance(item, Group):
@@ -244,8 +247,13 @@ def _answer(ctx: Context, q: Question, lvl: Level, env: LevelEnv, mask: np.ndarr
     else:
         draw = _drawer(ctx, q, lvl, env, is_count)
         out[ix] = draw(ix)
-    if q.constraint:
-        _enforce(ctx, q, lvl, env, out, ix, draw)
+    nodes = ([compile_condition(ctx.qn, q.constraint, q)] if q.constraint else []) \
+        + ctx.rule_nodes.get(q.name.lower(), [])
+    if nodes:
+        node = nodes[0]
+        for extra in nodes[1:]:
+            node = E.Binary(node.pos, "and", node, extra)
+        _enforce(ctx, q, lvl, env, out, ix, draw, node)
     return out
 
 
@@ -275,7 +283,8 @@ def _drawer(ctx: Context, q: Question, lvl: Level, env: LevelEnv, is_count: bool
     if q.type in ("select_one", "scale") or (q.type in ("integer", "year") and spec.probs is not None):
         base = _categorical(ctx, q, lvl, env, spec)
     elif q.type in ("integer", "year", "decimal"):
-        base = census_age(ctx.rng, q, spec) or _numeric(ctx, q, spec, is_count)  # EU-LFS AGE: Census 2021
+        first = lvl.cols[lvl.key] == 1 if lvl.parent is not None and lvl.key in lvl.cols else None
+        base = census_age(ctx.rng, q, spec, first) or _numeric(ctx, q, spec, is_count)  # EU-LFS AGE: Census 2021
     elif q.type == "select_multiple":
         base = _multiple(ctx, q, spec)
     elif q.type == "date":
@@ -545,10 +554,9 @@ MAX_CANDIDATES = 2500
 
 
 def _enforce(ctx: Context, q: Question, lvl: Level, env: LevelEnv, out: np.ndarray, ix: np.ndarray,
-             draw: Callable[[np.ndarray], np.ndarray]) -> None:
-    """Make every answered row satisfy the constraint: redraw failures, then search the valid values."""
-    assert q.constraint is not None
-    node = compile_condition(ctx.qn, q.constraint, q)
+             draw: Callable[[np.ndarray], np.ndarray], node: E.Node) -> None:
+    """Make every answered row satisfy *node* (the constraint and the declared rules whose last input is *q*):
+    redraw failures, then search the valid values."""
     bad = ix
     for _ in range(MAX_REDRAWS):
         ok = _check(ctx, q, node, env, out, bad)
@@ -569,7 +577,7 @@ def _enforce(ctx: Context, q: Question, lvl: Level, env: LevelEnv, out: np.ndarr
     if not has.all():
         row = int(bad[~has][0])
         raise ctx.located(
-            f"the constraint '{q.constraint}' of '{q.name}' cannot be met for {int((~has).sum())} simulated "
+            f"the constraint '{q.constraint or ''}' (and the declared rules on it) of '{q.name}' cannot be met for {int((~has).sum())} simulated "
             f"row(s) of level '{lvl.name}' (first at row {row + 1}) with any value between its minimum and "
             "maximum or any of its codes; check the constraint against the routing and the other variables",
             q, "constraint", rule="simulate-constraint")

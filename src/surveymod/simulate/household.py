@@ -7,6 +7,10 @@ parent's sex becomes 0 (not in the household); and where the parent lives in the
 copied from the parent's own COUNTRYB (as the interviewer instruction says), after which the calculations that
 use them (MIGSTAT) are evaluated again.  The roles come from the questions' EU-LFS sources
 (``questionnaire/household.py``); nothing in the shipped routing depends on these variables.
+
+The questionnaire's declared ``rules:`` are respected too: a rule on a row's own answers is met while drawing, as
+an extra constraint of the question it names that is generated last (:func:`rule_constraints`); a rule on a related
+member (``related: {mother: HHMOTH}``) that a drawn pointer breaks makes the pointer 0 (not in the household).
 """
 
 from __future__ import annotations
@@ -16,7 +20,8 @@ import numpy as np
 from ..questionnaire import expr as E
 from ..questionnaire.conditions import compile_condition, universe
 from ..questionnaire.household import PARENT_SEX, REFERENCE_PERSON, HouseholdRoles, household_roles
-from ..questionnaire.model import Questionnaire
+from ..questionnaire.model import Group, Question, Questionnaire
+from ..questionnaire.rules import evaluate_rule, nodes, roster_of_rule
 from .levels import Level, LevelEnv
 
 OTHER_RELATIVE = 5
@@ -34,8 +39,48 @@ def repair_households(qn: Questionnaire, levels: dict[str, Level]) -> None:
             first = lvl.cols[roles.line] == 1
             link[first] = REFERENCE_PERSON
             link[~first & (link == REFERENCE_PERSON)] = OTHER_RELATIVE
+        _rule_pointers(qn, roles, lvl)
         if _parents(roles, lvl):
             _recalculate(qn, lvl, {p.birth for p in roles.parent_items if p.birth})
+
+
+def rule_constraints(qn: Questionnaire, order: list[Question | Group]) -> dict[str, list[E.Node]]:
+    """Declared rules without related members as extra constraints: ``not each or <an input is missing> or check``,
+    attached to the rule's own-roster question generated last (a calculated variable cannot be redrawn: skipped)."""
+    pos = {it.name.lower(): i for i, it in enumerate(order) if isinstance(it, Question)}
+    out: dict[str, list[E.Node]] = {}
+    for rule in qn.rules:
+        if rule.related:
+            continue
+        roster = roster_of_rule(qn, rule)
+        each, check = nodes(qn, rule)
+        refs = [r.name for r in E.references(check) + (E.references(each) if each is not None else [])]
+        own = [n for n in refs if n.lower() in pos and qn.roster_of(n) is roster]
+        if not own:
+            continue
+        target = max(own, key=lambda n: pos[n.lower()])
+        if qn.question(target).type == "calculate":
+            continue
+        p = check.pos
+        cond: E.Node = check
+        for name in dict.fromkeys(r.name for r in E.references(check)):
+            cond = E.Binary(p, "or", E.Unary(p, "not", E.Call(p, "answered", (E.Ref(p, name),))), cond)
+        if each is not None:
+            cond = E.Binary(p, "or", E.Unary(p, "not", each), cond)
+        out.setdefault(target.lower(), []).append(cond)
+    return out
+
+
+def _rule_pointers(qn: Questionnaire, roles: HouseholdRoles, lvl: Level) -> None:
+    """Pointers (HHFATH, HHMOTH ...) that break a declared rule on the related member become 0."""
+    assert lvl.parent_row is not None
+    for rule in qn.rules:
+        if not rule.related or roster_of_rule(qn, rule) is not roles.roster:
+            continue
+        res = evaluate_rule(qn, rule, LevelEnv(lvl), lvl.n, lvl.parent_row, lvl.cols[roles.line])
+        for pointer in rule.related.values():
+            if pointer in lvl.cols:
+                lvl.cols[pointer][res.broken] = 0.0
 
 
 def _parents(roles: HouseholdRoles, lvl: Level) -> bool:
