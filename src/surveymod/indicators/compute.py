@@ -284,7 +284,7 @@ def _change(r: pd.Series, ind: Indicator, period: str) -> Change:
                   points_ci=(float(r["diff_ci_low"]) * s, float(r["diff_ci_high"]) * s),
                   pct=float(r["pct_change"]), pct_se=float(r["pct_change_se"]),
                   pct_ci=(float(r["pct_ci_low"]), float(r["pct_ci_high"])), p_value=float(r["diff_p"]),
-                  period=period, pct_p=float(r["pct_p"]) if "pct_p" in r else float("nan"))
+                  period=period)
 
 
 def _judge(point: float, low: float | None, target: float) -> str:
@@ -347,11 +347,16 @@ def training_row(ind: Indicator, i: int, waves: dict[str, WaveData], lp: LoadedP
                                    value_type="count")
                 row.breakdown.append(sub)
             sub.cells[period] = cell(k_tested, k_improved)
+        unmatched = (f"{len(res.unmatched_ids)} with only one test (counted as trained, not as improved)"
+                     if res.unmatched_ids else "no unmatched trainee")
         row.notes.append(
-            f"{wd.wave.label or w}: {res.tested} tested, {res.matched} with matched pre/post, {res.improved} "
-            f"improved by ≥ {ind.gain_threshold:g} points; mean score {res.mean_pre:.1f} → {res.mean_post:.1f} "
-            f"(paired t = {res.t_stat:.2f}, {_p(res.t_p)}; Wilcoxon {_p(res.wilcoxon_p)})"
-            + (f"; {len(res.unmatched_ids)} unmatched test(s) excluded" if res.unmatched_ids else "") + ".")
+            f"{wd.wave.label or w}: {res.tested} trained, {res.matched} with both tests, {unmatched}; "
+            f"{res.improved} improved; mean score {res.mean_pre:.1f} → {res.mean_post:.1f} "
+            f"(paired t = {res.t_stat:.2f}, {_p(res.t_p)}; Wilcoxon {_p(res.wilcoxon_p)}).")
+    row.notes.insert(0, f"Trained = attended (has a pre- or post-test); improved = pre- and post-test matched "
+                        f"by trainee id, post − pre ≥ {ind.gain_threshold:g} points of {ind.max_score:g}"
+                        + (f" and post ≥ {ind.pass_mark:g}" if ind.pass_mark is not None else "")
+                        + "; the same definitions in every breakdown.")
     _written_baseline(ind, row)
     row.cumulative = cumulative("count", row.cells)
     for sub in row.breakdown:

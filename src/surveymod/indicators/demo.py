@@ -32,6 +32,7 @@ from .report import write_outputs
 
 Echo = Callable[[str], None]
 TRAINING_GAIN = 10.0  # points of the maximum score that count as "improved"
+MISSED_POST_TEST = 0.1  # share of trainees without a post-test in the demo
 
 PUBLIC_FORMS = ("perception_baseline.yaml", "perception_endline.yaml")
 PM_FORMS = ("perception_policymakers_baseline.yaml", "perception_policymakers_endline.yaml")
@@ -80,7 +81,8 @@ def _knowledge_probs(qn: Questionnaire, p_correct: float) -> dict[str, dict[str,
 
 def simulate_training(qn: Questionnaire, trainees: int, seed: int, women: float = 0.5,
                       institutions: dict[int, float] | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Matched pre/post tests: the same trainees (id, sex, age, institution), more correct answers after training."""
+    """Pre/post tests of the same trainees (id, sex, age, institution), more correct answers after training; about
+    one trainee in ten has no post-test (trained, not assessable)."""
     from ..simulate import effects_from_dict, simulate
 
     sex: dict[str, Any] = {"sex": {"probs": {1: 1 - women, 2: women}}, "age": TRAINEE_AGE}
@@ -95,10 +97,13 @@ def simulate_training(qn: Questionnaire, trainees: int, seed: int, women: float 
     ids = [f"T{seed % 1000:03d}-{i:03d}" for i in range(1, trainees + 1)]
     pre = pre.assign(trainee_id=ids, test=1)
     post = post.assign(**{c: pre[c].to_numpy() for c in person if c != "trainee_id"}, trainee_id=ids, test=2)
+    # about one trainee in ten misses the post-test (left early): trained, but not assessable for improvement
+    missed = np.random.default_rng(seed).random(trainees) < MISSED_POST_TEST
     gain = post["pct_score"].to_numpy(float) - pre["pct_score"].to_numpy(float)
-    improved = gain >= TRAINING_GAIN
+    improved = (gain >= TRAINING_GAIN) & ~missed
+    post = post[~missed]
     sexes = pre["sex"].to_numpy()
-    truth: dict[str, Any] = {"tested": trainees, "matched": trainees, "improved": int(improved.sum()),
+    truth: dict[str, Any] = {"tested": trainees, "matched": int((~missed).sum()), "improved": int(improved.sum()),
                              "tested_by_sex": {str(int(s)): int((sexes == s).sum())
                                                for s in sorted(pre["sex"].dropna().unique())},
                              "improved_by_sex": {str(int(s)): int(improved[sexes == s].sum())

@@ -23,11 +23,15 @@ DEFAULT_METHODS = [
     "Confidence intervals are 95% intervals with Student t and the design degrees of freedom (#PSU − #strata; "
     "replicates − 1); proportions use the logit interval unless the spec says otherwise.",
     "Change against baseline treats the waves as independent samples: the variances add; the relative change "
-    "(% increase) uses the delta method, as R survey's svycontrast; p-values are two-sided t tests, printed as "
+    "(% increase) uses the delta method, as R survey's svycontrast; the one p-value of a change is the two-sided "
+    "t test of no change (difference 0), shown alike next to the points and the % increase, printed as "
     "p < 0.001 when smaller.",
     "Disaggregations by sex and age keep the full design (domains are zero-weighted, never deleted).",
-    "Training indicators count trainees with a matched pre- and post-test only; 'improved' means a gain of at "
-    "least the stated threshold in points of the maximum score; paired t and Wilcoxon tests are reported.",
+    "Training indicators: trained = every trainee who attended (a pre- or a post-test); improved = a trainee whose "
+    "pre- and post-test match (same trainee id) and whose score rose by at least the stated threshold in points of "
+    "the maximum score. Totals and breakdowns (sex, age, institution) use the same definitions, so breakdowns add "
+    "up to the total; trainees with only one test are counted as trained and reported; paired t and Wilcoxon tests "
+    "use the matched pairs.",
     "Monitoring indicators are taken from the programme's records (the spec or its monitoring register) as "
     "stated in each row's source; baselines are shown as written in the framework.",
     "Cumulative column, as the annual-report template asks: counts add up over the reporting years (Y1; Y1+Y2; "

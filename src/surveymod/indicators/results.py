@@ -79,7 +79,11 @@ class Cell:
 
 @dataclass(frozen=True)
 class Change:
-    """Change of a survey indicator against its baseline: points and relative %, with SEs and p-value."""
+    """Change of a survey indicator against its baseline: points and relative %, with SEs and one p-value.
+
+    ``p_value`` tests "no change" (the difference in points is 0, which is the same hypothesis as a relative change
+    of 0%); it is the one p-value printed wherever the change is shown, in points or in %.
+    """
 
     points: float
     points_se: float
@@ -89,7 +93,6 @@ class Change:
     pct_ci: tuple[float, float]
     p_value: float
     period: str
-    pct_p: float = float("nan")
 
     @property
     def significant(self) -> bool:
@@ -104,9 +107,8 @@ class Change:
     def increase_text(self) -> str:
         """The relative change as the framework reports it: ``+37.2% increase (95% CI +20.1 to +54.3; p < 0.001)``."""
         word = "increase" if self.pct >= 0 else "decrease"
-        p = self.pct_p if not math.isnan(self.pct_p) else self.p_value
         return (f"{self.pct:+.1f}% {word} (95% CI {self.pct_ci[0]:+.1f} to {self.pct_ci[1]:+.1f}; "
-                f"{p_text(p)})")
+                f"{p_text(self.p_value)})")
 
 
 @dataclass
