@@ -13,22 +13,22 @@ from .main import cli
               help="Programme spec YAML: waves (data, design or weighting spec, period), monitoring register and "
                    "indicators (e.g. examples/programme/programme.yaml).")
 @click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False),
-              help="Folder for framework.xlsx/.md/.html, charts/, report.html and indicators.json.")
+              help="Folder for framework.docx/.xlsx/.md/.html, charts/, report.html and indicators.json.")
+@click.option("--as-of", "as_of", default=None, metavar="PERIOD|DATE",
+              help="Report as of a reporting year: year1, year2, year3, year4, or a year/date (2021, 2021-12-31) "
+                   "matched to the spec's years. Later waves are 'due', later year columns blank; default: the "
+                   "last reporting year.")
 @handles_errors
-def indicators_cmd(spec_path: str, out_dir: str) -> None:
+def indicators_cmd(spec_path: str, out_dir: str, as_of: str | None) -> None:
     """Compute every indicator of SPEC (survey, training and monitoring) and write the results framework."""
-    from ..indicators.compute import compute
-    from ..indicators.programme import load_programme
-    from ..indicators.report import write_outputs
+    from ..indicators.report import write_report
 
-    lp = load_programme(spec_path)
-    rows, waves = compute(lp)
-    sources = [f"{name}: {w.wave.data} ({len(w.frame)} rows, period {w.wave.period})" for name, w in waves.items()]
-    if lp.spec.register_path:
-        sources.append(f"monitoring register: {lp.spec.register_path} "
-                       f"({sum(len(v) for v in lp.records.values())} values)")
-    written = write_outputs(rows, out_dir, title=lp.spec.title, sources=sources, years=lp.spec.years)
-    for name in ("report.html", "framework.xlsx", "framework.md", "framework.html", "indicators.json"):
+    report = write_report(spec_path, out_dir, as_of)
+    written = report.paths
+    for note in report.notes:
+        click.echo(f"note: {note}", err=True)
+    for name in ("report.html", "framework.docx", "framework.xlsx", "framework.md", "framework.html",
+                 "indicators.json"):
         click.echo(f"wrote {written[name]}")
     n_charts = sum(1 for k in written if k.startswith("charts/"))
     if n_charts:

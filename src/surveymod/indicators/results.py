@@ -10,9 +10,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-PERIODS = ("baseline", "year1", "year2", "year3")
-PERIOD_TITLES = {"baseline": "Baseline", "year1": "Year 1", "year2": "Year 2", "year3": "Year 3"}
-SHORT_TITLES = {"baseline": "Baseline", "year1": "Y1", "year2": "Y2", "year3": "Y3"}
+PERIODS = ("baseline", "year1", "year2", "year3", "year4")
+PERIOD_TITLES = {"baseline": "Baseline", "year1": "Year 1", "year2": "Year 2", "year3": "Year 3", "year4": "Year 4"}
+SHORT_TITLES = {"baseline": "Baseline", "year1": "Y1", "year2": "Y2", "year3": "Y3", "year4": "Y4"}
 
 MET = "met"
 MET_POINT = "met on the point estimate but not statistically"
@@ -127,6 +127,8 @@ class IndicatorRow:
     notes: list[str] = field(default_factory=list)
     breakdown: list[IndicatorRow] = field(default_factory=list)
     label: str = ""  # for breakdown rows: "Female", "25-34" ...
+    by: str = ""  # for breakdown rows: the disaggregation variable ("sex", "agegrp" ...)
+    sources: str = ""  # where the values come from, in words (the spec's `sources`)
     kind: str = "survey"  # survey | training | monitoring
     value_type: str = ""  # count | number | share | scale | yes_no | text | relative_change
     unit: str = ""
