@@ -265,9 +265,7 @@ def survey_row(ind: Indicator, i: int, waves: dict[str, WaveData], lp: LoadedPro
         r.cumulative = cumulative("number", {p: c for p, c in r.cells.items() if p != "baseline"})
     later_due = [av.due[w] for w in ind.waves[1:] if av is not None and w in av.due]
     if row.change is None and later_due and ind.report == "relative_change":
-        due = Cell(text_value=f"endline due {year_text(later_due[-1], lp.spec.years)}")
-        for r in (row, *row.breakdown):
-            r.cumulative = due
+        row.cumulative = Cell(text_value=f"endline due {year_text(later_due[-1], lp.spec.years)}")
     row.notes.extend(_absent(ind, lp, av))
     if ind.target is not None:
         row.target = ind.target.describe(ind.unit)
@@ -367,16 +365,15 @@ def training_row(ind: Indicator, i: int, waves: dict[str, WaveData], lp: LoadedP
                                    value_type="count", by=key[0])
                 row.breakdown.append(sub)
             sub.cells[period] = cell(k_tested, k_improved)
-        unmatched = (f"{len(res.unmatched_ids)} with only one test (counted as trained, not as improved)"
-                     if res.unmatched_ids else "no unmatched trainee")
+        unmatched = (f" ({len(res.unmatched_ids)} with one test only: trained, not assessable)"
+                     if res.unmatched_ids else "")
         row.notes.append(
-            f"{wd.wave.label or w}: {res.tested} trained, {res.matched} with both tests, {unmatched}; "
-            f"{res.improved} improved; mean score {res.mean_pre:.1f} → {res.mean_post:.1f} "
-            f"(paired t = {res.t_stat:.2f}, {_p(res.t_p)}; Wilcoxon {_p(res.wilcoxon_p)}).")
-    row.notes.insert(0, f"Trained = attended (has a pre- or post-test); improved = pre- and post-test matched "
-                        f"by trainee id, post − pre ≥ {ind.gain_threshold:g} points of {ind.max_score:g}"
+            f"{wd.wave.label or w}: {res.tested} trained, {res.matched} with both tests{unmatched}, "
+            f"{res.improved} improved; mean score {res.mean_pre:.1f} → {res.mean_post:.1f} (paired t, {_p(res.t_p)}).")
+    row.notes.insert(0, f"Trained = attended; improved = pre/post test matched by trainee, gain ≥ "
+                        f"{ind.gain_threshold:g} points of {ind.max_score:g}"
                         + (f" and post ≥ {ind.pass_mark:g}" if ind.pass_mark is not None else "")
-                        + "; the same definitions in every breakdown.")
+                        + " (the same in every breakdown).")
     row.notes.extend(_absent(ind, lp, av, due=False))  # trainings of later years are simply not held yet
     _written_baseline(ind, row)
     row.cumulative = cumulative("count", row.cells)

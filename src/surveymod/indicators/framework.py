@@ -55,13 +55,31 @@ def notes(row: IndicatorRow) -> str:
 
 
 def _source(row: IndicatorRow) -> str:
-    """'Source: …' from the spec's words; monitoring values add their records (each named once)."""
-    records = [] if row.kind in ("survey", "training") else list(dict.fromkeys(
+    """'Source: …' from the spec's words; monitoring values add their records, each named once, the yearly ones
+    together ('Policy review 2021, 2022 (demo figures)')."""
+    records = [] if row.kind in ("survey", "training") else _merge_years(
         c.source for _, c in sorted(row.cells.items(), key=lambda kv: _order(kv[0]))
-        if c.source and c.source != _BASELINE_AS_WRITTEN))
+        if c.source and c.source != _BASELINE_AS_WRITTEN)
     said = [row.sources.rstrip(".")] if row.sources else []
     text = "; ".join([*said, *records])
     return f"Source: {text}." if text else ""
+
+
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_SLOT = "\ufffc"  # where the year stood in a source merged over years
+
+
+def _merge_years(sources: Iterator[str] | list[str]) -> list[str]:
+    """Sources named once; those differing only in one year merged: 'Workshop 2020', 'Workshop 2021' ->
+    'Workshop 2020, 2021'."""
+    groups: dict[str, list[str]] = {}
+    for src in sources:
+        years = _YEAR.findall(src)
+        key = _YEAR.sub(_SLOT, src, count=1) if len(years) == 1 else src
+        groups.setdefault(key, [])
+        if len(years) == 1 and years[0] not in groups[key]:
+            groups[key].append(years[0])
+    return [key.replace(_SLOT, ", ".join(ys)) if ys else key for key, ys in groups.items()]
 
 
 def _order(period: str) -> int:
@@ -161,19 +179,26 @@ def cell_value(cell: Cell | None, row: IndicatorRow, part: str = "value") -> Val
     if cell is None:
         return None, None
     if part == "extra":
-        return (cell.extra, WHOLE) if cell.extra is not None else (None, None)
+        return _number(cell.extra) if cell.extra is not None else (None, None)
     text = cell.text_value
     if text is not None:
         if row.value_type == "relative_change" and cell.value is not None and text[:1] in "+-":
             return cell.value / 100, SIGNED_PERCENT
         if _NUMBER.match(text.strip()) and cell.value is not None:
-            return cell.value, WHOLE if float(cell.value).is_integer() else DECIMAL
+            return _number(cell.value)
         return text, None
     if cell.value is None or math.isnan(cell.value):
         return None, None
     if cell.unit == "%":
         return cell.value / 100, PERCENT
-    return cell.value, WHOLE if float(cell.value).is_integer() or abs(cell.value) >= 1000 else DECIMAL
+    return _number(cell.value)
+
+
+def _number(v: float) -> Value:
+    """A count as a whole number (int in the cell), a level with one decimal; thousands separated."""
+    if float(v).is_integer():
+        return int(v), WHOLE
+    return v, WHOLE if abs(v) >= 1000 else DECIMAL
 
 
 def _ci_note(row: IndicatorRow, periods: tuple[str, ...]) -> str:
@@ -364,11 +389,13 @@ def to_docx(rows: list[IndicatorRow], title: str = "Results framework",
             continue
         for j, text in enumerate(cells):
             put(tr.cells[j], text, bold=kind == INDICATOR and j == 0, indent=kind == SUB and j == 0)
-    widths = [Cm(6.5), *[Cm(2.4)] * (len(hs) - 3), Cm(2.6), Cm(0)]
+    widths = [Cm(5.0), *[Cm(2.5)] * (len(hs) - 3), Cm(2.7), Cm(0)]
     widths[-1] = Cm(26.7 - sum(w.cm for w in widths[:-1]))
-    for tr in table.rows:
-        for j, w in enumerate(widths):
-            tr.cells[j].width = w
+    table.autofit = False
+    for j, w in enumerate(widths):  # the grid (LibreOffice) and every cell (Word)
+        table.columns[j].width = w
+        for c in table.columns[j].cells:
+            c.width = w
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
