@@ -8,13 +8,22 @@ from .common import handles_errors
 from .main import cli
 
 
+def _as_of(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A period name or a year/date; whether it falls in the programme is checked against the spec later."""
+    from ..indicators.asof import well_formed
+
+    if value is not None and not well_formed(value):
+        raise click.BadParameter(f"{value!r}: give year1, year2, year3, year4, a year (2021) or a date (2021-12-31)")
+    return value
+
+
 @cli.command("indicators")
 @click.option("--spec", "spec_path", required=True, type=click.Path(dir_okay=False),
               help="Programme spec YAML: waves (data, design or weighting spec, period), monitoring register and "
                    "indicators (e.g. examples/programme/programme.yaml).")
 @click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Folder for framework.docx/.xlsx/.md/.html, charts/, report.html and indicators.json.")
-@click.option("--as-of", "as_of", default=None, metavar="PERIOD|DATE",
+@click.option("--as-of", "as_of", default=None, metavar="PERIOD|DATE", callback=_as_of,
               help="Report as of a reporting year: year1, year2, year3, year4, or a year/date (2021, 2021-12-31) "
                    "matched to the spec's years. Later waves are 'due', later year columns blank; default: the "
                    "last reporting year.")

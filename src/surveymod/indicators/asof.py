@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from ..errors import SurveyError
@@ -27,6 +28,22 @@ def report_periods(years: Mapping[str, str] | None) -> tuple[str, ...]:
     return ("baseline", *(named or PERIODS[1:4]))
 
 
+def well_formed(text: str) -> bool:
+    """Whether *text* reads as an as-of value: a period name, a year or a date (not yet checked against a spec)."""
+    t = text.strip().lower().replace(" ", "")
+    if t in PERIODS:
+        return True
+    m = _DATE.match(t)
+    if m is None or (m.group(2) and not 1 <= int(m.group(2)) <= 12):
+        return False
+    if m.group(3):
+        try:
+            date.fromisoformat(t)
+        except ValueError:
+            return False
+    return True
+
+
 def resolve_as_of(text: str | None, years: Mapping[str, str] | None) -> str:
     """The period a report is made as of: 'year2' as it is, or a year/date ('2021', '2021-12-31') matched to the
     latest reporting year that has started by then. None: the last reporting period."""
@@ -40,7 +57,7 @@ def resolve_as_of(text: str | None, years: Mapping[str, str] | None) -> str:
                               f"'{t}' under 'years' in the spec to report it)", rule="as-of")
         return t
     m = _DATE.match(t)
-    if not m:
+    if not m or not well_formed(t):
         raise SurveyError(f"--as-of {text!r}: give a period ({', '.join(periods[1:])}), a year (2021) or a date "
                           "(2021-12-31)", rule="as-of")
     known = {p: int(str(y)[:4]) for p, y in (years or {}).items() if str(y)[:4].isdigit()}
