@@ -240,7 +240,7 @@ def export_wave(wave: WaveData, lp: LoadedProgramme, stem: Path) -> list[Path]:
              for i in wave.values}
     frame = wave.dataset.main.assign(**columns)
     if wave.wave.weighting and wave.design.weight:
-        added[wave.design.weight] = "Final weight (surveymod weight: raked to Census 2021, trimmed)"
+        added[wave.design.weight] = f"Final weight (surveymod weight, spec {wave.wave.weighting})"
     for k, c in enumerate(replicate_columns(wave.design, [str(c) for c in frame.columns]), start=1):
         added[c] = f"Replicate weight {k} ({wave.design.reptype})"
     ds = wave.dataset.with_frame(frame)
