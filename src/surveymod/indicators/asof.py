@@ -13,10 +13,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import SurveyError
-from .programme import Wave
 from .results import PERIOD_TITLES, PERIODS
+
+if TYPE_CHECKING:
+    from .programme import Wave
 
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 

@@ -365,7 +365,7 @@ def training_row(ind: Indicator, i: int, waves: dict[str, WaveData], lp: LoadedP
                                    value_type="count", by=key[0])
                 row.breakdown.append(sub)
             sub.cells[period] = cell(k_tested, k_improved)
-        unmatched = (f" ({len(res.unmatched_ids)} with one test only: trained, not assessable)"
+        unmatched = (f" ({len(res.unmatched_ids)} unmatched, with one test only: trained, not assessable)"
                      if res.unmatched_ids else "")
         row.notes.append(
             f"{wd.wave.label or w}: {res.tested} trained, {res.matched} with both tests{unmatched}, "

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from ..errors import Location, Problem, SurveyError
 from ..estimation.design import Design
 from ..yamlpos import Positions, load_yaml, locate, validate_model
-from .results import PERIODS
+from .asof import report_periods
 from .values import ValueType, check_value
 
 Kind = Literal["share", "mean", "total", "training", "training_tested", "training_improved", "monitoring"]
@@ -209,10 +209,13 @@ def reference_problems(lp: LoadedProgramme) -> list[Problem]:
     not exist yet (a later wave, or one not delivered): that is a note in the report, not an error."""
     out: list[Problem] = []
     spec = lp.spec
+    periods = report_periods(spec.years)
+    hint = "; name year4 under 'years' to report a fourth year"
     for name, w in spec.waves.items():
-        if w.period not in PERIODS:
+        if w.period not in periods:
             out.append(Problem(f"wave '{name}' has period '{w.period}', which is not defined "
-                               f"(periods: {', '.join(PERIODS)})", "undefined-period",
+                               f"(periods: {', '.join(periods)}{hint if w.period == 'year4' else ''})",
+                               "undefined-period",
                                location=lp.where(f"waves.{name}.period")))
     if spec.register_path and not (lp.base / spec.register_path).exists():
         out.append(Problem(f"monitoring register '{spec.register_path}' does not exist", "missing-file",
@@ -241,9 +244,10 @@ def reference_problems(lp: LoadedProgramme) -> list[Problem]:
                 out.append(Problem(f"indicator {ind.id}: baseline {ind.baseline!r}: {msg}", "bad-value",
                                    location=lp.where(f"indicators[{i}].baseline")))
         for j, m in enumerate(ind.monitoring):
-            if m.period not in PERIODS:
+            if m.period not in periods:
                 out.append(Problem(f"indicator {ind.id} reports a value for period '{m.period}', which is not "
-                                   f"defined (periods: {', '.join(PERIODS)})", "undefined-period",
+                                   f"defined (periods: {', '.join(periods)}{hint if m.period == 'year4' else ''})",
+                                   "undefined-period",
                                    location=lp.where(f"indicators[{i}].monitoring[{j}].period")))
             msg = check_value(ind, m.value)
             if msg:
