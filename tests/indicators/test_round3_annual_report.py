@@ -206,6 +206,10 @@ def test_xlsx_numbers_are_numeric_cells_with_formats(demo) -> None:
     assert a3[1].value == pytest.approx(rows["3a"].cells["baseline"].value / 100)
     assert a3[4].value == pytest.approx(rows["3a"].change.pct / 100) and "+0.0%" in a3[4].number_format
     lines = [r for r in load_workbook(out / "framework.xlsx").active.iter_rows(min_row=3) if r[0].value]
+    at = next(i for i, r in enumerate(lines) if str(r[0].value).startswith("3a "))
+    women = next(r for r in lines[at:] if r[0].value == "Sex: Female")  # 3a's own breakdown
+    female = next(s for s in rows["3a"].breakdown if s.label == "Sex: Female")
+    assert women[4].value == pytest.approx(female.change.pct / 100) and "+0.0%" in women[4].number_format
     at = next(i for i, r in enumerate(lines) if str(r[0].value).startswith("1.3a "))
     trained, improved = lines[at], lines[at + 1]
     assert str(trained[0].value).endswith("— trained") and improved[0].value == "improved"

@@ -256,9 +256,10 @@ def survey_row(ind: Indicator, i: int, waves: dict[str, WaveData], lp: LoadedPro
     _written_baseline(ind, row)
     if ind.report == "relative_change":
         _relative_change_cells(row, ind)
-        for sub in row.breakdown:
-            _relative_change_cells(sub, ind)
-        row.value_type = "relative_change"
+        for r in (row, *row.breakdown):
+            if r is not row:
+                _relative_change_cells(r, ind)
+            r.value_type = "relative_change"
     # survey estimates are levels at the time of the survey (campaign reach asks about the whole campaign):
     # the cumulative result is the latest estimate
     for r in (row, *row.breakdown):

@@ -94,15 +94,24 @@ def table_rows(rows: list[IndicatorRow], years: Mapping[str, str] | None = None,
     for row in rows:
         if row.level != level:
             level = row.level
-            head = f"{row.level}: {row.result_text}" if row.result_text else row.level
-            yield HEADING, [head] + [""] * (len(periods) + 2)
+            yield HEADING, [heading(row)] + [""] * (len(periods) + 2)
         yield INDICATOR, _cells(row, f"{row.id} {row.text}", notes(row), periods, as_of)
         for sub in row.breakdown:
-            note = f"Change vs baseline: {sub.change.text()}." if sub.change and row.value_type != "relative_change" \
-                else ""
-            if sub.change and row.value_type == "relative_change" and sub.notes:
-                note = sub.notes[0]
-            yield SUB, _cells(sub, sub.label, note, periods, as_of)
+            yield SUB, _cells(sub, sub.label, sub_note(row, sub), periods, as_of)
+
+
+def heading(row: IndicatorRow) -> str:
+    """The Outcome/Output heading above an indicator: its level and the statement as the spec writes it."""
+    return f"{row.level}: {row.result_text}" if row.result_text else row.level
+
+
+def sub_note(row: IndicatorRow, sub: IndicatorRow) -> str:
+    """A disaggregation row's note: its change against baseline (the levels, under a relative change)."""
+    if sub.change is None:
+        return ""
+    if row.value_type == "relative_change":
+        return sub.notes[0] if sub.notes else ""
+    return f"Change vs baseline: {sub.change.text()}."
 
 
 def _cells(row: IndicatorRow, title: str, note: str, periods: tuple[str, ...], as_of: str | None) -> list[str]:
@@ -224,16 +233,14 @@ def sheet_rows(rows: list[IndicatorRow], years: Mapping[str, str] | None = None,
     for row in rows:
         if row.level != level:
             level = row.level
-            yield HEADING, f"{row.level}: {row.result_text}" if row.result_text else row.level, [], ""
+            yield HEADING, heading(row), [], ""
         two = any(c.extra is not None for c in row.cells.values())
         note = " ".join(x for x in (notes(row), _ci_note(row, periods)) if x)
         yield INDICATOR, f"{row.id} {row.text}" + (" — trained" if two else ""), values(row), note
         if two:
             yield SUB, "improved", values(row, "extra"), ""
         for sub in row.breakdown:
-            sub_note = sub.notes[0] if row.value_type == "relative_change" and sub.notes else (
-                f"Change vs baseline: {sub.change.text()}." if sub.change else "")
-            yield SUB, sub.label + (" — trained" if two else ""), values(sub), sub_note
+            yield SUB, sub.label + (" — trained" if two else ""), values(sub), sub_note(row, sub)
             if two:
                 yield SUB, sub.label + " — improved", values(sub, "extra"), ""
 
@@ -320,7 +327,7 @@ def docx_rows(rows: list[IndicatorRow], years: Mapping[str, str] | None = None, 
     for row in rows:
         if row.level != level:
             level = row.level
-            yield HEADING, [f"{row.level}: {row.result_text}" if row.result_text else row.level]
+            yield HEADING, [heading(row)]
         cells = [inline_text(row, row.cells.get(p), p, as_of is not None and not covered(p, as_of))
                  for p in periods]
         yield INDICATOR, [f"{row.id} {row.text}", *cells, inline_text(row, row.cumulative, "cumulative"),
