@@ -73,6 +73,8 @@ def test_year2_report_adds_up_year1_and_year2_only(demo) -> None:
         want = sum(int(reg[(code, p)]) for p in ("year1", "year2") if (code, p) in reg)
         assert rows[code]["cumulative"]["value"] == want, code
         assert "year3" not in rows[code]["cells"]
+    y1 = _json_rows(out / "reports" / "year1")["1.2a"]
+    assert (y1["cumulative"]["value"], y1["target_status"]) == (int(reg[("1.2a", "year1")]), "not met yet")  # 1 < 3
     md = (out / "reports" / "year2" / "framework.md").read_text(encoding="utf-8")
     assert "as of Year 2 (2021)" in md.splitlines()[0]
     line = next(ln for ln in md.splitlines() if ln.startswith("| 1.2a "))

@@ -22,9 +22,9 @@ from ..estimation import Design, change, estimate
 from ..estimation.calibration import Record
 from ..questionnaire import expr as E
 from ..questionnaire.model import Questionnaire
-from .asof import Availability, availability, covered, resolve_as_of, year_text
+from .asof import Availability, availability, covered, report_periods, resolve_as_of, year_text
 from .programme import Indicator, LoadedProgramme, Monitoring, Wave
-from .results import MET, MET_POINT, NOT_MET, PERIOD_TITLES, PERIODS, Cell, Change, IndicatorRow
+from .results import MET, MET_POINT, NOT_MET, NOT_YET, PERIOD_TITLES, PERIODS, Cell, Change, IndicatorRow
 from .training import TrainingRule, training_indicators
 from .values import cumulative, record_cell
 
@@ -450,6 +450,8 @@ def compute(lp: LoadedProgramme, as_of: str | None = None, loaded: dict[str, Wav
         else:
             row = monitoring_row(ind, lp.records.get(ind.id), period)
         row.result_text = results.get(ind.level, "")
+        if row.target_status == NOT_MET and period != report_periods(lp.spec.years)[-1]:
+            row.target_status = NOT_YET  # an end-of-programme target, judged before the end
         rows.append(row)
     return rows, waves
 

@@ -309,7 +309,7 @@ def run_demo(out_dir: str | Path, *, n: int = 1500, n_pm: int = 500, trainees: i
         "bootstrap replicates, each raked and trimmed again.",
         *DEFAULT_METHODS,
     ]
-    extra = [f"Monitoring register: {lp.spec.register_path} (demo figures); survey and test data simulated"]
+    extra = ["Demo: the register's figures are illustrative; survey and test data are simulated (data/truth.json)"]
 
     def deliver(before: str | None) -> None:
         """Write the data files of the waves held up to *before* (all when None), as they arrive in the field."""

@@ -17,6 +17,7 @@ SHORT_TITLES = {"baseline": "Baseline", "year1": "Y1", "year2": "Y2", "year3": "
 MET = "met"
 MET_POINT = "met on the point estimate but not statistically"
 NOT_MET = "not met"
+NOT_YET = "not met yet"  # a report made before the programme's last year
 
 
 def p_text(p: float) -> str:
