@@ -48,7 +48,7 @@ TRAINING = {"1.3a": ["training_data_management_y1", "training_data_management_y2
             "2.1b": ["training_data_exchange_y2"],
             "3.2a": ["training_journalists_y1", "training_journalists_y2"],
             "3.2c": ["training_communication_strategy_y3"]}
-TEMPLATE_COLUMNS = ["INDICATORS", "Baseline", "Y1", "Y2", "Y3", "Cumulative", "Notes"]
+TEMPLATE_COLUMNS = ["INDICATORS", "Baseline", "Y1", "Y2", "Y3", "Y4", "Cumulative", "Notes"]  # 2020-2023
 
 
 @pytest.fixture(scope="module", params=[2026, 7])
@@ -83,7 +83,7 @@ def test_every_code_of_the_framework_with_its_baseline(demo, reader) -> None:
     table = reader(out)
     header = [h.replace("*", "") for h in table[0]]
     assert [h.split(" (")[0] for h in header] == TEMPLATE_COLUMNS
-    assert header[2:5] == ["Y1 (2020)", "Y2 (2021)", "Y3 (2022)"]
+    assert header[2:6] == ["Y1 (2020)", "Y2 (2021)", "Y3 (2022)", "Y4 (2023)"]
     level = None
     found: dict[str, tuple[str | None, list[str]]] = {}
     for cells in table[1:]:

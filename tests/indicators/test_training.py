@@ -28,9 +28,13 @@ def test_counts_and_paired_t() -> None:
     # differences 20, 5, 15, -5: mean 8.75, sd 11.0868 -> t = 8.75 / (11.0868 / 2) = 1.5785
     assert r.t_stat == pytest.approx(1.5785, abs=1e-4)
     assert r.mean_pre == pytest.approx(47.5) and r.mean_post == pytest.approx(56.25)
-    assert r.by[("sex", "2")] == (2, 2)
-    assert r.by[("sex", "1")] == (2, 0)
-    assert r.by[("agegrp", "1")] == (2, 1)
+    # issue 25: breakdowns use the totals' definitions: trained = attended (A-F), improved = matched and +10
+    assert r.by[("sex", "2")] == (3, 2)  # A, C, F trained; A, C improved
+    assert r.by[("sex", "1")] == (3, 0)  # B, D, E
+    assert r.by[("agegrp", "1")] == (4, 1)  # A, D, E, F; A improved
+    for var in ("sex", "agegrp"):
+        parts = [v for k, v in r.by.items() if k[0] == var]
+        assert (sum(t for t, _ in parts), sum(i for _, i in parts)) == (r.tested, r.improved)
 
 
 def test_pass_mark_narrows_improved() -> None:

@@ -29,8 +29,9 @@ def demo_cmd(out_dir: str, respondents: int, policymakers: int, trainees: int | 
 
     Runs the programme's whole results framework (examples/programme): simulates the general-public and the policy
     and opinion makers' surveys (baseline and endline) and the training tests, weights the public survey to the
-    Census 2021 margins, computes every indicator (with the monitoring register), exports .sav/.dta, and writes the
-    report."""
+    Census 2021 margins and the policy and opinion makers' list samples to the list totals, computes every indicator
+    (with the monitoring register), exports .sav/.dta, and writes the report; the Year 1 and Year 2 reports
+    (reports/year1, reports/year2) are made first, before the endline data exist."""
     from ..atomic import output_folder
     from ..indicators.demo import run_demo
 
@@ -49,7 +50,10 @@ def demo_cmd(out_dir: str, respondents: int, policymakers: int, trainees: int | 
                    f"{t['endline']:.1f}% positive)")
     click.echo("")
     click.echo(f"report:              {p['report.html']}")
-    click.echo(f"results framework:   {p['framework.xlsx']}, {p['framework.md']}, {p['framework.html']}")
+    click.echo(f"results framework:   {p['framework.docx']}, {p['framework.xlsx']}, {p['framework.md']}, "
+               f"{p['framework.html']}")
+    for period, files in res["reports"].items():
+        click.echo(f"{period} report:        {files['framework.docx']} (made before the endline data existed)")
     click.echo(f"charts:              {p['report.html'].parent / 'charts'}")
     click.echo(f"labelled data:       {len(res['exports'])} files in {p['report.html'].parent / 'export'}")
     click.echo(f"simulated data:      {p['public_baseline.csv'].parent} (truth.json holds the known effects)")

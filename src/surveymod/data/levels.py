@@ -54,8 +54,9 @@ def parent_level(qn: Questionnaire, level: str) -> str | None:
 
 
 def level_keys(qn: Questionnaire, level: str) -> list[str]:
-    """Key columns identifying a row of *level*: the respondent id, then each enclosing roster's line number."""
-    top = [qn.respondent_id] if qn.respondent_id else []
+    """Key columns identifying a row of *level*: the questionnaire's declared ``key`` (else the respondent id), then
+    each enclosing roster's line number."""
+    top = list(qn.key) if qn.key else ([qn.respondent_id] if qn.respondent_id else [])
     group = levels(qn).get(level)
     if group is None:
         return top

@@ -22,8 +22,9 @@ from ..estimation import Design, change, estimate
 from ..estimation.calibration import Record
 from ..questionnaire import expr as E
 from ..questionnaire.model import Questionnaire
+from .asof import Availability, availability, covered, report_periods, resolve_as_of, year_text
 from .programme import Indicator, LoadedProgramme, Monitoring, Wave
-from .results import MET, MET_POINT, NOT_MET, PERIOD_TITLES, PERIODS, Cell, Change, IndicatorRow
+from .results import MET, MET_POINT, NOT_MET, NOT_YET, PERIOD_TITLES, PERIODS, Cell, Change, IndicatorRow
 from .training import TrainingRule, training_indicators
 from .values import cumulative, record_cell
 
@@ -198,15 +199,27 @@ def _written_baseline(ind: Indicator, row: IndicatorRow) -> None:
         row.cells["baseline"] = record_cell(ind, ind.baseline, "programme framework (baseline as written)")
 
 
-def survey_row(ind: Indicator, i: int, waves: dict[str, WaveData], lp: LoadedProgramme) -> IndicatorRow:
+def _absent(ind: Indicator, lp: LoadedProgramme, av: Availability | None, due: bool = True) -> list[str]:
+    """Notes on the indicator's waves this report cannot use: due in a later year, or data not there."""
+    if av is None:
+        return []
+    return [av.note(w, lp.spec.waves[w].label or f"wave '{w}'", lp.spec.years) for w in ind.waves
+            if w in av.missing or (due and w in av.due)]
+
+
+def survey_row(ind: Indicator, i: int, waves: dict[str, WaveData], lp: LoadedProgramme,
+               av: Availability | None = None) -> IndicatorRow:
     """Estimate the indicator in each of its waves, overall and by each disaggregation; change vs the first wave.
 
     With ``report: relative_change`` the later periods show the relative change against the baseline wave ("%
-    increase", CI, p-value) and the estimated levels move to the notes.
+    increase", CI, p-value) and the estimated levels move to the notes. Waves not available as of the report
+    (due later, or no data yet) are left out with a note; before the endline, a relative change shows the
+    baseline level and "endline due <year>".
     """
     row = IndicatorRow(id=ind.id, level=ind.level, text=ind.text, kind="survey", value_type=ind.vtype,
                        unit=ind.unit)
-    frames = {w: indicator_column(ind, i, waves[w], lp) for w in ind.waves}
+    use = [w for w in ind.waves if w in waves]
+    frames = {w: indicator_column(ind, i, waves[w], lp) for w in use}
     for w, f in frames.items():  # kept so that exports can carry each respondent's indicator value
         waves[w].values[ind.id] = f[Y].to_numpy()
     # shares are proportions (CI by the spec's method, logit by default); means and totals use t intervals
@@ -225,12 +238,13 @@ def survey_row(ind: Indicator, i: int, waves: dict[str, WaveData], lp: LoadedPro
             for _, r in est_([b]).iterrows():
                 key = str(r.domain)
                 sub = subs.setdefault(key, IndicatorRow(id=ind.id, level="", text=ind.text, unit=ind.unit,
-                                                        label=_level_label(ind, key, waves[w].questionnaire)))
+                                                        label=_level_label(ind, key, waves[w].questionnaire),
+                                                        by=b))
                 sub.cells[period] = _cell(r, ind, w)
     row.breakdown = list(subs.values())
-    if len(ind.waves) >= 2 and ind.kind != "total":
-        base, last = waves[ind.waves[0]], waves[ind.waves[-1]]
-        fb, fl = frames[ind.waves[0]], frames[ind.waves[-1]]
+    if len(use) >= 2 and use[0] == ind.waves[0] and ind.kind != "total":
+        base, last = waves[use[0]], waves[use[-1]]
+        fb, fl = frames[use[0]], frames[use[-1]]
         cal = {"base_calibration": base.calibration, "end_calibration": last.calibration}
         ch = change(fb, base.design, fl, last.design, mean=[Y], ci_level=lp.spec.level, **cal)
         row.change = _change(ch.iloc[0], ind, last.wave.period)
@@ -242,19 +256,23 @@ def survey_row(ind: Indicator, i: int, waves: dict[str, WaveData], lp: LoadedPro
     _written_baseline(ind, row)
     if ind.report == "relative_change":
         _relative_change_cells(row, ind)
-        for sub in row.breakdown:
-            _relative_change_cells(sub, ind)
-        row.value_type = "relative_change"
+        for r in (row, *row.breakdown):
+            if r is not row:
+                _relative_change_cells(r, ind)
+            r.value_type = "relative_change"
     # survey estimates are levels at the time of the survey (campaign reach asks about the whole campaign):
     # the cumulative result is the latest estimate
     for r in (row, *row.breakdown):
         r.cumulative = cumulative("number", {p: c for p, c in r.cells.items() if p != "baseline"})
+    later_due = [av.due[w] for w in ind.waves[1:] if av is not None and w in av.due]
+    if row.change is None and later_due and ind.report == "relative_change":
+        row.cumulative = Cell(text_value=f"endline due {year_text(later_due[-1], lp.spec.years)}")
+    row.notes.extend(_absent(ind, lp, av))
     if ind.target is not None:
         row.target = ind.target.describe(ind.unit)
         row.target_status = _target_status(ind, row)
         row.target_met = None if not row.target_status else row.target_status == MET
-    if ind.sources:
-        row.notes.append(f"Data: {ind.sources}.")
+    row.sources = ind.sources or ""
     if ind.notes:
         row.notes.append(ind.notes)
     return row
@@ -284,7 +302,7 @@ def _change(r: pd.Series, ind: Indicator, period: str) -> Change:
                   points_ci=(float(r["diff_ci_low"]) * s, float(r["diff_ci_high"]) * s),
                   pct=float(r["pct_change"]), pct_se=float(r["pct_change_se"]),
                   pct_ci=(float(r["pct_ci_low"]), float(r["pct_ci_high"])), p_value=float(r["diff_p"]),
-                  period=period, pct_p=float(r["pct_p"]) if "pct_p" in r else float("nan"))
+                  period=period)
 
 
 def _judge(point: float, low: float | None, target: float) -> str:
@@ -313,7 +331,8 @@ def _target_status(ind: Indicator, row: IndicatorRow) -> str:
     return ""
 
 
-def training_row(ind: Indicator, i: int, waves: dict[str, WaveData], lp: LoadedProgramme) -> IndicatorRow:
+def training_row(ind: Indicator, i: int, waves: dict[str, WaveData], lp: LoadedProgramme,
+                 av: Availability | None = None) -> IndicatorRow:
     """Trainees tested and/or improved (matched pre/post), by sex and age, with the paired tests in the notes.
 
     ``training`` shows both counts ("45 trained / 31 improved"); ``training_tested``/``training_improved`` one.
@@ -327,7 +346,7 @@ def training_row(ind: Indicator, i: int, waves: dict[str, WaveData], lp: LoadedP
                         **kw)  # type: ignore[arg-type]
         return Cell(value=float(improved if ind.kind == "training_improved" else tested), **kw)  # type: ignore[arg-type]
 
-    for w in ind.waves:
+    for w in (w for w in ind.waves if w in waves):
         wd = waves[w]
         rule = TrainingRule(score=ind.score, max_score=ind.max_score, min_gain_points=ind.gain_threshold,
                             pass_mark=ind.pass_mark, by=tuple(ind.by))
@@ -344,14 +363,19 @@ def training_row(ind: Indicator, i: int, waves: dict[str, WaveData], lp: LoadedP
             sub = next((s for s in row.breakdown if s.label == label), None)
             if sub is None:
                 sub = IndicatorRow(id=ind.id, level="", text=ind.text, label=label, kind="training",
-                                   value_type="count")
+                                   value_type="count", by=key[0])
                 row.breakdown.append(sub)
             sub.cells[period] = cell(k_tested, k_improved)
+        unmatched = (f" ({len(res.unmatched_ids)} unmatched, with one test only: trained, not assessable)"
+                     if res.unmatched_ids else "")
         row.notes.append(
-            f"{wd.wave.label or w}: {res.tested} tested, {res.matched} with matched pre/post, {res.improved} "
-            f"improved by ≥ {ind.gain_threshold:g} points; mean score {res.mean_pre:.1f} → {res.mean_post:.1f} "
-            f"(paired t = {res.t_stat:.2f}, {_p(res.t_p)}; Wilcoxon {_p(res.wilcoxon_p)})"
-            + (f"; {len(res.unmatched_ids)} unmatched test(s) excluded" if res.unmatched_ids else "") + ".")
+            f"{wd.wave.label or w}: {res.tested} trained, {res.matched} with both tests{unmatched}, "
+            f"{res.improved} improved; mean score {res.mean_pre:.1f} → {res.mean_post:.1f} (paired t, {_p(res.t_p)}).")
+    row.notes.insert(0, f"Trained = attended; improved = pre/post test matched by trainee, gain ≥ "
+                        f"{ind.gain_threshold:g} points of {ind.max_score:g}"
+                        + (f" and post ≥ {ind.pass_mark:g}" if ind.pass_mark is not None else "")
+                        + " (the same in every breakdown).")
+    row.notes.extend(_absent(ind, lp, av, due=False))  # trainings of later years are simply not held yet
     _written_baseline(ind, row)
     row.cumulative = cumulative("count", row.cells)
     for sub in row.breakdown:
@@ -362,8 +386,7 @@ def training_row(ind: Indicator, i: int, waves: dict[str, WaveData], lp: LoadedP
             got = row.cumulative.extra if ind.kind == "training" else row.cumulative.value
             row.target_status = _judge(float(got or 0), None, ind.target.value)
             row.target_met = row.target_status == MET
-    if ind.sources:
-        row.notes.append(f"Data: {ind.sources}.")
+    row.sources = ind.sources or ""
     if ind.notes:
         row.notes.append(ind.notes)
     return row
@@ -375,13 +398,14 @@ def _p(p: float) -> str:
     return p_text(p)
 
 
-def monitoring_row(ind: Indicator, register: list[Monitoring] | None = None) -> IndicatorRow:
-    """Values from monitoring records per period (the spec's and the register's), with their sources; the
-    Cumulative column follows the value type (counts add up; the rest report the latest)."""
+def monitoring_row(ind: Indicator, register: list[Monitoring] | None = None, as_of: str = PERIODS[-1]
+                   ) -> IndicatorRow:
+    """Values from monitoring records per period up to *as_of* (the spec's and the register's), with their
+    sources; the Cumulative column follows the value type (counts add up; the rest report the latest)."""
     row = IndicatorRow(id=ind.id, level=ind.level, text=ind.text, kind="monitoring", value_type=ind.vtype,
                        unit=ind.unit)
     _written_baseline(ind, row)
-    for m in [*ind.monitoring, *(register or [])]:
+    for m in [m for m in [*ind.monitoring, *(register or [])] if covered(m.period, as_of)]:
         if m.period in row.cells:
             row.notes.append(f"{PERIOD_TITLES[m.period]}: {row.cells[m.period].text()} replaced by "
                              f"{record_cell(ind, m.value, m.source).text()} ({m.source}).")
@@ -399,27 +423,35 @@ def monitoring_row(ind: Indicator, register: list[Monitoring] | None = None) -> 
         if ind.scale_labels:
             scale += " (" + ", ".join(f"{k} = {v}" for k, v in sorted(ind.scale_labels.items())) + ")"
         row.notes.append(scale + ".")
-    if ind.sources:
-        row.notes.append(f"Data: {ind.sources}.")
+    row.sources = ind.sources or ""
     if ind.notes:
         row.notes.append(ind.notes)
     return row
 
 
-def compute(lp: LoadedProgramme) -> tuple[list[IndicatorRow], dict[str, WaveData]]:
-    """Every indicator of the spec, in spec order (one row each), and the loaded waves."""
-    needed = {w for ind in lp.spec.indicators for w in ind.waves}
-    waves = {name: load_wave(lp, name) for name in lp.spec.waves if name in needed}
+def compute(lp: LoadedProgramme, as_of: str | None = None, loaded: dict[str, WaveData] | None = None
+            ) -> tuple[list[IndicatorRow], dict[str, WaveData]]:
+    """Every indicator of the spec as of a reporting period (default: the last), in spec order (one row each), and
+    the loaded waves. Waves of later periods and waves without data are left out with a note in their rows;
+    *loaded* reuses waves already read and weighted (reports for several years from one session)."""
+    period = resolve_as_of(as_of, lp.spec.years)
+    av = availability(lp.spec.waves, lp.base, period)
+    needed = {w for ind in lp.spec.indicators for w in ind.waves} - set(av.due) - set(av.missing)
+    loaded = loaded or {}
+    waves = {name: loaded[name] if name in loaded else load_wave(lp, name) for name in lp.spec.waves
+             if name in needed}
     rows: list[IndicatorRow] = []
     results = {r.level: r.text for r in lp.spec.results}
     for i, ind in enumerate(lp.spec.indicators):
         if ind.kind in ("share", "mean", "total"):
-            row = survey_row(ind, i, waves, lp)
+            row = survey_row(ind, i, waves, lp, av)
         elif ind.kind in ("training", "training_tested", "training_improved"):
-            row = training_row(ind, i, waves, lp)
+            row = training_row(ind, i, waves, lp, av)
         else:
-            row = monitoring_row(ind, lp.records.get(ind.id))
+            row = monitoring_row(ind, lp.records.get(ind.id), period)
         row.result_text = results.get(ind.level, "")
+        if row.target_status == NOT_MET and period != report_periods(lp.spec.years)[-1]:
+            row.target_status = NOT_YET  # an end-of-programme target, judged before the end
         rows.append(row)
     return rows, waves
 

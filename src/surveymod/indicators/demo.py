@@ -26,17 +26,27 @@ from ..atomic import write_bytes, write_text
 from ..questionnaire import load
 from ..questionnaire.model import Questionnaire
 from ..resources import shipped
-from .compute import WaveData, compute
+from .asof import covered
+from .compute import WaveData
 from .programme import LoadedProgramme, load_programme
-from .report import write_outputs
+from .report import DEFAULT_METHODS, write_report
+from .results import PERIOD_TITLES
 
 Echo = Callable[[str], None]
 TRAINING_GAIN = 10.0  # points of the maximum score that count as "improved"
+MISSED_POST_TEST = 0.1  # share of trainees without a post-test in the demo
 
 PUBLIC_FORMS = ("perception_baseline.yaml", "perception_endline.yaml")
 PM_FORMS = ("perception_policymakers_baseline.yaml", "perception_policymakers_endline.yaml")
 TRAINING_FORM = "training_prepost.yaml"
 CENSUS = ("mk2021_sex_agegrp_15plus.csv", "mk2021_region_15plus.csv")
+PM_WEIGHTING = "perception_policymakers.yaml"
+AS_OF_REPORTS = ("year1", "year2")  # made before the endline data exist
+
+# The policy and opinion makers' sample list (demo figures, the totals of weights/perception_policymakers.yaml):
+# positions per stratum (type of institution); the issued sample is spread by square-root allocation and drawn
+# without replacement, so sampling fractions differ between strata (a quarter to two fifths of the list).
+PM_LIST = {1: 620, 2: 480, 3: 350, 4: 410, 5: 140}
 
 # Policy and opinion makers: the development-actors battery shifts towards the positive end between the baseline
 # study and the endline (a tilt of the answer distributions; 0 = uniform). Truth is the population share with a
@@ -80,7 +90,8 @@ def _knowledge_probs(qn: Questionnaire, p_correct: float) -> dict[str, dict[str,
 
 def simulate_training(qn: Questionnaire, trainees: int, seed: int, women: float = 0.5,
                       institutions: dict[int, float] | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Matched pre/post tests: the same trainees (id, sex, age, institution), more correct answers after training."""
+    """Pre/post tests of the same trainees (id, sex, age, institution), more correct answers after training; about
+    one trainee in ten has no post-test (trained, not assessable)."""
     from ..simulate import effects_from_dict, simulate
 
     sex: dict[str, Any] = {"sex": {"probs": {1: 1 - women, 2: women}}, "age": TRAINEE_AGE}
@@ -95,10 +106,13 @@ def simulate_training(qn: Questionnaire, trainees: int, seed: int, women: float 
     ids = [f"T{seed % 1000:03d}-{i:03d}" for i in range(1, trainees + 1)]
     pre = pre.assign(trainee_id=ids, test=1)
     post = post.assign(**{c: pre[c].to_numpy() for c in person if c != "trainee_id"}, trainee_id=ids, test=2)
+    # about one trainee in ten misses the post-test (left early): trained, but not assessable for improvement
+    missed = np.random.default_rng(seed).random(trainees) < MISSED_POST_TEST
     gain = post["pct_score"].to_numpy(float) - pre["pct_score"].to_numpy(float)
-    improved = gain >= TRAINING_GAIN
+    improved = (gain >= TRAINING_GAIN) & ~missed
+    post = post[~missed]
     sexes = pre["sex"].to_numpy()
-    truth: dict[str, Any] = {"tested": trainees, "matched": trainees, "improved": int(improved.sum()),
+    truth: dict[str, Any] = {"tested": trainees, "matched": int((~missed).sum()), "improved": int(improved.sum()),
                              "tested_by_sex": {str(int(s)): int((sexes == s).sum())
                                                for s in sorted(pre["sex"].dropna().unique())},
                              "improved_by_sex": {str(int(s)): int(improved[sexes == s].sum())
@@ -148,6 +162,20 @@ def pm_truth(q_base: Questionnaire, q_end: Questionnaire, definitions: Path) -> 
             "reference_n": PM_REFERENCE_N, "reference_seed": PM_REFERENCE_SEED, "tilt": PM_TILT}
 
 
+def pm_list_sample(frame: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """The issued sample as a stratified list sample: each record gets its stratum, its design weight N_h / n_h and
+    the stratum's list size N_h (as copied from the list); the completed interviews (result 1) are returned."""
+    n = len(frame)
+    root = {h: np.sqrt(size) for h, size in PM_LIST.items()}
+    n_h = {h: int(round(n * r / sum(root.values()))) for h, r in root.items()}
+    n_h[max(PM_LIST, key=PM_LIST.__getitem__)] += n - sum(n_h.values())
+    strata = np.random.default_rng(seed).permutation(np.repeat(list(n_h), list(n_h.values())))
+    size = np.array([PM_LIST[h] for h in strata], dtype=float)
+    dweight = size / np.array([n_h[h] for h in strata], dtype=float)
+    issued = frame.assign(list_stratum=strata, list_size=size, dweight=dweight, base_weight=dweight)
+    return issued[issued["result"] == 1].reset_index(drop=True)
+
+
 def weighting_spec(replicates: int, seed: int, columns: set[str] | None = None) -> dict[str, Any]:
     """The demo's weighting: bootstrap replicates, a nonresponse adjustment when the simulated file holds every
     sampled household with its visit result, raking to the Census 2021 15+ margins, trimming."""
@@ -188,7 +216,7 @@ def copy_inputs(out: Path) -> dict[str, Path]:
     paths["questionnaires/indicators/perception.yaml"] = _copy(
         shipped("questionnaires", "indicators", "perception.yaml"),
         out / "questionnaires" / "indicators" / "perception.yaml")
-    for name in CENSUS:
+    for name in (*CENSUS, PM_WEIGHTING):
         paths[f"weights/{name}"] = _copy(shipped("weights", name), out / "weights" / name)
     return paths
 
@@ -212,7 +240,7 @@ def export_wave(wave: WaveData, lp: LoadedProgramme, stem: Path) -> list[Path]:
              for i in wave.values}
     frame = wave.dataset.main.assign(**columns)
     if wave.wave.weighting and wave.design.weight:
-        added[wave.design.weight] = "Final weight (surveymod weight: raked to Census 2021, trimmed)"
+        added[wave.design.weight] = f"Final weight (surveymod weight, spec {wave.wave.weighting})"
     for k, c in enumerate(replicate_columns(wave.design, [str(c) for c in frame.columns]), start=1):
         added[c] = f"Replicate weight {k} ({wave.design.reptype})"
     ds = wave.dataset.with_frame(frame)
@@ -244,37 +272,71 @@ def run_demo(out_dir: str | Path, *, n: int = 1500, n_pm: int = 500, trainees: i
     design = load_design(shipped("examples", "designs", "perception_design.yaml"))
     effects = load_effects(shipped("examples", "designs", "perception_effects.yaml"))
 
-    echo(f"[1/6] simulating the general-public survey ({n} sampled units per wave), the policy and opinion makers' "
-         f"survey ({n_pm} per wave) and {len(TRAININGS)} trainings' pre/post tests")
+    echo(f"[1/7] simulating the general-public survey ({n} sampled units per wave), the policy and opinion makers' "
+         f"survey ({n_pm} issued per wave) and {len(TRAININGS)} trainings' pre/post tests")
     sim_b = simulate(q_pub[0], n, seed, design=design, effects=effects, wave="baseline")
     sim_e = simulate(q_pub[1], n, seed + 1, design=design, effects=effects,
                      wave="endline")
-    pm_b = simulate(q_pm[0], n_pm, seed + 2, effects=pm_effects(PM_TILT["baseline"]),
-                    wave="baseline").main
-    pm_e = simulate(q_pm[1], n_pm, seed + 3, effects=pm_effects(PM_TILT["endline"]),
-                    wave="endline").main
-    data = out / "data"
-    paths["public_baseline.csv"] = _csv(sim_b.main, data / "public_baseline.csv")
-    paths["public_endline.csv"] = _csv(sim_e.main, data / "public_endline.csv")
-    paths["pm_baseline.csv"] = _csv(pm_b, data / "pm_baseline.csv")
-    paths["pm_endline.csv"] = _csv(pm_e, data / "pm_endline.csv")
+    pm_b = pm_list_sample(simulate(q_pm[0], n_pm, seed + 2, effects=pm_effects(PM_TILT["baseline"]),
+                                   wave="baseline").main, seed + 2)
+    pm_e = pm_list_sample(simulate(q_pm[1], n_pm, seed + 3, effects=pm_effects(PM_TILT["endline"]),
+                                   wave="endline").main, seed + 3)
+    frames = {"public_baseline.csv": sim_b.main, "public_endline.csv": sim_e.main, "pm_baseline.csv": pm_b,
+              "pm_endline.csv": pm_e}
     truth: dict[str, Any] = {"public_baseline": sim_b.truth, "public_endline": sim_e.truth,
                              "3a": pm_truth(q_pm[0], q_pm[1], qdir / "indicators" / "perception.yaml"),
                              "training": {}}
     for k, (stem, size, women, inst) in enumerate(TRAININGS):
-        frame, t = simulate_training(q_train, trainees or size, seed + 10 + 2 * k, women, inst)
-        paths[f"{stem}.csv"] = _csv(frame, data / f"{stem}.csv")
-        truth["training"][stem] = t
-    paths["truth.json"] = write_text(data / "truth.json", json.dumps(truth, indent=2, default=_jsonable) + "\n")
+        frames[f"{stem}.csv"], truth["training"][stem] = simulate_training(q_train, trainees or size,
+                                                                           seed + 10 + 2 * k, women, inst)
     paths["weighting.yaml"] = write_text(out / "weighting.yaml", yaml.safe_dump(
         weighting_spec(replicates, seed, set(sim_b.main.columns)), sort_keys=False, allow_unicode=True))
-
-    echo("[2/6] weighting the general-public survey to the Census 2021 margins (raking, trimming, "
-         f"{replicates} bootstrap replicates)")
     lp = load_programme(out / "programme.yaml")
-    echo("[3/6] computing every indicator of the results framework (surveys, training tests, monitoring register)")
-    rows, waves = compute(lp)
-    echo("[4/6] exporting labelled SPSS and Stata files" if exports else "[4/6] (no .sav/.dta exports)")
+    t3 = truth["3a"]
+    methods = [
+        "Demo data are simulated from the shipped instruments with surveymod simulate. General public: 16 strata "
+        "(8 regions × urban/rural), PSUs of 10 issued interviews with ICC 0.05, square-root allocation and "
+        "nonresponse that is lower among men and young people; the endline has a known +8-point change in the "
+        "share rating the impact of migrants on development as good.",
+        "Policy and opinion makers: stratified list samples (5 strata by type of institution, square-root "
+        "allocation, drawn without replacement) of the baseline study and the endline, calibrated to the list totals "
+        "by stratum and sex with the finite population correction (weights/perception_policymakers.yaml; JKn "
+        "replicates calibrated too); the simulated population share with a positive perception is "
+        f"{t3['baseline']:.1f}% at baseline and {t3['endline']:.1f}% at endline, a {t3['relative_change_pct']:+.1f}% "
+        "relative change (indicator 3a).",
+        "Weights (general public): design weights raked to the Census 2021 resident population 15+ (sex × age "
+        f"group, region; MakStat T1003P21) and trimmed at 0.2–5 × the median; variance from {replicates} Rao–Wu "
+        "bootstrap replicates, each raked and trimmed again.",
+        *DEFAULT_METHODS,
+    ]
+    extra = ["Demo: the register's figures are illustrative; survey and test data are simulated (data/truth.json)"]
+
+    def deliver(before: str | None) -> None:
+        """Write the data files of the waves held up to *before* (all when None), as they arrive in the field."""
+        for w in lp.spec.waves.values():
+            name = Path(w.data).name
+            if name in frames and name not in paths and (before is None or covered(w.period, before)):
+                paths[name] = _csv(frames[name], out / w.data)
+
+    loaded: dict[str, WaveData] = {}
+    reports: dict[str, dict[str, Path]] = {}
+    for k, period in enumerate(AS_OF_REPORTS, start=2):
+        deliver(period)
+        echo(f"[{k}/7] the {PERIOD_TITLES[period]} report, made before the endline data exist "
+             f"(reports/{period})")
+        rep = write_report(out / "programme.yaml", out / "reports" / period, period, loaded=loaded,
+                           methods=methods, sources=extra)
+        loaded.update(rep.waves)
+        reports[period] = rep.paths
+    deliver(None)
+    paths["truth.json"] = write_text(out / "data" / "truth.json",
+                                     json.dumps(truth, indent=2, default=_jsonable) + "\n")
+    echo("[4/7] weighting the endlines (general public: raking to the Census 2021 margins, trimming, "
+         f"{replicates} bootstrap replicates; policy and opinion makers: calibration to the list)")
+    echo("[5/7] computing every indicator of the results framework (surveys, training tests, monitoring register)")
+    final = write_report(out / "programme.yaml", out, None, loaded=loaded, methods=methods, sources=extra)
+    rows, waves = final.rows, final.waves
+    echo("[6/7] exporting labelled SPSS and Stata files" if exports else "[6/7] (no .sav/.dta exports)")
     files: list[Path] = []
     if exports:
         for name in ("public_baseline", "public_endline", "pm_baseline", "pm_endline"):
@@ -282,29 +344,9 @@ def run_demo(out_dir: str | Path, *, n: int = 1500, n_pm: int = 500, trainees: i
         for stem, *_ in TRAININGS:
             res = export(paths[f"{stem}.csv"], qdir / TRAINING_FORM, to="sav", out=out / "export" / f"{stem}.sav")
             files += res.files
-    echo("[5/6] writing the results framework, charts and report")
-    sources = [f"{w.wave.label or name}: {w.wave.data}, {len(w.frame)} rows (simulated), period {w.wave.period}"
-               for name, w in waves.items()]
-    sources.append(f"Monitoring register: {lp.spec.register_path} (demo figures)")
-    t3 = truth["3a"]
-    methods_extra = [
-        "Demo data are simulated from the shipped instruments with surveymod simulate. General public: 16 strata "
-        "(8 regions × urban/rural), PSUs of 10 issued interviews with ICC 0.05, square-root allocation and "
-        "nonresponse that is lower among men and young people; the endline has a known +8-point change in the "
-        "share rating the impact of migrants on development as good.",
-        "Policy and opinion makers: simple random samples of the baseline study and the endline; the simulated "
-        f"population share with a positive perception is {t3['baseline']:.1f}% at baseline and {t3['endline']:.1f}% "
-        f"at endline, a {t3['relative_change_pct']:+.1f}% relative change (indicator 3a).",
-        "Weights (general public): design weights raked to the Census 2021 resident population 15+ (sex × age "
-        f"group, region; MakStat T1003P21) and trimmed at 0.2–5 × the median; variance from {replicates} Rao–Wu "
-        "bootstrap replicates, each raked and trimmed again.",
-    ]
-    from .report import DEFAULT_METHODS
-
-    written = write_outputs(rows, out, title=lp.spec.title, methods=methods_extra + DEFAULT_METHODS,
-                            sources=sources, years=lp.spec.years)
-    echo("[6/6] done")
-    return {"rows": rows, "truth": truth, "paths": {**paths, **written}, "exports": files, "waves": waves}
+    echo("[7/7] done")
+    return {"rows": rows, "truth": truth, "paths": {**paths, **final.paths}, "exports": files, "waves": waves,
+            "reports": reports}
 
 
 def _jsonable(o: object) -> object:

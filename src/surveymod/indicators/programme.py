@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from ..errors import Location, Problem, SurveyError
 from ..estimation.design import Design
 from ..yamlpos import Positions, load_yaml, locate, validate_model
-from .results import PERIODS
+from .asof import report_periods
 from .values import ValueType, check_value
 
 Kind = Literal["share", "mean", "total", "training", "training_tested", "training_improved", "monitoring"]
@@ -35,7 +35,7 @@ class Wave(_M):
     data: str = Field(description="Data file (CSV, XLSX, SAV, DTA, Parquet), relative to the spec file.")
     questionnaire: str | None = Field(None, description="Questionnaire YAML the data were collected with "
                                                         "(its value labels name the disaggregation levels).")
-    period: str = Field(description="Reporting period: baseline, year1, year2 or year3.")
+    period: str = Field(description="Reporting period: baseline, year1, year2, year3 or year4.")
     design: Design | None = Field(None, description="Design columns (weight, strata, psu ...) of weighted data.")
     weighting: str | None = Field(None, description="A weighting spec to run on the data first.")
     label: str | None = None
@@ -157,8 +157,9 @@ class Programme(_M):
 
     programme: str
     title: str = "Results framework"
-    years: dict[Literal["year1", "year2", "year3"], str] = Field(
-        default_factory=dict, description="Calendar year of each reporting period, e.g. {year1: '2020'}.")
+    years: dict[Literal["year1", "year2", "year3", "year4"], str] = Field(
+        default_factory=dict, description="Calendar year of each reporting period, e.g. {year1: '2020'}; the "
+                                          "framework has a column for each (Year 4 only when it is named).")
     results: list[Result] = Field(default_factory=list, description="Outcome and Output statements.")
     register_path: str | None = Field(
         None, alias="register", description="Monitoring register (CSV or XLSX, relative to the spec) with columns "
@@ -204,17 +205,18 @@ def load_programme(path: str | Path) -> LoadedProgramme:
 
 
 def reference_problems(lp: LoadedProgramme) -> list[Problem]:
-    """Waves and periods named by indicators must be defined; data files must exist; values must fit their type."""
+    """Waves and periods named by indicators must be defined; values must fit their type. A wave's data file may
+    not exist yet (a later wave, or one not delivered): that is a note in the report, not an error."""
     out: list[Problem] = []
     spec = lp.spec
+    periods = report_periods(spec.years)
+    hint = "; name year4 under 'years' to report a fourth year"
     for name, w in spec.waves.items():
-        if w.period not in PERIODS:
+        if w.period not in periods:
             out.append(Problem(f"wave '{name}' has period '{w.period}', which is not defined "
-                               f"(periods: {', '.join(PERIODS)})", "undefined-period",
+                               f"(periods: {', '.join(periods)}{hint if w.period == 'year4' else ''})",
+                               "undefined-period",
                                location=lp.where(f"waves.{name}.period")))
-        if not (lp.base / w.data).exists():
-            out.append(Problem(f"data file '{w.data}' of wave '{name}' does not exist", "missing-file",
-                               location=lp.where(f"waves.{name}.data")))
     if spec.register_path and not (lp.base / spec.register_path).exists():
         out.append(Problem(f"monitoring register '{spec.register_path}' does not exist", "missing-file",
                            location=lp.where("register")))
@@ -242,9 +244,10 @@ def reference_problems(lp: LoadedProgramme) -> list[Problem]:
                 out.append(Problem(f"indicator {ind.id}: baseline {ind.baseline!r}: {msg}", "bad-value",
                                    location=lp.where(f"indicators[{i}].baseline")))
         for j, m in enumerate(ind.monitoring):
-            if m.period not in PERIODS:
+            if m.period not in periods:
                 out.append(Problem(f"indicator {ind.id} reports a value for period '{m.period}', which is not "
-                                   f"defined (periods: {', '.join(PERIODS)})", "undefined-period",
+                                   f"defined (periods: {', '.join(periods)}{hint if m.period == 'year4' else ''})",
+                                   "undefined-period",
                                    location=lp.where(f"indicators[{i}].monitoring[{j}].period")))
             msg = check_value(ind, m.value)
             if msg:

@@ -1,6 +1,6 @@
 """The programme's monitoring register: a CSV or XLSX sheet with one value per indicator and period, and its source.
 
-Columns: ``indicator`` (the framework code, e.g. ``1.2a``), ``period`` (baseline, year1, year2, year3), ``value``
+Columns: ``indicator`` (the framework code, e.g. ``1.2a``), ``period`` (baseline, year1 ... year4), ``value``
 (checked against the indicator's value type) and ``source`` (required: where the value comes from); ``notes`` is
 optional. Every row is checked; problems name the file and the row as the programme officer sees it (the header is
 row 1), so a wrong code, an unknown period or a bad value can be found and fixed in the sheet.
@@ -16,8 +16,8 @@ from ..atomic import note_input
 from ..errors import Location, Problem, SurveyError
 from ..limits import check_sheets, regular_file
 from ..yamlpos import NON_PRINTABLE
+from .asof import report_periods
 from .programme import Monitoring, Programme
-from .results import PERIODS
 from .values import check_value
 
 COLUMNS = ("indicator", "period", "value", "source")
@@ -50,6 +50,7 @@ def read_register(path: str | Path, spec: Programme, display: str | None = None)
         raise SurveyError(Problem(f"the monitoring register needs the column(s) {', '.join(missing)} (it has: "
                                   f"{', '.join(df.columns)})", "register-columns", location=Location(file, row=1)))
     by_id = {ind.id: ind for ind in spec.indicators}
+    periods = report_periods(spec.years)
     out: dict[str, list[Monitoring]] = {}
     seen: dict[tuple[str, str], int] = {}
     problems: list[Problem] = []
@@ -75,11 +76,13 @@ def read_register(path: str | Path, spec: Programme, display: str | None = None)
         elif ind.kind != "monitoring":
             bad(f"indicator {code} is computed from {ind.kind} data, not taken from the register", "indicator",
                 "register-indicator")
-        if period not in PERIODS:
-            bad(f"unknown period '{rec['period']}' (periods: {', '.join(PERIODS)})", "period", "register-period")
+        if period not in periods:
+            bad(f"unknown period '{rec['period']}' (periods: {', '.join(periods)}"
+                + ("; name year4 under 'years' in the spec to report it" if period == "year4" else "") + ")",
+                "period", "register-period")
         if not source:
             bad("every value needs its source (register, log, report)", "source", "register-source")
-        if ind is None or ind.kind != "monitoring" or period not in PERIODS:
+        if ind is None or ind.kind != "monitoring" or period not in periods:
             continue
         msg = check_value(ind, value)
         if msg:

@@ -1,6 +1,6 @@
 """The programme report: the results-framework table, charts and a methods note in one HTML page, plus files.
 
-``write_outputs`` is the one place that writes the indicator outputs (atomically): framework.xlsx/.md/.html,
+``write_outputs`` is the one place that writes the indicator outputs (atomically): framework.docx/.xlsx/.md/.html,
 charts/*.png|svg, report.html and indicators.json (machine-readable rows).
 """
 
@@ -9,13 +9,17 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Mapping
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..atomic import inside, write_bytes, write_text
 from ..escaping import html_text
 from . import charts, framework
 from .results import PERIOD_TITLES, PERIODS, IndicatorRow
+
+if TYPE_CHECKING:
+    from .compute import WaveData
 
 DEFAULT_METHODS = [
     "Survey indicators are design-based estimates: weights, strata and PSUs (or replicate weights) enter every "
@@ -23,11 +27,15 @@ DEFAULT_METHODS = [
     "Confidence intervals are 95% intervals with Student t and the design degrees of freedom (#PSU − #strata; "
     "replicates − 1); proportions use the logit interval unless the spec says otherwise.",
     "Change against baseline treats the waves as independent samples: the variances add; the relative change "
-    "(% increase) uses the delta method, as R survey's svycontrast; p-values are two-sided t tests, printed as "
+    "(% increase) uses the delta method, as R survey's svycontrast; the one p-value of a change is the two-sided "
+    "t test of no change (difference 0), shown alike next to the points and the % increase, printed as "
     "p < 0.001 when smaller.",
     "Disaggregations by sex and age keep the full design (domains are zero-weighted, never deleted).",
-    "Training indicators count trainees with a matched pre- and post-test only; 'improved' means a gain of at "
-    "least the stated threshold in points of the maximum score; paired t and Wilcoxon tests are reported.",
+    "Training indicators: trained = every trainee who attended (a pre- or a post-test); improved = a trainee whose "
+    "pre- and post-test match (same trainee id) and whose score rose by at least the stated threshold in points of "
+    "the maximum score. Totals and breakdowns (sex, age, institution) use the same definitions, so breakdowns add "
+    "up to the total; trainees with only one test are counted as trained and reported; paired t and Wilcoxon tests "
+    "use the matched pairs.",
     "Monitoring indicators are taken from the programme's records (the spec or its monitoring register) as "
     "stated in each row's source; baselines are shown as written in the framework.",
     "Cumulative column, as the annual-report template asks: counts add up over the reporting years (Y1; Y1+Y2; "
@@ -107,7 +115,7 @@ def summary_html(rows: list[IndicatorRow], chart_png: dict[str, bytes]) -> str:
 
 
 def report_html(rows: list[IndicatorRow], title: str, chart_png: dict[str, bytes], methods: list[str],
-                sources: list[str], years: Mapping[str, str] | None = None) -> str:
+                sources: list[str], years: Mapping[str, str] | None = None, as_of: str | None = None) -> str:
     """One self-contained HTML page (charts embedded) a programme officer can read and forward: a one-page
     summary first, then the full results framework, charts, methods and sources. Every text is escaped."""
     parts = [f"<!doctype html><html lang=en><meta charset=utf-8><title>{html_text(title)}</title>",
@@ -115,7 +123,7 @@ def report_html(rows: list[IndicatorRow], title: str, chart_png: dict[str, bytes
              ".note{color:#555;font-size:13px} .summary{page-break-after:always} td.met{color:#1a7f37} "
              "td.notmet{color:#b42318} td.point{color:#9a6700}</style>",
              f"<h1>{html_text(title)}</h1>", summary_html(rows, chart_png),
-             "<h2>Results framework</h2>", framework.to_html_table(rows, years)]
+             "<h2>Results framework</h2>", framework.to_html_table(rows, years, as_of)]
     if chart_png:
         parts.append("<h2>Charts</h2>")
         for ind_id, png in chart_png.items():
@@ -136,13 +144,16 @@ def rows_json(rows: list[IndicatorRow]) -> str:
 
 
 def write_outputs(rows: list[IndicatorRow], out_dir: str | Path, *, title: str, methods: list[str] | None = None,
-                  sources: list[str] | None = None, years: Mapping[str, str] | None = None) -> dict[str, Path]:
-    """Write the table (XLSX, Markdown, HTML), charts (PNG, SVG), the report and JSON; return their paths."""
+                  sources: list[str] | None = None, years: Mapping[str, str] | None = None,
+                  as_of: str | None = None) -> dict[str, Path]:
+    """Write the table (Word, XLSX, Markdown, HTML), charts (PNG, SVG), the report and JSON; return their paths.
+    *as_of* (a period) leaves the later year columns blank, as the annual report of that year does."""
     out = Path(out_dir)
     written: dict[str, Path] = {
-        "framework.xlsx": write_bytes(out / "framework.xlsx", framework.to_xlsx(rows, title, years)),
-        "framework.md": write_text(out / "framework.md", framework.to_markdown(rows, title, years)),
-        "framework.html": write_text(out / "framework.html", framework.to_html(rows, title, years)),
+        "framework.docx": write_bytes(out / "framework.docx", framework.to_docx(rows, title, years, as_of)),
+        "framework.xlsx": write_bytes(out / "framework.xlsx", framework.to_xlsx(rows, title, years, as_of)),
+        "framework.md": write_text(out / "framework.md", framework.to_markdown(rows, title, years, as_of)),
+        "framework.html": write_text(out / "framework.html", framework.to_html(rows, title, years, as_of)),
         "indicators.json": write_text(out / "indicators.json", rows_json(rows)),
     }
     imgs = render_charts(rows)
@@ -151,5 +162,44 @@ def write_outputs(rows: list[IndicatorRow], out_dir: str | Path, *, title: str, 
         for fmt, data in files.items():
             written[f"charts/{safe}.{fmt}"] = write_bytes(inside(out / "charts", f"{safe}.{fmt}"), data)
     written["report.html"] = write_text(out / "report.html", report_html(
-        rows, title, {k: v["png"] for k, v in imgs.items()}, methods or DEFAULT_METHODS, sources or [], years))
+        rows, title, {k: v["png"] for k, v in imgs.items()}, methods or DEFAULT_METHODS, sources or [], years, as_of))
     return written
+
+
+@dataclass
+class Report:
+    """What ``write_report`` made: the written files, notes on the waves left out, the rows and the loaded waves."""
+
+    paths: dict[str, Path]
+    notes: list[str]
+    rows: list[IndicatorRow]
+    waves: dict[str, WaveData]
+
+
+def write_report(spec: str | Path, out_dir: str | Path, as_of: str | None = None, *,
+                 loaded: dict[str, WaveData] | None = None, methods: list[str] | None = None,
+                 sources: list[str] | None = None) -> Report:
+    """``surveymod indicators``: load the spec, compute it as of a reporting year (default: the last) and write
+    every output, with the notes on waves left out (due later, or no data yet). *loaded* reuses waves already read
+    and weighted; *sources* are added to the ones listed from the waves."""
+    from .asof import availability, resolve_as_of, year_text
+    from .compute import compute
+    from .programme import load_programme
+
+    lp = load_programme(spec)
+    period = resolve_as_of(as_of, lp.spec.years)
+    rows, waves = compute(lp, period, loaded)
+    av = availability(lp.spec.waves, lp.base, period)
+    listed = [f"{w.wave.label or name}: {w.wave.data} ({len(w.frame)} rows, period {w.wave.period})"
+              for name, w in waves.items()]
+    if lp.spec.register_path:
+        listed.append(f"Monitoring register: {lp.spec.register_path}")
+    notes = [f"{lp.spec.waves[w].label or w}: due {year_text(p, lp.spec.years)}" for w, p in av.due.items()]
+    notes += [f"{lp.spec.waves[w].label or w}: data file {f} not found; reported as not available"
+              for w, f in av.missing.items()]
+    title = lp.spec.title if as_of is None else (
+        f"{lp.spec.title} — as of {PERIOD_TITLES[period]}"
+        + (f" ({lp.spec.years[period]})" if lp.spec.years.get(period) else ""))  # type: ignore[index]
+    written = write_outputs(rows, out_dir, title=title, methods=methods, sources=[*listed, *(sources or [])],
+                            years=lp.spec.years, as_of=period)
+    return Report(written, notes, rows, waves)

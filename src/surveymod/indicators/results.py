@@ -10,13 +10,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-PERIODS = ("baseline", "year1", "year2", "year3")
-PERIOD_TITLES = {"baseline": "Baseline", "year1": "Year 1", "year2": "Year 2", "year3": "Year 3"}
-SHORT_TITLES = {"baseline": "Baseline", "year1": "Y1", "year2": "Y2", "year3": "Y3"}
+PERIODS = ("baseline", "year1", "year2", "year3", "year4")
+PERIOD_TITLES = {"baseline": "Baseline", "year1": "Year 1", "year2": "Year 2", "year3": "Year 3", "year4": "Year 4"}
+SHORT_TITLES = {"baseline": "Baseline", "year1": "Y1", "year2": "Y2", "year3": "Y3", "year4": "Y4"}
 
 MET = "met"
 MET_POINT = "met on the point estimate but not statistically"
 NOT_MET = "not met"
+NOT_YET = "not met yet"  # a report made before the programme's last year
 
 
 def p_text(p: float) -> str:
@@ -79,7 +80,11 @@ class Cell:
 
 @dataclass(frozen=True)
 class Change:
-    """Change of a survey indicator against its baseline: points and relative %, with SEs and p-value."""
+    """Change of a survey indicator against its baseline: points and relative %, with SEs and one p-value.
+
+    ``p_value`` tests "no change" (the difference in points is 0, which is the same hypothesis as a relative change
+    of 0%); it is the one p-value printed wherever the change is shown, in points or in %.
+    """
 
     points: float
     points_se: float
@@ -89,7 +94,6 @@ class Change:
     pct_ci: tuple[float, float]
     p_value: float
     period: str
-    pct_p: float = float("nan")
 
     @property
     def significant(self) -> bool:
@@ -104,9 +108,8 @@ class Change:
     def increase_text(self) -> str:
         """The relative change as the framework reports it: ``+37.2% increase (95% CI +20.1 to +54.3; p < 0.001)``."""
         word = "increase" if self.pct >= 0 else "decrease"
-        p = self.pct_p if not math.isnan(self.pct_p) else self.p_value
         return (f"{self.pct:+.1f}% {word} (95% CI {self.pct_ci[0]:+.1f} to {self.pct_ci[1]:+.1f}; "
-                f"{p_text(p)})")
+                f"{p_text(self.p_value)})")
 
 
 @dataclass
@@ -125,6 +128,8 @@ class IndicatorRow:
     notes: list[str] = field(default_factory=list)
     breakdown: list[IndicatorRow] = field(default_factory=list)
     label: str = ""  # for breakdown rows: "Female", "25-34" ...
+    by: str = ""  # for breakdown rows: the disaggregation variable ("sex", "agegrp" ...)
+    sources: str = ""  # where the values come from, in words (the spec's `sources`)
     kind: str = "survey"  # survey | training | monitoring
     value_type: str = ""  # count | number | share | scale | yes_no | text | relative_change
     unit: str = ""

@@ -1,9 +1,11 @@
 """Training pre/post-test indicators: trainees tested, matched, and whose knowledge improved, by sex and age.
 
-Conventions (shared/reference/perception_items.md §6): only trainees with both a pre- and a post-test count
-(unmatched tests are reported, not silently dropped); "improved" means post − pre ≥ the declared gain threshold in
-points of the maximum score (optionally also post ≥ a pass mark); the paired test is a paired t-test and a
-Wilcoxon signed-rank test on the score difference.
+One definition for the total and every breakdown (shared/reference/perception_items.md §6): *trained* = every
+trainee who attended, i.e. has a pre- or a post-test (a trainee's sex, age and institution are taken from their
+first test row that has them); *improved* = a trainee with a matched pre- and post-test whose post − pre reaches the declared gain
+threshold in points of the maximum score (optionally also post ≥ a pass mark). Unmatched trainees are trained but
+cannot count as improved; they are reported. The paired test is a paired t-test and a Wilcoxon signed-rank test on
+the score difference of the matched pairs.
 """
 
 from __future__ import annotations
@@ -34,9 +36,10 @@ class TrainingRule:
 
 @dataclass
 class TrainingResult:
-    """Counts and tests; ``by`` maps (variable, level) -> (tested, improved)."""
+    """Counts and tests; ``by`` maps (variable, level) -> (trained, improved), with the same definitions as the
+    totals, so each breakdown adds up to ``tested`` and ``improved``."""
 
-    tested: int
+    tested: int  # trained = attended (has any test)
     matched: int
     improved: int
     unmatched_ids: list[str]
@@ -99,11 +102,16 @@ def training_indicators(df: pd.DataFrame, rule: TrainingRule) -> TrainingResult:
         w_p = float(stats.wilcoxon(post, pre, zero_method="wilcox", nan_policy="omit").pvalue)
     else:
         t_stat = t_p = w_p = float("nan")
+    # every trainee once (sex, age ... from their first test row that has them), improved only through a matched pair
+    people = df.groupby(rule.id, sort=False, dropna=True)[list(rule.by)].first().reset_index() if rule.by \
+        else df[[rule.id]].dropna().drop_duplicates()
+    better = set(pairs.loc[pairs["improved"], rule.id])
+    people = people.assign(improved=people[rule.id].isin(better))
     by: dict[tuple[str, str], tuple[int, int]] = {}
     for var in rule.by:
-        for level, g in pairs.groupby(pairs[var].map(level_text), dropna=False):
+        for level, g in people.groupby(people[var].map(level_text), dropna=False):
             by[(var, str(level))] = (len(g), int(g["improved"].sum()))
-    tested = int(df[rule.id].nunique())
+    tested = len(people)
     return TrainingResult(tested=tested, matched=len(pairs), improved=int(improved.sum()), unmatched_ids=unmatched,
                           mean_pre=float(np.nanmean(pre)) if len(pre) else float("nan"),
                           mean_post=float(np.nanmean(post)) if len(post) else float("nan"),

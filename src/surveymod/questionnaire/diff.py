@@ -138,7 +138,7 @@ def _closure(qn: Questionnaire, names: set[str]) -> set[str]:
 
 def _metadata(old: Questionnaire, new: Questionnaire) -> list[Change]:
     out: list[Change] = []
-    for f in ("id", "version", "wave", "respondent_id"):
+    for f in ("id", "version", "wave", "respondent_id", "key"):
         a, b = getattr(old, f), getattr(new, f)
         if a != b:
             out.append(Change("metadata", "", f"{f}: {a!r} -> {b!r}"))

@@ -145,6 +145,9 @@ def _questions(ctx: _Ctx) -> None:
     if qn.respondent_id and qn.respondent_id.lower() not in qn._index():
         ctx.add("respondent_id", f"respondent_id '{qn.respondent_id}' is not a variable of the questionnaire",
                 "unknown-reference")
+    for j, name in enumerate(qn.key):
+        if name.lower() not in qn._index():
+            ctx.add(f"key[{j}]", f"key variable '{name}' is not a variable of the questionnaire", "unknown-reference")
     for item, parents in qn.walk():
         if isinstance(item, Group) and item.is_roster:
             if sum(1 for p in parents if p.is_roster) >= 1:

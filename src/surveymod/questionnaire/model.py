@@ -296,6 +296,10 @@ class Questionnaire(_Base):
     sources: list[str] = Field(default_factory=list, description="Provenance of the items as a whole.")
     wave: str | None = Field(None, description="Wave or round, e.g. 'baseline' or 'endline'.")
     respondent_id: str | None = Field(None, description="Variable identifying a respondent (top level).")
+    key: list[str] = Field(default_factory=list, description=(
+        "Variables that together identify a top-level record when the respondent id alone does not, e.g. "
+        "[trainee_id, test] for a pre/post test with two rows per trainee; `check` reports duplicates of this key "
+        "(default: the respondent id)."))
     choices: dict[str, ChoiceList] = Field(default_factory=dict, description="Reusable choice lists by name.")
     sections: list[Group]
     rules: list[Rule] = Field(default_factory=list, description="Plausibility rules across the rows of a roster "
