@@ -68,7 +68,7 @@ def test_paper_household(household: Questionnaire) -> None:
     assert "Ask this section if: Q3 is at least 1" in t
     assert "Afghanistan" not in t  # 250 countries are written in, not printed
     mk = _text(build_paper(household, "mk"))
-    assert "Q8. Дали ова лице работело за пари минатата недела?" in mk and "Оди на Q10" in mk
+    assert "Q8. Дали ова лице работело за пари минатата недела?" in mk and "Одете на Q10" in mk
 
 
 def test_codebook_household(household: Questionnaire) -> None:

@@ -145,6 +145,8 @@ class _Paper:
             o.append(f'<p class="hint">{self.t(q.hint)}</p>')
         if q.instruction:
             o.append(f'<p class="instr"><b>{_w("interviewer", self.lang)}:</b> {self.t(q.instruction)}</p>')
+        if q.showcard:
+            o.append(f'<p class="instr"><b>{html.escape(phrase("show_card", self.lang, card=q.showcard))}</b></p>')
         if q.type == "select_multiple":
             o.append(f'<p class="instr">{_w("all_apply", self.lang)}</p>')
         if q.type == "scale":
