@@ -440,7 +440,7 @@ def _tablet(ctx: _Ctx) -> None:
     """Metadata names free, sample key variables asked at the top level, ``preload`` only with a sample file."""
     qn = ctx.qn
     index = qn._index()
-    for name in qn.metadata.rows():
+    for name in qn.metadata.rows() if qn.xlsform is None else []:  # an imported form keeps its own rows
         if name in index:
             ctx.add(f"{index[name].path}.name", f"'{name}' is also a form metadata field (metadata: {name}); "
                                                 "rename the variable or switch the metadata off", "duplicate-name")
