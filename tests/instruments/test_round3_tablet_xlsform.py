@@ -15,6 +15,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from surveymod.instruments.paper import build_paper
 from surveymod.instruments.xlsform import LONG_LIST, xlsform_rows
 from surveymod.questionnaire import lint, loads
 from surveymod.questionnaire.model import Questionnaire
@@ -133,6 +134,7 @@ def test_instructions_and_show_cards_are_in_the_hint_not_in_guidance_hint(tablet
     assert rows["a1"]["hint::English (en)"] == "Show card C1"
     assert rows["a1"]["hint::Macedonian (mk)"] == "Покажете ја картичката C1"
     assert rows["a1"]["hint::Albanian (sq)"] == "Tregojeni kartelën C1"
+    assert "Покажете ја картичката C1" in build_paper(tablet, "mk")   # the paper form names the card too
     # in the XForm the instruction is an ordinary <hint>, shown without any device setting
     body = _xform(tablet).find("h:body", NS)
     assert body is not None

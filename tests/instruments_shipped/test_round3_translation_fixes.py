@@ -54,7 +54,7 @@ def test_perception_corrections(forms: dict[str, Questionnaire], name: str) -> N
     assert "migracion" not in _all_text(name).lower()
 
 
-@pytest.mark.parametrize("name", ["perception_baseline", "perception_endline"])
+@pytest.mark.parametrize("name", PERCEPTION)
 def test_sq_ethnicity_question_is_grammatical(forms: dict[str, Questionnaire], name: str) -> None:
     assert (forms[name].question("ethnic").label or {})["sq"] == "Cilit komunitet etnik mendoni se i përkisni?"
 
