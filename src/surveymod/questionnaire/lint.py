@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..errors import Location, Problem
+from ..errors import Location, Problem, SurveyError
 from . import expr as E
 from .conditions import resolve_names
 from .model import Choice, Group, LangText, Question, Questionnaire
@@ -411,7 +411,6 @@ def _translations(ctx: _Ctx) -> None:
 
 def _glossary(ctx: _Ctx) -> None:
     """Texts whose English uses a checked glossary term but whose translation renders it differently (warnings)."""
-    from ..errors import SurveyError
     from .glossary import load_glossary, term_problems
 
     qn = ctx.qn
@@ -458,4 +457,4 @@ def _tablet(ctx: _Ctx) -> None:
                     "preload-without-sample")
         elif q.preload and q.type == "calculate":
             ctx.add(f"{q.path}.preload", "a calculated variable cannot be preloaded (it has its own calculation)",
-                    "preload-without-sample")
+                    "preload-calculate")

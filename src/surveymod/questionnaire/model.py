@@ -135,8 +135,9 @@ class Question(_Base):
     showcard: str | None = Field(None, description="Show card handed to the respondent, e.g. 'C3' (scales, long "
                                                    "lists): printed on paper and shown in the tablet hint.")
     preload: str | None = Field(
-        None, description="Column of the questionnaire's `sample` file that fills this question on the tablet when "
-                          "the sample key is entered (the interviewer can still correct it).")
+        None, pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$",
+        description="Column of the questionnaire's `sample` file that fills this question on the tablet when the "
+                    "sample key is entered (the interviewer can still correct it).")
     score: float | None = Field(None, description="Points for a correct answer (knowledge tests).")
     shares: dict[int, float] | None = Field(
         None, description="Expected share of each substantive code (select_one, scale) or value (integer) among those "
