@@ -137,3 +137,10 @@ def test_review_log_records_who_reviewed_what(tmp_path: Path) -> None:
     for lang in ("mk", "sq"):
         assert shipped.review[lang].log, lang           # the issue 27 review is on record
         assert "101 items" in shipped.review[lang].log[0].what
+
+
+def test_yaml_text_without_a_file_skips_a_relative_glossary() -> None:
+    from surveymod.questionnaire import loads
+
+    qn = loads(FORM, "<string>")
+    assert [p for p in lint(qn) if p.rule.startswith("glossary")] == []

@@ -416,7 +416,11 @@ def _glossary(ctx: _Ctx) -> None:
     qn = ctx.qn
     if not qn.glossary:
         return
-    path = Path(qn.file).parent / qn.glossary if qn.file else Path(qn.glossary)
+    path = Path(qn.glossary)
+    if not path.is_absolute():
+        if not qn.file or not Path(qn.file).is_file():
+            return  # YAML text without a file: nothing the path could be relative to
+        path = Path(qn.file).parent / path
     try:
         glossary = load_glossary(path)
     except FileNotFoundError:
