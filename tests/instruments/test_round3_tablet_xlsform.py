@@ -212,3 +212,12 @@ def test_shipped_forms_are_tablet_ready(name: str) -> None:
         assert {r["name"] for r in survey if r.get("appearance") == "field-list"} == {
             "gallup_mai", "ess_refugees", "dev_actors"}
         assert "Show card C2" in rows["imbgeco"]["hint::English (en)"]
+
+
+def test_build_writes_the_sample_file_header(tablet: Questionnaire) -> None:
+    from surveymod.instruments.build import build
+
+    files = build(tablet, ["xlsform"]).files
+    assert files["tablet_sample_template.csv"] == "key,region\n"
+    shipped = build(loaded(SHIPPED / "perception_baseline.yaml"), ["xlsform"]).files
+    assert shipped["perception_baseline_sample_template.csv"] == "key,region,urbrur,dweight\n"

@@ -278,6 +278,13 @@ def _pulldata(qn: Questionnaire, column: str) -> str:
     return f"pulldata('{qn.sample.file[:-4]}', '{column}', 'key', {key})"
 
 
+def sample_template(qn: Questionnaire) -> str:
+    """Header of the sample media file the form's ``pulldata`` reads: ``key`` and every preloaded column (a template
+    to fill from the sample frame, one row per sample unit, codes not labels)."""
+    columns = ["key", *dict.fromkeys(q.preload for q in qn.questions() if q.preload)]
+    return ",".join(columns) + "\n"
+
+
 def _metadata_rows(qn: Questionnaire) -> list[dict[str, Any]]:
     """The metadata rows that open the survey sheet (none for an imported form, which keeps its own)."""
     if qn.xlsform is not None:
