@@ -69,7 +69,7 @@ def test_paper_household(household: Questionnaire) -> None:
     assert "Afghanistan" not in t.split("Show card A")[0]  # 250 countries are written in, not printed at Q7 ...
     assert "Afghanistan" in t.split("Show card A")[1]  # ... but listed on the show card at the end (issue 26)
     mk = _text(build_paper(household, "mk"))
-    assert "Q8. Дали ова лице работело за пари минатата недела?" in mk and "Оди на Q10" in mk
+    assert "Q8. Дали ова лице работело за пари минатата недела?" in mk and "Одете на Q10" in mk
 
 
 def test_codebook_household(household: Questionnaire) -> None:

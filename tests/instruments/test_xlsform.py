@@ -48,9 +48,10 @@ def test_workbook_layout(household: Questionnaire) -> None:
     assert wb.sheetnames == ["survey", "choices", "settings"]
     survey = [c.value for c in wb["survey"][1]]
     for col in ("type", "name", "label::English (en)", "label::Macedonian (mk)", "relevant", "constraint",
-                "constraint_message::Macedonian (mk)", "required", "hint::English (en)",
-                "guidance_hint::English (en)", "calculation", "repeat_count"):
+                "constraint_message::Macedonian (mk)", "required", "hint::English (en)", "calculation",
+                "repeat_count"):
         assert col in survey, col
+    assert "guidance_hint::English (en)" not in survey  # instructions are in the hint (issue 27)
     types = [r[0].value for r in wb["survey"].iter_rows(min_row=2)]
     assert "begin_repeat" in types and "select_multiple reasons" in types and "calculate" in types
     assert not any("or_other" in (t or "") for t in types)

@@ -100,8 +100,8 @@ def test_no_english_left_in_the_paper_questionnaire(forms: dict[str, Questionnai
     flat = re.sub(r"\s+", " ", text)
     left = [t["en"] for _, t in texts(qn) if len(t.get("en", "").split()) >= 3 and t["en"] in flat]
     assert left == []
-    # routing is written in the language: "Прашај ако: Q9 е 1 (...)" / "Pyet nëse: Q9 është 1 (...)"
-    assert {"mk": "Прашај ако: Q", "sq": "Pyet nëse: Q"}[lang] in flat
+    # routing is written in the language: "Прашајте ако: Q9 е 1 (...)" / "Pyetni nëse: Q9 është 1 (...)"
+    assert {"mk": "Прашајте ако: Q", "sq": "Pyetni nëse: Q"}[lang] in flat
     assert {"mk": " е 1 (", "sq": " është 1 ("}[lang] in flat
 
 

@@ -213,6 +213,9 @@ def copy_inputs(out: Path) -> dict[str, Path]:
     }
     for name in (*PUBLIC_FORMS, *PM_FORMS, TRAINING_FORM):
         paths[f"questionnaires/{name}"] = _copy(shipped("questionnaires", name), out / "questionnaires" / name)
+    paths["questionnaires/translation/glossary.yaml"] = _copy(  # the forms' `glossary:` (validate reads it)
+        shipped("questionnaires", "translation", "glossary.yaml"),
+        out / "questionnaires" / "translation" / "glossary.yaml")
     paths["questionnaires/indicators/perception.yaml"] = _copy(
         shipped("questionnaires", "indicators", "perception.yaml"),
         out / "questionnaires" / "indicators" / "perception.yaml")

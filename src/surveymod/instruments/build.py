@@ -1,7 +1,7 @@
 """Target registry: a questionnaire in, named file contents out; only :func:`write_outputs` touches the disk.
 
-Targets: ``xlsform`` (``<id>.xlsx``), ``paper`` (``<id>_paper[_<lang>].html``), ``pdf`` (``<id>_paper[_<lang>].pdf``,
-needs the optional WeasyPrint; ``all`` skips it with a warning when missing), ``spss`` (``<id>[_<lang>].sps``),
+Targets: ``xlsform`` (``<id>.xlsx``, plus ``<id>_sample_template.csv`` when the form preloads from a sample file),
+``paper`` (``<id>_paper[_<lang>].html``), ``pdf`` (``<id>_paper[_<lang>].pdf``, needs the optional WeasyPrint; ``all`` skips it with a warning when missing), ``spss`` (``<id>[_<lang>].sps``),
 ``stata`` (``<id>.do``), ``codebook`` (``<id>_codebook[_<lang>].md`` and ``.html``), ``ddi`` (``<id>_ddi.xml``),
 ``translations`` (``<id>_translations.xlsx``) and ``all``. Per-language targets build every questionnaire language
 unless languages are given; file names carry the language code except for the default language.
@@ -52,9 +52,12 @@ def _located(qn: Questionnaire, problems: list[Problem]) -> list[Problem]:
 
 
 def _xlsform(qn: Questionnaire, langs: list[str]) -> BuildOutput:
-    from .xlsform import build_xlsform
+    from .xlsform import build_xlsform, sample_template
 
-    return BuildOutput({f"{qn.id}.xlsx": build_xlsform(qn)})
+    out = BuildOutput({f"{qn.id}.xlsx": build_xlsform(qn)})
+    if qn.sample:  # the header of the media file the preloads read (fill it, attach it as sample.file)
+        out.files[f"{qn.id}_{qn.sample.file[:-4]}_template.csv"] = sample_template(qn)
+    return out
 
 
 def _paper(qn: Questionnaire, langs: list[str]) -> BuildOutput:

@@ -149,6 +149,8 @@ class _Paper:
             o.append(f'<p class="hint">{self.t(q.hint)}</p>')
         if q.instruction:
             o.append(f'<p class="instr"><b>{_w("interviewer", self.lang)}:</b> {self.t(q.instruction)}</p>')
+        if q.showcard:
+            o.append(f'<p class="instr"><b>{html_text(phrase("show_card", self.lang, card=q.showcard))}</b></p>')
         if q.type == "select_multiple":
             o.append(f'<p class="instr">{_w("all_apply", self.lang)}</p>')
         if q.type == "scale":
@@ -202,7 +204,7 @@ class _Paper:
         """The show cards: every code of each long list with its label in this language, sorted by label."""
         for key, (letter, codes, used) in self.cards.items():
             title = _w("country_codes", self.lang) if key == "builtin:countries" else _w("code", self.lang)
-            self.out.append(f'<section class="card"><h2>{html_text(phrase("show_card", self.lang, card=letter))}: '
+            self.out.append(f'<section class="card"><h2>{html_text(phrase("show_card_title", self.lang, card=letter))}: '
                             f"{html_text(title)}</h2>")
             self.out.append(f'<p class="meta">{html_text(_w("used_at", self.lang))}: {", ".join(used)}</p>')
             ordered = sorted(codes, key=lambda c: self.qn.text(c.label, self.lang).casefold())

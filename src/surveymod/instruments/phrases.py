@@ -4,6 +4,7 @@ One table for every generated text that is not in the questionnaire: the paper q
 "Go to"), the codebook's headings and sentences ("Universe", "All respondents"), and generated value labels
 ("Selected"). The words of conditions themselves ("is at least", "and") are in ``questionnaire.expr.WORDS``.
 A phrase may hold ``{name}`` slots filled by :func:`phrase`. Languages without an entry fall back to English.
+Instructions to the interviewer use the formal imperative, like every other text (mk "Прашајте", sq "Pyetni").
 """
 
 from __future__ import annotations
@@ -13,17 +14,19 @@ PHRASES: dict[str, dict[str, str]] = {
     "selected": {"en": "Selected", "mk": "Избрано", "sq": "Zgjedhur"},
     "not_selected": {"en": "Not selected", "mk": "Не е избрано", "sq": "Nuk është zgjedhur"},
     # ----------------------------------------------------------------------------------------- paper questionnaire
-    "ask_if": {"en": "Ask if", "mk": "Прашај ако", "sq": "Pyet nëse"},
-    "section_if": {"en": "Ask this section if", "mk": "Прашај го овој дел ако", "sq": "Pyet këtë pjesë nëse"},
-    "go_to": {"en": "Go to", "mk": "Оди на", "sq": "Shko te"},
+    "ask_if": {"en": "Ask if", "mk": "Прашајте ако", "sq": "Pyetni nëse"},
+    "section_if": {"en": "Ask this section if", "mk": "Прашајте го овој дел ако",
+                   "sq": "Pyetni këtë pjesë nëse"},
+    "go_to": {"en": "Go to", "mk": "Одете на", "sq": "Shkoni te"},
     "end_roster": {"en": "Next row of the roster", "mk": "Следен ред од листата",
                    "sq": "Rreshti tjetër i listës"},
     "end": {"en": "End of the interview", "mk": "Крај на интервјуто", "sq": "Fundi i intervistës"},
     "interviewer": {"en": "Interviewer", "mk": "Анкетар", "sq": "Anketuesi"},
+    "show_card": {"en": "Show card {card}", "mk": "Покажете ја картичката {card}", "sq": "Tregojeni kartelën {card}"},
     "all_apply": {"en": "Mark all that apply.", "mk": "Означете ги сите што важат.",
                   "sq": "Shënoni të gjitha që vlejnë."},
     "one_answer": {"en": "One answer only.", "mk": "Само еден одговор.", "sq": "Vetëm një përgjigje."},
-    "roster": {"en": "Ask for each row", "mk": "Прашај за секој ред", "sq": "Pyet për çdo rresht"},
+    "roster": {"en": "Ask for each row", "mk": "Прашајте за секој ред", "sq": "Pyetni për çdo rresht"},
     "rows": {"en": "number of rows", "mk": "број на редови", "sq": "numri i rreshtave"},
     "at_most": {"en": "at most", "mk": "најмногу", "sq": "më së shumti"},
     "version": {"en": "Version", "mk": "Верзија", "sq": "Versioni"},
@@ -95,7 +98,7 @@ PHRASES: dict[str, dict[str, str]] = {
                       "mk": "Запишете го одговорот; шифрирајте го според картичката {card} (на крајот на "
                             "прашалникот).",
                       "sq": "Shkruani përgjigjen; kodojeni sipas kartelës {card} (në fund të pyetësorit)."},
-    "show_card": {"en": "Show card {card}", "mk": "Картичка {card}", "sq": "Kartela {card}"},
+    "show_card_title": {"en": "Show card {card}", "mk": "Картичка {card}", "sq": "Kartela {card}"},
     "country_codes": {"en": "Country codes", "mk": "Шифри на земјите", "sq": "Kodet e vendeve"},
     "used_at": {"en": "Used at", "mk": "Се користи кај", "sq": "Përdoret te"},
     "country": {"en": "Country", "mk": "Земја", "sq": "Vendi"},

@@ -8,6 +8,12 @@ becomes ``{en: ..., mk: ...}``. Everything else in the file — comments, order,
 byte. Only non-default languages are imported; a default-language cell that differs from the YAML is reported as a
 stale sheet (the source text changed after export). Built-in lists (countries) are not exported: pycountry
 translates them.
+
+TRAPD (Translation, Review, Adjudication, Pretesting, Documentation; Harkness 2003, the ESS translation guidelines):
+after the language columns, each other language has the columns ``<lang> translator 1``, ``<lang> translator 2``
+(the two parallel translations), ``<lang> review comment`` and ``<lang> adjudication`` (the adjudicator's decision
+and name); the ``<lang>`` column itself holds the adjudicated text that goes into the YAML. On import these cells
+are kept in a notes file (YAML, :func:`write_notes`), from which the next export fills them again.
 """
 
 from __future__ import annotations
@@ -30,6 +36,19 @@ from ..yamlpos import SafeLoader12, join_path
 SHEET = "translations"
 FIXED = ("key", "variable", "field")
 TEXT_FIELDS = ("label", "short", "hint", "instruction", "constraint_message", "unit")
+TRAPD_ROLES = ("translator 1", "translator 2", "review comment", "adjudication")
+"""The review columns of each non-default language, in sheet order (``mk translator 1`` ...)."""
+
+Notes = dict[str, dict[str, dict[str, str]]]
+"""TRAPD notes: YAML key of the text -> language -> role (one of :data:`TRAPD_ROLES`) -> cell text."""
+
+
+def trapd_role(column: str) -> tuple[str, str] | None:
+    """``(language, role)`` of a TRAPD column name such as ``mk review comment``, else None."""
+    for role in TRAPD_ROLES:
+        if column.endswith(" " + role) and column[: -len(role) - 1].strip():
+            return column[: -len(role) - 1].strip(), role
+    return None
 
 
 @dataclass(frozen=True)
@@ -76,35 +95,48 @@ def translation_rows(qn: Questionnaire) -> list[TRow]:
     return rows
 
 
-def build_translation_sheet(qn: Questionnaire) -> bytes:
-    """The translation workbook (.xlsx bytes): key, variable, field, then one column per language."""
+def build_translation_sheet(qn: Questionnaire, notes: Notes | None = None) -> bytes:
+    """The translation workbook (.xlsx bytes): key, variable, field, one column per language, then the TRAPD
+    review columns of each other language (filled from *notes*, e.g. those kept by the last import)."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
 
     langs = qn.languages.all
+    review = [(lang, role) for lang in langs[1:] for role in TRAPD_ROLES]
+    notes = notes or {}
     wb = Workbook()
     ws = wb.active
     ws.title = SHEET
-    ws.append([*FIXED, *langs])
-    for c in ws[1]:
+    ws.append([*FIXED, *langs, *[f"{lang} {role}" for lang, role in review]])
+    grey = PatternFill("solid", fgColor="EDEDED")
+    for j, c in enumerate(ws[1]):
         c.font = Font(bold=True)
+        if j >= len(FIXED) + len(langs):
+            c.fill = grey
     empty = PatternFill("solid", fgColor="FFF2CC")
     for r in translation_rows(qn):
-        ws.append([r.key, r.variable, r.field, *[r.texts.get(lang, "") for lang in langs]])
-        for j, lang in enumerate(langs):
+        kept = notes.get(r.key, {})
+        ws.append([r.key, r.variable, r.field, *[r.texts.get(lang, "") for lang in langs],
+                   *[kept.get(lang, {}).get(role, "") for lang, role in review]])
+        for j in range(len(langs) + len(review)):
             cell = ws.cell(row=ws.max_row, column=len(FIXED) + 1 + j)
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-            if not r.texts.get(lang):
+            if j < len(langs) and not r.texts.get(langs[j]):
                 cell.fill = empty
     ws.freeze_panes = "D2"
     for col, width in zip("ABC", (38, 14, 16), strict=True):
         ws.column_dimensions[col].width = width
-    for j in range(len(langs)):
-        ws.column_dimensions[chr(ord("D") + j)].width = 50
+    for j in range(len(langs) + len(review)):
+        ws.column_dimensions[get_column_letter(len(FIXED) + 1 + j)].width = 50 if j < len(langs) else 30
     about = wb.create_sheet("about")
     about.append([f"Translations of {qn.id} version {qn.version}. Fill the empty (yellow) cells, do not change "
                   "the key column, then run: surveymod translations import SHEET.xlsx QUESTIONNAIRE.yaml"])
     about.append([f"Default language: {qn.languages.default}; other languages: {', '.join(langs[1:]) or 'none'}."])
+    about.append(["TRAPD review (grey columns): two translators fill '<lang> translator 1' and '<lang> translator 2'; "
+                  "the reviewer writes '<lang> review comment'; the adjudicator puts the final text in the '<lang>' "
+                  "column and the decision and name in '<lang> adjudication'. Import with --notes NOTES.yaml keeps "
+                  "the grey columns; build --to translations --notes NOTES.yaml fills them again."])
     buf = io.BytesIO()
     save(wb, buf)
     return buf.getvalue()
@@ -121,6 +153,8 @@ class ImportResult:
     updated: int
     missing: list[Problem] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    notes: Notes = field(default_factory=dict)
+    """The sheet's non-empty TRAPD cells (see :func:`merge_notes`)."""
 
 
 def read_sheet(source: str | Path | bytes) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
@@ -146,7 +180,7 @@ def read_sheet(source: str | Path | bytes) -> tuple[list[str], list[tuple[int, d
     if "key" not in header:
         raise SurveyError(f"{name}: the first row must hold the column names (key, variable, field, languages...)",
                           location=Location(name, row=1), rule="translation-sheet")
-    langs = [h for h in header if h and h not in FIXED]
+    langs = [h for h in header if h and h not in FIXED and trapd_role(h) is None]
     rows = []
     for n, values in enumerate(it, start=2):
         rec = {h: ("" if v is None else str(v)) for h, v in zip(header, values, strict=False) if h}
@@ -237,8 +271,13 @@ def import_translations(sheet: str | Path | bytes, yaml_text: str, file: str = "
     nodes = _node_index(yaml_text)
     edits: list[tuple[int, int, str]] = []
     updated = 0
+    notes: Notes = {}
     for n, rec in rows:
         key = rec["key"].strip()
+        for column, value in rec.items():
+            role = trapd_role(column)
+            if role and value.strip():
+                notes.setdefault(key, {}).setdefault(role[0], {})[role[1]] = value.strip()
         row = known.get(key)
         if row is None or key not in nodes:
             problems.append(Problem(f"key '{key}' is not a translatable text of {file} (was the questionnaire "
@@ -265,7 +304,41 @@ def import_translations(sheet: str | Path | bytes, yaml_text: str, file: str = "
         out = out[:start] + repl + out[end:]
     merged = loads(out, file)  # proves the result still parses and validates structurally
     missing = missing_translations(merged)
-    return ImportResult(out, updated, missing, problems)
+    return ImportResult(out, updated, missing, problems, notes)
+
+
+# ----------------------------------------------------------------------------------------------- TRAPD notes
+
+
+def read_notes(path: str | Path) -> Notes:
+    """The TRAPD notes kept by earlier imports (``{}`` if the file does not exist yet)."""
+    from ..yamlpos import load_yaml
+
+    if not Path(path).exists():
+        return {}
+    data, _ = load_yaml(path)
+    notes = (data or {}).get("notes", {}) if isinstance(data, dict) else None
+    if not isinstance(notes, dict):
+        raise SurveyError(f"{path}: not a TRAPD notes file (expected a mapping 'notes: {{key: {{language: "
+                          "{role: text}}}}')", rule="translation-notes")
+    return {str(k): {str(lang): {str(r): str(t) for r, t in (roles or {}).items()}
+                     for lang, roles in (langs or {}).items()} for k, langs in notes.items()}
+
+
+def merge_notes(old: Notes, new: Notes) -> Notes:
+    """*old* with the cells of *new* laid over it (a cell the new sheet leaves empty keeps its old text)."""
+    out = {k: {lang: dict(roles) for lang, roles in v.items()} for k, v in old.items()}
+    for key, langs in new.items():
+        for lang, roles in langs.items():
+            out.setdefault(key, {}).setdefault(lang, {}).update(roles)
+    return out
+
+
+def notes_yaml(qn_id: str, notes: Notes) -> str:
+    """The notes file text: which form, then ``notes: {key: {language: {role: text}}}`` in key order."""
+    body = {"form": qn_id, "notes": {k: notes[k] for k in sorted(notes)}}
+    return "# TRAPD review notes of the translation sheet (written by `surveymod translations import --notes`)\n" + \
+        yaml.safe_dump(body, allow_unicode=True, sort_keys=False, width=110)
 
 
 def missing_translations(qn: Questionnaire) -> list[Problem]:

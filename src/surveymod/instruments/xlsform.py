@@ -5,6 +5,12 @@ from the roster's count expression); routing is the compiled condition rendered 
 names already resolved to codes). Choice names are the numeric codes; there is no ``or_other``. Scales become a
 ``select_one`` from a generated list of points plus their special codes; years are integers with a range
 constraint; numeric questions with special codes (998 = don't know) accept those codes in their constraint.
+
+Tablet-ready (docs/instruments.md): the form opens with the questionnaire's ``metadata`` rows (start, end, today,
+deviceid, username, audit); interviewer instructions and show cards are written into the ``hint`` (ODK Collect
+hides ``guidance_hint`` unless the device setting is on); lists longer than :data:`LONG_LIST` codes get the
+``autocomplete`` appearance unless the question sets one; questions with ``preload`` are filled from the sample file
+with ``pulldata`` when the last key variable is entered (an ``odk:setvalue`` trigger, so they stay editable).
 """
 
 from __future__ import annotations
@@ -17,8 +23,11 @@ from ..questionnaire import expr as E
 from ..questionnaire.conditions import compile_condition
 from ..questionnaire.model import Choice, Group, LangText, Question, Questionnaire
 from ..xlsx import save
+from .phrases import phrase
 
 YEAR_MIN, YEAR_MAX = 1900, 2100
+LONG_LIST = 25
+"""Select questions with more codes than this get the ``autocomplete`` appearance (country lists) by default."""
 
 _RANGE_MSG = {
     "en": "Enter a value from {lo} to {hi}.",
@@ -162,6 +171,8 @@ class _Builder:
             row["relevant"] = _xpath(self.qn, g.relevant)
         if g.is_roster and (g.count or g.max_rows):
             row["repeat_count"] = _xpath(self.qn, g.count) if g.count else str(g.max_rows)
+        if g.appearance:
+            row["appearance"] = g.appearance
         row.update(cells)
         self.survey.append(row)
         for it in g.items:
@@ -193,25 +204,38 @@ class _Builder:
         else:
             self.text(row, "label", q.label, fallback=None if "type" in (q.xlsform or {}) else q.name)
         self.hint(row, q, special)
-        self.text(row, "guidance_hint", q.instruction)
+        if self.imported:
+            self.text(row, "guidance_hint", q.instruction)  # an imported form keeps its guidance hints
         if q.relevant:
             row["relevant"] = _xpath(qn, q.relevant)
         if q.required:
             row["required"] = "yes"
         if q.appearance:
             row["appearance"] = q.appearance
+        elif not self.imported and q.is_choice and q.type != "scale" and len(qn.choice_list(q)) > LONG_LIST:
+            row["appearance"] = "autocomplete"
+        if q.preload and qn.sample:
+            row["calculation"] = _pulldata(qn, q.preload)
+            row["trigger"] = f"${{{qn.sample.key[-1]}}}"
         self.constraint(row, q, special)
         row.update(cells)
         self.survey.append(row)
 
     def hint(self, row: dict[str, Any], q: Question, special: list[Choice]) -> None:
-        if not (q.hint or special or q.unit):
+        """The hint: the question's own, then (native forms) the interviewer instruction and show card, unit and
+        special codes."""
+        instruction = q.instruction if not self.imported else None
+        if not (q.hint or special or q.unit or instruction or q.showcard):
             return
         if self.imported and not (special or q.unit):
             self.text(row, "hint", q.hint)
             return
         for lang in self.langs:
             parts = [self.qn.text(q.hint, lang)] if q.hint else []
+            if instruction:
+                parts.append(f"{phrase('interviewer', lang)}: {self.qn.text(instruction, lang)}")
+            if q.showcard:
+                parts.append(phrase("show_card", lang, card=q.showcard))
             if q.unit:
                 parts.append(f"{_UNIT.get(lang, _UNIT['en'])}: {self.qn.text(q.unit, lang)}")
             if special:
@@ -251,9 +275,36 @@ class _Builder:
                     lo=_num(lo) if lo is not None else "", hi=_num(hi) if hi is not None else "")
 
 
+def _pulldata(qn: Questionnaire, column: str) -> str:
+    """``pulldata`` of *column* from the sample file, keyed by the key variables joined with '-'."""
+    assert qn.sample is not None
+    parts = ", '-', ".join(f"${{{k}}}" for k in qn.sample.key)
+    key = f"concat({parts})" if len(qn.sample.key) > 1 else f"${{{qn.sample.key[0]}}}"
+    return f"pulldata('{qn.sample.file[:-4]}', '{column}', 'key', {key})"
+
+
+def sample_template(qn: Questionnaire) -> str:
+    """Header of the sample media file the form's ``pulldata`` reads: ``key`` and every preloaded column (a template
+    to fill from the sample frame, one row per sample unit, codes not labels)."""
+    columns = ["key", *dict.fromkeys(q.preload for q in qn.questions() if q.preload)]
+    return ",".join(columns) + "\n"
+
+
+def _metadata_rows(qn: Questionnaire) -> list[dict[str, Any]]:
+    """The metadata rows that open the survey sheet (none for an imported form, which keeps its own)."""
+    if qn.xlsform is not None:
+        return []
+    rows: list[dict[str, Any]] = [{"type": name, "name": name} for name in qn.metadata.rows()]
+    for row in rows:
+        if row["type"] == "audit" and qn.metadata.audit_parameters:
+            row["parameters"] = qn.metadata.audit_parameters
+    return rows
+
+
 def xlsform_rows(qn: Questionnaire) -> dict[str, list[dict[str, Any]]]:
     """The XLSForm as ``{"survey": [...], "choices": [...], "settings": [...]}`` rows (pyxform's dict input)."""
     b = _Builder(qn)
+    b.survey.extend(_metadata_rows(qn))
     for sec in qn.sections:
         b.group(sec)
     settings = {"form_title": qn.text(qn.title), "form_id": qn.id, "version": qn.version,

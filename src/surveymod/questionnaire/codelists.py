@@ -32,14 +32,26 @@ def _countries() -> tuple[tuple[int, str, str], ...]:
     return tuple(sorted(rows, key=lambda r: r[2]))
 
 
-# Macedonian names where pycountry's iso-codes catalogue has no translation of the short (common) name, or a typo;
-# spelled as in Macedonian usage (drafts, reviewed with the instruments: questionnaires/translation/glossary.yaml)
+# Macedonian and Albanian names where pycountry's iso-codes catalogue has no translation of the short (common) name,
+# a wrong one or an inverted catalogue form ("X, State of"); spelled as in Macedonian / Albanian usage (drafts,
+# reviewed with the instruments: questionnaires/translation/glossary.yaml)
 _FIXES = {("mk", "North Macedonia"): "Северна Македонија", ("mk", "Cabo Verde"): "Кабо Верде",
           ("mk", "Czechia"): "Чешка", ("mk", "Eswatini"): "Есватини", ("mk", "Iran"): "Иран", ("mk", "Laos"): "Лаос",
           ("mk", "North Korea"): "Северна Кореја", ("mk", "Palestine, State of"): "Палестина",
           ("mk", "South Korea"): "Јужна Кореја", ("mk", "South Sudan"): "Јужен Судан", ("mk", "Syria"): "Сирија",
           ("mk", "Tanzania"): "Танзанија", ("mk", "Türkiye"): "Турција", ("mk", "Vietnam"): "Виетнам",
-          ("mk", "Hong Kong"): "Хонг Конг"}
+          ("mk", "Hong Kong"): "Хонг Конг", ("mk", "Côte d'Ivoire"): "Брегот на Слоновата Коска",
+          ("mk", "United States"): "Соединети Американски Држави",
+          ("mk", "Central African Republic"): "Централноафриканска Република",
+          ("mk", "Congo, The Democratic Republic of the"): "Демократска Република Конго",
+          ("mk", "Virgin Islands, British"): "Британски Девствени Острови",
+          ("mk", "Virgin Islands, U.S."): "Американски Девствени Острови",
+          # Albanian: the catalogue's "Kepi i Fildishtë" (Cape) and inverted names ("Palestinë, Shteti i")
+          ("sq", "Côte d'Ivoire"): "Bregu i Fildishtë", ("sq", "Palestine, State of"): "Palestina",
+          ("sq", "Congo, The Democratic Republic of the"): "Republika Demokratike e Kongos",
+          ("sq", "Micronesia, Federated States of"): "Mikronezia",
+          ("sq", "Virgin Islands, British"): "Ishujt e Virgjër Britanikë",
+          ("sq", "Virgin Islands, U.S."): "Ishujt e Virgjër Amerikanë"}
 
 
 @cache

@@ -7,8 +7,9 @@ Each rule yields a :class:`Problem` located at the YAML line of the offending fi
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
-from ..errors import Location, Problem
+from ..errors import Location, Problem, SurveyError
 from . import expr as E
 from .conditions import resolve_names
 from .model import Choice, Group, LangText, Question, Questionnaire
@@ -40,6 +41,8 @@ def lint(qn: Questionnaire) -> list[Problem]:
     _translations(ctx)
     _derived_filters(ctx)
     ctx.problems += lint_rules(qn)
+    _glossary(ctx)
+    _tablet(ctx)
     return sorted(ctx.problems, key=lambda p: (p.location.line or 0, p.location.column or 0))
 
 
@@ -380,6 +383,27 @@ def _cycles(ctx: _Ctx, deps: dict[str, set[str]]) -> None:
 # ---------------------------------------------------------------------------------------------- translations
 
 
+def _texts(qn: Questionnaire) -> Iterator[tuple[str, str, LangText | None]]:
+    """Every translatable text of *qn* as (YAML path, what it is, text), in document order."""
+    yield "title", "the title", qn.title
+    yield "description", "the description", qn.description
+    for item, _ in qn.walk():
+        if isinstance(item, Group):
+            yield f"{item.path}.title", f"the title of '{item.name}'", item.title
+            continue
+        for field in ("label", "short", "hint", "instruction", "constraint_message", "unit"):
+            yield f"{item.path}.{field}", f"the {field} of '{item.name}'", getattr(item, field)
+        for v, text in (item.anchors or {}).items():
+            yield f"{item.path}.anchors", f"anchor {v} of '{item.name}'", text
+        if isinstance(item.choices, list):
+            for i, c in enumerate(item.choices):
+                yield f"{item.path}.choices[{i}].label", f"choice {c.code} of '{item.name}'", c.label
+    for name, cl in qn.choices.items():
+        base = f"choices.{name}.choices" if cl.builtin else f"choices.{name}"
+        for i, c in enumerate(cl.choices):
+            yield f"{base}[{i}].label", f"choice {c.code} of list '{name}'", c.label
+
+
 def _translations(ctx: _Ctx) -> None:
     qn = ctx.qn
     langs = qn.languages.all
@@ -401,23 +425,63 @@ def _translations(ctx: _Ctx) -> None:
                 ctx.add(path, f"{what} has text in '{lang}', which is not a declared language "
                               f"({', '.join(langs)})", "undeclared-language")
 
-    need(qn.title, "title", "the title")
-    need(qn.description, "description", "the description")
-    for item, _ in qn.walk():
-        if isinstance(item, Group):
-            need(item.title, f"{item.path}.title", f"the title of '{item.name}'")
-            continue
-        for field in ("label", "short", "hint", "instruction", "constraint_message", "unit"):
-            need(getattr(item, field), f"{item.path}.{field}", f"the {field} of '{item.name}'")
-        for v, text in (item.anchors or {}).items():
-            need(text, f"{item.path}.anchors", f"anchor {v} of '{item.name}'")
-        if isinstance(item.choices, list):
-            for i, c in enumerate(item.choices):
-                need(c.label, f"{item.path}.choices[{i}].label", f"choice {c.code} of '{item.name}'")
-    for name, cl in qn.choices.items():
-        base = f"choices.{name}.choices" if cl.builtin else f"choices.{name}"
-        for i, c in enumerate(cl.choices):
-            need(c.label, f"{base}[{i}].label", f"choice {c.code} of list '{name}'")
+    for path, what, text in _texts(qn):
+        need(text, path, what)
     for lang, n in sorted(missing_count.items()):
         ctx.add("languages", f"{n} text(s) not yet translated into '{lang}' (translation pending; "
                              "see `surveymod build --to translations`)", "translation-pending", "warning")
+
+
+def _glossary(ctx: _Ctx) -> None:
+    """Texts whose English uses a checked glossary term but whose translation renders it differently (warnings)."""
+    from .glossary import load_glossary, term_problems
+
+    qn = ctx.qn
+    if not qn.glossary:
+        return
+    path = Path(qn.glossary)
+    if not path.is_absolute():
+        if not qn.file or not Path(qn.file).is_file():
+            return  # YAML text without a file: nothing the path could be relative to
+        path = Path(qn.file).parent / path
+    try:
+        glossary = load_glossary(path)
+    except FileNotFoundError:
+        ctx.add("glossary", f"glossary file {path} not found (the path is relative to the questionnaire)",
+                "glossary-missing")
+        return
+    except SurveyError as exc:
+        ctx.problems.extend(exc.problems)
+        return
+    default = qn.languages.default
+    for ypath, what, text in _texts(qn):
+        if not text or not text.get(default):
+            continue
+        others = {lang: t for lang, t in text.items() if lang != default}
+        for lang, message in term_problems(glossary, text[default], others):
+            ctx.add(f"{ypath}.{lang}", f"{what}: {message}", "glossary-term", "warning")
+
+
+def _tablet(ctx: _Ctx) -> None:
+    """Metadata names free, sample key variables asked at the top level, ``preload`` only with a sample file."""
+    qn = ctx.qn
+    index = qn._index()
+    for name in qn.metadata.rows() if qn.xlsform is None else []:  # an imported form keeps its own rows
+        if name in index:
+            ctx.add(f"{index[name].path}.name", f"'{name}' is also a form metadata field (metadata: {name}); "
+                                                "rename the variable or switch the metadata off", "duplicate-name")
+    if qn.sample:
+        for i, key in enumerate(qn.sample.key):
+            q = index.get(key.lower())
+            if q is None or not q.stores_data:
+                ctx.add(f"sample.key[{i}]", f"sample key '{key}' is not a question of this form", "unknown-variable")
+            elif qn.roster_of(q.name) is not None:
+                ctx.add(f"sample.key[{i}]", f"sample key '{key}' is inside a roster; it must be asked once per form",
+                        "sample-key")
+    for q in qn.questions():
+        if q.preload and qn.sample is None:
+            ctx.add(f"{q.path}.preload", f"'{q.name}' has preload: {q.preload} but the form has no `sample:` file",
+                    "preload-without-sample")
+        elif q.preload and q.type == "calculate":
+            ctx.add(f"{q.path}.preload", "a calculated variable cannot be preloaded (it has its own calculation)",
+                    "preload-calculate")

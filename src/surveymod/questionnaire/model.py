@@ -131,7 +131,15 @@ class Question(_Base):
     calculation: str | None = Field(None, description="Expression of a calculated (derived) variable.")
     source: Source | None = None
     level: Literal["nominal", "ordinal", "scale"] | None = Field(None, description="Measurement level override.")
-    appearance: str | None = None
+    appearance: str | None = Field(
+        None, description="XLSForm appearance, e.g. 'autocomplete', 'minimal', 'likert' (lists of more than "
+                          "25 codes get 'autocomplete' when none is given).")
+    showcard: str | None = Field(None, description="Show card handed to the respondent, e.g. 'C3' (scales, long "
+                                                   "lists): printed on paper and shown in the tablet hint.")
+    preload: str | None = Field(
+        None, pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$",
+        description="Column of the questionnaire's `sample` file that fills this question on the tablet when the "
+                    "sample key is entered (the interviewer can still correct it).")
     score: float | None = Field(None, description="Points for a correct answer (knowledge tests).")
     shares: dict[int, float] | None = Field(
         None, description="Expected share of each substantive code (select_one, scale) or value (integer) among those "
@@ -196,6 +204,8 @@ class Group(_Base):
     max_rows: int | None = Field(None, ge=1, description="Roster: largest number of rows.")
     key: str | None = Field(None, description="Roster: the line-number variable inside the roster.")
     level: str | None = Field(None, description="Roster: unit of the rows, e.g. 'person' or 'emigrant'.")
+    appearance: str | None = Field(None, description="XLSForm appearance of the group, e.g. 'field-list' (all its "
+                                                     "questions on one tablet screen, as the paper form groups them).")
     source: Source | None = None
     xlsform: XlsformCells | None = Field(None, description=_XLSFORM_HELP)
 
@@ -270,6 +280,34 @@ class Rule(_Base):
     _message_text = field_validator("message", mode="before")(_coerce_text)
 
 
+class FormMetadata(_Base):
+    """Device metadata the tablet form records (XLSForm metadata rows named as ODK names them, which the data
+    reader treats as system columns): interview start and end time, date, device id, user name, and the audit log
+    (time spent on each question; its ``audit_parameters`` e.g. ``track-changes=true``)."""
+
+    start: bool = True
+    end: bool = True
+    today: bool = True
+    deviceid: bool = True
+    username: bool = True
+    audit: bool = False
+    audit_parameters: str | None = Field(None, description="XLSForm `parameters` of the audit, e.g. "
+                                                           "'track-changes=true location-priority=balanced'.")
+
+    def rows(self) -> list[str]:
+        """The metadata types switched on, in XLSForm order."""
+        return [name for name in ("start", "end", "today", "deviceid", "username", "audit") if getattr(self, name)]
+
+
+class SampleFile(_Base):
+    """The sample (address list) loaded on the tablets as a CSV media file, looked up with ``pulldata``."""
+
+    file: str = Field(pattern=r"^[A-Za-z0-9_\-]+\.csv$",
+                      description="Media file name, e.g. 'sample.csv'; its column `key` identifies a sample unit.")
+    key: list[str] = Field(min_length=1, description="Variables whose values joined by '-' give the file's `key`, "
+                                                      "e.g. [psu, hh_no] for key '1042-7'.")
+
+
 class XlsformSource(_Base):
     """What an imported XLSForm needs to be written back as it was (see ``surveymod import``)."""
 
@@ -301,6 +339,12 @@ class Questionnaire(_Base):
         "[trainee_id, test] for a pre/post test with two rows per trainee; `check` reports duplicates of this key "
         "(default: the respondent id)."))
     choices: dict[str, ChoiceList] = Field(default_factory=dict, description="Reusable choice lists by name.")
+    glossary: str | None = Field(
+        None, description="Translation glossary (YAML), relative to this file; `surveymod validate` warns when a "
+                          "text uses a glossary term in English but renders it differently in another language.")
+    metadata: FormMetadata = Field(default_factory=FormMetadata,
+                                   description="Device metadata the XLSForm records (start, end, today, ...).")
+    sample: SampleFile | None = Field(None, description="Sample file preloaded on the tablets (see `preload`).")
     sections: list[Group]
     rules: list[Rule] = Field(default_factory=list, description="Plausibility rules across the rows of a roster "
                                                                "(household), checked by `surveymod check`.")
