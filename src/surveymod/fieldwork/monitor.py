@@ -1,0 +1,302 @@
+"""Run every monitoring check on one dataset and collect the tables, flags and notes the report shows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..data.read import Dataset
+from ..errors import Location, Problem, SurveyError
+from . import aapor, backcheck, duplicates, progress, quality, selection
+from .config import AAPOR_CODE, Fields, MonitorConfig, resolve_fields
+
+Echo = Callable[[str], None]
+
+
+@dataclass
+class Monitoring:
+    """Everything the report shows: tables by name, flags (one row per interviewer/PSU/item and check), notes on
+    what could not be checked, the columns used, and headline numbers."""
+
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    flags: pd.DataFrame = field(default_factory=pd.DataFrame)
+    notes: list[str] = field(default_factory=list)
+    fields: Fields = field(default_factory=Fields)
+    summary: dict[str, object] = field(default_factory=dict)
+    config: MonitorConfig = field(default_factory=MonitorConfig)
+
+
+def _check_columns(cfg: MonitorConfig, columns: list[str], file: str) -> None:
+    """Columns named in the thresholds file must be in the data."""
+    c = cfg.columns
+    named = [v for v in (c.interviewer, c.date, c.start, c.end, c.duration, c.psu, c.region, c.disposition,
+                         c.consent, c.sex, c.age, c.n_elig, c.sel_method, c.kish_line) if v]
+    named += [*(c.start_hm or []), *(c.end_hm or []), *(c.household or []), *(cfg.key_items or []),
+              *(i for g in cfg.grids or [] for i in g.items)]
+    gone = [n for n in dict.fromkeys(named) if n not in columns]
+    if gone:
+        raise SurveyError([Problem(f"column '{n}' named in the thresholds file is not in the data",
+                                   rule="monitor-column", location=Location(file=file, variable=n)) for n in gone])
+
+
+def _dispositions(ds: Dataset, cfg: MonitorConfig, col: str | None, notes: list[str]) -> pd.Series | None:
+    """Each record's AAPOR group (I, P, R, NC, O, UH, UO, NE), or None without a disposition column."""
+    df = ds.main
+    if not col or col not in df.columns:
+        notes.append("No disposition column: every record is taken as a completed interview and no outcome rates "
+                     "are computed (name it under columns.disposition in the thresholds file).")
+        return None
+    mapping = cfg.dispositions
+    source = "the thresholds file"
+    if mapping is None and ds.questionnaire is not None and col in {q.name for q in ds.questionnaire.questions()}:
+        mapping = aapor.codes_from_labels(ds.questionnaire, ds.questionnaire.question(col))
+        source = f"the '(AAPOR x.y)' in the labels of {col}'s choices"
+    if not mapping:
+        values = df[col].dropna().astype(str).str.strip().unique()
+        if len(values) and all(AAPOR_CODE.match(v) for v in values):
+            mapping = {v: v for v in values}
+            source = "the data (AAPOR codes)"
+        else:
+            notes.append(f"The codes of {col} are not linked to AAPOR dispositions (give dispositions: in the "
+                         "thresholds file): no outcome rates; every record is taken as a completed interview.")
+            return None
+    cats = aapor.categorize(df[col], mapping)
+    unknown = df[col].notna() & cats.isna()
+    if unknown.any():
+        codes = sorted(df.loc[unknown, col].astype(str).unique())[:10]
+        notes.append(f"{int(unknown.sum())} record(s) have disposition codes without an AAPOR code ({', '.join(codes)}"
+                     "); they are left out of the outcome rates.")
+    blank = df[col].isna().sum()
+    if blank:
+        notes.append(f"{int(blank)} record(s) have no disposition; they are left out of the outcome rates.")
+    notes.append(f"Dispositions: {col}, AAPOR codes from {source}: "
+                 + ", ".join(f"{k} → {v} ({aapor.category(v)})" for k, v in mapping.items()) + ".")
+    return cats
+
+
+def _share(num: pd.Series, den: pd.Series) -> pd.Series:
+    return num / den.where(den > 0)
+
+
+def run_monitor(ds: Dataset, cfg: MonitorConfig | None = None, *, sample: pd.DataFrame | None = None,
+                sample_path: str = "sample", backchecks: pd.DataFrame | None = None, backcheck_path: str = "backcheck",
+                data_path: str = "data", echo: Echo | None = None) -> Monitoring:
+    """Every check the data allows; parts whose columns are missing are left out with a note."""
+    cfg = cfg or MonitorConfig()
+    say = echo or (lambda _s: None)
+    df = ds.main
+    qn = ds.questionnaire
+    _check_columns(cfg, [str(c) for c in df.columns], data_path)
+    f = resolve_fields(cfg.columns, [str(c) for c in df.columns], qn)
+    m = Monitoring(fields=f, config=cfg)
+    th = cfg.thresholds
+    iv = f.get("interviewer")
+    if not iv:
+        m.notes.append("No interviewer column: nothing is reported by interviewer (name it under "
+                       "columns.interviewer in the thresholds file).")
+    say("outcome rates")
+    cats = _dispositions(ds, cfg, f.get("disposition"), m.notes)
+    complete = cats.isin(["I", "P"]) if cats is not None else pd.Series(True, index=df.index)
+    done = df.assign(_complete=complete.to_numpy())
+    m.summary.update(records=len(df), completed=int(complete.sum()),
+                     interviewers=int(df[iv].nunique()) if iv else None)
+    if cats is not None:
+        overall = aapor.rate_table(cats, e=cfg.eligibility)
+        m.tables["outcomes_overall"] = overall
+        e = float(overall["e"].iloc[0]) if pd.notna(overall["e"].iloc[0]) else None
+        m.summary["e"] = e
+        m.summary["e_source"] = "given in the thresholds file" if cfg.eligibility is not None else (
+            "estimated: eligible share among cases of known eligibility, (I+P+R+NC+O)/(I+P+R+NC+O+NE)")
+        if iv:
+            m.tables["outcomes_interviewer"] = aapor.rate_table(cats, df[iv], e=e).rename(
+                columns={"group": "interviewer"})
+        if f.get("psu"):
+            m.tables["outcomes_psu"] = aapor.rate_table(cats, progress._key(df[f.get("psu")]), e=e).rename(
+                columns={"group": "psu"})
+    say("progress")
+    targets = None
+    if sample is not None:
+        targets = progress.sample_targets(sample, f.get("psu") or "psu", sample_path)
+        m.summary["target"] = float(targets["target"].sum())
+    if f.get("date") or f.get("start"):
+        dcol = f.get("date") if f.get("date") else f.get("start")
+        m.tables["progress_day"] = progress.by_day(df[dcol], complete, m.summary.get("target"))  # type: ignore[arg-type]
+    for name, col, tcol in (("psu", f.get("psu"), "psu"), ("region", f.get("region"), "region"),
+                            ("interviewer", iv, "interviewer")):
+        if col:
+            m.tables[f"progress_{name}"] = progress.by_group(done, col, targets, tcol)
+    if targets is not None and f.get("psu"):
+        m.tables["gaps"] = duplicates.empty_psus(targets, df[f.get("psu")], complete)
+    say("interviewer quality")
+    comp = df[complete.to_numpy()]
+    items = quality.substantive_items(comp, qn, f, cfg)
+    m.notes += items.notes
+    if iv and len(comp):
+        _quality(m, ds, comp, items, iv, cats, df)
+    say("interviewer effects")
+    if iv and len(comp):
+        key_items = cfg.key_items or list(dict.fromkeys(
+            [i for g in items.grids for i in g.items]
+            + [q.name for q in (qn.questions() if qn else []) if q.type == "scale" and q.name in items.names]))
+        vals = quality.valid_values(comp, ds.meta, key_items)
+        rows = []
+        for item in key_items:
+            rho, k, n = quality.rho_int(vals[item], comp[iv])
+            rows.append({"item": item, "rho_int": rho, "interviewers": k, "interviews": n,
+                         "deff_int": 1 + (n / k - 1) * rho if k and np.isfinite(rho) else np.nan})
+        m.tables["interviewer_effects"] = pd.DataFrame(rows, columns=["item", "rho_int", "interviewers",
+                                                                      "interviews", "deff_int"])
+    say("selection, duplicates, back-checks")
+    if iv and f.get("n_elig") and f.get("kish_line"):
+        m.tables["selection"] = selection.kish_check(comp, iv, f.get("n_elig"), f.get("kish_line"),  # type: ignore[arg-type]
+                                                     f.get("sel_method"), f.get("sex"), f.get("age"))
+    else:
+        m.notes.append("Selection check left out: it needs the number of eligible persons and the Kish line "
+                       "(columns n_elig and kish_line).")
+    dups = [duplicates.duplicate_keys(comp, f.household, "household interviewed twice")]
+    if qn is not None and qn.respondent_id:
+        dups.append(duplicates.duplicate_keys(df, [qn.respondent_id], "respondent id used twice"))
+    dups.append(duplicates.identical_answers(comp, items.names))
+    dup = pd.concat([d for d in dups if len(d)], ignore_index=True) if any(len(d) for d in dups) else dups[0]
+    if iv and len(dup):
+        dup = dup.assign(interviewer=df.loc[dup["data_row"] - 2, iv].to_numpy())
+    m.tables["duplicates"] = dup
+    if backchecks is not None:
+        ids = cfg.backcheck.id or f.household
+        if not ids:
+            raise SurveyError("back-checks need id columns to match the originals: set backcheck.id in the "
+                              "thresholds file", location=Location(file=backcheck_path), rule="backcheck-id")
+        res = backcheck.compare(df, backchecks, cfg.backcheck, ids, iv, backcheck_path)
+        m.tables["backcheck_item"] = res.by_item
+        m.tables["backcheck_interviewer"] = res.by_interviewer
+        m.tables["backcheck_discrepancies"] = res.discrepancies
+        m.summary["backchecks"] = res.matched
+        m.notes += res.notes
+        if not (cfg.backcheck.type1 or cfg.backcheck.type2 or cfg.backcheck.type3):
+            m.notes.append("Back-checks given but no items to compare: list them under backcheck.type1/2/3.")
+    m.flags = _flags(m)
+    return m
+
+
+def _quality(m: Monitoring, ds: Dataset, comp: pd.DataFrame, items: quality.Items, iv: str,
+             cats: pd.Series | None, df: pd.DataFrame) -> None:
+    """The interviewer quality table (one row per interviewer) and the outliers found."""
+    f, th = m.fields, m.config.thresholds
+    per = pd.DataFrame({"interviewer": comp[iv]}, index=comp.index)
+    dur, source = quality.duration_minutes(comp, f)
+    if dur is not None:
+        limit = th.speeder_minutes or th.speeder_fraction * float(dur.median())
+        m.summary.update(duration_source=source, speeder_limit=limit, median_duration=float(dur.median()))
+        per["duration"] = dur
+        per["speeder"] = (dur < limit).astype(float).where(dur.notna())
+    else:
+        m.notes.append("No start/end times or duration column: durations and speeders are not reported.")
+    asked = quality.asked_masks(comp, ds.questionnaire, items.names)
+    per = per.join(quality.item_response(comp, items, ds.meta, asked))
+    per = per.join(quality.straightlining(comp, items.grids, ds.meta))
+    per = per.join(quality.other_answers(comp, items))
+    count, found = quality.outliers(comp, items.numeric, ds.meta, th.outlier_z)
+    per["outlier"] = (count > 0).astype(float)
+    if len(found):
+        found = found.assign(interviewer=comp.loc[found["row"], iv].to_numpy(), data_row=found["row"] + 2)
+        m.tables["outliers"] = found.drop(columns="row")
+    m.tables["interviews"] = per.assign(data_row=per.index + 2)
+    g = per.groupby("interviewer")
+    t = pd.DataFrame({"completed": g.size()})
+    if "duration" in per:
+        t["median_duration"] = g["duration"].median()
+        t["speeder_share"] = g["speeder"].mean()
+    sums = g[["asked", "blank", "dk", "refused", "grids", "straight", "other_asked", "other"]].sum()
+    t["item_nonresponse"] = _share(sums["blank"], sums["asked"])
+    t["dont_know"] = _share(sums["dk"], sums["asked"])
+    t["refusal"] = _share(sums["refused"], sums["asked"])
+    t["straightlining"] = _share(sums["straight"], sums["grids"])
+    t["other_share"] = _share(sums["other"], sums["other_asked"])
+    t["outlier_share"] = g["outlier"].mean()
+    consent = f.get("consent")
+    if consent and ds.questionnaire is not None and consent in {q.name for q in ds.questionnaire.questions()}:
+        qn = ds.questionnaire
+        refuse = [float(c.code) for c in qn.choice_list(qn.question(consent))
+                  if qn.text(c.label, "en").strip().lower().startswith(("no", "refus"))]
+        cv = pd.to_numeric(df[consent], errors="coerce")
+        asked_c = cv.notna()
+        cg = pd.DataFrame({"i": df[iv], "asked": asked_c, "ref": cv.isin(refuse)}).groupby("i")
+        t["consent_refusal"] = _share(cg["ref"].sum(), cg["asked"].sum())
+    t = t.reset_index().rename(columns={"index": "interviewer"})
+    if "outcomes_interviewer" in m.tables:
+        o = m.tables["outcomes_interviewer"][["interviewer", "RR3", "COOP1", "CON1"]]
+        t = t.merge(o, on="interviewer", how="outer")
+    m.tables["quality_interviewer"] = t
+    m.summary["grids"] = [g_.name for g_ in items.grids]
+
+
+def _z_others(k: float, n: float, k_all: float, n_all: float) -> float:
+    """z of one group's share k/n against everyone else's (pooled binomial SE)."""
+    ko, no = k_all - k, n_all - n
+    if n <= 0 or no <= 0:
+        return np.nan
+    p = k_all / n_all
+    se = np.sqrt(p * (1 - p) * (1 / n + 1 / no))
+    return (k / n - ko / no) / se if se > 0 else np.nan
+
+
+def _flags(m: Monitoring) -> pd.DataFrame:
+    """One row per finding a field manager should act on: who, check, value, limit."""
+    th = m.config.thresholds
+    rows: list[dict[str, object]] = []
+
+    def add(who: object, check: str, value: float, limit: str) -> None:
+        rows.append({"interviewer": who, "check": check, "value": value, "limit": limit})
+
+    q = m.tables.get("quality_interviewer")
+    if q is not None:
+        big = q["completed"].fillna(0) >= th.min_interviews
+        share_checks = [("speeder_share", th.speeder_share, "speeders"), ("item_nonresponse", th.item_nonresponse,
+                        "item nonresponse"), ("straightlining", th.straightlining, "straightlining in grids"),
+                        ("other_share", th.other_share, "'Other' answers"), ("outlier_share", th.outlier_share,
+                        "interviews with outliers"), ("consent_refusal", th.consent_refusal, "consent refusals")]
+        for col, limit, what in share_checks:
+            if col in q:
+                for _, r in q[big & (q[col] > limit)].iterrows():
+                    add(r["interviewer"], what, r[col], f"> {limit:.0%}")
+        if {"dont_know", "refusal"} <= set(q.columns):
+            dkr = q["dont_know"] + q["refusal"]
+            for i in q.index[big & (dkr > th.dk_refusal)]:
+                add(q.at[i, "interviewer"], "don't know and refusal", dkr[i], f"> {th.dk_refusal:.0%}")
+        if "RR3" in q:
+            for _, r in q[big & (q["RR3"] < th.response_rate)].iterrows():
+                add(r["interviewer"], "low response rate (RR3)", r["RR3"], f"< {th.response_rate:.0%}")
+    o = m.tables.get("outcomes_interviewer")
+    if o is not None:
+        elig = o[["I", "P", "R", "NC", "O"]].sum(axis=1)
+        resp = o["I"] + o["P"]
+        for i in o.index:
+            z = _z_others(resp[i], elig[i], resp.sum(), elig.sum())
+            if z > th.rate_z:
+                add(o.at[i, "interviewer"], "response rate far above the others' (z)", z, f"> {th.rate_z:g}")
+    s = m.tables.get("selection")
+    if s is not None:
+        for col, what in (("line1_z", "Kish line 1 (oldest) selected too often (z)"),
+                          ("female_z", "sex of selected respondents differs (z)"),
+                          ("age_z", "age of selected respondents differs (z)")):
+            if col in s:
+                bad = s[col].abs() > th.rate_z if col != "line1_z" else s[col] > th.rate_z
+                for _, r in s[bad].iterrows():
+                    add(r["interviewer"], what, r[col], f"|z| > {th.rate_z:g}")
+    b = m.tables.get("backcheck_interviewer")
+    if b is not None and "type1_error_rate" in b:
+        for _, r in b[b["type1_error_rate"] > th.backcheck_error].iterrows():
+            add(r["interviewer"], "back-check discrepancies (type 1)", r["type1_error_rate"],
+                f"> {th.backcheck_error:.0%}")
+    d = m.tables.get("duplicates")
+    if d is not None and len(d) and "interviewer" in d:
+        for (who, check), n in d.groupby(["interviewer", "check"]).size().items():
+            add(who, check, float(n), "any")
+    e = m.tables.get("interviewer_effects")
+    if e is not None:
+        for _, r in e[e["rho_int"] > th.rho_int].iterrows():
+            add("(item) " + str(r["item"]), "interviewer effect rho_int", r["rho_int"], f"> {th.rho_int:g}")
+    return pd.DataFrame(rows, columns=["interviewer", "check", "value", "limit"])
