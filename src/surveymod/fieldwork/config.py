@@ -36,17 +36,18 @@ class Thresholds(_Base):
     dk_refusal: float = Field(0.10, ge=0, le=1, description="Flag: share of asked items answered don't know or "
                                                             "refused.")
     straightlining: float = Field(0.25, ge=0, le=1, description="Flag: share of grids answered all alike.")
-    other_share: float = Field(0.15, ge=0, le=1, description="Flag: share of 'Other' among answers to questions "
+    other_share: float = Field(0.25, ge=0, le=1, description="Flag: share of 'Other' among answers to questions "
                                                              "with an Other code.")
-    consent_refusal: float = Field(0.30, ge=0, le=1, description="Flag: share of contacted persons refusing consent.")
+    consent_refusal: float = Field(0.40, ge=0, le=1, description="Flag: share of contacted persons refusing consent.")
     outlier_z: float = Field(3.5, gt=0, description="A numeric answer this many robust SDs (1.4826 MAD) from the "
                                                     "median is an outlier.")
     outlier_share: float = Field(0.10, ge=0, le=1, description="Flag: share of interviews with an outlier.")
     response_rate: float = Field(0.5, ge=0, le=1, description="Flag: AAPOR RR3 below this.")
-    rate_z: float = Field(3.0, gt=0, description="Flag an interviewer whose share differs from everyone else's by "
+    rate_z: float = Field(3.5, gt=0, description="Flag an interviewer whose share differs from everyone else's by "
                                                  "more than this many binomial SEs (selection, response, duration).")
     rho_int: float = Field(0.05, ge=0, le=1, description="Flag an item whose interviewer effect rho_int exceeds this.")
-    backcheck_error: float = Field(0.10, ge=0, le=1, description="Flag: back-check discrepancy rate (type 1 items).")
+    backcheck_error: float = Field(0.10, ge=0, le=1, description="Flag: back-check discrepancy rate (type 1 items; "
+                                                                 "two discrepancies at least).")
     min_interviews: int = Field(5, ge=1, description="Interviewers with fewer completed interviews are listed but "
                                                      "not flagged on shares.")
 

@@ -45,6 +45,8 @@ def simulate_fieldwork(main: pd.DataFrame, seed: int) -> dict[str, Any]:
     respondents *main* (unchanged)."""
     rng = np.random.default_rng([seed, 27])  # the fieldwork's own stream
     df = main.copy()
+    twice = df.duplicated(["psu", "hh_no"])  # listing numbers drawn independently may repeat within a PSU
+    df.loc[twice, "hh_no"] = df["hh_no"].max() + 1 + np.arange(twice.sum())
     psus = df[["psu", "region"]].drop_duplicates("psu").sort_values(["region", "psu"])
     chunks = np.array_split(psus["psu"].to_numpy(), INTERVIEWERS)
     who = {p: 101 + k for k, chunk in enumerate(chunks) for p in chunk}

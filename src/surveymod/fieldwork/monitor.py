@@ -92,8 +92,9 @@ def run_monitor(ds: Dataset, cfg: MonitorConfig | None = None, *, sample: pd.Dat
     _check_columns(cfg, [str(c) for c in df.columns], data_path)
     f = resolve_fields(cfg.columns, [str(c) for c in df.columns], qn)
     m = Monitoring(fields=f, config=cfg)
-    th = cfg.thresholds
     iv = f.get("interviewer")
+    if iv:  # interviewer ids as text ('107', not 107.0) in every table; the data itself is not changed
+        df = df.assign(**{iv: progress._key(df[iv]).where(df[iv].notna())})
     if not iv:
         m.notes.append("No interviewer column: nothing is reported by interviewer (name it under "
                        "columns.interviewer in the thresholds file).")
@@ -288,7 +289,7 @@ def _flags(m: Monitoring) -> pd.DataFrame:
                     add(r["interviewer"], what, r[col], f"|z| > {th.rate_z:g}")
     b = m.tables.get("backcheck_interviewer")
     if b is not None and "type1_error_rate" in b:
-        for _, r in b[b["type1_error_rate"] > th.backcheck_error].iterrows():
+        for _, r in b[(b["type1_error_rate"] > th.backcheck_error) & (b["type1_different"] >= 2)].iterrows():
             add(r["interviewer"], "back-check discrepancies (type 1)", r["type1_error_rate"],
                 f"> {th.backcheck_error:.0%}")
     d = m.tables.get("duplicates")
