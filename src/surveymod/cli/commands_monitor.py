@@ -29,7 +29,6 @@ from .main import cli
 def monitor_cmd(data: str, questionnaire: str, sample_path: str | None, bc_path: str | None,
                 thresholds_path: str | None, title: str, out_dir: str) -> None:
     """Fieldwork monitoring report of DATA: progress, AAPOR rates, interviewer quality, selection, back-checks."""
-    from ..atomic import refuse_overwriting_inputs
     from ..data.read import read
     from ..fieldwork import load_config, run_monitor
     from ..fieldwork.report import write_report
@@ -37,13 +36,12 @@ def monitor_cmd(data: str, questionnaire: str, sample_path: str | None, bc_path:
     cfg = load_config(thresholds_path)
     ds = open_dataset(data, questionnaire)
     inputs = [p for p in (data, questionnaire, sample_path, bc_path, thresholds_path) if p]
-    refuse_overwriting_inputs(f"{out_dir}/monitor.html", inputs)
     sample = read(sample_path).main if sample_path else None
     bc = read(bc_path).main if bc_path else None
     say = progress_lines(len(ds.main), at_least=50_000)
     m = run_monitor(ds, cfg, sample=sample, sample_path=sample_path or "", backchecks=bc,
                     backcheck_path=bc_path or "", data_path=data, echo=say)
-    written = write_report(m, out_dir, title=title, data=data)
+    written = write_report(m, out_dir, title=title, data=data, inputs=inputs)
     click.echo(f"wrote {written['monitor.html']} and {len(written) - 1} table(s) in {out_dir}/tables")
     if len(m.flags):
         click.echo(f"{len(m.flags)} flag(s): " + "; ".join(

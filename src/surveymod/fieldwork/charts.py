@@ -60,7 +60,8 @@ def achieved(table: pd.DataFrame, title: str) -> str:
     if "target" in table:
         ax.bar(x, table["target"], color="#e5e7eb", label="target")
     ax.bar(x, table["completed"], width=0.6, color=BAR, label="completed")
-    ax.set_xticks(x, table["group"].astype(str), rotation=90 if len(table) > 12 else 0, fontsize=8)
+    names = table["label"].where(table["label"] != "", table["group"]) if "label" in table else table["group"]
+    ax.set_xticks(x, names.astype(str), rotation=90 if len(table) > 8 else 0, fontsize=8)
     ax.set_title(title, fontsize=10)
     ax.legend(fontsize=8, frameon=False)
     ax.spines[["top", "right"]].set_visible(False)

@@ -28,7 +28,7 @@ def identical_answers(df: pd.DataFrame, items: list[str], min_items: int = 10) -
     answered = df[cols].notna().sum(axis=1) >= min_items
     sub = df.loc[answered, cols].astype(str)
     dup = sub.duplicated(keep=False)
-    groups = sub[dup].groupby(cols).ngroup()
+    groups = sub[dup].groupby(cols, dropna=False).ngroup()
     return pd.DataFrame({"check": "identical answers", "key": ("pattern " + (groups + 1).astype(str)).to_numpy(),
                          "data_row": (groups.index + 2).to_numpy()}).sort_values(["key", "data_row"])
 

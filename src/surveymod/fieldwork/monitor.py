@@ -128,7 +128,10 @@ def run_monitor(ds: Dataset, cfg: MonitorConfig | None = None, *, sample: pd.Dat
     for name, col, tcol in (("psu", f.get("psu"), "psu"), ("region", f.get("region"), "region"),
                             ("interviewer", iv, "interviewer")):
         if col:
-            m.tables[f"progress_{name}"] = progress.by_group(done, col, targets, tcol)
+            table = progress.by_group(done, col, targets, tcol)
+            if col in ds.meta and ds.meta.info(col).values:
+                table.insert(1, "label", [ds.meta.value_label(col, g) or "" for g in table["group"]])
+            m.tables[f"progress_{name}"] = table
     if targets is not None and f.get("psu"):
         m.tables["gaps"] = duplicates.empty_psus(targets, df[f.get("psu")], complete)
     say("interviewer quality")
@@ -228,7 +231,7 @@ def _quality(m: Monitoring, ds: Dataset, comp: pd.DataFrame, items: quality.Item
         t["consent_refusal"] = _share(cg["ref"].sum(), cg["asked"].sum())
     t = t.reset_index().rename(columns={"index": "interviewer"})
     if "outcomes_interviewer" in m.tables:
-        o = m.tables["outcomes_interviewer"][["interviewer", "RR3", "COOP1", "CON1"]]
+        o = m.tables["outcomes_interviewer"][["interviewer", "RR3"]]
         t = t.merge(o, on="interviewer", how="outer")
     m.tables["quality_interviewer"] = t
     m.summary["grids"] = [g_.name for g_ in items.grids]
@@ -280,13 +283,9 @@ def _flags(m: Monitoring) -> pd.DataFrame:
                 add(o.at[i, "interviewer"], "response rate far above the others' (z)", z, f"> {th.rate_z:g}")
     s = m.tables.get("selection")
     if s is not None:
-        for col, what in (("line1_z", "Kish line 1 (oldest) selected too often (z)"),
-                          ("female_z", "sex of selected respondents differs (z)"),
-                          ("age_z", "age of selected respondents differs (z)")):
-            if col in s:
-                bad = s[col].abs() > th.rate_z if col != "line1_z" else s[col] > th.rate_z
-                for _, r in s[bad].iterrows():
-                    add(r["interviewer"], what, r[col], f"|z| > {th.rate_z:g}")
+        # sex and age are shown, not flagged: interviewers work in different areas, whose people differ
+        for _, r in s[s["line1_z"] > th.rate_z].iterrows():
+            add(r["interviewer"], "Kish line 1 (oldest) selected too often (z)", r["line1_z"], f"> {th.rate_z:g}")
     b = m.tables.get("backcheck_interviewer")
     if b is not None and "type1_error_rate" in b:
         for _, r in b[(b["type1_error_rate"] > th.backcheck_error) & (b["type1_different"] >= 2)].iterrows():

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..atomic import inside, write_text
+from ..atomic import inside, refuse_overwriting_inputs, write_text
 from . import charts
 from .monitor import Monitoring
 
@@ -22,6 +22,8 @@ PERCENT = {"RR1", "RR2", "RR3", "RR4", "RR5", "RR6", "COOP1", "COOP2", "COOP3", 
 MARK = {"speeder_share": "speeder_share", "item_nonresponse": "item_nonresponse", "straightlining": "straightlining",
         "other_share": "other_share", "outlier_share": "outlier_share", "consent_refusal": "consent_refusal",
         "type1_error_rate": "backcheck_error"}
+DECIMALS = {"median_duration": 1, "achieved_pct": 1, "cumulative_pct_of_target": 1, "rho_int": 3, "deff_int": 2,
+            "line1_expected": 1, "mean_age": 1, "mean_age_others": 1, "e": 3, "robust_z": 2, "median": 1}
 CSV_FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 TEMPLATE = """<!doctype html>
@@ -40,8 +42,8 @@ h3{font-size:15px;margin:18px 0 6px}
 nav a{margin-right:12px;font-size:13px}
 .scroll{overflow-x:auto;max-width:100%}
 table{border-collapse:collapse;margin:6px 0 10px;font-size:12.5px}
-th,td{border:1px solid #d0d7de;padding:3px 7px;text-align:right;white-space:nowrap}
-th{background:#f0f3f6;position:sticky;top:0} td.t,th.t{text-align:left;white-space:normal}
+th,td{border:1px solid #d0d7de;padding:3px 6px;text-align:right;white-space:nowrap}
+th{background:#f0f3f6;white-space:normal;vertical-align:bottom} td.t,th.t{text-align:left;white-space:normal}
 td.flag{background:#fde2e1;color:#8a1c12;font-weight:600}
 img{max-width:100%;height:auto;display:block;margin:8px 0}
 details{margin:6px 0} summary{cursor:pointer;color:#1f4e79}
@@ -49,7 +51,7 @@ details{margin:6px 0} summary{cursor:pointer;color:#1f4e79}
 .ok{color:#1a7f37}
 </style></head><body>
 <h1>{{ title }}</h1>
-<p class="meta">Data: {{ data }} · generated {{ generated }} by surveymod monitor{% if fields %} · columns: {{ fields }}{% endif %}</p>
+<p class="meta">Data: {{ data }} · generated {{ generated }} by surveymod monitor</p>
 <div class="cards">{% for c in cards %}<div class="card{% if c.bad %} bad{% endif %}"><b>{{ c.value }}</b><span>{{ c.label }}</span></div>{% endfor %}</div>
 <nav>{% for s in sections %}<a href="#{{ s.id }}">{{ s.title }}</a>{% endfor %}</nav>
 {% for s in sections %}
@@ -59,7 +61,7 @@ details{margin:6px 0} summary{cursor:pointer;color:#1f4e79}
 {% if b.kind == "chart" %}<img alt="{{ b.alt }}" src="{{ b.uri }}">
 {% elif b.kind == "text" %}<p>{{ b.text }}</p>
 {% elif b.kind == "table" %}{% if b.collapsed %}<details><summary>{{ b.title }} ({{ b.rows|length }} rows)</summary>{% else %}{% if b.title %}<h3>{{ b.title }}</h3>{% endif %}{% endif %}
-<div class="scroll"><table><thead><tr>{% for h in b.header %}<th class="{{ 't' if loop.first else '' }}">{{ h }}</th>{% endfor %}</tr></thead><tbody>
+<div class="scroll"><table><thead><tr>{% for h in b.header %}<th class="{{ h.cls }}">{{ h.text }}</th>{% endfor %}</tr></thead><tbody>
 {% for r in b.rows %}<tr>{% for cell in r %}<td class="{{ cell.cls }}">{{ cell.text }}</td>{% endfor %}</tr>
 {% endfor %}</tbody></table></div>{% if b.more %}<p class="note">… {{ b.more }} more rows in {{ b.csv }}</p>{% endif %}
 {% if b.collapsed %}</details>{% endif %}
@@ -100,6 +102,8 @@ def _fmt(col: str, v: Any) -> str:
         return "yes" if v else "no"
     if col in PERCENT and isinstance(v, int | float | np.number):
         return f"{100 * float(v):.1f}%"
+    if isinstance(v, float | np.floating) and (col in DECIMALS or col.endswith("_z")):
+        return f"{float(v):,.{DECIMALS.get(col, 2)}f}"
     if isinstance(v, float | np.floating):
         f = float(v)
         return f"{f:,.0f}" if f.is_integer() and abs(f) < 1e12 else f"{f:,.2f}" if abs(f) >= 10 else f"{f:.3f}"
@@ -116,7 +120,7 @@ def _table(df: pd.DataFrame, title: str, csv: str, *, limit: int | None = 60, co
         cells = []
         for k, col in enumerate(shown.columns):
             v = r[col]
-            cls = "t" if k == 0 else ""
+            cls = "t" if k == 0 or isinstance(v, str) else ""
             if marks and col in marks and isinstance(v, int | float | np.number) and np.isfinite(v) \
                     and v > marks[col]:
                 cls = "flag"
@@ -124,7 +128,10 @@ def _table(df: pd.DataFrame, title: str, csv: str, *, limit: int | None = 60, co
                 cls = "t flag"
             cells.append({"text": _fmt(str(col), v), "cls": cls})
         rows.append(cells)
-    return {"kind": "table", "title": title, "header": [str(c) for c in shown.columns], "rows": rows,
+    first = rows[0] if rows else [{"cls": "t"}] * len(shown.columns)
+    header = [{"text": str(c).replace("_", " "), "cls": "t" if "t" in cell["cls"].split() else ""}
+              for c, cell in zip(shown.columns, first, strict=True)]
+    return {"kind": "table", "title": title, "header": header, "rows": rows,
             "more": len(df) - len(shown), "csv": csv, "collapsed": collapsed}
 
 
@@ -141,15 +148,18 @@ def _csv_safe(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_report(m: Monitoring, out_dir: str | Path, *, title: str, data: str) -> dict[str, Path]:
-    """Write DIR/monitor.html and DIR/tables/<name>.csv; return the written paths by name."""
+def write_report(m: Monitoring, out_dir: str | Path, *, title: str, data: str,
+                 inputs: list[str | Path] | None = None) -> dict[str, Path]:
+    """Write DIR/monitor.html and DIR/tables/<name>.csv (never over one of *inputs*); return the paths by name."""
     import jinja2
 
     out = Path(out_dir)
+    targets = {f"tables/{name}.csv": inside(out / "tables", f"{name}.csv") for name in [*m.tables, "flags"]}
+    for target in [*targets.values(), out / "monitor.html"]:
+        refuse_overwriting_inputs(target, inputs or [])
     written: dict[str, Path] = {}
     for name, table in {**m.tables, "flags": m.flags}.items():
-        written[f"tables/{name}.csv"] = write_text(inside(out / "tables", f"{name}.csv"),
-                                                   _csv_safe(table).to_csv(index=False))
+        written[f"tables/{name}.csv"] = write_text(targets[f"tables/{name}.csv"], _csv_safe(table).to_csv(index=False))
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     html = env.from_string(TEMPLATE).render(**_context(m, title, data))
     written["monitor.html"] = write_text(out / "monitor.html", html)
@@ -182,8 +192,15 @@ def _context(m: Monitoring, title: str, data: str) -> dict[str, Any]:
                 _quality_section(m, flagged, marks), _effects_section(m), _selection_section(m, flagged),
                 _duplicates_section(m), _backcheck_section(m, flagged, marks)]
     return {"title": title, "data": data, "generated": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
-            "fields": "; ".join(m.fields.found), "cards": cards, "sections": [s for s in sections if s],
-            "notes": m.notes + METHODS, "csv_dir": "tables"}
+            "cards": cards, "sections": [s for s in sections if s],
+            "notes": ([f"Columns found by their usual names: {'; '.join(m.fields.found)}."] if m.fields.found else [])
+            + m.notes + METHODS, "csv_dir": "tables"}
+
+
+def _flagged_for(m: Monitoring, word: str) -> set[str]:
+    """Interviewers flagged on a check whose name contains *word* (the red bars of that check's chart)."""
+    f = m.flags
+    return {str(x) for x in f.loc[f["check"].str.contains(word, regex=False), "interviewer"]} if len(f) else set()
 
 
 def _flags_section(m: Monitoring) -> dict[str, Any]:
@@ -227,10 +244,14 @@ def _outcomes_section(m: Monitoring, flagged: set[str]) -> dict[str, Any] | None
         return None
     e = m.summary.get("e")
     intro = [f"Eligibility estimate e for cases of unknown eligibility: {_fmt('', e)} ({m.summary.get('e_source')})."]
-    blocks = [_table(t["outcomes_overall"].drop(columns="group"), "All cases", "tables/outcomes_overall.csv")]
+    o_all = t["outcomes_overall"]
+    counts = [c for c in ("I", "P", "R", "NC", "O", "UH", "UO", "NE", "cases", "e") if c in o_all]
+    blocks = [_table(o_all[counts], "Final dispositions (all cases)", "tables/outcomes_overall.csv"),
+              _table(o_all[[c for c in o_all.columns if c not in counts and c != "group"]], "Rates",
+                     "tables/outcomes_overall.csv")]
     if "outcomes_interviewer" in t:
         o = t["outcomes_interviewer"]
-        blocks.append(_chart(charts.by_interviewer(o["RR3"], o["interviewer"], flagged,
+        blocks.append(_chart(charts.by_interviewer(o["RR3"], o["interviewer"], _flagged_for(m, "response rate"),
                                                    "Response rate RR3 by interviewer",
                                                    m.config.thresholds.response_rate), "RR3 by interviewer"))
         blocks.append(_table(o, "By interviewer", "tables/outcomes_interviewer.csv", limit=None, collapsed=True,
@@ -255,10 +276,11 @@ def _quality_section(m: Monitoring, flagged: set[str], marks: dict[str, float]) 
     blocks = [_table(q, "", "tables/quality_interviewer.csv", limit=None, marks=marks, flagged=flagged)]
     iv = t.get("interviews")
     if iv is not None and "duration" in iv:
-        blocks.append(_chart(charts.durations(iv, m.summary.get("speeder_limit"), flagged),  # type: ignore[arg-type]
+        blocks.append(_chart(charts.durations(iv, m.summary.get("speeder_limit"), _flagged_for(m, "speeders")),  # type: ignore[arg-type]
                              "durations by interviewer"))
     if "straightlining" in q and q["straightlining"].notna().any():
-        blocks.append(_chart(charts.by_interviewer(q["straightlining"], q["interviewer"], flagged,
+        blocks.append(_chart(charts.by_interviewer(q["straightlining"], q["interviewer"],
+                                                   _flagged_for(m, "straightlining"),
                                                    "Straightlining: share of grids answered all alike",
                                                    m.config.thresholds.straightlining), "straightlining"))
     if "outliers" in t:
@@ -284,8 +306,9 @@ def _selection_section(m: Monitoring, flagged: set[str]) -> dict[str, Any] | Non
         return None
     z = m.config.thresholds.rate_z
     return {"id": "selection", "title": "Respondent selection (Kish grid)", "intro": [
-        f"Cells beyond |z| > {z:g} are marked: line 1 (the oldest) chosen more often than 1/n predicts, or "
-        "respondents' sex or age unlike the other interviewers'."], "blocks": [
+        f"line1_z above {z:g} is flagged: line 1 (the oldest) chosen more often than 1/n predicts. The sex and age "
+        "of the respondents are compared with the other interviewers' (z) but not flagged: interviewers work in "
+        "different areas, whose people differ."], "blocks": [
         _table(s, "", "tables/selection.csv", limit=None, flagged=flagged,
                marks={"line1_z": z})]}
 
@@ -312,7 +335,8 @@ def _backcheck_section(m: Monitoring, flagged: set[str], marks: dict[str, float]
     b = t["backcheck_interviewer"]
     blocks = []
     if "type1_error_rate" in b:
-        blocks.append(_chart(charts.by_interviewer(b["type1_error_rate"], b["interviewer"], flagged,
+        blocks.append(_chart(charts.by_interviewer(b["type1_error_rate"], b["interviewer"],
+                                                   _flagged_for(m, "back-check"),
                                                    "Back-check discrepancy rate, type 1 items",
                                                    m.config.thresholds.backcheck_error), "back-check errors"))
     blocks += [_table(b, "By interviewer", "tables/backcheck_interviewer.csv", limit=None, marks=marks,
