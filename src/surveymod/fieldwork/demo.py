@@ -66,7 +66,7 @@ def simulate_fieldwork(main: pd.DataFrame, seed: int) -> dict[str, Any]:
             nr.append({"resp_id": None, "intv_id": r["intv_id"], "region": r["region"], "urbrur": r["urbrur"],
                        "psu": r["psu"], "hh_no": next_hh, "dweight": r["dweight"], "contact_res": contact,
                        "consent": {3: 2, 5: 3}.get(code), "disposition": code,
-                       "result": 3 if code == 6 else 2, "stratum": r["stratum"]})
+                       "result": 3 if code == 6 else 2, "stratum": r.get("stratum")})
             next_hh += 1
     df = pd.concat([df, pd.DataFrame(nr)], ignore_index=True)
     blank = df["resp_id"].isna()

@@ -303,6 +303,9 @@ def run_demo(out_dir: str | Path, *, n: int = 1500, n_pm: int = 500, trainees: i
 
     written = write_outputs(rows, out, title=lp.spec.title, methods=methods_extra + DEFAULT_METHODS,
                             sources=sources, years=lp.spec.years)
+    from ..fieldwork.demo import monitor_demo
+
+    paths.update(monitor_demo(out, sim_e.main, qdir / PUBLIC_FORMS[1], seed, echo))
     echo("[6/6] done")
     return {"rows": rows, "truth": truth, "paths": {**paths, **written}, "exports": files, "waves": waves}
 
