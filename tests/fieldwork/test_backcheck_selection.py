@@ -62,3 +62,23 @@ def test_duplicates_and_empty_psus() -> None:
     g = duplicates.empty_psus(targets, df["psu"], pd.Series([True, True, False, False]))
     assert g.set_index("psu")["issue"].to_dict() == {"2": "no completed interview",
                                                      "3": "no completed interview and no case recorded"}
+
+
+def test_roster_kish_check_finds_the_wrong_person() -> None:
+    """Household 1: eligible 70 (m), 45 (f), 20 (m); line 2 is the woman of 45, and she answered. Household 2: line
+    1 is the man of 60 but a woman of 30 answered. Household 3: n_elig says 3, two are listed (the 12-year-old is
+    not eligible)."""
+    from surveymod.data.read import Dataset
+    from surveymod.fieldwork import MonitorConfig, run_monitor
+
+    main = pd.DataFrame({"hhid": [1, 2, 3], "intv": ["A", "B", "B"], "disposition": ["1.1"] * 3,
+                         "n_elig": [3, 2, 3], "kish_line": [2, 1, 1], "sex": [2, 2, 1], "age": [45, 30, 50]})
+    members = pd.DataFrame({"hhid": [1, 1, 1, 1, 2, 2, 3, 3, 3], "age": [20, 70, 45, 8, 30, 60, 50, 48, 12],
+                            "sex": [1, 1, 2, 1, 2, 1, 1, 2, 2]})
+    cfg = MonitorConfig.model_validate({"columns": {"interviewer": "intv"}, "roster": {"link": ["hhid"]}})
+    m = run_monitor(Dataset(frames={"main": main, "members": members}), cfg)
+    found = m.tables["selection_roster"].set_index("data_row")["problem"].to_dict()
+    assert found == {3: "respondent's sex is not the selected person's", 4: "n_elig 3 but 2 eligible listed"}
+    sel = m.tables["selection"].set_index("interviewer")
+    assert sel.loc["A", "roster_mismatches"] == 0 and sel.loc["B", "roster_mismatch_rate"] == 1.0
+    assert "selected person not the roster's Kish choice" in set(m.flags["check"])

@@ -96,3 +96,24 @@ def test_without_dispositions_or_times_the_report_says_what_it_left_out(tmp_path
     notes = " ".join(m.notes)
     assert "No disposition column" in notes and "durations and speeders are not reported" in notes
     assert "outcomes_overall" not in m.tables and m.summary["completed"] == 5
+
+
+def test_odk_start_and_end_give_durations_and_days(tmp_path) -> None:
+    """ODK/Kobo metadata: start/end date-times with the device's offset (as Kobo exports them)."""
+    rows = []
+    for k in range(12):
+        minutes = 6 if k % 4 == 0 else 30  # every fourth interview is a speeder (limit: half the median, 15)
+        rows.append({"username": "enum1" if k < 6 else "enum2",
+                     "start": f"2026-10-0{1 + k % 3}T23:50:00.000+02:00",
+                     "end": (pd.Timestamp(f"2026-10-0{1 + k % 3}T23:50:00+02:00")
+                             + pd.Timedelta(minutes=minutes)).isoformat(),
+                     "q1": k % 3})
+    pd.DataFrame(rows).to_csv(tmp_path / "d.csv", index=False)
+    m = run_monitor(read(tmp_path / "d.csv"), MonitorConfig())
+    assert m.fields.get("interviewer") == "username" and m.summary["median_duration"] == 30
+    iv = m.tables["interviews"]
+    assert iv["duration"].tolist() == [6 if k % 4 == 0 else 30 for k in range(12)]
+    # interviews started just before local midnight count on the local day
+    assert m.tables["progress_day"]["date"].tolist() == ["2026-10-01", "2026-10-02", "2026-10-03"]
+    q = m.tables["quality_interviewer"].set_index("interviewer")
+    assert q.loc["enum1", "speeder_share"] == pytest.approx(2 / 6)  # k = 0, 4

@@ -48,6 +48,9 @@ class Thresholds(_Base):
     rho_int: float = Field(0.05, ge=0, le=1, description="Flag an item whose interviewer effect rho_int exceeds this.")
     backcheck_error: float = Field(0.10, ge=0, le=1, description="Flag: back-check discrepancy rate (type 1 items; "
                                                                  "two discrepancies at least).")
+    selection_mismatch: float = Field(0.10, ge=0, le=1, description="Flag: share of Kish selections whose "
+                                                                   "respondent is not the roster's selected person "
+                                                                   "(two at least).")
     min_interviews: int = Field(5, ge=1, description="Interviewers with fewer completed interviews are listed but "
                                                      "not flagged on shares.")
 
@@ -96,6 +99,17 @@ class Backcheck(_Base):
                                           "that count as agreement, e.g. age: [-1, 1].")
 
 
+class Roster(_Base):
+    """The household roster the Kish selection is checked against (a data level other than the top one)."""
+
+    level: str | None = Field(None, description="Data level of the roster (default: the one with age and sex).")
+    link: list[str] | None = Field(None, description="Columns linking a roster row to its household's record "
+                                                     "(default: the questionnaire's respondent id).")
+    age: str = "age"
+    sex: str = "sex"
+    min_age: float = Field(15, description="Persons of this age or older are eligible.")
+
+
 class Grid(_Base):
     """A matrix block: items asked with the same answer scale one after the other."""
 
@@ -121,6 +135,7 @@ class MonitorConfig(_Base):
                                        description="Questionnaire groups of survey management, left out of the "
                                                    "item nonresponse, outlier and straightlining checks.")
     backcheck: Backcheck = Field(default_factory=Backcheck)
+    roster: Roster = Field(default_factory=Roster)
 
     @field_validator("dispositions")
     @classmethod

@@ -77,6 +77,30 @@ def _dispositions(ds: Dataset, cfg: MonitorConfig, col: str | None, notes: list[
     return cats
 
 
+def _roster(ds: Dataset, cfg: MonitorConfig, notes: list[str]) -> tuple[pd.DataFrame, list[str]] | None:
+    """The roster frame and the columns linking it to the household records, or None (with a note) when the data
+    has no roster with the members' age and sex."""
+    rc = cfg.roster
+    levels = [lv for lv in ds.frames if lv != "main"]
+    level = rc.level or next((lv for lv in levels if {rc.age, rc.sex} <= set(ds.frames[lv].columns)), None)
+    if level is None:
+        if rc.level or levels:
+            notes.append(f"No roster level with the members' {rc.age} and {rc.sex}: the Kish selection is checked "
+                         "statistically only.")
+        return None
+    if level not in ds.frames:
+        raise SurveyError(f"roster level '{level}' is not in the data (levels: {', '.join(ds.frames)})",
+                          rule="monitor-roster")
+    link = rc.link or ([ds.questionnaire.respondent_id] if ds.questionnaire and ds.questionnaire.respondent_id
+                       else None)
+    frame = ds.frames[level]
+    if not link or any(c not in frame.columns or c not in ds.main.columns for c in link):
+        notes.append(f"The roster '{level}' cannot be linked to the households (set roster.link in the thresholds "
+                     "file): the Kish selection is checked statistically only.")
+        return None
+    return frame, link
+
+
 def _share(num: pd.Series, den: pd.Series) -> pd.Series:
     return num / den.where(den > 0)
 
@@ -155,8 +179,19 @@ def run_monitor(ds: Dataset, cfg: MonitorConfig | None = None, *, sample: pd.Dat
                                                                       "interviews", "deff_int"])
     say("selection, duplicates, back-checks")
     if iv and f.get("n_elig") and f.get("kish_line"):
-        m.tables["selection"] = selection.kish_check(comp, iv, f.get("n_elig"), f.get("kish_line"),  # type: ignore[arg-type]
-                                                     f.get("sel_method"), f.get("sex"), f.get("age"))
+        sel = selection.kish_check(comp, iv, f.get("n_elig"), f.get("kish_line"),  # type: ignore[arg-type]
+                                   f.get("sel_method"), f.get("sex"), f.get("age"))
+        roster = _roster(ds, cfg, m.notes)
+        if roster is not None:
+            found, per = selection.roster_check(comp, roster[0], roster[1], iv, f.get("kish_line"),  # type: ignore[arg-type]
+                                                f.get("n_elig"), f.get("sex"), f.get("age"), cfg.roster.sex,
+                                                cfg.roster.age, cfg.roster.min_age)
+            per["interviewer"] = progress._key(per["interviewer"])
+            sel = sel.merge(per, on="interviewer", how="left")
+            m.tables["selection_roster"] = found
+        m.tables["selection"] = sel
+    elif iv and f.get("kish_line"):
+        m.notes.append("Selection check left out: it needs the number of eligible persons (n_elig).")
     else:
         m.notes.append("Selection check left out: it needs the number of eligible persons and the Kish line "
                        "(columns n_elig and kish_line).")
@@ -286,6 +321,11 @@ def _flags(m: Monitoring) -> pd.DataFrame:
         # sex and age are shown, not flagged: interviewers work in different areas, whose people differ
         for _, r in s[s["line1_z"] > th.rate_z].iterrows():
             add(r["interviewer"], "Kish line 1 (oldest) selected too often (z)", r["line1_z"], f"> {th.rate_z:g}")
+        if "roster_mismatch_rate" in s:
+            bad = (s["roster_mismatch_rate"] > th.selection_mismatch) & (s["roster_mismatches"] >= 2)
+            for _, r in s[bad].iterrows():
+                add(r["interviewer"], "selected person not the roster's Kish choice", r["roster_mismatch_rate"],
+                    f"> {th.selection_mismatch:.0%}")
     b = m.tables.get("backcheck_interviewer")
     if b is not None and "type1_error_rate" in b:
         for _, r in b[(b["type1_error_rate"] > th.backcheck_error) & (b["type1_different"] >= 2)].iterrows():

@@ -72,7 +72,9 @@ def _sort_key(s: pd.Series) -> pd.Series:
 
 def by_day(dates: pd.Series, complete: pd.Series, total_target: float | None) -> pd.DataFrame:
     """Completed interviews per day, cumulative, and the cumulative share of the total target."""
-    d = pd.to_datetime(dates, errors="coerce").dt.normalize()
+    if not pd.api.types.is_datetime64_any_dtype(dates):  # ODK start '2026-10-01T09:30:00.000+02:00': local day
+        dates = dates.astype(str).str.strip().str[:10]
+    d = pd.to_datetime(dates, errors="coerce", format="mixed").dt.tz_localize(None).dt.normalize()
     frame = pd.DataFrame({"date": d, "completed": complete.astype(int)}).dropna(subset=["date"])
     daily = frame.groupby("date")["completed"].sum().reset_index()
     daily["cumulative"] = daily["completed"].cumsum()

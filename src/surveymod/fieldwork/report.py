@@ -17,7 +17,7 @@ from .monitor import Monitoring
 PERCENT = {"RR1", "RR2", "RR3", "RR4", "RR5", "RR6", "COOP1", "COOP2", "COOP3", "COOP4", "REF1", "REF2", "REF3",
            "CON1", "CON2", "CON3", "speeder_share", "item_nonresponse", "dont_know", "refusal", "straightlining",
            "other_share", "outlier_share", "consent_refusal", "female_share", "female_share_others", "error_rate",
-           "type1_error_rate", "type2_error_rate"}
+           "type1_error_rate", "type2_error_rate", "roster_mismatch_rate"}
 # Column of the interviewer quality table -> the threshold attribute above which its cell is marked.
 MARK = {"speeder_share": "speeder_share", "item_nonresponse": "item_nonresponse", "straightlining": "straightlining",
         "other_share": "other_share", "outlier_share": "outlier_share", "consent_refusal": "consent_refusal",
@@ -310,7 +310,10 @@ def _selection_section(m: Monitoring, flagged: set[str]) -> dict[str, Any] | Non
         "of the respondents are compared with the other interviewers' (z) but not flagged: interviewers work in "
         "different areas, whose people differ."], "blocks": [
         _table(s, "", "tables/selection.csv", limit=None, flagged=flagged,
-               marks={"line1_z": z})]}
+               marks={"line1_z": z, "roster_mismatch_rate": m.config.thresholds.selection_mismatch})]
+        + ([_table(m.tables["selection_roster"], "Selections that do not match the roster",
+                   "tables/selection_roster.csv", limit=100, collapsed=True)]
+           if len(m.tables.get("selection_roster", [])) else [])}
 
 
 def _duplicates_section(m: Monitoring) -> dict[str, Any]:

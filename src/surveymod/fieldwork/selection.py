@@ -5,6 +5,9 @@ each line with probability 1/n, so an interviewer's count of line-1 selections (
 with its expectation Σ 1/n (binomial z); and the sex and age of the respondents an interviewer selected in
 households with several eligible persons are compared with everyone else's (interviewers who take whoever opens
 the door interview more women and older people).
+
+With a roster the check is exact: the eligible members listed from the oldest to the youngest, the person on the
+Kish line must be the respondent (same sex, age within a year), and their number must equal n_elig.
 """
 
 from __future__ import annotations
@@ -52,3 +55,39 @@ def kish_check(df: pd.DataFrame, interviewer: str, n_elig: str, kish_line: str, 
                            age_z=(ages[a].mean() - ages[b].mean()) / se if se > 0 else np.nan)
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def roster_check(main: pd.DataFrame, roster: pd.DataFrame, link: list[str], interviewer: str, kish_line: str,
+                 n_elig: str | None, sex: str | None, age: str | None, r_sex: str, r_age: str,
+                 min_age: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per Kish selection: the roster's selected person against the respondent; and per interviewer the checked
+    selections and mismatches."""
+    line = _num(main[kish_line])
+    rows = []
+    members = roster.assign(_age=_num(roster[r_age]), _sex=_num(roster[r_sex]))
+    members = members[members["_age"] >= min_age]
+    groups = {k if isinstance(k, tuple) else (k,): g.sort_values("_age", ascending=False, kind="stable")
+              for k, g in members.groupby(link, dropna=True)}
+    for pos, (idx, r) in enumerate(main.iterrows()):
+        if np.isnan(line[pos]):
+            continue
+        key = tuple(r[c] for c in link)
+        elig = groups.get(key)
+        listed = 0 if elig is None else len(elig)
+        problem = ""
+        if n_elig and pd.notna(r[n_elig]) and float(r[n_elig]) != listed:
+            problem = f"n_elig {r[n_elig]:g} but {listed} eligible listed"
+        elif listed < line[pos]:
+            problem = f"Kish line {line[pos]:g} but {listed} eligible listed"
+        else:
+            chosen = elig.iloc[int(line[pos]) - 1]
+            if sex and pd.notna(r[sex]) and float(r[sex]) != chosen["_sex"]:
+                problem = "respondent's sex is not the selected person's"
+            elif age and pd.notna(r[age]) and abs(float(r[age]) - chosen["_age"]) > 1:
+                problem = f"respondent aged {r[age]:g}, selected person {chosen['_age']:g}"
+        rows.append({"interviewer": r[interviewer], "data_row": idx + 2, "problem": problem})
+    per = pd.DataFrame(rows, columns=["interviewer", "data_row", "problem"])
+    g = per.assign(bad=per["problem"] != "").groupby("interviewer")
+    summary = pd.DataFrame({"roster_checked": g.size(), "roster_mismatches": g["bad"].sum()})
+    summary["roster_mismatch_rate"] = summary["roster_mismatches"] / summary["roster_checked"]
+    return per[per["problem"] != ""], summary.reset_index()
