@@ -47,7 +47,7 @@ def cumulative(day: pd.DataFrame, target: float | None) -> str:
     ax2.set_ylim(0, max(float(target or 0), float(day["cumulative"].max())) * 1.08)
     lines = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
     labels = ax.get_legend_handles_labels()[1] + ax2.get_legend_handles_labels()[1]
-    ax.legend(lines, labels, fontsize=8, frameon=False, loc="upper left")
+    ax.legend(lines, labels, fontsize=8, frameon=False, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=3)
     fig.autofmt_xdate()
     return _uri(fig)
 
@@ -62,8 +62,8 @@ def achieved(table: pd.DataFrame, title: str) -> str:
     ax.bar(x, table["completed"], width=0.6, color=BAR, label="completed")
     names = table["label"].where(table["label"] != "", table["group"]) if "label" in table else table["group"]
     ax.set_xticks(x, names.astype(str), rotation=90 if len(table) > 8 else 0, fontsize=8)
-    ax.set_title(title, fontsize=10)
-    ax.legend(fontsize=8, frameon=False)
+    ax.set_title(title, fontsize=10, loc="left")
+    ax.legend(fontsize=8, frameon=False, loc="lower right", bbox_to_anchor=(1, 1.0), ncol=2)
     ax.spines[["top", "right"]].set_visible(False)
     return _uri(fig)
 

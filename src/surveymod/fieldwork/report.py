@@ -60,7 +60,7 @@ details{margin:6px 0} summary{cursor:pointer;color:#1f4e79}
 {% for b in s.blocks %}
 {% if b.kind == "chart" %}<img alt="{{ b.alt }}" src="{{ b.uri }}">
 {% elif b.kind == "text" %}<p>{{ b.text }}</p>
-{% elif b.kind == "table" %}{% if b.collapsed %}<details><summary>{{ b.title }} ({{ b.rows|length }} rows)</summary>{% else %}{% if b.title %}<h3>{{ b.title }}</h3>{% endif %}{% endif %}
+{% elif b.kind == "table" %}{% if b.collapsed %}<details><summary>{{ b.title }} ({{ b.total }} rows)</summary>{% else %}{% if b.title %}<h3>{{ b.title }}</h3>{% endif %}{% endif %}
 <div class="scroll"><table><thead><tr>{% for h in b.header %}<th class="{{ h.cls }}">{{ h.text }}</th>{% endfor %}</tr></thead><tbody>
 {% for r in b.rows %}<tr>{% for cell in r %}<td class="{{ cell.cls }}">{{ cell.text }}</td>{% endfor %}</tr>
 {% endfor %}</tbody></table></div>{% if b.more %}<p class="note">… {{ b.more }} more rows in {{ b.csv }}</p>{% endif %}
@@ -131,7 +131,7 @@ def _table(df: pd.DataFrame, title: str, csv: str, *, limit: int | None = 60, co
     first = rows[0] if rows else [{"cls": "t"}] * len(shown.columns)
     header = [{"text": str(c).replace("_", " "), "cls": "t" if "t" in cell["cls"].split() else ""}
               for c, cell in zip(shown.columns, first, strict=True)]
-    return {"kind": "table", "title": title, "header": header, "rows": rows,
+    return {"kind": "table", "title": title, "header": header, "rows": rows, "total": len(df),
             "more": len(df) - len(shown), "csv": csv, "collapsed": collapsed}
 
 
@@ -174,7 +174,7 @@ def _context(m: Monitoring, title: str, data: str) -> dict[str, Any]:
     cards = [{"value": f"{m.summary.get('completed', 0):,}", "label": "completed interviews", "bad": False}]
     if m.summary.get("target"):
         pct = 100 * float(m.summary["completed"]) / float(m.summary["target"])  # type: ignore[arg-type]
-        cards.append({"value": f"{pct:.0f}%", "label": f"of the target {m.summary['target']:,.0f}", "bad": False})
+        cards.append({"value": f"{pct:.1f}%", "label": f"of the target {m.summary['target']:,.0f}", "bad": False})
     if "outcomes_overall" in t:
         rr3 = t["outcomes_overall"]["RR3"].iloc[0]
         cards.append({"value": _fmt("RR3", rr3), "label": "response rate (AAPOR RR3)",
@@ -189,8 +189,8 @@ def _context(m: Monitoring, title: str, data: str) -> dict[str, Any]:
     if m.summary.get("backchecks"):
         cards.append({"value": str(m.summary["backchecks"]), "label": "back-checks matched", "bad": False})
     sections = [_flags_section(m), _progress_section(m), _outcomes_section(m, flagged),
-                _quality_section(m, flagged, marks), _effects_section(m), _selection_section(m, flagged),
-                _duplicates_section(m), _backcheck_section(m, flagged, marks)]
+                _quality_section(m, flagged, marks), _effects_section(m), _selection_section(m),
+                _duplicates_section(m), _backcheck_section(m, marks)]
     return {"title": title, "data": data, "generated": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
             "cards": cards, "sections": [s for s in sections if s],
             "notes": ([f"Columns found by their usual names: {'; '.join(m.fields.found)}."] if m.fields.found else [])
@@ -300,7 +300,7 @@ def _effects_section(m: Monitoring) -> dict[str, Any] | None:
         _table(e, "", "tables/interviewer_effects.csv", limit=None, marks={"rho_int": m.config.thresholds.rho_int})]}
 
 
-def _selection_section(m: Monitoring, flagged: set[str]) -> dict[str, Any] | None:
+def _selection_section(m: Monitoring) -> dict[str, Any] | None:
     s = m.tables.get("selection")
     if s is None:
         return None
@@ -309,7 +309,7 @@ def _selection_section(m: Monitoring, flagged: set[str]) -> dict[str, Any] | Non
         f"line1_z above {z:g} is flagged: line 1 (the oldest) chosen more often than 1/n predicts. The sex and age "
         "of the respondents are compared with the other interviewers' (z) but not flagged: interviewers work in "
         "different areas, whose people differ."], "blocks": [
-        _table(s, "", "tables/selection.csv", limit=None, flagged=flagged,
+        _table(s, "", "tables/selection.csv", limit=None, flagged=_flagged_for(m, "Kish"),
                marks={"line1_z": z, "roster_mismatch_rate": m.config.thresholds.selection_mismatch})]
         + ([_table(m.tables["selection_roster"], "Selections that do not match the roster",
                    "tables/selection_roster.csv", limit=100, collapsed=True)]
@@ -331,7 +331,7 @@ def _duplicates_section(m: Monitoring) -> dict[str, Any]:
     return {"id": "duplicates", "title": "Duplicates and gaps", "intro": [], "blocks": blocks}
 
 
-def _backcheck_section(m: Monitoring, flagged: set[str], marks: dict[str, float]) -> dict[str, Any] | None:
+def _backcheck_section(m: Monitoring, marks: dict[str, float]) -> dict[str, Any] | None:
     t = m.tables
     if "backcheck_item" not in t:
         return None
@@ -343,9 +343,11 @@ def _backcheck_section(m: Monitoring, flagged: set[str], marks: dict[str, float]
                                                    "Back-check discrepancy rate, type 1 items",
                                                    m.config.thresholds.backcheck_error), "back-check errors"))
     blocks += [_table(b, "By interviewer", "tables/backcheck_interviewer.csv", limit=None, marks=marks,
-                      flagged=flagged),
+                      flagged=_flagged_for(m, "back-check")),
                _table(t["backcheck_item"], "By item", "tables/backcheck_item.csv", limit=None),
                _table(t["backcheck_discrepancies"], "Discrepancies", "tables/backcheck_discrepancies.csv",
                       limit=150, collapsed=True)]
     return {"id": "backchecks", "title": "Back-checks", "intro": [
-        f"{m.summary.get('backchecks', 0)} back-check interview(s) matched to the originals."], "blocks": blocks}
+        f"{m.summary.get('backchecks', 0)} back-check interview(s) matched to the originals. An interviewer is "
+        f"flagged when more than {m.config.thresholds.backcheck_error:.0%} of the type 1 comparisons differ, two "
+        "at least (one discrepancy alone is no flag)."], "blocks": blocks}
