@@ -125,10 +125,14 @@ def rate_table(cats: pd.Series, by: pd.Series | None = None, e: float | None = N
     e is the overall estimate (a small group's own estimate would be noise)."""
     overall = Counts.of(cats)
     e_used = overall.estimated_e() if e is None else e
-    groups = [("all", cats)] if by is None else [(k, cats[idx]) for k, idx in by.groupby(by, dropna=False).groups.items()]
+    key = pd.Series("all", index=cats.index) if by is None else by
+    table = pd.crosstab(key.rename("group"), cats.rename("category"), dropna=False)
+    table = table.reindex(columns=list(CATEGORIES), fill_value=0)
+    if by is None:
+        table = table.reindex(["all"], fill_value=0)
     rows = []
-    for key, sub in groups:
-        c = Counts.of(sub)
-        rows.append({"group": key, **{k: getattr(c, k) for k in CATEGORIES}, "cases": int(sub.notna().sum()),
+    for group, counts in zip(table.index, table.to_numpy(dtype=int), strict=True):
+        c = Counts(*map(int, counts))
+        rows.append({"group": group, **{k: getattr(c, k) for k in CATEGORIES}, "cases": int(counts.sum()),
                      "e": e_used, **rates(c, e_used)})
     return pd.DataFrame(rows)

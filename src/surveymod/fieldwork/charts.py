@@ -12,6 +12,8 @@ import pandas as pd
 FLAG = "#b42318"
 BAR = "#1f4e79"
 LIGHT = "#9db9d3"
+MAX_BARS = 60
+"""Most interviewers one chart shows (the flagged ones and the most extreme; the tables have them all)."""
 
 
 def _plt() -> Any:
@@ -72,6 +74,12 @@ def by_interviewer(values: pd.Series, names: pd.Series, flagged: set[str], title
                    percent: bool = True) -> str:
     """One bar per interviewer, flagged interviewers in red, the flag limit as a dashed line."""
     plt = _plt()
+    if len(values) > MAX_BARS:
+        order = sorted(range(len(values)), key=lambda i: (str(names.iloc[i]) not in flagged,
+                                                          -np.nan_to_num(float(values.iloc[i]), nan=-np.inf)))
+        keep = sorted(order[:MAX_BARS])
+        values, names = values.iloc[keep], names.iloc[keep]
+        title += f" ({MAX_BARS} highest of {len(order)})"
     fig, ax = plt.subplots(figsize=(9, 2.8))
     x = np.arange(len(values))
     scale = 100 if percent else 1
@@ -91,16 +99,20 @@ def durations(per: pd.DataFrame, limit: float | None, flagged: set[str]) -> str:
     plt = _plt()
     groups = [(str(k), v.dropna().to_numpy()) for k, v in per.groupby("interviewer")["duration"]]
     groups = [(k, v) for k, v in groups if len(v)]
+    title = "Interview duration by interviewer"
+    if len(groups) > MAX_BARS:
+        groups = sorted(groups, key=lambda kv: (kv[0] not in flagged, float(np.median(kv[1]))))[:MAX_BARS]
+        title += f" ({MAX_BARS} shortest of {per['interviewer'].nunique()})"
     fig, ax = plt.subplots(figsize=(9, 3.0))
     bp = ax.boxplot([v for _, v in groups], patch_artist=True, showfliers=False)
     for patch, (k, _) in zip(bp["boxes"], groups, strict=True):
         patch.set_facecolor(FLAG if k in flagged else LIGHT)
     if limit:
         ax.axhline(limit, color=FLAG, ls="--", lw=1, label=f"speeder limit {limit:.0f} min")
-        ax.legend(fontsize=8, frameon=False)
+        ax.legend(fontsize=8, frameon=False, loc="upper right")
     ax.set_xticks(np.arange(1, len(groups) + 1), [k for k, _ in groups], rotation=90, fontsize=7)
     ax.set_ylabel("minutes")
-    ax.set_title("Interview duration by interviewer", fontsize=10)
+    ax.set_title(title, fontsize=10)
     ax.spines[["top", "right"]].set_visible(False)
     return _uri(fig)
 

@@ -160,7 +160,7 @@ def straightlining(df: pd.DataFrame, grids: list[Grid], meta: Metadata) -> pd.Da
             continue
         v = valid_values(df, meta, cols)
         ok = v.notna().sum(axis=1) >= min(3, len(cols))
-        same = v.nunique(axis=1) == 1
+        same = v.max(axis=1) == v.min(axis=1)
         answered += ok.to_numpy()
         straight += (ok & same).to_numpy()
     return pd.DataFrame({"grids": answered, "straight": straight}, index=df.index)
