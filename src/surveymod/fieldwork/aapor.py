@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..questionnaire.model import Question, Questionnaire
+from .keys import code_text
 
 CATEGORIES = ("I", "P", "R", "NC", "O", "UH", "UO", "NE")
 RATES = ("RR1", "RR2", "RR3", "RR4", "RR5", "RR6", "COOP1", "COOP2", "COOP3", "COOP4", "REF1", "REF2", "REF3",
@@ -50,16 +51,9 @@ def codes_from_labels(qn: Questionnaire, q: Question) -> dict[str, str]:
 
 def categorize(values: pd.Series, mapping: Mapping[str, str]) -> pd.Series:
     """Each row's category (I, P, …) from its disposition code; codes not in *mapping* become NaN."""
-    keys = {_key(k): category(v) for k, v in mapping.items()}
-    return values.map(lambda x: keys.get(_key(x), np.nan) if pd.notna(x) else np.nan)
-
-
-def _key(x: object) -> str:
-    try:
-        f = float(x)  # type: ignore[arg-type]
-        return str(int(f)) if f.is_integer() else str(f)
-    except (TypeError, ValueError):
-        return str(x).strip()
+    codes = code_text(pd.Series(list(mapping), dtype=object))
+    groups = dict(zip(codes, (category(v) for v in mapping.values()), strict=True))
+    return code_text(values).map(groups).where(values.notna())
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..errors import Location, SurveyError
 from .config import Backcheck
-from .progress import key_text
+from .keys import key_text
 
 TYPES = {"type1": 1, "type2": 2, "type3": 3}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .progress import _key, key_text
+from .keys import code_text, key_text
 
 
 def duplicate_keys(df: pd.DataFrame, cols: list[str], what: str) -> pd.DataFrame:
@@ -36,9 +36,9 @@ def identical_answers(df: pd.DataFrame, items: list[str], min_items: int = 10) -
 def empty_psus(targets: pd.DataFrame, data_psu: pd.Series, complete: pd.Series) -> pd.DataFrame:
     """PSUs of the sample with no completed interview (and whether any case was recorded there), and PSUs in the
     data that the sample does not list."""
-    done = set(_key(data_psu[complete]))
-    seen = set(_key(data_psu))
-    sample = _key(targets["psu"])
+    done = set(code_text(data_psu[complete]))
+    seen = set(code_text(data_psu))
+    sample = code_text(targets["psu"])
     rows = [{"psu": p, "issue": "no completed interview" + ("" if p in seen else " and no case recorded"),
              "target": t} for p, t in zip(sample, targets["target"], strict=True) if p not in done]
     rows += [{"psu": p, "issue": "in the data but not in the sample", "target": None}

@@ -12,6 +12,7 @@ from ..data.read import Dataset
 from ..errors import Location, Problem, SurveyError
 from . import aapor, backcheck, duplicates, progress, quality, selection
 from .config import AAPOR_CODE, Fields, MonitorConfig, resolve_fields
+from .keys import code_text
 
 Echo = Callable[[str], None]
 
@@ -118,7 +119,7 @@ def run_monitor(ds: Dataset, cfg: MonitorConfig | None = None, *, sample: pd.Dat
     m = Monitoring(fields=f, config=cfg)
     iv = f.get("interviewer")
     if iv:  # interviewer ids as text ('107', not 107.0) in every table; the data itself is not changed
-        df = df.assign(**{iv: progress._key(df[iv]).where(df[iv].notna())})
+        df = df.assign(**{iv: code_text(df[iv]).where(df[iv].notna())})
     if not iv:
         m.notes.append("No interviewer column: nothing is reported by interviewer (name it under "
                        "columns.interviewer in the thresholds file).")
@@ -139,7 +140,7 @@ def run_monitor(ds: Dataset, cfg: MonitorConfig | None = None, *, sample: pd.Dat
             m.tables["outcomes_interviewer"] = aapor.rate_table(cats, df[iv], e=e).rename(
                 columns={"group": "interviewer"})
         if f.get("psu"):
-            m.tables["outcomes_psu"] = aapor.rate_table(cats, progress._key(df[f.get("psu")]), e=e).rename(
+            m.tables["outcomes_psu"] = aapor.rate_table(cats, code_text(df[f.get("psu")]), e=e).rename(
                 columns={"group": "psu"})
     say("progress")
     targets = None
@@ -186,7 +187,6 @@ def run_monitor(ds: Dataset, cfg: MonitorConfig | None = None, *, sample: pd.Dat
             found, per = selection.roster_check(comp, roster[0], roster[1], iv, f.get("kish_line"),  # type: ignore[arg-type]
                                                 f.get("n_elig"), f.get("sex"), f.get("age"), cfg.roster.sex,
                                                 cfg.roster.age, cfg.roster.min_age)
-            per["interviewer"] = progress._key(per["interviewer"])
             sel = sel.merge(per, on="interviewer", how="left")
             m.tables["selection_roster"] = found
         m.tables["selection"] = sel

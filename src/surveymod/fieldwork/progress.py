@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..errors import Location, SurveyError
+from .keys import code_text
 
 
 def sample_targets(sample: pd.DataFrame, psu: str, path: str) -> pd.DataFrame:
@@ -34,31 +35,13 @@ def sample_targets(sample: pd.DataFrame, psu: str, path: str) -> pd.DataFrame:
     return agg.reset_index()
 
 
-def _key(s: pd.Series) -> pd.Series:
-    """PSU codes compared as text of whole numbers ('12', 12 and 12.0 are one PSU)."""
-    num = pd.to_numeric(s, errors="coerce")
-    whole = num.notna() & (num % 1 == 0)
-    out = s.astype(str).str.strip()
-    out[whole] = num[whole].astype("int64").astype(str)
-    return out
-
-
-def key_text(frame: pd.DataFrame) -> pd.Series:
-    """One text key per row from several id columns ('12 / 3'), numbers compared as in :func:`_key`."""
-    parts = [_key(frame[c]) for c in frame.columns]
-    out = parts[0]
-    for p in parts[1:]:
-        out = out + " / " + p
-    return out
-
-
 def by_group(done: pd.DataFrame, col: str, targets: pd.DataFrame | None = None,
              target_col: str | None = None) -> pd.DataFrame:
     """Completed interviews (and all finalised cases) per value of *col*, with the target and % achieved."""
-    counts = done.groupby(_key(done[col]).rename("group")).agg(
+    counts = done.groupby(code_text(done[col]).rename("group")).agg(
         completed=("_complete", "sum"), cases=("_complete", "size")).reset_index()
     if targets is not None and target_col and target_col in targets.columns:
-        t = targets.groupby(_key(targets[target_col]).rename("group"))["target"].sum().reset_index()
+        t = targets.groupby(code_text(targets[target_col]).rename("group"))["target"].sum().reset_index()
         counts = t.merge(counts, on="group", how="outer")
         counts[["completed", "cases"]] = counts[["completed", "cases"]].fillna(0).astype(int)
         counts["achieved_pct"] = 100 * counts["completed"] / counts["target"].where(counts["target"] > 0)
