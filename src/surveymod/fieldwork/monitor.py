@@ -113,115 +113,148 @@ def run_monitor(ds: Dataset, cfg: MonitorConfig | None = None, *, sample: pd.Dat
     cfg = cfg or MonitorConfig()
     say = echo or (lambda _s: None)
     df = ds.main
-    qn = ds.questionnaire
     _check_columns(cfg, [str(c) for c in df.columns], data_path)
-    f = resolve_fields(cfg.columns, [str(c) for c in df.columns], qn)
+    f = resolve_fields(cfg.columns, [str(c) for c in df.columns], ds.questionnaire)
     m = Monitoring(fields=f, config=cfg)
     iv = f.get("interviewer")
     if iv:  # interviewer ids as text ('107', not 107.0) in every table; the data itself is not changed
         df = df.assign(**{iv: code_text(df[iv]).where(df[iv].notna())})
-    if not iv:
+    else:
         m.notes.append("No interviewer column: nothing is reported by interviewer (name it under "
                        "columns.interviewer in the thresholds file).")
     say("outcome rates")
     cats = _dispositions(ds, cfg, f.get("disposition"), m.notes)
     complete = cats.isin(["I", "P"]) if cats is not None else pd.Series(True, index=df.index)
-    done = df.assign(_complete=complete.to_numpy())
     m.summary.update(records=len(df), completed=int(complete.sum()),
                      interviewers=int(df[iv].nunique()) if iv else None)
     if cats is not None:
-        overall = aapor.rate_table(cats, e=cfg.eligibility)
-        m.tables["outcomes_overall"] = overall
-        e = float(overall["e"].iloc[0]) if pd.notna(overall["e"].iloc[0]) else None
-        m.summary["e"] = e
-        m.summary["e_source"] = "given in the thresholds file" if cfg.eligibility is not None else (
-            "estimated: eligible share among cases of known eligibility, (I+P+R+NC+O)/(I+P+R+NC+O+NE)")
-        if iv:
-            m.tables["outcomes_interviewer"] = aapor.rate_table(cats, df[iv], e=e).rename(
-                columns={"group": "interviewer"})
-        if f.get("psu"):
-            m.tables["outcomes_psu"] = aapor.rate_table(cats, code_text(df[f.get("psu")]), e=e).rename(
-                columns={"group": "psu"})
+        _outcomes(m, df, cats)
     say("progress")
+    _progress(m, ds, df, complete, sample, sample_path)
+    comp = df[complete.to_numpy()]
+    items = quality.substantive_items(comp, ds.questionnaire, f, cfg)
+    m.notes += items.notes
+    if iv and len(comp):
+        say("interviewer quality")
+        _quality(m, ds, comp, items, iv, df)
+        say("interviewer effects")
+        _effects(m, ds, comp, items, iv)
+    say("selection, duplicates, back-checks")
+    _selection(m, ds, comp, iv)
+    _duplicates(m, ds, df, comp, items, iv)
+    if backchecks is not None:
+        _backchecks(m, comp, backchecks, backcheck_path, iv)
+    m.flags = _flags(m)
+    return m
+
+
+def _outcomes(m: Monitoring, df: pd.DataFrame, cats: pd.Series) -> None:
+    """AAPOR rates overall, by interviewer and by PSU, with the e used."""
+    cfg, f = m.config, m.fields
+    overall = aapor.rate_table(cats, e=cfg.eligibility)
+    m.tables["outcomes_overall"] = overall
+    e = float(overall["e"].iloc[0]) if pd.notna(overall["e"].iloc[0]) else None
+    m.summary["e"] = e
+    m.summary["e_source"] = "given in the thresholds file" if cfg.eligibility is not None else (
+        "estimated: eligible share among cases of known eligibility, (I+P+R+NC+O)/(I+P+R+NC+O+NE)")
+    iv, psu = f.get("interviewer"), f.get("psu")
+    if iv:
+        m.tables["outcomes_interviewer"] = aapor.rate_table(cats, df[iv], e=e).rename(
+            columns={"group": "interviewer"})
+    if psu:
+        m.tables["outcomes_psu"] = aapor.rate_table(cats, code_text(df[psu]), e=e).rename(columns={"group": "psu"})
+
+
+def _progress(m: Monitoring, ds: Dataset, df: pd.DataFrame, complete: pd.Series, sample: pd.DataFrame | None,
+              sample_path: str) -> None:
+    """Completed interviews by day, PSU, region and interviewer against the targets; PSUs without interviews."""
+    f = m.fields
     targets = None
     if sample is not None:
         targets = progress.sample_targets(sample, f.get("psu") or "psu", sample_path)
         m.summary["target"] = float(targets["target"].sum())
-    if f.get("date") or f.get("start"):
-        dcol = f.get("date") if f.get("date") else f.get("start")
-        m.tables["progress_day"] = progress.by_day(df[dcol], complete, m.summary.get("target"))  # type: ignore[arg-type]
-    for name, col, tcol in (("psu", f.get("psu"), "psu"), ("region", f.get("region"), "region"),
-                            ("interviewer", iv, "interviewer")):
+    day = f.get("date") or f.get("start")
+    if day:
+        m.tables["progress_day"] = progress.by_day(df[day], complete, m.summary.get("target"))  # type: ignore[arg-type]
+    done = df.assign(_complete=complete.to_numpy())
+    for name, col in (("psu", f.get("psu")), ("region", f.get("region")), ("interviewer", f.get("interviewer"))):
         if col:
-            table = progress.by_group(done, col, targets, tcol)
+            table = progress.by_group(done, col, targets, name)
             if col in ds.meta and ds.meta.info(col).values:
                 table.insert(1, "label", [ds.meta.value_label(col, g) or "" for g in table["group"]])
             m.tables[f"progress_{name}"] = table
     if targets is not None and f.get("psu"):
         m.tables["gaps"] = duplicates.empty_psus(targets, df[f.get("psu")], complete)
-    say("interviewer quality")
-    comp = df[complete.to_numpy()]
-    items = quality.substantive_items(comp, qn, f, cfg)
-    m.notes += items.notes
-    if iv and len(comp):
-        _quality(m, ds, comp, items, iv, cats, df)
-    say("interviewer effects")
-    if iv and len(comp):
-        key_items = cfg.key_items or list(dict.fromkeys(
-            [i for g in items.grids for i in g.items]
-            + [q.name for q in (qn.questions() if qn else []) if q.type == "scale" and q.name in items.names]))
-        vals = quality.valid_values(comp, ds.meta, key_items)
-        rows = []
-        for item in key_items:
-            rho, k, n = quality.rho_int(vals[item], comp[iv])
-            rows.append({"item": item, "rho_int": rho, "interviewers": k, "interviews": n,
-                         "deff_int": 1 + (n / k - 1) * rho if k and np.isfinite(rho) else np.nan})
-        m.tables["interviewer_effects"] = pd.DataFrame(rows, columns=["item", "rho_int", "interviewers",
-                                                                      "interviews", "deff_int"])
-    say("selection, duplicates, back-checks")
-    if iv and f.get("n_elig") and f.get("kish_line"):
-        sel = selection.kish_check(comp, iv, f.get("n_elig"), f.get("kish_line"),  # type: ignore[arg-type]
-                                   f.get("sel_method"), f.get("sex"), f.get("age"))
-        roster = _roster(ds, cfg, m.notes)
-        if roster is not None:
-            found, per = selection.roster_check(comp, roster[0], roster[1], iv, f.get("kish_line"),  # type: ignore[arg-type]
-                                                f.get("n_elig"), f.get("sex"), f.get("age"), cfg.roster.sex,
-                                                cfg.roster.age, cfg.roster.min_age)
-            sel = sel.merge(per, on="interviewer", how="left")
-            m.tables["selection_roster"] = found
-        m.tables["selection"] = sel
-    elif iv and f.get("kish_line"):
-        m.notes.append("Selection check left out: it needs the number of eligible persons (n_elig).")
-    else:
-        m.notes.append("Selection check left out: it needs the number of eligible persons and the Kish line "
-                       "(columns n_elig and kish_line).")
-    dups = [duplicates.duplicate_keys(comp, f.household, "household interviewed twice")]
+
+
+def _effects(m: Monitoring, ds: Dataset, comp: pd.DataFrame, items: quality.Items, iv: str) -> None:
+    """rho_int and deff_int of the key items (default: grid and scale items)."""
+    qn = ds.questionnaire
+    key_items = m.config.key_items or list(dict.fromkeys(
+        [i for g in items.grids for i in g.items]
+        + [q.name for q in (qn.questions() if qn else []) if q.type == "scale" and q.name in items.names]))
+    vals = quality.valid_values(comp, ds.meta, key_items)
+    rows = []
+    for item in key_items:
+        rho, k, n = quality.rho_int(vals[item], comp[iv])
+        rows.append({"item": item, "rho_int": rho, "interviewers": k, "interviews": n,
+                     "deff_int": 1 + (n / k - 1) * rho if k and np.isfinite(rho) else np.nan})
+    m.tables["interviewer_effects"] = pd.DataFrame(rows, columns=["item", "rho_int", "interviewers", "interviews",
+                                                                  "deff_int"])
+
+
+def _selection(m: Monitoring, ds: Dataset, comp: pd.DataFrame, iv: str | None) -> None:
+    """The Kish check: statistical, and exact against a roster when the data has one."""
+    f, cfg = m.fields, m.config
+    n_elig, line = f.get("n_elig"), f.get("kish_line")
+    if not (iv and n_elig and line):
+        m.notes.append("Selection check left out: it needs the interviewer, the number of eligible persons and "
+                       "the Kish line (columns n_elig and kish_line).")
+        return
+    sel = selection.kish_check(comp, iv, n_elig, line, f.get("sel_method"), f.get("sex"), f.get("age"))
+    roster = _roster(ds, cfg, m.notes)
+    if roster is not None:
+        found, per = selection.roster_check(comp, roster[0], roster[1], iv, line, n_elig, f.get("sex"), f.get("age"),
+                                            cfg.roster.sex, cfg.roster.age, cfg.roster.min_age)
+        sel = sel.merge(per, on="interviewer", how="left")
+        m.tables["selection_roster"] = found
+    m.tables["selection"] = sel
+
+
+def _duplicates(m: Monitoring, ds: Dataset, df: pd.DataFrame, comp: pd.DataFrame, items: quality.Items,
+                iv: str | None) -> None:
+    """Households interviewed twice, respondent ids used twice, identical answer patterns."""
+    qn = ds.questionnaire
+    dups = [duplicates.duplicate_keys(comp, m.fields.household, "household interviewed twice")]
     if qn is not None and qn.respondent_id:
         dups.append(duplicates.duplicate_keys(df, [qn.respondent_id], "respondent id used twice"))
     dups.append(duplicates.identical_answers(comp, items.names))
-    dup = pd.concat([d for d in dups if len(d)], ignore_index=True) if any(len(d) for d in dups) else dups[0]
+    found = [d for d in dups if len(d)]
+    dup = pd.concat(found, ignore_index=True) if found else dups[0]
     if iv and len(dup):
         dup = dup.assign(interviewer=df.loc[dup["data_row"] - 2, iv].to_numpy())
     m.tables["duplicates"] = dup
-    if backchecks is not None:
-        ids = cfg.backcheck.id or f.household
-        if not ids:
-            raise SurveyError("back-checks need id columns to match the originals: set backcheck.id in the "
-                              "thresholds file", location=Location(file=backcheck_path), rule="backcheck-id")
-        res = backcheck.compare(df, backchecks, cfg.backcheck, ids, iv, backcheck_path)
-        m.tables["backcheck_item"] = res.by_item
-        m.tables["backcheck_interviewer"] = res.by_interviewer
-        m.tables["backcheck_discrepancies"] = res.discrepancies
-        m.summary["backchecks"] = res.matched
-        m.notes += res.notes
-        if not (cfg.backcheck.type1 or cfg.backcheck.type2 or cfg.backcheck.type3):
-            m.notes.append("Back-checks given but no items to compare: list them under backcheck.type1/2/3.")
-    m.flags = _flags(m)
-    return m
+
+
+def _backchecks(m: Monitoring, comp: pd.DataFrame, bc: pd.DataFrame, path: str, iv: str | None) -> None:
+    """Back-checks against the completed interviews (bcstats rules)."""
+    spec = m.config.backcheck
+    ids = spec.id or m.fields.household
+    if not ids:
+        raise SurveyError("back-checks need id columns to match the originals: set backcheck.id in the thresholds "
+                          "file", location=Location(file=path), rule="backcheck-id")
+    res = backcheck.compare(comp, bc, spec, ids, iv, path)
+    m.tables["backcheck_item"] = res.by_item
+    m.tables["backcheck_interviewer"] = res.by_interviewer
+    m.tables["backcheck_discrepancies"] = res.discrepancies
+    m.summary["backchecks"] = res.matched
+    m.notes += res.notes
+    if not (spec.type1 or spec.type2 or spec.type3):
+        m.notes.append("Back-checks given but no items to compare: list them under backcheck.type1/2/3.")
 
 
 def _quality(m: Monitoring, ds: Dataset, comp: pd.DataFrame, items: quality.Items, iv: str,
-             cats: pd.Series | None, df: pd.DataFrame) -> None:
+             df: pd.DataFrame) -> None:
     """The interviewer quality table (one row per interviewer) and the outliers found."""
     f, th = m.fields, m.config.thresholds
     per = pd.DataFrame({"interviewer": comp[iv]}, index=comp.index)
