@@ -55,6 +55,7 @@ def demo_cmd(out_dir: str, respondents: int, policymakers: int, trainees: int | 
     for period, files in res["reports"].items():
         click.echo(f"{period} report:        {files['framework.docx']} (made before the endline data existed)")
     click.echo(f"charts:              {p['report.html'].parent / 'charts'}")
+    click.echo(f"monitoring report:   {p['monitoring/monitor.html']} (three bad interviewers planted)")
     click.echo(f"labelled data:       {len(res['exports'])} files in {p['report.html'].parent / 'export'}")
     click.echo(f"simulated data:      {p['public_baseline.csv'].parent} (truth.json holds the known effects)")
     click.echo(f"specs:               {p['programme.yaml']}, {p['weighting.yaml']}, {p['monitoring_register.csv']}")

@@ -50,6 +50,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
                                   "flag per cell."),
     "indicators": ("commands_indicators", "Compute every indicator of SPEC (survey, training and monitoring) and "
                                           "write the results framework."),
+    "monitor": ("commands_monitor", "Fieldwork monitoring report of DATA: progress, AAPOR rates, interviewer "
+                                    "quality, selection, back-checks."),
     "demo": ("commands_demo", "Run the programme example end to end on simulated data, from weights to report."),
 }
 

@@ -347,6 +347,9 @@ def run_demo(out_dir: str | Path, *, n: int = 1500, n_pm: int = 500, trainees: i
         for stem, *_ in TRAININGS:
             res = export(paths[f"{stem}.csv"], qdir / TRAINING_FORM, to="sav", out=out / "export" / f"{stem}.sav")
             files += res.files
+    from ..fieldwork.demo import monitor_demo
+
+    paths.update(monitor_demo(out, sim_e.main, qdir / PUBLIC_FORMS[1], seed, echo))
     echo("[7/7] done")
     return {"rows": rows, "truth": truth, "paths": {**paths, **final.paths}, "exports": files, "waves": waves,
             "reports": reports}
