@@ -165,12 +165,13 @@ def test_two_parts_of_one_table_are_not_half_read(tmp_path: Path, container: str
 
 @pytest.mark.parametrize(("weights", "stat", "words"), [
     (["1e308", "1e308", "1", "1"], "--mean", "row 1 column w"),  # the weights sum to inf
-    (["1e306", "1e306", "1", "1"], "--total", "'y' (all) overflows"),  # w * y does
+    (["1e306", "1e306", "1", "1"], "--total", "row 1 column w"),  # above the weight cap (1e12), refused first
+    (["1e11", "1e11", "1", "1"], "--total", "'y' (all) overflows"),  # w * y does (y 1e300)
 ])
 def test_weights_that_overflow_are_refused_not_inf_with_se_0(tmp_path: Path, weights: list[str], stat: str,
                                                               words: str) -> None:
-    data = write(tmp_path / "d.csv", "w,y\n" + "".join(f"{w},{y}\n" for w, y in zip(weights, [1e5, 2e5, 3, 4],
-                                                                                        strict=True)))
+    ys = [1e300, 2e300, 3.5, 4.5] if weights[0] == "1e11" else [1e5, 2e5, 3, 4]  # not whole: read as numbers
+    data = write(tmp_path / "d.csv", "w,y\n" + "".join(f"{w},{y}\n" for w, y in zip(weights, ys, strict=True)))
     code, text = run("estimate", str(data), "--weight", "w", stat, "y", "-o", str(tmp_path / "o.csv"))
     assert code == 1 and words in text, text
     assert not (tmp_path / "o.csv").exists()

@@ -596,7 +596,10 @@ def _exact_big_numbers(frame: pd.DataFrame, data: bytes | Path, opts: dict[str, 
     src: Any = io.BytesIO(data) if isinstance(data, bytes) else data
     text = pd.read_csv(src, **{**opts, "usecols": big, "dtype": str, "na_values": [""]})
     for c in big:
-        frame[c] = text[c].to_numpy(dtype=object)
+        given = text[c].dropna().str.strip()
+        if given[given != ""].str.fullmatch(r"[+-]?\d+").all():  # whole numbers as written: keep every digit
+            frame[c] = text[c].to_numpy(dtype=object)
+        # else a decimal column (1e300, 12345678901234567.5): its float64 values are what the file says
     return frame
 
 
