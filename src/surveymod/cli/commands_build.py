@@ -95,7 +95,9 @@ def translations_import_cmd(sheet: str, file: str, output: str | None, in_place:
         from ..instruments.translations import merge_notes, notes_yaml, read_notes
 
         refuse_overwriting_inputs(notes, [file, sheet, *([output] if output else [])])
-        write_text(notes, notes_yaml(loads(text, file).id, merge_notes(read_notes(notes), res.notes)))
+        merged = notes_yaml(loads(text, file).id, merge_notes(read_notes(notes), res.notes))
+        release_input(notes)  # the notes file is kept up to date in place: earlier notes are merged into it
+        write_text(notes, merged)
         click.echo(f"{cells} TRAPD review cell(s) kept in {notes}", err=True)
     elif cells:
         echo_problems([Problem(f"{cells} TRAPD review cell(s) (translator 1/2, review comment, adjudication) are "

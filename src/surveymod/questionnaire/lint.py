@@ -447,8 +447,8 @@ def _glossary(ctx: _Ctx) -> None:
     try:
         glossary = load_glossary(path)
     except FileNotFoundError:
-        ctx.add("glossary", f"glossary file {path} not found (the path is relative to the questionnaire)",
-                "glossary-missing")
+        ctx.add("glossary", f"glossary file {path} not found (the path is relative to the questionnaire); the "
+                "glossary check is skipped", "glossary-missing", "warning")  # a copied form stays usable
         return
     except SurveyError as exc:
         ctx.problems.extend(exc.problems)
