@@ -107,6 +107,11 @@ def test_lfs_filters_select_the_regulations_universe(lfs: Questionnaire, row: di
     yaml_env = dict(ref_env)
     yaml_env["COUNTRYB"] = np.array([_code_of(lfs, "COUNTRYB", c) for c in cols[1]])
     yaml_env["HATCNTR"] = np.array([_code_of(lfs, "HATCNTR", c) for c in cols[3]])
+    # the instrument asks the year (and month) of arrival, not YEARESID (issue 26): arrival YEARESID years before an
+    # interview in June 2026, month not stated, gives exactly YEARESID completed years; 999 = never arrived
+    yres = np.array(cols[4], float)
+    yaml_env |= {"INTYEAR": np.full(n, 2026.0), "INTMONTH": np.full(n, 6.0), "MONTHARRIV": np.full(n, np.nan),
+                 "YEARARRIV": np.where(yres == 999, np.nan, 2026.0 - yres)}
     expected = (E.truth(E.evaluate(E.parse(row["filter"]), ref_env, n)) if row["filter"]
                 else np.ones(n, dtype=bool))
     node = universe(lfs, row["variable"])
