@@ -274,8 +274,7 @@ def _check_level(ds: Dataset, qn: Questionnaire, level: str, frame: pd.DataFrame
         answered = _answered(col)
         valid = _values(acc, qn, m, col, answered)
         _constraint(acc, qn, q, m, col, env, n, answered & valid)
-        if m.name not in keys:  # a key (an imported form's repeat line number) numbers rows; it is not asked
-            _routing(acc, qn, q, m, col, env, n, answered)
+        _routing(acc, qn, q, m, col, env, n, answered)
         if q.type == "calculate" and m.kind == "numeric":
             _derived(acc, qn, q, col, env, n, valid)
     return acc.chunks
