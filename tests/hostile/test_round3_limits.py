@@ -72,10 +72,6 @@ def _bomb(path: Path, member: str, mib: int = 3000) -> Path:
     stream = block * mib + comp.flush(zlib.Z_FINISH)
     info = zipfile.ZipInfo(member)
     info.compress_type = zipfile.ZIP_DEFLATED
-    with zipfile.ZipFile(path, "w") as z:
-        with z.open(info, "w", force_zip64=True) as fh:
-            fh.write(b"")  # the header; the raw stream is patched in below
-    raw = path.read_bytes()
     with open(path, "wb") as out:
         zf = zipfile.ZipFile(out, "w")
         info.file_size, info.compress_size, info.CRC = mib * 2**20, len(stream), 0
@@ -87,7 +83,6 @@ def _bomb(path: Path, member: str, mib: int = 3000) -> Path:
         zf.start_dir = zf.fp.tell()
         zf._didModify = True
         zf.close()
-    del raw
     return path
 
 
