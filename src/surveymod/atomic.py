@@ -211,7 +211,13 @@ def atomic_path(target: str | os.PathLike[str], suffix: str | None = None) -> It
     os.close(fd)
     tmp_path = Path(tmp)
     try:
-        yield tmp_path
+        try:
+            yield tmp_path
+        except OSError as exc:  # a full disk or quota while writing: the target is untouched
+            if exc.filename is not None and Path(exc.filename) != tmp_path:
+                raise
+            raise SurveyError(f"writing {target} failed: {exc.strerror or exc}; nothing was written",
+                              rule="write-failed") from None
         if not tmp_path.exists() or tmp_path.stat().st_size == 0 and target.suffix not in {".csv", ".txt", ".md"}:
             raise SurveyError(f"writing {target} produced no data; nothing was written")
         _finish(tmp_path)

@@ -8,6 +8,7 @@ with characters XLSX cannot hold (control characters) is a located error rather 
 
 from __future__ import annotations
 
+import io
 from typing import IO, TYPE_CHECKING, Any
 
 from .errors import Location, SurveyError
@@ -29,7 +30,9 @@ def as_text(wb: Workbook) -> Workbook:
 
 def save(wb: Workbook, target: str | IO[bytes] | Any) -> None:
     """Save *wb* with no formulas (see the module docstring)."""
-    as_text(wb).save(target)
+    buffer = io.BytesIO()
+    as_text(wb).save(buffer)
+    _put(buffer, target)
 
 
 def write_frames(target: Any, sheets: dict[str, pd.DataFrame]) -> None:
@@ -38,10 +41,22 @@ def write_frames(target: Any, sheets: dict[str, pd.DataFrame]) -> None:
 
     for name, df in sheets.items():
         _refuse_illegal(df, name)
-    with pd.ExcelWriter(target, engine="openpyxl") as xw:
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as xw:
         for name, df in sheets.items():
             df.to_excel(xw, sheet_name=name, index=False)
         as_text(xw.book)
+    _put(buffer, target)
+
+
+def _put(buffer: io.BytesIO, target: Any) -> None:
+    """The workbook is zipped in memory and written in one go: a full disk is then a plain OSError from the
+    write, never a zip archive left open that complains (with a traceback) when it is collected."""
+    if hasattr(target, "write"):
+        target.write(buffer.getbuffer())
+        return
+    with open(target, "wb") as fh:
+        fh.write(buffer.getbuffer())
 
 
 def _refuse_illegal(df: pd.DataFrame, sheet: str) -> None:

@@ -37,13 +37,16 @@ def weight_stats(w: np.ndarray) -> WeightStats:
     nz = w[w != 0]
     if nz.size == 0:
         return WeightStats(len(w), 0, 0, 0.0, 0.0, 0.0, float("nan"), 0.0, float("nan"), float("nan"), 0.0)
-    mean = float(nz.mean())
-    cv = float(nz.std() / mean) if mean else float("nan")
-    s1, s2 = float(nz.sum()), float((nz**2).sum())
-    return WeightStats(n=len(w), n_positive=int((w > 0).sum()), n_negative=int((w < 0).sum()), total=s1,
-                       min=float(nz.min()), max=float(nz.max()),
-                       ratio=float(nz.max() / nz.min()) if nz.min() > 0 else float("nan"), mean=mean, cv=cv,
-                       kish_deff=nz.size * s2 / s1**2, effective_n=s1**2 / s2)
+    big = float(np.abs(nz).max())
+    u = nz / big  # the ratios below computed on weights scaled to at most 1: no overflow or underflow
+    mean_u = float(u.mean())
+    cv = float(u.std() / mean_u) if mean_u else float("nan")
+    s1, s2 = float(u.sum()), float((u**2).sum())
+    return WeightStats(n=len(w), n_positive=int((w > 0).sum()), n_negative=int((w < 0).sum()),
+                       total=float(nz.sum()), min=float(nz.min()), max=float(nz.max()),
+                       ratio=float(nz.max() / nz.min()) if nz.min() > 0 else float("nan"), mean=float(nz.mean()),
+                       cv=cv, kish_deff=nz.size * s2 / s1**2 if s1 else float("nan"),
+                       effective_n=s1**2 / s2)
 
 
 @dataclass(frozen=True)

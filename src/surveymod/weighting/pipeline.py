@@ -508,6 +508,12 @@ def run_weighting(dataset: pd.DataFrame | Dataset, spec: LoadedSpec | str | Path
             run.trim_step(i, s)
         else:
             run.calibration_step(i, s)
+        main = run.w[:, 0]
+        if not (np.abs(main) <= MAX_WEIGHT).all():  # also inf and NaN
+            row = int(np.argmax(~(np.abs(main) <= MAX_WEIGHT)))
+            raise SurveyError(f"step {i + 1} ({s.step}) gives row {row + 1} the weight {main[row]:g}, beyond "
+                              f"{MAX_WEIGHT:g}: check the step's targets or totals", rule="weight-too-large",
+                              location=loaded.loc("steps", i))
     final_margins: list[MarginCheck] = []
     for label, cells, cnt, act in run.margin_specs:
         # "before" is the base weight; "after" the final weight (a later trim may move a calibrated margin)

@@ -181,7 +181,8 @@ def _logit_g(u: np.ndarray, lo: float, hi: float) -> tuple[np.ndarray, np.ndarra
     a = (hi - lo) / ((1 - lo) * (hi - 1))
     eta = np.exp(np.clip(u * a, -700, 700))
     g = (lo * (hi - 1) + hi * (1 - lo) * eta) / (hi - 1 + (1 - lo) * eta)
-    dg = a * eta * (hi - lo) * (1 - lo) * (hi - 1) / (hi - 1 + (1 - lo) * eta) ** 2
+    den = hi - 1 + (1 - lo) * eta
+    dg = a * (hi - lo) * (1 - lo) * (hi - 1) * (eta / den) / den  # eta / den first: no overflow of den²
     return g, dg
 
 
