@@ -140,3 +140,19 @@ def test_disk_full_is_a_clean_error(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     code, out = run("build", str(BASE), "--to", "xlsform", "-o", str(tmp_path / "o"))
     assert code == 1 and "No space left" in out, out
     assert not list((tmp_path / "o").glob("*.xlsx"))
+
+
+@pytest.mark.parametrize("policy,se", [("certainty", 0.5519418013), ("remove", 0.5519418013),
+                                       ("adjust", 0.5520474372), ("average", 0.6046219500)])
+def test_lonely_psu_jkn_matches_r(tmp_path: Path, policy: str, se: float) -> None:
+    """SEs from R: tests/data/hostile/lonely_psu_jkn.R (as.svrepdesign(type="JKn", mse=TRUE) under
+    options(survey.lonely.psu = policy)) on tests/data/hostile/lonely_psu.csv (stratum 2 has one PSU)."""
+    import csv
+
+    data = Path(__file__).resolve().parents[1] / "data" / "hostile" / "lonely_psu.csv"
+    spec = write(tmp_path / "s.yaml", f"design: {{strata: st, psu: psu, weight: w, lonely_psu: {policy}}}\n"
+                                      "steps:\n  - {step: replicates, method: jkn}\noutput: fw\n")
+    code, out = run("estimate", str(data), "--weighting", str(spec), "--mean", "y", "-o", str(tmp_path / "e.csv"))
+    assert code == 0, out
+    row = next(csv.DictReader((tmp_path / "e.csv").open()))
+    assert float(row["se"]) == pytest.approx(se, rel=1e-8)
