@@ -363,7 +363,12 @@ def time_r(rows: int, data: Path, work: Path, what: list[str], replicate: bool) 
     script.write_text(R_SCRIPT, encoding="utf-8")
     cmd = ["Rscript", str(script), str(data / "design.csv"), str(ROOT / "weights"), ",".join(what),
            "rep" if replicate else "plain"]
-    run, text = run_child("r", rows, cmd, work)
+    return run_r("r", rows, cmd, work)
+
+
+def run_r(name: str, rows: int, cmd: list[str], work: Path) -> tuple[dict[str, float], Run]:
+    """Run an R script that prints ``R_<STEP> <elapsed> <cpu>`` lines: those timings, and the whole R run."""
+    run, text = run_child(name, rows, cmd, work)
     out = {}
     for line in text.splitlines():
         parts = line.split()
@@ -407,16 +412,7 @@ def time_haven(rows: int, data: Path, work: Path) -> tuple[dict[str, float], Run
     issue 30 (the same ReadStat library under a C writer)."""
     script = work / "bench_haven.R"
     script.write_text(HAVEN_SCRIPT, encoding="utf-8")
-    run, text = run_child("haven", rows, ["Rscript", str(script), str(data / "survey.csv"), str(work)], work)
-    out = {}
-    for line in text.splitlines():
-        parts = line.split()
-        if len(parts) == 3 and parts[0].startswith("R_"):
-            out[parts[0][2:].lower()] = float(parts[1])
-            out[parts[0][2:].lower() + "_cpu"] = float(parts[2])
-    if run.returncode != 0:
-        run.note = text.strip().splitlines()[-1] if text.strip() else "failed"
-    return out, run
+    return run_r("haven", rows, ["Rscript", str(script), str(data / "survey.csv"), str(work)], work)
 
 
 def svy_phase(data: Path, what: str) -> dict[str, float]:

@@ -25,9 +25,10 @@ MAX_STR = 2045
 """Longest fixed-width text (str#) in dta 118; longer text needs strL (not written here)."""
 BLOCK_ROWS = 65_536
 """Rows laid out and written at a time."""
-STATA_MAX_DOUBLE = 8.988465674311579e307
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
-MS_1960 = 315_619_200_000
+STATA_EPOCH_DAYS = 3_653
+"""Days from Stata's day 0 (1960-01-01) to 1970-01-01: a Stata %td date is days since 1960-01-01."""
+MS_1960 = STATA_EPOCH_DAYS * 86_400_000
 """Milliseconds from Stata's %tc origin (1960-01-01) to 1970-01-01."""
 
 _DOUBLE = 65526

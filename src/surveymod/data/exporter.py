@@ -40,8 +40,10 @@ from ..instruments.stata import stata_comment
 from ..questionnaire.model import Questionnaire
 from ..questionnaire.names import name_problem
 from ..xlsx import write_frames
+from .dta_file import STATA_EPOCH_DAYS
 from .levels import TOP_LEVEL, level_keys, level_of_roster, levels
 from .read import EXACT_LIMIT, Dataset, read
+from .sav_file import SPSS_EPOCH_SECONDS
 
 Target = Literal["sav", "dta", "csv", "xlsx", "parquet"]
 TARGETS: tuple[str, ...] = ("sav", "dta", "csv", "xlsx", "parquet")
@@ -290,10 +292,6 @@ def _with_letters(frame: pd.DataFrame, letters: dict[str, dict[float, str]]) -> 
     return pd.DataFrame(cols, index=frame.index, copy=False)
 
 
-SPSS_EPOCH_SECONDS = 12_219_379_200
-"""Seconds from SPSS's day 0 (1582-10-14) to 1970-01-01: an SPSS date is seconds since 1582-10-14."""
-STATA_EPOCH_DAYS = 3_653
-"""Days from Stata's day 0 (1960-01-01) to 1970-01-01: a Stata %td date is days since 1960-01-01."""
 
 
 def _stat_dates(values: pd.Series, target: str) -> np.ndarray:
