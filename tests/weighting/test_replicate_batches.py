@@ -21,7 +21,8 @@ from r_replicate_common import SCHWIDE, STYPE
 from surveymod import tabular
 from surveymod.cli.main import _register, cli
 from surveymod.data.read import read
-from surveymod.weighting import replicate_weights, run_weighting
+from surveymod.design import replicate_weights
+from surveymod.weighting import run_weighting
 
 API = Path(__file__).resolve().parents[1] / "data" / "api" / "apiclus1.csv"
 DESIGN = "design:\n  weight: pw\n  psu: dnum\nsteps:\n"

@@ -102,7 +102,7 @@ def _quantile(spec: str) -> tuple[str, float]:
 def used_columns(designs: list[Design], names: list[str]) -> Any:
     """A predicate for the columns an estimate reads: the designs' columns (replicate weights by their pattern,
     a bad pattern an error) and the named variables; other columns of a wide file are never loaded."""
-    from ..estimation.prepare import replicate_pattern
+    from ..design.prepare import replicate_pattern
 
     wanted = set(names).union(*(d.data_columns() for d in designs))
     patterns = [replicate_pattern(d.repweights) for d in designs if d.repweights]

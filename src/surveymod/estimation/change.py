@@ -17,13 +17,13 @@ import numpy as np
 import pandas as pd
 
 from ..data.meta import Metadata, analysis_frame, undeclared_codes_warnings
+from ..design.calibration import Record
+from ..design.design import Design
+from ..design.prepare import PSU, STRATA, Prepared, W, design_weights, prepare
+from ..design.taylor import stages as taylor_stages
 from ..errors import Location, SurveyError
 from . import statistics as linear
-from .calibration import Record
-from .design import Design
 from .estimate import DOM, category_indicator, category_key, domain_column, estimate, labels, numeric_var
-from .prepare import PSU, STRATA, Prepared, W, design_weights, prepare
-from .taylor import stages as taylor_stages
 from .tdist import t_quantile, t_tail
 
 if TYPE_CHECKING:

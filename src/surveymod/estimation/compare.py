@@ -22,14 +22,14 @@ import numpy as np
 import pandas as pd
 
 from ..data.meta import Metadata, analysis_frame
+from ..design.calibration import Record
+from ..design.design import Design
+from ..design.prepare import Prepared, W, prepare
+from ..design.taylor import stages as taylor_stages
 from ..errors import Location, SurveyError
 from . import statistics as stats
-from .calibration import Record
 from .ci import t_crit
-from .design import Design
 from .estimate import _var, category_indicator, domain_column, labels, numeric_var
-from .prepare import Prepared, W, prepare
-from .taylor import stages as taylor_stages
 from .tdist import t_tail
 
 if TYPE_CHECKING:

@@ -24,16 +24,16 @@ import pandas as pd
 
 from ..data.meta import Metadata, analysis_frame, undeclared_codes_warnings
 from ..data.whole_numbers import range_codes, whole_number_codes
+from ..design.calibration import Record
+from ..design.design import Design
+from ..design.prepare import W, prepare
+from ..design.taylor import stages as taylor_stages
 from ..errors import Location, SurveyError
 from . import statistics as stats
-from .calibration import Record
 from .ci import prop_ci, t_crit
 from .deff import DeffRef, srs_variances
-from .design import Design
 from .flags import FlagRules, flag
-from .prepare import W, prepare
 from .quantiles import replicate_quantiles, woodruff, woodruff_replicate
-from .taylor import stages as taylor_stages
 
 COLUMNS = ["variable", "level", "level_label", "domain", "domain_label", "estimate", "se", "ci_low", "ci_high", "df",
            "deff", "cv", "n", "n_eff", "flag"]

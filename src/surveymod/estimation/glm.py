@@ -24,15 +24,15 @@ import numpy as np
 import pandas as pd
 
 from ..data.meta import analysis_frame
+from ..design.calibration import Record, project
+from ..design.design import Design
+from ..design.prepare import Prepared, W, prepare
+from ..design.taylor import group_sums, variance
+from ..design.taylor import stages as taylor_stages
 from ..errors import Location, SurveyError
 from . import statistics as stats
-from .calibration import Record, project
 from .ci import t_crit
-from .design import Design
 from .estimate import is_categorical, labels, numeric_var
-from .prepare import Prepared, W, prepare
-from .taylor import group_sums, variance
-from .taylor import stages as taylor_stages
 from .tdist import t_tail
 
 if TYPE_CHECKING:

@@ -23,11 +23,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .calibration import Record
+from ..design.calibration import Record
+from ..design.prepare import Replicates
+from ..design.taylor import Stages
 from .ci import t_crit
-from .prepare import Replicates
 from .statistics import column, replicate, replicate_cov, replicate_df, taylor
-from .taylor import Stages
 
 
 def qrule_math(x: np.ndarray, w: np.ndarray, p: float) -> float:

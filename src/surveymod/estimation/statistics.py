@@ -18,9 +18,9 @@ from typing import Literal
 
 import numpy as np
 
-from .calibration import Record, project
-from .prepare import Replicates
-from .taylor import Stages, group_sums, variance
+from ..design.calibration import Record, project
+from ..design.prepare import Replicates
+from ..design.taylor import Stages, group_sums, variance
 
 Kind = Literal["mean", "total", "prop", "ratio"]
 

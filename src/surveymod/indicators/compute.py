@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 
 from ..data.read import Dataset
+from ..design.calibration import Record
 from ..errors import Problem, SurveyError
 from ..estimation import Design, change, estimate
-from ..estimation.calibration import Record
 from ..questionnaire import expr as E
 from ..questionnaire.model import Questionnaire
 from .asof import Availability, availability, covered, report_periods, resolve_as_of, year_text

@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from ..estimation.design import Design
-from ..estimation.prepare import default_scale
+from ..design.design import Design
+from ..design.prepare import default_scale
 from ..instruments.spss import spss_comment, spss_string
 from ..instruments.stata import stata_comment, stata_string
 from ..questionnaire.names import SPSS_RESERVED

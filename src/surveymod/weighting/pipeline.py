@@ -19,16 +19,16 @@ import numpy as np
 import pandas as pd
 
 from ..data.meta import analysis_frame
+from ..design import replicate_weights as rw
+from ..design import replicates as eng
+from ..design.calibration import Calibrated, PostStratified, Raked, Record
+from ..design.design import Design
+from ..design.prepare import MAX_WEIGHT, design_weights
+from ..design.replicate_weights import ReplicateWeights
+from ..design.taylor import group_sums
 from ..errors import Location, Problem, SurveyError
-from ..estimation.calibration import Calibrated, PostStratified, Raked, Record
-from ..estimation.design import Design
-from ..estimation.engine import weight as eng
-from ..estimation.prepare import MAX_WEIGHT, design_weights
-from ..estimation.taylor import group_sums
-from . import replicate_weights as rw
 from . import steps as st
 from .diagnostics import Diagnostics, MarginCheck, StepReport, weight_stats
-from .replicate_weights import ReplicateWeights
 from .spec import (
     CalibrateStep,
     LoadedSpec,

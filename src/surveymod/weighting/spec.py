@@ -12,8 +12,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from ..design.design import Design
 from ..errors import Location, Problem, SurveyError
-from ..estimation.design import Design
 from ..yamlpos import Positions, join_path, load_yaml_text, locate, read_yaml_text
 
 _STRICT = ConfigDict(extra="forbid")

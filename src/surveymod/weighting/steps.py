@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..estimation.engine import weight as eng
-from ..estimation.taylor import first_per_group, group_sums
+from ..design import replicates as eng
+from ..design.taylor import first_per_group, group_sums
 
 
 class StepFailure(Exception):

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..estimation.engine.weight import Replicates
+from .replicates import Replicates
 
 BATCH_BYTES = 512 * 2**20
 """Memory of one batch of replicate columns."""

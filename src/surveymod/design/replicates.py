@@ -17,7 +17,7 @@ import pandas as pd
 import polars as pl
 import svy
 
-from ..taylor import first_per_group
+from .taylor import first_per_group
 
 _W = "__sm_w"
 _CELL = "__sm_cell_{}"
