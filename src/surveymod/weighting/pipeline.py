@@ -20,11 +20,11 @@ import pandas as pd
 
 from ..data.meta import analysis_frame
 from ..design import replicate_weights as rw
-from ..design import replicates as eng
-from ..design.calibration import Calibrated, PostStratified, Raked, Record
+from ..design.calibration import Calibrated, CalibrationError, PostStratified, Raked, Record, calibrate_linear
 from ..design.design import Design
 from ..design.prepare import MAX_WEIGHT, design_weights
 from ..design.replicate_weights import ReplicateWeights
+from ..design.replicates import ReplicateError, make_replicates
 from ..design.taylor import group_sums
 from ..errors import Location, Problem, SurveyError
 from . import steps as st
@@ -303,10 +303,10 @@ class _Run:
             need_disk(Path(self.stream), 2 * rows * expected * 8, f"{expected:,} replicate weights for {rows:,} "
                       "rows, written through a temporary file,", loc)
         try:
-            reps = eng.make_replicates(self.data, method=s.method, strata=d.strata, psu=d.psu, n_reps=s.n,
-                                       seed=s.seed, fay_rho=s.fay_rho, lonely_psu=d.lonely_psu,
-                                       fpc_fraction=_fpc_fraction(self.data, self.loaded))
-        except eng.EngineError as exc:
+            reps = make_replicates(self.data, method=s.method, strata=d.strata, psu=d.psu, n_reps=s.n,
+                                   seed=s.seed, fay_rho=s.fay_rho, lonely_psu=d.lonely_psu,
+                                   fpc_fraction=_fpc_fraction(self.data, self.loaded))
+        except ReplicateError as exc:
             raise SurveyError(f"replicate weights: {exc}", rule="weighting-replicates",
                               location=self.loaded.loc("steps", i)) from None
         self.rep = ReplicateWeights([f"{s.prefix}{k}" for k in range(1, reps.n_replicates + 1)],
@@ -386,7 +386,10 @@ class _Run:
                     after_margin[:] = snapshots
             elif s.bounds is None:  # linear without bounds: GREG in one step (R regcalibrate)
                 assert aux is not None
-                new = st.calibrate_linear(aux, tots, w_act)
+                try:
+                    new = calibrate_linear(aux, tots, w_act)
+                except CalibrationError as exc:
+                    raise st.StepFailure(f"linear calibration failed: {exc}") from None
             else:
                 assert aux is not None
                 new = st.calibrate_bounded(aux, tots, w_act, s.method, s.bounds, s.tolerance, s.max_iter, first)
