@@ -7,9 +7,10 @@ from typing import Any
 
 import click
 
+from ..design.load import used_columns
 from ..estimation.compare import chisq, contrasts, ttest
 from ..estimation.glm import parse_formula, svyglm
-from .commands_estimate import _codes, _split_by, _write, design_from_options, design_options, used_columns
+from .commands_estimate import _codes, _split_by, _write, design_from_options, design_options
 from .common import dataset_options, handles_errors, open_dataset
 from .main import cli
 

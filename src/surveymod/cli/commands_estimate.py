@@ -6,10 +6,9 @@ from pathlib import Path
 from typing import Any
 
 import click
-from pydantic import ValidationError
 
 from ..atomic import refuse_overwriting_inputs, write_with
-from ..errors import Location, SurveyError
+from ..design.load import design_from_fields, load_design, used_columns
 from ..estimation import Design, FlagRules, change, estimate
 from ..tabular import write_table
 from .common import dataset_options, handles_errors, open_dataset
@@ -17,18 +16,6 @@ from .main import cli
 
 DESIGN_OPTIONS = ("strata", "psu", "ssu", "weight", "fpc", "fpc2", "prob", "repweights", "reptype", "fay_rho",
                   "scale", "lonely_psu", "pps")
-
-
-def load_design(path: str) -> Design:
-    """Read the ``design:`` mapping of a YAML spec into a Design; mistakes name the file, line and field."""
-    from ..yamlpos import load_yaml, validate_model  # YAML only when a spec is given
-
-    doc, pos = load_yaml(path)
-    if not isinstance(doc, dict) or not isinstance(doc.get("design"), dict):
-        raise SurveyError("the spec needs a 'design:' mapping (weight, strata, psu, fpc, repweights, ...)",
-                          location=Location(file=str(path), line=1), rule="design-spec")
-    return validate_model(Design, doc["design"], {k.removeprefix("design."): v for k, v in pos.items()},
-                          str(path))
 
 
 def design_from_options(spec: str | None, opts: dict[str, Any]) -> Design:
@@ -43,11 +30,7 @@ def design_from_options(spec: str | None, opts: dict[str, Any]) -> Design:
         return design if mse is None else design.model_copy(update={"mse": mse})
     if mse is not None:
         given["mse"] = mse
-    try:
-        return Design(**given)
-    except ValidationError as exc:
-        raise SurveyError("; ".join(f"--{e['loc'][0]}: {e['msg']}" for e in exc.errors()),
-                          rule="design-spec") from exc
+    return design_from_fields(given)
 
 
 def design_options(func: Any) -> Any:
@@ -97,16 +80,6 @@ def _quantile(spec: str) -> tuple[str, float]:
         return var, float(p)
     except ValueError:
         raise click.BadParameter(f"'{spec}' is not VAR:P (e.g. income:0.5)", param_hint="--quantile") from None
-
-
-def used_columns(designs: list[Design], names: list[str]) -> Any:
-    """A predicate for the columns an estimate reads: the designs' columns (replicate weights by their pattern,
-    a bad pattern an error) and the named variables; other columns of a wide file are never loaded."""
-    from ..design.prepare import replicate_pattern
-
-    wanted = set(names).union(*(d.data_columns() for d in designs))
-    patterns = [replicate_pattern(d.repweights) for d in designs if d.repweights]
-    return lambda c: c in wanted or any(p.fullmatch(c) for p in patterns)
 
 
 def _codes(text: str) -> list[object]:
