@@ -182,7 +182,7 @@ def _fpc_fraction(data: pd.DataFrame, loaded: LoadedSpec) -> np.ndarray | None:
 
 
 @dataclass(frozen=True)
-class Cells:
+class MarginCells:
     """A margin's cells on the weighted rows as integer codes into ``levels`` (text labels)."""
 
     codes: np.ndarray
@@ -197,7 +197,7 @@ class Cells:
         return {p[k]: v for k, v in counts.items()}
 
 
-def _sums(cells: Cells, levels: list[str], w: np.ndarray) -> np.ndarray:
+def _sums(cells: MarginCells, levels: list[str], w: np.ndarray) -> np.ndarray:
     """Weighted sums per level (rows: levels, columns: weight columns) by bincount on the codes."""
     w2 = w if w.ndim == 2 else w[:, None]
     per = group_sums(cells.codes, len(cells.levels), w2)
@@ -205,7 +205,7 @@ def _sums(cells: Cells, levels: list[str], w: np.ndarray) -> np.ndarray:
     return np.array([per[pos[lv]] if lv in pos else np.zeros(w2.shape[1]) for lv in levels])
 
 
-def _margin_checks(name: str, cells: Cells, counts: dict[str, float], before: np.ndarray,
+def _margin_checks(name: str, cells: MarginCells, counts: dict[str, float], before: np.ndarray,
                    after: np.ndarray) -> list[MarginCheck]:
     """Target vs weighted sums (main weight) per cell, before and after."""
     levels = list(counts)
@@ -215,7 +215,7 @@ def _margin_checks(name: str, cells: Cells, counts: dict[str, float], before: np
             for lv, t, bb, aa in zip(levels, counts.values(), b, a, strict=True)]
 
 
-def _verify(w: np.ndarray, cells: list[Cells], counts: list[dict[str, float]], tol: float, step: str,
+def _verify(w: np.ndarray, cells: list[MarginCells], counts: list[dict[str, float]], tol: float, step: str,
             loc: Location, first: int = 0, joint: tuple[list[np.ndarray], np.ndarray] | None = None) -> None:
     """Error if any margin cell misses its target by more than ``tol`` (relative) for any weight column
     (``first``: the number of ``w``'s first column, 0 for the main weight). With the margins' ``joint`` cells
@@ -223,7 +223,7 @@ def _verify(w: np.ndarray, cells: list[Cells], counts: list[dict[str, float]], t
     if joint is not None:
         codes, rows = joint
         w = group_sums(rows, len(codes[0]), np.asarray(w, dtype=float))
-        cells = [Cells(code, c.levels) for code, c in zip(codes, cells, strict=True)]
+        cells = [MarginCells(code, c.levels) for code, c in zip(codes, cells, strict=True)]
     for c, cnt in zip(cells, counts, strict=True):
         all_sums = _sums(c, list(cnt), w)
         for (level, target), sums in zip(cnt.items(), all_sums, strict=True):
@@ -249,7 +249,7 @@ class _Run:
         self.w = np.array(_base_weight(data, loaded), dtype=float, copy=True).reshape(-1, 1)
         self.problems: list[Problem] = []
         self.reports: list[StepReport] = []
-        self.margin_specs: list[tuple[str, Cells, dict[str, float], np.ndarray]] = []
+        self.margin_specs: list[tuple[str, MarginCells, dict[str, float], np.ndarray]] = []
         self.rep: ReplicateWeights | None = None
         self.calibration: list[Record] = []
 
@@ -257,7 +257,7 @@ class _Run:
     def active(self) -> np.ndarray:
         return self.w[:, 0] > 0
 
-    def margin_targets(self, m: Margin, path: tuple) -> tuple[Targets, Cells, dict[str, float]]:
+    def margin_targets(self, m: Margin, path: tuple) -> tuple[Targets, MarginCells, dict[str, float]]:
         """Load, check and convert one margin's targets to counts for the active rows."""
         loc = self.loaded.loc(*path, "targets")
         t = load_targets(m, self.loaded, path)
@@ -267,7 +267,7 @@ class _Run:
         self.problems += check_against_data(t, cells, self.w[act, 0], loc)
         counts = t.counts(float(self.w[act, 0].sum()))
         codes, uniq = pd.factorize(cells)
-        return t, Cells(codes.astype(np.int32), [str(u) for u in uniq]), {k: v for k, v in counts.items() if v > 0}
+        return t, MarginCells(codes.astype(np.int32), [str(u) for u in uniq]), {k: v for k, v in counts.items() if v > 0}
 
     def report(self, i: int, name: str, details: dict[str, Any], margins: list[MarginCheck]) -> None:
         line = self.loaded.loc("steps", i).line
@@ -426,7 +426,7 @@ class _Run:
         self.report(i, name, {"margins": len(margins), "tolerance": tol,
                               "max_rel_misfit": max((c.rel_misfit for c in checks), default=0.0)}, checks)
 
-    def _aux(self, i: int, s: CalibrateStep, cells: list[Cells], counts: list[dict[str, float]], act: np.ndarray
+    def _aux(self, i: int, s: CalibrateStep, cells: list[MarginCells], counts: list[dict[str, float]], act: np.ndarray
              ) -> tuple[np.ndarray, np.ndarray]:
         """Auxiliary matrix (indicator per margin cell, then continuous variables) and its totals."""
         cols, tots = [], []
@@ -625,7 +625,7 @@ def _full(values: np.ndarray, act: np.ndarray, fill: float) -> np.ndarray:
     return out
 
 
-def _record(kind: str, act: np.ndarray, cells: list[Cells], before: np.ndarray, after: np.ndarray,
+def _record(kind: str, act: np.ndarray, cells: list[MarginCells], before: np.ndarray, after: np.ndarray,
             after_margin: list[np.ndarray] | None, aux: np.ndarray | None) -> Record:
     """The calibration record R ``survey`` keeps for a step (main weight), row-aligned with the data."""
     if kind == "poststratification":
