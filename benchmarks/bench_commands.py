@@ -472,11 +472,11 @@ def kernel_phase(data: Path, what: str) -> dict[str, float]:
         t0, c0 = time.perf_counter(), time.process_time()
         estimate(frame, design, mean=["y", "b"], by=["dom"])
         return {"kernel_estimate": time.perf_counter() - t0, "kernel_estimate_cpu": time.process_time() - c0}
-    from surveymod.weighting import load_spec, run_weighting
+    from surveymod.weighting import load_weighting_spec, run_weighting
 
     for c in ("sex", "agegrp", "region"):
         frame[c] = frame[c].astype(str)
-    spec = load_spec(data / "weight.yaml")
+    spec = load_weighting_spec(data / "weight.yaml")
     t0, c0 = time.perf_counter(), time.process_time()
     run_weighting(frame, spec)
     return {"kernel_weight": time.perf_counter() - t0, "kernel_weight_cpu": time.process_time() - c0}

@@ -164,10 +164,10 @@ def estimate_cmd(data: str, design_spec: str | None, means: tuple[str, ...], pro
         given = [k for k, v in design_opts.items() if k in DESIGN_OPTIONS and v is not None]
         if design_spec or given:
             raise click.UsageError("--weighting brings its own design; do not also give --design or design options")
-        from ..weighting import load_spec, run_weighting
+        from ..weighting import load_weighting_spec, run_weighting
 
         ds = open_dataset(data, questionnaire, missing_codes)  # the spec may use any column
-        result = run_weighting(ds, load_spec(weighting_spec))
+        result = run_weighting(ds, load_weighting_spec(weighting_spec))
         assert result.dataset is not None
         ds, calibration = result.dataset, result.calibration
         assert result.design is not None
@@ -179,7 +179,7 @@ def estimate_cmd(data: str, design_spec: str | None, means: tuple[str, ...], pro
         ds = open_dataset(data, questionnaire, missing_codes, keep=used_columns([design], analysed))
     res = estimate(ds, design, calibration=calibration, mean=list(means), prop=list(props), total=list(totals),
                    ratio=[_ratio(r) for r in ratios], quantile=[_quantile(q) for q in quantiles],
-                   by=_split_by(by), ci=ci, level=level, deff=deff_ref,  # type: ignore[arg-type]
+                   by=_split_by(by), ci=ci, conf_level=level, deff=deff_ref,  # type: ignore[arg-type]
                    flags=FlagRules(min_n=min_n, cv_warn=cv_warn, cv_suppress=cv_suppress),
                    category=_codes(categories) if categories else None,
                    quantile_interval=quantile_interval)  # type: ignore[arg-type]
@@ -223,8 +223,8 @@ def change_cmd(baseline: str, endline: str, design_spec: str | None, end_design:
     keep = used_columns([base_design, end], [*props, *means, *(_split_by(by) or []), *([panel_id] if panel_id else [])])
     b = open_dataset(baseline, questionnaire, missing_codes, keep=keep)
     e = open_dataset(endline, questionnaire, missing_codes, keep=keep)
-    res = change(b, base_design, e, end, prop=list(props), mean=list(means), level=_codes(category),
-                 by=_split_by(by), panel_id=panel_id, ci_level=level)
+    res = change(b, base_design, e, end, prop=list(props), mean=list(means), category=_codes(category),
+                 by=_split_by(by), panel_id=panel_id, conf_level=level)
     _notes(res)
     _write(res, output, [baseline, endline] + [x for x in (design_spec, end_design) if x])
     click.echo(f"wrote {len(res)} comparisons to {output}", err=True)

@@ -148,9 +148,9 @@ def pm_truth(q_base: Questionnaire, q_end: Questionnaire, definitions: Path) -> 
     relative change 3a reports, from a large reference simulation of each scenario (fixed seed)."""
     from ..simulate import simulate
     from .definitions import respondent_values
-    from .spec import load_spec
+    from .spec import load_indicator_spec
 
-    defs = load_spec(definitions)
+    defs = load_indicator_spec(definitions)
     shares = {}
     for wave, qn in (("baseline", q_base), ("endline", q_end)):
         frame = simulate(qn, PM_REFERENCE_N, PM_REFERENCE_SEED, effects=pm_effects(PM_TILT[wave]),

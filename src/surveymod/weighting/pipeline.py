@@ -38,7 +38,7 @@ from .spec import (
     RakeStep,
     ReplicatesStep,
     TrimStep,
-    load_spec,
+    load_weighting_spec,
 )
 from .targets import SEP, Targets, as_text, cell_labels, check_against_data, load_targets
 
@@ -489,7 +489,7 @@ def run_weighting(dataset: pd.DataFrame | Dataset, spec: LoadedSpec | str | Path
     made a batch at a time as they are written (an error in a replicate then comes from the writing); otherwise
     they are all made here.
     """
-    loaded = spec if isinstance(spec, LoadedSpec) else load_spec(spec)
+    loaded = spec if isinstance(spec, LoadedSpec) else load_weighting_spec(spec)
     data = dataset if isinstance(dataset, pd.DataFrame) else dataset.main
     analysed, _meta = analysis_frame(dataset, _spec_variables(loaded))
     out_name = loaded.spec.output

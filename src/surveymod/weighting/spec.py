@@ -221,7 +221,7 @@ def parse_spec(text: str, path: Path | None = None) -> LoadedSpec:
 _STEP_TAGS = {"nonresponse", "poststratify", "rake", "calibrate", "trim", "replicates"}
 
 
-def load_spec(path: str | Path) -> LoadedSpec:
+def load_weighting_spec(path: str | Path) -> LoadedSpec:
     """Read and validate a weighting spec file (YAML); errors name the spec line."""
     p = Path(path)
     if not p.is_file():
