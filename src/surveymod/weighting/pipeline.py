@@ -577,7 +577,7 @@ def need_memory(rows: int, replicates: int, loc: Location, copies: bool = False,
                 held: int | None = None) -> None:
     """Refuse, before starting, replicate weights that cannot fit in the memory this machine has free.
 
-    The replicate factors are made per PSU (``psus`` x replicates, about 24 bytes each with svy's work). The
+    The replicate factors are made per PSU (``psus`` x replicates, about 24 bytes each with the work). The
     weights of ``held`` replicates (all, or a batch of columns when they are streamed to the output) are held at
     once (8 bytes each) in one matrix that raking and trimming update in place: about rows x (held + 1) x 10 bytes
     with what goes around it. Post-stratification, calibration and any step on a subset of the rows (after
