@@ -38,7 +38,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = Path(__file__).resolve().parent
-GENERATOR_VERSION = "1"  # bump when a generator changes, so cached data is rebuilt
+GENERATOR_VERSION = "2"  # bump when a generator changes, so cached data is rebuilt
 N_STRATA, PSU_PER_MILLION, N_DOMAINS, N_REPS = 40, 2000, 10, 100
 SEX = ["male", "female"]
 AGES = ["15-24", "25-34", "35-44", "45-54", "55-64", "65+"]
@@ -69,12 +69,12 @@ def n_psu(rows: int) -> int:
     return max(2 * N_STRATA, round(PSU_PER_MILLION * rows / 1_000_000))
 
 
-def design_frame(rows: int, seed: int = 17):  # -> polars.DataFrame
+def design_frame(rows: int, seed: int = 17):  # -> pandas.DataFrame
     """Respondents of a stratified cluster sample: 40 strata, PSUs nested in strata, a skewed design weight,
     numeric ``y`` and binary ``b`` with a PSU effect, a 10-level domain ``dom`` and the raking variables
     ``sex``/``agegrp``/``region`` (levels as in the Census 2021 margin files, shares unlike the census)."""
     import numpy as np
-    import polars as pl
+    import pandas as pd
 
     rng = np.random.default_rng(seed)
     k = n_psu(rows)
@@ -85,12 +85,12 @@ def design_frame(rows: int, seed: int = 17):  # -> polars.DataFrame
     dom = rng.integers(1, N_DOMAINS + 1, rows)
     y = rng.normal(50.0, 10.0, rows) + 3.0 * effect + dom
     b = (rng.random(rows) < 1.0 / (1.0 + np.exp(-(effect - 0.3)))).astype(np.int8)
-    return pl.DataFrame({
+    return pd.DataFrame({
         "stratum": stratum.astype(np.int32), "psu": (psu + 1).astype(np.int32), "w": w.round(4), "y": y.round(3),
         "b": b, "dom": dom.astype(np.int8),
-        "sex": pl.Series(np.array(SEX)[rng.choice(2, rows, p=[0.45, 0.55])]).cast(pl.Categorical),
-        "agegrp": pl.Series(np.array(AGES)[rng.integers(0, len(AGES), rows)]).cast(pl.Categorical),
-        "region": pl.Series(np.array(REGIONS)[rng.integers(0, len(REGIONS), rows)]).cast(pl.Categorical),
+        "sex": pd.Categorical(np.array(SEX)[rng.choice(2, rows, p=[0.45, 0.55])]),
+        "agegrp": pd.Categorical(np.array(AGES)[rng.integers(0, len(AGES), rows)]),
+        "region": pd.Categorical(np.array(REGIONS)[rng.integers(0, len(REGIONS), rows)]),
     })
 
 
@@ -127,8 +127,6 @@ output: final_weight
 
 def survey_files(rows: int, folder: Path) -> None:
     """Questionnaire + valid CSV for check/export: bench_data's generator cut down to 20 variables."""
-    import polars as pl
-
     sys.path.insert(0, str(BENCH))
     import bench_data
 
@@ -137,13 +135,13 @@ def survey_files(rows: int, folder: Path) -> None:
         for k, v in SMALL_SURVEY.items():
             setattr(bench_data, k, v)
         (folder / "survey.yaml").write_text(bench_data.questionnaire_yaml(), encoding="utf-8")
-        frame = pl.from_pandas(bench_data.make_frame(rows))
+        frame = bench_data.make_frame(rows)
     finally:
         for k, v in saved.items():
             setattr(bench_data, k, v)
-    dates = [c for c in frame.columns if c.startswith("dt")]
-    frame = frame.with_columns([pl.col(c).cast(pl.Date) for c in dates])
-    frame.write_csv(folder / "survey.csv")
+    for c in (c for c in frame.columns if c.startswith("dt")):  # dates as YYYY-MM-DD
+        frame[c] = frame[c].dt.strftime("%Y-%m-%d")
+    frame.to_csv(folder / "survey.csv", index=False)
 
 
 def lfs_files(rows: int, folder: Path, python: str) -> None:
@@ -168,8 +166,8 @@ def prepare(rows: int, cache: Path, python: str, need: set[str]) -> Path:
         t0 = time.perf_counter()
         if part == "design":
             frame = design_frame(rows)
-            frame.write_parquet(folder / "design.parquet")
-            frame.write_csv(folder / "design.csv")
+            frame.to_parquet(folder / "design.parquet", index=False)
+            frame.to_csv(folder / "design.csv", index=False)
             (folder / "weight.yaml").write_text(weight_spec(), encoding="utf-8")
             del frame
         elif part == "survey":
@@ -415,6 +413,14 @@ def time_haven(rows: int, data: Path, work: Path) -> tuple[dict[str, float], Run
     return run_r("haven", rows, ["Rscript", str(script), str(data / "survey.csv"), str(work)], work)
 
 
+def svy_installed() -> bool:
+    """Whether the svy reference can run: svy (and polars, which it needs) importable. Not a dependency of
+    surveymod any more, so the reference is skipped with a message without it."""
+    import importlib.util
+
+    return all(importlib.util.find_spec(m) is not None for m in ("svy", "polars"))
+
+
 def svy_phase(data: Path, what: str) -> dict[str, float]:
     """svy called directly on data already loaded with Polars (run in a child process)."""
     import polars as pl
@@ -466,11 +472,11 @@ def kernel_phase(data: Path, what: str) -> dict[str, float]:
         t0, c0 = time.perf_counter(), time.process_time()
         estimate(frame, design, mean=["y", "b"], by=["dom"])
         return {"kernel_estimate": time.perf_counter() - t0, "kernel_estimate_cpu": time.process_time() - c0}
-    from surveymod.weighting import load_spec, run_weighting
+    from surveymod.weighting import load_weighting_spec, run_weighting
 
     for c in ("sex", "agegrp", "region"):
         frame[c] = frame[c].astype(str)
-    spec = load_spec(data / "weight.yaml")
+    spec = load_weighting_spec(data / "weight.yaml")
     t0, c0 = time.perf_counter(), time.process_time()
     run_weighting(frame, spec)
     return {"kernel_weight": time.perf_counter() - t0, "kernel_weight_cpu": time.process_time() - c0}
@@ -773,7 +779,11 @@ def main(argv: list[str] | None = None) -> int:
             result["runs"].append(asdict(run))
             print(f"  {name:<16} {run.seconds:7.2f} s  {run.peak_mb:7.0f} MB  exit {run.returncode} {run.note}",
                   flush=True)
-        for kind in [k for k, off in (("kernel", args.no_kernels), ("svy", args.no_svy)) if not off]:
+        if not args.no_svy and not svy_installed():
+            print("  svy: skipped (not installed; it is a reference only: pip install svy polars to time it)",
+                  flush=True)
+        for kind in [k for k, off in (("kernel", args.no_kernels), ("svy", args.no_svy or not svy_installed()))
+                     if not off]:
             for what in [w for w in ("estimate", "weight") if w in here and not (large and w == "weight")]:
                 got, run = time_phase(kind, what, rows, data, work, args.python)
                 ref |= got

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from surveymod.questionnaire import load_valid
-from surveymod.simulate import load_design, simulate
+from surveymod.simulate import load_sample_design, simulate
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -24,7 +24,7 @@ def main() -> None:
     ap.add_argument("--design", help="Optional design YAML.")
     args = ap.parse_args()
     qn = load_valid(args.questionnaire)
-    design = load_design(args.design) if args.design else None
+    design = load_sample_design(args.design) if args.design else None
     t0 = time.perf_counter()
     sim = simulate(qn, args.rows, args.seed, design=design)
     dt = time.perf_counter() - t0

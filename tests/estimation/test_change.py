@@ -23,7 +23,7 @@ def test_panel_matches_svycontrast(waves: pd.DataFrame, rref: dict[str, float]) 
     # R: b <- svyby(~hi, ~yr.rnd, dstrat, svymean, covmat=TRUE); svycontrast(b, quote((Yes-No)/No*100))
     # Same design, covariance kept: our panel mode with the school as the shared unit.
     base, end = waves[waves["yr.rnd"] == "No"], waves[waves["yr.rnd"] == "Yes"]
-    res = change(base, DSTRAT, end, DSTRAT, prop=["hi"], level=1, panel_id="snum")
+    res = change(base, DSTRAT, end, DSTRAT, prop=["hi"], category=1, panel_id="snum")
     r = res.iloc[0]
     assert digits(r.baseline, "0.4439671") and digits(r.baseline_se, "0.0399541")
     assert digits(r.endline, "0.1557421") and digits(r.endline_se, "0.0817889")
@@ -38,7 +38,7 @@ def test_panel_matches_svycontrast(waves: pd.DataFrame, rref: dict[str, float]) 
 
 def test_independent_waves_variances_add(waves: pd.DataFrame, rref: dict[str, float]) -> None:
     base, end = waves[waves.awards == "No"], waves[waves.awards == "Yes"]
-    res = change(base, DSTRAT, end, DSTRAT, prop=["hi"], level=1)
+    res = change(base, DSTRAT, end, DSTRAT, prop=["hi"], category=1)
     r = res.iloc[0]
     assert rel(r.baseline, rref["indep_base"]) and rel(r.endline, rref["indep_end"])
     assert rel(r.baseline_se, rref["indep_base_se"]) and rel(r.endline_se, rref["indep_end_se"])
@@ -65,10 +65,10 @@ def test_true_panel_keeps_covariance(apistrat: pd.DataFrame, rref: dict[str, flo
     # The same schools in both waves (api99 then api00); R: stacked design with id=~snum, svyby + svycontrast.
     base = apistrat.assign(hi=(apistrat.api99 > 700).astype(int))
     end = apistrat.assign(hi=(apistrat.api00 > 700).astype(int))
-    r = change(base, DSTRAT, end, DSTRAT, prop=["hi"], level=1, panel_id="snum").iloc[0]
+    r = change(base, DSTRAT, end, DSTRAT, prop=["hi"], category=1, panel_id="snum").iloc[0]
     assert rel(r["diff"], rref["panel2_diff"]) and rel(r.diff_se, rref["panel2_diff_se"])
     assert rel(r["pct_change"], rref["panel2_pct"]) and rel(r.pct_change_se, rref["panel2_pct_se"])
-    ind = change(base, DSTRAT, end, DSTRAT, prop=["hi"], level=1).iloc[0]
+    ind = change(base, DSTRAT, end, DSTRAT, prop=["hi"], category=1).iloc[0]
     assert ind["diff"] == pytest.approx(r["diff"]) and ind.diff_se > 2 * r.diff_se  # covariance matters here
 
 
@@ -88,7 +88,7 @@ def test_wide_fragmented_frames_no_performance_warning(apistrat: pd.DataFrame, r
     base, end = wide.rename(columns={"hi0": "hi"}), wide.rename(columns={"hi1": "hi"})
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        r = change(base, DSTRAT, end, DSTRAT, prop=["hi"], level=1, panel_id="snum" if panel else None).iloc[0]
+        r = change(base, DSTRAT, end, DSTRAT, prop=["hi"], category=1, panel_id="snum" if panel else None).iloc[0]
     if panel:
         assert rel(r["diff"], rref["panel2_diff"]) and rel(r.diff_se, rref["panel2_diff_se"])
     else:

@@ -13,8 +13,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from surveymod.design import Design
 from surveymod.estimation import statistics
-from surveymod.estimation.design import Design
 from surveymod.estimation.estimate import estimate
 
 API = Path(__file__).resolve().parents[1] / "data" / "api"

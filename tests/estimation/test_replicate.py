@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 from est_helpers import DATA, digits, rel
 
+from surveymod.design.prepare import _jkn_rscales
 from surveymod.estimation import Design, estimate
-from surveymod.estimation.prepare import _jkn_rscales
 
 
 def load(name: str) -> pd.DataFrame:

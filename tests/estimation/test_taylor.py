@@ -97,18 +97,3 @@ def test_psu_ids_nested_in_strata(apistrat: pd.DataFrame) -> None:
     res = estimate(df, Design(strata="stype", psu="psu_in", weight="pw", fpc="fpc"), mean=["api00"])
     assert digits(res.se[0], "9.4089")
 
-
-def test_svy_adapter_still_matches_r(apistrat: pd.DataFrame, apiclus1: pd.DataFrame,
-                                     rref: dict[str, float]) -> None:
-    """svy (behind engine/) still gives R's Taylor numbers: pins the pinned svy release's behaviour."""
-    from dataclasses import replace as dc_replace
-
-    from surveymod.estimation import engine
-    from surveymod.estimation.prepare import prepare
-
-    for data, design, key in ((apistrat, STRAT, "strat_mean_api00"), (apiclus1, CLUS1, "clus1_mean_api00")):
-        prep = prepare(data, design)
-        prep = dc_replace(prep, frame=prep.frame.assign(y=data["api00"].astype(float).to_numpy()))
-        rows = engine.run(engine.build_sample(prep, ["y"]), prep, "mean", "y", y_has_missing=False,
-                          by_has_missing=False)
-        assert rel(rows.est[0], rref[key]) and rel(rows.se[0], rref[f"{key}_se"])

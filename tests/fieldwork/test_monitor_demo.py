@@ -18,7 +18,7 @@ import yaml
 from surveymod.fieldwork.demo import BAD, monitor_demo, simulate_fieldwork
 from surveymod.questionnaire import load
 from surveymod.resources import shipped
-from surveymod.simulate import load_design, load_effects, simulate
+from surveymod.simulate import load_effects, load_sample_design, simulate
 
 FORM = shipped("questionnaires", "perception_endline.yaml")
 
@@ -26,7 +26,7 @@ FORM = shipped("questionnaires", "perception_endline.yaml")
 @pytest.fixture(scope="module", params=[2026, 7])
 def demo(request, tmp_path_factory):
     seed = request.param
-    sim = simulate(load(FORM), 1500, seed + 1, design=load_design(shipped("examples", "designs",
+    sim = simulate(load(FORM), 1500, seed + 1, design=load_sample_design(shipped("examples", "designs",
                                                                            "perception_design.yaml")),
                    effects=load_effects(shipped("examples", "designs", "perception_effects.yaml")), wave="endline")
     before = sim.main.copy()

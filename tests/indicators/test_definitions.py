@@ -9,14 +9,14 @@ import pandas as pd
 import pytest
 
 from surveymod.indicators.definitions import respondent_values
-from surveymod.indicators.spec import load_spec
+from surveymod.indicators.spec import load_indicator_spec
 
 SPEC = Path(__file__).parents[2] / "questionnaires" / "indicators" / "perception.yaml"
 
 
 @pytest.fixture(scope="module")
 def spec():
-    return load_spec(SPEC)
+    return load_indicator_spec(SPEC)
 
 
 def test_migrant_acceptance_index_gallup_coding(spec) -> None:

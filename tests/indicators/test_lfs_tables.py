@@ -17,7 +17,7 @@ from surveymod.cli.main import _register, cli
 from surveymod.errors import SurveyError
 from surveymod.indicators.lfs_tables import load_plan, run_plan
 from surveymod.questionnaire import load_valid
-from surveymod.simulate import load_design, simulate
+from surveymod.simulate import load_sample_design, simulate
 
 ROOT = Path(__file__).resolve().parents[2]
 QN = ROOT / "questionnaires" / "lfs_migration.yaml"
@@ -30,7 +30,7 @@ SHIPPED_IDS = {"T01", "T01a", "T02", "T03", "T04", "T05", "T06", "T07", "T08", "
 def frames() -> dict[str, pd.DataFrame]:
     """Simulated LFS migration data: 400 households drawn with the shipped LFS design (stratum, psu and the
     household design weight dweight on the household file only), fixed seed."""
-    return simulate(load_valid(QN), 400, seed=11, design=load_design(DESIGN)).frames
+    return simulate(load_valid(QN), 400, seed=11, design=load_sample_design(DESIGN)).frames
 
 
 def _weighted(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:

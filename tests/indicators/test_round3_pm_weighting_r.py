@@ -20,7 +20,7 @@ import yaml
 
 from surveymod.estimation import Design, estimate
 from surveymod.resources import shipped
-from surveymod.weighting import load_spec, run_weighting
+from surveymod.weighting import load_weighting_spec, run_weighting
 
 HERE = Path(__file__).resolve().parents[1] / "data" / "programme" / "pm_list_sample"
 R = {  # Rscript reference.R
@@ -89,7 +89,7 @@ def test_demo_weights_3a_with_the_list_spec(tmp_path: Path) -> None:
     for wave in ("pm_baseline", "pm_endline"):
         block = text.split(f"  {wave}:\n", 1)[1].split("\n  \n", 1)[0]
         assert "weighting: weights/perception_policymakers.yaml" in block.split("label:")[0]
-    assert load_spec(tmp_path / "weights" / "perception_policymakers.yaml").spec.design.fpc == "list_size"
+    assert load_weighting_spec(tmp_path / "weights" / "perception_policymakers.yaml").spec.design.fpc == "list_size"
 
 
 @pytest.mark.skipif(shutil.which("Rscript") is None, reason="Rscript (R with survey) is not installed")

@@ -15,7 +15,7 @@ from surveymod.indicators.spec import (
     ShareIndicator,
     check,
     load_checked,
-    load_spec,
+    load_indicator_spec,
     variables,
 )
 from surveymod.questionnaire.conditions import compile_condition
@@ -38,7 +38,7 @@ def test_shipped_spec_loads_and_checks_clean(path: Path) -> None:
 
 @pytest.mark.parametrize("path", SPECS, ids=lambda p: p.name)
 def test_every_named_variable_exists_in_its_questionnaires(path: Path) -> None:
-    spec = load_spec(path)
+    spec = load_indicator_spec(path)
     for ind in spec.indicators:
         for key in ind.instruments:
             qfile = (path.parent / spec.instruments[key].questionnaire).resolve()
@@ -49,7 +49,7 @@ def test_every_named_variable_exists_in_its_questionnaires(path: Path) -> None:
 
 
 def test_outcome3_indicators_cover_both_populations_and_waves() -> None:
-    spec = load_spec(IDIR / "perception.yaml")
+    spec = load_indicator_spec(IDIR / "perception.yaml")
     by_id = {i.id: i for i in spec.indicators}
     assert {"pm_pos_index", "pm_pos_share", "pub_pos_index", "pub_pos_share", "pub_mai", "pm_mai",
             "pub_reached"} <= set(by_id)
@@ -67,7 +67,7 @@ def test_outcome3_indicators_cover_both_populations_and_waves() -> None:
 
 
 def test_training_indicator_matches_the_test_form(forms: dict[str, Questionnaire]) -> None:
-    spec = load_spec(IDIR / "training.yaml")
+    spec = load_indicator_spec(IDIR / "training.yaml")
     (ind,) = spec.indicators
     assert isinstance(ind, PrePostIndicator)
     qn = forms["training_prepost"]
@@ -138,7 +138,7 @@ def test_missing_variable_is_reported_with_its_line(tmp_path: Path) -> None:
       - {var: imbgeco, min: 0, max: 10}
       - {var: imbgecoo, min: 0, max: 10}
 """)
-    problems = check(load_spec(p))
+    problems = check(load_indicator_spec(p))
     assert [(p_.location.line, p_.rule) for p_ in problems] == [(14, "indicator-variable")]
     assert "'imbgecoo' does not exist in questionnaire 'perception_baseline'" in problems[0].message
     with pytest.raises(SurveyError):
@@ -160,7 +160,7 @@ def test_unknown_instrument_index_and_code(tmp_path: Path) -> None:
       - {var: mai_1, points: {1: 3, 5: 1}}
     range: [0, 3]
 """)
-    rules = sorted((pr.rule, pr.location.line) for pr in check(load_spec(p)))
+    rules = sorted((pr.rule, pr.location.line) for pr in check(load_indicator_spec(p)))
     assert rules == [("indicator-code", 19), ("indicator-instrument", 11), ("indicator-reference", 12)]
 
 
@@ -170,7 +170,7 @@ def test_schema_errors_are_located(tmp_path: Path) -> None:
     title: X
 """)
     with pytest.raises(SurveyError) as exc:
-        load_spec(p)
+        load_indicator_spec(p)
     assert exc.value.problems[0].location.line is not None
     assert exc.value.problems[0].location.file == str(p)
 
@@ -185,7 +185,7 @@ def test_share_needs_exactly_one_rule_and_records_need_a_source(tmp_path: Path) 
     above: 50
 """)
     with pytest.raises(SurveyError, match="either 'condition' or 'index'"):
-        load_spec(p)
+        load_indicator_spec(p)
     p = _write(tmp_path, HEAD + """  - id: r
     kind: record
     title: Articles published

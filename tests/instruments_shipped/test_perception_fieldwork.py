@@ -22,7 +22,7 @@ from shipped_paths import PERCEPTION, QDIR, ROOT
 
 from surveymod.cli.main import _register, cli
 from surveymod.questionnaire.model import Group, Question, Questionnaire
-from surveymod.simulate import load_design, load_effects, simulate
+from surveymod.simulate import load_effects, load_sample_design, simulate
 
 EXAMPLES = ROOT / "examples" / "designs"
 CYRILLIC = re.compile(r"[\u0400-\u04FF]")
@@ -137,7 +137,7 @@ def test_fieldwork_block(forms: dict[str, Questionnaire], name: str) -> None:
 def _sim(qn: Questionnaire, n: int, seed: int, design: bool) -> pd.DataFrame:
     if not design:
         return simulate(qn, n, seed).main
-    return simulate(qn, n, seed, design=load_design(EXAMPLES / "perception_design.yaml"),
+    return simulate(qn, n, seed, design=load_sample_design(EXAMPLES / "perception_design.yaml"),
                     effects=load_effects(EXAMPLES / "perception_effects.yaml")).main
 
 
@@ -213,7 +213,7 @@ def test_nonresponse_step_uses_the_forms_outcome(forms: dict[str, Questionnaire]
         "  consent: {1: 1.0}", "  consent: {1: 0.8, 2: 0.17, 3: 0.03}")
     assert mixed.count("0.9, 2: 0.07") == 1 and mixed.count("0.8, 2: 0.17") == 1
     (tmp_path / "effects.yaml").write_text(mixed, encoding="utf-8")
-    m = simulate(forms["perception_baseline"], 1000, 4, design=load_design(EXAMPLES / "perception_design.yaml"),
+    m = simulate(forms["perception_baseline"], 1000, 4, design=load_sample_design(EXAMPLES / "perception_design.yaml"),
                  effects=load_effects(tmp_path / "effects.yaml")).main
     assert set(m["result"]) == {1, 2, 3}
     data, out = tmp_path / "sim.csv", tmp_path / "weighted.csv"

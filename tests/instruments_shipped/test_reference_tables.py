@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from shipped_paths import IDIR, PERCEPTION, REFDIR
 
-from surveymod.indicators.spec import ScoreIndicator, load_spec
+from surveymod.indicators.spec import ScoreIndicator, load_indicator_spec
 from surveymod.questionnaire import expr as E
 from surveymod.questionnaire.conditions import universe
 from surveymod.questionnaire.model import Questionnaire
@@ -154,7 +154,7 @@ def test_gallup_items_have_the_four_responses(forms: dict[str, Questionnaire], f
 
 
 def test_migrant_acceptance_index_uses_gallup_coding(forms: dict[str, Questionnaire]) -> None:
-    spec = load_spec(IDIR / "perception.yaml")
+    spec = load_indicator_spec(IDIR / "perception.yaml")
     qn = forms["perception_baseline"]
     mai = [i for i in spec.indicators if isinstance(i, ScoreIndicator)]
     assert {i.id for i in mai} == {"pub_mai", "pm_mai"}

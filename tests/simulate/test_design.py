@@ -12,7 +12,7 @@ import pytest
 
 from surveymod.errors import SurveyError
 from surveymod.questionnaire import load_valid
-from surveymod.simulate import design_from_dict, effects_from_dict, load_design, load_effects, simulate
+from surveymod.simulate import design_from_dict, effects_from_dict, load_effects, load_sample_design, simulate
 
 from .helpers import FIXTURES, ROOT
 from .test_effects import CENSUS, DESIGN
@@ -130,14 +130,14 @@ def _write(tmp_path: Path, name: str, text: str) -> Path:
 def test_design_file_errors_are_located(tmp_path: Path) -> None:
     p = _write(tmp_path, "d.yaml", f"population:\n  cells: {CENSUS}\nallocation: optimal\n")
     with pytest.raises(SurveyError) as exc:
-        load_design(p)
+        load_sample_design(p)
     assert "d.yaml:3" in str(exc.value) and "allocation" in str(exc.value)
     p = _write(tmp_path, "d2.yaml", "population:\n  cells: nowhere.csv\n")
     with pytest.raises(SurveyError, match="nowhere.csv"):
-        load_design(p)
+        load_sample_design(p)
     p = _write(tmp_path, "d3.yaml", f"population:\n  cells: {CENSUS}\nstrata: [province]\n")
     with pytest.raises(SurveyError, match="province") as exc:
-        simulate(load_valid(QN), 10, 1, load_design(p))
+        simulate(load_valid(QN), 10, 1, load_sample_design(p))
     assert "d3.yaml:3" in str(exc.value)
 
 
@@ -165,7 +165,7 @@ def test_unsatisfiable_constraint_is_reported(tmp_path: Path) -> None:
 
 
 def test_example_files_load() -> None:
-    d = load_design(ROOT / "examples" / "designs" / "perception_design.yaml")
+    d = load_sample_design(ROOT / "examples" / "designs" / "perception_design.yaml")
     e = load_effects(ROOT / "examples" / "designs" / "perception_effects.yaml")
     assert len(d.rows) == 240 and d.strata == ["region", "urbrur"]
     assert e.effects[0].change == 8 and e.effects[0].domains[0].change == 12

@@ -29,7 +29,7 @@ def test_cochran_single_proportion() -> None:
     r = P.n_proportion(0.5, 0.05, z=1.96)
     assert r.n_srs == pytest.approx(384.16, abs=1e-9)
     assert r.n == 385
-    assert P.n_proportion(0.5, 0.05, conf=0.95).n == 385  # exact z 1.959964 gives 384.15
+    assert P.n_proportion(0.5, 0.05, conf_level=0.95).n == 385  # exact z 1.959964 gives 384.15
 
 
 @pytest.mark.parametrize(("population", "expected"), [(100, 80), (1000, 278), (10_000, 370), (1_000_000, 384)])
@@ -67,7 +67,7 @@ def test_design_effect_scales_the_change_sample() -> None:
 
 
 def test_margin_of_error_inverts_sample_size() -> None:
-    assert P.moe_proportion(384.16, 0.5, conf=0.95) == pytest.approx(0.05 * P.z_value(0.95) / 1.96, rel=1e-9)
+    assert P.moe_proportion(384.16, 0.5, conf_level=0.95) == pytest.approx(0.05 * P.z_value(0.95) / 1.96, rel=1e-9)
 
 
 @pytest.mark.parametrize("call", [

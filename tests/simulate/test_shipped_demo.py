@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from surveymod.questionnaire import load_valid
-from surveymod.simulate import load_design, load_effects, simulate
+from surveymod.simulate import load_effects, load_sample_design, simulate
 
 from .helpers import ROOT
 
@@ -21,7 +21,7 @@ EX = ROOT / "examples" / "designs"
 @pytest.mark.skipif(not (BASE.exists() and END.exists()), reason="shipped perception questionnaires not present")
 @pytest.mark.parametrize("weight", [None, "dweight"], ids=["unweighted", "design-weighted"])
 def test_demo_recovers_the_change(weight: str | None) -> None:
-    design, effects = load_design(EX / "perception_design.yaml"), load_effects(EX / "perception_effects.yaml")
+    design, effects = load_sample_design(EX / "perception_design.yaml"), load_effects(EX / "perception_effects.yaml")
     qb, qe = load_valid(BASE), load_valid(END)
     diffs, variances = [], []
     for seed in (11, 22, 33):

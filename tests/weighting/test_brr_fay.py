@@ -6,15 +6,10 @@ apiclus2 with its 40 districts paired into pseudo-strata (tests/data/brr/README.
 used where they hold for any Hadamard matrix: for a total, a full-orthogonal BRR set gives exactly the
 with-replacement Taylor variance sum_h (t_h1 - t_h2)^2.
 
-svy builds the same half-samples as R when the Hadamard order is a power of two (Sylvester matrices, e.g. 4, 8,
-16, 32). For other orders (12, 20, 24, 36, 40, 44, 48, ...) svy's matrix is a different, equally balanced one, so
-the SE of a total still equals R's but that of a mean differs (here by 4.5%); for some stratum counts svy also uses
-another order than R (e.g. 24-27 strata: svy 32, R 28). Both are pinned below as strict xfails.
-
-Two fixes in make_replicates are covered: a stratum's PSUs are taken in data order as R's brrweights does (svy
-sorted the labels; the paired apiclus2 file lists the higher district first in even pairs, so the pairs15 tests
-fail without it), and svy's unbalanced sets for 32-39, 48-55, 72-75 and 84-99 strata are balanced
-(test_brr_sets_are_full_orthogonal fails for 35, 48, 75, 84, 90, 95 strata without it).
+The half-samples are R's: R's Hadamard matrices (stored orders 4, 16, 28, 36, Paley's construction, doubling), pairs
+numbered over the strata sorted by name, a stratum's PSUs in data order as R's brrweights takes them (the paired
+apiclus2 file lists the higher district first in even pairs, so the pairs15 tests fail if the PSUs are sorted), and
+every stratum count gets R's number of replicates.
 """
 
 from __future__ import annotations
@@ -73,7 +68,7 @@ def total_of(y: str) -> Callable[[pd.DataFrame, np.ndarray], float]:
 
 
 def same_columns_up_to_order(a: np.ndarray, b: np.ndarray) -> bool:
-    """True if a and b hold the same replicate columns, in any order (R and svy number replicates differently)."""
+    """True if a and b hold the same replicate columns, in any order (the order is not part of the check)."""
     key = lambda m: sorted(tuple(np.round(c, 8)) for c in m.T)  # noqa: E731
     return a.shape == b.shape and key(a) == key(b)
 
@@ -147,7 +142,7 @@ def test_each_replicate_upweights_exactly_one_psu_per_stratum(pairs, write_spec,
         assert (psu_f[0][0] == hi).sum() == n_reps // 2
 
 
-# ---- apiclus2 paired into 15 strata: Hadamard order 16 in R and svy ----------------------------------------------
+# ---- apiclus2 paired into 15 strata: Hadamard order 16 --------------------------------------------------------------
 P15 = {  # R survey 4.1.1, reference.out "pairs15 ..." (as.svrepdesign(t15, "BRR") / ("Fay", fay.rho=0.5))
     "brr": {"scale": 0.0625, "mean": (664.651666667, 29.4356311867), "mean_se_mse": 29.6444430541,
             "ps_mean": (666.011510044, 27.8083650993), "ps_total": (4125275.29321, 172245.013425),
@@ -206,7 +201,7 @@ def test_pairs15_raked_se_matches_r(pairs, write_spec, method):
         assert sig(rep_se(res, mean_of(y)), ref[key][1])
 
 
-# ---- apiclus2 paired into 20 strata: Hadamard order 24, svy's matrix is not R's ---------------------------------
+# ---- apiclus2 paired into 20 strata: Hadamard order 24 (Paley's construction of order 12, doubled) ---------------
 def test_pairs20_total_se_is_taylor_for_any_hadamard(pairs, write_spec):
     res = run(pairs, write_spec, PAIRS, brr_step("brr"))
     assert res.diagnostics.replicates["n_replicates"] == 24  # R ncol = 24
@@ -215,8 +210,6 @@ def test_pairs20_total_se_is_taylor_for_any_hadamard(pairs, write_spec):
     assert sig(se_t, TAYLOR_P20, 10) and se_t == pytest.approx(hand_total_se(pairs, "api00"), rel=1e-10)
 
 
-@pytest.mark.xfail(strict=True, reason="svy's order-24 Hadamard matrix differs from R's precooked one: other "
-                   "half-samples, so the mean's SE is 27.158 (svy) against R's 28.4443")
 def test_pairs20_mean_se_matches_r(pairs, write_spec):
     res = run(pairs, write_spec, PAIRS, brr_step("brr"))
     r_w = pd.read_csv(DATA / "r_brr20_weights.csv").to_numpy(dtype=float)
@@ -230,9 +223,6 @@ R_NCOL = dict(zip([*range(1, 37), *range(44, 53), *range(72, 77), *range(84, 101
                   [4, 4, 4, 8, 8, 8, 8, 12, 12, 12, 12, 16, 16, 16, 16, 20, 20, 20, 20, 24, 24, 24, 24, 28, 28, 28,
                    28, 32, 32, 32, 32, 36, 36, 36, 36, 40, 48, 48, 48, 48, 56, 56, 56, 56, 56, 80, 80, 80, 80, 80,
                    88, 88, 88, 88, 96, 96, 96, 96, 96, 96, 96, 96, 104, 104, 104, 104, 104], strict=True))
-# Stratum counts where svy picks another Hadamard order than R (1: svy 2; 24-27: 32; 48-51: 52; 72-75: 76;
-# 84-91: 92; 92-99: 100). Both are valid full-orthogonal sets; the count just is not R's.
-SVY_ORDER_DIFFERS = {1, *range(24, 28), *range(48, 52), *range(72, 76), *range(84, 100)}
 
 
 def two_psu_design(h: int) -> pd.DataFrame:
@@ -242,9 +232,7 @@ def two_psu_design(h: int) -> pd.DataFrame:
                          "y": rng.normal(50, 10, 2 * h).round(3)})
 
 
-@pytest.mark.parametrize("h", [pytest.param(h, marks=pytest.mark.xfail(
-    strict=True, reason=f"svy uses another Hadamard order than R's {R_NCOL[h]} for {h} strata"))
-    if h in SVY_ORDER_DIFFERS else h for h in R_NCOL])
+@pytest.mark.parametrize("h", list(R_NCOL))
 def test_brr_replicate_count_is_r(write_spec, h):
     res = run(two_psu_design(h), write_spec, "  strata: s\n  psu: p\n", brr_step("brr"))
     assert res.diagnostics.replicates["n_replicates"] == R_NCOL[h]

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from surveymod.cli.main import _register, cli
 from surveymod.errors import SurveyError
-from surveymod.weighting import load_spec, run_weighting
+from surveymod.weighting import load_weighting_spec, run_weighting
 
 DATA = pd.DataFrame({"sex": ["m", "f", "m", "f"], "region": ["p", "p", "q", "q"], "w": [1.0, 2.0, 1.0, 2.0]})
 
@@ -58,7 +58,7 @@ def test_duplicate_key_is_located_error(name: str, write_spec) -> None:
     text, line, key = CASES[name]
     spec = write_spec(text)
     with pytest.raises(SurveyError) as exc:
-        load_spec(spec)
+        load_weighting_spec(spec)
     msg = str(exc.value)
     assert f"{spec}:{line}:" in msg, msg
     assert f"duplicate key '{key}'" in msg, msg
@@ -69,7 +69,7 @@ def test_duplicate_key_is_located_error(name: str, write_spec) -> None:
 def test_without_duplicate_the_same_spec_loads(write_spec) -> None:
     """Control: removing the duplicated line leaves a valid spec (the error above is about the duplicate only)."""
     text = CASES["inline_target_level"][0].replace("        m: 11\n", "")
-    loaded = load_spec(write_spec(text))
+    loaded = load_weighting_spec(write_spec(text))
     assert loaded.spec.steps[0].margin.targets == {"m": 10.0, "f": 12.0}
 
 

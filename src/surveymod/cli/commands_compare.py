@@ -7,9 +7,10 @@ from typing import Any
 
 import click
 
+from ..design.load import used_columns
 from ..estimation.compare import chisq, contrasts, ttest
 from ..estimation.glm import parse_formula, svyglm
-from .commands_estimate import _codes, _split_by, _write, design_from_options, design_options, used_columns
+from .commands_estimate import _codes, _split_by, _write, design_from_options, design_options
 from .common import dataset_options, handles_errors, open_dataset
 from .main import cli
 
@@ -69,9 +70,9 @@ def test_cmd(data: str, design_spec: str | None, contrast_var: str | None, by: s
     ds = open_dataset(data, questionnaire, missing_codes, keep=used_columns([design], names))
     if contrast_var:
         res = contrasts(ds, design, contrast_var, names[1:], category=_codes(category) if category else None,
-                        pairs=[_pair(p) for p in pairs] or None, level=level)
+                        pairs=[_pair(p) for p in pairs] or None, conf_level=level)
     elif ttest_var:
-        res = ttest(ds, design, ttest_var, names[1], level=level)
+        res = ttest(ds, design, ttest_var, names[1], conf_level=level)
     else:
         res = chisq(ds, design, names[0], names[1], statistic=statistic)  # type: ignore[arg-type]
     _write(res, output, [data] + ([design_spec] if design_spec else []))
@@ -96,7 +97,7 @@ def model_cmd(data: str, design_spec: str | None, formula: str, family: str, lev
     design = design_from_options(design_spec, design_opts)
     y, xs = parse_formula(formula)
     ds = open_dataset(data, questionnaire, missing_codes, keep=used_columns([design], [y, *xs]))
-    res = svyglm(ds, design, y, xs, family=family, level=level)  # type: ignore[arg-type]
+    res = svyglm(ds, design, y, xs, family=family, conf_level=level)  # type: ignore[arg-type]
     _write(res, output, [data] + ([design_spec] if design_spec else []))
     click.echo(f"wrote {len(res)} coefficients ({res.attrs['n']} rows with every model variable) to {output}",
                err=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from ..indicators.spec import indicator_variables, load_spec
+from ..indicators.spec import indicator_variables, load_indicator_spec
 from ..questionnaire import load_valid
 from ..questionnaire.diff import DiffResult, diff
 from .common import EXIT_PROBLEM, handles_errors, printable
@@ -31,7 +31,7 @@ def _indicator_items(specs: list[Path], ids: tuple[str, ...]) -> tuple[set[str],
     names: set[str] = set()
     used: list[str] = []
     for p in specs:
-        spec = load_spec(p)
+        spec = load_indicator_spec(p)
         got: set[str] = set()
         for qid in ids:
             got |= indicator_variables(spec, qid)

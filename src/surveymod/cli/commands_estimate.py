@@ -6,10 +6,9 @@ from pathlib import Path
 from typing import Any
 
 import click
-from pydantic import ValidationError
 
 from ..atomic import refuse_overwriting_inputs, write_with
-from ..errors import Location, SurveyError
+from ..design.load import design_from_fields, load_design, used_columns
 from ..estimation import Design, FlagRules, change, estimate
 from ..tabular import write_table
 from .common import dataset_options, handles_errors, open_dataset
@@ -17,18 +16,6 @@ from .main import cli
 
 DESIGN_OPTIONS = ("strata", "psu", "ssu", "weight", "fpc", "fpc2", "prob", "repweights", "reptype", "fay_rho",
                   "scale", "lonely_psu", "pps")
-
-
-def load_design(path: str) -> Design:
-    """Read the ``design:`` mapping of a YAML spec into a Design; mistakes name the file, line and field."""
-    from ..yamlpos import load_yaml, validate_model  # YAML only when a spec is given
-
-    doc, pos = load_yaml(path)
-    if not isinstance(doc, dict) or not isinstance(doc.get("design"), dict):
-        raise SurveyError("the spec needs a 'design:' mapping (weight, strata, psu, fpc, repweights, ...)",
-                          location=Location(file=str(path), line=1), rule="design-spec")
-    return validate_model(Design, doc["design"], {k.removeprefix("design."): v for k, v in pos.items()},
-                          str(path))
 
 
 def design_from_options(spec: str | None, opts: dict[str, Any]) -> Design:
@@ -43,11 +30,7 @@ def design_from_options(spec: str | None, opts: dict[str, Any]) -> Design:
         return design if mse is None else design.model_copy(update={"mse": mse})
     if mse is not None:
         given["mse"] = mse
-    try:
-        return Design(**given)
-    except ValidationError as exc:
-        raise SurveyError("; ".join(f"--{e['loc'][0]}: {e['msg']}" for e in exc.errors()),
-                          rule="design-spec") from exc
+    return design_from_fields(given)
 
 
 def design_options(func: Any) -> Any:
@@ -97,16 +80,6 @@ def _quantile(spec: str) -> tuple[str, float]:
         return var, float(p)
     except ValueError:
         raise click.BadParameter(f"'{spec}' is not VAR:P (e.g. income:0.5)", param_hint="--quantile") from None
-
-
-def used_columns(designs: list[Design], names: list[str]) -> Any:
-    """A predicate for the columns an estimate reads: the designs' columns (replicate weights by their pattern,
-    a bad pattern an error) and the named variables; other columns of a wide file are never loaded."""
-    from ..estimation.prepare import replicate_pattern
-
-    wanted = set(names).union(*(d.data_columns() for d in designs))
-    patterns = [replicate_pattern(d.repweights) for d in designs if d.repweights]
-    return lambda c: c in wanted or any(p.fullmatch(c) for p in patterns)
 
 
 def _codes(text: str) -> list[object]:
@@ -191,10 +164,10 @@ def estimate_cmd(data: str, design_spec: str | None, means: tuple[str, ...], pro
         given = [k for k, v in design_opts.items() if k in DESIGN_OPTIONS and v is not None]
         if design_spec or given:
             raise click.UsageError("--weighting brings its own design; do not also give --design or design options")
-        from ..weighting import load_spec, run_weighting
+        from ..weighting import load_weighting_spec, run_weighting
 
         ds = open_dataset(data, questionnaire, missing_codes)  # the spec may use any column
-        result = run_weighting(ds, load_spec(weighting_spec))
+        result = run_weighting(ds, load_weighting_spec(weighting_spec))
         assert result.dataset is not None
         ds, calibration = result.dataset, result.calibration
         assert result.design is not None
@@ -206,7 +179,7 @@ def estimate_cmd(data: str, design_spec: str | None, means: tuple[str, ...], pro
         ds = open_dataset(data, questionnaire, missing_codes, keep=used_columns([design], analysed))
     res = estimate(ds, design, calibration=calibration, mean=list(means), prop=list(props), total=list(totals),
                    ratio=[_ratio(r) for r in ratios], quantile=[_quantile(q) for q in quantiles],
-                   by=_split_by(by), ci=ci, level=level, deff=deff_ref,  # type: ignore[arg-type]
+                   by=_split_by(by), ci=ci, conf_level=level, deff=deff_ref,  # type: ignore[arg-type]
                    flags=FlagRules(min_n=min_n, cv_warn=cv_warn, cv_suppress=cv_suppress),
                    category=_codes(categories) if categories else None,
                    quantile_interval=quantile_interval)  # type: ignore[arg-type]
@@ -250,8 +223,8 @@ def change_cmd(baseline: str, endline: str, design_spec: str | None, end_design:
     keep = used_columns([base_design, end], [*props, *means, *(_split_by(by) or []), *([panel_id] if panel_id else [])])
     b = open_dataset(baseline, questionnaire, missing_codes, keep=keep)
     e = open_dataset(endline, questionnaire, missing_codes, keep=keep)
-    res = change(b, base_design, e, end, prop=list(props), mean=list(means), level=_codes(category),
-                 by=_split_by(by), panel_id=panel_id, ci_level=level)
+    res = change(b, base_design, e, end, prop=list(props), mean=list(means), category=_codes(category),
+                 by=_split_by(by), panel_id=panel_id, conf_level=level)
     _notes(res)
     _write(res, output, [baseline, endline] + [x for x in (design_spec, end_design) if x])
     click.echo(f"wrote {len(res)} comparisons to {output}", err=True)

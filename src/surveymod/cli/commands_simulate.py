@@ -33,13 +33,13 @@ def simulate_cmd(questionnaire: str, n: int, seed: int, design: str | None, effe
     """Simulate N respondents of QUESTIONNAIRE that follow its routing and constraints exactly."""
     from ..atomic import output_folder
     from ..questionnaire import load_valid
-    from ..simulate import load_design, load_effects, simulate
+    from ..simulate import load_effects, load_sample_design, simulate
     from ..simulate.output import is_folder, write_simulated
 
     if is_folder(output):
         output_folder(output, force)
     qn = load_valid(questionnaire)
-    d = load_design(design) if design else None
+    d = load_sample_design(design) if design else None
     e = load_effects(effects) if effects else None
     sim = simulate(qn, n, seed, design=d, effects=e, wave=wave)
     files, warnings = write_simulated(sim, qn, output, [p for p in (design, effects) if p], fmt)

@@ -19,7 +19,7 @@ from ..atomic import refuse_overwriting_inputs, write_text
 from ..data.meta import Metadata
 from ..errors import SurveyError
 from ..tabular import STREAMED, DataLabels, write_data
-from ..weighting import load_spec, run_weighting
+from ..weighting import load_weighting_spec, run_weighting
 from ..weighting.declare import STATA_NAME, declarations, renamed_design
 from .common import dataset_options, echo_problems, handles_errors, open_dataset, progress_lines
 from .main import cli
@@ -49,7 +49,7 @@ def weight_cmd(data: Path, spec_path: Path, output: Path, report_dir: Path | Non
     (through a temporary file in its folder when large), so ten million rows need a few GB of memory.
     """
     refuse_overwriting_inputs(output, [data, spec_path])
-    loaded = load_spec(spec_path)
+    loaded = load_weighting_spec(spec_path)
     ds = open_dataset(str(data), questionnaire, missing_codes)
     frame = ds.main
     say = progress_lines(len(frame))

@@ -91,8 +91,8 @@ def main(argv: list[str] | None = None) -> Any:
     """Console-script entry point: an error outside any command (e.g. while parsing) is no traceback either.
 
     The process ends with the command's exit code as soon as the command is done (its outputs are already written
-    and closed, atomically): Python's teardown would otherwise destroy the native thread pools of pyarrow and
-    polars while they are still winding down, which now and then aborts the process ("terminate called without
+    and closed, atomically): Python's teardown would otherwise destroy the native thread pools of pyarrow
+    while they are still winding down, which now and then aborts the process ("terminate called without
     an active exception", exit 134) after a clean exit 0 or 1."""
     import os
 

@@ -1,7 +1,7 @@
 """Design-based estimation: estimates with honest uncertainty, domains and change between waves."""
 
+from ..design import Design
 from .change import CHANGE_COLUMNS, change
-from .design import Design
 from .estimate import COLUMNS, Estimates, estimate
 from .flags import FlagRules
 

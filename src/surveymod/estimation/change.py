@@ -17,13 +17,13 @@ import numpy as np
 import pandas as pd
 
 from ..data.meta import Metadata, analysis_frame, undeclared_codes_warnings
+from ..design.calibration import Record
+from ..design.design import Design
+from ..design.prepare import PSU, STRATA, Prepared, W, design_weights, prepare
+from ..design.taylor import stages as taylor_stages
 from ..errors import Location, SurveyError
 from . import statistics as linear
-from .calibration import Record
-from .design import Design
 from .estimate import DOM, category_indicator, category_key, domain_column, estimate, labels, numeric_var
-from .prepare import PSU, STRATA, Prepared, W, design_weights, prepare
-from .taylor import stages as taylor_stages
 from .tdist import t_quantile, t_tail
 
 if TYPE_CHECKING:
@@ -44,31 +44,31 @@ def _with_columns(df: pd.DataFrame, **cols: object) -> pd.DataFrame:
     return pd.concat([keep, pd.DataFrame(cols, index=df.index)], axis=1)
 
 
-def _analysis(df: pd.DataFrame, var: str, kind: str, level: Sequence[object], meta: Metadata,
+def _analysis(df: pd.DataFrame, var: str, kind: str, category: Sequence[object], meta: Metadata,
               present: set[str] | None = None) -> np.ndarray:
-    """The analysed values: an indicator of the ``level`` categories for a proportion (NaN where missing, so the
+    """The analysed values: an indicator of the ``category`` categories for a proportion (NaN where missing, so the
     base is the substantive answers), else the number."""
     if kind == "prop":
         lab = labels(df[var]) if var in df.columns else numeric_var(df, var, "proportion")
         if present is not None:  # a category absent from this wave is fine if the other wave has it
             lab = lab.cat.set_categories(sorted(present | {str(c) for c in lab.cat.categories}))
-        ind = category_indicator(lab, var, level, meta)
+        ind = category_indicator(lab, var, category, meta)
         codes = ind.cat.codes.to_numpy()
         return np.where(codes < 0, np.nan, (codes == 0).astype(float))
     return numeric_var(df, var, "mean")
 
 
-def _levels(level: object) -> list[object]:
+def _levels(category: object) -> list[object]:
     """The compared categories: one code, or several (a share of 'very good' and 'good' together)."""
-    if isinstance(level, list | tuple):
-        return list(level)
-    return [level]
+    if isinstance(category, list | tuple):
+        return list(category)
+    return [category]
 
 
-def contrast(e0: float, e1: float, v00: float, v11: float, v01: float, df: float, level: float = 0.95
+def contrast(e0: float, e1: float, v00: float, v11: float, v01: float, df: float, conf_level: float = 0.95
              ) -> dict[str, float]:
     """Difference and % change with delta-method SEs, t CIs and two-sided p-values."""
-    t = t_quantile(df, 1 - (1 - level) / 2) if df > 0 else float("nan")
+    t = t_quantile(df, 1 - (1 - conf_level) / 2) if df > 0 else float("nan")
     diff, diff_se = e1 - e0, float(np.sqrt(max(v00 + v11 - 2 * v01, 0.0)))
     with np.errstate(divide="ignore", invalid="ignore"):
         pct = 100.0 * (e1 / e0 - 1.0) if e0 != 0 else float("nan")
@@ -91,13 +91,13 @@ def _specs(prop: Sequence[str], mean: Sequence[str]) -> list[tuple[str, str]]:
 
 
 def change(base: pd.DataFrame | Dataset, base_design: Design, end: pd.DataFrame | Dataset, end_design: Design, *,
-           prop: Sequence[str] = (), mean: Sequence[str] = (), level: object = 1, by: Sequence[str] | None = None,
-           panel_id: str | None = None, ci_level: float = 0.95, base_calibration: Sequence[Record] = (),
+           prop: Sequence[str] = (), mean: Sequence[str] = (), category: object = 1, by: Sequence[str] | None = None,
+           panel_id: str | None = None, conf_level: float = 0.95, base_calibration: Sequence[Record] = (),
            end_calibration: Sequence[Record] = ()) -> pd.DataFrame:
     """Baseline -> endline change per variable and domain; ``panel_id`` (or shared PSUs) makes it a panel.
 
     Each wave is a :class:`~surveymod.data.read.Dataset` (its missing codes never enter a statistic; its labels
-    fill ``level_label``/``domain_label``) or a plain DataFrame. ``level`` is the category whose share is
+    fill ``level_label``/``domain_label``) or a plain DataFrame. ``category`` is the category whose share is
     compared, or a list of categories compared together (``[1, 2]``: very good or good).
     ``base_calibration``/``end_calibration``: each wave's calibration records (from its weighting run), so that
     independent waves' Taylor SEs credit the calibration; a panel stacks the waves and cannot use them.
@@ -106,7 +106,7 @@ def change(base: pd.DataFrame | Dataset, base_design: Design, end: pd.DataFrame 
     base_df, meta = analysis_frame(base, columns)
     end_df, end_meta = analysis_frame(end, columns)
     meta = meta if meta.variables else end_meta
-    cats = _levels(level)
+    cats = _levels(category)
     if panel_id is not None and (base_calibration or end_calibration):
         raise SurveyError("calibration records apply to independent waves; a panel is estimated on the stacked "
                           "waves without them (use replicate weights for calibrated panels)",
@@ -120,10 +120,10 @@ def change(base: pd.DataFrame | Dataset, base_design: Design, end: pd.DataFrame 
             present = _categories(base_df, var) | _categories(end_df, var)
             values = {w: _analysis(d, var, kind, cats, meta, present) for w, d in (("b", base_df), ("e", end_df))}
         if panel_id is None:
-            rows += _independent(base_df, base_design, end_df, end_design, var, kind, cats, by, ci_level, lev,
+            rows += _independent(base_df, base_design, end_df, end_design, var, kind, cats, by, conf_level, lev,
                                  (base_calibration, end_calibration), values, meta)
         else:
-            rows += _panel(base_df, base_design, end_df, end_design, var, kind, cats, by, panel_id, ci_level, lev,
+            rows += _panel(base_df, base_design, end_df, end_design, var, kind, cats, by, panel_id, conf_level, lev,
                            values, meta)
     out = pd.DataFrame(rows, columns=CHANGE_COLUMNS)
     out["level_label"] = [meta.category_label(v, lv) if lv != "mean" else ""
@@ -140,7 +140,7 @@ def _categories(df: pd.DataFrame, var: str) -> set[str]:
 
 
 def _independent(b: pd.DataFrame, bd: Design, e: pd.DataFrame, ed: Design, var: str, kind: str,
-                 level: Sequence[object], by: list[str], ci_level: float, lev: str,
+                 category: Sequence[object], by: list[str], conf_level: float, lev: str,
                  calibration: tuple[Sequence[Record], Sequence[Record]] = ((), ()),
                  values: dict[str, np.ndarray] | None = None, meta: Metadata | None = None
                  ) -> list[dict[str, object]]:
@@ -150,14 +150,14 @@ def _independent(b: pd.DataFrame, bd: Design, e: pd.DataFrame, ed: Design, var: 
     for wave, df, des, cal in (("b", b, bd, calibration[0]), ("e", e, ed, calibration[1])):
         if var not in df.columns:
             raise SurveyError(f"the variable '{var}' is not in both waves", rule="change-variable-missing")
-        y = values[wave] if values else _analysis(df, var, kind, level, meta)
+        y = values[wave] if values else _analysis(df, var, kind, category, meta)
         r = estimate(_with_columns(df, **{IND: y}), des, mean=[IND], by=by or None, calibration=cal)
         res.append(r.set_index("domain"))
     out = []
     for dom in [d for d in res[0].index if d in res[1].index]:
         r0, r1 = res[0].loc[dom], res[1].loc[dom]
         df_ = float(r0.df + r1.df)
-        c = contrast(r0.estimate, r1.estimate, r0.se**2, r1.se**2, 0.0, df_, ci_level)
+        c = contrast(r0.estimate, r1.estimate, r0.se**2, r1.se**2, 0.0, df_, conf_level)
         out.append({"variable": var, "level": lev, "domain": dom, "baseline": r0.estimate, "baseline_se": r0.se,
                     "endline": r1.estimate, "endline_se": r1.se, **c, "df": df_, "n_base": int(r0.n),
                     "n_end": int(r1.n), "method": "independent"})
@@ -188,7 +188,7 @@ def _mean_covariance(prep: Prepared, y: np.ndarray, dom: pd.Series) -> tuple[lis
 
 
 def _panel(b: pd.DataFrame, bd: Design, e: pd.DataFrame, ed: Design, var: str, kind: str,
-           level: Sequence[object], by: list[str], panel_id: str, ci_level: float, lev: str,
+           category: Sequence[object], by: list[str], panel_id: str, conf_level: float, lev: str,
            values: dict[str, np.ndarray] | None = None, meta: Metadata | None = None) -> list[dict[str, object]]:
     """Both waves stacked in one design with shared PSUs (the respondent is the PSU if no psu column)."""
     _same_design(bd, ed)
@@ -206,7 +206,7 @@ def _panel(b: pd.DataFrame, bd: Design, e: pd.DataFrame, ed: Design, var: str, k
     parts = []
     for key, df, des, wave in (("b", b, bd, "0"), ("e", e, ed, "1")):
         w = design_weights(df, des)  # the weight column, 1/prob or N_h/n_h from the FPC, as estimate derives it
-        y = values[key] if values else _analysis(df, var, kind, level, meta)
+        y = values[key] if values else _analysis(df, var, kind, category, meta)
         parts.append(_with_columns(df, **{WAVE: wave, "__pw": w, IND: y}))
     stacked = pd.concat(parts, ignore_index=True)
     design = bd.model_copy(update={"weight": "__pw", "prob": None, "psu": bd.psu or panel_id})
@@ -230,7 +230,7 @@ def _panel(b: pd.DataFrame, bd: Design, e: pd.DataFrame, ed: Design, var: str, k
             df_ = float(prep.replicates.n_reps - 1)
         else:
             df_ = float(frame.loc[used, PSU].nunique() - frame.loc[used, STRATA].nunique())
-        c = contrast(est[i], est[j], cov[i, i], cov[j, j], cov[i, j], df_, ci_level)
+        c = contrast(est[i], est[j], cov[i, i], cov[j, j], cov[i, j], df_, conf_level)
         n0 = int((valid & (frame[DOM] == k0).to_numpy()).sum())
         n1 = int((valid & (frame[DOM] == k1).to_numpy()).sum())
         out.append({"variable": var, "level": lev, "domain": rest.lstrip("; ") or "all", "baseline": est[i],

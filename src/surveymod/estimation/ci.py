@@ -18,17 +18,17 @@ import numpy as np
 from .tdist import t_quantile
 
 
-def t_crit(level: float, df: float | np.ndarray) -> np.ndarray:
+def t_crit(conf_level: float, df: float | np.ndarray) -> np.ndarray:
     """Two-sided critical value of Student t with ``df`` (normal where df is infinite; NaN where df <= 0)."""
     d = np.asarray(df, dtype=float)
-    q = 1 - (1 - level) / 2
+    q = 1 - (1 - conf_level) / 2
     uniq, where = np.unique(d, return_inverse=True)
     values = np.array([t_quantile(v, q) if v > 0 else math.nan for v in uniq.tolist()], dtype=float)
     return values[where].reshape(d.shape)
 
 
-def _crit(level: float, df: float) -> float:
-    return float(t_crit(level, df))
+def _crit(conf_level: float, df: float) -> float:
+    return float(t_crit(conf_level, df))
 
 
 def _expit(x: float) -> float:
@@ -38,7 +38,7 @@ def _expit(x: float) -> float:
     return math.exp(x) / (1 + math.exp(x))
 
 
-def prop_ci(p: float, se: float, n: float, df: float, *, method: str = "logit", level: float = 0.95,
+def prop_ci(p: float, se: float, n: float, df: float, *, method: str = "logit", conf_level: float = 0.95,
             logit_se: float | None = None) -> tuple[float, float]:
     """CI for a proportion ``p`` with design SE ``se``, n respondents and design df; ``logit_se`` (replicate
     designs) is the SE of the logit itself, which the logit method then uses instead of ``se / (p(1-p))``."""
@@ -48,7 +48,7 @@ def prop_ci(p: float, se: float, n: float, df: float, *, method: str = "logit", 
     if se <= 0:
         return (p, p)
     if method == "logit":
-        t = _crit(level, df)
+        t = _crit(conf_level, df)
         lp = math.log(p / (1 - p))
         s = se / (p * (1 - p)) if logit_se is None else logit_se
         return (_expit(lp - t * s), _expit(lp + t * s))
@@ -56,14 +56,14 @@ def prop_ci(p: float, se: float, n: float, df: float, *, method: str = "logit", 
     if method == "beta":
         from scipy import special  # only here: scipy.special's import costs a tenth of a whole estimate
 
-        alpha = 1 - level
+        alpha = 1 - conf_level
         if n > 1 and not math.isinf(df):
             n_eff *= (t_quantile(n - 1, alpha / 2) / t_quantile(df, alpha / 2)) ** 2
         x = n_eff * p
         return (float(special.betaincinv(x, n_eff - x + 1, alpha / 2)),
                 float(special.betaincinv(x + 1, n_eff - x, 1 - alpha / 2)))
     if method == "wilson":
-        z = _crit(level, df)
+        z = _crit(conf_level, df)
         z2 = z * z
         denom = 1 + z2 / n_eff
         centre = (p + z2 / (2 * n_eff)) / denom

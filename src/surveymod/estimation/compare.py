@@ -22,14 +22,14 @@ import numpy as np
 import pandas as pd
 
 from ..data.meta import Metadata, analysis_frame
+from ..design.calibration import Record
+from ..design.design import Design
+from ..design.prepare import Prepared, W, prepare
+from ..design.taylor import stages as taylor_stages
 from ..errors import Location, SurveyError
 from . import statistics as stats
-from .calibration import Record
 from .ci import t_crit
-from .design import Design
 from .estimate import _var, category_indicator, domain_column, labels, numeric_var
-from .prepare import Prepared, W, prepare
-from .taylor import stages as taylor_stages
 from .tdist import t_tail
 
 if TYPE_CHECKING:
@@ -66,7 +66,7 @@ def _joint(prep: Prepared, y: np.ndarray, dom: np.ndarray, k: int, records: Sequ
 
 def contrasts(data: pd.DataFrame | Dataset, design: Design, var: str, by: Sequence[str], *,
               category: Sequence[object] | None = None, pairs: Sequence[tuple[str, str]] | None = None,
-              level: float = 0.95, calibration: Sequence[Record] = (), data_level: str | None = None
+              conf_level: float = 0.95, calibration: Sequence[Record] = (), data_level: str | None = None
               ) -> pd.DataFrame:
     """Differences between domains of the mean of *var* (or, with *category*, of the share of those categories),
     with SE from the domains' covariance, t, df, p and CI; one row per pair (b minus a)."""
@@ -81,7 +81,7 @@ def contrasts(data: pd.DataFrame | Dataset, design: Design, var: str, by: Sequen
     index = {key: i for i, key in enumerate(keys)}
     wanted = list(pairs) if pairs else [(keys[i], keys[j]) for i in range(len(keys)) for j in range(i + 1, len(keys))]
     rows = []
-    t = float(t_crit(level, dof)) if dof > 0 else float("nan")
+    t = float(t_crit(conf_level, dof)) if dof > 0 else float("nan")
     for a, b in wanted:
         for name in (a, b):
             if name not in index:
@@ -98,7 +98,7 @@ def contrasts(data: pd.DataFrame | Dataset, design: Design, var: str, by: Sequen
     return pd.DataFrame(rows, columns=CONTRAST_COLUMNS)
 
 
-def ttest(data: pd.DataFrame | Dataset, design: Design, var: str, group: str, *, level: float = 0.95,
+def ttest(data: pd.DataFrame | Dataset, design: Design, var: str, group: str, *, conf_level: float = 0.95,
           calibration: Sequence[Record] = (), data_level: str | None = None) -> pd.DataFrame:
     """R ``svyttest(var ~ group)``: the difference of the means of the two groups (second minus first in sorted
     order), SE, t, df = degf - 1, two-sided p and CI. A group variable with other than two values is an error."""
@@ -116,7 +116,7 @@ def ttest(data: pd.DataFrame | Dataset, design: Design, var: str, group: str, *,
     diff = est[1] - est[0]
     se = float(np.sqrt(max(cov[0, 0] + cov[1, 1] - 2 * cov[0, 1], 0.0)))
     tstat = diff / se if se > 0 else float("nan")
-    t = float(t_crit(level, dof)) if dof > 0 else float("nan")
+    t = float(t_crit(conf_level, dof)) if dof > 0 else float("nan")
     g = [str(c) for c in lab.cat.categories]
     return pd.DataFrame([{"variable": var, "group": group, "level_a": g[0], "level_b": g[1], "mean_a": est[0],
                           "mean_b": est[1], "diff": diff, "se": se, "t": tstat, "df": dof,

@@ -24,16 +24,16 @@ import pandas as pd
 
 from ..data.meta import Metadata, analysis_frame, undeclared_codes_warnings
 from ..data.whole_numbers import range_codes, whole_number_codes
+from ..design.calibration import Record
+from ..design.design import Design
+from ..design.prepare import W, prepare
+from ..design.taylor import stages as taylor_stages
 from ..errors import Location, SurveyError
 from . import statistics as stats
-from .calibration import Record
 from .ci import prop_ci, t_crit
 from .deff import DeffRef, srs_variances
-from .design import Design
 from .flags import FlagRules, flag
-from .prepare import W, prepare
 from .quantiles import replicate_quantiles, woodruff, woodruff_replicate
-from .taylor import stages as taylor_stages
 
 COLUMNS = ["variable", "level", "level_label", "domain", "domain_label", "estimate", "se", "ci_low", "ci_high", "df",
            "deff", "cv", "n", "n_eff", "flag"]
@@ -291,14 +291,14 @@ def _deffs(rows: pd.DataFrame, spec: Spec, frame: Mapping[str, pd.Series], dom_c
     return deffs, ns
 
 
-def _rows(spec: Spec, res: stats.Result, dom_keys: list[str], level_names: list[str], level: float
+def _rows(spec: Spec, res: stats.DomainEstimates, dom_keys: list[str], level_names: list[str], conf_level: float
           ) -> pd.DataFrame:
     """Engine rows (domain, level, est, se, lci, uci, df) from our numpy engine's result, domain-major."""
     k, n_lev = res.est.shape
     est = res.est.reshape(-1)
     se = np.sqrt(np.maximum(res.var.reshape(-1), 0.0))
     df = np.repeat(res.df, n_lev)
-    t = t_crit(level, df)
+    t = t_crit(conf_level, df)
     out = pd.DataFrame({"domain": np.repeat(dom_keys, n_lev), "level": np.tile(level_names, k), "est": est,
                         "se": se, "lci": est - t * se, "uci": est + t * se, "df": df})
     if res.logit_var is not None:
@@ -322,7 +322,7 @@ def _engine_columns(spec: Spec, frame: Mapping[str, pd.Series], dom_codes: np.nd
 def estimate(data: pd.DataFrame | Dataset, design: Design, *, mean: Sequence[str] = (), prop: Sequence[str] = (),
              total: Sequence[str] = (), ratio: Sequence[tuple[str, str]] = (),
              quantile: Sequence[tuple[str, float]] = (), by: Sequence[str] | None = None, ci: CIMethod = "logit",
-             level: float = 0.95, deff: DeffRef = "wor", flags: FlagRules | None = None,
+             conf_level: float = 0.95, deff: DeffRef = "wor", flags: FlagRules | None = None,
              calibration: Sequence[Record] = (), category: Sequence[object] | None = None,
              data_level: str | None = None, quantile_interval: Literal["mean", "quantile"] = "mean") -> Estimates:
     """Design-based estimates with SE, CI, df, deff, CV, n, n_eff and a reliability flag, one row per estimate.
@@ -339,8 +339,8 @@ def estimate(data: pd.DataFrame | Dataset, design: Design, *, mean: Sequence[str
     df, meta = analysis_frame(data, analysed, data_level)
     if ci not in ("logit", "beta", "wilson"):
         raise SurveyError(f"unknown CI method '{ci}' (use logit, beta or wilson)", rule="estimate-ci")
-    if not 0 < level < 1:
-        raise SurveyError(f"confidence level {level} must be between 0 and 1", rule="estimate-level")
+    if not 0 < conf_level < 1:
+        raise SurveyError(f"confidence level {conf_level} must be between 0 and 1", rule="estimate-level")
     flags = flags or FlagRules()
     prep = prepare(df, design)
     if quantile_interval not in ("mean", "quantile"):
@@ -376,11 +376,11 @@ def estimate(data: pd.DataFrame | Dataset, design: Design, *, mean: Sequence[str
                 valid = inputs[id(s)][0].valid
                 if not valid[dom_codes >= 0].all():  # R: degf of the design subset to non-missing values
                     r = replace(r, df=stats.replicate_df(w, prep.rep_columns, np.where(valid, dom_codes, -1), k))
-                engine_rows[id(s)] = _rows(s, r, dom_keys, inputs[id(s)][1], level)
+                engine_rows[id(s)] = _rows(s, r, dom_keys, inputs[id(s)][1], conf_level)
         for s in (s for s in specs if s.kind == "quantile"):  # as R svyquantile.svyrep.design
             interval = replicate_quantiles if quantile_interval == "quantile" else woodruff_replicate
             q, se, lo, hi, qdf = interval(np.asarray(cols[s.col], dtype=float), w, prep.rep_columns, dom_codes, k,
-                                          s.p, prep.replicates, level)
+                                          s.p, prep.replicates, conf_level)
             engine_rows[id(s)] = pd.DataFrame({"domain": dom_keys, "level": [""] * k, "est": q, "se": se,
                                                "lci": lo, "uci": hi, "df": qdf})
     else:
@@ -396,11 +396,11 @@ def estimate(data: pd.DataFrame | Dataset, design: Design, *, mean: Sequence[str
         for s in linear:
             col = inputs[id(s)][0]
             r, _ = stats.taylor(col, w, dom_codes, k, st, calibration, df=spec_df(col.valid), cell_key=key)
-            engine_rows[id(s)] = _rows(s, r, dom_keys, inputs[id(s)][1], level)
+            engine_rows[id(s)] = _rows(s, r, dom_keys, inputs[id(s)][1], conf_level)
         for s in (s for s in specs if s.kind == "quantile"):  # Woodruff intervals as R svyquantile
             y = np.asarray(cols[s.col], dtype=float)
             qdf = spec_df(~np.isnan(y))
-            q, se, lo, hi = woodruff(y, w, dom_codes, k, s.p, st, qdf, level, calibration)
+            q, se, lo, hi = woodruff(y, w, dom_codes, k, s.p, st, qdf, conf_level, calibration)
             engine_rows[id(s)] = pd.DataFrame({"domain": dom_keys, "level": [""] * k, "est": q, "se": se,
                                                "lci": lo, "uci": hi, "df": qdf})
     parts: list[pd.DataFrame] = []
@@ -417,7 +417,7 @@ def estimate(data: pd.DataFrame | Dataset, design: Design, *, mean: Sequence[str
         if spec.kind == "prop":  # our own CI functions (ci.py), checked against R's svyciprop formulas
             # replicate designs: the logit's SE from the replicate logits, as R's svyglm in svyciprop
             lse = rows["logit_se"] if "logit_se" in rows else [None] * len(rows)
-            bounds = [prop_ci(pp, se, nn, df_, method=ci, level=level, logit_se=ls)
+            bounds = [prop_ci(pp, se, nn, df_, method=ci, conf_level=conf_level, logit_se=ls)
                       for pp, se, nn, df_, ls in zip(est, rows["se"], n, rows["df"], lse, strict=True)]
             rows["lci"], rows["uci"] = [b[0] for b in bounds], [b[1] for b in bounds]
         with np.errstate(divide="ignore", invalid="ignore"):

@@ -24,15 +24,15 @@ import numpy as np
 import pandas as pd
 
 from ..data.meta import analysis_frame
+from ..design.calibration import Record, project
+from ..design.design import Design
+from ..design.prepare import Prepared, W, prepare
+from ..design.taylor import group_sums, variance
+from ..design.taylor import stages as taylor_stages
 from ..errors import Location, SurveyError
 from . import statistics as stats
-from .calibration import Record, project
 from .ci import t_crit
-from .design import Design
 from .estimate import is_categorical, labels, numeric_var
-from .prepare import Prepared, W, prepare
-from .taylor import group_sums, variance
-from .taylor import stages as taylor_stages
 from .tdist import t_tail
 
 if TYPE_CHECKING:
@@ -99,7 +99,7 @@ def _fit(x: np.ndarray, y: np.ndarray, w: np.ndarray, family: Family, start: np.
 
 
 def svyglm(data: pd.DataFrame | Dataset, design: Design, y: str, x: Sequence[str], *,
-           family: Family = "gaussian", level: float = 0.95, calibration: Sequence[Record] = (),
+           family: Family = "gaussian", conf_level: float = 0.95, calibration: Sequence[Record] = (),
            data_level: str | None = None) -> pd.DataFrame:
     """Coefficients of the model of *y* on *x* with design-based SEs, t, df, p and CIs (one row per term)."""
     if family not in ("gaussian", "binomial"):
@@ -137,7 +137,7 @@ def svyglm(data: pd.DataFrame | Dataset, design: Design, y: str, x: Sequence[str
     se = np.sqrt(np.maximum(np.diag(cov), 0.0))
     with np.errstate(divide="ignore", invalid="ignore"):
         tstat = beta / se
-    crit = float(t_crit(level, dof)) if dof > 0 else float("nan")
+    crit = float(t_crit(conf_level, dof)) if dof > 0 else float("nan")
     p = [2 * t_tail(dof, abs(t)) if dof > 0 and s > 0 else float("nan") for t, s in zip(tstat, se, strict=True)]
     out = pd.DataFrame({"term": names, "estimate": beta, "se": se, "t": tstat, "df": dof, "p": p,
                         "ci_low": beta - crit * se, "ci_high": beta + crit * se})

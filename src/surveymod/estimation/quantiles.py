@@ -23,11 +23,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .calibration import Record
+from ..design.calibration import Record
+from ..design.prepare import Replicates
+from ..design.taylor import Stages
 from .ci import t_crit
-from .prepare import Replicates
 from .statistics import column, replicate, replicate_cov, replicate_df, taylor
-from .taylor import Stages
 
 
 def qrule_math(x: np.ndarray, w: np.ndarray, p: float) -> float:
@@ -64,14 +64,14 @@ def _domain_quantiles(y: np.ndarray, w: np.ndarray, dom: np.ndarray, k: int, p: 
 
 
 def _interval(sorted_parts: list[tuple[np.ndarray, np.ndarray]], share: np.ndarray, share_se: np.ndarray,
-              df: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+              df: np.ndarray, conf_level: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Woodruff: SE, CI low, CI high per domain from the share at or below the estimate and its SE."""
     k = len(sorted_parts)
     lo, hi, se = (np.full(k, np.nan) for _ in range(3))
     for d in range(k):
         if not df[d] > 0:
             continue
-        t = float(t_crit(level, df[d]))
+        t = float(t_crit(conf_level, df[d]))
         p_lo, p_hi = share[d] - t * share_se[d], share[d] + t * share_se[d]
         xs, ws = sorted_parts[d]
         lo[d] = qrule_math(xs, ws, p_lo) if p_lo >= 0 else np.nan
@@ -81,28 +81,28 @@ def _interval(sorted_parts: list[tuple[np.ndarray, np.ndarray]], share: np.ndarr
 
 
 def woodruff(y: np.ndarray, w: np.ndarray, dom: np.ndarray, k: int, p: float, st: Stages, df: np.ndarray,
-             level: float, records: Sequence[Record] = ()) -> tuple[np.ndarray, ...]:
+             conf_level: float, records: Sequence[Record] = ()) -> tuple[np.ndarray, ...]:
     """Taylor designs, per domain: estimate, SE, CI low, CI high (arrays of length k) of the ``p`` quantile."""
     est, sorted_parts, below = _domain_quantiles(y, w, dom, k, p)
     res, _ = taylor(column("mean", below, dom), w, dom, k, st, records, df=df)
-    se, lo, hi = _interval(sorted_parts, res.est[:, 0], np.sqrt(np.maximum(res.var[:, 0], 0.0)), df, level)
+    se, lo, hi = _interval(sorted_parts, res.est[:, 0], np.sqrt(np.maximum(res.var[:, 0], 0.0)), df, conf_level)
     return est, se, lo, hi
 
 
 def woodruff_replicate(y: np.ndarray, w: np.ndarray, reps: Sequence[np.ndarray], dom: np.ndarray, k: int,
-                       p: float, rep: Replicates, level: float) -> tuple[np.ndarray, ...]:
+                       p: float, rep: Replicates, conf_level: float) -> tuple[np.ndarray, ...]:
     """Replicate-weight designs (R ``svyquantile.svyrep.design``), per domain: estimate, SE, CI low, CI high
     and df of the ``p`` quantile; the share's variance and the df come from the replicate engine."""
     est, sorted_parts, below = _domain_quantiles(y, w, dom, k, p)
     # R drops rows with a missing value (na.rm) before degf(): leave them out of the domain for the df too
     dom_valid = np.where(np.isnan(y), -1, dom)
     res = replicate([column("mean", below, dom_valid)], w, reps, dom_valid, k, rep)[0]
-    se, lo, hi = _interval(sorted_parts, res.est[:, 0], np.sqrt(np.maximum(res.var[:, 0], 0.0)), res.df, level)
+    se, lo, hi = _interval(sorted_parts, res.est[:, 0], np.sqrt(np.maximum(res.var[:, 0], 0.0)), res.df, conf_level)
     return est, se, lo, hi, res.df
 
 
 def replicate_quantiles(y: np.ndarray, w: np.ndarray, reps: Sequence[np.ndarray], dom: np.ndarray, k: int,
-                        p: float, rep: Replicates, level: float) -> tuple[np.ndarray, ...]:
+                        p: float, rep: Replicates, conf_level: float) -> tuple[np.ndarray, ...]:
     """R ``svyquantile(interval.type="quantile")`` per domain: estimate, SE, CI low, CI high and df of the ``p``
     quantile, the SE from the quantiles of the replicates."""
     dom_valid = np.where(np.isnan(y), -1, dom)
@@ -119,5 +119,5 @@ def replicate_quantiles(y: np.ndarray, w: np.ndarray, reps: Sequence[np.ndarray]
             q_r[r] = qrule_math(xs[wr > 0], wr[wr > 0], p)
         se[d] = float(np.sqrt(replicate_cov(est[d:d + 1], q_r[:, None], rep)[0, 0]))
     df = replicate_df(w, reps, dom_valid, k)
-    t = t_crit(level, df)
+    t = t_crit(conf_level, df)
     return est, se, est - t * se, est + t * se, df

@@ -18,9 +18,9 @@ from typing import Literal
 
 import numpy as np
 
-from .calibration import Record, project
-from .prepare import Replicates
-from .taylor import Stages, group_sums, variance
+from ..design.calibration import Record, project
+from ..design.prepare import Replicates
+from ..design.taylor import Stages, group_sums, variance
 
 Kind = Literal["mean", "total", "prop", "ratio"]
 
@@ -56,7 +56,7 @@ class Column:
 
 
 @dataclass(frozen=True)
-class Result:
+class DomainEstimates:
     """Estimates and variances per domain (rows) and level (columns), and the df per domain."""
 
     est: np.ndarray  # (K, L)
@@ -121,7 +121,7 @@ def taylor_df(st: Stages, w: np.ndarray, dom: np.ndarray, k: int) -> np.ndarray:
 
 def taylor(col: Column, w: np.ndarray, dom: np.ndarray, k: int, st: Stages,
            records: Sequence[Record] = (), *, covariance: bool = False, df: np.ndarray | None = None,
-           cell_key: np.ndarray | None = None) -> tuple[Result, np.ndarray | None]:
+           cell_key: np.ndarray | None = None) -> tuple[DomainEstimates, np.ndarray | None]:
     """Estimates and Taylor variances of one statistic in ``k`` domains (and the covariance if asked).
 
     ``df`` (from :func:`taylor_df`) and ``cell_key`` (``psu * k + dom``) may be computed once for several
@@ -156,11 +156,11 @@ def taylor(col: Column, w: np.ndarray, dom: np.ndarray, k: int, st: Stages,
     full = variance(st, z1, z2, present=present, covariance=covariance)
     var = np.diag(full) if covariance else full
     df = taylor_df(st, w, dom, k).astype(float) if df is None else df
-    return Result(est, var.reshape(k, n_lev), df), (full if covariance else None)
+    return DomainEstimates(est, var.reshape(k, n_lev), df), (full if covariance else None)
 
 
 def _taylor_by_domains(col: Column, w: np.ndarray, dom: np.ndarray, k: int, st: Stages, per: int,
-                       df: np.ndarray | None) -> Result:
+                       df: np.ndarray | None) -> DomainEstimates:
     """:func:`taylor` a block of ``per`` domains at a time: a domain's estimate and variance use its own rows
     only, so the blocks give the numbers of one pass (estimates exactly, variances to rounding), while the PSU x
     domain cells (PSUs x domains x levels, with the influence and centred copies of the same size) stay within
@@ -173,11 +173,11 @@ def _taylor_by_domains(col: Column, w: np.ndarray, dom: np.ndarray, k: int, st: 
         sub = Column(col.kind, col.values, col.b, col.valid & inside, col.codes, col.levels)
         part, _ = taylor(sub, w, np.where(inside, dom - d0, -1), kb, st, df=df[d0:d0 + kb])
         parts.append(part)
-    return Result(np.concatenate([p.est for p in parts]), np.concatenate([p.var for p in parts]), df)
+    return DomainEstimates(np.concatenate([p.est for p in parts]), np.concatenate([p.var for p in parts]), df)
 
 
 def _taylor_by_levels(col: Column, w: np.ndarray, dom: np.ndarray, k: int, st: Stages, per: int,
-                      df: np.ndarray | None) -> Result:
+                      df: np.ndarray | None) -> DomainEstimates:
     """:func:`taylor` of a proportion ``per`` levels at a time (a country of birth has some 250): the other
     levels of a block count as one more level, so every level's share and influence keep their denominator."""
     assert col.codes is not None
@@ -190,7 +190,7 @@ def _taylor_by_levels(col: Column, w: np.ndarray, dom: np.ndarray, k: int, st: S
         part, _ = taylor(sub, w, dom, k, st, df=df)
         est.append(part.est[:, :nb])
         var.append(part.var[:, :nb])
-    return Result(np.concatenate(est, axis=1), np.concatenate(var, axis=1), df)
+    return DomainEstimates(np.concatenate(est, axis=1), np.concatenate(var, axis=1), df)
 
 
 def _cell_influence(cells: tuple[np.ndarray, np.ndarray | None], units: int, k: int, col: Column, est: np.ndarray,
@@ -256,7 +256,7 @@ def _domain_rank(head: np.ndarray, reps: Sequence[np.ndarray], rows: np.ndarray,
 
 
 def replicate(cols: Sequence[Column], w: np.ndarray, reps: Sequence[np.ndarray], dom: np.ndarray, k: int,
-              rep: Replicates) -> list[Result]:
+              rep: Replicates) -> list[DomainEstimates]:
     """Estimates and replicate variances of several statistics in ``k`` domains (one product per domain).
 
     ``reps`` holds one array of weights per replicate (columns of the data, not copied).
@@ -321,7 +321,7 @@ def replicate(cols: Sequence[Column], w: np.ndarray, reps: Sequence[np.ndarray],
                 lg, lg_r = np.log(est / (1 - est)), np.log(est_r / (1 - est_r))
                 centre = lg[:, None, :] if rep.mse else lg_r.mean(axis=1, keepdims=True)
                 logit_var = np.einsum("r,krl->kl", scales, (lg_r - centre) ** 2)
-        out.append(Result(est, var, df.copy(), logit_var))
+        out.append(DomainEstimates(est, var, df.copy(), logit_var))
     return out
 
 

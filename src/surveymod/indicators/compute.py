@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 
 from ..data.reader import Dataset
+from ..design.calibration import Record
 from ..errors import Problem, SurveyError
 from ..estimation import Design, change, estimate
-from ..estimation.calibration import Record
 from ..questionnaire import expr as E
 from ..questionnaire.model import Questionnaire
 from .asof import Availability, availability, covered, report_periods, resolve_as_of, year_text
@@ -100,9 +100,9 @@ def load_wave(lp: LoadedProgramme, name: str) -> WaveData:
     design = w.design or Design()
     calibration: list[Record] = []
     if w.weighting:
-        from ..weighting import load_spec, run_weighting
+        from ..weighting import load_weighting_spec, run_weighting
 
-        result = run_weighting(ds, load_spec(lp.base / w.weighting))
+        result = run_weighting(ds, load_weighting_spec(lp.base / w.weighting))
         assert result.design is not None and result.dataset is not None
         ds, calibration, design = result.dataset, result.calibration, result.design
     # the questionnaire's missing codes (don't know, refusal ...) are missing in every indicator expression
@@ -153,7 +153,7 @@ def indicator_column(ind: Indicator, i: int, wd: WaveData, lp: LoadedProgramme) 
 def _definition_values(ind: Indicator, i: int, wd: WaveData, lp: LoadedProgramme) -> np.ndarray:
     """Per-respondent values of a shipped definition 'FILE#ID'; problems are located at the spec line."""
     from .definitions import respondent_values
-    from .spec import load_spec
+    from .spec import load_indicator_spec
 
     file, _, def_id = (ind.definition or "").partition("#")
     where = lp.where(f"indicators[{i}].definition")
@@ -162,7 +162,7 @@ def _definition_values(ind: Indicator, i: int, wd: WaveData, lp: LoadedProgramme
         raise SurveyError(Problem(f"indicator {ind.id}: definition '{ind.definition}' must be 'FILE#ID' with an "
                                   "existing file", "unknown-definition", location=where))
     try:
-        return respondent_values(load_spec(path), def_id, wd.frame)
+        return respondent_values(load_indicator_spec(path), def_id, wd.frame)
     except SurveyError as exc:
         raise SurveyError([Problem(f"{p.message} (wave '{wd.name}')", p.rule, location=where)
                            for p in exc.problems]) from None
@@ -229,7 +229,7 @@ def survey_row(ind: Indicator, i: int, waves: dict[str, WaveData], lp: LoadedPro
         period = waves[w].wave.period
 
         def est_(by: list[str] | None, f: pd.DataFrame = f, w: str = w) -> pd.DataFrame:
-            e = estimate(f, waves[w].design, by=by, ci=lp.spec.ci_method, level=lp.spec.level,
+            e = estimate(f, waves[w].design, by=by, ci=lp.spec.ci_method, conf_level=lp.spec.level,
                          calibration=waves[w].calibration, **{stat: [Y]})
             return e[e["level"] == "1"] if stat == "prop" else e
 
@@ -246,10 +246,10 @@ def survey_row(ind: Indicator, i: int, waves: dict[str, WaveData], lp: LoadedPro
         base, last = waves[use[0]], waves[use[-1]]
         fb, fl = frames[use[0]], frames[use[-1]]
         cal = {"base_calibration": base.calibration, "end_calibration": last.calibration}
-        ch = change(fb, base.design, fl, last.design, mean=[Y], ci_level=lp.spec.level, **cal)
+        ch = change(fb, base.design, fl, last.design, mean=[Y], conf_level=lp.spec.level, **cal)
         row.change = _change(ch.iloc[0], ind, last.wave.period)
         for b in ind.by:
-            chb = change(fb, base.design, fl, last.design, mean=[Y], by=[b], ci_level=lp.spec.level, **cal)
+            chb = change(fb, base.design, fl, last.design, mean=[Y], by=[b], conf_level=lp.spec.level, **cal)
             for _, r in chb.iterrows():
                 if str(r.domain) in subs:
                     subs[str(r.domain)].change = _change(r, ind, last.wave.period)

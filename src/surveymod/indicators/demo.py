@@ -148,9 +148,9 @@ def pm_truth(q_base: Questionnaire, q_end: Questionnaire, definitions: Path) -> 
     relative change 3a reports, from a large reference simulation of each scenario (fixed seed)."""
     from ..simulate import simulate
     from .definitions import respondent_values
-    from .spec import load_spec
+    from .spec import load_indicator_spec
 
-    defs = load_spec(definitions)
+    defs = load_indicator_spec(definitions)
     shares = {}
     for wave, qn in (("baseline", q_base), ("endline", q_end)):
         frame = simulate(qn, PM_REFERENCE_N, PM_REFERENCE_SEED, effects=pm_effects(PM_TILT[wave]),
@@ -234,7 +234,8 @@ def export_wave(wave: WaveData, lp: LoadedProgramme, stem: Path) -> list[Path]:
     per-respondent value, plus <stem>_design.R/.do/.sps declaring its design: an SPSS, Stata or R user gets the
     framework's numbers from these files alone (e.g. R: svymean(~ind_3a, des, na.rm = TRUE))."""
     from ..data import export
-    from ..weighting.declare import declarations, replicate_columns
+    from ..design.prepare import replicate_columns
+    from ..weighting.declare import declarations
 
     assert wave.dataset is not None
     texts = {ind.id: ind.text for ind in lp.spec.indicators}
@@ -264,7 +265,7 @@ def run_demo(out_dir: str | Path, *, n: int = 1500, n_pm: int = 500, trainees: i
     ``exports=False`` skips the labelled .sav/.dta files (the framework does not need them).
     """
     from ..data import export
-    from ..simulate import load_design, load_effects, simulate
+    from ..simulate import load_effects, load_sample_design, simulate
 
     out = Path(out_dir)
     paths = copy_inputs(out)
@@ -272,7 +273,7 @@ def run_demo(out_dir: str | Path, *, n: int = 1500, n_pm: int = 500, trainees: i
     q_pub = [load(qdir / f) for f in PUBLIC_FORMS]
     q_pm = [load(qdir / f) for f in PM_FORMS]
     q_train = load(qdir / TRAINING_FORM)
-    design = load_design(shipped("examples", "designs", "perception_design.yaml"))
+    design = load_sample_design(shipped("examples", "designs", "perception_design.yaml"))
     effects = load_effects(shipped("examples", "designs", "perception_effects.yaml"))
 
     echo(f"[1/7] simulating the general-public survey ({n} sampled units per wave), the policy and opinion makers' "

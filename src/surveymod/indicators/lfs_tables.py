@@ -23,9 +23,9 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..data.meta import Metadata, from_questionnaire
+from ..design.prepare import replicate_pattern
 from ..errors import Location, Problem, SurveyError
 from ..estimation import Design, FlagRules, estimate
-from ..estimation.prepare import replicate_pattern
 from ..questionnaire import expr as E
 from ..yamlpos import Positions, load_model, locate
 

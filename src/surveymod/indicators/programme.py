@@ -15,8 +15,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ..design.design import Design
 from ..errors import Location, Problem, SurveyError
-from ..estimation.design import Design
 from ..yamlpos import Positions, load_yaml, locate, validate_model
 from .asof import report_periods
 from .values import ValueType, check_value

@@ -322,7 +322,7 @@ def _check_against(spec: IndicatorSpec, ind: IndexIndicator | ScoreIndicator | S
 # ----------------------------------------------------------------------------------------------------- loading
 
 
-def load_spec(path: str | Path) -> IndicatorSpec:
+def load_indicator_spec(path: str | Path) -> IndicatorSpec:
     """Load an indicator spec (structure only); schema problems are raised together, each with its line."""
     spec, pos = load_model(IndicatorSpec, path)
     spec._file = str(path)
@@ -332,7 +332,7 @@ def load_spec(path: str | Path) -> IndicatorSpec:
 
 def load_checked(path: str | Path) -> IndicatorSpec:
     """Load a spec and raise SurveyError listing every cross-reference problem (missing variable, code ...)."""
-    spec = load_spec(path)
+    spec = load_indicator_spec(path)
     problems = check(spec)
     if problems:
         raise SurveyError(problems)

@@ -75,7 +75,7 @@ class Columns(_Spec):
     weight: str = "dweight"
 
 
-class Design(_Spec):
+class SampleDesign(_Spec):
     """A stratified two-stage design: strata from population variables, PSUs with a fixed take, nonresponse."""
 
     population: Population
@@ -100,7 +100,7 @@ class Design(_Spec):
         return self._rows
 
 
-def _read_cells(design: Design, base: Path) -> list[dict[str, Any]]:
+def _read_cells(design: SampleDesign, base: Path) -> list[dict[str, Any]]:
     pop = design.population
     if isinstance(pop.cells, list):
         rows = [dict(r) for r in pop.cells]
@@ -134,18 +134,18 @@ def _read_cells(design: Design, base: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def load_design(path: str | Path) -> Design:
+def load_sample_design(path: str | Path) -> SampleDesign:
     """Read a design YAML file (and its population CSV); raises SurveyError with file and line on mistakes."""
-    design, pos = load_model(Design, path)
+    design, pos = load_model(SampleDesign, path)
     design._file = str(path)
     design._positions = pos
     design._rows = _read_cells(design, Path(path).parent)
     return design
 
 
-def design_from_dict(data: dict[str, Any], file: str = "<design>") -> Design:
+def design_from_dict(data: dict[str, Any], file: str = "<design>") -> SampleDesign:
     """Build a design from a mapping (for tests and the Python API); CSV paths are relative to the cwd."""
-    design = validate_model(Design, data, {}, file)
+    design = validate_model(SampleDesign, data, {}, file)
     design._file = file
     design._rows = _read_cells(design, Path.cwd())
     return design

@@ -52,10 +52,10 @@ def _check(name: str, value: float, lo: float, hi: float, lo_open: bool = True, 
         raise SurveyError(f"{name} must be in {lb}{lo:g}, {hi:g}{hb} (got {value:g})", rule="plan-argument")
 
 
-def z_value(conf: float) -> float:
+def z_value(conf_level: float) -> float:
     """Two-sided standard-normal quantile for a confidence level, e.g. 0.95 → 1.95996."""
-    _check("the confidence level", conf, 0, 1)
-    return float(stats.norm.ppf(1 - (1 - conf) / 2))
+    _check("the confidence level", conf_level, 0, 1)
+    return float(stats.norm.ppf(1 - (1 - conf_level) / 2))
 
 
 def design_effect(take: float, icc: float) -> float:
@@ -103,32 +103,32 @@ def _ratio_squared(num: float, den: float) -> float:
         return math.inf
 
 
-def n_proportion(p: float, moe: float, conf: float = 0.95, deff: float = 1.0, population: float | None = None,
+def n_proportion(p: float, moe: float, conf_level: float = 0.95, deff: float = 1.0, population: float | None = None,
                  response_rate: float = 1.0, z: float | None = None) -> SampleSize:
     """Interviews needed to estimate a proportion *p* within ± *moe* (both as fractions)."""
     _check("the proportion", p, 0, 1)
     _check("the margin of error", moe, 0, 1)
-    zz = z if z is not None else z_value(conf)
+    zz = z if z is not None else z_value(conf_level)
     return _finish(_ratio_squared(zz * math.sqrt(p * (1 - p)), moe), deff, population, response_rate)
 
 
-def n_mean(sd: float, moe: float, conf: float = 0.95, deff: float = 1.0, population: float | None = None,
+def n_mean(sd: float, moe: float, conf_level: float = 0.95, deff: float = 1.0, population: float | None = None,
            response_rate: float = 1.0, z: float | None = None) -> SampleSize:
     """Interviews needed to estimate a mean within ± *moe*, for a standard deviation *sd*."""
     _check("the standard deviation", sd, 0, math.inf)
     _check("the margin of error", moe, 0, math.inf)
-    zz = z if z is not None else z_value(conf)
+    zz = z if z is not None else z_value(conf_level)
     return _finish(_ratio_squared(zz * sd, moe), deff, population, response_rate)
 
 
-def moe_proportion(n: float, p: float, conf: float = 0.95, deff: float = 1.0,
+def moe_proportion(n: float, p: float, conf_level: float = 0.95, deff: float = 1.0,
                    population: float | None = None) -> float:
     """Margin of error (fraction) of a proportion estimated from *n* completed interviews."""
     _check("the sample size", n, 0, MAX_N, hi_open=False)
     _check("the proportion", p, 0, 1, lo_open=False, hi_open=False)
     _check_population(population)
     fpc = 1.0 if population is None else max(0.0, (population - n) / (population - 1))
-    return z_value(conf) * math.sqrt(deff * p * (1 - p) / n * fpc)
+    return z_value(conf_level) * math.sqrt(deff * p * (1 - p) / n * fpc)
 
 
 # ------------------------------------------------------------------------------------------ two proportions

@@ -19,11 +19,11 @@ from ..errors import Problem, SurveyError
 from ..questionnaire import expr as E
 from ..questionnaire.conditions import compile_condition
 from ..questionnaire.model import Questionnaire
-from .design import Design
+from .design import SampleDesign
 from .effects import Effects
 from .engine import TOP, Context, EffectPlan, generate
 from .levels import Level, LevelEnv, subset_levels
-from .sample import Cells, Issued, draw_issued, prepare_cells, respond, strata_labels
+from .sample import Issued, PopulationCells, draw_issued, prepare_cells, respond, strata_labels
 from .truth import REFERENCE_N, REFERENCE_SEED, domain_nodes, domain_shares, effect_truth, make_plan
 
 MAX_ATTEMPTS = 6
@@ -44,7 +44,7 @@ class Simulated:
         return self.frames[TOP]
 
 
-def simulate(qn: Questionnaire, n: int, seed: int, design: Design | None = None, effects: Effects | None = None,
+def simulate(qn: Questionnaire, n: int, seed: int, design: SampleDesign | None = None, effects: Effects | None = None,
              wave: str | None = None) -> Simulated:
     """Simulate *n* responding units of *qn*; same arguments → identical frames and truth."""
     if n < 1:
@@ -90,7 +90,7 @@ def _check_scenario(qn: Questionnaire, effects: Effects) -> None:
         raise SurveyError(problems)
 
 
-def _effects(qn: Questionnaire, effects: Effects, design: Design | None, cells: Cells | None,
+def _effects(qn: Questionnaire, effects: Effects, design: SampleDesign | None, cells: PopulationCells | None,
              endline: bool) -> tuple[list[dict[str, Any]], dict[str, EffectPlan]]:
     """Truth and generator plan of every effect (domain shares from the reference simulation when needed)."""
     truths: list[dict[str, Any]] = []
@@ -110,7 +110,7 @@ def _effects(qn: Questionnaire, effects: Effects, design: Design | None, cells: 
     return truths, plans
 
 
-def _reference(qn: Questionnaire, effects: Effects, design: Design | None, cells: Cells | None) -> dict[str, Level]:
+def _reference(qn: Questionnaire, effects: Effects, design: SampleDesign | None, cells: PopulationCells | None) -> dict[str, Level]:
     """A large draw of the population itself (fixed seed, no clustering, no nonresponse, no effects)."""
     rng = np.random.default_rng([REFERENCE_SEED, 1])
     ctx = Context(qn, rng, effects, False, apply_effects=False)
@@ -128,7 +128,7 @@ def _split_values(qn: Questionnaire, issued: Issued) -> tuple[dict[str, np.ndarr
     return over, extra
 
 
-def _with_design(qn: Questionnaire, n: int, seed: int, design: Design, cells: Cells, effects: Effects,
+def _with_design(qn: Questionnaire, n: int, seed: int, design: SampleDesign, cells: PopulationCells, effects: Effects,
                  endline: bool, plans: dict[str, EffectPlan]) -> tuple[dict[str, Level], dict[str, Any]]:
     """Issue enough units, generate them, let some not respond, keep exactly *n* respondents, add weights."""
     rr = design.nonresponse.response if design.nonresponse else 1.0

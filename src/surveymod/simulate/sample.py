@@ -17,14 +17,14 @@ import numpy as np
 from ..errors import Problem, SurveyError
 from ..questionnaire import expr as E
 from ..questionnaire.model import Questionnaire
-from .design import Design
+from .design import SampleDesign
 from .levels import LevelEnv
 
 _RANGE = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*(?:-\s*(\d+(?:\.\d+)?)|(\+))\s*$")
 
 
 @dataclass
-class Cells:
+class PopulationCells:
     """Population cells: per variable the low/high value of each cell, the counts and the stratum of each cell."""
 
     names: list[str]
@@ -75,7 +75,7 @@ def _parse_value(raw: object, var: str, qn: Questionnaire) -> tuple[float, float
     return lo, hi
 
 
-def prepare_cells(design: Design, qn: Questionnaire) -> Cells:
+def prepare_cells(design: SampleDesign, qn: Questionnaire) -> PopulationCells:
     """Parse the population cells, cross them with the split variables and assign each to its stratum."""
     pop = design.population
     rows = design.rows
@@ -123,10 +123,10 @@ def prepare_cells(design: Design, qn: Questionnaire) -> Cells:
     strata_values = sorted(set(keys))
     index = {v: i for i, v in enumerate(strata_values)}
     stratum = np.array([index[k] for k in keys], dtype=np.int64)
-    return Cells(names, lo_a, hi_a, counts, stratum, strata_values)
+    return PopulationCells(names, lo_a, hi_a, counts, stratum, strata_values)
 
 
-def _check_codes(design: Design, qn: Questionnaire, names: list[str], lo: dict[str, np.ndarray],
+def _check_codes(design: SampleDesign, qn: Questionnaire, names: list[str], lo: dict[str, np.ndarray],
                  hi: dict[str, np.ndarray]) -> None:
     """Cell values of choice questions must be their codes; numeric ranges must lie within min..max."""
     problems: list[Problem] = []
@@ -170,7 +170,7 @@ def allocate(sizes: np.ndarray, m: int, how: str) -> np.ndarray:
     return out
 
 
-def draw_issued(cells: Cells, design: Design, m: int, rng: np.random.Generator,
+def draw_issued(cells: PopulationCells, design: SampleDesign, m: int, rng: np.random.Generator,
                 allocation: str | None = None) -> Issued:
     """Draw *m* issued units: stratum by allocation, cell ∝ count within stratum, values, and PSUs."""
     alloc = allocate(cells.sizes, m, allocation or design.allocation)
@@ -198,7 +198,7 @@ def draw_issued(cells: Cells, design: Design, m: int, rng: np.random.Generator,
     return Issued(np.concatenate(strata), np.concatenate(psus), psu_next, values, alloc)
 
 
-def respond(design: Design, env: LevelEnv, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def respond(design: SampleDesign, env: LevelEnv, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Which issued units respond (and their response propensity), by the design's odds ratios."""
     nr = design.nonresponse
     if nr is None:
@@ -215,9 +215,9 @@ def respond(design: Design, env: LevelEnv, n: int, rng: np.random.Generator) -> 
     return rng.random(n) < prob, prob
 
 
-def strata_labels(design: Design, cells: Cells) -> list[dict[str, int]]:
+def strata_labels(design: SampleDesign, cells: PopulationCells) -> list[dict[str, int]]:
     """The strata variables' codes of each stratum, for the truth file."""
     return [{s: int(v) for s, v in zip(design.strata, vals, strict=True)} for vals in cells.strata_values]
 
 
-__all__ = ["Cells", "Issued", "allocate", "draw_issued", "prepare_cells", "respond", "strata_labels"]
+__all__ = ["PopulationCells", "Issued", "allocate", "draw_issued", "prepare_cells", "respond", "strata_labels"]

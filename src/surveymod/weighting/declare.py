@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from ..estimation.design import Design
-from ..estimation.prepare import default_scale
+from ..design.design import Design
+from ..design.prepare import default_scale, replicate_columns
 from ..instruments.spss import spss_comment, spss_string
 from ..instruments.stata import stata_comment, stata_string
 from ..questionnaire.names import SPSS_RESERVED
@@ -55,14 +55,6 @@ def renamed_design(design: Design, renamed: dict[str, str]) -> Design:
     .dta), so the declarations name the columns that exist."""
     changes = {f: renamed[getattr(design, f)] for f in Design.COLUMN_FIELDS if getattr(design, f) in renamed}
     return design.model_copy(update=changes) if changes else design
-
-
-def replicate_columns(design: Design, columns: Sequence[str]) -> list[str]:
-    """The data columns the design's replicate-weight pattern matches, in data order."""
-    if not design.repweights:
-        return []
-    rx = re.compile(design.repweights)
-    return [c for c in columns if rx.search(c)]
 
 
 def multipliers(design: Design, reps: Sequence[str]) -> list[float]:

@@ -19,16 +19,16 @@ import numpy as np
 import pandas as pd
 
 from ..data.meta import analysis_frame
+from ..design import replicate_weights as rw
+from ..design.calibration import Calibrated, CalibrationError, PostStratified, Raked, Record, calibrate_linear
+from ..design.design import Design
+from ..design.prepare import MAX_WEIGHT, design_weights
+from ..design.replicate_weights import ReplicateWeights
+from ..design.replicates import ReplicateError, make_replicates
+from ..design.taylor import group_sums
 from ..errors import Location, Problem, SurveyError
-from ..estimation.calibration import Calibrated, PostStratified, Raked, Record
-from ..estimation.design import Design
-from ..estimation.engine import weight as eng
-from ..estimation.prepare import MAX_WEIGHT, design_weights
-from ..estimation.taylor import group_sums
-from . import replicate_weights as rw
 from . import steps as st
 from .diagnostics import Diagnostics, MarginCheck, StepReport, weight_stats
-from .replicate_weights import ReplicateWeights
 from .spec import (
     CalibrateStep,
     LoadedSpec,
@@ -38,7 +38,7 @@ from .spec import (
     RakeStep,
     ReplicatesStep,
     TrimStep,
-    load_spec,
+    load_weighting_spec,
 )
 from .targets import SEP, Targets, as_text, cell_labels, check_against_data, load_targets
 
@@ -182,7 +182,7 @@ def _fpc_fraction(data: pd.DataFrame, loaded: LoadedSpec) -> np.ndarray | None:
 
 
 @dataclass(frozen=True)
-class Cells:
+class MarginCells:
     """A margin's cells on the weighted rows as integer codes into ``levels`` (text labels)."""
 
     codes: np.ndarray
@@ -197,7 +197,7 @@ class Cells:
         return {p[k]: v for k, v in counts.items()}
 
 
-def _sums(cells: Cells, levels: list[str], w: np.ndarray) -> np.ndarray:
+def _sums(cells: MarginCells, levels: list[str], w: np.ndarray) -> np.ndarray:
     """Weighted sums per level (rows: levels, columns: weight columns) by bincount on the codes."""
     w2 = w if w.ndim == 2 else w[:, None]
     per = group_sums(cells.codes, len(cells.levels), w2)
@@ -205,7 +205,7 @@ def _sums(cells: Cells, levels: list[str], w: np.ndarray) -> np.ndarray:
     return np.array([per[pos[lv]] if lv in pos else np.zeros(w2.shape[1]) for lv in levels])
 
 
-def _margin_checks(name: str, cells: Cells, counts: dict[str, float], before: np.ndarray,
+def _margin_checks(name: str, cells: MarginCells, counts: dict[str, float], before: np.ndarray,
                    after: np.ndarray) -> list[MarginCheck]:
     """Target vs weighted sums (main weight) per cell, before and after."""
     levels = list(counts)
@@ -215,7 +215,7 @@ def _margin_checks(name: str, cells: Cells, counts: dict[str, float], before: np
             for lv, t, bb, aa in zip(levels, counts.values(), b, a, strict=True)]
 
 
-def _verify(w: np.ndarray, cells: list[Cells], counts: list[dict[str, float]], tol: float, step: str,
+def _verify(w: np.ndarray, cells: list[MarginCells], counts: list[dict[str, float]], tol: float, step: str,
             loc: Location, first: int = 0, joint: tuple[list[np.ndarray], np.ndarray] | None = None) -> None:
     """Error if any margin cell misses its target by more than ``tol`` (relative) for any weight column
     (``first``: the number of ``w``'s first column, 0 for the main weight). With the margins' ``joint`` cells
@@ -223,7 +223,7 @@ def _verify(w: np.ndarray, cells: list[Cells], counts: list[dict[str, float]], t
     if joint is not None:
         codes, rows = joint
         w = group_sums(rows, len(codes[0]), np.asarray(w, dtype=float))
-        cells = [Cells(code, c.levels) for code, c in zip(codes, cells, strict=True)]
+        cells = [MarginCells(code, c.levels) for code, c in zip(codes, cells, strict=True)]
     for c, cnt in zip(cells, counts, strict=True):
         all_sums = _sums(c, list(cnt), w)
         for (level, target), sums in zip(cnt.items(), all_sums, strict=True):
@@ -249,7 +249,7 @@ class _Run:
         self.w = np.array(_base_weight(data, loaded), dtype=float, copy=True).reshape(-1, 1)
         self.problems: list[Problem] = []
         self.reports: list[StepReport] = []
-        self.margin_specs: list[tuple[str, Cells, dict[str, float], np.ndarray]] = []
+        self.margin_specs: list[tuple[str, MarginCells, dict[str, float], np.ndarray]] = []
         self.rep: ReplicateWeights | None = None
         self.calibration: list[Record] = []
 
@@ -257,7 +257,7 @@ class _Run:
     def active(self) -> np.ndarray:
         return self.w[:, 0] > 0
 
-    def margin_targets(self, m: Margin, path: tuple) -> tuple[Targets, Cells, dict[str, float]]:
+    def margin_targets(self, m: Margin, path: tuple) -> tuple[Targets, MarginCells, dict[str, float]]:
         """Load, check and convert one margin's targets to counts for the active rows."""
         loc = self.loaded.loc(*path, "targets")
         t = load_targets(m, self.loaded, path)
@@ -267,7 +267,7 @@ class _Run:
         self.problems += check_against_data(t, cells, self.w[act, 0], loc)
         counts = t.counts(float(self.w[act, 0].sum()))
         codes, uniq = pd.factorize(cells)
-        return t, Cells(codes.astype(np.int32), [str(u) for u in uniq]), {k: v for k, v in counts.items() if v > 0}
+        return t, MarginCells(codes.astype(np.int32), [str(u) for u in uniq]), {k: v for k, v in counts.items() if v > 0}
 
     def report(self, i: int, name: str, details: dict[str, Any], margins: list[MarginCheck]) -> None:
         line = self.loaded.loc("steps", i).line
@@ -303,10 +303,10 @@ class _Run:
             need_disk(Path(self.stream), 2 * rows * expected * 8, f"{expected:,} replicate weights for {rows:,} "
                       "rows, written through a temporary file,", loc)
         try:
-            reps = eng.make_replicates(self.data, method=s.method, strata=d.strata, psu=d.psu, n_reps=s.n,
-                                       seed=s.seed, fay_rho=s.fay_rho, lonely_psu=d.lonely_psu,
-                                       fpc_fraction=_fpc_fraction(self.data, self.loaded))
-        except eng.EngineError as exc:
+            reps = make_replicates(self.data, method=s.method, strata=d.strata, psu=d.psu, n_reps=s.n,
+                                   seed=s.seed, fay_rho=s.fay_rho, lonely_psu=d.lonely_psu,
+                                   fpc_fraction=_fpc_fraction(self.data, self.loaded))
+        except ReplicateError as exc:
             raise SurveyError(f"replicate weights: {exc}", rule="weighting-replicates",
                               location=self.loaded.loc("steps", i)) from None
         self.rep = ReplicateWeights([f"{s.prefix}{k}" for k in range(1, reps.n_replicates + 1)],
@@ -386,7 +386,10 @@ class _Run:
                     after_margin[:] = snapshots
             elif s.bounds is None:  # linear without bounds: GREG in one step (R regcalibrate)
                 assert aux is not None
-                new = st.calibrate_linear(aux, tots, w_act)
+                try:
+                    new = calibrate_linear(aux, tots, w_act)
+                except CalibrationError as exc:
+                    raise st.StepFailure(f"linear calibration failed: {exc}") from None
             else:
                 assert aux is not None
                 new = st.calibrate_bounded(aux, tots, w_act, s.method, s.bounds, s.tolerance, s.max_iter, first)
@@ -423,7 +426,7 @@ class _Run:
         self.report(i, name, {"margins": len(margins), "tolerance": tol,
                               "max_rel_misfit": max((c.rel_misfit for c in checks), default=0.0)}, checks)
 
-    def _aux(self, i: int, s: CalibrateStep, cells: list[Cells], counts: list[dict[str, float]], act: np.ndarray
+    def _aux(self, i: int, s: CalibrateStep, cells: list[MarginCells], counts: list[dict[str, float]], act: np.ndarray
              ) -> tuple[np.ndarray, np.ndarray]:
         """Auxiliary matrix (indicator per margin cell, then continuous variables) and its totals."""
         cols, tots = [], []
@@ -486,7 +489,7 @@ def run_weighting(dataset: pd.DataFrame | Dataset, spec: LoadedSpec | str | Path
     made a batch at a time as they are written (an error in a replicate then comes from the writing); otherwise
     they are all made here.
     """
-    loaded = spec if isinstance(spec, LoadedSpec) else load_spec(spec)
+    loaded = spec if isinstance(spec, LoadedSpec) else load_weighting_spec(spec)
     data = dataset if isinstance(dataset, pd.DataFrame) else dataset.main
     analysed, _meta = analysis_frame(dataset, _spec_variables(loaded))
     out_name = loaded.spec.output
@@ -574,7 +577,7 @@ def need_memory(rows: int, replicates: int, loc: Location, copies: bool = False,
                 held: int | None = None) -> None:
     """Refuse, before starting, replicate weights that cannot fit in the memory this machine has free.
 
-    The replicate factors are made per PSU (``psus`` x replicates, about 24 bytes each with svy's work). The
+    The replicate factors are made per PSU (``psus`` x replicates, about 24 bytes each with the work). The
     weights of ``held`` replicates (all, or a batch of columns when they are streamed to the output) are held at
     once (8 bytes each) in one matrix that raking and trimming update in place: about rows x (held + 1) x 10 bytes
     with what goes around it. Post-stratification, calibration and any step on a subset of the rows (after
@@ -622,7 +625,7 @@ def _full(values: np.ndarray, act: np.ndarray, fill: float) -> np.ndarray:
     return out
 
 
-def _record(kind: str, act: np.ndarray, cells: list[Cells], before: np.ndarray, after: np.ndarray,
+def _record(kind: str, act: np.ndarray, cells: list[MarginCells], before: np.ndarray, after: np.ndarray,
             after_margin: list[np.ndarray] | None, aux: np.ndarray | None) -> Record:
     """The calibration record R ``survey`` keeps for a step (main weight), row-aligned with the data."""
     if kind == "poststratification":

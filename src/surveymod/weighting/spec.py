@@ -12,8 +12,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from ..design.design import Design
 from ..errors import Location, Problem, SurveyError
-from ..estimation.design import Design
 from ..yamlpos import Positions, join_path, load_yaml_text, locate, read_yaml_text
 
 _STRICT = ConfigDict(extra="forbid")
@@ -221,7 +221,7 @@ def parse_spec(text: str, path: Path | None = None) -> LoadedSpec:
 _STEP_TAGS = {"nonresponse", "poststratify", "rake", "calibrate", "trim", "replicates"}
 
 
-def load_spec(path: str | Path) -> LoadedSpec:
+def load_weighting_spec(path: str | Path) -> LoadedSpec:
     """Read and validate a weighting spec file (YAML); errors name the spec line."""
     p = Path(path)
     if not p.is_file():

@@ -1,16 +1,15 @@
 """The weighting steps as pure functions on a weight matrix (column 0 = main weight, 1..R = replicates).
 
-Linear calibration goes through svy (``estimation.engine.weight``); raking and post-stratification (numpy, every
-replicate column at once, keeping what R needs to credit them in variances), nonresponse adjustment, bounded
-logit calibration (svy 0.35 has no bounded calibration) and R-style trimming are implemented here. Each function adjusts every column the same way, so replicates repeat every step.
+Raking and post-stratification (numpy, every replicate column at once, keeping what R needs to credit them in
+variances), nonresponse adjustment, bounded logit and linear calibration and R-style trimming are implemented here;
+linear calibration without bounds is the design core's (``design.calibration.calibrate_linear``). Each function adjusts every column the same way, so replicates repeat every step.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..estimation.engine import weight as eng
-from ..estimation.taylor import first_per_group, group_sums
+from ..design.taylor import first_per_group, group_sums
 
 
 class StepFailure(Exception):
@@ -166,14 +165,6 @@ def poststratify(cells: np.ndarray, controls: dict[int, float], w: np.ndarray, f
     """Post-stratification of every column: weights x target / weighted count in the cell (R ``postStratify``);
     ``first`` numbers ``w``'s first column for messages."""
     return w * _factors(cells, controls, w, "post-stratification", first)[cells]
-
-
-def calibrate_linear(x: np.ndarray, totals: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Linear (GREG) calibration through svy; negative weights are allowed, as in R (reported in diagnostics)."""
-    try:
-        return eng.calibrate_linear(x, totals, w)
-    except eng.EngineError as exc:
-        raise StepFailure(f"linear calibration failed: {exc}") from None
 
 
 def _logit_g(u: np.ndarray, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:

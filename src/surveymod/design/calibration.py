@@ -112,3 +112,25 @@ def project(x: np.ndarray, records: Sequence[Record]) -> np.ndarray:
             ratio = _safe_div(x * rec.oldweights[:, None], psw)
             x = x - _cell_means(ratio, rec.cells, _count(rec.cells, rec.oldweights)) * psw[:, None]
     return x
+
+
+class CalibrationError(Exception):
+    """A calibration has no solution (its system is singular); the message is for the user."""
+
+
+def calibrate_linear(x: np.ndarray, totals: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Linear (GREG, R ``calibrate(calfun="linear")``) calibration of each column of ``weights`` to ``totals`` of
+    ``x`` (rows x p): w (1 + x'lambda), lambda solving (X'WX) lambda = totals - X'w, as R ``regcalibrate``.
+    Negative weights are allowed, as in R."""
+    x = np.asarray(x, dtype=float)
+    totals = np.asarray(totals, dtype=float)
+    out = np.empty(weights.shape, dtype=float)
+    for k in range(weights.shape[1]):
+        w = np.asarray(weights[:, k], dtype=float)
+        try:
+            lam = np.linalg.solve(x.T @ (x * w[:, None]), totals - x.T @ w)
+        except np.linalg.LinAlgError:
+            raise CalibrationError("the calibration system is singular: a calibration variable is constant, "
+                                   "empty or a combination of the others (collinear margins?)") from None
+        out[:, k] = w * (1.0 + x @ lam)
+    return out

@@ -9,6 +9,7 @@ either population sizes (values > 1) or sampling fractions (all values <= 1), as
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -133,10 +134,17 @@ def replicate_pattern(pattern: str) -> re.Pattern[str]:
                           rule="design-repweights") from exc
 
 
-def replicate_columns(df: pd.DataFrame, pattern: str) -> list[str]:
-    """Columns whose full name matches the regex ``pattern`` (in data order); error if none or bad regex."""
-    rx = replicate_pattern(pattern)
-    cols = [c for c in df.columns if rx.fullmatch(str(c))]
+def replicate_columns(design: Design, columns: Sequence[str]) -> list[str]:
+    """The columns whose whole name the design's replicate-weight pattern matches, in data order (none without a
+    pattern; a bad regular expression is an error)."""
+    if not design.repweights:
+        return []
+    rx = replicate_pattern(design.repweights)
+    return [c for c in columns if rx.fullmatch(str(c))]
+
+
+def _checked_replicate_columns(df: pd.DataFrame, pattern: str, cols: list[str]) -> list[str]:
+    """``cols`` matched by ``pattern`` in ``df``; an error if there are fewer than two."""
     if not cols:
         raise SurveyError(f"the replicate-weight pattern '{pattern}' matches no column of the data "
                           f"(columns are: {', '.join(map(str, list(df.columns)[:12]))}"
@@ -302,7 +310,7 @@ def prepare(df: pd.DataFrame, design: Design) -> Prepared:
         if design.repweights is None or design.reptype is None:
             raise SurveyError("replicate weights need both a column pattern (repweights) and a method (reptype)",
                               rule="design-repweights")
-        cols = replicate_columns(src, design.repweights)
+        cols = _checked_replicate_columns(src, design.repweights, replicate_columns(design, list(src.columns)))
         rep_columns = tuple(numeric_column(src, c, "replicate-weight", nonnegative=True) for c in cols)
         rscales = design.rscales
         if rscales is not None and len(rscales) != len(cols):

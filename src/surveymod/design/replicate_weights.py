@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..estimation.engine.weight import Replicates
+from .replicates import ReplicateFactors
 
 BATCH_BYTES = 512 * 2**20
 """Memory of one batch of replicate columns."""
@@ -39,7 +39,7 @@ class ReplicateWeights:
 
     names: list[str]
     base: np.ndarray
-    replicates: Replicates
+    replicates: ReplicateFactors
     ops: list[Op] = field(default_factory=list)
     progress: Callable[[str], None] | None = None
     _matrix: np.ndarray | None = field(default=None, repr=False)
