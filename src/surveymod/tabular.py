@@ -165,9 +165,9 @@ def write_data(df: pd.DataFrame, path: str | Path, labels: DataLabels | None = N
                 if ext == ".sav":
                     pyreadstat.write_sav(df, str(tmp), **kw)
                 else:  # the one .dta writer (label-set names that fit Stata's 32 characters)
-                    from .data.dta_labelsets import write_dta
+                    from .data.dta_labelsets import write_dta_pyreadstat
 
-                    write_dta(df, tmp, column_labels=kw.get("column_labels", {}),
+                    write_dta_pyreadstat(df, tmp, column_labels=kw.get("column_labels", {}),
                               value_labels=kw.get("variable_value_labels", {}),
                               missing=kw.get("missing_user_values", {}), formats={})
             except (pyreadstat.ReadstatError, pyreadstat.PyreadstatError) as exc:

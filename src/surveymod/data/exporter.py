@@ -465,10 +465,10 @@ def _write_dta(p: _Prepared, path: Path) -> None:
         if write_dta(p.frame, tmp, column_labels=p.labels, value_labels=p.value_labels, formats=p.formats,
                      letters=p.letters):
             return
-        from .dta_labelsets import write_dta as pyreadstat_dta  # strL text, non-integer labelled codes
+        from .dta_labelsets import write_dta_pyreadstat  # strL text, non-integer labelled codes
 
-        pyreadstat_dta(_with_letters(p.frame, p.letters), tmp, column_labels=p.labels, value_labels=p.value_labels,
-                       missing=p.missing, formats=p.formats)
+        write_dta_pyreadstat(_with_letters(p.frame, p.letters), tmp, column_labels=p.labels,
+                             value_labels=p.value_labels, missing=p.missing, formats=p.formats)
 
     _guarded(writer, path)
 

@@ -7,7 +7,7 @@ Main entry points::
 
     d = data_dictionary(qn, lang="en", limits=SPSS_LIMITS)   # or STATA_LIMITS, or NO_LIMITS
     d.variables          # list[VariableMeta], questionnaire order; select_multiple → raw string column + dummies
-    d.levels             # list[Level]: the top level and each roster (one data file each), with their variables
+    d.levels             # list[LevelFile]: the top level and each roster (one data file each), with their variables
     d.label_sets         # {set name: LabelSet}; one per choice list, shared by every variable using that list
     d.shortened          # list[Shortened]: every label cut to fit `limits` (report these to the user)
 
@@ -121,7 +121,7 @@ class VariableMeta:
 
 
 @dataclass(frozen=True)
-class Level:
+class LevelFile:
     """One data file: the top level (``roster`` None) or one roster; ``ids`` are the linking columns."""
 
     name: str
@@ -138,7 +138,7 @@ class DataDictionary:
     limits: Limits
     variables: list[VariableMeta]
     label_sets: dict[str, LabelSet]
-    levels: list[Level]
+    levels: list[LevelFile]
     shortened: list[Shortened]
 
     def variable(self, name: str) -> VariableMeta:
@@ -418,25 +418,25 @@ def spss_missing(v: VariableMeta) -> SpssMissing:
     return SpssMissing(tuple(codes[:3]), None, tuple(codes[3:]))
 
 
-def _levels(qn: Questionnaire, variables: list[VariableMeta]) -> list[Level]:
+def _levels(qn: Questionnaire, variables: list[VariableMeta]) -> list[LevelFile]:
     ids = (qn.respondent_id,) if qn.respondent_id else ()
-    top = Level(qn.id, None, (), tuple(v for v in variables if v.roster is None))
+    top = LevelFile(qn.id, None, (), tuple(v for v in variables if v.roster is None))
     out = [top]
     for g in qn.rosters():
         # files are named after the roster's data level (<id>_person.csv), as simulate and export write them
         # (data.levels.level_name, not imported here: it would load the data package and pandas)
-        out.append(Level(f"{qn.id}_{g.level or g.name}", g.name, ids,
+        out.append(LevelFile(f"{qn.id}_{g.level or g.name}", g.name, ids,
                          tuple(v for v in variables if v.roster == g.name)))
     return out
 
 
-def raw_columns(level: Level) -> list[VariableMeta]:
+def raw_columns(level: LevelFile) -> list[VariableMeta]:
     """The columns of the raw CSV collected with the instrument: every variable except select_multiple dummies."""
     return [v for v in level.variables if not v.is_dummy]
 
 
 __all__ = [
-    "NO_LIMITS", "SPSS_LIMITS", "STATA_KIND_LETTER", "STATA_LIMITS", "DataDictionary", "LabelSet", "Level",
+    "NO_LIMITS", "SPSS_LIMITS", "STATA_KIND_LETTER", "STATA_LIMITS", "DataDictionary", "LabelSet", "LevelFile",
     "Limits", "Shortened", "VariableMeta", "clean_label", "data_dictionary", "label_set_name", "phrase",
     "SpssMissing", "raw_columns", "shorten", "spss_missing", "stata_missing_letters", "text_size",
 ]

@@ -18,7 +18,7 @@ from ..questionnaire.xlsform_import import syntax_note
 from .labels import (
     SPSS_LIMITS,
     DataDictionary,
-    Level,
+    LevelFile,
     VariableMeta,
     data_dictionary,
     raw_columns,
@@ -122,7 +122,7 @@ def _layout_specs(d: DataDictionary, layout: FileLayout) -> list[str]:
     return specs
 
 
-def _level_block(qn: Questionnaire, d: DataDictionary, level: Level, csv: str, sav: str,
+def _level_block(qn: Questionnaire, d: DataDictionary, level: LevelFile, csv: str, sav: str,
                  problems: list[Problem], layout: FileLayout | None = None) -> list[str]:
     csv = layout.file if layout is not None else csv
     out: list[str] = [f"* ---- Data level '{spss_comment(level.roster or 'top')}': {spss_comment(csv)}."]
