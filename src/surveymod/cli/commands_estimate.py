@@ -9,9 +9,9 @@ import click
 from pydantic import ValidationError
 
 from ..atomic import refuse_overwriting_inputs, write_with
+from ..data.writer import write_table
 from ..errors import Location, SurveyError
 from ..estimation import Design, FlagRules, change, estimate
-from ..tabular import write_table
 from .common import dataset_options, handles_errors, open_dataset
 from .main import cli
 

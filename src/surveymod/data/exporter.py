@@ -146,7 +146,7 @@ def _prepare(frame: pd.DataFrame, metas: dict[str, VariableMeta], target: str, l
     cols: dict[str, pd.Series] = {}
     p = _Prepared(pd.DataFrame(), metas=metas)
     stat = target in ("sav", "dta")
-    names = _safe_names(list(frame.columns), target, path, warnings) if stat else {c: c for c in frame.columns}
+    names = safe_names(list(frame.columns), target, path, warnings) if stat else {c: c for c in frame.columns}
     p.renamed = {c: n for c, n in names.items() if c != n}
     taken = set(names.values())
     for col in frame.columns:
@@ -383,21 +383,30 @@ def _fit(text: str, limits: Limits, warnings: list[Problem], variable: str) -> s
 _SPSS_NAME = re.compile(r"^[A-Za-z@#$][A-Za-z0-9_.@#$]{0,63}$")
 
 
-def _safe_names(columns: list[str], target: str, path: Path, warnings: list[Problem]) -> dict[str, str]:
-    """Names SPSS/Stata accept; a column that needs a new name is renamed and listed as a warning."""
+def safe_names(columns: list[str], target: str, path: Path, warnings: list[Problem]) -> dict[str, str]:
+    """Names SPSS/Stata accept, by the one rule of every .sav/.dta writer: a name that is valid keeps it (the first
+    of names equal but for case); any other column is renamed (see :func:`_sanitize`) to a name no column has, with
+    a warning."""
+    def valid(c: str) -> bool:
+        return name_problem(c) is None or bool(target == "sav" and _SPSS_NAME.match(c) and c.upper() not in
+                                               {"ALL", "AND", "BY", "EQ", "GE", "GT", "LE", "LT", "NE", "NOT", "OR",
+                                                "TO", "WITH"})
+
     out: dict[str, str] = {}
     taken: set[str] = set()
+    for c in columns:  # valid names first, so a renamed column never takes the name of one that was valid
+        if valid(c) and c.lower() not in taken:
+            out[c] = c
+            taken.add(c.lower())
     for c in columns:
-        ok = name_problem(c) is None or (target == "sav" and _SPSS_NAME.match(c) and c.upper() not in
-                                           {"ALL", "AND", "BY", "EQ", "GE", "GT", "LE", "LT", "NE", "NOT", "OR",
-                                            "TO", "WITH"})
-        name = c if ok and c.lower() not in taken else _free(_sanitize(c), taken)
-        if name != c:
-            warnings.append(Problem(f"column '{c}' is not a valid {target.upper()} variable name; written as "
-                                    f"'{name}'", "renamed", "warning", Location(file=str(path), variable=c)))
+        if c in out:
+            continue
+        name = _free(_sanitize(c), taken)
+        warnings.append(Problem(f"column '{c}' is not a valid {target.upper()} variable name; written as "
+                                f"'{name}'", "renamed", "warning", Location(file=str(path), variable=c)))
         taken.add(name.lower())
         out[c] = name
-    return out
+    return {c: out[c] for c in columns}
 
 
 def _sanitize(name: str) -> str:

@@ -124,6 +124,23 @@ class Metadata:
         src = f"{self.source}; " if self.source else ""
         return Metadata(variables, f"{src}--missing {text}")
 
+    def with_labels(self, labels: Mapping[str, str], measure: str | None = None) -> Metadata:
+        """Labels (and a measurement level) for columns a command adds, e.g. weights; existing entries win."""
+        variables = dict(self.variables)
+        for c, text in labels.items():
+            info = variables.get(c, VarInfo())
+            variables[c] = replace(info, label=info.label or text, measure=info.measure or measure)
+        return Metadata(variables, self.source)
+
+    def renamed(self, names: Mapping[str, str]) -> Metadata:
+        """The metadata of columns written under new *names* (old -> new); a renamed column without a label gets
+        its old name as label, so the file still says what it was."""
+        variables = {names.get(c, c): i for c, i in self.variables.items()}
+        for old, new in names.items():
+            info = variables.get(new, VarInfo())
+            variables[new] = replace(info, label=info.label or old)
+        return Metadata(variables, self.source)
+
     def value_label(self, var: str, code: Any) -> str | None:
         return self.info(var).value_label(code)
 
