@@ -42,7 +42,7 @@ from ..questionnaire import expr as E
 from ..questionnaire.conditions import compile_condition
 from ..questionnaire.model import Choice, Group, LangText, Question, Questionnaire, variable_label
 from ..questionnaire.names import dummy_name
-from .phrases import phrase
+from ..questionnaire.phrases import phrase
 
 Kind = Literal["numeric", "string", "date"]
 Measure = Literal["nominal", "ordinal", "scale"]
