@@ -56,3 +56,17 @@ def test_a_dataset_with_its_questionnaire_is_the_labelled_export(tmp_path) -> No
     assert [p.name for p in res.files] == ["hh.dta", "hh_person.dta", "hh_emigrant.dta", "hh.do"]
     h = haven_dump(tmp_path / "hh.dta")
     assert h["var"]["hhsize"]["label"]  # labelled from the questionnaire
+
+
+def test_one_name_rule_for_files_and_design_scripts() -> None:
+    """SPSS: letters, digits, '_', '.', '@', '#', '$', not ending in '.', no reserved word (ALL AND BY ...); Stata:
+    letters, digits, '_', at most 32, no reserved word (_n, in, ...) - the Command Syntax Reference and [U] 11.3."""
+    from pathlib import Path
+
+    from surveymod.data.exporter import safe_names
+    from surveymod.questionnaire.names import spss_accepts, stata_accepts
+
+    assert [spss_accepts(n) for n in ("sch.wide", "x.", "BY", "@a", "2x")] == [True, False, False, True, False]
+    assert [stata_accepts(n) for n in ("_uuid", "_n", "in", "sch.wide", "a" * 32, "a" * 33)] == \
+        [True, False, False, False, True, False]
+    assert safe_names(["x.", "x"], "sav", Path("o.sav"), []) == {"x.": "x2", "x": "x"}

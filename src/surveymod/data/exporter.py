@@ -38,7 +38,7 @@ from ..instruments.labels import (
 from ..instruments.spss import spss_comment
 from ..instruments.stata import stata_comment
 from ..questionnaire.model import Questionnaire
-from ..questionnaire.names import name_problem
+from ..questionnaire.names import name_problem, spss_accepts
 from ..xlsx import write_frames
 from .dta_file import STATA_EPOCH_DAYS
 from .levels import TOP_LEVEL, level_keys, level_of_roster, levels
@@ -380,17 +380,12 @@ def _fit(text: str, limits: Limits, warnings: list[Problem], variable: str) -> s
     return short
 
 
-_SPSS_NAME = re.compile(r"^[A-Za-z@#$][A-Za-z0-9_.@#$]{0,63}$")
-
-
 def safe_names(columns: list[str], target: str, path: Path, warnings: list[Problem]) -> dict[str, str]:
     """Names SPSS/Stata accept, by the one rule of every .sav/.dta writer: a name that is valid keeps it (the first
     of names equal but for case); any other column is renamed (see :func:`_sanitize`) to a name no column has, with
     a warning."""
     def valid(c: str) -> bool:
-        return name_problem(c) is None or bool(target == "sav" and _SPSS_NAME.match(c) and c.upper() not in
-                                               {"ALL", "AND", "BY", "EQ", "GE", "GT", "LE", "LT", "NE", "NOT", "OR",
-                                                "TO", "WITH"})
+        return name_problem(c) is None or (target == "sav" and spss_accepts(c))
 
     out: dict[str, str] = {}
     taken: set[str] = set()
