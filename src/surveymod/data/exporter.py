@@ -60,6 +60,18 @@ class ExportResult:
     """Columns written under another name (``st.x`` -> ``st_x`` in a .dta): what the files call them."""
 
 
+def target_path(out: str | Path, to: str | None = None) -> tuple[Path, str]:
+    """The output file and its format: *to* (csv, xlsx, sav, dta, parquet) or OUT's suffix; OUT gets the format's
+    suffix when it has another one or none."""
+    out = Path(out)
+    target = (to or out.suffix.lstrip(".")).lower()
+    if target not in TARGETS:
+        raise SurveyError(f"unknown export format '{target}': choose one of {', '.join(TARGETS)}", rule="format")
+    if out.suffix.lower() != f".{target}":
+        out = out.with_name(out.name + f".{target}") if not out.suffix else out.with_suffix(f".{target}")
+    return out, target
+
+
 def level_path(out: Path, level: str) -> Path:
     """Output file of *level*: OUT for the top level, ``<stem>_<level><suffix>`` for a roster."""
     return out if level == TOP_LEVEL else out.with_name(f"{out.stem}_{level}{out.suffix}")
@@ -76,12 +88,7 @@ def export(data: Dataset | str | Path, questionnaire: Questionnaire | str | Path
     *progress*, if given, is told what is being written before each file (a million-row .dta takes a while).
     """
     added = added or {}
-    out = Path(out)
-    target = (to or out.suffix.lstrip(".")).lower()
-    if target not in TARGETS:
-        raise SurveyError(f"unknown export format '{target}': choose one of {', '.join(TARGETS)}", rule="format")
-    if out.suffix.lower() != f".{target}":
-        out = out.with_name(out.name + f".{target}") if not out.suffix else out.with_suffix(f".{target}")
+    out, target = target_path(out, to)
     ds = data if isinstance(data, Dataset) else read(data, questionnaire, encoding=encoding)
     qn = ds.questionnaire
     if qn is None:

@@ -60,17 +60,15 @@ def write(data: Dataset | pd.DataFrame, metadata: Metadata | None, path: str | P
     missing values of *metadata* (default: the dataset's own). *added* labels columns a command added (weights);
     *more* are float columns streamed after the frame's (.csv/.parquet only).
     """
-    from .exporter import ExportResult, export, level_path
+    from .exporter import ExportResult, export, level_path, target_path
 
-    out = Path(path)
+    out, _ = target_path(path, to)
     if not isinstance(data, pd.DataFrame) and data.questionnaire is not None:
         if metadata is not None and metadata is not data.meta:
             raise ValueError("a dataset with a questionnaire is labelled from its questionnaire: pass metadata=None")
         if more is not None:
             raise ValueError("streamed columns are written with one frame, not with a labelled export")
-        return export(data, to=to, out=out, lang=lang, syntax=syntax, added=dict(added or {}), progress=progress)
-    if to is not None and out.suffix.lower() != f".{to.lower()}":
-        out = out.with_name(out.name + f".{to.lower()}") if not out.suffix else out.with_suffix(f".{to.lower()}")
+        return export(data, out=out, lang=lang, syntax=syntax, added=dict(added or {}), progress=progress)
     frames = {TOP_LEVEL: data} if isinstance(data, pd.DataFrame) else data.frames
     meta = metadata if metadata is not None else (Metadata() if isinstance(data, pd.DataFrame) else data.meta)
     if added:
