@@ -64,7 +64,7 @@ def tables_cmd(data: Path, plan_path: Path, out: Path, questionnaire: str | None
     if qn:  # the questionnaire names the levels and finds the roster files itself
         ds = open_dataset(str(files["main"]), str(qn), missing_codes, keep=used)
     else:  # no questionnaire: each level's file (<stem>_<level>) read the same one way
-        from ..data.read import Dataset
+        from ..data.reader import Dataset
 
         parts = {level: open_dataset(str(p), keep=used) for level, p in files.items()}
         ds = Dataset(frames={level: d.main for level, d in parts.items()}, meta=parts["main"].meta)

@@ -138,15 +138,33 @@ def open_dataset(path: str, questionnaire: str | None = None, missing_codes: str
     command; warnings are printed. *keep* limits the read to the columns the command uses (with a questionnaire,
     see ``surveymod.data.read``).
     """
-    from ..data.read import read
+    from ..data.reader import read
 
-    ds = read(path, questionnaire, progress=None, keep=keep)
+    ds = read(path, questionnaire, progress=reading_bar(), keep=keep)
     errors = [p for p in ds.problems if p.severity == "error"]
     if errors:
         raise SurveyError(errors)
     echo_problems([p for p in ds.problems if p.severity == "warning" and p.rule != "unknown-column"])
     codes = parse_codes(missing_codes)
     return ds.declare_missing(codes) if codes else ds
+
+
+def reading_bar() -> Callable[[str, int, int], None] | None:
+    """The reader's progress drawn as a bar on stderr (one per large file), or None when stderr is no terminal."""
+    if not sys.stderr.isatty():
+        return None
+    bars: dict[str, Any] = {}
+
+    def tick(name: str, done: int, total: int) -> None:
+        bar = bars.get(name)
+        if bar is None:
+            bar = bars[name] = click.progressbar(length=total, label=f"reading {name}", file=sys.stderr)
+            bar.__enter__()
+        bar.update(done - bar.pos)
+        if done >= total:
+            bar.__exit__(None, None, None)
+
+    return tick
 
 
 def progress_lines(rows: int, at_least: int = 200_000) -> Callable[[str], None] | None:

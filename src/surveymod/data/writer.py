@@ -1,6 +1,6 @@
 """The one writer of data files: ``write(data, metadata, path)`` in the format of the path's suffix.
 
-A :class:`~surveymod.data.read.Dataset` read with its questionnaire is exported labelled, one linked file per level
+A :class:`~surveymod.data.reader.Dataset` read with its questionnaire is exported labelled, one linked file per level
 (:mod:`surveymod.data.exporter`: formats, missing values and labels from the questionnaire's data dictionary); a
 plain frame (weighted data, a dataset without questionnaire) is written as one file labelled from its
 :class:`~surveymod.data.meta.Metadata` (a .sav/.dta input's own labels and missing values). Both follow one rule for
@@ -29,7 +29,7 @@ from .meta import Metadata, stata_letters
 
 if TYPE_CHECKING:
     from .exporter import ExportResult
-    from .read import Dataset
+    from .reader import Dataset
 
 SUFFIXES = (".csv", ".xlsx", ".sav", ".dta", ".parquet")
 STREAMED = (".csv", ".parquet")

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 from ..atomic import inside, refuse_overwriting_inputs, write_text
-from ..data.read import Dataset
+from ..data.reader import Dataset
 from ..data.writer import write
 from ..errors import Location, Problem, SurveyError
 from ..questionnaire.model import Questionnaire

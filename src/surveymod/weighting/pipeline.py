@@ -43,7 +43,7 @@ from .spec import (
 from .targets import SEP, Targets, as_text, cell_labels, check_against_data, load_targets
 
 if TYPE_CHECKING:
-    from ..data.read import Dataset
+    from ..data.reader import Dataset
 
 LINEAR_TOL = 1e-6
 
