@@ -23,7 +23,9 @@ import pandas as pd
 
 from ..atomic import refuse_overwriting_inputs, write_with
 from ..errors import Location, Problem, SurveyError
-from ..instruments.labels import (
+from ..instruments.spss import spss_comment
+from ..instruments.stata import stata_comment
+from ..questionnaire.dictionary import (
     NO_LIMITS,
     SPSS_LIMITS,
     STATA_LIMITS,
@@ -35,8 +37,6 @@ from ..instruments.labels import (
     spss_missing,
     text_size,
 )
-from ..instruments.spss import spss_comment
-from ..instruments.stata import stata_comment
 from ..questionnaire.model import Questionnaire
 from ..questionnaire.names import name_problem, spss_accepts
 from ..xlsx import write_frames
@@ -339,7 +339,7 @@ def _numeric_meta(p: _Prepared, name: str, meta: VariableMeta, written: pd.Serie
 
 
 def _spss_missing(meta: VariableMeta, name: str, path: Path, warnings: list[Problem]) -> list[Any]:
-    """SPSS allows 3 discrete user-missing values, or one range plus one value (fitted by instruments.labels)."""
+    """SPSS allows 3 discrete user-missing values, or one range plus one value (fitted by questionnaire.dictionary)."""
     fitted = spss_missing(meta)
     if fitted.dropped:
         warnings.append(Problem(

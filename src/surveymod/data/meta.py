@@ -173,7 +173,7 @@ def _fmt(v: float) -> str:
 
 def from_questionnaire(qn: Questionnaire, lang: str | None = None) -> Metadata:
     """Labels and missing codes of every variable the questionnaire defines (dummies included)."""
-    from ..instruments.labels import data_dictionary
+    from ..questionnaire.dictionary import data_dictionary
 
     d = data_dictionary(qn, lang)
     variables = {}

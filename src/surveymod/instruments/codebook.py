@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..escaping import html_text, md_text
+from ..questionnaire.dictionary import NO_LIMITS, VariableMeta, data_dictionary
 from ..questionnaire.model import Questionnaire
 from ..questionnaire.phrases import PHRASES, phrase
-from .labels import NO_LIMITS, VariableMeta, data_dictionary
 from .routing import universe_words
 
 

@@ -13,9 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..errors import Location, Problem
-from ..questionnaire.model import Questionnaire
-from ..questionnaire.xlsform_import import syntax_note
-from .labels import (
+from ..questionnaire.dictionary import (
     SPSS_LIMITS,
     DataDictionary,
     LevelFile,
@@ -24,6 +22,8 @@ from .labels import (
     raw_columns,
     spss_missing,
 )
+from ..questionnaire.model import Questionnaire
+from ..questionnaire.xlsform_import import syntax_note
 from .syntax_text import one_line
 
 MAX_LINE = 251  # bytes; SPSS syntax lines

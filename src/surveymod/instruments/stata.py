@@ -15,9 +15,16 @@ import re
 from dataclasses import dataclass, field
 
 from ..errors import Location, Problem
+from ..questionnaire.dictionary import (
+    STATA_KIND_LETTER,
+    STATA_LIMITS,
+    DataDictionary,
+    LevelFile,
+    data_dictionary,
+    raw_columns,
+)
 from ..questionnaire.model import Questionnaire
 from ..questionnaire.xlsform_import import syntax_note
-from .labels import STATA_KIND_LETTER, STATA_LIMITS, DataDictionary, LevelFile, data_dictionary, raw_columns
 from .syntax_text import one_line
 
 

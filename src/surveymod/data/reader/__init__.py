@@ -76,7 +76,7 @@ def read(path: str | Path, questionnaire: Questionnaire | str | Path | None = No
     stat = next((r.frame.attrs["stat_meta"] for r in raws if r.frame.attrs.get("stat_meta") is not None), None)
     if stat is not None:  # a labelled file keeps its own missing values under the questionnaire's
         ds.meta = merged(ds.meta, from_stat_file(stat, raws[0].source))
-    from ...instruments.labels import data_dictionary
+    from ...questionnaire.dictionary import data_dictionary
 
     dd = data_dictionary(qn, lang)
     _assemble(ds, raws, qn, dd)

@@ -1,7 +1,8 @@
 """Label and missing-value metadata derived once from the questionnaire, shared by every syntax builder and export.
 
-Pure API (no files, no I/O); the SPSS/Stata/DDI/codebook builders here and the data-export engineer's writers both
-use it, so a variable is labelled the same way everywhere.
+The one form model every stage derives its labels from: the SPSS/Stata/DDI/codebook builders (``instruments/``), the
+reader, checker and writers (``data/``; ``data.meta.Metadata`` is a view of it per variable), so a variable is
+labelled the same way everywhere. Pure API (no files, no I/O, no pandas).
 
 Main entry points::
 
@@ -38,11 +39,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ..questionnaire import expr as E
-from ..questionnaire.conditions import compile_condition
-from ..questionnaire.model import Choice, Group, LangText, Question, Questionnaire, variable_label
-from ..questionnaire.names import dummy_name
-from ..questionnaire.phrases import phrase
+from . import expr as E
+from .conditions import compile_condition
+from .model import Choice, Group, LangText, Question, Questionnaire, variable_label
+from .names import dummy_name
+from .phrases import phrase
 
 Kind = Literal["numeric", "string", "date"]
 Measure = Literal["nominal", "ordinal", "scale"]
