@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
+    from ..questionnaire.dictionary import DataDictionary
     from ..questionnaire.model import Questionnaire
 
 
@@ -171,13 +172,16 @@ def _fmt(v: float) -> str:
     return str(int(v)) if float(v).is_integer() else f"{v:g}"
 
 
-def from_questionnaire(qn: Questionnaire, lang: str | None = None) -> Metadata:
-    """Labels and missing codes of every variable the questionnaire defines (dummies included)."""
-    from ..questionnaire.dictionary import data_dictionary
+def from_questionnaire(qn: Questionnaire, lang: str | None = None, dictionary: DataDictionary | None = None
+                       ) -> Metadata:
+    """Labels and missing codes of every variable the questionnaire defines (dummies included): a view of its data
+    dictionary (*dictionary*, when the caller has it already, else derived here in *lang*)."""
+    if dictionary is None:
+        from ..questionnaire.dictionary import data_dictionary
 
-    d = data_dictionary(qn, lang)
+        dictionary = data_dictionary(qn, lang)
     variables = {}
-    for v in d.variables:
+    for v in dictionary.variables:
         variables[v.name] = VarInfo(label=v.label, values=dict(v.value_labels),
                                     missing=frozenset(float(c) for c in v.missing),
                                     missing_kinds={float(c): k for c, k in v.missing.items()},
