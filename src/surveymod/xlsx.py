@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from openpyxl import Workbook
 
 
-def as_text(wb: Workbook) -> Workbook:
+def formulas_as_text(wb: Workbook) -> Workbook:
     """Turn every formula cell of *wb* into a text cell holding the same characters."""
     for ws in wb.worksheets:
         for row in ws.iter_rows():
@@ -31,7 +31,7 @@ def as_text(wb: Workbook) -> Workbook:
 def save(wb: Workbook, target: str | IO[bytes] | Any) -> None:
     """Save *wb* with no formulas (see the module docstring)."""
     buffer = io.BytesIO()
-    as_text(wb).save(buffer)
+    formulas_as_text(wb).save(buffer)
     _put(buffer, target)
 
 
@@ -45,7 +45,7 @@ def write_frames(target: Any, sheets: dict[str, pd.DataFrame]) -> None:
     with pd.ExcelWriter(buffer, engine="openpyxl") as xw:
         for name, df in sheets.items():
             df.to_excel(xw, sheet_name=name, index=False)
-        as_text(xw.book)
+        formulas_as_text(xw.book)
     _put(buffer, target)
 
 

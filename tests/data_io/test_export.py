@@ -112,7 +112,7 @@ def test_pandas_read_stata_reads_labels_and_missing_letters(dta_en):
 
 def _known(ds, level):
     qn = ds.questionnaire
-    from surveymod.instruments.labels import data_dictionary
+    from surveymod.questionnaire.dictionary import data_dictionary
 
     names = [v.name for v in data_dictionary(qn).variables]
     return [c for c in ds.frames[level].columns if c in names]
@@ -232,7 +232,7 @@ def test_cli_export(tmp_path):
 
 def test_every_label_and_missing_definition_matches_the_questionnaire(sav_mk, dta_en, qn):
     """haven's view of every labelled variable equals the questionnaire's codes, labels and missing codes."""
-    from surveymod.instruments.labels import data_dictionary
+    from surveymod.questionnaire.dictionary import data_dictionary
 
     for result, lang, kind in ((sav_mk, "mk", "sav"), (dta_en, "en", "dta")):
         dd = {v.name: v for v in data_dictionary(qn, lang).variables}

@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from surveymod.cli.main import _register, cli
-from surveymod.data.eulfs_validation import FILTERS, validate
+from surveymod.data.eulfs_validation import FILTERS, validation_failures
 from surveymod.questionnaire import load_valid
 from surveymod.simulate import simulate
 
@@ -154,7 +154,7 @@ def test_simulated_eulfs_file_passes_and_broken_records_fail(tmp_path: Path) -> 
     bad.loc[born_abroad, ["YEARESID", "MIGREAS"]] = ["999", "9"]   # 999 only for the native-born; in the filter
     bad.loc[native, "COEFFQ"] = "12345"                             # not 9 digits
     bad.loc[native, "REFQUARTER"] = "5"
-    rep = validate(bad)
+    rep = validation_failures(bad)
     got = set(zip(rep["rule"], rep["variable"], rep["row"], strict=True))
     assert ("yearesid-born-here", "YEARESID", born_abroad + 1) in got
     assert ("filter", "MIGREAS", born_abroad + 1) in got

@@ -1,8 +1,8 @@
-"""labels.py: the label/missing metadata, checked against hand-worked values from the household fixture."""
+"""questionnaire/dictionary.py: the label/missing metadata, checked against hand-worked values from the household fixture."""
 
 from __future__ import annotations
 
-from surveymod.instruments.labels import (
+from surveymod.questionnaire.dictionary import (
     SPSS_LIMITS,
     STATA_LIMITS,
     data_dictionary,
@@ -76,7 +76,7 @@ def test_long_labels_are_shortened_and_listed(household: Questionnaire) -> None:
 
 
 def test_spss_missing_for_pyreadstat(household: Questionnaire) -> None:
-    from surveymod.instruments.labels import spss_missing
+    from surveymod.questionnaire.dictionary import spss_missing
 
     d = data_dictionary(household)
     assert spss_missing(d.variable("work")).pyreadstat() == [8, 9]

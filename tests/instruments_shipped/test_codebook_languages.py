@@ -17,9 +17,9 @@ from shipped_paths import QDIR
 
 from surveymod.instruments.codebook import build_codebook_html, build_codebook_markdown
 from surveymod.instruments.paper import build_paper
-from surveymod.instruments.phrases import PHRASES
 from surveymod.questionnaire.loader import load
 from surveymod.questionnaire.model import Question, Questionnaire
+from surveymod.questionnaire.phrases import PHRASES
 
 SHIPPED = sorted(QDIR.glob("[lpt]*.yaml"))
 QUESTION_TYPES = ["select_multiple", "select_one", "integer", "decimal", "calculate", "scale", "year", "date",

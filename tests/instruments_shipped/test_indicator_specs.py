@@ -13,7 +13,7 @@ from surveymod.indicators.spec import (
     PrePostIndicator,
     RecordIndicator,
     ShareIndicator,
-    check,
+    check_spec,
     load_checked,
     load_indicator_spec,
     variables,
@@ -138,7 +138,7 @@ def test_missing_variable_is_reported_with_its_line(tmp_path: Path) -> None:
       - {var: imbgeco, min: 0, max: 10}
       - {var: imbgecoo, min: 0, max: 10}
 """)
-    problems = check(load_indicator_spec(p))
+    problems = check_spec(load_indicator_spec(p))
     assert [(p_.location.line, p_.rule) for p_ in problems] == [(14, "indicator-variable")]
     assert "'imbgecoo' does not exist in questionnaire 'perception_baseline'" in problems[0].message
     with pytest.raises(SurveyError):
@@ -160,7 +160,7 @@ def test_unknown_instrument_index_and_code(tmp_path: Path) -> None:
       - {var: mai_1, points: {1: 3, 5: 1}}
     range: [0, 3]
 """)
-    rules = sorted((pr.rule, pr.location.line) for pr in check(load_indicator_spec(p)))
+    rules = sorted((pr.rule, pr.location.line) for pr in check_spec(load_indicator_spec(p)))
     assert rules == [("indicator-code", 19), ("indicator-instrument", 11), ("indicator-reference", 12)]
 
 

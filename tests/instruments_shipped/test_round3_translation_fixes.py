@@ -11,9 +11,9 @@ import pytest
 from shipped_paths import PERCEPTION, QDIR, SHIPPED
 
 from surveymod.instruments.paper import build_paper
-from surveymod.instruments.phrases import PHRASES
 from surveymod.questionnaire.codelists import builtin_choices
 from surveymod.questionnaire.model import Questionnaire
+from surveymod.questionnaire.phrases import PHRASES
 
 
 def _all_text(name: str) -> str:

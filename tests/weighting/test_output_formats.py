@@ -17,8 +17,8 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from surveymod.cli.commands_weight import stata_names
 from surveymod.cli.main import _register, cli
+from surveymod.data.exporter import safe_names
 from surveymod.data.reader import read
 from surveymod.weighting import run_weighting
 
@@ -146,9 +146,16 @@ def test_dta_read_with_pandas(work: Path, expected: pd.DataFrame) -> None:
     _check(got, expected, stata_names(list(expected.columns)))
 
 
+def stata_names(columns: list[str]) -> dict[str, str]:
+    """The columns the .dta output renames, by the one rule of every .sav/.dta writer."""
+    return {c: n for c, n in safe_names(columns, "dta", Path("out.dta"), []).items() if c != n}
+
+
 def test_stata_names_by_hand() -> None:
+    """Worked by hand from the rule: '.' -> '_', a name taken by a valid column numbered 2, 'v' before a leading
+    digit, cut to 28 characters; a valid name is never renamed to make room."""
     assert stata_names(["sch.wide", "sch_wide", "2x", "ok_name", "a" * 40]) == {
-        "sch.wide": "sch_wide_2", "2x": "_2x", "a" * 40: "a" * 32}
+        "sch.wide": "sch_wide2", "2x": "v2x", "a" * 40: "a" * 28}
 
 
 def _r_dump(path: Path) -> tuple[pd.DataFrame, dict[str, str], dict[str, dict[str, str]]]:

@@ -18,8 +18,8 @@ import pytest
 from click.testing import CliRunner
 from r_replicate_common import SCHWIDE, STYPE
 
-from surveymod import tabular
 from surveymod.cli.main import _register, cli
+from surveymod.data import writer
 from surveymod.data.reader import read
 from surveymod.design import replicate_weights
 from surveymod.weighting import run_weighting
@@ -36,7 +36,7 @@ def small_sizes(monkeypatch: pytest.MonkeyPatch) -> None:
     """Batches of 4 replicate columns, always spilled to a file, blocks of 50 rows: every path on 183 rows."""
     monkeypatch.setattr(replicate_weights, "BATCH_BYTES", 183 * 8 * 4)
     monkeypatch.setattr(replicate_weights, "SPILL_BYTES", 0)
-    monkeypatch.setattr(tabular, "BLOCK_BYTES", 8 * 31 * 50)
+    monkeypatch.setattr(writer, "BLOCK_BYTES", 8 * 31 * 50)
 
 
 def _spec(tmp_path: Path, steps: str) -> Path:

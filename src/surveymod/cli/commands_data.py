@@ -76,7 +76,7 @@ def export_cmd(data: str, questionnaire: str, target: str | None, output: str, l
     Variable and value labels, user-missing / extended missing values, measurement levels, formats and
     select_multiple dummies come from QUESTIONNAIRE; nothing in DATA is dropped.
     """
-    from ..data import export, read
+    from ..data import read, write
 
     if target == "eulfs":
         from ..data.eulfs import export_eulfs
@@ -95,8 +95,8 @@ def export_cmd(data: str, questionnaire: str, target: str | None, output: str, l
     if coeff or coeffmod:
         raise click.UsageError("--coeff and --coeffmod are for --to eulfs")
     ds = read(data, questionnaire, encoding=encoding)
-    result = export(ds, to=target, out=output, lang=lang, syntax=not no_syntax,
-                    progress=progress_lines(max(len(f) for f in ds.frames.values())))
+    result = write(ds, None, output, to=target, lang=lang, syntax=not no_syntax,
+                   progress=progress_lines(max(len(f) for f in ds.frames.values())))
     echo_problems([w for w in result.warnings if w.severity != "info"], limit=None)
     for f in result.files:
         click.echo(f"wrote {f}")

@@ -8,9 +8,9 @@ from typing import Any
 import click
 
 from ..atomic import refuse_overwriting_inputs, write_with
+from ..data.writer import write_table
 from ..design.load import design_from_fields, load_design, used_columns
 from ..estimation import Design, FlagRules, change, estimate
-from ..tabular import write_table
 from .common import dataset_options, handles_errors, open_dataset
 from .main import cli
 

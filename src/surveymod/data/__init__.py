@@ -4,7 +4,7 @@ Typical use::
 
     ds = surveymod.data.read("hh.csv", "questionnaires/hh.yaml")
     report = surveymod.data.check(ds)
-    surveymod.data.export(ds, to="sav", out="out/hh.sav", lang="mk")
+    surveymod.data.write(ds, None, "out/hh.sav", lang="mk", syntax=True)   # the one writer (export, weighted data)
 
 The checker and the exporter are loaded on first use (PEP 562), so an analysis command that only reads does not
 import them or the questionnaire machinery behind them; the reader (``data/reader/``) is imported at once.
@@ -20,9 +20,11 @@ from .reader import Dataset, read
 if TYPE_CHECKING:
     from .checker import CheckReport, check
     from .exporter import ExportResult, export
+    from .writer import write
 
-_WHERE = {"CheckReport": ".checker", "check": ".checker", "ExportResult": ".exporter", "export": ".exporter"}
-__all__ = ["CheckReport", "Dataset", "ExportResult", "check", "export", "read"]
+_WHERE = {"CheckReport": ".checker", "check": ".checker", "ExportResult": ".exporter", "export": ".exporter",
+          "write": ".writer"}
+__all__ = ["CheckReport", "Dataset", "ExportResult", "check", "export", "read", "write"]
 
 
 def __getattr__(name: str) -> Any:

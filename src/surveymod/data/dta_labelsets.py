@@ -5,11 +5,11 @@ pyreadstat (1.3) names the value-label set of each labelled variable after the v
 characters. So a 32-character variable with value labels could not be written at all, and a 31-character one failed
 from the 11th labelled variable on (30 characters from the 101st). pyreadstat has no argument to choose the name.
 
-Rather than rename the variable, :func:`write_dta` hands pyreadstat a short stand-in name for each such variable and
-then writes the real variable name and a label name that fits (the variable name cut to leave room for the same
-running number) into the file's fixed-width name fields: ``<varnames>``, ``<value_label_names>`` and the ``<lbl>``
-table, located through the file's own ``<map>`` (Stata's documented dta 118 layout, ``help dta``). Field widths and
-offsets do not change, so nothing else in the file moves.
+Rather than rename the variable, :func:`write_dta_pyreadstat` hands pyreadstat a short stand-in name for each such
+variable and then writes the real variable name and a label name that fits (the variable name cut to leave room for
+the same running number) into the file's fixed-width name fields: ``<varnames>``, ``<value_label_names>`` and the
+``<lbl>`` table, located through the file's own ``<map>`` (Stata's documented dta 118 layout, ``help dta``). Field
+widths and offsets do not change, so nothing else in the file moves.
 """
 
 from __future__ import annotations
@@ -27,13 +27,13 @@ _NAME_FIELD = 129
 """Bytes of a variable or value-label name field in dta 118/119 (128 bytes of UTF-8 and a NUL)."""
 
 
-def label_set_name(variable: str, number: int) -> str:
+def stata_label_name(variable: str, number: int) -> str:
     """The name pyreadstat gives the label set, cut to fit: the variable's first characters, then *number*."""
     suffix = str(number)
     return variable[: STATA_NAME_MAX - len(suffix)] + suffix
 
 
-def write_dta(frame: pd.DataFrame, path: Path, *, column_labels: dict[str, str],
+def write_dta_pyreadstat(frame: pd.DataFrame, path: Path, *, column_labels: dict[str, str],
               value_labels: dict[str, dict[Any, str]], missing: dict[str, list[Any]],
               formats: dict[str, str]) -> None:
     """pyreadstat.write_dta (Stata 14, dta 118), with label-set names that fit whatever the variable names."""
@@ -69,7 +69,7 @@ def write_dta(frame: pd.DataFrame, path: Path, *, column_labels: dict[str, str],
     used = {f"{c}{k}" for c, k in number.items() if c not in standin}
     renames: dict[int, tuple[str, str, str]] = {}  # column index → (real name, pyreadstat's label name, new)
     for col, short in standin.items():
-        new = label_set_name(col, number[col])
+        new = stata_label_name(col, number[col])
         cut = STATA_NAME_MAX - len(str(number[col]))
         while new in used:  # another label set already has the name: cut one character more
             cut -= 1

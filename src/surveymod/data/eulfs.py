@@ -325,7 +325,7 @@ def export_eulfs(data: Dataset | str | Path, questionnaire: Questionnaire | str 
                  coeffmod: str | None = None) -> EulfsResult:
     """Write the transmission table to *out* as UTF-8 CSV (every value text, blank = not stated) and its
     validation report to ``<out stem>.validation.csv`` (one row per failed check; empty = valid)."""
-    from .eulfs_validation import validate
+    from .eulfs_validation import validation_failures
 
     ds = data if isinstance(data, Dataset) else read(data, questionnaire, encoding=encoding)
     inputs = [*ds.inputs, *([questionnaire] if isinstance(questionnaire, str | Path) else [])]
@@ -334,7 +334,7 @@ def export_eulfs(data: Dataset | str | Path, questionnaire: Questionnaire | str 
     refuse_overwriting_inputs(out, inputs)
     refuse_overwriting_inputs(report_path, inputs)
     tr = transmission(ds, coeff=coeff, coeffmod=coeffmod)
-    report = validate(tr.frame)
+    report = validation_failures(tr.frame)
     path = write_text(out, tr.frame.to_csv(index=False, lineterminator="\n"))
     write_text(report_path, report.to_csv(index=False, lineterminator="\n"))
     return EulfsResult(path, report_path, report, tr.notes)

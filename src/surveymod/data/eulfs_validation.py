@@ -148,7 +148,7 @@ class _Report:
                           "HHSEQNUM": "", "value": "", "message": message, "source": source})
 
 
-def validate(frame: pd.DataFrame) -> pd.DataFrame:
+def validation_failures(frame: pd.DataFrame) -> pd.DataFrame:
     """Every failure of the validation rules in the transmission *frame* (all text, '' = blank)."""
     rep = _Report(frame)
     n = len(frame)

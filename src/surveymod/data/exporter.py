@@ -23,7 +23,9 @@ import pandas as pd
 
 from ..atomic import refuse_overwriting_inputs, write_with
 from ..errors import Location, Problem, SurveyError
-from ..instruments.labels import (
+from ..instruments.spss import spss_comment
+from ..instruments.stata import stata_comment
+from ..questionnaire.dictionary import (
     NO_LIMITS,
     SPSS_LIMITS,
     STATA_LIMITS,
@@ -35,10 +37,8 @@ from ..instruments.labels import (
     spss_missing,
     text_size,
 )
-from ..instruments.spss import spss_comment
-from ..instruments.stata import stata_comment
 from ..questionnaire.model import Questionnaire
-from ..questionnaire.names import name_problem
+from ..questionnaire.names import name_problem, spss_accepts
 from ..xlsx import write_frames
 from .dta_file import STATA_EPOCH_DAYS
 from .levels import TOP_LEVEL, level_keys, level_of_roster, levels
@@ -60,6 +60,18 @@ class ExportResult:
     """Columns written under another name (``st.x`` -> ``st_x`` in a .dta): what the files call them."""
 
 
+def target_path(out: str | Path, to: str | None = None) -> tuple[Path, str]:
+    """The output file and its format: *to* (csv, xlsx, sav, dta, parquet) or OUT's suffix; OUT gets the format's
+    suffix when it has another one or none."""
+    out = Path(out)
+    target = (to or out.suffix.lstrip(".")).lower()
+    if target not in TARGETS:
+        raise SurveyError(f"unknown export format '{target}': choose one of {', '.join(TARGETS)}", rule="format")
+    if out.suffix.lower() != f".{target}":
+        out = out.with_name(out.name + f".{target}") if not out.suffix else out.with_suffix(f".{target}")
+    return out, target
+
+
 def level_path(out: Path, level: str) -> Path:
     """Output file of *level*: OUT for the top level, ``<stem>_<level><suffix>`` for a roster."""
     return out if level == TOP_LEVEL else out.with_name(f"{out.stem}_{level}{out.suffix}")
@@ -76,12 +88,7 @@ def export(data: Dataset | str | Path, questionnaire: Questionnaire | str | Path
     *progress*, if given, is told what is being written before each file (a million-row .dta takes a while).
     """
     added = added or {}
-    out = Path(out)
-    target = (to or out.suffix.lstrip(".")).lower()
-    if target not in TARGETS:
-        raise SurveyError(f"unknown export format '{target}': choose one of {', '.join(TARGETS)}", rule="format")
-    if out.suffix.lower() != f".{target}":
-        out = out.with_name(out.name + f".{target}") if not out.suffix else out.with_suffix(f".{target}")
+    out, target = target_path(out, to)
     ds = data if isinstance(data, Dataset) else read(data, questionnaire, encoding=encoding)
     qn = ds.questionnaire
     if qn is None:
@@ -146,7 +153,7 @@ def _prepare(frame: pd.DataFrame, metas: dict[str, VariableMeta], target: str, l
     cols: dict[str, pd.Series] = {}
     p = _Prepared(pd.DataFrame(), metas=metas)
     stat = target in ("sav", "dta")
-    names = _safe_names(list(frame.columns), target, path, warnings) if stat else {c: c for c in frame.columns}
+    names = safe_names(list(frame.columns), target, path, warnings) if stat else {c: c for c in frame.columns}
     p.renamed = {c: n for c, n in names.items() if c != n}
     taken = set(names.values())
     for col in frame.columns:
@@ -332,7 +339,7 @@ def _numeric_meta(p: _Prepared, name: str, meta: VariableMeta, written: pd.Serie
 
 
 def _spss_missing(meta: VariableMeta, name: str, path: Path, warnings: list[Problem]) -> list[Any]:
-    """SPSS allows 3 discrete user-missing values, or one range plus one value (fitted by instruments.labels)."""
+    """SPSS allows 3 discrete user-missing values, or one range plus one value (fitted by questionnaire.dictionary)."""
     fitted = spss_missing(meta)
     if fitted.dropped:
         warnings.append(Problem(
@@ -380,24 +387,28 @@ def _fit(text: str, limits: Limits, warnings: list[Problem], variable: str) -> s
     return short
 
 
-_SPSS_NAME = re.compile(r"^[A-Za-z@#$][A-Za-z0-9_.@#$]{0,63}$")
+def safe_names(columns: list[str], target: str, path: Path, warnings: list[Problem]) -> dict[str, str]:
+    """Names SPSS/Stata accept, by the one rule of every .sav/.dta writer: a name that is valid keeps it (the first
+    of names equal but for case); any other column is renamed (see :func:`_sanitize`) to a name no column has, with
+    a warning."""
+    def valid(c: str) -> bool:
+        return name_problem(c) is None or (target == "sav" and spss_accepts(c))
 
-
-def _safe_names(columns: list[str], target: str, path: Path, warnings: list[Problem]) -> dict[str, str]:
-    """Names SPSS/Stata accept; a column that needs a new name is renamed and listed as a warning."""
     out: dict[str, str] = {}
     taken: set[str] = set()
+    for c in columns:  # valid names first, so a renamed column never takes the name of one that was valid
+        if valid(c) and c.lower() not in taken:
+            out[c] = c
+            taken.add(c.lower())
     for c in columns:
-        ok = name_problem(c) is None or (target == "sav" and _SPSS_NAME.match(c) and c.upper() not in
-                                           {"ALL", "AND", "BY", "EQ", "GE", "GT", "LE", "LT", "NE", "NOT", "OR",
-                                            "TO", "WITH"})
-        name = c if ok and c.lower() not in taken else _free(_sanitize(c), taken)
-        if name != c:
-            warnings.append(Problem(f"column '{c}' is not a valid {target.upper()} variable name; written as "
-                                    f"'{name}'", "renamed", "warning", Location(file=str(path), variable=c)))
+        if c in out:
+            continue
+        name = _free(_sanitize(c), taken)
+        warnings.append(Problem(f"column '{c}' is not a valid {target.upper()} variable name; written as "
+                                f"'{name}'", "renamed", "warning", Location(file=str(path), variable=c)))
         taken.add(name.lower())
         out[c] = name
-    return out
+    return {c: out[c] for c in columns}
 
 
 def _sanitize(name: str) -> str:
@@ -465,10 +476,10 @@ def _write_dta(p: _Prepared, path: Path) -> None:
         if write_dta(p.frame, tmp, column_labels=p.labels, value_labels=p.value_labels, formats=p.formats,
                      letters=p.letters):
             return
-        from .dta_labelsets import write_dta as pyreadstat_dta  # strL text, non-integer labelled codes
+        from .dta_labelsets import write_dta_pyreadstat  # strL text, non-integer labelled codes
 
-        pyreadstat_dta(_with_letters(p.frame, p.letters), tmp, column_labels=p.labels, value_labels=p.value_labels,
-                       missing=p.missing, formats=p.formats)
+        write_dta_pyreadstat(_with_letters(p.frame, p.letters), tmp, column_labels=p.labels,
+                             value_labels=p.value_labels, missing=p.missing, formats=p.formats)
 
     _guarded(writer, path)
 

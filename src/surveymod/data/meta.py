@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
+    from ..questionnaire.dictionary import DataDictionary
     from ..questionnaire.model import Questionnaire
 
 
@@ -124,6 +125,23 @@ class Metadata:
         src = f"{self.source}; " if self.source else ""
         return Metadata(variables, f"{src}--missing {text}")
 
+    def with_labels(self, labels: Mapping[str, str], measure: str | None = None) -> Metadata:
+        """Labels (and a measurement level) for columns a command adds, e.g. weights; existing entries win."""
+        variables = dict(self.variables)
+        for c, text in labels.items():
+            info = variables.get(c, VarInfo())
+            variables[c] = replace(info, label=info.label or text, measure=info.measure or measure)
+        return Metadata(variables, self.source)
+
+    def renamed(self, names: Mapping[str, str]) -> Metadata:
+        """The metadata of columns written under new *names* (old -> new); a renamed column without a label gets
+        its old name as label, so the file still says what it was."""
+        variables = {names.get(c, c): i for c, i in self.variables.items()}
+        for old, new in names.items():
+            info = variables.get(new, VarInfo())
+            variables[new] = replace(info, label=info.label or old)
+        return Metadata(variables, self.source)
+
     def value_label(self, var: str, code: Any) -> str | None:
         return self.info(var).value_label(code)
 
@@ -154,13 +172,16 @@ def _fmt(v: float) -> str:
     return str(int(v)) if float(v).is_integer() else f"{v:g}"
 
 
-def from_questionnaire(qn: Questionnaire, lang: str | None = None) -> Metadata:
-    """Labels and missing codes of every variable the questionnaire defines (dummies included)."""
-    from ..instruments.labels import data_dictionary
+def from_questionnaire(qn: Questionnaire, lang: str | None = None, dictionary: DataDictionary | None = None
+                       ) -> Metadata:
+    """Labels and missing codes of every variable the questionnaire defines (dummies included): a view of its data
+    dictionary (*dictionary*, when the caller has it already, else derived here in *lang*)."""
+    if dictionary is None:
+        from ..questionnaire.dictionary import data_dictionary
 
-    d = data_dictionary(qn, lang)
+        dictionary = data_dictionary(qn, lang)
     variables = {}
-    for v in d.variables:
+    for v in dictionary.variables:
         variables[v.name] = VarInfo(label=v.label, values=dict(v.value_labels),
                                     missing=frozenset(float(c) for c in v.missing),
                                     missing_kinds={float(c): k for c, k in v.missing.items()},

@@ -239,7 +239,7 @@ def _load_cached(path: Path) -> Questionnaire:
 # ----------------------------------------------------------------------------------------------------- checks
 
 
-def check(spec: IndicatorSpec) -> list[Problem]:
+def check_spec(spec: IndicatorSpec) -> list[Problem]:
     """Cross-reference problems: unknown instruments, unknown variables or codes, bad conditions, duplicate ids."""
     problems: list[Problem] = []
 
@@ -333,7 +333,7 @@ def load_indicator_spec(path: str | Path) -> IndicatorSpec:
 def load_checked(path: str | Path) -> IndicatorSpec:
     """Load a spec and raise SurveyError listing every cross-reference problem (missing variable, code ...)."""
     spec = load_indicator_spec(path)
-    problems = check(spec)
+    problems = check_spec(spec)
     if problems:
         raise SurveyError(problems)
     return spec

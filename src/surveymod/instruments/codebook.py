@@ -2,8 +2,9 @@
 (routing in words) and source, grouped by data file (top level, then each roster).
 
 Both renderers read one neutral structure (:func:`codebook_entries`) so the two formats always agree. Every frame
-word (headings, "Universe", "All respondents", missing-value kinds ...) comes from :mod:`.phrases` in the
-codebook's language, so a Macedonian or Albanian codebook has no English frame text.
+word (headings, "Universe", "All respondents", missing-value kinds ...) comes from
+:mod:`surveymod.questionnaire.phrases` in the codebook's language, so a Macedonian or Albanian codebook has no
+English frame text.
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..escaping import html_text, md_text
+from ..questionnaire.dictionary import NO_LIMITS, VariableMeta, data_dictionary
 from ..questionnaire.model import Questionnaire
-from .labels import NO_LIMITS, VariableMeta, data_dictionary
-from .phrases import PHRASES, phrase
+from ..questionnaire.phrases import PHRASES, phrase
 from .routing import universe_words
 
 

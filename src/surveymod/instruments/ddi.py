@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from lxml import etree
 
+from ..questionnaire.dictionary import NO_LIMITS, VariableMeta, data_dictionary
 from ..questionnaire.model import Questionnaire
-from .labels import NO_LIMITS, VariableMeta, data_dictionary
 from .routing import universe_words
 
 NS = "ddi:codebook:2_5"

@@ -4,7 +4,8 @@ Questions are numbered Q1, Q2, ... (calculated variables are not asked, notes ar
 code has a code box; numbers get one box per digit. Routing is written out for the interviewer from the compiled
 conditions: "Ask if: Q7 is between 15 and 74 ..." above a filtered question (``to_words`` with question numbers
 and choice labels) and "→ Go to Q14" beside an answer after which the next questions are certainly not asked
-(see :mod:`.routing`). The framing words (:mod:`.phrases`) and the condition words (``expr.WORDS``) are in en/mk/sq.
+(see :mod:`.routing`). The framing words (:mod:`surveymod.questionnaire.phrases`) and the condition words
+(``expr.WORDS``) are in en/mk/sq.
 A long list (countries) is written in and coded from a show card printed at the end, in the same language.
 """
 
@@ -17,7 +18,7 @@ from ..escaping import html_text
 from ..questionnaire import expr as E
 from ..questionnaire.conditions import compile_condition
 from ..questionnaire.model import Group, Question, Questionnaire
-from .phrases import phrase
+from ..questionnaire.phrases import phrase
 from .routing import Skip, is_asked, skips, value_labeller
 
 _CSS = """

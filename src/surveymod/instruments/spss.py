@@ -13,17 +13,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..errors import Location, Problem
-from ..questionnaire.model import Questionnaire
-from ..questionnaire.xlsform_import import syntax_note
-from .labels import (
+from ..questionnaire.dictionary import (
     SPSS_LIMITS,
     DataDictionary,
-    Level,
+    LevelFile,
     VariableMeta,
     data_dictionary,
     raw_columns,
     spss_missing,
 )
+from ..questionnaire.model import Questionnaire
+from ..questionnaire.xlsform_import import syntax_note
 from .syntax_text import one_line
 
 MAX_LINE = 251  # bytes; SPSS syntax lines
@@ -122,7 +122,7 @@ def _layout_specs(d: DataDictionary, layout: FileLayout) -> list[str]:
     return specs
 
 
-def _level_block(qn: Questionnaire, d: DataDictionary, level: Level, csv: str, sav: str,
+def _level_block(qn: Questionnaire, d: DataDictionary, level: LevelFile, csv: str, sav: str,
                  problems: list[Problem], layout: FileLayout | None = None) -> list[str]:
     csv = layout.file if layout is not None else csv
     out: list[str] = [f"* ---- Data level '{spss_comment(level.roster or 'top')}': {spss_comment(csv)}."]

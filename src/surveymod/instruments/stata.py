@@ -15,9 +15,16 @@ import re
 from dataclasses import dataclass, field
 
 from ..errors import Location, Problem
+from ..questionnaire.dictionary import (
+    STATA_KIND_LETTER,
+    STATA_LIMITS,
+    DataDictionary,
+    LevelFile,
+    data_dictionary,
+    raw_columns,
+)
 from ..questionnaire.model import Questionnaire
 from ..questionnaire.xlsform_import import syntax_note
-from .labels import STATA_KIND_LETTER, STATA_LIMITS, DataDictionary, Level, data_dictionary, raw_columns
 from .syntax_text import one_line
 
 
@@ -78,7 +85,7 @@ def _set_names(qn: Questionnaire, dicts: dict[str, DataDictionary]) -> dict[tupl
     return out
 
 
-def _import(level: Level, d: DataDictionary, csv: str) -> list[str]:
+def _import(level: LevelFile, d: DataDictionary, csv: str) -> list[str]:
     cols = [d.variable(i) for i in level.ids] + raw_columns(level)
     string_idx = [str(i + 1) for i, v in enumerate(cols) if v.kind in ("string", "date")]
     numeric_idx = [str(i + 1) for i, v in enumerate(cols) if v.kind == "numeric"]

@@ -146,7 +146,7 @@ def build_translation_sheet(qn: Questionnaire, notes: Notes | None = None) -> by
 
 
 @dataclass
-class ImportResult:
+class TranslationImport:
     """The merged YAML text, how many texts were added or changed, and what is still missing or suspicious."""
 
     text: str
@@ -255,7 +255,7 @@ def _edits_for(node: yaml.Node, source: str, changes: dict[str, str], default: s
     return edits
 
 
-def import_translations(sheet: str | Path | bytes, yaml_text: str, file: str = "<yaml>") -> ImportResult:
+def import_translations(sheet: str | Path | bytes, yaml_text: str, file: str = "<yaml>") -> TranslationImport:
     """Merge the non-default-language texts of a filled sheet into *yaml_text*; report what is still missing."""
     sheet_name = str(sheet) if not isinstance(sheet, bytes) else "<sheet>"
     qn = loads(yaml_text, file)
@@ -304,7 +304,7 @@ def import_translations(sheet: str | Path | bytes, yaml_text: str, file: str = "
         out = out[:start] + repl + out[end:]
     merged = loads(out, file)  # proves the result still parses and validates structurally
     missing = missing_translations(merged)
-    return ImportResult(out, updated, missing, problems, notes)
+    return TranslationImport(out, updated, missing, problems, notes)
 
 
 # ----------------------------------------------------------------------------------------------- TRAPD notes

@@ -22,8 +22,8 @@ from typing import Any
 from ..questionnaire import expr as E
 from ..questionnaire.conditions import compile_condition
 from ..questionnaire.model import Choice, Group, LangText, Question, Questionnaire
+from ..questionnaire.phrases import phrase
 from ..xlsx import save
-from .phrases import phrase
 
 YEAR_MIN, YEAR_MAX = 1900, 2100
 LONG_LIST = 25

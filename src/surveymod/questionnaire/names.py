@@ -26,6 +26,22 @@ STATA_RESERVED = frozenset(
 )
 
 
+SPSS_NAME = re.compile(r"[A-Za-z@#$][A-Za-z0-9_.@#$]{0,63}(?<!\.)")
+"""A name SPSS accepts as it is (it may not end in a period)."""
+STATA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,31}")
+"""A name Stata accepts (letters, digits, '_'; at most 32 characters)."""
+
+
+def spss_accepts(name: str) -> bool:
+    """True when SPSS takes *name* as a variable name as it is (a data file's column, not a questionnaire's)."""
+    return bool(SPSS_NAME.fullmatch(name)) and name.upper() not in SPSS_RESERVED
+
+
+def stata_accepts(name: str) -> bool:
+    """True when Stata takes *name* as a variable name as it is."""
+    return bool(STATA_NAME.fullmatch(name)) and name not in STATA_RESERVED
+
+
 def skeleton(name: str) -> str:
     """*name* as a reader sees it: compatibility forms folded (NFKC), look-alike Cyrillic/Greek letters as their
     Latin twins, spaces and line breaks around it dropped, case ignored (``hhsіze\n`` -> ``hhsize``)."""

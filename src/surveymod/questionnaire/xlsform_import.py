@@ -52,7 +52,7 @@ _KEYWORDS = {"and", "or", "not", "in", "mod", "div", "true", "false"}
 
 
 @dataclass
-class ImportResult:
+class XLSFormImport:
     """The questionnaire as plain data (what the YAML holds), the located warnings, and the form it came from."""
 
     data: dict[str, Any]
@@ -720,7 +720,7 @@ def _missing_kind(name: str, code: int, numeric: bool, spec: str | dict[str, str
     return None
 
 
-def import_xlsform(path: str | Path, missing: str | dict[str, str] | None = "auto") -> ImportResult:
+def import_xlsform(path: str | Path, missing: str | dict[str, str] | None = "auto") -> XLSFormImport:
     """Read the XLSForm at *path* and return the questionnaire data (validated) and located warnings.
 
     *missing* says which choices become missing values (see :data:`MISSING_HELP`, :func:`parse_missing`)."""
@@ -794,7 +794,7 @@ def import_xlsform(path: str | Path, missing: str | dict[str, str] | None = "aut
     for path, item in _item_paths(data).items():
         if id(item) in imp.item_rows:
             rows[path] = ("survey", imp.item_rows[id(item)])
-    return ImportResult(data, imp.warnings, rows)
+    return XLSFormImport(data, imp.warnings, rows)
 
 
 _NUMERIC_BIND = {"int", "integer", "decimal", "double", "float"}
@@ -890,7 +890,7 @@ def _refused(data: dict[str, Any], problems: list[Problem]) -> dict[int, dict[st
     return out
 
 
-def positions(result: ImportResult) -> dict[str, tuple[int, int]]:
+def positions(result: XLSFormImport) -> dict[str, tuple[int, int]]:
     """YAML paths → (row, 1) of the sheet row each item came from, so validation messages point into the form."""
     return {path: (row, 1) for path, (_, row) in result.rows.items()}
 

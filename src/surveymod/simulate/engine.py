@@ -26,7 +26,7 @@ from .ages import census_age
 from .countries import country_prior
 from .effects import Answer, Battery, Effect, Effects
 from .household import repair_households, rule_constraints
-from .levels import Level, LevelEnv
+from .levels import LevelEnv, LevelRows
 
 TOP = "main"
 DEFAULT_ROSTER_MAX = 10
@@ -73,16 +73,16 @@ class Context:
 # ------------------------------------------------------------------------------------------------ main loop
 
 
-def generate(ctx: Context, n: int) -> dict[str, Level]:
+def generate(ctx: Context, n: int) -> dict[str, LevelRows]:
     """Simulate *n* top-level units; returns the levels (top level first, then rosters in document order)."""
     qn = ctx.qn
-    top = Level(TOP, n)
+    top = LevelRows(TOP, n)
     id_name = qn.respondent_id or "id"
     top.cols[id_name] = np.arange(ctx.id_start, ctx.id_start + n, dtype=float)
     top.key = id_name
     for name, values in ctx.extra.items():
         top.cols[name] = values
-    levels: dict[str, Level] = {TOP: top}
+    levels: dict[str, LevelRows] = {TOP: top}
     envs: dict[str, LevelEnv] = {TOP: LevelEnv(top)}
     count_vars = _roster_count_vars(qn)
     order = generation_order(ctx)
@@ -150,7 +150,7 @@ def generation_order(ctx: Context) -> list[tuple[Question | Group, tuple[Group, 
     return [items[i] for i in order]
 
 
-def _document_column_order(qn: Questionnaire, levels: dict[str, Level]) -> None:
+def _document_column_order(qn: Questionnaire, levels: dict[str, LevelRows]) -> None:
     """Put each level's columns back in questionnaire order (keys and design columns first and last)."""
     rank = {q.name: i for i, q in enumerate(qn.questions())}
     for lvl in levels.values():
@@ -193,7 +193,7 @@ def _eval(ctx: Context, node: E.Node, env: Any, n: int, item: Question | Group, 
                           "later in the questionnaire or belongs to another roster)", item, attr) from None
 
 
-def _make_roster(ctx: Context, g: Group, parents: tuple[Group, ...], parent: Level, env: LevelEnv) -> Level:
+def _make_roster(ctx: Context, g: Group, parents: tuple[Group, ...], parent: LevelRows, env: LevelEnv) -> LevelRows:
     """Rows of a roster: as many per parent row as its count says (or a plausible size), where it applies."""
     mask = _universe_mask(ctx, g, parents, env, parent.n)
     cap = g.max_rows or (30 if g.count else DEFAULT_ROSTER_MAX)
@@ -207,7 +207,7 @@ def _make_roster(ctx: Context, g: Group, parents: tuple[Group, ...], parent: Lev
     parent_row = np.repeat(np.arange(parent.n), sizes)
     line = np.arange(total) - np.repeat(np.cumsum(sizes) - sizes, sizes) + 1
     key = g.key or f"{g.name}_line"
-    lvl = Level(g.name, total, key, parent, parent_row)
+    lvl = LevelRows(g.name, total, key, parent, parent_row)
     lvl.cols[key] = line.astype(float)
     return lvl
 
@@ -215,7 +215,7 @@ def _make_roster(ctx: Context, g: Group, parents: tuple[Group, ...], parent: Lev
 # ------------------------------------------------------------------------------------------------ answers
 
 
-def _answer(ctx: Context, q: Question, lvl: Level, env: LevelEnv, mask: np.ndarray, is_count: bool,
+def _answer(ctx: Context, q: Question, lvl: LevelRows, env: LevelEnv, mask: np.ndarray, is_count: bool,
             id_name: str) -> np.ndarray:
     """Values of *q* on its level: NaN (or None) where it is not asked, a valid answer where it is."""
     n = lvl.n
@@ -270,7 +270,7 @@ def _nonsub_rate(ctx: Context, q: Question) -> float:
     return spec.nonsubstantive if spec is not None and spec.nonsubstantive is not None else ctx.effects.nonsubstantive
 
 
-def _drawer(ctx: Context, q: Question, lvl: Level, env: LevelEnv, is_count: bool) -> Callable[[np.ndarray], np.ndarray]:
+def _drawer(ctx: Context, q: Question, lvl: LevelRows, env: LevelEnv, is_count: bool) -> Callable[[np.ndarray], np.ndarray]:
     """A function drawing fresh answers of *q* for the given rows (used again to redraw constraint failures)."""
     qn = ctx.qn
     spec = _answer_spec(ctx, q)
@@ -323,7 +323,7 @@ def _battery_of(ctx: Context, q: Question) -> Battery | None:
     return None
 
 
-def _latent(ctx: Context, key: str, lvl: Level) -> np.ndarray:
+def _latent(ctx: Context, key: str, lvl: LevelRows) -> np.ndarray:
     """A standard-normal latent score per row of *lvl* (shared by a battery), with the design's ICC."""
     ck = (key, lvl.name)
     if ck not in ctx._latent:
@@ -331,7 +331,7 @@ def _latent(ctx: Context, key: str, lvl: Level) -> np.ndarray:
     return ctx._latent[ck]
 
 
-def _psu_of(ctx: Context, lvl: Level, rows: np.ndarray) -> np.ndarray | None:
+def _psu_of(ctx: Context, lvl: LevelRows, rows: np.ndarray) -> np.ndarray | None:
     if ctx.psu is None or ctx.icc <= 0:
         return None
     top_rows = rows
@@ -343,7 +343,7 @@ def _psu_of(ctx: Context, lvl: Level, rows: np.ndarray) -> np.ndarray | None:
     return ctx.psu[top_rows]
 
 
-def _normal_with_icc(ctx: Context, lvl: Level, rows: np.ndarray) -> np.ndarray:
+def _normal_with_icc(ctx: Context, lvl: LevelRows, rows: np.ndarray) -> np.ndarray:
     e = ctx.rng.standard_normal(len(rows))
     psu = _psu_of(ctx, lvl, rows)
     if psu is None:
@@ -352,7 +352,7 @@ def _normal_with_icc(ctx: Context, lvl: Level, rows: np.ndarray) -> np.ndarray:
     return math.sqrt(ctx.icc) * u[psu] + math.sqrt(1 - ctx.icc) * e
 
 
-def _categorical(ctx: Context, q: Question, lvl: Level, env: LevelEnv,
+def _categorical(ctx: Context, q: Question, lvl: LevelRows, env: LevelEnv,
                  spec: Answer) -> Callable[[np.ndarray], np.ndarray]:
     """Codes from a latent normal answer cut at the cumulative probabilities (exact shares, any correlation)."""
     if q.type in ("integer", "year"):
@@ -553,7 +553,7 @@ MAX_REDRAWS = 25
 MAX_CANDIDATES = 2500
 
 
-def _enforce(ctx: Context, q: Question, lvl: Level, env: LevelEnv, out: np.ndarray, ix: np.ndarray,
+def _enforce(ctx: Context, q: Question, lvl: LevelRows, env: LevelEnv, out: np.ndarray, ix: np.ndarray,
              draw: Callable[[np.ndarray], np.ndarray], node: E.Node) -> None:
     """Make every answered row satisfy *node* (the constraint and the declared rules whose last input is *q*):
     redraw failures, then search the valid values."""

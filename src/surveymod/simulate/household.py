@@ -22,13 +22,13 @@ from ..questionnaire.conditions import compile_condition, universe
 from ..questionnaire.household import PARENT_SEX, REFERENCE_PERSON, HouseholdRoles, household_roles
 from ..questionnaire.model import Group, Question, Questionnaire
 from ..questionnaire.rules import evaluate_rule, nodes, roster_of_rule
-from .levels import Level, LevelEnv
+from .levels import LevelEnv, LevelRows
 
 OTHER_RELATIVE = 5
 """HHLINK code given to extra reference persons (EU-LFS HHLINK 5 = other relative)."""
 
 
-def repair_households(qn: Questionnaire, levels: dict[str, Level]) -> None:
+def repair_households(qn: Questionnaire, levels: dict[str, LevelRows]) -> None:
     """Fix HHLINK, the parent pointers and the parents' countries of birth of every person roster, in place."""
     for roles in household_roles(qn):
         lvl = levels.get(roles.roster.name)
@@ -71,7 +71,7 @@ def rule_constraints(qn: Questionnaire, order: list[Question | Group]) -> dict[s
     return out
 
 
-def _rule_pointers(qn: Questionnaire, roles: HouseholdRoles, lvl: Level) -> None:
+def _rule_pointers(qn: Questionnaire, roles: HouseholdRoles, lvl: LevelRows) -> None:
     """Pointers (HHFATH, HHMOTH ...) that break a declared rule on the related member become 0."""
     assert lvl.parent_row is not None
     for rule in qn.rules:
@@ -83,7 +83,7 @@ def _rule_pointers(qn: Questionnaire, roles: HouseholdRoles, lvl: Level) -> None
                 lvl.cols[pointer][res.broken] = 0.0
 
 
-def _parents(roles: HouseholdRoles, lvl: Level) -> bool:
+def _parents(roles: HouseholdRoles, lvl: LevelRows) -> bool:
     """Pointers to an existing, older member of the right sex (else 0); True when a country of birth was copied."""
     assert lvl.parent_row is not None
     hh, line = lvl.parent_row, lvl.cols[roles.line]
@@ -109,7 +109,7 @@ def _parents(roles: HouseholdRoles, lvl: Level) -> bool:
     return copied
 
 
-def _recalculate(qn: Questionnaire, lvl: Level, changed: set[str]) -> None:
+def _recalculate(qn: Questionnaire, lvl: LevelRows, changed: set[str]) -> None:
     """Evaluate again, where they apply, the roster's calculations that use a changed variable."""
     for q in qn.questions():
         if q.type != "calculate" or not q.calculation or q.name not in lvl.cols:

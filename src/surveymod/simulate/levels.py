@@ -13,26 +13,26 @@ import numpy as np
 
 
 @dataclass
-class Level:
+class LevelRows:
     """Rows of one level: ``parent_row[i]`` is the row of the enclosing level that row ``i`` belongs to."""
 
     name: str
     n: int
     key: str | None = None
-    parent: Level | None = None
+    parent: LevelRows | None = None
     parent_row: np.ndarray | None = None
     cols: dict[str, np.ndarray] = field(default_factory=dict)
 
-    def ancestors(self) -> list[Level]:
+    def ancestors(self) -> list[LevelRows]:
         """Enclosing levels, innermost first."""
-        out: list[Level] = []
+        out: list[LevelRows] = []
         lvl = self.parent
         while lvl is not None:
             out.append(lvl)
             lvl = lvl.parent
         return out
 
-    def index_to(self, other: Level) -> np.ndarray | None:
+    def index_to(self, other: LevelRows) -> np.ndarray | None:
         """Row of *other* (an ancestor) for each row of this level; None when *other* is this level."""
         idx: np.ndarray | None = None
         lvl = self
@@ -47,12 +47,12 @@ class Level:
 class LevelEnv(Mapping[str, np.ndarray]):
     """Variables visible from a level: its own columns, then each enclosing level's, broadcast to its rows."""
 
-    def __init__(self, level: Level) -> None:
+    def __init__(self, level: LevelRows) -> None:
         self.level = level
         self._cache: dict[str, np.ndarray] = {}
 
     def _find(self, name: str) -> np.ndarray | None:
-        lvl: Level | None = self.level
+        lvl: LevelRows | None = self.level
         idx: np.ndarray | None = None
         while lvl is not None:
             col = lvl.cols.get(name)
@@ -83,7 +83,7 @@ class LevelEnv(Mapping[str, np.ndarray]):
 
     def __iter__(self) -> Iterator[str]:
         seen: set[str] = set()
-        lvl: Level | None = self.level
+        lvl: LevelRows | None = self.level
         while lvl is not None:
             for k in lvl.cols:
                 if k not in seen:
@@ -102,12 +102,12 @@ class LevelEnv(Mapping[str, np.ndarray]):
                    for lvl in [self.level, *self.level.ancestors()])
 
 
-def subset_levels(levels: dict[str, Level], keep: np.ndarray) -> dict[str, Level]:
+def subset_levels(levels: dict[str, LevelRows], keep: np.ndarray) -> dict[str, LevelRows]:
     """Keep rows *keep* (sorted indexes) of the top level and every roster row that belongs to them.
 
     *levels* must list every parent before its rosters (document order does).
     """
-    new: dict[str, Level] = {}
+    new: dict[str, LevelRows] = {}
     mapping: dict[str, np.ndarray] = {}
     for name, lvl in levels.items():
         if lvl.parent is None:
@@ -123,5 +123,5 @@ def subset_levels(levels: dict[str, Level], keep: np.ndarray) -> dict[str, Level
         parent_row = None
         if lvl.parent is not None and lvl.parent_row is not None:
             parent_row = mapping[lvl.parent.name][lvl.parent_row[rows]]
-        new[name] = Level(name, len(rows), lvl.key, parent, parent_row, {k: v[rows] for k, v in lvl.cols.items()})
+        new[name] = LevelRows(name, len(rows), lvl.key, parent, parent_row, {k: v[rows] for k, v in lvl.cols.items()})
     return new

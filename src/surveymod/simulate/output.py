@@ -1,4 +1,4 @@
-"""Write simulated data (one file per level, labelled through ``surveymod.data.export``) and its truth JSON.
+"""Write simulated data (one file per level, labelled through ``surveymod.data.write``) and its truth JSON.
 
 The only place the simulator touches files: everything is written atomically and an input is never overwritten.
 """
@@ -10,8 +10,8 @@ import os
 from pathlib import Path
 
 from ..atomic import inside, refuse_overwriting_inputs, write_text
-from ..data.exporter import export
 from ..data.reader import Dataset
+from ..data.writer import write
 from ..errors import Location, Problem, SurveyError
 from ..questionnaire.model import Questionnaire
 from .run import Simulated
@@ -52,8 +52,7 @@ def write_simulated(sim: Simulated, qn: Questionnaire, out: str | Path,
     design_cols = set()
     if "design" in sim.truth:
         design_cols = {c for c in sim.main.columns if c not in {q.name for q in qn.questions()}}
-    result = export(Dataset(frames=sim.frames, questionnaire=qn, inputs=[Path(p) for p in ins]), out=out,
-                    syntax=False)
+    result = write(Dataset(frames=sim.frames, questionnaire=qn, inputs=[Path(p) for p in ins]), None, out)
     warnings = [w for w in result.warnings
                 if not (w.rule == "unknown-column" and w.location.variable in design_cols)]
     text = json.dumps(sim.truth, indent=2, ensure_ascii=False) + "\n"

@@ -22,7 +22,7 @@ from ..questionnaire.model import Questionnaire
 from .design import SampleDesign
 from .effects import Effects
 from .engine import TOP, Context, EffectPlan, generate
-from .levels import Level, LevelEnv, subset_levels
+from .levels import LevelEnv, LevelRows, subset_levels
 from .sample import Issued, PopulationCells, draw_issued, prepare_cells, respond, strata_labels
 from .truth import REFERENCE_N, REFERENCE_SEED, domain_nodes, domain_shares, effect_truth, make_plan
 
@@ -36,7 +36,7 @@ class Simulated:
     frames: dict[str, pd.DataFrame]
     keys: dict[str, list[str]]
     truth: dict[str, Any]
-    levels: dict[str, Level] = field(repr=False, default_factory=dict)
+    levels: dict[str, LevelRows] = field(repr=False, default_factory=dict)
 
     @property
     def main(self) -> pd.DataFrame:
@@ -95,7 +95,7 @@ def _effects(qn: Questionnaire, effects: Effects, design: SampleDesign | None, c
     """Truth and generator plan of every effect (domain shares from the reference simulation when needed)."""
     truths: list[dict[str, Any]] = []
     plans: dict[str, EffectPlan] = {}
-    ref: dict[str, Level] | None = None
+    ref: dict[str, LevelRows] | None = None
     for k, eff in enumerate(effects.effects):
         nodes = domain_nodes(qn, effects, k)
         shares: list[float] = [1.0]
@@ -110,7 +110,7 @@ def _effects(qn: Questionnaire, effects: Effects, design: SampleDesign | None, c
     return truths, plans
 
 
-def _reference(qn: Questionnaire, effects: Effects, design: SampleDesign | None, cells: PopulationCells | None) -> dict[str, Level]:
+def _reference(qn: Questionnaire, effects: Effects, design: SampleDesign | None, cells: PopulationCells | None) -> dict[str, LevelRows]:
     """A large draw of the population itself (fixed seed, no clustering, no nonresponse, no effects)."""
     rng = np.random.default_rng([REFERENCE_SEED, 1])
     ctx = Context(qn, rng, effects, False, apply_effects=False)
@@ -129,7 +129,7 @@ def _split_values(qn: Questionnaire, issued: Issued) -> tuple[dict[str, np.ndarr
 
 
 def _with_design(qn: Questionnaire, n: int, seed: int, design: SampleDesign, cells: PopulationCells, effects: Effects,
-                 endline: bool, plans: dict[str, EffectPlan]) -> tuple[dict[str, Level], dict[str, Any]]:
+                 endline: bool, plans: dict[str, EffectPlan]) -> tuple[dict[str, LevelRows], dict[str, Any]]:
     """Issue enough units, generate them, let some not respond, keep exactly *n* respondents, add weights."""
     rr = design.nonresponse.response if design.nonresponse else 1.0
     for attempt in range(MAX_ATTEMPTS):
@@ -173,7 +173,7 @@ def _with_design(qn: Questionnaire, n: int, seed: int, design: SampleDesign, cel
     return kept, info
 
 
-def _follow_design(qn: Questionnaire, top: Level, design_cols: set[str]) -> None:
+def _follow_design(qn: Questionnaire, top: LevelRows, design_cols: set[str]) -> None:
     """A design column that is also a question of the form (e.g. ``psu`` or a household weight ``dweight`` copied
     from the address list) replaces the simulated answer; the top-level calculations are then evaluated again, in
     document order, so that derived variables such as a base weight (household weight x eligible persons) follow
@@ -190,7 +190,7 @@ def _follow_design(qn: Questionnaire, top: Level, design_cols: set[str]) -> None
         top.cols[q.name] = np.where(np.isnan(old), np.nan, new)
 
 
-def to_frames(qn: Questionnaire, levels: dict[str, Level]) -> tuple[dict[str, pd.DataFrame], dict[str, list[str]]]:
+def to_frames(qn: Questionnaire, levels: dict[str, LevelRows]) -> tuple[dict[str, pd.DataFrame], dict[str, list[str]]]:
     """One pandas frame per data level ('main', then each roster's ``level`` or name, as ``surveymod.data`` names
     them): key columns of the enclosing levels first, then the level's own columns."""
     frames: dict[str, pd.DataFrame] = {}

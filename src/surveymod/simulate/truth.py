@@ -17,7 +17,7 @@ from ..questionnaire.conditions import compile_condition
 from ..questionnaire.model import Questionnaire
 from .effects import Effect, Effects
 from .engine import EffectPlan
-from .levels import Level, LevelEnv
+from .levels import LevelEnv, LevelRows
 
 REFERENCE_SEED = 20261121
 REFERENCE_N = 100_000
@@ -35,7 +35,7 @@ def domain_nodes(qn: Questionnaire, effects: Effects, k: int) -> list[E.Node]:
     return out
 
 
-def domain_shares(levels: dict[str, Level], level_name: str, item: str, nodes: list[E.Node]) -> list[float]:
+def domain_shares(levels: dict[str, LevelRows], level_name: str, item: str, nodes: list[E.Node]) -> list[float]:
     """Population share of each domain (first match) and of the rest, among rows where *item* is answered."""
     lvl = levels[level_name]
     env = LevelEnv(lvl)

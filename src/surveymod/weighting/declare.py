@@ -17,12 +17,7 @@ from ..design.design import Design
 from ..design.prepare import default_scale, replicate_columns
 from ..instruments.spss import spss_comment, spss_string
 from ..instruments.stata import stata_comment, stata_string
-from ..questionnaire.names import SPSS_RESERVED
-
-SPSS_NAME = re.compile(r"[A-Za-z@#$][A-Za-z0-9_.@#$]{0,63}(?<!\.)")
-"""A name SPSS accepts (it may not end in a period)."""
-STATA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,31}")
-"""A name Stata accepts (letters, digits, '_'; at most 32 characters)."""
+from ..questionnaire.names import spss_accepts, stata_accepts
 
 R_TYPES = {"bootstrap": "bootstrap", "jk1": "JK1", "jkn": "JKn", "brr": "BRR", "fay": "Fay"}
 
@@ -131,7 +126,7 @@ def stata_script(design: Design, data_file: str, columns: Sequence[str]) -> str:
     lines = [f"* Survey design of {stata_comment(data_file)}, as surveymod used it (run from its folder).",
              (f"import spss using {stata_string(data_file)}, clear  // Stata 16 or later"
               if data_file.lower().endswith(".sav") else f"use {stata_string(data_file)}, clear")]
-    refused = _unnameable(design, "Stata", lambda n: bool(STATA_NAME.fullmatch(n)), stata_comment,
+    refused = _unnameable(design, "Stata", stata_accepts, stata_comment,
                           "a .dta output (which renames it)")
     if refused:
         return "\n".join([*lines, *refused, "exit 198"]) + "\n"
@@ -171,7 +166,7 @@ def spss_script(design: Design, data_file: str, columns: Sequence[str]) -> str:
     get = "GET STATA FILE" if data_file.lower().endswith(".dta") else "GET FILE"
     lines = [f"* Survey design of {spss_comment(data_file)}, as surveymod used it (run from its folder).",
              f"{get}={spss_string(data_file)}."]
-    refused = _unnameable(design, "SPSS", lambda n: bool(SPSS_NAME.fullmatch(n)) and n.upper() not in SPSS_RESERVED,
+    refused = _unnameable(design, "SPSS", spss_accepts,
                           lambda n: spss_comment(n).replace(".", "_"), "a .dta output (whose names SPSS reads)")
     if refused:
         return "\n".join([*lines, *(r.rstrip(".") + "." for r in refused)]) + "\n"

@@ -72,13 +72,13 @@ def read(path: str | Path, questionnaire: Questionnaire | str | Path | None = No
             if i == 0 and stat is not None:
                 ds.meta = from_stat_file(stat, raw.source)
         return ds
-    ds.meta = from_questionnaire(qn, lang)
+    from ...questionnaire.dictionary import data_dictionary
+
+    dd = data_dictionary(qn, lang)  # the one form model: the metadata is its view, the columns are typed by it
+    ds.meta = from_questionnaire(qn, lang, dd)
     stat = next((r.frame.attrs["stat_meta"] for r in raws if r.frame.attrs.get("stat_meta") is not None), None)
     if stat is not None:  # a labelled file keeps its own missing values under the questionnaire's
         ds.meta = merged(ds.meta, from_stat_file(stat, raws[0].source))
-    from ...instruments.labels import data_dictionary
-
-    dd = data_dictionary(qn, lang)
     _assemble(ds, raws, qn, dd)
     _link(ds, qn)
     order = [lv for lv in levels(qn) if lv in ds.frames] + [lv for lv in ds.frames if lv not in levels(qn)]

@@ -19,7 +19,7 @@ from .link import _own_id
 from .text_files import _exact_integers
 
 if TYPE_CHECKING:  # the questionnaire machinery is imported only when a questionnaire is given
-    from ...instruments.labels import DataDictionary, VariableMeta
+    from ...questionnaire.dictionary import DataDictionary, VariableMeta
     from ...questionnaire.model import Question, Questionnaire
 
 # --------------------------------------------------------------------------------------------- columns and values

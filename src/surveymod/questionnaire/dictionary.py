@@ -1,13 +1,14 @@
 """Label and missing-value metadata derived once from the questionnaire, shared by every syntax builder and export.
 
-Pure API (no files, no I/O); the SPSS/Stata/DDI/codebook builders here and the data-export engineer's writers both
-use it, so a variable is labelled the same way everywhere.
+The one form model every stage derives its labels from: the SPSS/Stata/DDI/codebook builders (``instruments/``), the
+reader, checker and writers (``data/``; ``data.meta.Metadata`` is a view of it per variable), so a variable is
+labelled the same way everywhere. Pure API (no files, no I/O, no pandas).
 
 Main entry points::
 
     d = data_dictionary(qn, lang="en", limits=SPSS_LIMITS)   # or STATA_LIMITS, or NO_LIMITS
     d.variables          # list[VariableMeta], questionnaire order; select_multiple → raw string column + dummies
-    d.levels             # list[Level]: the top level and each roster (one data file each), with their variables
+    d.levels             # list[LevelFile]: the top level and each roster (one data file each), with their variables
     d.label_sets         # {set name: LabelSet}; one per choice list, shared by every variable using that list
     d.shortened          # list[Shortened]: every label cut to fit `limits` (report these to the user)
 
@@ -38,10 +39,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ..questionnaire import expr as E
-from ..questionnaire.conditions import compile_condition
-from ..questionnaire.model import Choice, Group, LangText, Question, Questionnaire, variable_label
-from ..questionnaire.names import dummy_name
+from . import expr as E
+from .conditions import compile_condition
+from .model import Choice, Group, LangText, Question, Questionnaire, variable_label
+from .names import dummy_name
 from .phrases import phrase
 
 Kind = Literal["numeric", "string", "date"]
@@ -121,7 +122,7 @@ class VariableMeta:
 
 
 @dataclass(frozen=True)
-class Level:
+class LevelFile:
     """One data file: the top level (``roster`` None) or one roster; ``ids`` are the linking columns."""
 
     name: str
@@ -138,7 +139,7 @@ class DataDictionary:
     limits: Limits
     variables: list[VariableMeta]
     label_sets: dict[str, LabelSet]
-    levels: list[Level]
+    levels: list[LevelFile]
     shortened: list[Shortened]
 
     def variable(self, name: str) -> VariableMeta:
@@ -418,25 +419,25 @@ def spss_missing(v: VariableMeta) -> SpssMissing:
     return SpssMissing(tuple(codes[:3]), None, tuple(codes[3:]))
 
 
-def _levels(qn: Questionnaire, variables: list[VariableMeta]) -> list[Level]:
+def _levels(qn: Questionnaire, variables: list[VariableMeta]) -> list[LevelFile]:
     ids = (qn.respondent_id,) if qn.respondent_id else ()
-    top = Level(qn.id, None, (), tuple(v for v in variables if v.roster is None))
+    top = LevelFile(qn.id, None, (), tuple(v for v in variables if v.roster is None))
     out = [top]
     for g in qn.rosters():
         # files are named after the roster's data level (<id>_person.csv), as simulate and export write them
         # (data.levels.level_name, not imported here: it would load the data package and pandas)
-        out.append(Level(f"{qn.id}_{g.level or g.name}", g.name, ids,
+        out.append(LevelFile(f"{qn.id}_{g.level or g.name}", g.name, ids,
                          tuple(v for v in variables if v.roster == g.name)))
     return out
 
 
-def raw_columns(level: Level) -> list[VariableMeta]:
+def raw_columns(level: LevelFile) -> list[VariableMeta]:
     """The columns of the raw CSV collected with the instrument: every variable except select_multiple dummies."""
     return [v for v in level.variables if not v.is_dummy]
 
 
 __all__ = [
-    "NO_LIMITS", "SPSS_LIMITS", "STATA_KIND_LETTER", "STATA_LIMITS", "DataDictionary", "LabelSet", "Level",
+    "NO_LIMITS", "SPSS_LIMITS", "STATA_KIND_LETTER", "STATA_LIMITS", "DataDictionary", "LabelSet", "LevelFile",
     "Limits", "Shortened", "VariableMeta", "clean_label", "data_dictionary", "label_set_name", "phrase",
     "SpssMissing", "raw_columns", "shorten", "spss_missing", "stata_missing_letters", "text_size",
 ]
