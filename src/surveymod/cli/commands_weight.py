@@ -18,9 +18,10 @@ import pandas as pd
 from ..atomic import refuse_overwriting_inputs, write_text
 from ..data.meta import Metadata
 from ..errors import SurveyError
+from ..syntax.stata import STATA_NAME
 from ..tabular import STREAMED, DataLabels, write_data
 from ..weighting import load_spec, run_weighting
-from ..weighting.declare import STATA_NAME, declarations, renamed_design
+from ..weighting.declare import declarations, renamed_design
 from .common import dataset_options, echo_problems, handles_errors, open_dataset, progress_lines
 from .main import cli
 

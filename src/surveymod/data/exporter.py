@@ -35,10 +35,10 @@ from ..instruments.labels import (
     spss_missing,
     text_size,
 )
-from ..instruments.spss import spss_comment
-from ..instruments.stata import stata_comment
 from ..questionnaire.model import Questionnaire
 from ..questionnaire.names import name_problem
+from ..syntax.spss import spss_comment
+from ..syntax.stata import stata_comment
 from ..xlsx import write_frames
 from .dta_file import STATA_EPOCH_DAYS
 from .levels import TOP_LEVEL, level_keys, level_of_roster, levels

@@ -17,7 +17,8 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 
-from ..escaping import html_text, md_text
+from ..syntax.html import html_text
+from ..syntax.markdown import md_text
 from ..xlsx import save
 from .asof import covered, report_periods
 from .results import PERIOD_TITLES, SHORT_TITLES, Cell, IndicatorRow

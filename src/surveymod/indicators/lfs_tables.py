@@ -444,7 +444,7 @@ def sheet_names(table_ids: list[str]) -> dict[str, str]:
 
 def tables_html(tables: dict[str, pd.DataFrame], title: str) -> str:
     """One standalone HTML page with every table (estimate, SE, CI, CV, n and flag per cell)."""
-    from ..escaping import html_text as escape
+    from ..syntax.html import html_text as escape
 
     parts = [f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>{escape(title)}</title>",
              "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin-bottom:2em}"

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..atomic import inside, write_bytes, write_text
-from ..escaping import html_text
+from ..syntax.html import html_text
 from . import charts, framework
 from .results import PERIOD_TITLES, PERIODS, IndicatorRow
 

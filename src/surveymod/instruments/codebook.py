@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..escaping import html_text, md_text
 from ..questionnaire.model import Questionnaire
+from ..syntax.html import html_text
+from ..syntax.markdown import md_text
 from .labels import NO_LIMITS, VariableMeta, data_dictionary
 from .phrases import PHRASES, phrase
 from .routing import universe_words

@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..escaping import html_text
 from ..questionnaire import expr as E
 from ..questionnaire.conditions import compile_condition
 from ..questionnaire.model import Group, Question, Questionnaire
+from ..syntax.html import html_text
 from .phrases import phrase
 from .routing import Skip, is_asked, skips, value_labeller
 
