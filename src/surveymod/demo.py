@@ -26,7 +26,7 @@ from .atomic import write_bytes, write_text
 from .indicators.asof import covered
 from .indicators.compute import WaveData
 from .indicators.programme import LoadedProgramme, load_programme
-from .indicators.report import DEFAULT_METHODS, write_report
+from .indicators.report import DEFAULT_METHODS, write_indicator_report
 from .indicators.results import PERIOD_TITLES
 from .questionnaire import load
 from .questionnaire.model import Questionnaire
@@ -327,7 +327,7 @@ def run_demo(out_dir: str | Path, *, n: int = 1500, n_pm: int = 500, trainees: i
         deliver(period)
         echo(f"[{k}/7] the {PERIOD_TITLES[period]} report, made before the endline data exist "
              f"(reports/{period})")
-        rep = write_report(out / "programme.yaml", out / "reports" / period, period, loaded=loaded,
+        rep = write_indicator_report(out / "programme.yaml", out / "reports" / period, period, loaded=loaded,
                            methods=methods, sources=extra)
         loaded.update(rep.waves)
         reports[period] = rep.paths
@@ -337,7 +337,7 @@ def run_demo(out_dir: str | Path, *, n: int = 1500, n_pm: int = 500, trainees: i
     echo("[4/7] weighting the endlines (general public: raking to the Census 2021 margins, trimming, "
          f"{replicates} bootstrap replicates; policy and opinion makers: calibration to the list)")
     echo("[5/7] computing every indicator of the results framework (surveys, training tests, monitoring register)")
-    final = write_report(out / "programme.yaml", out, None, loaded=loaded, methods=methods, sources=extra)
+    final = write_indicator_report(out / "programme.yaml", out, None, loaded=loaded, methods=methods, sources=extra)
     rows, waves = final.rows, final.waves
     echo("[6/7] exporting labelled SPSS and Stata files" if exports else "[6/7] (no .sav/.dta exports)")
     files: list[Path] = []

@@ -148,7 +148,7 @@ def _csv_safe(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_report(m: Monitoring, out_dir: str | Path, *, title: str, data: str,
+def write_monitoring_report(m: Monitoring, out_dir: str | Path, *, title: str, data: str,
                  inputs: list[str | Path] | None = None) -> dict[str, Path]:
     """Write DIR/monitor.html and DIR/tables/<name>.csv (never over one of *inputs*); return the paths by name."""
     import jinja2
@@ -219,7 +219,7 @@ def _progress_section(m: Monitoring) -> dict[str, Any] | None:
     t = m.tables
     blocks: list[dict[str, Any]] = []
     if "progress_day" in t and len(t["progress_day"]):
-        blocks.append(_chart(charts.cumulative(t["progress_day"], m.summary.get("target")),  # type: ignore[arg-type]
+        blocks.append(_chart(charts.cumulative_chart(t["progress_day"], m.summary.get("target")),  # type: ignore[arg-type]
                              "completed interviews by day"))
         blocks.append(_table(t["progress_day"].iloc[::-1], "By day (latest first)", "tables/progress_day.csv",
                              limit=None, collapsed=True))

@@ -1,6 +1,6 @@
 """The programme report: the results-framework table, charts and a methods note in one HTML page, plus files.
 
-``write_outputs`` is the one place that writes the indicator outputs (atomically): framework.docx/.xlsx/.md/.html,
+``write_framework`` is the one place that writes the indicator outputs (atomically): framework.docx/.xlsx/.md/.html,
 charts/*.png|svg, report.html and indicators.json (machine-readable rows).
 """
 
@@ -143,7 +143,7 @@ def rows_json(rows: list[IndicatorRow]) -> str:
     return json.dumps([asdict(r) for r in rows], indent=2, ensure_ascii=False, default=str) + "\n"
 
 
-def write_outputs(rows: list[IndicatorRow], out_dir: str | Path, *, title: str, methods: list[str] | None = None,
+def write_framework(rows: list[IndicatorRow], out_dir: str | Path, *, title: str, methods: list[str] | None = None,
                   sources: list[str] | None = None, years: Mapping[str, str] | None = None,
                   as_of: str | None = None) -> dict[str, Path]:
     """Write the table (Word, XLSX, Markdown, HTML), charts (PNG, SVG), the report and JSON; return their paths.
@@ -168,7 +168,7 @@ def write_outputs(rows: list[IndicatorRow], out_dir: str | Path, *, title: str, 
 
 @dataclass
 class Report:
-    """What ``write_report`` made: the written files, notes on the waves left out, the rows and the loaded waves."""
+    """What ``write_indicator_report`` made: the written files, notes on the waves left out, the rows and the loaded waves."""
 
     paths: dict[str, Path]
     notes: list[str]
@@ -176,7 +176,7 @@ class Report:
     waves: dict[str, WaveData]
 
 
-def write_report(spec: str | Path, out_dir: str | Path, as_of: str | None = None, *,
+def write_indicator_report(spec: str | Path, out_dir: str | Path, as_of: str | None = None, *,
                  loaded: dict[str, WaveData] | None = None, methods: list[str] | None = None,
                  sources: list[str] | None = None) -> Report:
     """``surveymod indicators``: load the spec, compute it as of a reporting year (default: the last) and write
@@ -200,6 +200,6 @@ def write_report(spec: str | Path, out_dir: str | Path, as_of: str | None = None
     title = lp.spec.title if as_of is None else (
         f"{lp.spec.title} — as of {PERIOD_TITLES[period]}"
         + (f" ({lp.spec.years[period]})" if lp.spec.years.get(period) else ""))  # type: ignore[index]
-    written = write_outputs(rows, out_dir, title=title, methods=methods, sources=[*listed, *(sources or [])],
+    written = write_framework(rows, out_dir, title=title, methods=methods, sources=[*listed, *(sources or [])],
                             years=lp.spec.years, as_of=period)
     return Report(written, notes, rows, waves)
