@@ -167,7 +167,7 @@ def test_cli_writes_xlsx_sheets_and_html(tmp_path: Path, frames: dict[str, pd.Da
     assert res.exit_code == 0, res.output
     assert set(load_workbook(out, read_only=True).sheetnames) == SHIPPED_IDS
     html = out.with_suffix(".html").read_text(encoding="utf-8")
-    assert all(f"id='{t}'" in html for t in SHIPPED_IDS)
+    assert all(f'id="{t}"' in html for t in SHIPPED_IDS)
 
 
 def test_cli_bad_plan_exit_1_with_line(tmp_path: Path, frames: dict[str, pd.DataFrame]) -> None:
