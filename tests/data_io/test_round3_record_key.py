@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from surveymod.data import check
-from surveymod.indicators.demo import simulate_training
+from surveymod.demo import simulate_training
 from surveymod.questionnaire import load
 from surveymod.resources import shipped
 

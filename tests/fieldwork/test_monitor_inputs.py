@@ -14,7 +14,7 @@ import pytest
 from surveymod.data.reader import read
 from surveymod.fieldwork import MonitorConfig, run_monitor
 from surveymod.fieldwork.demo import simulate_fieldwork
-from surveymod.fieldwork.report import write_report
+from surveymod.fieldwork.report import write_monitoring_report
 from surveymod.questionnaire import load
 from surveymod.resources import shipped
 from surveymod.simulate import simulate
@@ -82,7 +82,7 @@ def test_text_from_the_data_is_escaped_and_inert(tmp_path) -> None:
     pd.DataFrame(rows).to_csv(tmp_path / "d.csv", index=False)
     m = run_monitor(read(tmp_path / "d.csv"), MonitorConfig())
     assert m.tables["outcomes_overall"]["UH"].iloc[0] == 10  # 3.10 is unknown eligibility
-    written = write_report(m, tmp_path / "out", title="T <i>x</i>", data="d.csv")
+    written = write_monitoring_report(m, tmp_path / "out", title="T <i>x</i>", data="d.csv")
     html = written["monitor.html"].read_text(encoding="utf-8")
     assert "<b>Ana</b>" not in html and "&lt;b&gt;Ana&lt;/b&gt;" in html and "T &lt;i&gt;x&lt;/i&gt;" in html
     assert "Ben &amp; Co" in html

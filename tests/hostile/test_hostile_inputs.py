@@ -365,7 +365,7 @@ def test_control_character_in_a_column_name_is_located_not_internal(tmp_path: Pa
 
 
 def test_stata_compound_quotes_cannot_be_closed_by_a_label() -> None:
-    from surveymod.instruments.stata import stata_string
+    from surveymod.syntax.stata import stata_string
 
     quoted = stata_string('he said "no\'s" and "yes"')
     assert quoted.startswith('`"') and quoted.endswith('"\'')

@@ -1,5 +1,5 @@
 """Round 3 (issue 23), generated code that means something else: every name and text that goes into R, Stata,
-SPSS, XPath, Markdown, HTML or the terminal passes the one rule of that language (see src/surveymod/escaping.py).
+SPSS, XPath, Markdown, HTML or the terminal passes the one rule of that language (see src/surveymod/syntax/).
 The R scripts are run by Rscript and give R's own numbers for the same design. See README.md here."""
 
 from __future__ import annotations

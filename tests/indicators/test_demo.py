@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from surveymod.indicators.demo import run_demo
+from surveymod.demo import run_demo
 from surveymod.resources import shipped
 
 # Issue 14, "The programme's framework (from its annual report template)": code, result, baseline as written.

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from surveymod.indicators.demo import run_demo
+from surveymod.demo import run_demo
 
 pytestmark = pytest.mark.skipif(shutil.which("Rscript") is None,
                                 reason="Rscript (R with survey and haven) is not installed")

@@ -15,9 +15,9 @@ from openpyxl import load_workbook
 
 from surveymod.cli.main import _register, cli
 from surveymod.errors import SurveyError
-from surveymod.indicators.lfs_tables import load_plan, run_plan
 from surveymod.questionnaire import load_valid
 from surveymod.simulate import load_sample_design, simulate
+from surveymod.tables import load_plan, run_plan
 
 ROOT = Path(__file__).resolve().parents[2]
 QN = ROOT / "questionnaires" / "lfs_migration.yaml"
@@ -167,7 +167,7 @@ def test_cli_writes_xlsx_sheets_and_html(tmp_path: Path, frames: dict[str, pd.Da
     assert res.exit_code == 0, res.output
     assert set(load_workbook(out, read_only=True).sheetnames) == SHIPPED_IDS
     html = out.with_suffix(".html").read_text(encoding="utf-8")
-    assert all(f"id='{t}'" in html for t in SHIPPED_IDS)
+    assert all(f'id="{t}"' in html for t in SHIPPED_IDS)
 
 
 def test_cli_bad_plan_exit_1_with_line(tmp_path: Path, frames: dict[str, pd.DataFrame]) -> None:
@@ -246,7 +246,7 @@ def test_unweighted_table_says_so(tmp_path: Path, frames: dict[str, pd.DataFrame
     plan, pos = load_plan(path)
     out = run_plan(plan, frames, file=str(path), positions=pos)
     assert set(out["A"]["weight"]) == {"unweighted (sample counts and shares, not population estimates)"}
-    from surveymod.indicators.lfs_tables import tables_html
+    from surveymod.tables import tables_html
 
     assert "<strong>unweighted (sample counts" in tables_html(out, "t")
 
@@ -308,7 +308,7 @@ def test_declared_missing_codes_are_blank_in_derived_variables_too(frames: dict[
 
 
 def test_plan_columns_are_what_the_shipped_plan_uses():
-    from surveymod.indicators.lfs_tables import load_plan, plan_columns
+    from surveymod.tables import load_plan, plan_columns
 
     plan, _ = load_plan(Path(__file__).parents[2] / "questionnaires" / "tabulation" / "lfs_migration_tables.yaml")
     used = plan_columns(plan)
@@ -351,7 +351,7 @@ tables:
 def test_design_columns_are_carried_by_household_key(main_keys: list, roster_keys: list) -> None:
     """Each roster row gets its household's design columns (the first household row with its key); a row whose
     household is not in the main data gets a missing value (check_plan then reports it)."""
-    from surveymod.indicators.lfs_tables import Plan, carry_design
+    from surveymod.tables import Plan, carry_design
 
     plan = Plan.model_validate({"design": {"strata": "st", "psu": "ea", "weight": "w"}, "key": "HHID",
                                 "tables": [{"id": "T", "title": "Age", "level": "person", "stat": "mean",

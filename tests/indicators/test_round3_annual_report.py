@@ -21,9 +21,9 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from surveymod.cli.main import cli
+from surveymod.demo import run_demo
 from surveymod.errors import SurveyError
 from surveymod.indicators.asof import resolve_as_of
-from surveymod.indicators.demo import run_demo
 from surveymod.resources import shipped
 
 docx = pytest.importorskip("docx")  # python-docx, a dependency since issue 25

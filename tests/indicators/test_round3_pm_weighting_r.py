@@ -82,7 +82,7 @@ def test_taylor_se_with_fpc_and_calibration_equals_r(tmp_path: Path) -> None:
 
 
 def test_demo_weights_3a_with_the_list_spec(tmp_path: Path) -> None:
-    from surveymod.indicators.demo import copy_inputs
+    from surveymod.demo import copy_inputs
 
     copy_inputs(tmp_path)
     text = (tmp_path / "programme.yaml").read_text(encoding="utf-8")

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from surveymod.instruments.spss import build_spss, missing_spec, spss_string, starts_comment
+from surveymod.instruments.spss import build_spss, missing_spec
 from surveymod.questionnaire import loads
 from surveymod.questionnaire.dictionary import data_dictionary, raw_columns
 from surveymod.questionnaire.model import Questionnaire
+from surveymod.syntax.spss import spss_string, starts_comment
 
 from .conftest import ALL_FILES, file_id, loaded
 

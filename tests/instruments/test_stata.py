@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from surveymod.instruments.stata import build_stata, stata_name, stata_string
+from surveymod.instruments.stata import build_stata
 from surveymod.questionnaire.model import Questionnaire
 from surveymod.questionnaire.names import NAME_PATTERN
+from surveymod.syntax.stata import stata_name, stata_string
 
 from .conftest import ALL_FILES, file_id, loaded
 

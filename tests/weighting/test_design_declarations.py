@@ -14,8 +14,8 @@ from click.testing import CliRunner
 from surveymod.cli.main import _register, cli
 from surveymod.data.reader import read
 from surveymod.estimation import estimate
+from surveymod.syntax.r import r_name, r_string
 from surveymod.weighting import run_weighting
-from surveymod.weighting.declare import r_name, r_string
 
 API = Path(__file__).resolve().parents[1] / "data" / "api" / "apiclus1.csv"
 REPLICATE = """design: {weight: pw, psu: dnum, fpc: fpc}

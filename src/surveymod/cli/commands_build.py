@@ -35,7 +35,7 @@ def build_cmd(file: str, targets: tuple[str, ...], langs: tuple[str, ...], outdi
     Prints each file written; warnings (e.g. labels shortened to SPSS/Stata limits) go to stderr.
     """
     from ..atomic import output_folder
-    from ..instruments.build import build, write_outputs
+    from ..instruments.build import build, write_build
     from ..questionnaire import load_valid
 
     output_folder(outdir, force)
@@ -47,7 +47,7 @@ def build_cmd(file: str, targets: tuple[str, ...], langs: tuple[str, ...], outdi
 
         out.files[sheet] = build_translation_sheet(qn, read_notes(notes))
     echo_problems(out.problems)
-    for path in write_outputs(out, outdir, inputs=[file, *([notes] if notes else [])]):
+    for path in write_build(out, outdir, inputs=[file, *([notes] if notes else [])]):
         click.echo(f"wrote {path}")
 
 

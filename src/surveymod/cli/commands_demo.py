@@ -33,7 +33,7 @@ def demo_cmd(out_dir: str, respondents: int, policymakers: int, trainees: int | 
     (with the monitoring register), exports .sav/.dta, and writes the report; the Year 1 and Year 2 reports
     (reports/year1, reports/year2) are made first, before the endline data exist."""
     from ..atomic import output_folder
-    from ..indicators.demo import run_demo
+    from ..demo import run_demo
 
     output_folder(out_dir, force)
 

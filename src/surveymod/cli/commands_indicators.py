@@ -32,10 +32,10 @@ def _as_of(ctx: click.Context, param: click.Parameter, value: str | None) -> str
 def indicators_cmd(spec_path: str, out_dir: str, as_of: str | None, force: bool) -> None:
     """Compute every indicator of SPEC (survey, training and monitoring) and write the results framework."""
     from ..atomic import output_folder
-    from ..indicators.report import write_report
+    from ..indicators.report import write_indicator_report
 
     output_folder(out_dir, force)
-    report = write_report(spec_path, out_dir, as_of)
+    report = write_indicator_report(spec_path, out_dir, as_of)
     written = report.paths
     for note in report.notes:
         click.echo(f"note: {note}", err=True)

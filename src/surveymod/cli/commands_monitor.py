@@ -31,7 +31,7 @@ def monitor_cmd(data: str, questionnaire: str, sample_path: str | None, bc_path:
     """Fieldwork monitoring report of DATA: progress, AAPOR rates, interviewer quality, selection, back-checks."""
     from ..data.reader import read
     from ..fieldwork import load_config, run_monitor
-    from ..fieldwork.report import write_report
+    from ..fieldwork.report import write_monitoring_report
 
     cfg = load_config(thresholds_path)
     ds = open_dataset(data, questionnaire)
@@ -41,7 +41,7 @@ def monitor_cmd(data: str, questionnaire: str, sample_path: str | None, bc_path:
     say = progress_lines(len(ds.main), at_least=50_000)
     m = run_monitor(ds, cfg, sample=sample, sample_path=sample_path or "", backchecks=bc,
                     backcheck_path=bc_path or "", data_path=data, echo=say)
-    written = write_report(m, out_dir, title=title, data=data, inputs=inputs)
+    written = write_monitoring_report(m, out_dir, title=title, data=data, inputs=inputs)
     click.echo(f"wrote {written['monitor.html']} and {len(written) - 1} table(s) in {out_dir}/tables")
     if len(m.flags):
         click.echo(f"{len(m.flags)} flag(s): " + "; ".join(

@@ -10,7 +10,7 @@ import pandas as pd
 from ..atomic import refuse_overwriting_inputs, write_text, write_with
 from ..data.writer import SUFFIXES
 from ..errors import Location, SurveyError
-from ..indicators.lfs_tables import load_plan, plan_columns, run_plan, sheet_names, tables_html
+from ..tables import load_plan, plan_columns, run_plan, sheet_names, tables_html
 from ..xlsx import write_frames
 from .common import dataset_options, handles_errors, open_dataset, parse_codes, printable
 from .main import cli

@@ -23,8 +23,8 @@ REPORT_TO = "the surveymod maintainers (the project's issue tracker)"
 
 def printable(text: str) -> str:
     """*text* with control characters (C0, C1) and bidi overrides shown as escapes, so no input can write raw NULs,
-    escape sequences or reordered text to the terminal (``escaping.terminal_text``)."""
-    from ..escaping import terminal_text
+    escape sequences or reordered text to the terminal (``syntax.terminal``)."""
+    from ..syntax.terminal import terminal_text
 
     return terminal_text(text)
 

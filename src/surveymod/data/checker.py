@@ -23,12 +23,12 @@ import pandas as pd
 
 from ..atomic import write_with
 from ..errors import Problem, SurveyError
-from ..escaping import html_text
 from ..questionnaire import expr as E
 from ..questionnaire.conditions import compile_condition, universe
 from ..questionnaire.dictionary import VariableMeta, data_dictionary
 from ..questionnaire.model import Question, Questionnaire
 from ..questionnaire.names import did_you_mean, shown
+from ..syntax.html import html_text
 from ..xlsx import write_frames
 from . import multi
 from .derived import mismatches, recompute

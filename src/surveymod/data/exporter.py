@@ -23,8 +23,6 @@ import pandas as pd
 
 from ..atomic import refuse_overwriting_inputs, write_with
 from ..errors import Location, Problem, SurveyError
-from ..instruments.spss import spss_comment
-from ..instruments.stata import stata_comment
 from ..questionnaire.dictionary import (
     NO_LIMITS,
     SPSS_LIMITS,
@@ -39,6 +37,8 @@ from ..questionnaire.dictionary import (
 )
 from ..questionnaire.model import Questionnaire
 from ..questionnaire.names import name_problem, spss_accepts
+from ..syntax.spss import spss_comment
+from ..syntax.stata import stata_comment
 from ..xlsx import write_frames
 from .dta_file import STATA_EPOCH_DAYS
 from .levels import TOP_LEVEL, level_keys, level_of_roster, levels

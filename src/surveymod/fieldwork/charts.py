@@ -34,7 +34,7 @@ def _uri(fig: Any) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def cumulative(day: pd.DataFrame, target: float | None) -> str:
+def cumulative_chart(day: pd.DataFrame, target: float | None) -> str:
     """Completed interviews per day (bars) and cumulative (line), with the total target."""
     plt = _plt()
     fig, ax = plt.subplots(figsize=(9, 3.2))

@@ -55,7 +55,7 @@ class Thresholds(_Base):
                                                      "not flagged on shares.")
 
 
-class Columns(_Base):
+class FieldworkColumns(_Base):
     """Column names in the data; each left out is looked for under its usual names."""
 
     interviewer: str | None = None
@@ -120,7 +120,7 @@ class Grid(_Base):
 class MonitorConfig(_Base):
     """The whole thresholds file; every part is optional."""
 
-    columns: Columns = Field(default_factory=Columns)
+    columns: FieldworkColumns = Field(default_factory=FieldworkColumns)
     thresholds: Thresholds = Field(default_factory=Thresholds)
     dispositions: dict[str, str] | None = Field(
         None, description="Data code -> AAPOR final disposition code (e.g. '1': '1.1', '3': '2.10'); default: "
@@ -194,7 +194,7 @@ class Fields:
         return {v for v in self.names.values() if v} | set(self.household) | set(self.start_hm) | set(self.end_hm)
 
 
-def resolve_fields(cfg: Columns, columns: list[str], qn: Questionnaire | None = None) -> Fields:
+def resolve_fields(cfg: FieldworkColumns, columns: list[str], qn: Questionnaire | None = None) -> Fields:
     """Column names from the config, else the first usual name present in the data. A configured name missing from
     the data is an error for the caller to report (returned as given)."""
     present = {c.lower(): c for c in columns}

@@ -26,7 +26,7 @@ from ..atomic import write_text
 from ..data.reader import read
 from .config import load_config
 from .monitor import run_monitor
-from .report import write_report
+from .report import write_monitoring_report
 
 GRIDS = [["imsmetn", "imdfetn", "impcntr"], ["imbgeco", "imueclt", "imwbcnt"], ["mai_1", "mai_2", "mai_3"],
          ["gvrfgap", "rfgfrpc", "rfgbfml"], ["dev_econ", "dev_labour", "dev_entrep", "dev_diaspora", "dev_culture"]]
@@ -150,6 +150,6 @@ def monitor_demo(out: Path, main: pd.DataFrame, questionnaire: Path, seed: int,
     m = run_monitor(ds, load_config(paths["fieldwork/thresholds.yaml"]), sample=fw["sample"],
                     backchecks=read(paths["fieldwork/backcheck.csv"]).main,
                     data_path=str(paths["fieldwork/endline_fieldwork.csv"]))
-    written = write_report(m, out / "monitoring", title="Endline fieldwork monitoring (simulated)",
+    written = write_monitoring_report(m, out / "monitoring", title="Endline fieldwork monitoring (simulated)",
                            data=str(paths["fieldwork/endline_fieldwork.csv"]))
     return {**paths, **{f"monitoring/{k}": v for k, v in written.items()}}

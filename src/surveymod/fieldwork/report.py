@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..atomic import inside, refuse_overwriting_inputs, write_text
+from ..templates import render
 from . import charts
 from .monitor import Monitoring
 
@@ -25,54 +26,6 @@ MARK = {"speeder_share": "speeder_share", "item_nonresponse": "item_nonresponse"
 DECIMALS = {"median_duration": 1, "achieved_pct": 1, "cumulative_pct_of_target": 1, "rho_int": 3, "deff_int": 2,
             "line1_expected": 1, "mean_age": 1, "mean_age_others": 1, "e": 3, "robust_z": 2, "median": 1}
 CSV_FORMULA = ("=", "+", "-", "@", "\t", "\r")
-
-TEMPLATE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{{ title }}</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<style>
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;max-width:1180px;padding:0 20px 40px;
-color:#1f2328;font-size:14px;line-height:1.45}
-h1{font-size:24px;margin:20px 0 4px} h2{font-size:19px;margin:30px 0 8px;border-bottom:2px solid #1f4e79;padding-bottom:3px}
-h3{font-size:15px;margin:18px 0 6px}
-.meta{color:#57606a;font-size:13px}
-.cards{display:flex;flex-wrap:wrap;gap:10px;margin:14px 0}
-.card{border:1px solid #d0d7de;border-radius:6px;padding:8px 14px;min-width:120px;background:#f6f8fa}
-.card b{display:block;font-size:22px} .card span{color:#57606a;font-size:12px}
-.card.bad{border-color:#b42318;background:#fef3f2} .card.bad b{color:#b42318}
-nav a{margin-right:12px;font-size:13px}
-.scroll{overflow-x:auto;max-width:100%}
-table{border-collapse:collapse;margin:6px 0 10px;font-size:12.5px}
-th,td{border:1px solid #d0d7de;padding:3px 6px;text-align:right;white-space:nowrap}
-th{background:#f0f3f6;white-space:normal;vertical-align:bottom} td.t,th.t{text-align:left;white-space:normal}
-td.flag{background:#fde2e1;color:#8a1c12;font-weight:600}
-img{max-width:100%;height:auto;display:block;margin:8px 0}
-details{margin:6px 0} summary{cursor:pointer;color:#1f4e79}
-.note{color:#57606a;font-size:12.5px} ul.notes li{margin:2px 0}
-.ok{color:#1a7f37}
-</style></head><body>
-<h1>{{ title }}</h1>
-<p class="meta">Data: {{ data }} · generated {{ generated }} by surveymod monitor</p>
-<div class="cards">{% for c in cards %}<div class="card{% if c.bad %} bad{% endif %}"><b>{{ c.value }}</b><span>{{ c.label }}</span></div>{% endfor %}</div>
-<nav>{% for s in sections %}<a href="#{{ s.id }}">{{ s.title }}</a>{% endfor %}</nav>
-{% for s in sections %}
-<h2 id="{{ s.id }}">{{ s.title }}</h2>
-{% for p in s.intro %}<p class="note">{{ p }}</p>{% endfor %}
-{% for b in s.blocks %}
-{% if b.kind == "chart" %}<img alt="{{ b.alt }}" src="{{ b.uri }}">
-{% elif b.kind == "text" %}<p>{{ b.text }}</p>
-{% elif b.kind == "table" %}{% if b.collapsed %}<details><summary>{{ b.title }} ({{ b.total }} rows)</summary>{% else %}{% if b.title %}<h3>{{ b.title }}</h3>{% endif %}{% endif %}
-<div class="scroll"><table><thead><tr>{% for h in b.header %}<th class="{{ h.cls }}">{{ h.text }}</th>{% endfor %}</tr></thead><tbody>
-{% for r in b.rows %}<tr>{% for cell in r %}<td class="{{ cell.cls }}">{{ cell.text }}</td>{% endfor %}</tr>
-{% endfor %}</tbody></table></div>{% if b.more %}<p class="note">… {{ b.more }} more rows in {{ b.csv }}</p>{% endif %}
-{% if b.collapsed %}</details>{% endif %}
-{% endif %}
-{% endfor %}
-{% endfor %}
-<h2 id="notes">Notes and definitions</h2>
-<ul class="notes">{% for n in notes %}<li>{{ n }}</li>{% endfor %}</ul>
-<p class="note">Tables as CSV: {{ csv_dir }}/ (one file per table).</p>
-</body></html>
-"""
 
 METHODS = [
     "Outcome rates follow AAPOR Standard Definitions (10th edition, 2023): I complete, P partial, R refusal and "
@@ -148,11 +101,9 @@ def _csv_safe(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_report(m: Monitoring, out_dir: str | Path, *, title: str, data: str,
+def write_monitoring_report(m: Monitoring, out_dir: str | Path, *, title: str, data: str,
                  inputs: list[str | Path] | None = None) -> dict[str, Path]:
     """Write DIR/monitor.html and DIR/tables/<name>.csv (never over one of *inputs*); return the paths by name."""
-    import jinja2
-
     out = Path(out_dir)
     targets = {f"tables/{name}.csv": inside(out / "tables", f"{name}.csv") for name in [*m.tables, "flags"]}
     for target in [*targets.values(), out / "monitor.html"]:
@@ -160,8 +111,7 @@ def write_report(m: Monitoring, out_dir: str | Path, *, title: str, data: str,
     written: dict[str, Path] = {}
     for name, table in {**m.tables, "flags": m.flags}.items():
         written[f"tables/{name}.csv"] = write_text(targets[f"tables/{name}.csv"], _csv_safe(table).to_csv(index=False))
-    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
-    html = env.from_string(TEMPLATE).render(**_context(m, title, data))
+    html = render("monitor.html", page="monitor", **_context(m, title, data))
     written["monitor.html"] = write_text(out / "monitor.html", html)
     return written
 
@@ -219,7 +169,7 @@ def _progress_section(m: Monitoring) -> dict[str, Any] | None:
     t = m.tables
     blocks: list[dict[str, Any]] = []
     if "progress_day" in t and len(t["progress_day"]):
-        blocks.append(_chart(charts.cumulative(t["progress_day"], m.summary.get("target")),  # type: ignore[arg-type]
+        blocks.append(_chart(charts.cumulative_chart(t["progress_day"], m.summary.get("target")),  # type: ignore[arg-type]
                              "completed interviews by day"))
         blocks.append(_table(t["progress_day"].iloc[::-1], "By day (latest first)", "tables/progress_day.csv",
                              limit=None, collapsed=True))

@@ -23,10 +23,20 @@ from ..estimation import Design, change, estimate
 from ..questionnaire import expr as E
 from ..questionnaire.model import Questionnaire
 from .asof import Availability, availability, covered, report_periods, resolve_as_of, year_text
-from .programme import Indicator, LoadedProgramme, Monitoring, Wave
-from .results import MET, MET_POINT, NOT_MET, NOT_YET, PERIOD_TITLES, PERIODS, Cell, Change, IndicatorRow
+from .programme import Indicator, LoadedProgramme, MonitoringValue, Wave
+from .results import (
+    MET,
+    MET_POINT,
+    NOT_MET,
+    NOT_YET,
+    PERIOD_TITLES,
+    PERIODS,
+    BaselineChange,
+    Cell,
+    IndicatorRow,
+)
 from .training import TrainingRule, training_indicators
-from .values import cumulative, record_cell
+from .values import cumulative_cell, record_cell
 
 Y = "__indicator_y"
 
@@ -263,7 +273,7 @@ def survey_row(ind: Indicator, i: int, waves: dict[str, WaveData], lp: LoadedPro
     # survey estimates are levels at the time of the survey (campaign reach asks about the whole campaign):
     # the cumulative result is the latest estimate
     for r in (row, *row.breakdown):
-        r.cumulative = cumulative("number", {p: c for p, c in r.cells.items() if p != "baseline"})
+        r.cumulative = cumulative_cell("number", {p: c for p, c in r.cells.items() if p != "baseline"})
     later_due = [av.due[w] for w in ind.waves[1:] if av is not None and w in av.due]
     if row.change is None and later_due and ind.report == "relative_change":
         row.cumulative = Cell(text_value=f"endline due {year_text(later_due[-1], lp.spec.years)}")
@@ -296,9 +306,9 @@ def _relative_change_cells(row: IndicatorRow, ind: Indicator) -> None:
                         f"({row.change.points_ci[0]:+.1f} to {row.change.points_ci[1]:+.1f}).")
 
 
-def _change(r: pd.Series, ind: Indicator, period: str) -> Change:
+def _change(r: pd.Series, ind: Indicator, period: str) -> BaselineChange:
     s = ind.scale
-    return Change(points=float(r["diff"]) * s, points_se=float(r["diff_se"]) * s,
+    return BaselineChange(points=float(r["diff"]) * s, points_se=float(r["diff_se"]) * s,
                   points_ci=(float(r["diff_ci_low"]) * s, float(r["diff_ci_high"]) * s),
                   pct=float(r["pct_change"]), pct_se=float(r["pct_change_se"]),
                   pct_ci=(float(r["pct_ci_low"]), float(r["pct_ci_high"])), p_value=float(r["diff_p"]),
@@ -377,9 +387,9 @@ def training_row(ind: Indicator, i: int, waves: dict[str, WaveData], lp: LoadedP
                         + " (the same in every breakdown).")
     row.notes.extend(_absent(ind, lp, av, due=False))  # trainings of later years are simply not held yet
     _written_baseline(ind, row)
-    row.cumulative = cumulative("count", row.cells)
+    row.cumulative = cumulative_cell("count", row.cells)
     for sub in row.breakdown:
-        sub.cumulative = cumulative("count", sub.cells)
+        sub.cumulative = cumulative_cell("count", sub.cells)
     if ind.target is not None:
         row.target = ind.target.describe(ind.unit)
         if ind.target.value is not None and row.cumulative is not None and row.cumulative.value is not None:
@@ -398,7 +408,7 @@ def _p(p: float) -> str:
     return p_text(p)
 
 
-def monitoring_row(ind: Indicator, register: list[Monitoring] | None = None, as_of: str = PERIODS[-1]
+def monitoring_row(ind: Indicator, register: list[MonitoringValue] | None = None, as_of: str = PERIODS[-1]
                    ) -> IndicatorRow:
     """Values from monitoring records per period up to *as_of* (the spec's and the register's), with their
     sources; the Cumulative column follows the value type (counts add up; the rest report the latest)."""
@@ -412,7 +422,7 @@ def monitoring_row(ind: Indicator, register: list[Monitoring] | None = None, as_
         row.cells[m.period] = record_cell(ind, m.value, m.source)
         if m.notes:
             row.notes.append(f"{PERIOD_TITLES[m.period]}: {m.notes}")
-    row.cumulative = cumulative(ind.vtype, row.cells)
+    row.cumulative = cumulative_cell(ind.vtype, row.cells)
     if ind.target is not None:
         row.target = ind.target.describe(ind.unit)
         if ind.target.value is not None and row.cumulative is not None and row.cumulative.value is not None:

@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 
-from ..escaping import html_text, md_text
+from ..syntax.markdown import md_text
 from ..xlsx import save
 from .asof import covered, report_periods
 from .results import PERIOD_TITLES, SHORT_TITLES, Cell, IndicatorRow
@@ -141,38 +141,18 @@ def to_markdown(rows: list[IndicatorRow], title: str = "Results framework",
     return "\n".join(out) + "\n"
 
 
-def to_html_table(rows: list[IndicatorRow], years: Mapping[str, str] | None = None,
-                  as_of: str | None = None) -> str:
-    """An HTML <table> (embedded in the report and in the standalone HTML file); every cell is escaped."""
-    hs = headers(years)
-    head = "".join(f"<th>{html_text(h)}</th>" for h in hs)
-    body = []
-    for kind, cells in table_rows(rows, years, as_of):
-        if kind == HEADING:
-            body.append(f'<tr class="head"><td colspan="{len(hs)}">{html_text(cells[0])}</td></tr>')
-            continue
-        cls = ' class="sub"' if kind == SUB else ""
-        tds = "".join(f"<td>{html_text(c)}</td>" for c in cells)
-        body.append(f"<tr{cls}>{tds}</tr>")
-    return f'<table class="rf"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
-
-
-CSS = """
-body{font-family:system-ui,Segoe UI,Arial,sans-serif;margin:2em;color:#222;max-width:1200px}
-table.rf{border-collapse:collapse;font-size:13px;width:100%}
-table.rf th,table.rf td{border:1px solid #bbb;padding:4px 6px;vertical-align:top}
-table.rf th{background:#1f4e79;color:#fff}
-table.rf tr.head td{background:#dce6f1;font-weight:bold}
-table.rf tr.sub td{color:#444;background:#f6f8fa}
-table.rf tr.sub td:first-child{padding-left:2em}
-"""
+def html_table(rows: list[IndicatorRow], years: Mapping[str, str] | None = None,
+               as_of: str | None = None) -> dict[str, object]:
+    """The table for the ``rf_table`` template macro (standalone page and report): headers and (kind, cells) rows."""
+    return {"headers": headers(years), "rows": list(table_rows(rows, years, as_of))}
 
 
 def to_html(rows: list[IndicatorRow], title: str = "Results framework",
             years: Mapping[str, str] | None = None, as_of: str | None = None) -> str:
     """A standalone HTML page with the table."""
-    return (f"<!doctype html><html lang=en><meta charset=utf-8><title>{html_text(title)}</title>"
-            f"<style>{CSS}</style><h1>{html_text(title)}</h1>{to_html_table(rows, years, as_of)}</html>\n")
+    from ..templates import render
+
+    return render("framework.html", page="framework", title=title, table=html_table(rows, years, as_of))
 
 
 # ------------------------------------------------------------------------------------------------ XLSX: numbers

@@ -41,7 +41,7 @@ class Wave(_M):
     label: str | None = None
 
 
-class Monitoring(_M):
+class MonitoringValue(_M):
     """A value from monitoring records (events, articles, trainings, protocols) for one period."""
 
     period: str
@@ -51,7 +51,7 @@ class Monitoring(_M):
     notes: str | None = Field(None, description="A remark on this value (shown in the row's notes).")
 
 
-class Target(_M):
+class ProgrammeTarget(_M):
     """The indicator's target: a value, a change in points, or a relative change in % against baseline."""
 
     value: float | None = None
@@ -60,7 +60,7 @@ class Target(_M):
     text: str | None = None
 
     @model_validator(mode="after")
-    def _one(self) -> Target:
+    def _one(self) -> ProgrammeTarget:
         if sum(v is not None for v in (self.value, self.change_points, self.change_pct)) > 1:
             raise ValueError("give only one of value, change_points or change_pct")
         return self
@@ -119,8 +119,8 @@ class Indicator(_M):
                                           "from the wave's questionnaire.")
     scale: float = Field(1.0, description="Multiply estimates by this (100 for a share in %).")
     unit: str = ""
-    target: Target | None = None
-    monitoring: list[Monitoring] = Field(default_factory=list)
+    target: ProgrammeTarget | None = None
+    monitoring: list[MonitoringValue] = Field(default_factory=list)
     gain_threshold: float = Field(10.0, description="Training: gain in % points of the maximum score.")
     pass_mark: float | None = None
     max_score: float = 100.0
@@ -178,7 +178,7 @@ class LoadedProgramme(BaseModel):
     file: str
     positions: Positions
     base: Path
-    records: dict[str, list[Monitoring]] = Field(default_factory=dict)  # from the monitoring register
+    records: dict[str, list[MonitoringValue]] = Field(default_factory=dict)  # from the monitoring register
     register_file: str = ""
 
     def where(self, path: str) -> Location:

@@ -17,7 +17,7 @@ from ..errors import Location, Problem, SurveyError
 from ..limits import check_sheets, regular_file
 from ..yamlpos import NON_PRINTABLE
 from .asof import report_periods
-from .programme import Monitoring, Programme
+from .programme import MonitoringValue, Programme
 from .values import check_value
 
 COLUMNS = ("indicator", "period", "value", "source")
@@ -39,7 +39,7 @@ def _read(path: Path) -> pd.DataFrame:
     raise SurveyError(f"monitoring register {path.name}: use a .csv or .xlsx file", rule="register-format")
 
 
-def read_register(path: str | Path, spec: Programme, display: str | None = None) -> dict[str, list[Monitoring]]:
+def read_register(path: str | Path, spec: Programme, display: str | None = None) -> dict[str, list[MonitoringValue]]:
     """Values per indicator code; SurveyError listing every bad row (file, row, column)."""
     p = Path(path)
     file = display or str(p)
@@ -51,7 +51,7 @@ def read_register(path: str | Path, spec: Programme, display: str | None = None)
                                   f"{', '.join(df.columns)})", "register-columns", location=Location(file, row=1)))
     by_id = {ind.id: ind for ind in spec.indicators}
     periods = report_periods(spec.years)
-    out: dict[str, list[Monitoring]] = {}
+    out: dict[str, list[MonitoringValue]] = {}
     seen: dict[tuple[str, str], int] = {}
     problems: list[Problem] = []
     for k, rec in enumerate(df.to_dict("records")):
@@ -94,7 +94,7 @@ def read_register(path: str | Path, spec: Programme, display: str | None = None)
             continue
         seen[(code, period)] = row
         note = str(rec.get("notes", "") or "").strip() or None
-        out.setdefault(code, []).append(Monitoring(period=period, value=value, source=source, notes=note))
+        out.setdefault(code, []).append(MonitoringValue(period=period, value=value, source=source, notes=note))
     if problems:
         raise SurveyError(problems)
     return out

@@ -1,6 +1,6 @@
 """The programme report: the results-framework table, charts and a methods note in one HTML page, plus files.
 
-``write_outputs`` is the one place that writes the indicator outputs (atomically): framework.docx/.xlsx/.md/.html,
+``write_framework`` is the one place that writes the indicator outputs (atomically): framework.docx/.xlsx/.md/.html,
 charts/*.png|svg, report.html and indicators.json (machine-readable rows).
 """
 
@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..atomic import inside, write_bytes, write_text
-from ..escaping import html_text
 from . import charts, framework
 from .results import PERIOD_TITLES, PERIODS, IndicatorRow
 
@@ -82,60 +81,41 @@ def _headline(rows: list[IndicatorRow]) -> list[IndicatorRow]:
     return out + [r for r in rows if r.target and r not in out]
 
 
-def summary_html(rows: list[IndicatorRow], chart_png: dict[str, bytes]) -> str:
-    """The one-page summary: headline indicators with their latest value and change, a chart, status vs targets."""
-    e = html_text
-    parts = ['<section class="summary"><h2>Summary</h2><table class="rf"><thead><tr><th>Indicator</th>'
-             "<th>Baseline</th><th>Result to date</th><th>Change against baseline</th><th>Target</th><th>Status</th>"
-             "</tr></thead><tbody>"]
+def _png_uri(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def summary_rows(rows: list[IndicatorRow]) -> list[dict[str, str]]:
+    """The one-page summary's rows: headline indicators with their latest value and change, status vs targets."""
+    out = []
     for r in _headline(rows):
         period, latest = _latest(r)
-        base = r.cells["baseline"].text() if "baseline" in r.cells else "–"
         if r.change is not None:
             ch = r.change.increase_text()
             if r.value_type != "relative_change":
                 ch = f"{r.change.points:+.1f} points; {ch}"
         else:
             ch = "–"
-        status = r.target_status or ("no target set" if not r.target else "not yet measured")
-        cls = {"met": "met", "not met": "notmet"}.get(r.target_status, "point" if r.target_status else "")
-        parts.append(f"<tr><td><b>{e(r.id)}</b> {e(r.text)}</td><td>{e(base)}</td>"
-                     f"<td>{e(latest)}{e(f' ({period})' if period else '')}</td><td>{e(ch)}</td>"
-                     f"<td>{e(r.target or '–')}</td><td class=\"{cls}\">{e(status)}</td></tr>")
-    parts.append("</tbody></table>")
-    first = next((k for k in (r.id for r in _headline(rows)) if k in chart_png), None) or next(iter(chart_png), None)
-    if first is not None:
-        b64 = base64.b64encode(chart_png[first]).decode("ascii")
-        parts.append(f'<div class="chart"><img alt="{e(first)}" src="data:image/png;base64,{b64}"></div>')
-    parts.append('<p class="note">Status: met = the whole 95% confidence interval reaches the target; "met on the '
-                 'point estimate but not statistically" = the estimate reaches it but the interval does not; counts '
-                 "from records are compared with the target directly. Result to date: the latest survey estimate, or "
-                 "the Cumulative column (counts added up over the years).</p></section>")
-    return "".join(parts)
+        out.append({"id": r.id, "text": r.text, "base": r.cells["baseline"].text() if "baseline" in r.cells else "–",
+                    "latest": latest + (f" ({period})" if period else ""), "change": ch, "target": r.target or "–",
+                    "status": r.target_status or ("no target set" if not r.target else "not yet measured"),
+                    "cls": {"met": "met", "not met": "notmet"}.get(r.target_status,
+                                                                    "point" if r.target_status else "")})
+    return out
 
 
 def report_html(rows: list[IndicatorRow], title: str, chart_png: dict[str, bytes], methods: list[str],
                 sources: list[str], years: Mapping[str, str] | None = None, as_of: str | None = None) -> str:
     """One self-contained HTML page (charts embedded) a programme officer can read and forward: a one-page
     summary first, then the full results framework, charts, methods and sources. Every text is escaped."""
-    parts = [f"<!doctype html><html lang=en><meta charset=utf-8><title>{html_text(title)}</title>",
-             f"<style>{framework.CSS} .chart{{margin:1em 0}} .chart img{{max-width:100%}} "
-             ".note{color:#555;font-size:13px} .summary{page-break-after:always} td.met{color:#1a7f37} "
-             "td.notmet{color:#b42318} td.point{color:#9a6700}</style>",
-             f"<h1>{html_text(title)}</h1>", summary_html(rows, chart_png),
-             "<h2>Results framework</h2>", framework.to_html_table(rows, years, as_of)]
-    if chart_png:
-        parts.append("<h2>Charts</h2>")
-        for ind_id, png in chart_png.items():
-            b64 = base64.b64encode(png).decode("ascii")
-            parts.append(f'<div class="chart"><img alt="{html_text(ind_id)}" src="data:image/png;base64,{b64}">'
-                         "</div>")
-    parts.append("<h2>Methods</h2><ul>" + "".join(f"<li>{html_text(m)}</li>" for m in methods) + "</ul>")
-    if sources:
-        parts.append("<h2>Data sources</h2><ul>" + "".join(f"<li>{html_text(s)}</li>" for s in sources)
-                     + "</ul>")
-    parts.append('<p class="note">Produced by surveymod. Cells: estimate (95% CI) [reliability flag].</p></html>')
-    return "\n".join(parts) + "\n"
+    from ..templates import render
+
+    first = next((k for k in (r.id for r in _headline(rows)) if k in chart_png), None) or next(iter(chart_png), None)
+    return render("report.html", page="framework", title=title, summary=summary_rows(rows),
+                  summary_chart=None if first is None else {"alt": first, "uri": _png_uri(chart_png[first])},
+                  table=framework.html_table(rows, years, as_of),
+                  charts=[{"alt": k, "uri": _png_uri(png)} for k, png in chart_png.items()],
+                  methods=methods, sources=sources)
 
 
 def rows_json(rows: list[IndicatorRow]) -> str:
@@ -143,7 +123,7 @@ def rows_json(rows: list[IndicatorRow]) -> str:
     return json.dumps([asdict(r) for r in rows], indent=2, ensure_ascii=False, default=str) + "\n"
 
 
-def write_outputs(rows: list[IndicatorRow], out_dir: str | Path, *, title: str, methods: list[str] | None = None,
+def write_framework(rows: list[IndicatorRow], out_dir: str | Path, *, title: str, methods: list[str] | None = None,
                   sources: list[str] | None = None, years: Mapping[str, str] | None = None,
                   as_of: str | None = None) -> dict[str, Path]:
     """Write the table (Word, XLSX, Markdown, HTML), charts (PNG, SVG), the report and JSON; return their paths.
@@ -168,7 +148,7 @@ def write_outputs(rows: list[IndicatorRow], out_dir: str | Path, *, title: str, 
 
 @dataclass
 class Report:
-    """What ``write_report`` made: the written files, notes on the waves left out, the rows and the loaded waves."""
+    """What ``write_indicator_report`` made: the written files, notes on the waves left out, the rows and the loaded waves."""
 
     paths: dict[str, Path]
     notes: list[str]
@@ -176,7 +156,7 @@ class Report:
     waves: dict[str, WaveData]
 
 
-def write_report(spec: str | Path, out_dir: str | Path, as_of: str | None = None, *,
+def write_indicator_report(spec: str | Path, out_dir: str | Path, as_of: str | None = None, *,
                  loaded: dict[str, WaveData] | None = None, methods: list[str] | None = None,
                  sources: list[str] | None = None) -> Report:
     """``surveymod indicators``: load the spec, compute it as of a reporting year (default: the last) and write
@@ -200,6 +180,6 @@ def write_report(spec: str | Path, out_dir: str | Path, as_of: str | None = None
     title = lp.spec.title if as_of is None else (
         f"{lp.spec.title} — as of {PERIOD_TITLES[period]}"
         + (f" ({lp.spec.years[period]})" if lp.spec.years.get(period) else ""))  # type: ignore[index]
-    written = write_outputs(rows, out_dir, title=title, methods=methods, sources=[*listed, *(sources or [])],
+    written = write_framework(rows, out_dir, title=title, methods=methods, sources=[*listed, *(sources or [])],
                             years=lp.spec.years, as_of=period)
     return Report(written, notes, rows, waves)

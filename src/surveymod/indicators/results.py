@@ -79,7 +79,7 @@ class Cell:
 
 
 @dataclass(frozen=True)
-class Change:
+class BaselineChange:
     """Change of a survey indicator against its baseline: points and relative %, with SEs and one p-value.
 
     ``p_value`` tests "no change" (the difference in points is 0, which is the same hypothesis as a relative change
@@ -121,7 +121,7 @@ class IndicatorRow:
     text: str
     cells: dict[str, Cell] = field(default_factory=dict)
     cumulative: Cell | None = None
-    change: Change | None = None
+    change: BaselineChange | None = None
     target: str = ""
     target_met: bool | None = None
     target_status: str = ""  # met | met on the point estimate but not statistically | not met

@@ -117,7 +117,7 @@ def record_cell(ind: Indicator, raw: object, source: str) -> Cell:
     return Cell(value=numeric(ind, raw), text_value=as_written(ind, raw), source=source, unit=ind.unit)
 
 
-def cumulative(vtype: str, cells: dict[str, Cell]) -> Cell | None:
+def cumulative_cell(vtype: str, cells: dict[str, Cell]) -> Cell | None:
     """The Cumulative column by the template's rule: counts add up over Y1–Y3; everything else is the latest
     reported value or statement. None when no year has a value (the cell stays empty, not 0)."""
     years = [cells[p] for p in PERIODS[1:] if p in cells and _has_value(cells[p])]

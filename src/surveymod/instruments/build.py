@@ -1,4 +1,4 @@
-"""Target registry: a questionnaire in, named file contents out; only :func:`write_outputs` touches the disk.
+"""Target registry: a questionnaire in, named file contents out; only :func:`write_build` touches the disk.
 
 Targets: ``xlsform`` (``<id>.xlsx``, plus ``<id>_sample_template.csv`` when the form preloads from a sample file),
 ``paper`` (``<id>_paper[_<lang>].html``), ``pdf`` (``<id>_paper[_<lang>].pdf``, needs the optional WeasyPrint; ``all`` skips it with a warning when missing), ``spss`` (``<id>[_<lang>].sps``),
@@ -155,7 +155,7 @@ def build(qn: Questionnaire, targets: Iterable[str], langs: Iterable[str] | None
     return out
 
 
-def write_outputs(out: BuildOutput, directory: str | Path, inputs: Iterable[str | Path] = ()) -> list[Path]:
+def write_build(out: BuildOutput, directory: str | Path, inputs: Iterable[str | Path] = ()) -> list[Path]:
     """Write every file of *out* into *directory* atomically, never over one of *inputs*."""
     d = Path(directory)
     written = []

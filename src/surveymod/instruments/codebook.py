@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..escaping import html_text, md_text
 from ..questionnaire.dictionary import NO_LIMITS, VariableMeta, data_dictionary
 from ..questionnaire.model import Questionnaire
 from ..questionnaire.phrases import PHRASES, phrase
+from ..syntax.markdown import md_text
 from .routing import universe_words
 
 
@@ -131,63 +131,19 @@ def build_codebook_markdown(qn: Questionnaire, lang: str | None = None) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-_CSS = """
-body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; line-height: 1.4; }
-table { border-collapse: collapse; margin: .5rem 0 1rem; }
-th, td { border: 1px solid #bbb; padding: .2rem .5rem; text-align: left; vertical-align: top; }
-td.code { text-align: right; }
-tr.missing td { color: #7a4b00; font-style: italic; }
-blockquote { margin: .3rem 0; padding-left: .8rem; border-left: 3px solid #ccc; }
-h3 code, td code { font-size: 1em; }
-@media print { h2 { page-break-before: always; } }
-"""
-
-
 def build_codebook_html(qn: Questionnaire, lang: str | None = None) -> str:
     """The codebook as one self-contained HTML page."""
+    from ..templates import render
+
     lang = lang or qn.languages.default
-    esc = html_text
-    title = esc(qn.text(qn.title, lang))
-    w = {k: esc(phrase(k, lang)) for k in ("description", "source", "variable", "label", "type", "format", "code",
-                                             "missing", "universe")}
-    heading = phrase("codebook", lang, title=title)  # title is escaped already
-    p = [f'<!DOCTYPE html>\n<html lang="{esc(lang)}">\n<head>\n<meta charset="utf-8">',
-         f"<title>{heading}</title>\n<style>{_CSS}</style>\n</head>\n<body>",
-         f"<h1>{heading}</h1>", "<ul>",
-         "<li>" + f"<code>{esc(qn.id)}</code>".join(esc(part) for part in phrase(
-             "form_line", lang, id="\0", version=qn.version, langs=", ".join(qn.languages.all), this=lang).split("\0"))
-         + "</li>"]
-    if qn.description:
-        p.append(f"<li>{w['description']}: {esc(qn.text(qn.description, lang))}</li>")
-    p += [f"<li>{w['source']}: {esc(s)}</li>" for s in qn.sources]
-    p.append(f"<li>{esc(phrase('missing_kinds', lang))}</li>")
-    p.append("</ul>")
-    for sec in codebook_entries(qn, lang):
-        file_heading = f"<code>{esc(sec.file)}</code>".join(esc(part) for part in phrase("file", lang, file="\0")
-                                                             .split("\0"))
-        p += [f"<h2>{file_heading}</h2>", f"<p>{esc(sec.description)}</p>",
-              f"<table><thead><tr><th>{w['variable']}</th><th>{w['label']}</th><th>{w['type']}</th>"
-              f"<th>{w['format']}</th></tr></thead><tbody>"]
-        p += [f'<tr><td><a href="#var-{esc(e.name)}"><code>{esc(e.name)}</code></a></td><td>{esc(e.label)}</td>'
-              f"<td>{esc(e.type)}</td><td>{esc(e.format)}</td></tr>" for e in sec.entries]
-        p.append("</tbody></table>")
-        for e in sec.entries:
-            p.append(f'<section id="var-{esc(e.name)}"><h3><code>{esc(e.name)}</code>: {esc(e.label)}</h3>')
-            if e.question:
-                p.append(f"<blockquote>{esc(e.question)}</blockquote>")
-            p.append("<ul>")
-            p.append(f"<li>{esc(phrase('type_line', lang, type=e.type, format=e.format, measure=e.measure))}</li>")
-            p.append(f"<li>{w['universe']}: {esc(e.universe)}</li>")
-            p += [f"<li>{esc(h)}: {esc(t)}</li>" for h, t in e.details]
-            p.append("</ul>")
-            if e.codes:
-                p.append(f"<table><thead><tr><th>{w['code']}</th><th>{w['label']}</th><th>{w['missing']}</th>"
-                         "</tr></thead><tbody>")
-                for c, lab, kind in e.codes:
-                    cls = ' class="missing"' if kind else ""
-                    p.append(f'<tr{cls}><td class="code">{c}</td><td>{esc(lab)}</td>'
-                             f"<td>{esc(kind)}</td></tr>")
-                p.append("</tbody></table>")
-            p.append("</section>")
-    p.append("</body>\n</html>\n")
-    return "\n".join(p)
+    w = {k: phrase(k, lang) for k in ("description", "source", "variable", "label", "type", "format", "code",
+                                      "missing", "universe")}
+    sections = [{"file": sec.file, "description": sec.description, "entries": sec.entries,
+                 "heading": phrase("file", lang, file="\0").split("\0")} for sec in codebook_entries(qn, lang)]
+    return render("codebook.html", page="codebook", lang=lang,
+                  title=phrase("codebook", lang, title=qn.text(qn.title, lang)), w=w, form_id=qn.id,
+                  form_line=phrase("form_line", lang, id="\0", version=qn.version, langs=", ".join(qn.languages.all),
+                                   this=lang).split("\0"),
+                  description=qn.text(qn.description, lang) if qn.description else None, sources=qn.sources,
+                  missing_kinds=phrase("missing_kinds", lang), sections=sections,
+                  type_line=lambda e: phrase("type_line", lang, type=e.type, format=e.format, measure=e.measure))

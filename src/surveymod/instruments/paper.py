@@ -14,40 +14,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..escaping import html_text
 from ..questionnaire import expr as E
 from ..questionnaire.conditions import compile_condition
 from ..questionnaire.model import Group, Question, Questionnaire
 from ..questionnaire.phrases import phrase
+from ..syntax.html import html_text
 from .routing import Skip, is_asked, skips, value_labeller
-
-_CSS = """
-@page { size: A4; margin: 15mm; }
-body { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 10.5pt; max-width: 48rem; margin: 1rem auto; }
-h1 { font-size: 15pt; } h2 { font-size: 12.5pt; border-bottom: 2px solid #000; margin-top: 1.4rem; }
-.meta { color: #444; }
-.q { border-top: 1px solid #999; padding: .45rem 0; page-break-inside: avoid; break-inside: avoid; }
-.qno { font-weight: bold; display: inline-block; min-width: 3.2rem; }
-.var { color: #666; font-size: 8.5pt; float: right; font-family: monospace; }
-.askif, .sectionif { font-style: italic; margin: .1rem 0 .25rem; }
-.askif::before, .sectionif::before { content: "\\25B8 "; }
-.instr { text-transform: none; font-size: 9.5pt; border-left: 3px solid #000; padding-left: .4rem; margin: .2rem 0; }
-.hint { font-style: italic; color: #333; }
-table.codes { border-collapse: collapse; margin: .25rem 0 .1rem 3.2rem; }
-table.codes td { padding: .08rem .5rem .08rem 0; vertical-align: middle; }
-.box { display: inline-block; min-width: 1.5rem; height: 1.15rem; border: 1px solid #000; text-align: center;
-       line-height: 1.15rem; font-size: 9pt; padding: 0 .1rem; }
-.digits { margin: .3rem 0 .2rem 3.2rem; }
-.digit { display: inline-block; width: 1.2rem; height: 1.3rem; border: 1px solid #000; margin-right: -1px; }
-.goto { font-weight: bold; white-space: nowrap; }
-.scale td { text-align: center; padding: 0 .25rem; font-size: 9pt; }
-.line { border-bottom: 1px solid #000; height: 1.3rem; margin: .3rem 0 .3rem 3.2rem; }
-.note { padding: .4rem 0; font-weight: 600; }
-.roster { border: 2px solid #000; padding: .3rem .6rem; margin: .6rem 0; }
-.card { page-break-before: always; break-before: page; }
-.cardlist { columns: 2; } .cardlist td { padding: .02rem .4rem .02rem 0; font-size: 9pt; }
-@media print { .var { display: none; } body { margin: 0; max-width: none; } }
-"""
 
 
 def _w(key: str, lang: str) -> str:
@@ -238,21 +210,23 @@ class _Paper:
 
 
 def build_paper(qn: Questionnaire, lang: str | None = None) -> str:
-    """The paper questionnaire in *lang* as a self-contained HTML page (print it, or save as PDF from a browser)."""
+    """The paper questionnaire in *lang* as a self-contained HTML page (print it, or save as PDF from a browser).
+
+    The questions are laid out by :class:`_Paper`, which escapes every text it writes (``t``), and go into the
+    page as one fragment; the page itself is the ``paper.html`` template."""
+    from markupsafe import Markup
+
+    from ..templates import render
+
     lang = lang or qn.languages.default
     p = _Paper(qn, lang)
-    title = p.t(qn.title)
-    p.out += [f'<!DOCTYPE html>\n<html lang="{html_text(lang)}">\n<head>\n<meta charset="utf-8">',
-              f"<title>{title}</title>\n<style>{_CSS}</style>\n</head>\n<body>",
-              f"<h1>{title}</h1>",
-              f'<p class="meta">{html_text(qn.id)} · {_w("version", lang)} {html_text(qn.version)}</p>']
-    if qn.description:
-        p.out.append(f"<p>{p.t(qn.description)}</p>")
     for sec in qn.sections:
         p.group(sec, 0)
     p.annexes()
-    p.out.append("</body>\n</html>\n")
-    return "\n".join(p.out)
+    return render("paper.html", page="paper", lang=lang, title=qn.text(qn.title, lang), form_id=qn.id,
+                  version_word=_w("version", lang), version=qn.version,
+                  description=qn.text(qn.description, lang) if qn.description else None,
+                  questions=Markup("\n".join(p.out)))
 
 
 Renderer = Callable[[Questionnaire, str | None], str]

@@ -15,6 +15,7 @@ from typing import Any
 
 from ..errors import SurveyError
 from ..questionnaire.model import Questionnaire
+from ..syntax.html import css_string
 from .paper import build_paper
 
 INSTALL = ("install WeasyPrint with `pip install 'surveymod[pdf]'` (or `pip install weasyprint`) and its system "
@@ -37,8 +38,8 @@ def renderer() -> Any:
 def _footer(qn: Questionnaire) -> str:
     """Print CSS: a footer with the form id, version and page x / y on every page; headings kept with what
     follows them (a section title never ends a page)."""
-    label = f"{qn.id} · v{qn.version}".replace("\\", "\\\\").replace('"', '\\"')
-    return ('@page { @bottom-right { content: "' + label + '  ·  " counter(page) " / " counter(pages); '
+    label = css_string(f"{qn.id} · v{qn.version}  ·  ")
+    return ('@page { @bottom-right { content: ' + label + ' counter(page) " / " counter(pages); '
             'font-family: "DejaVu Sans", sans-serif; font-size: 8pt; color: #555; } } '
             'h1, h2, h3, .sectionif { break-after: avoid; }')
 

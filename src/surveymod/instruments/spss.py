@@ -24,10 +24,9 @@ from ..questionnaire.dictionary import (
 )
 from ..questionnaire.model import Questionnaire
 from ..questionnaire.xlsform_import import syntax_note
-from .syntax_text import one_line
+from ..syntax.spss import spss_comment, spss_string, starts_comment
 
 MAX_LINE = 251  # bytes; SPSS syntax lines
-CHUNK = 180  # bytes of label text per quoted piece
 
 
 @dataclass(frozen=True)
@@ -49,26 +48,6 @@ class SpssSyntax:
     problems: list[Problem] = field(default_factory=list)
 
 
-def spss_comment(text: str) -> str:
-    """*text* for the inside of a one-line ``* … .`` comment."""
-    return one_line(text).strip()
-
-
-def spss_string(text: str, indent: str = "    ") -> str:
-    """Quote *text* for SPSS ('' doubles a quote); long texts become 'part' + 'part' pieces on separate lines."""
-    text = one_line(text)
-    pieces: list[str] = []
-    cur = ""
-    for ch in text:
-        if len((cur + ch).encode("utf-8")) > CHUNK:
-            pieces.append(cur)
-            cur = ""
-        cur += ch
-    pieces.append(cur)
-    quoted = ["'" + p.replace("'", "''") + "'" for p in pieces]
-    return f"\n{indent}+ ".join(quoted)
-
-
 def _num(v: float) -> str:
     return str(int(v)) if float(v).is_integer() else repr(float(v))
 
@@ -79,12 +58,6 @@ def missing_spec(v: VariableMeta) -> tuple[str | None, list[int]]:
     parts = [f"{_num(m.range[0])} THRU {_num(m.range[1])}"] if m.range else []
     parts += [_num(c) for c in m.values]
     return (", ".join(parts) or None), list(m.dropped)
-
-
-def starts_comment(word: str) -> bool:
-    """True if a line starting with *word* would be read as a COMMENT or DOCUMENT command (PSPP and SPSS)."""
-    u = word.upper()
-    return (len(u) >= 4 and "COMMENT".startswith(u)) or (len(u) >= 3 and "DOCUMENT".startswith(u))
 
 
 def _wrap(head: str, items: list[str], tail: str = ".") -> list[str]:

@@ -29,6 +29,8 @@ from typing import Any
 
 import numpy as np
 
+from ..syntax.xpath import xpath_string
+
 # ---------------------------------------------------------------------------------------------------------- AST
 
 
@@ -669,22 +671,6 @@ def _wrapper(r: Callable[[Node], str]) -> Callable[[Node, int], str]:
         return f"({s})" if _prec(child) < parent_prec else s
 
     return wrap
-
-
-def xpath_string(value: str) -> str:
-    """*value* as an XPath 1.0 string literal: in single quotes, in double quotes if it holds a single quote, and
-    as ``concat()`` of such pieces if it holds both (XPath 1.0 has no escape inside a literal)."""
-    if "'" not in value:
-        return f"'{value}'"
-    if '"' not in value:
-        return f'"{value}"'
-    parts: list[str] = []
-    for i, piece in enumerate(value.split("'")):
-        if i:
-            parts.append('"\'"')
-        if piece:
-            parts.append(f"'{piece}'")
-    return "concat(" + ", ".join(parts) + ")"
 
 
 def to_xpath(node: Node) -> str:

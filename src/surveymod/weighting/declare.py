@@ -15,34 +15,12 @@ from collections.abc import Callable, Sequence
 
 from ..design.design import Design
 from ..design.prepare import default_scale, replicate_columns
-from ..instruments.spss import spss_comment, spss_string
-from ..instruments.stata import stata_comment, stata_string
 from ..questionnaire.names import spss_accepts, stata_accepts
+from ..syntax.r import r_comment, r_name, r_string
+from ..syntax.spss import spss_comment, spss_string
+from ..syntax.stata import stata_comment, stata_string
 
 R_TYPES = {"bootstrap": "bootstrap", "jk1": "JK1", "jkn": "JKn", "brr": "BRR", "fay": "Fay"}
-
-
-def r_string(text: str) -> str:
-    """A double-quoted R string literal: backslashes, quotes and control characters escaped."""
-    out = text.replace("\\", "\\\\").replace('"', '\\"')
-    out = re.sub(r"[\x00-\x1f\x7f]", lambda m: f"\\x{ord(m.group()):02x}", out)
-    return f'"{out}"'
-
-
-R_RESERVED = frozenset(
-    "if else repeat while function for in next break TRUE FALSE NULL Inf NaN NA NA_integer_ NA_real_ "
-    "NA_character_ NA_complex_".split())
-"""R's reserved words (?Reserved): as a bare name in a formula, ``~TRUE`` is the constant, not the column."""
-
-
-def r_name(name: str) -> str:
-    """A column name in an R formula: bare when it is a syntactic R name, else backquoted (reserved words such as
-    ``TRUE``, ``..1``, names with spaces, operators or control characters), as R's ``make.names`` rule says."""
-    if re.fullmatch(r"(?:[A-Za-z]|\.(?![0-9]))[A-Za-z0-9._]*", name) and name not in R_RESERVED \
-            and not re.fullmatch(r"\.\.(?:\.|[0-9]+)", name):
-        return name
-    escaped = name.replace("\\", "\\\\").replace("`", "\\`")
-    return "`" + re.sub(r"[\x00-\x1f\x7f]", lambda m: f"\\x{ord(m.group()):02x}", escaped) + "`"
 
 
 def renamed_design(design: Design, renamed: dict[str, str]) -> Design:
@@ -105,11 +83,6 @@ def r_script(design: Design, data_file: str, columns: Sequence[str]) -> str:
     lines += ["# e.g. svymean(~variable, des, na.rm = TRUE); svyby(~variable, ~domain, des, svymean, na.rm = TRUE)",
               ""]
     return "\n".join(lines)
-
-
-def r_comment(text: str) -> str:
-    """*text* safe on one R comment line."""
-    return re.sub(r"[\x00-\x1f\x7f\u2028\u2029]+", " ", text)
 
 
 def _unnameable(design: Design, language: str, ok: Callable[[str], bool], comment: Callable[[str], str],

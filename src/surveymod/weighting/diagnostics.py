@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import Problem
-from ..escaping import html_text
+from ..syntax.html import html_text
 
 
 @dataclass(frozen=True)

@@ -22,15 +22,15 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from ..atomic import write_bytes, write_text
-from ..questionnaire import load
-from ..questionnaire.model import Questionnaire
-from ..resources import shipped
-from .asof import covered
-from .compute import WaveData
-from .programme import LoadedProgramme, load_programme
-from .report import DEFAULT_METHODS, write_report
-from .results import PERIOD_TITLES
+from .atomic import write_bytes, write_text
+from .indicators.asof import covered
+from .indicators.compute import WaveData
+from .indicators.programme import LoadedProgramme, load_programme
+from .indicators.report import DEFAULT_METHODS, write_indicator_report
+from .indicators.results import PERIOD_TITLES
+from .questionnaire import load
+from .questionnaire.model import Questionnaire
+from .resources import shipped
 
 Echo = Callable[[str], None]
 TRAINING_GAIN = 10.0  # points of the maximum score that count as "improved"
@@ -92,7 +92,7 @@ def simulate_training(qn: Questionnaire, trainees: int, seed: int, women: float 
                       institutions: dict[int, float] | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Pre/post tests of the same trainees (id, sex, age, institution), more correct answers after training; about
     one trainee in ten has no post-test (trained, not assessable)."""
-    from ..simulate import effects_from_dict, simulate
+    from .simulate import effects_from_dict, simulate
 
     sex: dict[str, Any] = {"sex": {"probs": {1: 1 - women, 2: women}}, "age": TRAINEE_AGE}
     if institutions and "institution" in {q.name for q in qn.questions()}:
@@ -128,7 +128,7 @@ PM_AGE = {"mean": 49, "sd": 11, "min": 25, "max": 80}
 
 def pm_effects(tilt: float) -> Any:
     """The policy/opinion-maker scenario: one latent development attitude; answers tilted by *tilt*."""
-    from ..simulate import effects_from_dict
+    from .simulate import effects_from_dict
 
     answers: dict[str, Any] = {}
     for v in DEV_LOW_POSITIVE:
@@ -146,9 +146,9 @@ def pm_effects(tilt: float) -> Any:
 def pm_truth(q_base: Questionnaire, q_end: Questionnaire, definitions: Path) -> dict[str, Any]:
     """The population share (%) of policy/opinion makers with a positive perception, baseline and endline, and the
     relative change 3a reports, from a large reference simulation of each scenario (fixed seed)."""
-    from ..simulate import simulate
-    from .definitions import respondent_values
-    from .spec import load_indicator_spec
+    from .indicators.definitions import respondent_values
+    from .indicators.spec import load_indicator_spec
+    from .simulate import simulate
 
     defs = load_indicator_spec(definitions)
     shares = {}
@@ -233,9 +233,9 @@ def export_wave(wave: WaveData, lp: LoadedProgramme, stem: Path) -> list[Path]:
     """A survey wave as labelled .sav and .dta with its final and replicate weights and every indicator's
     per-respondent value, plus <stem>_design.R/.do/.sps declaring its design: an SPSS, Stata or R user gets the
     framework's numbers from these files alone (e.g. R: svymean(~ind_3a, des, na.rm = TRUE))."""
-    from ..data import export
-    from ..design.prepare import replicate_columns
-    from ..weighting.declare import declarations
+    from .data import export
+    from .design.prepare import replicate_columns
+    from .weighting.declare import declarations
 
     assert wave.dataset is not None
     texts = {ind.id: ind.text for ind in lp.spec.indicators}
@@ -264,8 +264,8 @@ def run_demo(out_dir: str | Path, *, n: int = 1500, n_pm: int = 500, trainees: i
     *trainees* overrides the number of trainees of every training (default: each training's own size);
     ``exports=False`` skips the labelled .sav/.dta files (the framework does not need them).
     """
-    from ..data import export
-    from ..simulate import load_effects, load_sample_design, simulate
+    from .data import export
+    from .simulate import load_effects, load_sample_design, simulate
 
     out = Path(out_dir)
     paths = copy_inputs(out)
@@ -328,7 +328,7 @@ def run_demo(out_dir: str | Path, *, n: int = 1500, n_pm: int = 500, trainees: i
         deliver(period)
         echo(f"[{k}/7] the {PERIOD_TITLES[period]} report, made before the endline data exist "
              f"(reports/{period})")
-        rep = write_report(out / "programme.yaml", out / "reports" / period, period, loaded=loaded,
+        rep = write_indicator_report(out / "programme.yaml", out / "reports" / period, period, loaded=loaded,
                            methods=methods, sources=extra)
         loaded.update(rep.waves)
         reports[period] = rep.paths
@@ -338,7 +338,7 @@ def run_demo(out_dir: str | Path, *, n: int = 1500, n_pm: int = 500, trainees: i
     echo("[4/7] weighting the endlines (general public: raking to the Census 2021 margins, trimming, "
          f"{replicates} bootstrap replicates; policy and opinion makers: calibration to the list)")
     echo("[5/7] computing every indicator of the results framework (surveys, training tests, monitoring register)")
-    final = write_report(out / "programme.yaml", out, None, loaded=loaded, methods=methods, sources=extra)
+    final = write_indicator_report(out / "programme.yaml", out, None, loaded=loaded, methods=methods, sources=extra)
     rows, waves = final.rows, final.waves
     echo("[6/7] exporting labelled SPSS and Stata files" if exports else "[6/7] (no .sav/.dta exports)")
     files: list[Path] = []
@@ -348,7 +348,7 @@ def run_demo(out_dir: str | Path, *, n: int = 1500, n_pm: int = 500, trainees: i
         for stem, *_ in TRAININGS:
             res = export(paths[f"{stem}.csv"], qdir / TRAINING_FORM, to="sav", out=out / "export" / f"{stem}.sav")
             files += res.files
-    from ..fieldwork.demo import monitor_demo
+    from .fieldwork.demo import monitor_demo
 
     paths.update(monitor_demo(out, sim_e.main, qdir / PUBLIC_FORMS[1], seed, echo))
     echo("[7/7] done")

@@ -13,7 +13,6 @@ to the roster levels through the plan's ``key`` (the household id), so a person'
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -202,7 +201,7 @@ def condition_names(expr: str) -> list[str]:
         raise ValueError(f"cannot read the condition: {exc}") from None
 
 
-def evaluate(df: pd.DataFrame, expr: str) -> pd.Series:
+def condition_mask(df: pd.DataFrame, expr: str) -> pd.Series:
     """Boolean mask of a condition in the questionnaire condition language (missing compares as false)."""
     node = E.parse(expr)
     env = {n: df[n] for n in {r.name for r in E.references(node)}}
@@ -241,7 +240,7 @@ def derive(frames: dict[str, pd.DataFrame], plan: Plan, only: set[str] | None = 
                 f[name] = f[name].where(f[name].notna(), None)
             else:
                 assert d.expr is not None
-                f[name] = evaluate(f, d.expr).astype(float)
+                f[name] = condition_mask(f, d.expr).astype(float)
     return out
 
 
@@ -369,7 +368,7 @@ def _table(t: Table, frame: pd.DataFrame, plan: Plan, labels: dict[str, dict[str
     replicate = _is_replicate(plan)
     used = [*_table_columns(t), *plan.design.data_columns(), *(c for c in frame.columns if replicate(c))]
     df = frame[[c for c in dict.fromkeys(used) if c in frame.columns]].reset_index(drop=True)  # the columns it uses
-    inside = evaluate(df, t.universe) if t.universe else pd.Series(True, index=df.index)
+    inside = condition_mask(df, t.universe) if t.universe else pd.Series(True, index=df.index)
     if not inside.any():
         raise SurveyError(f"table '{t.id}': no rows in the universe '{t.universe}'", rule="tables-empty")
     for v in dict.fromkeys(_analysed(t)):  # outside the universe: zero-weighted, PSUs kept (domain estimation)
@@ -420,59 +419,3 @@ def run_plan(plan: Plan, data: dict[str, pd.DataFrame] | Dataset, *, file: str =
     # each table derives what it uses, and lets go of it after: ten million rows hold no unused derived column
     return {t.id: _table(t, derive({t.level: frames[t.level]}, plan, _derived_needs(plan, t))[t.level], plan,
                          labels) for t in plan.tables}
-
-
-def sheet_name(table_id: str) -> str:
-    """An Excel-safe sheet name (at most 31 characters, none of []:*?/\\)."""
-    return re.sub(r"[\[\]:*?/\\]", "_", table_id)[:31] or "table"
-
-
-def sheet_names(table_ids: list[str]) -> dict[str, str]:
-    """Table id -> its own sheet name: Excel-safe, and unique as Excel compares them (case-insensitively), so
-    ``T/1`` and ``T_1`` get ``T_1`` and ``T_1 (2)`` instead of one sheet overwriting the other."""
-    out: dict[str, str] = {}
-    taken: set[str] = set()
-    for tid in table_ids:
-        name, k = sheet_name(tid), 1
-        while name.casefold() in taken:
-            k += 1
-            name = f"{sheet_name(tid)[:31 - len(f' ({k})')]} ({k})"
-        taken.add(name.casefold())
-        out[tid] = name
-    return out
-
-
-def tables_html(tables: dict[str, pd.DataFrame], title: str) -> str:
-    """One standalone HTML page with every table (estimate, SE, CI, CV, n and flag per cell)."""
-    from ..escaping import html_text as escape
-
-    parts = [f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>{escape(title)}</title>",
-             "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin-bottom:2em}"
-             "td,th{border:1px solid #ccc;padding:2px 6px;font-size:90%}td.num{text-align:right}"
-             "tr.suppress{color:#999}tr.warn{background:#fff6dd}</style></head><body>",
-             f"<h1>{escape(title)}</h1>",
-             "<p>Each cell: estimate, standard error, 95% confidence interval, coefficient of variation, unweighted n"
-             " and reliability flag (<em>warn</em>: use with caution; <em>suppress</em>: not reliable enough to "
-             "publish).</p>"]
-    cols = ["domain", "label", "estimate", "se", "ci_low", "ci_high", "cv", "n", "flag"]
-    for tid, t in tables.items():
-        head = t.iloc[0] if len(t) else None
-        parts.append(f"<h2 id='{escape(tid)}'>{escape(tid)}: {escape(str(head['title']) if head is not None else '')}"
-                     "</h2>")
-        if head is not None:
-            parts.append(f"<p>Universe: {escape(str(head['universe']))}; variable: {escape(str(head['variable']))}; "
-                         f"<strong>{escape(str(head['weight']))}</strong></p>")
-        parts.append("<table><tr>" + "".join(f"<th>{c}</th>" for c in cols) + "</tr>")
-        for _, r in t.iterrows():
-            kind = str(r["flag"]).split(":")[0]
-            cells = []
-            for c in cols:
-                v = r[c]
-                if isinstance(v, float):
-                    cells.append(f"<td class='num'>{'' if np.isnan(v) else f'{v:.4g}'}</td>")
-                else:
-                    cells.append(f"<td>{escape(str(v))}</td>")
-            parts.append(f"<tr class='{kind}'>" + "".join(cells) + "</tr>")
-        parts.append("</table>")
-    parts.append("</body></html>\n")
-    return "\n".join(parts)
