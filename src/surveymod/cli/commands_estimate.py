@@ -195,8 +195,7 @@ def estimate_cmd(data: str, design_spec: str | None, means: tuple[str, ...], pro
 
         ds = open_dataset(data, questionnaire, missing_codes)  # the spec may use any column
         result = run_weighting(ds, load_spec(weighting_spec))
-        assert result.dataset is not None
-        ds, calibration = result.dataset, result.calibration
+        ds, calibration = result.data, result.calibration
         assert result.design is not None
         design = result.design  # its mse is the spec's `design: mse:`; --mse/--no-mse overrides it
         if design_opts.get("mse") is not None:

@@ -63,14 +63,13 @@ def weight_cmd(data: Path, spec_path: Path, output: Path, report_dir: Path | Non
     refuse_overwriting_inputs(html_path, [data, spec_path])
     refuse_overwriting_inputs(json_path, [data, spec_path])
     rep = result.replicate_weights
-    added = [c for c in result.frame.columns if c not in frame.columns] + (rep.names if rep is not None else [])
+    out_data = result.data.main  # with the replicate columns, unless they are streamed (then they come from rep)
+    added = [c for c in out_data.columns if c not in frame.columns] + (rep.names if rep is not None and stream else [])
     added_labels = _weight_labels(added, result.diagnostics.output, spec_path.name)
-    out_data = result.frame if stream else result.data
     if ds.questionnaire is not None and ext in (".sav", ".dta"):
         from ..data.exporter import export
 
-        assert result.dataset is not None
-        exported = export(result.dataset, to=ext[1:], out=output, added=added_labels, syntax=False, progress=say)
+        exported = export(result.data, to=ext[1:], out=output, added=added_labels, syntax=False, progress=say)
         echo_problems([w for w in exported.warnings if w.rule != "unknown-column"])
         renamed = exported.renamed
     else:
@@ -83,7 +82,7 @@ def weight_cmd(data: Path, spec_path: Path, output: Path, report_dir: Path | Non
                 click.echo("note: renamed for Stata (original name kept as the variable label when it had none): "
                            + ", ".join(f"{a} -> {b}" for a, b in renamed.items()), err=True)
         if say is not None:
-            width = len(result.frame.columns) + (len(rep.names) if rep is not None else 0)
+            width = len(out_data.columns) + (len(rep.names) if rep is not None and stream else 0)
             say(f"writing {output.name} ({len(out_data):,} rows, {width} columns)")
         notes: list = []
         write_data(out_data, output, labels, more=rep if stream else None, notes=notes)
@@ -101,7 +100,7 @@ def weight_cmd(data: Path, spec_path: Path, output: Path, report_dir: Path | Non
     if warnings:
         echo_problems(warnings)
     f = result.diagnostics.final
-    click.echo(f"wrote {output} ({len(result.frame)} rows); weights min {f.min:.4g} max {f.max:.4g} "
+    click.echo(f"wrote {output} ({len(out_data)} rows); weights min {f.min:.4g} max {f.max:.4g} "
                f"Kish deff {f.kish_deff:.3f} effective n {f.effective_n:.1f}; report {html_path}")
 
 
