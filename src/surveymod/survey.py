@@ -101,7 +101,9 @@ class Survey:
 
     def __repr__(self) -> str:
         shapes = ", ".join(f"{k}: {len(v)}×{v.shape[1]}" for k, v in self.dataset.frames.items())
-        given = {k: v for k, v in self.design.model_dump(exclude_defaults=True).items()}
+        given = {k: v for k, v in self.design.model_dump(exclude_defaults=True).items() if k != "rscales"}
+        if len(given.get("repweights", "")) > 40:
+            given["repweights"] = given["repweights"][:37] + "..."
         weighted = f", weighted ({len(self.calibration)} calibration step(s))" if self.weighting else ""
         return f"Survey({shapes}; design {given or 'equal weights, one stage'}{weighted})"
 

@@ -18,6 +18,7 @@ import pandas as pd
 from ..atomic import refuse_overwriting_inputs, write_text
 from ..data.meta import Metadata
 from ..errors import SurveyError
+from ..survey import weight_labels
 from ..tabular import STREAMED, DataLabels, write_data
 from ..weighting import load_spec, run_weighting
 from ..weighting.declare import STATA_NAME, declarations, renamed_design
@@ -65,7 +66,7 @@ def weight_cmd(data: Path, spec_path: Path, output: Path, report_dir: Path | Non
     rep = result.replicate_weights
     out_data = result.data.main  # with the replicate columns, unless they are streamed (then they come from rep)
     added = [c for c in out_data.columns if c not in frame.columns] + (rep.names if rep is not None and stream else [])
-    added_labels = _weight_labels(added, result.diagnostics.output, spec_path.name)
+    added_labels = weight_labels(added, result.diagnostics.output, spec_path.name)
     if ds.questionnaire is not None and ext in (".sav", ".dta"):
         from ..data.exporter import export
 
@@ -120,12 +121,6 @@ def _refuse_losing_missing_values(meta: Metadata, ext_in: str, ext_out: str) -> 
         raise SurveyError(f"the input has {what} in {len(names)} variable(s) ({shown}); write a {ext_in} output, or "
                           f"give the questionnaire with -q so that every missing code is declared in {ext_out}",
                           rule="weight-output-format")
-
-
-def _weight_labels(added: list[str], final: str, spec_name: str) -> dict[str, str]:
-    """Variable labels for the columns the weighting added: the final weight and the replicate weights."""
-    return {c: (f"Final weight (surveymod weight, {spec_name})" if c == final
-                else f"Replicate weight {c} (surveymod weight, {spec_name})") for c in added}
 
 
 def stata_names(columns: list[str]) -> dict[str, str]:
