@@ -1,7 +1,7 @@
 """A survey as one object: the data with its metadata, the design, and what weighting added.
 
 As R ``survey``'s ``svydesign``/``svrepdesign`` (and balance's ``Sample``), a :class:`Survey` holds the data
-(:class:`~surveymod.data.read.Dataset`: one frame per level, labels, missing codes), the design declaration
+(:class:`~surveymod.data.Dataset`: one frame per level, labels, missing codes), the design declaration
 (:class:`~surveymod.estimation.Design`: weight, strata, PSUs, FPC or replicate weights) and, after
 :func:`weight`, the calibration records and the weighting diagnostics. The functions here are the library's
 front door; each is a thin call to the module that does the work::
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from .data import Dataset
     from .data.exporter import ExportResult
     from .data.meta import Metadata
+    from .data.reader import Progress
     from .estimation.calibration import Record
     from .indicators.results import IndicatorRow
     from .questionnaire.model import Questionnaire
@@ -119,7 +120,8 @@ def _design(design: Design | None, columns: dict[str, Any], base: Design | None 
 
 def read(path: str | Path, questionnaire: Questionnaire | str | Path | None = None, *, design: Design | None = None,
          missing: Sequence[float] = (), keep: Callable[[str], bool] | None = None, rosters: bool = False,
-         encoding: str | None = None, sheet: str | None = None, lang: str | None = None) -> Survey:
+         encoding: str | None = None, sheet: str | None = None, lang: str | None = None,
+         progress: Progress | None = None) -> Survey:
     """Read a data file, folder or .zip into a :class:`Survey` (the one reader, :func:`surveymod.data.read`).
 
     With a *questionnaire* (YAML or XLSForm path, or a loaded one) columns are named, typed and labelled by it and
@@ -131,7 +133,7 @@ def read(path: str | Path, questionnaire: Questionnaire | str | Path | None = No
     """
     from .data import read as read_data
 
-    options: dict[str, Any] = {"encoding": encoding, "sheet": sheet, "lang": lang, "keep": keep, "progress": None}
+    options: dict[str, Any] = {"encoding": encoding, "sheet": sheet, "lang": lang, "keep": keep, "progress": progress}
     if rosters:
         path = _top_file(Path(path))
     if rosters and questionnaire is None:

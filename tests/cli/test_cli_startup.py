@@ -50,7 +50,7 @@ def test_analysis_loads_neither_checker_exporter_nor_scipy() -> None:
 
 def test_data_package_names_are_the_functions_whatever_was_imported_first() -> None:
     """``surveymod.data.read/check/export`` are functions even after their modules were imported directly."""
-    code = ("import surveymod.data.read, surveymod.data.checker, surveymod.data.exporter\n"
+    code = ("import surveymod.data.reader, surveymod.data.checker, surveymod.data.exporter\n"
             "from surveymod.data import check, export, read, Dataset, CheckReport, ExportResult\n"
             "import surveymod.data as d\n"
             "print(all(callable(f) and not isinstance(f, type(d)) for f in (check, export, read, d.check, d.read)))")

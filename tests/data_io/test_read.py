@@ -108,7 +108,7 @@ def test_large_csv_is_read_in_chunks_with_the_same_result(qn, tmp_path):
     path = tmp_path / "big.csv"
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     whole = read(path, qn).main
-    chunked = read(path, qn, chunk_bytes=1000, progress=True).main
+    chunked = read(path, qn, chunk_bytes=1000, progress=lambda *a: None).main
     assert len(chunked) == 5000
     pd.testing.assert_frame_equal(whole, chunked)
 
@@ -148,7 +148,7 @@ def test_streamed_blocks_give_the_frame_the_whole_file_reader_gives(tmp_path, mo
     column empty in the first blocks, "NA", quoted text with line breaks) come out as from one read."""
     import importlib
 
-    reader = importlib.import_module("surveymod.data.read")  # the module (the package's `read` is the function)
+    reader = importlib.import_module("surveymod.data.reader.text_files")
 
     rows = ["id,late,routed,amount,note"]
     for i in range(1, 6001):
@@ -181,7 +181,7 @@ def test_streamed_blocks_give_the_frame_the_whole_file_reader_gives(tmp_path, mo
 def test_growing_column_grows_and_turns_float_at_the_first_gap():
     import importlib
 
-    reader = importlib.import_module("surveymod.data.read")
+    reader = importlib.import_module("surveymod.data.reader.text_files")
     g = reader._Growing(2, np.dtype("int64"))
     g.add(np.array([1, 2, 3], dtype="int64"))  # past the estimate
     assert g.values.dtype == "int64" and g.values[:g.n].tolist() == [1, 2, 3]
@@ -229,7 +229,7 @@ def test_dates_with_gaps_stay_dates_when_text_is_object():
     dates must stay missing dates, not make the column object."""
     import importlib
 
-    reader = importlib.import_module("surveymod.data.read")
+    reader = importlib.import_module("surveymod.data.reader.columns")
     with pd.option_context("future.infer_string", False):
         col = pd.Series(["2024-01-05", None, np.nan, "2024-01-05"], dtype=object)
         got = reader._date(col)
@@ -242,7 +242,7 @@ def test_read_ahead_keeps_order_raises_in_order_and_stops_its_thread() -> None:
     parser's error after the blocks before it, and a caller that stops early leaves no thread behind."""
     import threading
 
-    from surveymod.data.read import _read_ahead
+    from surveymod.data.reader.text_files import _read_ahead
 
     assert list(_read_ahead(iter(range(50)), depth=3)) == list(range(50))
 

@@ -17,7 +17,7 @@ SCRIPTS = {"make_r28_reference.R": "r28_reference.csv", "make_r28_compare_refere
            "make_r28_glm_reference.R": "r28_glm.csv", "make_r28_quantile_reference.R": "r28_quantile.csv",
            "make_r28_pps_reference.R": "r28_pps.csv", "make_r28_weighting_reference.R": "r28_weighting.csv"}
 
-pytestmark = [pytest.mark.slow, pytest.mark.client,
+pytestmark = [pytest.mark.client,
               pytest.mark.skipif(shutil.which("Rscript") is None, reason="Rscript (R with survey) is not installed")]
 
 

@@ -68,7 +68,7 @@ def test_roster_kish_check_finds_the_wrong_person() -> None:
     """Household 1: eligible 70 (m), 45 (f), 20 (m); line 2 is the woman of 45, and she answered. Household 2: line
     1 is the man of 60 but a woman of 30 answered. Household 3: n_elig says 3, two are listed (the 12-year-old is
     not eligible)."""
-    from surveymod.data.read import Dataset
+    from surveymod.data.reader import Dataset
     from surveymod.fieldwork import MonitorConfig, run_monitor
 
     main = pd.DataFrame({"hhid": [1, 2, 3], "intv": ["A", "B", "B"], "disposition": ["1.1"] * 3,

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from surveymod.data.read import read
+from surveymod.data.reader import read
 from surveymod.fieldwork import MonitorConfig, run_monitor
 from surveymod.fieldwork.demo import simulate_fieldwork
 from surveymod.fieldwork.report import write_report

@@ -289,7 +289,7 @@ def test_declared_missing_codes_are_blank_in_derived_variables_too(frames: dict[
     """A YEARESID of 99 declared missing (--missing 99) gives exactly the tables of a blank YEARESID: the code
     reaches neither a derived duration band nor a cell (review finding: derived variables used raw codes)."""
     from surveymod.data.meta import from_questionnaire
-    from surveymod.data.read import Dataset
+    from surveymod.data.reader import Dataset
 
     person = frames["person"]
     answered = person.index[person["YEARESID"].notna()][:40]

@@ -56,7 +56,7 @@ def test_every_record_passes_surveymod_check(path: Path) -> None:
     """The data checker (surveymod.data.check) finds no routing, constraint, key, code or range error in simulated
     data, calculated variables included."""
     check_mod = pytest.importorskip("surveymod.data.checker")
-    from surveymod.data.read import Dataset
+    from surveymod.data.reader import Dataset
 
     qn = load_valid(path)
     sim = simulate(qn, 1000, 11)

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from surveymod.cli.main import _register, cli
-from surveymod.data.read import read
+from surveymod.data.reader import read
 from surveymod.estimation import estimate
 from surveymod.weighting import run_weighting
 from surveymod.weighting.declare import r_name, r_string

@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 from surveymod.cli.commands_weight import stata_names
 from surveymod.cli.main import _register, cli
-from surveymod.data.read import read
+from surveymod.data.reader import read
 from surveymod.weighting import run_weighting
 
 API = Path(__file__).resolve().parents[1] / "data" / "api" / "apiclus1.csv"

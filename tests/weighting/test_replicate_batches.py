@@ -20,7 +20,7 @@ from r_replicate_common import SCHWIDE, STYPE
 
 from surveymod import tabular
 from surveymod.cli.main import _register, cli
-from surveymod.data.read import read
+from surveymod.data.reader import read
 from surveymod.weighting import replicate_weights, run_weighting
 
 API = Path(__file__).resolve().parents[1] / "data" / "api" / "apiclus1.csv"

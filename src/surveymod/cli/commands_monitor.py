@@ -29,7 +29,7 @@ from .main import cli
 def monitor_cmd(data: str, questionnaire: str, sample_path: str | None, bc_path: str | None,
                 thresholds_path: str | None, title: str, out_dir: str) -> None:
     """Fieldwork monitoring report of DATA: progress, AAPOR rates, interviewer quality, selection, back-checks."""
-    from ..data.read import read
+    from ..data.reader import read
     from ..fieldwork import load_config, run_monitor
     from ..fieldwork.report import write_report
 

@@ -139,9 +139,28 @@ def open_dataset(path: str, questionnaire: str | None = None, missing_codes: str
     """
     from ..survey import read
 
-    ds = read(path, questionnaire, missing=parse_codes(missing_codes), keep=keep, rosters=rosters).dataset
+    ds = read(path, questionnaire, missing=parse_codes(missing_codes), keep=keep, rosters=rosters,
+              progress=reading_bar()).dataset
     echo_problems([p for p in ds.problems if p.severity == "warning" and p.rule != "unknown-column"])
     return ds
+
+
+def reading_bar() -> Callable[[str, int, int], None] | None:
+    """The reader's progress drawn as a bar on stderr (one per large file), or None when stderr is no terminal."""
+    if not sys.stderr.isatty():
+        return None
+    bars: dict[str, Any] = {}
+
+    def tick(name: str, done: int, total: int) -> None:
+        bar = bars.get(name)
+        if bar is None:
+            bar = bars[name] = click.progressbar(length=total, label=f"reading {name}", file=sys.stderr)
+            bar.__enter__()
+        bar.update(done - bar.pos)
+        if done >= total:
+            bar.__exit__(None, None, None)
+
+    return tick
 
 
 def progress_lines(rows: int, at_least: int = 200_000) -> Callable[[str], None] | None:

@@ -7,8 +7,7 @@ Typical use::
     surveymod.data.export(ds, to="sav", out="out/hh.sav", lang="mk")
 
 The checker and the exporter are loaded on first use (PEP 562), so an analysis command that only reads does not
-import them or the questionnaire machinery behind them. (The reader is imported at once: its module shares the
-name ``read`` with its function, and the function must win.)
+import them or the questionnaire machinery behind them; the reader (``data/reader/``) is imported at once.
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from .read import Dataset, read
+from .reader import Dataset, read
 
 if TYPE_CHECKING:
     from .checker import CheckReport, check

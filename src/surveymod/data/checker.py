@@ -34,7 +34,7 @@ from . import multi
 from .derived import mismatches, recompute
 from .household_rules import check_declared_rules, check_household_rules
 from .levels import level_keys, level_of_roster, levels, parent_level
-from .read import Dataset, read
+from .reader import Dataset, read
 from .whole_numbers import range_codes, whole_number_codes
 
 COLUMNS = ["level", "respondent_id", "row", "variable", "value", "rule", "severity", "message"]

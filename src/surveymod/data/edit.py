@@ -33,7 +33,7 @@ from ..yamlpos import Positions, load_model, locate
 from .checker import level_env
 from .derived import mismatches, recompute
 from .levels import level_keys, level_of_question, levels
-from .read import Dataset, read
+from .reader import Dataset, read
 
 NOT_IMPUTABLE = {"WKSTAT", "ABSREAS", "JATTACH", "SEEKWORK", "ACTMETNE", "AVAILBLE", "EMPSTAT"}
 """EU-LFS variables that Reg. (EU) 2019/2240, Art. 9(1) forbids to replace or impute."""

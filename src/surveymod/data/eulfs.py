@@ -39,7 +39,7 @@ from ..questionnaire.conditions import universe
 from ..questionnaire.model import Questionnaire
 from .derived import mismatches, recompute
 from .levels import level_keys, level_of_question, parent_level
-from .read import Dataset, read
+from .reader import Dataset, read
 
 COUNTRY = "MK"
 """Country of residence (EU-LFS COUNTRY) of the shipped module: North Macedonia."""

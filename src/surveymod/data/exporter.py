@@ -42,7 +42,7 @@ from ..questionnaire.names import name_problem
 from ..xlsx import write_frames
 from .dta_file import STATA_EPOCH_DAYS
 from .levels import TOP_LEVEL, level_keys, level_of_roster, levels
-from .read import EXACT_LIMIT, Dataset, read
+from .reader import EXACT_LIMIT, Dataset, read
 from .sav_file import SPSS_EPOCH_SECONDS
 
 Target = Literal["sav", "dta", "csv", "xlsx", "parquet"]

@@ -27,7 +27,7 @@ from .taylor import stages as taylor_stages
 from .tdist import t_quantile, t_tail
 
 if TYPE_CHECKING:
-    from ..data.read import Dataset
+    from ..data.reader import Dataset
 
 WAVE = "__wave"
 IND = "__y"

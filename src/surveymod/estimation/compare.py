@@ -33,7 +33,7 @@ from .taylor import stages as taylor_stages
 from .tdist import t_tail
 
 if TYPE_CHECKING:
-    from ..data.read import Dataset
+    from ..data.reader import Dataset
 
 CONTRAST_COLUMNS = ["variable", "level", "domain_a", "domain_b", "estimate_a", "estimate_b", "diff", "se", "t", "df",
                     "p", "ci_low", "ci_high"]

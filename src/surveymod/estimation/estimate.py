@@ -41,7 +41,7 @@ CIMethod = Literal["logit", "beta", "wilson"]
 DOM = "__dom"
 
 if TYPE_CHECKING:
-    from ..data.read import Dataset
+    from ..data.reader import Dataset
 
 # The result type: a pandas DataFrame with COLUMNS; ``attrs["missing"]`` maps variable -> rows missing.
 Estimates = pd.DataFrame

@@ -36,7 +36,7 @@ from .taylor import stages as taylor_stages
 from .tdist import t_tail
 
 if TYPE_CHECKING:
-    from ..data.read import Dataset
+    from ..data.reader import Dataset
 
 Family = Literal["gaussian", "binomial"]
 GLM_COLUMNS = ["term", "estimate", "se", "t", "df", "p", "ci_low", "ci_high"]

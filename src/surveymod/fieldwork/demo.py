@@ -23,7 +23,7 @@ import pandas as pd
 import yaml
 
 from ..atomic import write_text
-from ..data.read import read
+from ..data.reader import read
 from .config import load_config
 from .monitor import run_monitor
 from .report import write_report
@@ -146,9 +146,9 @@ def monitor_demo(out: Path, main: pd.DataFrame, questionnaire: Path, seed: int,
         "fieldwork/thresholds.yaml": write_text(d / "thresholds.yaml", yaml.safe_dump(THRESHOLDS, sort_keys=False)),
         "fieldwork/truth.yaml": write_text(d / "truth.yaml", yaml.safe_dump(fw["truth"], sort_keys=False)),
     }
-    ds = read(paths["fieldwork/endline_fieldwork.csv"], questionnaire, progress=False)
+    ds = read(paths["fieldwork/endline_fieldwork.csv"], questionnaire)
     m = run_monitor(ds, load_config(paths["fieldwork/thresholds.yaml"]), sample=fw["sample"],
-                    backchecks=read(paths["fieldwork/backcheck.csv"], progress=False).main,
+                    backchecks=read(paths["fieldwork/backcheck.csv"]).main,
                     data_path=str(paths["fieldwork/endline_fieldwork.csv"]))
     written = write_report(m, out / "monitoring", title="Endline fieldwork monitoring (simulated)",
                            data=str(paths["fieldwork/endline_fieldwork.csv"]))

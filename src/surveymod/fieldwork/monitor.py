@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..data.read import Dataset
+from ..data.reader import Dataset
 from ..errors import Location, Problem, SurveyError
 from . import aapor, backcheck, duplicates, progress, quality, selection
 from .config import AAPOR_CODE, Fields, MonitorConfig, resolve_fields

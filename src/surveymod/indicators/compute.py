@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..data.read import Dataset
+from ..data.reader import Dataset
 from ..errors import Problem, SurveyError
 from ..estimation import Design, change, estimate
 from ..estimation.calibration import Record
@@ -48,7 +48,7 @@ class WaveData:
 def read_wave(lp: LoadedProgramme, name: str, qn: Questionnaire | None) -> Dataset:
     """A wave's data read the one way every command reads data; a path that is no data file, or a file that
     cannot be read, is an error at the spec line that names it."""
-    from ..data.read import SUFFIXES, read
+    from ..data.reader import SUFFIXES, read
 
     w = lp.spec.waves[name]
     path = lp.base / w.data

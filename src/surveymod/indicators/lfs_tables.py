@@ -30,7 +30,7 @@ from ..questionnaire import expr as E
 from ..yamlpos import Positions, load_model, locate
 
 if TYPE_CHECKING:
-    from ..data.read import Dataset
+    from ..data.reader import Dataset
 
 Stat = Literal["prop", "mean", "total", "ratio"]
 

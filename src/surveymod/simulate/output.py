@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..atomic import inside, refuse_overwriting_inputs, write_text
 from ..data.exporter import export
-from ..data.read import Dataset
+from ..data.reader import Dataset
 from ..errors import Location, Problem, SurveyError
 from ..questionnaire.model import Questionnaire
 from .run import Simulated

@@ -51,7 +51,7 @@ LINEAR_TOL = 1e-6
 class WeightingResult:
     """The weighted data, the design and calibration it now has, and the diagnostics.
 
-    ``data`` is the one way to the weighted data: the input :class:`~surveymod.data.read.Dataset` (labels and missing
+    ``data`` is the one way to the weighted data: the input :class:`~surveymod.data.Dataset` (labels and missing
     codes kept; a plain frame becomes a Dataset without metadata) whose top level has the final weight and every
     replicate weight column. ``design`` and ``calibration`` (one record per calibration step, row-aligned with the
     data) go straight into :func:`surveymod.estimation.estimate`, whose Taylor standard errors then credit the
