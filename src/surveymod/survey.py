@@ -183,7 +183,6 @@ def weight(survey: Survey, spec: LoadedSpec | str | Path,
     from .weighting import run_weighting
 
     res = run_weighting(survey.dataset, spec, progress=progress)
-    assert res.design is not None
     return Survey(res.data, res.design, tuple(res.calibration), res.diagnostics)
 
 

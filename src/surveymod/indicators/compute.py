@@ -103,7 +103,6 @@ def load_wave(lp: LoadedProgramme, name: str) -> WaveData:
         from ..weighting import load_spec, run_weighting
 
         result = run_weighting(ds, load_spec(lp.base / w.weighting))
-        assert result.design is not None
         ds, calibration, design = result.data, result.calibration, result.design
     # the questionnaire's missing codes (don't know, refusal ...) are missing in every indicator expression
     frame = ds.valid(list(ds.main.columns))

@@ -60,8 +60,8 @@ class WeightingResult:
 
     data: Dataset
     diagnostics: Diagnostics
+    design: Design
     calibration: list[Record] = field(default_factory=list)
-    design: Design | None = None
     replicate_weights: ReplicateWeights | None = None
     """The replicate weights; when the run was told to stream them (``stream_to``), ``data`` leaves them out and a
     writer takes them from here in blocks of rows."""
@@ -527,7 +527,7 @@ def run_weighting(dataset: pd.DataFrame | Dataset, spec: LoadedSpec | str | Path
                        design=loaded.spec.design, output=out_name)
     if rep is not None and stream_to is None:
         out = pd.concat([out, pd.DataFrame(rep.matrix(), columns=rep.names, index=out.index, copy=False)], axis=1)
-    return WeightingResult(_as_dataset(dataset).with_frame(out), diag, run.calibration, design, rep)
+    return WeightingResult(_as_dataset(dataset).with_frame(out), diag, design, run.calibration, rep)
 
 
 def _as_dataset(data: pd.DataFrame | Dataset) -> Dataset:
