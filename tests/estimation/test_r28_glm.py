@@ -74,7 +74,7 @@ def test_svyglm_on_a_raked_design(ref: dict[str, float], tmp_path) -> None:
                     "    max_iter: 200\n    margins:\n      - variables: stype\n        targets: {E: 4421, H: 755, "
                     "M: 1018}\n      - variables: sch.wide\n        targets: {'No': 1072, 'Yes': 5122}\noutput: w\n")
     res = run_weighting(FRAMES["clus1"], spec)
-    _check(svyglm(res.frame, res.design, "api00", ["ell", "meals"], calibration=res.calibration), ref, "rake_lin")
+    _check(svyglm(res.data.main, res.design, "api00", ["ell", "meals"], calibration=res.calibration), ref, "rake_lin")
 
 
 def test_bad_models_are_errors() -> None:

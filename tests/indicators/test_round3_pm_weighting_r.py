@@ -52,18 +52,18 @@ def test_the_shipped_spec_is_the_list_design() -> None:
 
 def test_calibrated_weights_equal_r() -> None:
     res = run_weighting(_data(), _spec())
-    w = res.data["final_weight"].to_numpy()
+    w = res.data.main["final_weight"].to_numpy()
     for row in (1, 2, 3, 50, 357):
         assert w[row - 1] == pytest.approx(R[f"weight_row{row}"], rel=1e-9)
     assert (w.min(), w.max(), w.sum()) == pytest.approx((R["weight_min"], R["weight_max"], R["weight_sum"]), rel=1e-9)
-    d = res.data.assign(w=w)
+    d = res.data.main.assign(w=w)
     for var, totals in LIST.items():  # the list totals are met
         assert d.groupby(var)["w"].sum().to_dict() == pytest.approx(totals, rel=1e-9)
 
 
 def test_jkn_estimate_and_se_equal_r() -> None:
     res = run_weighting(_data(), _spec())
-    e = estimate(res.data, res.design, mean=["positive"], calibration=res.calibration).iloc[0]
+    e = estimate(res.data.main, res.design, mean=["positive"], calibration=res.calibration).iloc[0]
     assert e["estimate"] == pytest.approx(R["jkn_mean"], rel=1e-9)
     assert e["se"] == pytest.approx(R["jkn_se"], rel=1e-6)
 
@@ -74,7 +74,7 @@ def test_taylor_se_with_fpc_and_calibration_equals_r(tmp_path: Path) -> None:
     spec = tmp_path / "taylor.yaml"
     spec.write_text(yaml.safe_dump(raw), encoding="utf-8")
     res = run_weighting(_data(), spec)
-    e = estimate(res.data, res.design, mean=["positive"], calibration=res.calibration).iloc[0]
+    e = estimate(res.data.main, res.design, mean=["positive"], calibration=res.calibration).iloc[0]
     assert (e["estimate"], e["se"]) == pytest.approx((R["taylor_mean"], R["taylor_se"]), rel=1e-6)
     plain = estimate(_data(), Design(weight="dweight", strata="list_stratum", fpc="list_size"),
                      mean=["positive"]).iloc[0]

@@ -44,12 +44,12 @@ def brr_step(method: str) -> str:
 def rep_matrix(result) -> np.ndarray:
     """The replicate weight columns repw1..R of a weighting result as an n x R array."""
     n = result.diagnostics.replicates["n_replicates"]
-    return result.data[[f"repw{k}" for k in range(1, n + 1)]].to_numpy(dtype=float)
+    return result.data.main[[f"repw{k}" for k in range(1, n + 1)]].to_numpy(dtype=float)
 
 
 def rep_se(result, est: Callable[[pd.DataFrame, np.ndarray], float], mse: bool = False) -> float:
     """Replicate SE with the pipeline's scales: scale * sum(rscales * (t_r - c)^2), c = t (mse) or mean(t_r) (R)."""
-    d, diag = result
+    d, diag = result.data.main, result.diagnostics
     full = est(d, d["final_weight"].to_numpy(dtype=float))
     reps = np.array([est(d, w) for w in rep_matrix(result).T])
     centre = full if mse else reps.mean()
@@ -114,7 +114,7 @@ def test_scd_total_and_mean_se_match_r(scd, write_spec, method):
     assert se_total == pytest.approx(np.sqrt(23213), rel=1e-12)
     assert sig(se_total, 152.358130732, 10)
     # R svymean(~alive, scd2brr / scd2fay(rho 0.5)): 46.3333333333, SE 3.58236421003 (both).
-    assert sig(mean_of("alive")(res.data, res.data["final_weight"].to_numpy()), 46.3333333333, 10)
+    assert sig(mean_of("alive")(res.data.main, res.data.main["final_weight"].to_numpy()), 46.3333333333, 10)
     assert sig(rep_se(res, mean_of("alive")), 3.58236421003, 9)
 
 
@@ -130,10 +130,10 @@ def test_each_replicate_upweights_exactly_one_psu_per_stratum(pairs, write_spec,
     """Replicate factor (2 / 0, Fay 2-rho / rho) is constant within a PSU, high on exactly one PSU of each stratum,
     and each PSU is high in exactly half of the replicates (the balance that makes BRR unbiased for a total)."""
     res = run(pairs, write_spec, PAIRS, brr_step(method))
-    f = np.round(rep_matrix(res) / res.data["pw"].to_numpy()[:, None], 12)
+    f = np.round(rep_matrix(res) / res.data.main["pw"].to_numpy()[:, None], 12)
     n_reps = f.shape[1]
     assert set(np.unique(f)) == {hi, lo}
-    for _, g in res.data.groupby("pair"):
+    for _, g in res.data.main.groupby("pair"):
         psu_f = [f[g.index.to_numpy()[idx]] for idx in g.groupby("dnum").indices.values()]
         assert len(psu_f) == 2
         for m in psu_f:
@@ -173,7 +173,7 @@ def test_pairs15_replicates_and_se_match_r(pairs, write_spec, method):
     se_t = rep_se(res, total_of("api00"))
     assert sig(se_t, TAYLOR_P15, 10) and se_t == pytest.approx(hand_total_se(d15, "api00"), rel=1e-10)
     m = mean_of("api00")
-    assert sig(m(res.data, res.data["final_weight"].to_numpy()), ref["mean"][0], 10)
+    assert sig(m(res.data.main, res.data.main["final_weight"].to_numpy()), ref["mean"][0], 10)
     assert sig(rep_se(res, m), ref["mean"][1], 9)
     assert sig(rep_se(res, m, mse=True), ref["mean_se_mse"], 9)
 
@@ -183,10 +183,10 @@ def test_pairs15_poststratified_se_matches_r(pairs, write_spec, method):
     """R: postStratify(as.svrepdesign(...), ~stype, pop.types) re-weights every replicate, as the pipeline does."""
     res = run(pairs[pairs["pair"] <= 15], write_spec, PAIRS, brr_step(method) + PS)
     ref = P15[method]
-    w = res.data["final_weight"].to_numpy()
-    assert sig(mean_of("api00")(res.data, w), ref["ps_mean"][0], 9)
+    w = res.data.main["final_weight"].to_numpy()
+    assert sig(mean_of("api00")(res.data.main, w), ref["ps_mean"][0], 9)
     assert sig(rep_se(res, mean_of("api00")), ref["ps_mean"][1])
-    assert sig(total_of("api00")(res.data, w), ref["ps_total"][0], 9)
+    assert sig(total_of("api00")(res.data.main, w), ref["ps_total"][0], 9)
     assert sig(rep_se(res, total_of("api00")), ref["ps_total"][1])
 
 
@@ -195,9 +195,9 @@ def test_pairs15_raked_se_matches_r(pairs, write_spec, method):
     """R: rake(svrepdesign, list(~stype, ~sch.wide), ..., control=list(maxit=100, epsilon=1e-10))."""
     res = run(pairs[pairs["pair"] <= 15], write_spec, PAIRS, brr_step(method) + RAKE)
     ref = P15[method]
-    w = res.data["final_weight"].to_numpy()
+    w = res.data.main["final_weight"].to_numpy()
     for y, key in (("api00", "rake_mean"), ("meals", "rake_meals")):
-        assert sig(mean_of(y)(res.data, w), ref[key][0], 8)
+        assert sig(mean_of(y)(res.data.main, w), ref[key][0], 8)
         assert sig(rep_se(res, mean_of(y)), ref[key][1])
 
 

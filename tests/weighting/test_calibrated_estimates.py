@@ -53,47 +53,47 @@ def check_by(out: pd.DataFrame, ref: dict[str, float], prefix: str, var: str) ->
 def test_raked_domains_props_ratio_totals(apiclus1, write_spec, ref) -> None:
     res = weighted(apiclus1, write_spec, RAKE)
     cal = res.calibration
-    check_by(estimate(res.data, res.design, calibration=cal, mean=["api00"], by=["comp.imp"]), ref,
+    check_by(estimate(res.data.main, res.design, calibration=cal, mean=["api00"], by=["comp.imp"]), ref,
              "rake_api00_by_compimp", "api00")
-    p = estimate(res.data, res.design, calibration=cal, prop=["awards"])
+    p = estimate(res.data.main, res.design, calibration=cal, prop=["awards"])
     no = p[p.level == "No"].iloc[0]
     assert sig(no.estimate, ref["rake_awards_No"]) and sig(no.se, ref["rake_awards_No_se"])
-    r = estimate(res.data, res.design, calibration=cal, ratio=[("api00", "api99")])
+    r = estimate(res.data.main, res.design, calibration=cal, ratio=[("api00", "api99")])
     assert sig(r.estimate[0], ref["rake_ratio"]) and sig(r.se[0], ref["rake_ratio_se"])
-    check_by(estimate(res.data, res.design, calibration=cal, total=["enroll"], by=["stype"]), ref,
+    check_by(estimate(res.data.main, res.design, calibration=cal, total=["enroll"], by=["stype"]), ref,
              "rake_enroll_total_by_stype", "enroll")
 
 
 def test_without_the_records_the_se_is_the_uncalibrated_one(apiclus1, write_spec, ref) -> None:
     """The records matter: the same estimate, but without them the SE ignores the raking (more than 1% off)."""
     res = weighted(apiclus1, write_spec, RAKE)
-    with_records = estimate(res.data, res.design, calibration=res.calibration, mean=["enroll"])
-    without = estimate(res.data, res.design, mean=["enroll"])
+    with_records = estimate(res.data.main, res.design, calibration=res.calibration, mean=["enroll"])
+    without = estimate(res.data.main, res.design, mean=["enroll"])
     assert with_records.estimate[0] == pytest.approx(without.estimate[0], rel=1e-12)
     assert abs(without.se[0] / with_records.se[0] - 1) > 0.01
 
 
 def test_poststratified_domains(apiclus1, write_spec, ref) -> None:
     res = weighted(apiclus1, write_spec, PS)
-    check_by(estimate(res.data, res.design, calibration=res.calibration, mean=["api00"], by=["sch.wide"]), ref,
+    check_by(estimate(res.data.main, res.design, calibration=res.calibration, mean=["api00"], by=["sch.wide"]), ref,
              "ps_api00_by_schwide", "api00")
 
 
 def test_linear_calibration_domains(apiclus1, write_spec, ref) -> None:
     res = weighted(apiclus1, write_spec, CAL)
-    check_by(estimate(res.data, res.design, calibration=res.calibration, mean=["api00"], by=["comp.imp"]), ref,
+    check_by(estimate(res.data.main, res.design, calibration=res.calibration, mean=["api00"], by=["comp.imp"]), ref,
              "cal_api00_by_compimp", "api00")
 
 
 def test_logit_calibration(apiclus1, write_spec, ref) -> None:
     res = weighted(apiclus1, write_spec, LOGIT)
-    out = estimate(res.data, res.design, calibration=res.calibration, mean=["api00"])
+    out = estimate(res.data.main, res.design, calibration=res.calibration, mean=["api00"])
     assert sig(out.estimate[0], ref["logit_api00"]) and sig(out.se[0], ref["logit_api00_se"])
 
 
 def test_trim_after_rake_domains(apiclus1, write_spec, ref) -> None:
     res = weighted(apiclus1, write_spec, RAKE + TRIM)
-    check_by(estimate(res.data, res.design, calibration=res.calibration, mean=["api00"], by=["comp.imp"]), ref,
+    check_by(estimate(res.data.main, res.design, calibration=res.calibration, mean=["api00"], by=["comp.imp"]), ref,
              "trim_api00_by_compimp", "api00")
 
 
@@ -102,7 +102,7 @@ def test_records_must_match_the_rows(apiclus1, write_spec) -> None:
 
     res = weighted(apiclus1, write_spec, RAKE)
     with pytest.raises(SurveyError, match="calibration records"):
-        estimate(res.data.iloc[:100], res.design, calibration=res.calibration, mean=["api00"])
+        estimate(res.data.main.iloc[:100], res.design, calibration=res.calibration, mean=["api00"])
 
 
 def test_replicate_df_is_rank_minus_one_per_domain(ref) -> None:
@@ -128,7 +128,7 @@ def test_domain_quantiles_as_r_svyquantile(apiclus1, write_spec, ref, prefix, st
     cal: list = []
     if steps is not None:
         res = weighted(frame, write_spec, steps)
-        frame, design, cal = res.data, res.design, res.calibration
+        frame, design, cal = res.data.main, res.design, res.calibration
     out = estimate(frame, design, calibration=cal, quantile=[(var, p)], by=[by])
     for _, row in out.iterrows():
         level = row["domain"].split("=", 1)[1]

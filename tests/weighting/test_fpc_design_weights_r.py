@@ -44,23 +44,23 @@ def test_fpc_only_stratified_design_weights(write_spec, ref, r_weights) -> None:
     data = pd.read_csv(API / "apistrat.csv").drop(columns="pw")
     spec = "design:\n  strata: stype\n  fpc: fpc\n  mse: false\nsteps:\n  - step: replicates\n    method: jkn\n"
     res = run_weighting(data, write_spec(spec))
-    _check_rows(res.data, r_weights, "apistrat", "fpc", "final_weight")
-    out = estimate(res.data, res.design, mean=["api00"])  # as.svrepdesign(svydesign(fpc = ~fpc), "JKn")
+    _check_rows(res.data.main, r_weights, "apistrat", "fpc", "final_weight")
+    out = estimate(res.data.main, res.design, mean=["api00"])  # as.svrepdesign(svydesign(fpc = ~fpc), "JKn")
     assert sig(out.estimate[0], ref["fpcstrat_api00"]) and sig(out.se[0], ref["fpcstrat_jkn_api00_se"])
 
 
 def test_prob_design_weights(write_spec, r_weights) -> None:
     data = pd.read_csv(API / "apistrat.csv").assign(p=lambda d: 1 / d.pw).drop(columns="pw")
     spec = "design:\n  strata: stype\n  prob: p\n  fpc: fpc\nsteps:\n  - step: replicates\n    method: jkn\n"
-    _check_rows(run_weighting(data, write_spec(spec)).data, r_weights, "apistrat", "prob", "final_weight")
+    _check_rows(run_weighting(data, write_spec(spec)).data.main, r_weights, "apistrat", "prob", "final_weight")
 
 
 def test_fpc_only_cluster_design_raked(apiclus1, write_spec, ref, r_weights) -> None:
     """svydesign(id=~dnum, fpc=~fpc) then rake: R's raked weights row by row, and its Taylor mean and SE."""
     data = apiclus1.drop(columns="pw")
     res = run_weighting(data, write_spec(clus1_spec(steps=RAKE + STYPE + SCHWIDE, design="")))
-    _check_rows(res.data, r_weights, "apiclus1", "fpc_rake", "final_weight")
-    out = estimate(res.data, res.design, calibration=res.calibration, mean=["api00"])
+    _check_rows(res.data.main, r_weights, "apiclus1", "fpc_rake", "final_weight")
+    out = estimate(res.data.main, res.design, calibration=res.calibration, mean=["api00"])
     assert sig(out.estimate[0], ref["fpcrake_api00"]) and sig(out.se[0], ref["fpcrake_api00_se"])
 
 

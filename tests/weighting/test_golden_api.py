@@ -30,7 +30,7 @@ def sig(a: float, b: float, digits: int = 6) -> bool:
 def calibrated_estimate(res, y: str, stat: str = "mean") -> tuple[float, float]:
     """Estimate and Taylor SE on the weighted data, crediting the calibration records (R postStrata)."""
     kw = {"mean": [y]} if stat == "mean" else {"total": [y]}
-    out = estimate(res.data, res.design, calibration=res.calibration, **kw)
+    out = estimate(res.data.main, res.design, calibration=res.calibration, **kw)
     return float(out.estimate[0]), float(out.se[0])
 
 
@@ -40,7 +40,7 @@ def run(apiclus1, write_spec, steps: str):
 
 def rep_se(result, y: str, stat: str = "mean", mse: bool = False) -> float:
     """Replicate SE with the pipeline's scales: scale * sum(rscales * (t_r - c)^2), c = t (mse) or mean(t_r) (R default)."""
-    d, diag = result
+    d, diag = result.data.main, result.diagnostics
     cols = [f"repw{k}" for k in range(1, diag.replicates["n_replicates"] + 1)]
     yv = d[y].to_numpy(dtype=float)
 
@@ -80,7 +80,7 @@ def test_calibrate_linear(apiclus1, write_spec):
 def test_trim_after_rake_matches_r_trimweights(apiclus1, write_spec):
     steps = RAKE + "  - step: trim\n    lower: 30\n    upper: 60\n    redistribute: additive\n    strict: false\n"
     res = run(apiclus1, write_spec, steps)
-    w = res.data["final_weight"]
+    w = res.data.main["final_weight"]
     assert w.min() >= 30 - 1e-9 and w.max() <= 60 + 1e-9
     assert abs(w.sum() - 6194) < 1e-6  # redistribution keeps the total
     m, se = calibrated_estimate(res, "api00")
@@ -101,7 +101,7 @@ def test_jk1_raked(apiclus1, write_spec):
     assert sig(rep_se(res, "api00"), 26.874, 5)
     assert sig(rep_se(res, "enroll", "total"), 463582, 6)
     # the result's design (replicate columns, scales) gives the same through estimate()
-    out = estimate(res.data, res.design.model_copy(update={"mse": False}), mean=["api00"], total=["enroll"])
+    out = estimate(res.data.main, res.design.model_copy(update={"mse": False}), mean=["api00"], total=["enroll"])
     assert sig(out.se[0], 26.874, 5) and sig(out.se[1], 463582, 6)
 
 
@@ -111,7 +111,7 @@ def test_jkn_apistrat(write_spec):
     spec = write_spec("design:\n  weight: pw\n  strata: stype\n  fpc: fpc\nsteps:\n  - step: replicates\n"
                       "    method: jkn\n")
     res = run_weighting(data, spec)
-    d = res.data
+    d = res.data.main
     assert sig(float((d.final_weight * d.api00).sum() / d.final_weight.sum()), 662.28736, 8)
     assert sig(rep_se(res, "api00"), 9.40894, 6)
 
@@ -119,8 +119,8 @@ def test_jkn_apistrat(write_spec):
 def test_bootstrap_reproducible_and_raked_per_replicate(apiclus1, write_spec):
     """Rao-Wu bootstrap: the same seed gives the same replicates, and every replicate meets the raking margins."""
     steps = "  - step: replicates\n    method: bootstrap\n    n: 50\n    seed: 11\n" + RAKE
-    a = run(apiclus1, write_spec, steps).data
-    b = run(apiclus1, write_spec, steps).data
+    a = run(apiclus1, write_spec, steps).data.main
+    b = run(apiclus1, write_spec, steps).data.main
     reps = [f"repw{k}" for k in range(1, 51)]
     np.testing.assert_array_equal(a[reps].to_numpy(), b[reps].to_numpy())
     by_type = a.groupby("stype")[reps].sum()

@@ -45,7 +45,8 @@ MARGINS = "    margins:\n      - variables: a\n        targets: a.csv\n      - v
 def test_table_b_raking(tmp_path, write_spec):
     _margins(tmp_path)
     spec = write_spec("design: {}\nsteps:\n  - step: rake\n    tolerance: 1.0e-10\n" + MARGINS)
-    out, diag = run_weighting(_data(), spec)
+    res = run_weighting(_data(), spec)
+    out, diag = res.data.main, res.diagnostics
     np.testing.assert_allclose(np.round(_cell_weights(out), 2), TABLE_B, atol=1e-9)
     # balance/weightipy agree on Kish deff 1.100 for these weights (estimation.md 4D)
     assert round(diag.final.kish_deff, 3) == 1.100
@@ -54,7 +55,8 @@ def test_table_b_raking(tmp_path, write_spec):
 def test_table_c_linear(tmp_path, write_spec):
     _margins(tmp_path)
     spec = write_spec("design: {}\nsteps:\n  - step: calibrate\n    method: linear\n" + MARGINS)
-    out, _ = run_weighting(_data(), spec)
+    res = run_weighting(_data(), spec)
+    out = res.data.main
     np.testing.assert_allclose(np.round(_cell_weights(out), 2), TABLE_C, atol=1e-9)
 
 
@@ -62,7 +64,8 @@ def test_logit_bounds_respected_and_margins_met(tmp_path, write_spec):
     _margins(tmp_path)
     spec = write_spec("design: {}\nsteps:\n  - step: calibrate\n    method: logit\n    bounds: [0.5, 2.2]\n"
                       + MARGINS)
-    out, diag = run_weighting(_data(), spec)
+    res = run_weighting(_data(), spec)
+    out = res.data.main
     g = out["final_weight"]
     assert g.min() >= 0.5 and g.max() <= 2.2
     a_tot = out.groupby("a")["final_weight"].sum().to_numpy()
@@ -79,7 +82,8 @@ def test_full_precision_against_r_fixture(method, tmp_path, write_spec):
     step = {"rake": "  - step: rake\n    tolerance: 1.0e-12\n    max_iter: 1000\n",
             "linear": "  - step: calibrate\n    method: linear\n",
             "logit": "  - step: calibrate\n    method: logit\n    bounds: [0.5, 2.2]\n    tolerance: 1.0e-12\n"}[method]
-    out, _ = run_weighting(_data(), write_spec("design: {}\nsteps:\n" + step + MARGINS))
+    res = run_weighting(_data(), write_spec("design: {}\nsteps:\n" + step + MARGINS))
+    out = res.data.main
     ref = pd.read_csv(R_FIXTURE)
     ours = _cell_weights(out)
     expected = np.array([[ref[(ref.a == a) & (ref.b == b)][method].item() for b in range(1, 4)] for a in range(1, 5)])

@@ -22,7 +22,8 @@ steps:
 
 def test_codes_mapped_to_target_levels() -> None:
     df = pd.DataFrame({"sex": [1, 1, 2, 2, 2], "w": [1.0] * 5})
-    out, _ = run_weighting(df, parse_spec(SPEC))
+    res = run_weighting(df, parse_spec(SPEC))
+    out = res.data.main
     # 2 men share 60 -> 30 each; 3 women share 40 -> 13.333 each
     assert out["final_weight"].tolist() == pytest.approx([30, 30, 40 / 3, 40 / 3, 40 / 3])
     assert out["sex"].tolist() == [1, 1, 2, 2, 2]  # the data keep their codes
@@ -39,5 +40,6 @@ def test_yaml_1_1_boolean_words_stay_levels() -> None:
     spec = SPEC.replace("{male: 60, female: 40}", "{yes: 60, no: 40}").replace(
         "labels: {sex: {1: male, 2: female}}", "labels: {sex: {1: 'yes', 2: 'no'}}")
     df = pd.DataFrame({"sex": [1, 1, 2, 2, 2], "w": [1.0] * 5})
-    out, _ = run_weighting(df, parse_spec(spec))
+    res = run_weighting(df, parse_spec(spec))
+    out = res.data.main
     assert out["final_weight"].tolist() == pytest.approx([30, 30, 40 / 3, 40 / 3, 40 / 3])

@@ -89,7 +89,7 @@ def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def expected(work: Path) -> pd.DataFrame:
     """The API's result on the same data and spec."""
-    return run_weighting(read(API).main, work / "spec.yaml").data
+    return run_weighting(read(API).main, work / "spec.yaml").data.main
 
 
 def weight_columns(expected: pd.DataFrame) -> list[str]:

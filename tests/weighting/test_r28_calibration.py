@@ -32,12 +32,12 @@ def test_bounded_linear_calibration_is_r(apiclus1: pd.DataFrame, write_spec, ref
     spec = (DESIGN + "steps:\n  - step: calibrate\n    method: linear\n    bounds: [0.7, 1.6]\n    tolerance: 1.0e-10\n"
             "    max_iter: 100\n    margins:\n" + STYPE + "    totals: {api99: 3914069}\noutput: w\n")
     res = run_weighting(apiclus1, write_spec(spec))
-    g = res.frame["w"].to_numpy() / apiclus1["pw"].to_numpy()
+    g = res.data.main["w"].to_numpy() / apiclus1["pw"].to_numpy()
     assert g.min() == pytest.approx(ref["blin_g_min"]) and g.max() == pytest.approx(ref["blin_g_max"])
     assert int((np.isclose(g, 0.7) | np.isclose(g, 1.6)).sum()) == ref["blin_at_bounds"]
     r_w = pd.read_csv(DATA / "estimation" / "r28_bounded_linear_weights.csv")
-    np.testing.assert_allclose(res.frame["w"].to_numpy(), r_w["weight"].to_numpy(), rtol=1e-8)
-    est = estimate(res.frame, res.design, mean=["api00"], total=["enroll"], calibration=res.calibration)
+    np.testing.assert_allclose(res.data.main["w"].to_numpy(), r_w["weight"].to_numpy(), rtol=1e-8)
+    est = estimate(res.data.main, res.design, mean=["api00"], total=["enroll"], calibration=res.calibration)
     assert _close(est.estimate[0], ref["blin_api00"]) and _close(est.se[0], ref["blin_api00_se"])
     assert _close(est.estimate[1], ref["blin_enroll"]) and _close(est.se[1], ref["blin_enroll_se"])
 
@@ -54,9 +54,9 @@ def test_share_margin_beside_a_count_margin(apiclus1: pd.DataFrame, write_spec, 
             + "      - variables: sch.wide\n        targets: {'No': 0.2, 'Yes': 0.8}\n        kind: share\n"
             "output: w\n")
     res = run_weighting(apiclus1, write_spec(spec))
-    assert res.frame["w"].sum() == pytest.approx(6194)
+    assert res.data.main["w"].sum() == pytest.approx(6194)
     assert any(p.rule == "weighting-share-total" for p in res.diagnostics.problems)
-    est = estimate(res.frame, res.design, mean=["api00"], total=["enroll"], calibration=res.calibration)
+    est = estimate(res.data.main, res.design, mean=["api00"], total=["enroll"], calibration=res.calibration)
     assert _close(est.estimate[0], ref["share_rake_api00"]) and _close(est.se[0], ref["share_rake_api00_se"])
     assert _close(est.estimate[1], ref["share_rake_enroll"]) and _close(est.se[1], ref["share_rake_enroll_se"])
 

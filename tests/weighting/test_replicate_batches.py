@@ -61,15 +61,15 @@ def test_any_batch_size_gives_the_same_replicates(tmp_path: Path, monkeypatch: p
             got = rows(0, 183).T
         np.testing.assert_array_equal(got, whole, err_msg=f"{columns} columns a batch")
     # every replicate meets the raking margins before trimming moves them: check on the rake alone
-    raked = run_weighting(read(API).main, _spec(tmp_path, BOOT + RAKE)).data
+    raked = run_weighting(read(API).main, _spec(tmp_path, BOOT + RAKE)).data.main
     reps = [f"repw{k}" for k in range(1, 31)]
     np.testing.assert_allclose(raked.groupby("stype")[reps].sum().loc["H"], 755, rtol=1e-9)
 
 
 def test_main_weight_does_not_depend_on_the_replicates(tmp_path: Path) -> None:
     """Each column is raked until its own margins are met, so adding replicates leaves the main weight as it is."""
-    plain = run_weighting(read(API).main, _spec(tmp_path, STEPS)).data["final_weight"]
-    with_reps = run_weighting(read(API).main, _spec(tmp_path, BOOT + STEPS)).data["final_weight"]
+    plain = run_weighting(read(API).main, _spec(tmp_path, STEPS)).data.main["final_weight"]
+    with_reps = run_weighting(read(API).main, _spec(tmp_path, BOOT + STEPS)).data.main["final_weight"]
     np.testing.assert_array_equal(plain.to_numpy(), with_reps.to_numpy())
 
 
@@ -86,7 +86,7 @@ def test_streamed_output_is_the_frame_made_at_once(tmp_path: Path, ext: str) -> 
     spec = _spec(tmp_path, BOOT + STEPS)
     code, said = _weigh(tmp_path / "apiclus1.csv", spec, tmp_path / "out" / f"weighted{ext}")
     assert code == 0, said
-    expected = run_weighting(read(API).main, spec).data
+    expected = run_weighting(read(API).main, spec).data.main
     assert expected.shape == (183, 39 + 31)  # apiclus1 has 39 columns
     if ext == ".csv":  # the same text as pandas writes for the whole frame
         assert (tmp_path / "out" / "weighted.csv").read_text(encoding="utf-8") == expected.to_csv(index=False)

@@ -32,9 +32,9 @@ def ref() -> dict[str, float]:
 def test_raked_jk1_design_honours_the_spec_mse(apiclus1, write_spec, ref, mse_line: str, tag: str) -> None:
     res = run_weighting(apiclus1, write_spec(clus1_spec(mse_line)))
     assert res.design.mse is (tag == "mse") and res.diagnostics.replicates["mse"] is (tag == "mse")
-    out = estimate(res.data, res.design, mean=["api00"])
+    out = estimate(res.data.main, res.design, mean=["api00"])
     assert sig(out.estimate[0], ref[f"jk1rake_{tag}_api00"]) and sig(out.se[0], ref[f"jk1rake_{tag}_api00_se"])
-    by = estimate(res.data, res.design, mean=["api00"], by=["comp.imp"])
+    by = estimate(res.data.main, res.design, mean=["api00"], by=["comp.imp"])
     for _, row in by.iterrows():
         key = f"jk1rake_{tag}_api00_by_compimp_{row['domain'].split('=')[1]}"
         assert sig(row.estimate, ref[key]) and sig(row.se, ref[key + "_se"]), (key, row.se)
@@ -50,7 +50,7 @@ def test_raked_jkn_apistrat_mse_false(write_spec, ref) -> None:
     spec = ("design:\n  weight: pw\n  strata: stype\n  fpc: fpc\n  mse: false\nsteps:\n  - step: replicates\n"
             "    method: jkn\n" + RAKE + SCHWIDE + AWARDS)
     res = run_weighting(data, write_spec(spec))
-    out = estimate(res.data, res.design, mean=["api00"])
+    out = estimate(res.data.main, res.design, mean=["api00"])
     assert sig(out.estimate[0], ref["jknrake_nomse_api00"]) and sig(out.se[0], ref["jknrake_nomse_api00_se"])
 
 

@@ -168,9 +168,7 @@ def estimate_cmd(data: str, design_spec: str | None, means: tuple[str, ...], pro
 
         ds = open_dataset(data, questionnaire, missing_codes)  # the spec may use any column
         result = run_weighting(ds, load_weighting_spec(weighting_spec))
-        assert result.dataset is not None
-        ds, calibration = result.dataset, result.calibration
-        assert result.design is not None
+        ds, calibration = result.data, result.calibration
         design = result.design  # its mse is the spec's `design: mse:`; --mse/--no-mse overrides it
         if design_opts.get("mse") is not None:
             design = design.model_copy(update={"mse": design_opts["mse"]})

@@ -8,28 +8,10 @@ import click
 import pandas as pd
 
 from ..atomic import refuse_overwriting_inputs, write_text, write_with
-from ..data.writer import SUFFIXES
-from ..errors import Location, SurveyError
 from ..tables import load_plan, plan_columns, run_plan, sheet_names, tables_html
 from ..xlsx import write_frames
-from .common import dataset_options, handles_errors, open_dataset, parse_codes, printable
+from .common import dataset_options, handles_errors, open_dataset, printable
 from .main import cli
-
-
-def data_files(path: Path) -> dict[str, Path]:
-    """Level -> file: the top-level file is ``main``; siblings ``<stem>_<level><suffix>`` are the roster levels."""
-    if path.is_dir():
-        files = sorted((p for p in path.iterdir() if p.suffix.lower() in SUFFIXES), key=lambda p: len(p.stem))
-        if not files:
-            raise SurveyError(f"no data files ({', '.join(SUFFIXES)}) in {path}", location=Location(file=str(path)),
-                              rule="tables-data")
-        path = files[0]
-    if not path.exists():
-        raise SurveyError(f"data file not found: {path}", location=Location(file=str(path)), rule="tables-data")
-    out = {"main": path}
-    for p in sorted(path.parent.glob(f"{path.stem}_*{path.suffix}")):
-        out[p.stem[len(path.stem) + 1:]] = p
-    return out
 
 
 def _write_xlsx(tables: dict[str, pd.DataFrame], tmp: Path) -> None:
@@ -55,20 +37,12 @@ def tables_cmd(data: Path, plan_path: Path, out: Path, questionnaire: str | None
     if out.suffix.lower() != ".xlsx":
         raise click.UsageError("-o/--out must end in .xlsx")
     plan, pos = load_plan(plan_path)
-    files = data_files(data)
+    qn = questionnaire or ((plan_path.parent / plan.questionnaire) if plan.questionnaire else None)
+    # only the columns the plan uses are read; without a questionnaire each level's file (<stem>_<level>) alone
+    ds = open_dataset(str(data), str(qn) if qn else None, missing_codes, keep=plan_columns(plan), rosters=True)
     html = out.with_suffix(".html")
     for target in (out, html):
-        refuse_overwriting_inputs(target, [plan_path, *files.values()])
-    qn = questionnaire or ((plan_path.parent / plan.questionnaire) if plan.questionnaire else None)
-    used = plan_columns(plan)  # only the columns the plan uses are read
-    if qn:  # the questionnaire names the levels and finds the roster files itself
-        ds = open_dataset(str(files["main"]), str(qn), missing_codes, keep=used)
-    else:  # no questionnaire: each level's file (<stem>_<level>) read the same one way
-        from ..data.reader import Dataset
-
-        parts = {level: open_dataset(str(p), keep=used) for level, p in files.items()}
-        ds = Dataset(frames={level: d.main for level, d in parts.items()}, meta=parts["main"].meta)
-        ds = ds.declare_missing(parse_codes(missing_codes)) if missing_codes else ds
+        refuse_overwriting_inputs(target, [plan_path, *ds.inputs])
     tables = run_plan(plan, ds, file=str(plan_path), positions=pos)
     for tid, name in sheet_names(list(tables)).items():
         if name != tid:

@@ -62,6 +62,6 @@ def weight_cmd(data: Path, spec_path: Path, output: Path, report_dir: Path | Non
     if warnings:
         echo_problems(warnings)
     f = result.diagnostics.final
-    click.echo(f"wrote {output} ({len(result.frame)} rows); weights min {f.min:.4g} max {f.max:.4g} "
+    click.echo(f"wrote {output} ({len(result.data.main)} rows); weights min {f.min:.4g} max {f.max:.4g} "
                f"Kish deff {f.kish_deff:.3f} effective n {f.effective_n:.1f}; report {html_path}")
 

@@ -131,22 +131,18 @@ def parse_codes(text: str | None, option: str = "--missing") -> list[float]:
 
 
 def open_dataset(path: str, questionnaire: str | None = None, missing_codes: str | None = None,
-                 keep: Callable[[str], bool] | None = None) -> Any:
-    """Read DATA the one way every command does (``surveymod.data.read``), with its metadata.
-
-    Problems the reader found that would change a number (a truncated file, values it could not read) stop the
-    command; warnings are printed. *keep* limits the read to the columns the command uses (with a questionnaire,
-    see ``surveymod.data.read``).
+                 keep: Callable[[str], bool] | None = None, rosters: bool = False) -> Any:
+    """Read DATA the one way every command does (``surveymod.read``), with its metadata, and print the reader's
+    warnings. Problems that would change a number (a truncated file, values it could not read) stop the command.
+    *keep* limits the read to the columns the command uses; *rosters* reads the roster files beside DATA as
+    ``surveymod tables`` does (see ``surveymod.survey.read``).
     """
-    from ..data.reader import read
+    from ..survey import read
 
-    ds = read(path, questionnaire, progress=reading_bar(), keep=keep)
-    errors = [p for p in ds.problems if p.severity == "error"]
-    if errors:
-        raise SurveyError(errors)
+    ds = read(path, questionnaire, missing=parse_codes(missing_codes), keep=keep, rosters=rosters,
+              progress=reading_bar()).dataset
     echo_problems([p for p in ds.problems if p.severity == "warning" and p.rule != "unknown-column"])
-    codes = parse_codes(missing_codes)
-    return ds.declare_missing(codes) if codes else ds
+    return ds
 
 
 def reading_bar() -> Callable[[str, int, int], None] | None:

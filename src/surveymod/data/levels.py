@@ -6,6 +6,9 @@ named after it. Also maps every way a code may be written in field data back to 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from glob import escape
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -63,6 +66,27 @@ def level_keys(qn: Questionnaire, level: str) -> list[str]:
     parent = parent_level(qn, level)
     keys = level_keys(qn, parent) if parent else top
     return [*keys, group.key] if group.key else keys
+
+
+def roster_files(path: Path, names: Mapping[str, str] | None = None) -> list[tuple[str, Path]]:
+    """The roster levels' files beside the top-level file *path*, as (level, file): ``<stem>-<key><suffix>`` or
+    ``<stem>_<key><suffix>``, as ``surveymod export`` and ``simulate`` write them.
+
+    With *names* (lower-case roster name or level -> level, from a questionnaire) the keys are those; without, any
+    such file is a level named by the rest of its name (``hh_person.csv`` -> 'person').
+    """
+    found: list[tuple[str, Path]] = []
+    if names is not None:
+        for key, lvl in names.items():
+            for sep in ("-", "_"):
+                sib = path.with_name(f"{path.stem}{sep}{key}{path.suffix}")
+                if sib.exists() and sib != path:
+                    found.append((lvl, sib))
+        return found
+    for sep in ("-", "_"):
+        for sib in sorted(path.parent.glob(f"{escape(path.stem)}{sep}*{path.suffix}")):
+            found.append((sib.stem[len(path.stem) + 1:], sib))
+    return found
 
 
 def choice_codes(qn: Questionnaire, q: Question) -> dict[str, int]:

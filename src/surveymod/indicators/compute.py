@@ -113,8 +113,7 @@ def load_wave(lp: LoadedProgramme, name: str) -> WaveData:
         from ..weighting import load_weighting_spec, run_weighting
 
         result = run_weighting(ds, load_weighting_spec(lp.base / w.weighting))
-        assert result.design is not None and result.dataset is not None
-        ds, calibration, design = result.dataset, result.calibration, result.design
+        ds, calibration, design = result.data, result.calibration, result.design
     # the questionnaire's missing codes (don't know, refusal ...) are missing in every indicator expression
     frame = ds.valid(list(ds.main.columns))
     return WaveData(name, w, frame, design, calibration, qn, ds)

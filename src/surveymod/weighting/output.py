@@ -41,26 +41,22 @@ def write_weighted(result: WeightingResult, path: str | Path, *, spec_name: str,
     """
     out = Path(path)
     ext = out.suffix.lower()
-    source = result.source
+    source = result.data
     rep = result.replicate_weights
     weights = [result.diagnostics.output, *(rep.names if rep is not None else [])]
     labels = {c: (f"Final weight (surveymod weight, {spec_name})" if c == result.diagnostics.output
                   else f"Replicate weight {c} (surveymod weight, {spec_name})") for c in weights}
     streamed = rep is not None and ext in STREAMED
-    if source is not None and source.questionnaire is not None and ext in (".sav", ".dta"):
-        assert result.dataset is not None
-        written = write(result.dataset, None, out, added=labels, progress=progress)
+    if source.questionnaire is not None and ext in (".sav", ".dta"):
+        written = write(source, None, out, added=labels, progress=progress)
     else:
-        meta = source.meta if source is not None else None
-        if source is not None:
-            _refuse_losing_missing_values(source.meta, Path(str(source.sources.get(TOP_LEVEL, ""))).suffix.lower(),
-                                          ext)
-        written = write(result.frame if streamed else result.data, meta, out, added=labels,
-                        more=rep if streamed else None, progress=progress)
+        _refuse_losing_missing_values(source.meta, Path(str(source.sources.get(TOP_LEVEL, ""))).suffix.lower(), ext)
+        written = write(source.main, source.meta, out, added=labels, more=rep if streamed else None,
+                        progress=progress)
     if ext in (".sav", ".dta") and result.design is not None:
         design = renamed_design(result.design, written.renamed)  # the names the file was written with
-        columns = [written.renamed.get(str(c), str(c)) for c in result.frame.columns]
-        columns += [written.renamed.get(c, c) for c in (rep.names if rep is not None else [])]
+        columns = [written.renamed.get(str(c), str(c)) for c in source.main.columns]
+        columns += [written.renamed.get(c, c) for c in (rep.names if streamed else [])]
         for suffix, text in declarations(design, out.name, columns).items():
             target = out.with_name(f"{out.stem}_design.{suffix}")
             refuse_overwriting_inputs(target, inputs)

@@ -11,7 +11,6 @@ import re
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,47 +42,29 @@ from .spec import (
 from .targets import SEP, Targets, as_text, cell_labels, check_against_data, load_targets
 
 if TYPE_CHECKING:
-    from ..data.reader import Dataset
+    from ..data import Dataset
 
 LINEAR_TOL = 1e-6
 
 
 @dataclass
 class WeightingResult:
-    """The data with the final (and replicate) weights added, and the diagnostics; unpacks as a pair.
+    """The weighted data, the design and calibration it now has, and the diagnostics.
 
-    ``design`` (the final weight, or the replicate columns) and ``calibration`` (one record per calibration step,
-    row-aligned with ``data``) go straight into :func:`surveymod.estimation.estimate`, whose Taylor standard
-    errors then credit the calibration as R ``survey`` does.
+    ``data`` is the one way to the weighted data: the input :class:`~surveymod.data.Dataset` (labels and missing
+    codes kept; a plain frame becomes a Dataset without metadata) whose top level has the final weight and every
+    replicate weight column. ``design`` and ``calibration`` (one record per calibration step, row-aligned with the
+    data) go straight into :func:`surveymod.estimation.estimate`, whose Taylor standard errors then credit the
+    calibration as R ``survey`` does.
     """
 
-    frame: pd.DataFrame
-    """The input data with the final weight (no replicate columns)."""
+    data: Dataset
     diagnostics: Diagnostics
+    design: Design
     calibration: list[Record] = field(default_factory=list)
-    design: Design | None = None
     replicate_weights: ReplicateWeights | None = None
-    """The replicate weight columns, made on demand (``data`` holds them all; a streaming writer takes them in
-    blocks of rows)."""
-    source: Dataset | None = None
-
-    @cached_property
-    def data(self) -> pd.DataFrame:
-        """The input data with the final weight and every replicate weight column."""
-        rep = self.replicate_weights
-        if rep is None:
-            return self.frame
-        reps = pd.DataFrame(rep.matrix(), columns=rep.names, index=self.frame.index, copy=False)  # no copy
-        return pd.concat([self.frame, reps], axis=1)
-
-    @cached_property
-    def dataset(self) -> Dataset | None:
-        """The input Dataset with ``data`` as its top level (labels and missing codes kept), when one was
-        weighted."""
-        return None if self.source is None else self.source.with_frame(self.data)
-
-    def __iter__(self):  # noqa: D105 - allows `data, diag = run_weighting(...)`
-        return iter((self.data, self.diagnostics))
+    """The replicate weights; when the run was told to stream them (``stream_to``), ``data`` leaves them out and a
+    writer takes them from here in blocks of rows."""
 
 
 def relabel(frame: pd.DataFrame, m: Margin) -> pd.DataFrame:
@@ -487,7 +468,7 @@ def run_weighting(dataset: pd.DataFrame | Dataset, spec: LoadedSpec | str | Path
     The steps run on the main weight, then again on the replicate weights, every column on its own. With
     *stream_to* (the folder of an output written a block of rows at a time), the replicate columns are left to be
     made a batch at a time as they are written (an error in a replicate then comes from the writing); otherwise
-    they are all made here.
+    they are all made here and are columns of the result's ``data``.
     """
     loaded = spec if isinstance(spec, LoadedSpec) else load_weighting_spec(spec)
     data = dataset if isinstance(dataset, pd.DataFrame) else dataset.main
@@ -547,8 +528,17 @@ def run_weighting(dataset: pd.DataFrame | Dataset, spec: LoadedSpec | str | Path
                        final=weight_stats(run.w[:, 0]), steps=run.reports, final_margins=final_margins,
                        problems=run.problems, replicates=rep_info,
                        design=loaded.spec.design, output=out_name)
-    source = None if isinstance(dataset, pd.DataFrame) else dataset
-    return WeightingResult(out, diag, run.calibration, design, rep, source)
+    if rep is not None and stream_to is None:
+        out = pd.concat([out, pd.DataFrame(rep.matrix(), columns=rep.names, index=out.index, copy=False)], axis=1)
+    return WeightingResult(_as_dataset(dataset).with_frame(out), diag, design, run.calibration, rep)
+
+
+def _as_dataset(data: pd.DataFrame | Dataset) -> Dataset:
+    """A Dataset as it is; a plain frame as a Dataset without metadata."""
+    from ..data import Dataset
+    from ..data.levels import TOP_LEVEL
+
+    return Dataset(frames={TOP_LEVEL: data}) if isinstance(data, pd.DataFrame) else data
 
 
 def _step_columns(loaded: LoadedSpec) -> Iterator[tuple[str, tuple[Any, ...]]]:

@@ -13,7 +13,7 @@ import pandas as pd
 
 from ...errors import Location, Problem, SurveyError
 from ...limits import check_columns, check_sheets, check_zip, regular_file
-from ..levels import TOP_LEVEL, levels
+from ..levels import TOP_LEVEL, levels, roster_files
 from .dataset import _Raw
 from .text_files import CHUNK_BYTES, IN_MEMORY_BYTES, Progress, _read_text, refuse_duplicate_names
 
@@ -54,12 +54,9 @@ def _sources(path: Path, qn: Questionnaire | None, **kw: Any) -> list[_Raw]:
         if len(raws) > 1:
             return _order(raws, names)
     raws[0].hint = TOP_LEVEL
-    for key, lvl in names.items():
-        for sep in ("-", "_"):
-            sib = path.with_name(f"{path.stem}{sep}{key}{path.suffix}")
-            if sib.exists() and sib != path and all(Path(r.source) != sib for r in raws):
-                for r in _read_file(sib, lvl, **kw):
-                    raws.append(r)
+    for lvl, sib in roster_files(path, names):  # the one rule for roster files beside a file
+        if all(Path(r.source) != sib for r in raws):
+            raws += _read_file(sib, lvl, **kw)
     return raws
 
 
