@@ -335,7 +335,7 @@ def _values(acc: _Acc, qn: Questionnaire, m: VariableMeta, col: pd.Series, answe
         valid &= ~bad
         codes = {c.code for c in qn.choice_list(q)}
         if q.type in INTEGER_TYPES:
-            frac = ~np.isnan(num) & (np.mod(num, 1) != 0)
+            frac = ~np.isnan(num) & (np.floor(num) != num)  # np.mod is 20x slower
             acc.add(frac, m.name, col, "wrong-type", "error", ("", f" is not a whole number ({q.type} question)"))
             valid &= ~frac
         # a calculated variable's choices are its closed code list, unless it has a range (min/max): then they

@@ -30,25 +30,29 @@ def normalize_raw(values: pd.Series, lookup: Mapping[str, int]) -> tuple[pd.Seri
 
     Returns the normalized column (str dtype, missing as NaN) and how many tokens were mapped from names/labels.
     """
-    mapping: dict[Any, Any] = {}
+    idx, uniq = pd.factorize(values, use_na_sentinel=True)
+    if not len(uniq):
+        return values.astype("str"), 0
+    counts = np.bincount(idx[idx >= 0], minlength=len(uniq))
+    texts: list[Any] = []
     mapped = 0
-    for u in pd.unique(values.dropna()):
+    for u, count in zip(uniq, counts, strict=True):
         if _is_missing(u):
-            mapping[u] = np.nan
+            texts.append(np.nan)
             continue
         out = []
         for tok in _token(u).split():
             code = lookup.get(tok.casefold())
             if code is not None and str(code) != tok:
-                mapped += int((values == u).sum())
+                mapped += int(count)
             out.append(str(code) if code is not None else tok)
-        mapping[u] = " ".join(out) if out else np.nan
-    result = values.map(mapping) if mapping else values
-    return result.astype("str"), mapped
+        texts.append(" ".join(out) if out else np.nan)
+    result = pd.array(texts, dtype="str").take(idx, allow_fill=True)  # per distinct value, no object per row
+    return pd.Series(result, index=values.index), mapped
 
 
-def dummies_from_raw(raw: pd.Series, codes: list[int]) -> np.ndarray:
-    """0/1 matrix (rows × codes) from the raw column; rows with no answer are NaN in every dummy."""
+def _dummy_table(raw: pd.Series, codes: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """(row → distinct value index, distinct values × codes 0/1 table whose last row, for index -1, is NaN)."""
     idx, uniq = pd.factorize(raw, use_na_sentinel=True)
     table = np.full((len(uniq) + 1, len(codes)), np.nan)
     keys = [str(c) for c in codes]
@@ -57,7 +61,19 @@ def dummies_from_raw(raw: pd.Series, codes: list[int]) -> np.ndarray:
             continue
         toks = set(_token(u).split())
         table[i] = [1.0 if k in toks else 0.0 for k in keys]
+    return idx, table
+
+
+def dummies_from_raw(raw: pd.Series, codes: list[int]) -> np.ndarray:
+    """0/1 matrix (rows × codes) from the raw column; rows with no answer are NaN in every dummy."""
+    idx, table = _dummy_table(raw, codes)
     return table[idx]  # idx -1 (missing) picks the last, all-NaN row
+
+
+def dummy_columns(raw: pd.Series, codes: list[int]) -> list[np.ndarray]:
+    """The columns of :func:`dummies_from_raw`, each its own array (no rows × codes matrix held beside them)."""
+    idx, table = _dummy_table(raw, codes)
+    return [np.ascontiguousarray(table[:, j])[idx] for j in range(len(codes))]
 
 
 def dummy_values(col: pd.Series) -> pd.Series:

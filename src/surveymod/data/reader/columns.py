@@ -357,8 +357,11 @@ def _date(col: pd.Series) -> pd.Series:
             got = pd.to_datetime(col[nonstr], errors="coerce").dt.normalize()
             parsed[nonstr] = got.to_numpy(dtype="datetime64[s]")
             todo &= ~nonstr
-    codes, uniq = pd.factorize(col.where(todo).astype("str").str.strip())
-    codes[~todo] = -1  # missing values (pandas 2 turns them into the text "nan")
+    codes, raw = pd.factorize(col, use_na_sentinel=True)  # distinct values first: no per-row text copies
+    stripped = pd.Series(np.asarray(raw, dtype=object), dtype=object).astype("str").str.strip()
+    text_codes, uniq = pd.factorize(stripped)
+    codes = (np.where(todo & (codes >= 0), text_codes[codes], -1) if len(raw)  # missing (and non-text) -1
+             else np.full(len(col), -1, dtype=np.intp))
     text = pd.Series(np.asarray(uniq, dtype=object), dtype="str")
     iso = text.str.slice(0, 10)
     u_parsed = np.full(len(text), np.datetime64("NaT", "s"))
@@ -409,13 +412,13 @@ def _select_multiple(frame: pd.DataFrame, qn: Questionnaire, level: str, metas: 
                              else "", []).append(meta.name)
         missing = [m for m in dummies if m.name not in frame.columns]
         if missing:
-            mat = multi.dummies_from_raw(raw, codes)
+            columns = multi.dummy_columns(raw, codes)
             prev = meta.name
             for j, m in enumerate(dummies):
                 if m.name in frame.columns:
                     prev = m.name
                     continue
-                new[m.name] = mat[:, j]
+                new[m.name] = columns[j]
                 after.setdefault(prev, []).append(m.name)
                 prev = m.name
     if not new:
@@ -432,7 +435,7 @@ def _select_multiple(frame: pd.DataFrame, qn: Questionnaire, level: str, metas: 
 
     for col in frame.columns:
         place(col)
-    added = pd.DataFrame({k: v for k, v in new.items()}, index=frame.index)
+    added = pd.DataFrame(new, index=frame.index, copy=False)  # one block per column: not copied into a matrix
     return pd.concat([frame, added], axis=1)[order]
 
 
