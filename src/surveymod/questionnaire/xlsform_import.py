@@ -430,7 +430,7 @@ class _Importer:
                     it["key"] = line
                     it["items"].insert(0, {"name": line, "type": "integer", "xlsform": {"type": ""},
                                            "label": {lang: f"Line number in repeat '{it['name']}'"}})
-                elif it.get("type") == "group":
+                if it.get("type") in ("roster", "group"):
                     rec(it.get("items", []))
 
         rec(root)
@@ -524,11 +524,9 @@ class _Importer:
         if name not in self.names:
             self.names[name] = variable_name(name, self.taken)
         kind = "roster" if re.match(r"begin[ _](repeat|lgroup|loop)", typ.lower()) else "group"
-        if kind == "roster" and nested:
-            kind = "group"
-            self.warn("survey", row, "type", f"repeat '{name}' is inside another repeat; surveymod's data levels go "
-                      "one roster deep, so its rows are read as a table of their own (the XLSForm keeps the "
-                      "repeat)", "nested-repeat")
+        if kind == "roster" and nested:  # a level of its own, under the enclosing roster's rows
+            self.warn("survey", row, "type", f"repeat '{name}' is inside another repeat: its rows are a level of "
+                      "their own, each linked to a row of the enclosing repeat", "nested-repeat", "info")
         item: dict[str, Any] = {"name": self.var(name, row), "type": kind}
         self.item_rows[id(item)] = row
         if typ not in ("begin_group", "begin_repeat") or (kind == "group" and typ != "begin_group"):

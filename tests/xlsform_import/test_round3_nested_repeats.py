@@ -1,0 +1,134 @@
+"""A repeat inside a repeat (trips of each household member) is a level of its own, linked to the enclosing
+repeat's rows, verified. tests/data/kobo/nested/kobo_nested_export.xlsx was written by KoboToolbox's own exporter,
+formpack, from nested_submissions.json (make_nested_export.py): the trip sheet's ``_parent_index`` points at the
+member sheet's ``_index`` and ``_parent_table_name`` names it. Every expected link comes from the submissions JSON
+(the nesting of the lists), not from surveymod."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from surveymod.data import check, read
+from surveymod.data.levels import level_keys
+from surveymod.errors import SurveyError
+from surveymod.questionnaire import load_valid
+
+NESTED = Path(__file__).parents[1] / "data" / "kobo" / "nested"
+EXPORT = NESTED / "kobo_nested_export.xlsx"
+
+
+@pytest.fixture(scope="module")
+def qn():
+    return load_valid(NESTED / "nested_hh.xlsx")
+
+
+@pytest.fixture(scope="module")
+def subs() -> list[dict]:
+    return json.loads((NESTED / "nested_submissions.json").read_text(encoding="utf-8"))
+
+
+def _expected_trips(subs: list[dict]) -> list[tuple[int, int, int, str, float]]:
+    """(household, member line, trip line, member name, months) of every trip, from the submissions' nesting."""
+    return [(h + 1, m + 1, t + 1, mem["member/m_name"], float(trip["member/trip/t_months"]))
+            for h, s in enumerate(subs) for m, mem in enumerate(s["member"])
+            for t, trip in enumerate(mem.get("member/trip", []))]
+
+
+def _edit(tmp_path: Path, column: str, rows: dict[int, object]) -> Path:
+    book = openpyxl.load_workbook(EXPORT)
+    ws = book["trip"]
+    col = [c.value for c in ws[1]].index(column) + 1
+    for row, value in rows.items():
+        ws.cell(row=row + 1, column=col).value = value
+    out = tmp_path / "export.xlsx"
+    book.save(out)
+    return out
+
+
+def test_the_inner_repeat_is_a_level_under_the_outer_one(qn) -> None:
+    assert level_keys(qn, "trip") == ["kobo_index", "member_line", "trip_line"]
+
+
+def test_trips_get_their_household_and_member(qn, subs) -> None:
+    ds = read(EXPORT, qn)
+    trips, members = ds.frames["trip"], ds.frames["member"]
+    name = {(h, m): n for h, m, n in zip(members["kobo_index"], members["member_line"], members["m_name"],
+                                         strict=True)}
+    got = [(int(h), int(m), int(t), name[(h, m)], mo) for h, m, t, mo in
+           zip(trips["kobo_index"], trips["member_line"], trips["trip_line"], trips["t_months"], strict=True)]
+    assert got == _expected_trips(subs)
+    assert any(p.rule == "linked" and "level 'member'" in p.message for p in ds.problems)
+    assert check(ds).count("error") == 0
+
+
+def test_a_trip_linked_into_another_household_is_refused_located(qn, tmp_path: Path) -> None:
+    # trip 5 belongs to member _index 7 (household 2); pointing it at member 1 (household 1) is a valid _index,
+    # so only the submission check can catch it
+    book = openpyxl.load_workbook(EXPORT, read_only=True)
+    rows = list(book["trip"].iter_rows(values_only=True))
+    assert rows[5][rows[0].index("_parent_index")] == 7
+    with pytest.raises(SurveyError) as exc:
+        read(_edit(tmp_path, "_parent_index", {5: 1}), qn)
+    p = exc.value.problems[0]
+    assert p.rule == "link-ambiguous" and p.location.row == 5 and p.location.variable == "_submission__uuid"
+    assert p.location.file.endswith("export.xlsx#trip") and "another submission" in p.message
+
+
+def test_a_trip_pointing_at_no_member_is_refused_located(qn, tmp_path: Path) -> None:
+    with pytest.raises(SurveyError) as exc:
+        read(_edit(tmp_path, "_parent_index", {3: 999}), qn)
+    p = exc.value.problems[0]
+    assert p.rule == "link-missing" and p.location.row == 3 and "999" in p.message
+
+
+def test_a_row_naming_another_parent_sheet_is_refused(qn, tmp_path: Path) -> None:
+    with pytest.raises(SurveyError) as exc:
+        read(_edit(tmp_path, "_parent_table_name", {2: "Nested repeats"}), qn)
+    p = exc.value.problems[0]
+    assert p.rule == "link-ambiguous" and p.location.row == 2 and p.location.variable == "_parent_table_name"
+
+
+def _central(tmp_path: Path, subs: list[dict], swap: bool = False) -> Path:
+    """The submissions in ODK Central's CSV layout: KEY/PARENT_KEY, a repeat row's KEY is
+    ``<PARENT_KEY>/<repeat>[n]`` (ODK Central's documented naming)."""
+    out = tmp_path / "central"
+    out.mkdir()
+    mains, members, trips = [], [], []
+    for s in subs:
+        key = f"uuid:{s['_uuid']}"
+        mains.append({"hh_size": s["hh_size"], "KEY": key})
+        for m, mem in enumerate(s["member"]):
+            mkey = f"{key}/member[{m + 1}]"
+            members.append({"m_name": mem["member/m_name"], "n_trips": mem["member/n_trips"], "PARENT_KEY": key,
+                            "KEY": mkey})
+            for t, trip in enumerate(mem.get("member/trip", [])):
+                trips.append({"t_country": trip["member/trip/t_country"], "t_months": trip["member/trip/t_months"],
+                              "PARENT_KEY": mkey, "KEY": f"{mkey}/trip[{t + 1}]"})
+    if swap:  # the third trip's row claims a member of another household, its KEY left as it was
+        trips[2]["PARENT_KEY"] = members[-1]["KEY"]
+    for name, rows in (("nested_hh.csv", mains), ("nested_hh-member.csv", members), ("nested_hh-trip.csv", trips)):
+        with (out / name).open("w", newline="", encoding="utf-8") as f:
+            w = csv.DictWriter(f, fieldnames=list(rows[0]))
+            w.writeheader()
+            w.writerows(rows)
+    return out
+
+
+def test_odk_central_nested_repeat_links_by_parent_key(qn, subs, tmp_path: Path) -> None:
+    ds = read(_central(tmp_path, subs), qn)
+    trips = ds.frames["trip"]
+    got = [(int(m), int(t), mo) for m, t, mo in zip(trips["member_line"], trips["trip_line"], trips["t_months"],
+                                                    strict=True)]
+    assert got == [(m, t, mo) for _, m, t, _, mo in _expected_trips(subs)]
+
+
+def test_odk_central_key_outside_its_parent_member_is_refused(qn, subs, tmp_path: Path) -> None:
+    with pytest.raises(SurveyError) as exc:
+        read(_central(tmp_path, subs, swap=True), qn)
+    p = exc.value.problems[0]
+    assert p.location.row == 3 and "not under its PARENT_KEY" in p.message
