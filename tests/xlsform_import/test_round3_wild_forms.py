@@ -105,6 +105,8 @@ def test_text_calculates_are_text_and_the_export_reads_without_false_errors() ->
     problems = check(ds).problems
     calcs = {q.name for q in qn.questions() if (q.xlsform or {}).get("type") == "calculate"}
     assert problems[problems["rule"].eq("wrong-type") & problems["variable"].isin(calcs)].empty
+    lines = {g.key for g, _ in qn.walk() if getattr(g, "is_roster", False)}  # keys numbered by the reader
+    assert problems[problems["variable"].isin(lines) & problems["rule"].ne("row-not-applicable")].empty
     # every member row has the household whose uuid it carries (the export's own columns)
     main = ds.main.reset_index(drop=True)
     pos = {u: i for i, u in enumerate(main["uuid"])}
