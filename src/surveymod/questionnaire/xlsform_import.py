@@ -304,11 +304,21 @@ class _Importer:
                               "its name is used as the label", "xlsform-no-label", "info")
                 if extra:
                     choice["xlsform"] = extra
+                if "label" in label and self.plain_label(cells):  # pyxform keeps it in no language
+                    choice.setdefault("xlsform", {})["label"] = next(iter(label["label"].values()))
                 choices.append(choice)
                 self.rows[f"choices.{list_name}[{len(choices) - 1}]"] = ("choices", row)
             out[list_name] = choices
         self.lists = out
         return out
+
+    def plain_label(self, cells: dict[str, str]) -> bool:
+        """True for a choices row labelled only in the plain ``label`` column of a form whose survey is labelled
+        per language: pyxform keeps that label in no language, and so does the rebuilt form."""
+        if any(_split(k)[0] == "label" and _split(k)[1] for k in cells):
+            return False
+        return any(_split(str(k))[0] == "label" and _split(str(k))[1] for r in (self.book.survey or []) if r
+                   for k in r)
 
     def mark_missing(self, spec: str | dict[str, str]) -> None:
         """Mark 'don't know' / 'refused' choices as missing values, one warning per list saying which."""
@@ -639,15 +649,19 @@ class _Importer:
             for c in base:
                 c.setdefault("name", str(c["code"]))
             langs = {lang for c in base for lang in c.get("label", {})} or {self.language(None)}
-            base.append({"code": code, "name": "other", "label": {lang: "Other" for lang in sorted(langs)}})
+            other = {"code": code, "name": "other", "label": {lang: "Other" for lang in sorted(langs)}}
+            if base and all("label" in (c.get("xlsform") or {}) for c in base):
+                other["xlsform"] = {"label": "Other"}  # pyxform's "Other" is in no language when the list's are
+            base.append(other)
         return lst
 
     def other_question(self, item: dict[str, Any], name: str) -> dict[str, Any]:
         other = f"{name}_other"
         self.names.setdefault(other, variable_name(other, self.taken))
         langs = sorted(item.get("label") or {self.language(None): ""})
+        # pyxform labels it in no language (the form's default): the plain label column is written back
         return {"name": self.names[other], "type": "text", "label": {lang: "Specify other." for lang in langs},
-                "relevant": f"selected({item['name']}, 'other')"}
+                "relevant": f"selected({item['name']}, 'other')", "xlsform": {"label": "Specify other."}}
 
     def sections(self, root: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Top-level rows outside any group go into sections without a group row (``xlsform.type: ''``)."""
