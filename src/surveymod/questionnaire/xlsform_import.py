@@ -632,6 +632,8 @@ class _Importer:
         if item["type"] == "calculate" and "calculation" not in item:
             item["type"] = "text"
             item.setdefault("xlsform", {})["type"] = "calculate"
+        if (item.get("xlsform") or {}).get("type") == "calculate":
+            item["type"] = _verbatim_calculate_type(self.declared.get(id(item)))
         if item["type"] not in ("note", "calculate") and "label" not in item and "type" not in item.get(
                 "xlsform", {}):
             item["label"] = {self.language(None): name}
@@ -797,7 +799,7 @@ def import_xlsform(path: str | Path, missing: str | dict[str, str] | None = "aut
                 imp.verbatim(item, column, xpath, row, {}, why if why.startswith("gives text")
                              else f"is refused by validation ({why})")
                 if fld == "calculation":
-                    item["type"] = "text"
+                    item["type"] = _verbatim_calculate_type(imp.declared.get(id(item)))
                     item.setdefault("xlsform", {})["type"] = "calculate"
                 reverted = True
         if not reverted:
@@ -810,6 +812,14 @@ def import_xlsform(path: str | Path, missing: str | dict[str, str] | None = "aut
 
 
 _NUMERIC_BIND = {"int", "integer", "decimal", "double", "float"}
+
+
+def _verbatim_calculate_type(declared: str | None) -> str:
+    """The type a calculate kept verbatim is read as: a number when its ``bind::type`` says so (``int`` whole,
+    ``decimal`` ...), otherwise text (an XForm calculate is a string)."""
+    if declared in ("int", "integer"):
+        return "integer"
+    return "decimal" if declared in _NUMERIC_BIND else "text"
 
 
 def _text_result(qn: Any, item: dict[str, Any], declared: str | None) -> str | None:
