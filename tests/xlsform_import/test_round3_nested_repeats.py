@@ -132,3 +132,42 @@ def test_odk_central_key_outside_its_parent_member_is_refused(qn, subs, tmp_path
         read(_central(tmp_path, subs, swap=True), qn)
     p = exc.value.problems[0]
     assert p.location.row == 3 and "not under its PARENT_KEY" in p.message
+
+
+# ---- a real Kobo form with three nested repeats (formpack's fixture nested_grouped_repeatable, see SOURCES.md)
+
+BIRDS = Path(__file__).parents[1] / "data" / "xlsform_wild" / "kobo_bird_nests.xlsx"
+BIRD_EXPORT = NESTED / "bird_nests_export.xlsx"
+# (submission, tree, nest, egg, description) as the fixture's submissions nest them (v1.json, read by hand)
+EGGS = [(1, 1, 1, 1, "brown and speckled; medium"), (1, 1, 1, 2, "brown and speckled; large; cracked"),
+        (1, 1, 1, 3, "light tan; small"), (1, 1, 2, 1, "cream-colored"), (1, 2, 1, 1, "reddish-brown; medium"),
+        (1, 2, 1, 2, "reddish-brown; small"), (2, 1, 1, 1, "grey and speckled")]
+
+
+def test_kobo_bird_nests_eggs_find_their_nest_tree_and_submission() -> None:
+    qn = load_valid(BIRDS)
+    ds = read(BIRD_EXPORT, qn)
+    eggs = ds.frames["group_egg"]
+    got = [(int(s), int(t), int(n), int(e), d) for s, t, n, e, d in zip(
+        eggs["kobo_index"], eggs["group_tree_line"], eggs["group_nest_line"], eggs["group_egg_line"],
+        eggs["Describe_the_egg"], strict=True)]
+    assert got == EGGS
+    nests = ds.frames["group_nest"]
+    assert [(int(s), int(t), int(n)) for s, t, n in zip(nests["kobo_index"], nests["group_tree_line"],
+                                                         nests["group_nest_line"], strict=True)] == [
+        (1, 1, 1), (1, 1, 2), (1, 2, 1), (2, 1, 1)]
+    assert check(ds).count("error") == 0  # every nest has as many eggs as it says
+
+
+def test_kobo_bird_nests_egg_moved_to_another_submissions_nest_is_refused(tmp_path: Path) -> None:
+    book = openpyxl.load_workbook(BIRD_EXPORT)
+    ws = book["group_egg"]
+    col = [c.value for c in ws[1]].index("_parent_index") + 1
+    assert ws.cell(row=5, column=col).value == 2  # the cream-coloured egg, in nest 2 (submission 1)
+    ws.cell(row=5, column=col).value = 4  # nest 4 exists, but is submission 2's
+    bad = tmp_path / "birds.xlsx"
+    book.save(bad)
+    with pytest.raises(SurveyError) as exc:
+        read(bad, load_valid(BIRDS))
+    p = exc.value.problems[0]
+    assert p.rule == "link-ambiguous" and p.location.row == 4 and p.location.file.endswith("birds.xlsx#group_egg")
