@@ -152,11 +152,15 @@ def elements(js: dict[str, Any]) -> list[dict[str, Any]]:
     """Every survey element pyxform produced, in order, as the fields a round trip must keep."""
     choices = js.get("choices", {})
     out: list[dict[str, Any]] = []
+    seen: dict[str, int] = {}
 
     def rec(children: list[dict[str, Any]], prefix: str) -> None:
         for ch in children:
             path = re.sub(r"(generated_\w+?|reserved_name_for_field_list_labels)_\d+$", r"\1",
                           f"{prefix}/{ch['name']}")
+            seen[path] = seen.get(path, 0) + 1
+            if seen[path] > 1:  # pyxform numbers generated names by row: the second one is told apart by order
+                path = f"{path}#{seen[path]}"
             names, listed = None, None
             if "itemset" in ch and ch["itemset"] in choices:
                 listed = choices[ch["itemset"]]

@@ -570,7 +570,11 @@ class _Importer:
         if not name:  # pyxform names an unnamed note itself (generated_note_name_<row>)
             item = {"name": variable_name(f"note_row{row}", self.taken), "type": "note", "xlsform": {"name": ""}}
             self.item_rows[id(item)] = row
-            self.common(item, row, cells, typ, skip=set())
+            for col, val in self.common(item, row, cells, typ, skip=set()).items():  # its relevance too
+                if _split(col)[0] == "relevant":
+                    self.expression(item, "relevant", val, row, "relevant", cells)
+                else:
+                    self.keep(item, col, val, row)
             return [item]
         words = typ.split()
         base = words[0].lower() if words else ""
