@@ -171,3 +171,14 @@ def test_kobo_bird_nests_egg_moved_to_another_submissions_nest_is_refused(tmp_pa
         read(bad, load_valid(BIRDS))
     p = exc.value.problems[0]
     assert p.rule == "link-ambiguous" and p.location.row == 4 and p.location.file.endswith("birds.xlsx#group_egg")
+
+
+def test_a_repeat_name_cut_to_a_sheet_name_still_names_its_sheet() -> None:
+    from surveymod.data.reader.link import _names_sheet
+
+    # the examples of formpack's unique_name_for_xls (Kobo's exporter names its worksheets so)
+    long = "This string has more than 31 characters!"
+    assert _names_sheet(long, "This string has more than 31...")
+    assert _names_sheet(long, "This string has more tha... (1)")
+    assert not _names_sheet("another repeat with a long name here", "This string has more than 31...")
+    assert not _names_sheet("member", "trip")

@@ -187,12 +187,22 @@ def _parent_table(frame: pd.DataFrame, psource: str | None, source: str | None) 
     if col is None or not psource or "#" not in psource:
         return
     named = frame[col].astype("string").str.strip()
-    bad = np.flatnonzero((named.notna() & (named.str.casefold() != sheet.casefold())).to_numpy())
+    fits = {v: _names_sheet(v, sheet) for v in named.dropna().unique()}
+    bad = np.flatnonzero((named.notna() & ~named.map(fits).fillna(True).astype(bool)).to_numpy(dtype=bool))
     if len(bad):
         raise SurveyError(
             f"'{col}' names {named.iloc[bad[0]]!r} on {len(bad)} row(s) (data rows "
             f"{', '.join(str(r + 1) for r in bad[:5])}), but the rows are linked to sheet {sheet!r}",
             location=Location(file=source, row=int(bad[0]) + 1, variable=col), rule="link-ambiguous")
+
+
+def _names_sheet(name: str, sheet: str) -> bool:
+    """True if Kobo writes the repeat *name* as worksheet *sheet*: ``[]:*?/\\`` become ``_`` and a name over
+    Excel's 31 characters is cut and ends in ``...`` (and `` (n)`` when cut names collide; formpack's
+    unique_name_for_xls)."""
+    name, sheet = re.sub(r"[\[\]:*?/\\]", "_", name).casefold(), sheet.casefold()
+    cut = re.fullmatch(r"(.*)\.\.\.(?: \(\d+\))?", sheet)
+    return name == sheet or (cut is not None and len(name) > 31 and name.startswith(cut.group(1)))
 
 
 def _same_submission(frame: pd.DataFrame, pframe: pd.DataFrame, where: np.ndarray, source: str | None) -> None:
@@ -203,7 +213,7 @@ def _same_submission(frame: pd.DataFrame, pframe: pd.DataFrame, where: np.ndarra
         return
     own = frame[cc].astype("string").str.strip().fillna("").to_numpy()
     theirs = pframe[pc].astype("string").str.strip().fillna("").to_numpy()[where]
-    bad = np.flatnonzero(np.array([a != b for a, b in zip(own, theirs, strict=True)], dtype=bool))
+    bad = np.flatnonzero(np.asarray(own != theirs, dtype=bool))
     if len(bad):
         raise SurveyError(
             f"the row is linked to a parent row of another submission on {len(bad)} row(s) (data rows "
