@@ -31,6 +31,8 @@ MSNA = WILD / "reach_msna_2024_kobo_tool_v11.xlsx"
 MSNA_DATA = WILD / "reach_msna_2024_dummy_raw_data.xlsx"
 UNHCR = WILD / "unhcr_kobo_xlsform_examples.xlsx"
 OPEN = WILD / "kobo_open_repeat.xlsx"
+BIRDS = WILD / "kobo_bird_nests.xlsx"  # three nested repeats
+OR_OTHER = WILD / "kobo_or_other.xlsx"  # select_one/select_multiple ... or_other
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")  # openpyxl: headers/footers it cannot parse
 
 
@@ -47,7 +49,7 @@ def _survey_rows(form: Path) -> list[dict[str, str]]:
             for r in get_xlsform(str(form)).survey]
 
 
-@pytest.mark.parametrize("form", [TALAFAR, MSNA, UNHCR, OPEN, *sorted(
+@pytest.mark.parametrize("form", [TALAFAR, MSNA, UNHCR, OPEN, BIRDS, OR_OTHER, *sorted(
     p for p in PYXFORM.glob("*.xls*") if p.stem not in ("calculate_without_calculation", "group_name_test"))],
     ids=lambda p: p.name)
 def test_round_trip_keeps_what_pyxform_makes_of_the_form(form: Path) -> None:
@@ -105,6 +107,8 @@ def test_text_calculates_are_text_and_the_export_reads_without_false_errors() ->
     problems = check(ds).problems
     calcs = {q.name for q in qn.questions() if (q.xlsform or {}).get("type") == "calculate"}
     assert problems[problems["rule"].eq("wrong-type") & problems["variable"].isin(calcs)].empty
+    lines = {g.key for g, _ in qn.walk() if getattr(g, "is_roster", False)}  # keys numbered by the reader
+    assert problems[problems["variable"].isin(lines) & problems["rule"].ne("row-not-applicable")].empty
     # every member row has the household whose uuid it carries (the export's own columns)
     main = ds.main.reset_index(drop=True)
     pos = {u: i for i, u in enumerate(main["uuid"])}

@@ -1,6 +1,6 @@
 """Judge an XLSForm round trip by what pyxform makes of both forms (its XForm description, not our model).
 
-For every survey element: its path, type, choice names, languages of its texts, and the meaning of its relevant,
+For every survey element: its path, type, choice names, languages of its texts and of its choices' labels, and the meaning of its relevant,
 constraint, calculation, required and readonly expressions, read by a small XPath 1.0 precedence parser written
 here over pyxform's own expression lexer (``pyxform.parsing.expression``), so ``${a}='x'`` and ``${a} = "x"``
 agree while ``${a}='3'`` and ``${a}=3``, or a missing relevance, do not. Constraint and required messages are
@@ -152,20 +152,32 @@ def elements(js: dict[str, Any]) -> list[dict[str, Any]]:
     """Every survey element pyxform produced, in order, as the fields a round trip must keep."""
     choices = js.get("choices", {})
     out: list[dict[str, Any]] = []
+    seen: dict[str, int] = {}
 
     def rec(children: list[dict[str, Any]], prefix: str) -> None:
         for ch in children:
             path = re.sub(r"(generated_\w+?|reserved_name_for_field_list_labels)_\d+$", r"\1",
                           f"{prefix}/{ch['name']}")
-            names = None
+            seen[path] = seen.get(path, 0) + 1
+            if seen[path] > 1:  # pyxform numbers generated names by row: the second one is told apart by order
+                path = f"{path}#{seen[path]}"
+            names, listed = None, None
             if "itemset" in ch and ch["itemset"] in choices:
-                names = tuple(str(c["name"]) for c in choices[ch["itemset"]])
+                listed = choices[ch["itemset"]]
             elif "choices" in ch:
-                names = tuple(str(c["name"]) for c in ch["choices"])
+                listed = ch["choices"]
+            if listed is not None:
+                names = tuple(str(c["name"]) for c in listed)
+                # the languages of each choice's label ("Other" of or_other is labelled in the list's languages)
+                choice_langs = tuple(tuple(sorted(c["label"])) if isinstance(c.get("label"), dict) else None
+                                     for c in listed)
+            else:
+                choice_langs = None
             bind = ch.get("bind") or {}
             label = ch.get("label")
             out.append({
                 "path": path, "type": _TYPES.get(ch["type"], ch["type"]), "choices": names,
+                "choice_languages": choice_langs,
                 "languages": tuple(sorted(label)) if isinstance(label, dict) else None,
                 "relevant": meaning(bind.get("relevant")), "constraint": meaning(bind.get("constraint")),
                 "calculate": meaning(bind.get("calculate")), "required": _truth(bind.get("required")),

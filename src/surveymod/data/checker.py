@@ -5,7 +5,8 @@ Rules: ``wrong-type`` (text in a numeric/date column, decimals in a whole-number
 ``required-missing``, ``reference-person`` and ``parent-line`` (household roster, see household_rules), the
 questionnaire's declared ``rules:`` (each under its own name, e.g. ``mother-age-gap``, with household and line),
 ``derived-mismatch`` (a calculated variable differs from its calculation recomputed from its inputs, see derived),
-``duplicate-id``, ``orphan-row`` (roster row whose parent is missing), ``roster-count``
+``duplicate-id``, ``orphan-row`` (roster row whose parent is missing), ``row-not-applicable`` (a roster row
+where the roster does not apply), ``roster-count``
 (number of roster rows differs from the count question), ``select-multiple-mismatch`` (raw column and dummies
 disagree), ``unknown-column``, ``missing-column``, plus what reading found (``truncated-file``, ...).
 Routing and constraints are evaluated with the questionnaire's condition language on whole arrays.
@@ -274,7 +275,10 @@ def _check_level(ds: Dataset, qn: Questionnaire, level: str, frame: pd.DataFrame
         answered = _answered(col)
         valid = _values(acc, qn, m, col, answered)
         _constraint(acc, qn, q, m, col, env, n, answered & valid)
-        _routing(acc, qn, q, m, col, env, n, answered)
+        if m.name in keys:  # a key (roster line number) numbers rows, it is never asked: the row is judged
+            _row_routing(acc, qn, q, level, col, env, n)
+        else:
+            _routing(acc, qn, q, m, col, env, n, answered)
         if q.type == "calculate" and m.kind == "numeric":
             _derived(acc, qn, q, col, env, n, valid)
     return acc.chunks
@@ -427,6 +431,21 @@ def _routing(acc: _Acc, qn: Questionnaire, q: Question, m: VariableMeta, col: pd
         where = "" if node is None else " (it applies here)"
         acc.add(applies & ~answered, m.name, col, "required-missing", "error",
                 f"required answer is missing{where}")
+
+
+def _row_routing(acc: _Acc, qn: Questionnaire, key: Question, level: str, col: pd.Series, env: Mapping[str, Any],
+                 n: int) -> None:
+    """A roster row that exists where its roster (or an enclosing group) does not apply is one finding about the
+    row, located at its line number, instead of the line number being judged as an answer."""
+    try:
+        node = universe(qn, key.name)
+        applies = None if node is None else E.truth(E.evaluate(node, env, n))
+    except (KeyError, E.ExprSyntaxError):
+        return  # the answers of the row are routing-checked (and the reason reported) one by one
+    if node is not None:
+        acc.add(~applies, key.name, col, "row-not-applicable", "error",
+                ("the row (line ", f") exists although roster '{level}' does not apply here (asked only if "
+                                   f"{E.to_words(node)})"))
 
 
 def exact_keys(keys: pd.DataFrame) -> pd.DataFrame:

@@ -143,7 +143,8 @@ class _Builder:
         by_name = self.qn.xlsform is not None and self.qn.xlsform.choice_names
         for c in choices:
             row: dict[str, Any] = {"list_name": name, "name": c.name if by_name and c.name else str(c.code)}
-            self.text(row, "label", c.label, fallback=str(c.code))
+            if "label" not in (c.xlsform or {}):  # an imported label in no language is kept as it was
+                self.text(row, "label", c.label, fallback=str(c.code))
             row.update(c.xlsform or {})
             self.choices.append(row)
         return name
@@ -201,7 +202,7 @@ class _Builder:
             row["calculation"] = _xpath(qn, q.calculation)
             if self.imported:
                 self.text(row, "label", q.label)  # an imported calculate keeps the label it had
-        else:
+        elif "label" not in cells:  # an imported label in no language (or_other's text question) is kept as it was
             self.text(row, "label", q.label, fallback=None if "type" in (q.xlsform or {}) else q.name)
         self.hint(row, q, special)
         if self.imported:

@@ -151,11 +151,8 @@ def _questions(ctx: _Ctx) -> None:
     for j, name in enumerate(qn.key):
         if name.lower() not in qn._index():
             ctx.add(f"key[{j}]", f"key variable '{name}' is not a variable of the questionnaire", "unknown-reference")
-    for item, parents in qn.walk():
+    for item, _parents in qn.walk():
         if isinstance(item, Group) and item.is_roster:
-            if sum(1 for p in parents if p.is_roster) >= 1:
-                ctx.add(f"{item.path}.type", "rosters nested more than one level deep are not supported "
-                                             "(exports would need a third file level)", "nested-roster")
             if item.key:
                 inner = {q.name.lower() for q, _ in _walk_group(item)}
                 if item.key.lower() not in inner:

@@ -304,11 +304,21 @@ class _Importer:
                               "its name is used as the label", "xlsform-no-label", "info")
                 if extra:
                     choice["xlsform"] = extra
+                if "label" in label and self.plain_label(cells):  # pyxform keeps it in no language
+                    choice.setdefault("xlsform", {})["label"] = next(iter(label["label"].values()))
                 choices.append(choice)
                 self.rows[f"choices.{list_name}[{len(choices) - 1}]"] = ("choices", row)
             out[list_name] = choices
         self.lists = out
         return out
+
+    def plain_label(self, cells: dict[str, str]) -> bool:
+        """True for a choices row labelled only in the plain ``label`` column of a form whose survey is labelled
+        per language: pyxform keeps that label in no language, and so does the rebuilt form."""
+        if any(_split(k)[0] == "label" and _split(k)[1] for k in cells):
+            return False
+        return any(_split(str(k))[0] == "label" and _split(str(k))[1] for r in (self.book.survey or []) if r
+                   for k in r)
 
     def mark_missing(self, spec: str | dict[str, str]) -> None:
         """Mark 'don't know' / 'refused' choices as missing values, one warning per list saying which."""
@@ -430,7 +440,7 @@ class _Importer:
                     it["key"] = line
                     it["items"].insert(0, {"name": line, "type": "integer", "xlsform": {"type": ""},
                                            "label": {lang: f"Line number in repeat '{it['name']}'"}})
-                elif it.get("type") == "group":
+                if it.get("type") in ("roster", "group"):
                     rec(it.get("items", []))
 
         rec(root)
@@ -524,11 +534,9 @@ class _Importer:
         if name not in self.names:
             self.names[name] = variable_name(name, self.taken)
         kind = "roster" if re.match(r"begin[ _](repeat|lgroup|loop)", typ.lower()) else "group"
-        if kind == "roster" and nested:
-            kind = "group"
-            self.warn("survey", row, "type", f"repeat '{name}' is inside another repeat; surveymod's data levels go "
-                      "one roster deep, so its rows are read as a table of their own (the XLSForm keeps the "
-                      "repeat)", "nested-repeat")
+        if kind == "roster" and nested:  # a level of its own, under the enclosing roster's rows
+            self.warn("survey", row, "type", f"repeat '{name}' is inside another repeat: its rows are a level of "
+                      "their own, each linked to a row of the enclosing repeat", "nested-repeat", "info")
         item: dict[str, Any] = {"name": self.var(name, row), "type": kind}
         self.item_rows[id(item)] = row
         if typ not in ("begin_group", "begin_repeat") or (kind == "group" and typ != "begin_group"):
@@ -562,7 +570,11 @@ class _Importer:
         if not name:  # pyxform names an unnamed note itself (generated_note_name_<row>)
             item = {"name": variable_name(f"note_row{row}", self.taken), "type": "note", "xlsform": {"name": ""}}
             self.item_rows[id(item)] = row
-            self.common(item, row, cells, typ, skip=set())
+            for col, val in self.common(item, row, cells, typ, skip=set()).items():  # its relevance too
+                if _split(col)[0] == "relevant":
+                    self.expression(item, "relevant", val, row, "relevant", cells)
+                else:
+                    self.keep(item, col, val, row)
             return [item]
         words = typ.split()
         base = words[0].lower() if words else ""
@@ -624,6 +636,8 @@ class _Importer:
         if item["type"] == "calculate" and "calculation" not in item:
             item["type"] = "text"
             item.setdefault("xlsform", {})["type"] = "calculate"
+        if (item.get("xlsform") or {}).get("type") == "calculate":
+            item["type"] = _verbatim_calculate_type(self.declared.get(id(item)))
         if item["type"] not in ("note", "calculate") and "label" not in item and "type" not in item.get(
                 "xlsform", {}):
             item["label"] = {self.language(None): name}
@@ -641,15 +655,19 @@ class _Importer:
             for c in base:
                 c.setdefault("name", str(c["code"]))
             langs = {lang for c in base for lang in c.get("label", {})} or {self.language(None)}
-            base.append({"code": code, "name": "other", "label": {lang: "Other" for lang in sorted(langs)}})
+            other = {"code": code, "name": "other", "label": {lang: "Other" for lang in sorted(langs)}}
+            if base and all("label" in (c.get("xlsform") or {}) for c in base):
+                other["xlsform"] = {"label": "Other"}  # pyxform's "Other" is in no language when the list's are
+            base.append(other)
         return lst
 
     def other_question(self, item: dict[str, Any], name: str) -> dict[str, Any]:
         other = f"{name}_other"
         self.names.setdefault(other, variable_name(other, self.taken))
         langs = sorted(item.get("label") or {self.language(None): ""})
+        # pyxform labels it in no language (the form's default): the plain label column is written back
         return {"name": self.names[other], "type": "text", "label": {lang: "Specify other." for lang in langs},
-                "relevant": f"selected({item['name']}, 'other')"}
+                "relevant": f"selected({item['name']}, 'other')", "xlsform": {"label": "Specify other."}}
 
     def sections(self, root: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Top-level rows outside any group go into sections without a group row (``xlsform.type: ''``)."""
@@ -785,7 +803,7 @@ def import_xlsform(path: str | Path, missing: str | dict[str, str] | None = "aut
                 imp.verbatim(item, column, xpath, row, {}, why if why.startswith("gives text")
                              else f"is refused by validation ({why})")
                 if fld == "calculation":
-                    item["type"] = "text"
+                    item["type"] = _verbatim_calculate_type(imp.declared.get(id(item)))
                     item.setdefault("xlsform", {})["type"] = "calculate"
                 reverted = True
         if not reverted:
@@ -798,6 +816,14 @@ def import_xlsform(path: str | Path, missing: str | dict[str, str] | None = "aut
 
 
 _NUMERIC_BIND = {"int", "integer", "decimal", "double", "float"}
+
+
+def _verbatim_calculate_type(declared: str | None) -> str:
+    """The type a calculate kept verbatim is read as: a number when its ``bind::type`` says so (``int`` whole,
+    ``decimal`` ...), otherwise text (an XForm calculate is a string)."""
+    if declared in ("int", "integer"):
+        return "integer"
+    return "decimal" if declared in _NUMERIC_BIND else "text"
 
 
 def _text_result(qn: Any, item: dict[str, Any], declared: str | None) -> str | None:

@@ -21,7 +21,11 @@ for sheet in ("survey", "choices"):
     for r in rows:
         cells = {}
         for k, v in r.items():
-            if k in translated and isinstance(v, list):
+            if k == "select_from_list_name":  # Kobo's builder keeps the list apart; its XLS has it in the type
+                continue
+            if k == "type" and r.get("select_from_list_name"):
+                v = f"{v} {r['select_from_list_name']}"
+            if (k in translated or not translated) and isinstance(v, list):  # older assets list no 'translated'
                 for lang, text in zip(translations, v, strict=False):
                     if text is not None:
                         cells[f"{k}::{lang}" if lang else k] = text

@@ -66,6 +66,9 @@ def _link(ds: Dataset, qn: Questionnaire) -> None:
                               ds.sources.get(level))
             cc, pc = links[0]
             _own_key_under_parent(frame, cc, ds.sources.get(level))
+            if parent != TOP_LEVEL:  # a repeat inside a repeat: its parent row must be of its own submission
+                _parent_table(frame, ds.sources.get(parent), ds.sources.get(level))
+                _same_submission(frame, pframe, where, ds.sources.get(level))
             for pos, k in enumerate(k for k in need if k in pframe.columns):
                 frame.insert(pos, k, pframe[k].to_numpy()[where])
             ds.problems.append(Problem(
@@ -175,6 +178,48 @@ def _own_key_under_parent(frame: pd.DataFrame, cc: str, source: str | None) -> N
             f"the row's KEY {own.iloc[bad[0]]!r} is not under its PARENT_KEY {parent.iloc[bad[0]]!r} on {len(bad)} "
             f"row(s) (data rows {', '.join(str(r + 1) for r in bad[:5])}); the repeat file does not belong to "
             "this export", location=Location(file=source, row=int(bad[0]) + 1, variable=cc), rule="link-ambiguous")
+
+
+def _parent_table(frame: pd.DataFrame, psource: str | None, source: str | None) -> None:
+    """Kobo names a nested repeat row's parent sheet in ``_parent_table_name``: a row naming another sheet than
+    the one it is linked to is refused at its row."""
+    col, sheet = _find(frame, "_parent_table_name"), (psource or "").rpartition("#")[2]
+    if col is None or not psource or "#" not in psource:
+        return
+    named = frame[col].astype("string").str.strip()
+    fits = {v: _names_sheet(v, sheet) for v in named.dropna().unique()}
+    bad = np.flatnonzero((named.notna() & ~named.map(fits).fillna(True).astype(bool)).to_numpy(dtype=bool))
+    if len(bad):
+        raise SurveyError(
+            f"'{col}' names {named.iloc[bad[0]]!r} on {len(bad)} row(s) (data rows "
+            f"{', '.join(str(r + 1) for r in bad[:5])}), but the rows are linked to sheet {sheet!r}",
+            location=Location(file=source, row=int(bad[0]) + 1, variable=col), rule="link-ambiguous")
+
+
+def _names_sheet(name: str, sheet: str) -> bool:
+    """True if Kobo writes the repeat *name* as worksheet *sheet*: ``[]:*?/\\`` become ``_`` and a name over
+    Excel's 31 characters is cut and ends in ``...`` (and `` (n)`` when cut names collide; formpack's
+    unique_name_for_xls)."""
+    name, sheet = re.sub(r"[\[\]:*?/\\]", "_", name).casefold(), sheet.casefold()
+    cut = re.fullmatch(r"(.*)\.\.\.(?: \(\d+\))?", sheet)
+    return name == sheet or (cut is not None and len(name) > 31 and name.startswith(cut.group(1)))
+
+
+def _same_submission(frame: pd.DataFrame, pframe: pd.DataFrame, where: np.ndarray, source: str | None) -> None:
+    """A nested repeat row and the enclosing repeat row it is linked to carry the same submission uuid (Kobo's
+    ``_submission__uuid``); a link into another submission is refused at its row."""
+    cc, pc = _find(frame, "_submission__uuid"), _find(pframe, "_submission__uuid")
+    if cc is None or pc is None:
+        return
+    own = frame[cc].astype("string").str.strip().fillna("").to_numpy()
+    theirs = pframe[pc].astype("string").str.strip().fillna("").to_numpy()[where]
+    bad = np.flatnonzero(np.asarray(own != theirs, dtype=bool))
+    if len(bad):
+        raise SurveyError(
+            f"the row is linked to a parent row of another submission on {len(bad)} row(s) (data rows "
+            f"{', '.join(str(r + 1) for r in bad[:5])}{' ...' if len(bad) > 5 else ''}: '{cc}' {own[bad[0]]!r}, "
+            f"the parent row's {theirs[bad[0]]!r}); the export's sheets do not belong together",
+            location=Location(file=source, row=int(bad[0]) + 1, variable=cc), rule="link-ambiguous")
 
 
 def _same_parents(first: np.ndarray, second: np.ndarray, a: tuple[str, str], b: tuple[str, str],
