@@ -228,12 +228,6 @@ def compute_indicators(spec: str | Path, *, as_of: str | None = None, out: str |
     return compute(load_programme(spec), as_of)[0]
 
 
-def weight_labels(added: Sequence[str], final: str, spec_name: str) -> dict[str, str]:
-    """Variable labels for the columns a weighting added: the final weight and the replicate weights."""
-    return {c: (f"Final weight (surveymod weight, {spec_name})" if c == final
-                else f"Replicate weight {c} (surveymod weight, {spec_name})") for c in added}
-
-
 def _write(survey: Survey, path: Path, lang: str | None) -> ExportResult:
     """The one place the API calls the data writers: the labelled exporter for a survey with a questionnaire
     going to .sav/.dta, the top level with its metadata otherwise (both through ``data.writer.write``); then the
@@ -244,6 +238,7 @@ def _write(survey: Survey, path: Path, lang: str | None) -> ExportResult:
     added: dict[str, str] = {}
     if survey.weighting is not None:
         from .design.prepare import replicate_columns
+        from .weighting.output import weight_labels
 
         columns = [str(c) for c in ds.main.columns]
         spec = Path(survey.weighting.spec).name if survey.weighting.spec else "spec"

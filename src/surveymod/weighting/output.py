@@ -32,6 +32,12 @@ def stream_folder(path: str | Path) -> Path | None:
     return p.parent if p.suffix.lower() in STREAMED else None
 
 
+def weight_labels(added: Sequence[str], final: str, spec_name: str) -> dict[str, str]:
+    """Variable labels for the columns a weighting added: the final weight and the replicate weights."""
+    return {c: (f"Final weight (surveymod weight, {spec_name})" if c == final
+                else f"Replicate weight {c} (surveymod weight, {spec_name})") for c in added}
+
+
 def write_weighted(result: WeightingResult, path: str | Path, *, spec_name: str, inputs: Sequence[str | Path] = (),
                    progress: Callable[[str], None] | None = None) -> ExportResult:
     """Write the weighted data of *result* to *path* (format from its suffix) and, for .sav/.dta, the design
@@ -44,8 +50,7 @@ def write_weighted(result: WeightingResult, path: str | Path, *, spec_name: str,
     source = result.data
     rep = result.replicate_weights
     weights = [result.diagnostics.output, *(rep.names if rep is not None else [])]
-    labels = {c: (f"Final weight (surveymod weight, {spec_name})" if c == result.diagnostics.output
-                  else f"Replicate weight {c} (surveymod weight, {spec_name})") for c in weights}
+    labels = weight_labels(weights, result.diagnostics.output, spec_name)
     streamed = rep is not None and ext in STREAMED
     if source.questionnaire is not None and ext in (".sav", ".dta"):
         written = write(source, None, out, added=labels, progress=progress)
