@@ -29,7 +29,6 @@ from ..questionnaire.conditions import compile_condition, universe
 from ..questionnaire.dictionary import VariableMeta, data_dictionary
 from ..questionnaire.model import Question, Questionnaire
 from ..questionnaire.names import did_you_mean, shown
-from ..syntax.html import html_text
 from ..xlsx import write_frames
 from . import multi
 from .derived import mismatches, recompute
@@ -95,22 +94,23 @@ class CheckReport:
         write_frames(tmp, {"summary": self.summary(), "problems": self.problems.head(limit)})
 
     def to_html(self, limit: int = 10_000) -> str:
-        """A self-contained HTML page: totals, the summary and the first *limit* problems."""
-        def table(df: pd.DataFrame) -> str:
-            head = "".join(f"<th>{html_text(str(c))}</th>" for c in df.columns)
-            rows = "".join("<tr>" + "".join(f"<td>{html_text('' if pd.isna(v) else str(v))}</td>" for v in r)
-                           + "</tr>" for r in df.itertuples(index=False))
-            return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+        """A self-contained HTML page (templates/tables_report.html): totals, the summary and the first *limit*
+        problems."""
+        from ..templates import render
+
+        def table(df: pd.DataFrame) -> dict[str, Any]:
+            return {"header": [str(c) for c in df.columns],
+                    "rows": [["" if pd.isna(v) else str(v) for v in r] for r in df.itertuples(index=False)]}
 
         more = len(self.problems) - limit
-        note = f"<p>... and {more} more problems (write .csv or .xlsx for all).</p>" if more > 0 else ""
         rows = ", ".join(f"{k}: {v}" for k, v in self.rows.items())
-        return ("<!doctype html><html><head><meta charset='utf-8'><title>surveymod data check</title>"
-                "<style>body{font-family:sans-serif}td,th{border:1px solid #ccc;padding:2px 6px}"
-                "table{border-collapse:collapse}</style></head><body>"
-                f"<h1>Data check</h1><p>Rows checked: {html_text(rows)}. Errors: {self.n_errors}, "
-                f"warnings: {self.n_warnings}.</p><h2>Summary</h2>{table(self.summary())}"
-                f"<h2>Problems</h2>{table(self.problems.head(limit))}{note}</body></html>")
+        return render("tables_report.html", title="surveymod data check", page="report-tables check",
+                      heading="Data check",
+                      intro=[f"Rows checked: {rows}. Errors: {self.n_errors}, warnings: {self.n_warnings}."],
+                      sections=[{"title": "Summary", "tables": [table(self.summary())], "notes": []},
+                                {"title": "Problems", "tables": [table(self.problems.head(limit))],
+                                 "notes": [f"... and {more} more problems (write .csv or .xlsx for all)."]
+                                 if more > 0 else []}])
 
     def as_problems(self, limit: int | None = None) -> list[Problem]:
         """The findings as :class:`Problem` objects (for printing on the command line)."""

@@ -12,7 +12,6 @@ from typing import Any
 import numpy as np
 
 from ..errors import Problem
-from ..syntax.html import html_text
 
 
 @dataclass(frozen=True)
@@ -123,37 +122,33 @@ def _clean(obj: Any) -> Any:
 def _fmt(v: Any) -> str:
     if isinstance(v, float):
         return "–" if not np.isfinite(v) else f"{v:,.6g}"
-    return html_text(str(v))
+    return str(v)
 
 
-def _table(rows: list[dict[str, Any]]) -> str:
-    if not rows:
-        return "<p><em>none</em></p>"
-    head = "".join(f"<th>{html_text(k)}</th>" for k in rows[0])
-    body = "".join("<tr>" + "".join(f"<td>{_fmt(v)}</td>" for v in r.values()) + "</tr>" for r in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+def _table(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"header": [str(k) for k in rows[0]] if rows else [], "rows": [[_fmt(v) for v in r.values()] for r in rows]}
 
 
 def render_html(d: Diagnostics) -> str:
-    """Render the diagnostics as one HTML page: weights, steps, margins, problems."""
-    parts = [f"<h1>Weighting report</h1><p>Spec: {html_text(d.spec or '')}</p>",
-             "<h2>Weights</h2>",
-             _table([{"": "initial", **asdict(d.initial)}, {"": "final", **asdict(d.final)}])]
-    parts.append("<h2>Steps</h2>")
+    """Render the diagnostics as one HTML page (templates/tables_report.html): weights, steps, margins, problems."""
+    from ..templates import render
+
+    sections: list[dict[str, Any]] = [
+        {"title": "Weights", "tables": [_table([{"": "initial", **asdict(d.initial)},
+                                                {"": "final", **asdict(d.final)}])]},
+        {"title": "Steps", "tables": []}]
     for i, s in enumerate(d.steps, 1):
-        parts.append(f"<h3>{i}. {html_text(s.step)} (spec line {s.line})</h3>")
-        parts.append(_table([{k: v for k, v in s.details.items()}]))
-        parts.append(_table([asdict(s.weights_after)]))
+        tables = [_table([dict(s.details)]), _table([asdict(s.weights_after)])]
         if s.margins:
-            parts.append(_table([asdict(m) for m in s.margins]))
-    parts.append("<h2>Margins with the final weight</h2>")
-    parts.append(_table([asdict(m) for m in d.final_margins]))
+            tables.append(_table([asdict(m) for m in s.margins]))
+        sections.append({"level": 3, "title": f"{i}. {s.step} (spec line {s.line})", "tables": tables})
+    sections.append({"title": "Margins with the final weight", "tables": [_table([asdict(m) for m in d.final_margins])]})
     if d.replicates:
-        parts.append("<h2>Replicate weights</h2>" + _table([d.replicates]))
-    parts.append("<h2>Problems</h2>")
-    parts.append(_table([{"severity": p.severity, "rule": p.rule, "where": str(p.location),
-                          "message": p.message} for p in d.problems]))
-    style = ("body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin:.5em 0}"
-             "td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}th{background:#eee}")
-    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Weighting report</title>"
-            f"<style>{style}</style></head><body>{''.join(parts)}</body></html>\n")
+        sections.append({"title": "Replicate weights", "tables": [_table([d.replicates])]})
+    sections.append({"title": "Problems", "tables": [_table([{"severity": p.severity, "rule": p.rule,
+                                                              "where": str(p.location), "message": p.message}
+                                                             for p in d.problems])]})
+    for s in sections:
+        s.setdefault("notes", [])
+    return render("tables_report.html", title="Weighting report", page="report-tables weighting",
+                  heading="Weighting report", intro=[f"Spec: {d.spec or ''}"], sections=sections)
