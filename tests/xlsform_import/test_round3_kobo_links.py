@@ -15,6 +15,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from export_edit import edited_export
 
 from surveymod.cli.main import cli
 from surveymod.data import check, read
@@ -36,18 +37,6 @@ def expected() -> list[tuple[int, str]]:
     subs = json.loads((KOBO / "submissions.json").read_text(encoding="utf-8"))
     return [(i + 1, m["household/hh_members/m_name"]) for i, s in enumerate(subs)
             for m in s.get("household/hh_members", [])]
-
-
-def _edit(tmp_path: Path, sheet: str, column: str, rows: dict[int, object]) -> Path:
-    """A copy of the export with *column* of *sheet* set on data rows *rows* (1 = first row under the header)."""
-    book = openpyxl.load_workbook(EXPORT)
-    ws = book[sheet] if sheet in book.sheetnames else book.worksheets[0]
-    col = [c.value for c in ws[1]].index(column) + 1
-    for row, value in rows.items():
-        ws.cell(row=row + 1, column=col).value = value
-    out = tmp_path / "export.xlsx"
-    book.save(out)
-    return out
 
 
 def test_the_repeat_sheet_has_its_own_index_that_is_not_the_household(expected) -> None:
@@ -76,7 +65,7 @@ def test_members_get_their_own_household(qn, expected) -> None:
 
 
 def test_a_child_pointing_at_no_household_is_refused_located(qn, tmp_path: Path) -> None:
-    bad = _edit(tmp_path, SHEET, "_parent_index", {7: 99})
+    bad = edited_export(EXPORT, tmp_path, SHEET, "_parent_index", {7: 99})
     with pytest.raises(SurveyError) as exc:
         read(bad, qn)
     p = exc.value.problems[0]
@@ -85,7 +74,7 @@ def test_a_child_pointing_at_no_household_is_refused_located(qn, tmp_path: Path)
 
 
 def test_an_empty_link_is_refused_located(qn, tmp_path: Path) -> None:
-    bad = _edit(tmp_path, SHEET, "_parent_index", {3: None})
+    bad = edited_export(EXPORT, tmp_path, SHEET, "_parent_index", {3: None})
     with pytest.raises(SurveyError) as exc:
         read(bad, qn)
     p = exc.value.problems[0]
@@ -93,7 +82,7 @@ def test_an_empty_link_is_refused_located(qn, tmp_path: Path) -> None:
 
 
 def test_a_household_number_given_twice_is_refused_as_ambiguous(qn, tmp_path: Path) -> None:
-    bad = _edit(tmp_path, "main", "_index", {5: 4})  # submissions 4 and 5 both numbered 4
+    bad = edited_export(EXPORT, tmp_path, "main", "_index", {5: 4})  # submissions 4 and 5 both numbered 4
     with pytest.raises(SurveyError) as exc:
         read(bad, qn)
     p = exc.value.problems[0]
@@ -102,7 +91,7 @@ def test_a_household_number_given_twice_is_refused_as_ambiguous(qn, tmp_path: Pa
 
 def test_links_that_disagree_are_refused(qn, tmp_path: Path) -> None:
     # member 3 (household 2) carries household 1's uuid: _parent_index and _submission__uuid disagree
-    bad = _edit(tmp_path, SHEET, "_submission__uuid", {3: "00000000-0000-4000-8000-000000000001"})
+    bad = edited_export(EXPORT, tmp_path, SHEET, "_submission__uuid", {3: "00000000-0000-4000-8000-000000000001"})
     with pytest.raises(SurveyError) as exc:
         read(bad, qn)
     p = exc.value.problems[0]
@@ -110,7 +99,7 @@ def test_links_that_disagree_are_refused(qn, tmp_path: Path) -> None:
 
 
 def test_export_exits_1_with_the_location_on_a_broken_link(qn, tmp_path: Path) -> None:
-    bad = _edit(tmp_path, SHEET, "_parent_index", {7: 99})
+    bad = edited_export(EXPORT, tmp_path, SHEET, "_parent_index", {7: 99})
     res = CliRunner().invoke(cli, ["export", str(bad), "-q", str(KOBO / "migration_hh.xlsx"),
                                    "-o", str(tmp_path / "out.sav")])
     assert res.exit_code == 1, res.output

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from export_edit import edited_export
 
 from surveymod.data import check, read
 from surveymod.data.levels import level_keys
@@ -39,17 +40,6 @@ def _expected_trips(subs: list[dict]) -> list[tuple[int, int, int, str, float]]:
             for t, trip in enumerate(mem.get("member/trip", []))]
 
 
-def _edit(tmp_path: Path, column: str, rows: dict[int, object]) -> Path:
-    book = openpyxl.load_workbook(EXPORT)
-    ws = book["trip"]
-    col = [c.value for c in ws[1]].index(column) + 1
-    for row, value in rows.items():
-        ws.cell(row=row + 1, column=col).value = value
-    out = tmp_path / "export.xlsx"
-    book.save(out)
-    return out
-
-
 def test_the_inner_repeat_is_a_level_under_the_outer_one(qn) -> None:
     assert level_keys(qn, "trip") == ["kobo_index", "member_line", "trip_line"]
 
@@ -73,7 +63,7 @@ def test_a_trip_linked_into_another_household_is_refused_located(qn, tmp_path: P
     rows = list(book["trip"].iter_rows(values_only=True))
     assert rows[5][rows[0].index("_parent_index")] == 7
     with pytest.raises(SurveyError) as exc:
-        read(_edit(tmp_path, "_parent_index", {5: 1}), qn)
+        read(edited_export(EXPORT, tmp_path, "trip", "_parent_index", {5: 1}), qn)
     p = exc.value.problems[0]
     assert p.rule == "link-ambiguous" and p.location.row == 5 and p.location.variable == "_submission__uuid"
     assert p.location.file.endswith("export.xlsx#trip") and "another submission" in p.message
@@ -81,14 +71,14 @@ def test_a_trip_linked_into_another_household_is_refused_located(qn, tmp_path: P
 
 def test_a_trip_pointing_at_no_member_is_refused_located(qn, tmp_path: Path) -> None:
     with pytest.raises(SurveyError) as exc:
-        read(_edit(tmp_path, "_parent_index", {3: 999}), qn)
+        read(edited_export(EXPORT, tmp_path, "trip", "_parent_index", {3: 999}), qn)
     p = exc.value.problems[0]
     assert p.rule == "link-missing" and p.location.row == 3 and "999" in p.message
 
 
 def test_a_row_naming_another_parent_sheet_is_refused(qn, tmp_path: Path) -> None:
     with pytest.raises(SurveyError) as exc:
-        read(_edit(tmp_path, "_parent_table_name", {2: "Nested repeats"}), qn)
+        read(edited_export(EXPORT, tmp_path, "trip", "_parent_table_name", {2: "Nested repeats"}), qn)
     p = exc.value.problems[0]
     assert p.rule == "link-ambiguous" and p.location.row == 2 and p.location.variable == "_parent_table_name"
 
