@@ -246,9 +246,9 @@ def _write(survey: Survey, path: Path, lang: str | None) -> ExportResult:
                               survey.weighting.output, spec)
     from .data.writer import write
 
-    result = write(ds if ds.questionnaire is not None and ext in (".sav", ".dta") else ds.main,
-                   None if ds.questionnaire is not None and ext in (".sav", ".dta") else ds.meta, path, lang=lang,
-                   added=added)
+    labelled = ds.questionnaire is not None and ext in (".sav", ".dta")  # every level, from the questionnaire
+    result = write(ds, None, path, lang=lang, added=added) if labelled else \
+        write(ds.main, ds.meta, path, lang=lang, added=added)
     if ext in (".sav", ".dta") and survey.weighting is not None:
         from .atomic import write_text
         from .weighting.declare import declarations, renamed_design
