@@ -10,7 +10,7 @@ import click
 from ..design.load import used_columns
 from ..estimation.compare import chisq, contrasts, ttest
 from ..estimation.glm import parse_formula, svyglm
-from .commands_estimate import _codes, _split_by, _write, design_from_options, design_options
+from .analysis import codes, design_from_options, design_options, split_by, write_result
 from .common import dataset_options, handles_errors, open_dataset
 from .main import cli
 
@@ -54,7 +54,7 @@ def test_cmd(data: str, design_spec: str | None, contrast_var: str | None, by: s
         raise click.UsageError("give exactly one of --contrast, --ttest, --chisq")
     design = design_from_options(design_spec, design_opts)
     if contrast_var:
-        domains = _split_by(by)
+        domains = split_by(by)
         if not domains:
             raise click.UsageError("--contrast needs --by")
         names = [contrast_var, *domains]
@@ -69,13 +69,13 @@ def test_cmd(data: str, design_spec: str | None, contrast_var: str | None, by: s
             raise click.BadParameter(f"'{chisq_vars}' is not ROW,COL", param_hint="--chisq")
     ds = open_dataset(data, questionnaire, missing_codes, keep=used_columns([design], names))
     if contrast_var:
-        res = contrasts(ds, design, contrast_var, names[1:], category=_codes(category) if category else None,
+        res = contrasts(ds, design, contrast_var, names[1:], category=codes(category) if category else None,
                         pairs=[_pair(p) for p in pairs] or None, conf_level=level)
     elif ttest_var:
         res = ttest(ds, design, ttest_var, names[1], conf_level=level)
     else:
         res = chisq(ds, design, names[0], names[1], statistic=statistic)  # type: ignore[arg-type]
-    _write(res, output, [data] + ([design_spec] if design_spec else []))
+    write_result(res, output, [data] + ([design_spec] if design_spec else []))
     click.echo(f"wrote {len(res)} row(s) to {output}", err=True)
 
 
@@ -98,6 +98,6 @@ def model_cmd(data: str, design_spec: str | None, formula: str, family: str, lev
     y, xs = parse_formula(formula)
     ds = open_dataset(data, questionnaire, missing_codes, keep=used_columns([design], [y, *xs]))
     res = svyglm(ds, design, y, xs, family=family, conf_level=level)  # type: ignore[arg-type]
-    _write(res, output, [data] + ([design_spec] if design_spec else []))
+    write_result(res, output, [data] + ([design_spec] if design_spec else []))
     click.echo(f"wrote {len(res)} coefficients ({res.attrs['n']} rows with every model variable) to {output}",
                err=True)

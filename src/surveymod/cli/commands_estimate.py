@@ -2,108 +2,27 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import click
 
-from ..atomic import refuse_overwriting_inputs, write_with
-from ..data.writer import write_table
-from ..design.load import design_from_fields, load_design, used_columns
-from ..estimation import Design, FlagRules, change, estimate
+from ..design.load import load_design, used_columns
+from ..estimation import FlagRules
+from ..estimation.estimate import analysed_variables
+from ..survey import Survey, change, estimate, weight
+from .analysis import (
+    codes,
+    design_from_options,
+    design_options,
+    given_design_options,
+    notes,
+    quantile,
+    ratio,
+    split_by,
+    write_result,
+)
 from .common import dataset_options, handles_errors, open_dataset
 from .main import cli
-
-DESIGN_OPTIONS = ("strata", "psu", "ssu", "weight", "fpc", "fpc2", "prob", "repweights", "reptype", "fay_rho",
-                  "scale", "lonely_psu", "pps")
-
-
-def design_from_options(spec: str | None, opts: dict[str, Any]) -> Design:
-    """A Design from --design SPEC.yaml or from the individual design options (not both)."""
-    given = {k: v for k, v in opts.items() if k in DESIGN_OPTIONS and v is not None}
-    mse = opts.get("mse")
-    if spec:
-        if given:
-            raise click.UsageError(f"give the design either as --design or as options, not both "
-                                   f"(also given: {', '.join('--' + k.replace('_', '-') for k in given)})")
-        design = load_design(spec)
-        return design if mse is None else design.model_copy(update={"mse": mse})
-    if mse is not None:
-        given["mse"] = mse
-    return design_from_fields(given)
-
-
-def design_options(func: Any) -> Any:
-    """The design options shared by `estimate` and `change`."""
-    opts = [
-        click.option("--design", "design_spec", type=click.Path(dir_okay=False),
-                     help="YAML file whose 'design:' mapping names the design columns (instead of the options)."),
-        click.option("--strata", help="Column with stratum ids."),
-        click.option("--psu", help="Column with PSU ids (nested in strata)."),
-        click.option("--ssu", help="Column with second-stage unit ids (two-stage designs)."),
-        click.option("--weight", help="Column with the sampling weight."),
-        click.option("--prob", help="Column with selection probabilities (weight = 1/prob)."),
-        click.option("--fpc", help="Column with the population size N_h (or sampling fraction) of the stratum."),
-        click.option("--fpc2", help="Column with the second-stage population size (or fraction)."),
-        click.option("--repweights", help="Regular expression matching the replicate-weight columns."),
-        click.option("--reptype", type=click.Choice(["brr", "fay", "jk1", "jkn", "bootstrap"]),
-                     help="Replicate method of the --repweights columns."),
-        click.option("--fay-rho", type=float, help="Fay coefficient (with --reptype fay)."),
-        click.option("--scale", type=float, help="Overall replicate variance scale (R svrepdesign 'scale')."),
-        click.option("--mse/--no-mse", default=None,
-                     help="Replicate variance around the full-sample estimate (default) or the replicate mean."),
-        click.option("--lonely-psu", type=click.Choice(["fail", "remove", "certainty", "adjust", "average"]),
-                     help="Policy for strata with one PSU, as R survey.lonely.psu (default fail)."),
-        click.option("--pps", type=click.Choice(["brewer", "overton"]),
-                     help="Without-replacement PPS first stage (R svydesign pps=); --fpc then names each PSU's "
-                          "inclusion probability."),
-    ]
-    for o in reversed(opts):
-        func = o(func)
-    return func
-
-
-def _split_by(by: str | None) -> list[str] | None:
-    return [b.strip() for b in by.split(",") if b.strip()] if by else None
-
-
-def _ratio(spec: str) -> tuple[str, str]:
-    if spec.count("/") != 1 or not all(spec.split("/")):
-        raise click.BadParameter(f"'{spec}' is not NUM/DEN", param_hint="--ratio")
-    num, den = spec.split("/")
-    return num, den
-
-
-def _quantile(spec: str) -> tuple[str, float]:
-    var, _, p = spec.rpartition(":")
-    try:
-        return var, float(p)
-    except ValueError:
-        raise click.BadParameter(f"'{spec}' is not VAR:P (e.g. income:0.5)", param_hint="--quantile") from None
-
-
-def _codes(text: str) -> list[object]:
-    """'1,2' -> [1, 2]; text codes stay text."""
-    return [int(c) if c.strip().lstrip("-").isdigit() else c.strip() for c in text.split(",") if c.strip()]
-
-
-def _notes(res: Any) -> None:
-    """Say where labels and missing codes came from, what was left out, and what looks like an undeclared code."""
-    if res.attrs.get("metadata"):
-        click.echo(f"note: labels and missing codes from {res.attrs['metadata']}", err=True)
-    for var, k in res.attrs.get("missing", {}).items():
-        if k:
-            click.echo(f"note: {var}: {k} missing value(s) left out of its estimates (rows zero-weighted)", err=True)
-    for w in res.attrs.get("warnings", []):
-        click.echo(f"warning: {w}", err=True)
-
-
-def _write(df: Any, out: str, inputs: list[str]) -> None:
-    target = Path(out)
-    if target.suffix.lower() not in (".csv", ".xlsx"):
-        raise click.BadParameter("the output must end in .csv or .xlsx", param_hint="-o")
-    refuse_overwriting_inputs(target, inputs)
-    write_with(target, lambda tmp: write_table(df, tmp, xlsx=target.suffix.lower() == ".xlsx"))
 
 
 @cli.command("estimate")
@@ -157,32 +76,25 @@ def estimate_cmd(data: str, design_spec: str | None, means: tuple[str, ...], pro
         raise click.UsageError("give at least one of --mean, --prop, --total, --ratio, --quantile")
     if categories and not props:
         raise click.UsageError("--category goes with --prop")
-    calibration: list[Any] = []
-    analysed = [*means, *props, *totals, *(x for r in ratios for x in _ratio(r)),
-                *(var for var, _p in map(_quantile, quantiles)), *(_split_by(by) or [])]
+    stats: dict[str, Any] = {"mean": list(means), "prop": list(props), "total": list(totals),
+                             "ratio": [ratio(r) for r in ratios], "quantile": [quantile(q) for q in quantiles],
+                             "by": split_by(by)}
     if weighting_spec:
-        given = [k for k, v in design_opts.items() if k in DESIGN_OPTIONS and v is not None]
-        if design_spec or given:
+        if design_spec or given_design_options(design_opts):
             raise click.UsageError("--weighting brings its own design; do not also give --design or design options")
-        from ..weighting import load_weighting_spec, run_weighting
-
-        ds = open_dataset(data, questionnaire, missing_codes)  # the spec may use any column
-        result = run_weighting(ds, load_weighting_spec(weighting_spec))
-        ds, calibration = result.data, result.calibration
-        design = result.design  # its mse is the spec's `design: mse:`; --mse/--no-mse overrides it
-        if design_opts.get("mse") is not None:
-            design = design.model_copy(update={"mse": design_opts["mse"]})
+        # the spec may use any column; the weighted survey has its design and calibration
+        survey = weight(Survey(open_dataset(data, questionnaire, missing_codes)), weighting_spec)
+        if design_opts.get("mse") is not None:  # --mse/--no-mse overrides the spec's `design: mse:`
+            survey = survey.with_design(mse=design_opts["mse"])
     else:
         design = design_from_options(design_spec, design_opts)
-        ds = open_dataset(data, questionnaire, missing_codes, keep=used_columns([design], analysed))
-    res = estimate(ds, design, calibration=calibration, mean=list(means), prop=list(props), total=list(totals),
-                   ratio=[_ratio(r) for r in ratios], quantile=[_quantile(q) for q in quantiles],
-                   by=_split_by(by), ci=ci, conf_level=level, deff=deff_ref,  # type: ignore[arg-type]
+        keep = used_columns([design], analysed_variables(**stats))
+        survey = Survey(open_dataset(data, questionnaire, missing_codes, keep=keep), design)
+    res = estimate(survey, **stats, ci=ci, conf_level=level, deff=deff_ref,
                    flags=FlagRules(min_n=min_n, cv_warn=cv_warn, cv_suppress=cv_suppress),
-                   category=_codes(categories) if categories else None,
-                   quantile_interval=quantile_interval)  # type: ignore[arg-type]
-    _notes(res)
-    _write(res, output, [data] + [p for p in (design_spec, weighting_spec) if p])
+                   category=codes(categories) if categories else None, quantile_interval=quantile_interval)
+    notes(res)
+    write_result(res, output, [data] + [p for p in (design_spec, weighting_spec) if p])
     click.echo(f"wrote {len(res)} estimates to {output}", err=True)
 
 
@@ -218,11 +130,11 @@ def change_cmd(baseline: str, endline: str, design_spec: str | None, end_design:
     end = load_design(end_design) if end_design else base_design
     if end_weight:
         end = end.model_copy(update={"weight": end_weight})
-    keep = used_columns([base_design, end], [*props, *means, *(_split_by(by) or []), *([panel_id] if panel_id else [])])
+    keep = used_columns([base_design, end], [*props, *means, *(split_by(by) or []), *([panel_id] if panel_id else [])])
     b = open_dataset(baseline, questionnaire, missing_codes, keep=keep)
     e = open_dataset(endline, questionnaire, missing_codes, keep=keep)
-    res = change(b, base_design, e, end, prop=list(props), mean=list(means), category=_codes(category),
-                 by=_split_by(by), panel_id=panel_id, conf_level=level)
-    _notes(res)
-    _write(res, output, [baseline, endline] + [x for x in (design_spec, end_design) if x])
+    res = change(Survey(b, base_design), Survey(e, end), prop=list(props), mean=list(means), category=codes(category),
+                 by=split_by(by), panel_id=panel_id, conf_level=level)
+    notes(res)
+    write_result(res, output, [baseline, endline] + [x for x in (design_spec, end_design) if x])
     click.echo(f"wrote {len(res)} comparisons to {output}", err=True)

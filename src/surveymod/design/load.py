@@ -35,6 +35,16 @@ def design_from_fields(fields: Mapping[str, Any]) -> Design:
                           rule="design-spec") from exc
 
 
+def design_of(spec: str | Path | None = None, fields: Mapping[str, Any] | None = None,
+              mse: bool | None = None) -> Design:
+    """The design of an analysis: the ``design:`` mapping of the YAML file *spec*, or the field values *fields*
+    (a command's design options), with *mse* (replicate variance around the full-sample estimate) if given."""
+    if spec:
+        design = load_design(spec)
+        return design if mse is None else design.model_copy(update={"mse": mse})
+    return design_from_fields({**(fields or {}), **({} if mse is None else {"mse": mse})})
+
+
 def used_columns(designs: Sequence[Design], names: Sequence[str]) -> Callable[[str], bool]:
     """A predicate for the columns an analysis reads: the designs' columns (replicate weights by their pattern,
     a bad pattern an error) and the named variables; other columns of a wide file need not be loaded."""

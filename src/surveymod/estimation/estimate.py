@@ -319,6 +319,14 @@ def _engine_columns(spec: Spec, frame: Mapping[str, pd.Series], dom_codes: np.nd
     return stats.column(spec.kind, y, dom_codes, x=x), [""]  # type: ignore[arg-type]
 
 
+def analysed_variables(*, mean: Sequence[str] = (), prop: Sequence[str] = (), total: Sequence[str] = (),
+                       ratio: Sequence[tuple[str, str]] = (), quantile: Sequence[tuple[str, float]] = (),
+                       by: Sequence[str] | None = None) -> list[str]:
+    """The variables :func:`estimate` reads for these statistics (a caller reads only them and the design's
+    columns from a wide file)."""
+    return [*mean, *prop, *total, *(x for r in ratio for x in r), *(q for q, _ in quantile), *(by or [])]
+
+
 def estimate(data: pd.DataFrame | Dataset, design: Design, *, mean: Sequence[str] = (), prop: Sequence[str] = (),
              total: Sequence[str] = (), ratio: Sequence[tuple[str, str]] = (),
              quantile: Sequence[tuple[str, float]] = (), by: Sequence[str] | None = None, ci: CIMethod = "logit",
@@ -335,7 +343,7 @@ def estimate(data: pd.DataFrame | Dataset, design: Design, *, mean: Sequence[str
     ``quantile_interval`` is R ``svyquantile``'s ``interval.type``: ``mean`` (Woodruff, the default) or, on
     replicate designs, ``quantile`` (the quantile's own replicate variance).
     """
-    analysed = [*mean, *prop, *total, *(x for r in ratio for x in r), *(q for q, _ in quantile), *(by or [])]
+    analysed = analysed_variables(mean=mean, prop=prop, total=total, ratio=ratio, quantile=quantile, by=by)
     df, meta = analysis_frame(data, analysed, data_level)
     if ci not in ("logit", "beta", "wilson"):
         raise SurveyError(f"unknown CI method '{ci}' (use logit, beta or wilson)", rule="estimate-ci")
