@@ -31,44 +31,24 @@ from .main import cli
 def simulate_cmd(questionnaire: str, n: int, seed: int, design: str | None, effects: str | None, wave: str | None,
                  output: str, fmt: str | None, force: bool) -> None:
     """Simulate N respondents of QUESTIONNAIRE that follow its routing and constraints exactly."""
-    from ..atomic import output_folder
-    from ..questionnaire import load_valid
-    from ..simulate import load_effects, load_sample_design, simulate
-    from ..simulate.output import is_folder, write_simulated
+    from ..simulate.output import is_folder, simulate_files
 
-    if is_folder(output):
-        output_folder(output, force)
-    qn = load_valid(questionnaire)
-    d = load_sample_design(design) if design else None
-    e = load_effects(effects) if effects else None
-    sim = simulate(qn, n, seed, design=d, effects=e, wave=wave)
-    files, warnings = write_simulated(sim, qn, output, [p for p in (design, effects) if p], fmt)
-    echo_problems(warnings)
+    made = simulate_files(questionnaire, n, seed, output, design=design, effects=effects, wave=wave, fmt=fmt,
+                          force=force)
+    echo_problems(made.warnings)
+    sim = made.simulated
     rows = ", ".join(f"{k} {len(v):,}" for k, v in sim.frames.items())
-    click.echo(f"simulated {qn.id} ({sim.truth['wave']}), seed {seed}: {rows} rows")
+    click.echo(f"simulated {made.questionnaire.id} ({sim.truth['wave']}), seed {seed}: {rows} rows")
     if is_folder(output):
         click.echo(f"{output} is a folder: one {(fmt or 'csv').upper()} file per level ({', '.join(sim.frames)}) "
                    "and the truth JSON")
-    for f in files:
+    for f in made.files:
         click.echo(f"wrote {f}")
 
 
 @cli.group("plan")
 def plan_group() -> None:
     """Sample size, power and minimum detectable change (one proportion or mean; two waves or two domains)."""
-
-
-def _deff(deff: float | None, take: float | None, icc: float | None) -> float:
-    from ..errors import SurveyError
-    from ..simulate.plan import design_effect
-
-    if deff is not None and (take is not None or icc is not None):
-        raise SurveyError("give either --deff or --take with --icc, not both", rule="plan-argument")
-    if take is not None or icc is not None:
-        if take is None or icc is None:
-            raise SurveyError("--take and --icc go together (deff = 1 + (take - 1) * icc)", rule="plan-argument")
-        return design_effect(take, icc)
-    return 1.0 if deff is None else deff
 
 
 _design_options = [
@@ -118,9 +98,9 @@ def _show(title: str, values: dict[str, object], as_json: bool) -> None:
 def plan_proportion(p: float, moe: float, conf: float, deff: float | None, take: float | None, icc: float | None,
                     population: float | None, rr: float, as_json: bool) -> None:
     """Interviews needed to estimate one proportion within a margin of error."""
-    from ..simulate.plan import n_proportion
+    from ..simulate.plan import deff_from, n_proportion
 
-    r = n_proportion(p, moe, conf, _deff(deff, take, icc), population, rr)
+    r = n_proportion(p, moe, conf, deff_from(deff, take, icc), population, rr)
     _show(f"proportion {p:g} ± {moe:g} at {conf:.0%}: {r.n} completed interviews, issue {r.issued}",
           r.as_dict(), as_json)
 
@@ -133,9 +113,9 @@ def plan_proportion(p: float, moe: float, conf: float, deff: float | None, take:
 def plan_mean(sd: float, moe: float, conf: float, deff: float | None, take: float | None, icc: float | None,
               population: float | None, rr: float, as_json: bool) -> None:
     """Interviews needed to estimate one mean within a margin of error."""
-    from ..simulate.plan import n_mean
+    from ..simulate.plan import deff_from, n_mean
 
-    r = n_mean(sd, moe, conf, _deff(deff, take, icc), population, rr)
+    r = n_mean(sd, moe, conf, deff_from(deff, take, icc), population, rr)
     _show(f"mean ± {moe:g} (sd {sd:g}) at {conf:.0%}: {r.n} completed interviews, issue {r.issued}",
           r.as_dict(), as_json)
 
@@ -157,18 +137,12 @@ def plan_change(p1: float | None, p2: float | None, sd: float | None, delta: flo
                 power: float, one_sided: bool, continuity: bool, deff: float | None, take: float | None,
                 icc: float | None, rr: float, as_json: bool) -> None:
     """Interviews per wave (or domain) to detect a change between two independent samples."""
-    from ..errors import SurveyError
-    from ..simulate.plan import n_two_means, n_two_proportions
+    from ..simulate.plan import deff_from, n_change
 
-    d = _deff(deff, take, icc)
-    if p1 is not None and p2 is not None:
-        r = n_two_proportions(p1, p2, alpha, power, d, rr, continuity, not one_sided)
-        title = f"change {p1:g} → {p2:g}"
-    elif sd is not None and delta is not None:
-        r = n_two_means(sd, delta, alpha, power, d, rr, not one_sided)
-        title = f"difference in means {delta:g} (sd {sd:g})"
-    else:
-        raise SurveyError("give --p1 and --p2 (proportions) or --sd and --delta (means)", rule="plan-argument")
+    d = deff_from(deff, take, icc)
+    r = n_change(p1, p2, sd, delta, alpha, power, d, rr, continuity, not one_sided)
+    title = (f"change {p1:g} → {p2:g}" if p1 is not None and p2 is not None
+             else f"difference in means {delta:g} (sd {sd:g})")
     _show(f"{title}, alpha {alpha:g}, power {power:g}: {r.n} completed interviews per group, issue {r.issued}",
           r.as_dict(), as_json)
 
@@ -186,18 +160,11 @@ def plan_change(p1: float | None, p2: float | None, sd: float | None, delta: flo
 def plan_mdc(n: float, p1: float | None, sd: float | None, alpha: float, power: float, one_sided: bool,
              deff: float | None, take: float | None, icc: float | None, as_json: bool) -> None:
     """Minimum detectable change between two independent samples of N completed interviews each."""
-    from ..errors import SurveyError
-    from ..simulate.plan import mdc_means, mdc_proportions
+    from ..simulate.plan import deff_from, mdc
 
-    d = _deff(deff, take, icc)
-    if p1 is not None:
-        up = mdc_proportions(n, p1, alpha, power, d, not one_sided, 1)
-        values: dict[str, object] = {"n_per_group": n, "deff": d, "p1": p1, "increase": up, "p2": p1 + up}
-        title = f"n {n:g} per group, p1 {p1:g}: detectable increase {up * 100:.2f} points"
-    elif sd is not None:
-        md = mdc_means(n, sd, alpha, power, d, not one_sided)
-        values = {"n_per_group": n, "deff": d, "sd": sd, "difference": md}
-        title = f"n {n:g} per group, sd {sd:g}: detectable difference {md:.4g}"
+    values = mdc(n, p1, sd, alpha, power, deff_from(deff, take, icc), not one_sided)
+    if "p1" in values:
+        title = f"n {n:g} per group, p1 {p1:g}: detectable increase {values['increase'] * 100:.2f} points"
     else:
-        raise SurveyError("give --p1 (proportions) or --sd (means)", rule="plan-argument")
+        title = f"n {n:g} per group, sd {sd:g}: detectable difference {values['difference']:.4g}"
     _show(title, values, as_json)

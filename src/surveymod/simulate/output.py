@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
-from ..atomic import inside, refuse_overwriting_inputs, write_text
+from ..atomic import inside, output_folder, refuse_overwriting_inputs, write_text
 from ..data.reader import Dataset
 from ..data.writer import write
 from ..errors import Location, Problem, SurveyError
 from ..questionnaire.model import Questionnaire
-from .run import Simulated
+from .run import Simulated, simulate
 
 
 def truth_path(out: Path) -> Path:
@@ -57,3 +58,33 @@ def write_simulated(sim: Simulated, qn: Questionnaire, out: str | Path,
                 if not (w.rule == "unknown-column" and w.location.variable in design_cols)]
     text = json.dumps(sim.truth, indent=2, ensure_ascii=False) + "\n"
     return [*result.files, write_text(truth_path(out), text)], warnings
+
+
+@dataclass
+class SimulatedFiles:
+    """What :func:`simulate_files` made: the questionnaire, the simulated data, the files written and the writer's
+    warnings."""
+
+    questionnaire: Questionnaire
+    simulated: Simulated
+    files: list[Path]
+    warnings: list[Problem]
+
+
+def simulate_files(questionnaire: str | Path, n: int, seed: int, out: str | Path, *, design: str | Path | None = None,
+                   effects: str | Path | None = None, wave: str | None = None, fmt: str | None = None,
+                   force: bool = False) -> SimulatedFiles:
+    """Simulate *n* respondents of the questionnaire file (it must validate) under the sample design and scenario
+    files, and write them to OUT as :func:`write_simulated` does; a folder OUT holding files surveymod did not
+    write there is refused unless *force*."""
+    from ..questionnaire import load_valid
+    from .design import load_sample_design
+    from .effects import load_effects
+
+    if is_folder(out):
+        output_folder(str(out), force)
+    qn = load_valid(questionnaire)
+    sim = simulate(qn, n, seed, design=load_sample_design(design) if design else None,
+                   effects=load_effects(effects) if effects else None, wave=wave)
+    files, warnings = write_simulated(sim, qn, out, [p for p in (design, effects) if p], fmt)
+    return SimulatedFiles(qn, sim, files, warnings)

@@ -65,6 +65,18 @@ def design_effect(take: float, icc: float) -> float:
     return 1 + (take - 1) * icc
 
 
+def deff_from(deff: float | None = None, take: float | None = None, icc: float | None = None) -> float:
+    """The design effect given directly, or from the interviews per PSU and the intra-cluster correlation (Kish),
+    or 1; giving both ways is an error."""
+    if deff is not None and (take is not None or icc is not None):
+        raise SurveyError("give either --deff or --take with --icc, not both", rule="plan-argument")
+    if take is not None or icc is not None:
+        if take is None or icc is None:
+            raise SurveyError("--take and --icc go together (deff = 1 + (take - 1) * icc)", rule="plan-argument")
+        return design_effect(take, icc)
+    return 1.0 if deff is None else deff
+
+
 def _check_population(population: float | None) -> None:
     """A population size is a count of units: at least 1 and at most ``MAX_N``."""
     if population is not None:
@@ -246,3 +258,29 @@ def mdc_means(n: float, sd: float, alpha: float = 0.05, power: float = 0.8, deff
     if short(1e-12) >= 0:
         return 0.0
     return float(optimize.brentq(short, 1e-12, 100, xtol=1e-14) * sd)
+
+
+# ----------------------------------------------------------------------------------- either kind of variable
+
+
+def n_change(p1: float | None = None, p2: float | None = None, sd: float | None = None, delta: float | None = None,
+             alpha: float = 0.05, power: float = 0.8, deff: float = 1.0, response_rate: float = 1.0,
+             continuity: bool = False, two_sided: bool = True) -> SampleSize:
+    """Interviews per group to detect a change from *p1* to *p2* (proportions) or of *delta* (means, with *sd*)."""
+    if p1 is not None and p2 is not None:
+        return n_two_proportions(p1, p2, alpha, power, deff, response_rate, continuity, two_sided)
+    if sd is not None and delta is not None:
+        return n_two_means(sd, delta, alpha, power, deff, response_rate, two_sided)
+    raise SurveyError("give --p1 and --p2 (proportions) or --sd and --delta (means)", rule="plan-argument")
+
+
+def mdc(n: float, p1: float | None = None, sd: float | None = None, alpha: float = 0.05, power: float = 0.8,
+        deff: float = 1.0, two_sided: bool = True) -> dict[str, Any]:
+    """The minimum detectable change with *n* per group: the increase from *p1* (proportions) or the difference
+    in means (with *sd*), with the inputs it was computed from."""
+    if p1 is not None:
+        up = mdc_proportions(n, p1, alpha, power, deff, two_sided, 1)
+        return {"n_per_group": n, "deff": deff, "p1": p1, "increase": up, "p2": p1 + up}
+    if sd is not None:
+        return {"n_per_group": n, "deff": deff, "sd": sd, "difference": mdc_means(n, sd, alpha, power, deff, two_sided)}
+    raise SurveyError("give --p1 (proportions) or --sd (means)", rule="plan-argument")
