@@ -96,7 +96,7 @@ def change(base: pd.DataFrame | Dataset, base_design: Design, end: pd.DataFrame 
            end_calibration: Sequence[Record] = ()) -> pd.DataFrame:
     """Baseline -> endline change per variable and domain; ``panel_id`` (or shared PSUs) makes it a panel.
 
-    Each wave is a :class:`~surveymod.data.read.Dataset` (its missing codes never enter a statistic; its labels
+    Each wave is a :class:`~surveymod.data.Dataset` (its missing codes never enter a statistic; its labels
     fill ``level_label``/``domain_label``) or a plain DataFrame. ``category`` is the category whose share is
     compared, or a list of categories compared together (``[1, 2]``: very good or good).
     ``base_calibration``/``end_calibration``: each wave's calibration records (from its weighting run), so that

@@ -335,7 +335,7 @@ def estimate(data: pd.DataFrame | Dataset, design: Design, *, mean: Sequence[str
              data_level: str | None = None, quantile_interval: Literal["mean", "quantile"] = "mean") -> Estimates:
     """Design-based estimates with SE, CI, df, deff, CV, n, n_eff and a reliability flag, one row per estimate.
 
-    *data* is a :class:`~surveymod.data.read.Dataset` (its missing codes never enter a statistic, and its value
+    *data* is a :class:`~surveymod.data.Dataset` (its missing codes never enter a statistic, and its value
     labels name levels and domains in ``level_label``/``domain_label``) or a plain DataFrame, analysed as it is.
     ``category`` (e.g. ``[1, 2]``) makes each ``prop`` one share of those categories together (top-two box).
     ``calibration`` (records from :func:`surveymod.weighting.run_weighting`, row-aligned with the data) makes the

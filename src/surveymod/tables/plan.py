@@ -403,7 +403,7 @@ def run_plan(plan: Plan, data: dict[str, pd.DataFrame] | Dataset, *, file: str =
              positions: Positions | None = None, questionnaire: Path | None = None) -> dict[str, pd.DataFrame]:
     """Every table of the plan (id -> cells with estimate, se, CI, cv, n and flag), after checking every name.
 
-    *data* is a :class:`~surveymod.data.read.Dataset` (its levels, labels and missing codes are used) or frames
+    *data* is a :class:`~surveymod.data.Dataset` (its levels, labels and missing codes are used) or frames
     by level with the *questionnaire* file giving the labels and missing codes.
     """
     pos = positions or {}

@@ -462,7 +462,7 @@ def run_weighting(dataset: pd.DataFrame | Dataset, spec: LoadedSpec | str | Path
     *progress*, if given, is told each step before it runs.
 
     Every original row, column and code is kept; nonrespondents and ineligibles get weight 0. For a
-    :class:`~surveymod.data.read.Dataset`, the missing codes of the spec's variables (a refused region, a
+    :class:`~surveymod.data.Dataset`, the missing codes of the spec's variables (a refused region, a
     don't-know age group) are missing for the weighting, as in every other analysis.
 
     The steps run on the main weight, then again on the replicate weights, every column on its own. With
