@@ -5,19 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-import pandas as pd
 
-from ..atomic import refuse_overwriting_inputs, write_text, write_with
-from ..tables import load_plan, plan_columns, run_plan, sheet_names, tables_html
-from ..xlsx import write_frames
+from ..atomic import refuse_overwriting_inputs
+from ..tables import load_plan, plan_columns, run_plan, sheet_names, write_tables
 from .common import dataset_options, handles_errors, open_dataset, printable
 from .main import cli
-
-
-def _write_xlsx(tables: dict[str, pd.DataFrame], tmp: Path) -> None:
-    """One sheet per table, each under its own name (``sheet_names``)."""
-    names = sheet_names(list(tables))
-    write_frames(tmp, {names[tid]: t for tid, t in tables.items()})
 
 
 @cli.command("tables")
@@ -48,8 +40,7 @@ def tables_cmd(data: Path, plan_path: Path, out: Path, questionnaire: str | None
         if name != tid:
             click.echo(printable(f"note: table {tid} is on the sheet '{name}' (Excel sheet names are unique, at most "
                                  "31 characters, without []:*?/\\)"), err=True)
-    write_with(out, lambda tmp: _write_xlsx(tables, tmp))
-    write_text(html, tables_html(tables, plan.title))
+    write_tables(tables, out, plan.title)
     cells = sum(len(t) for t in tables.values())
     weighting = sorted({str(t["weight"].iloc[0]) for t in tables.values() if len(t)})
     click.echo(f"{len(tables)} tables, {cells} cells, {' / '.join(weighting)} -> {out} and {html}")

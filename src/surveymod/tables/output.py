@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -44,3 +45,14 @@ def tables_html(tables: dict[str, pd.DataFrame], title: str) -> str:
                       **({k: str(head[k]) for k in ("universe", "variable", "weight")} if head is not None
                          else {"universe": None})})
     return render("tables.html", page="tables", title=title, columns=cols, tables=shown)
+
+
+def write_tables(tables: dict[str, pd.DataFrame], out: Path, title: str) -> Path:
+    """Write the tables atomically as the workbook *out* (one sheet per table, each under its own name, see
+    :func:`sheet_names`) and the HTML page beside it (``out`` with .html); returns the page's path."""
+    from ..atomic import write_text, write_with
+    from ..xlsx import write_frames
+
+    names = sheet_names(list(tables))
+    write_with(out, lambda tmp: write_frames(tmp, {names[tid]: t for tid, t in tables.items()}))
+    return write_text(out.with_suffix(".html"), tables_html(tables, title))
