@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from ..questionnaire.model import Group, Question, Questionnaire
 
 TOP_LEVEL = "main"
-"""Name of the top (respondent/household) level in a :class:`~surveymod.data.read.Dataset`."""
+"""Name of the top (respondent/household) level in a :class:`~surveymod.data.Dataset`."""
 
 
 def level_name(group: Group | None) -> str:

@@ -266,7 +266,7 @@ def suspicious_codes(values: np.ndarray) -> list[float]:
 def analysis_frame(data: Any, columns: Iterable[str], level: str | None = None) -> tuple[pd.DataFrame, Metadata]:
     """The frame an analysis works on, and its metadata.
 
-    A :class:`~surveymod.data.read.Dataset` gives its *level* frame with the missing codes of *columns* as NaN;
+    A :class:`~surveymod.data.Dataset` gives its *level* frame with the missing codes of *columns* as NaN;
     a plain DataFrame is analysed as it is (no metadata).
     """
     if isinstance(data, pd.DataFrame):
