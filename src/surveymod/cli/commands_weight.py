@@ -13,9 +13,9 @@ from pathlib import Path
 
 import click
 
-from ..atomic import refuse_overwriting_inputs, write_text
+from ..atomic import refuse_overwriting_inputs
 from ..weighting import load_weighting_spec, run_weighting
-from ..weighting.output import stream_folder, write_weighted
+from ..weighting.output import report_paths, stream_folder, write_report, write_weighted
 from .common import dataset_options, echo_problems, handles_errors, open_dataset, progress_lines
 from .main import cli
 
@@ -48,16 +48,11 @@ def weight_cmd(data: Path, spec_path: Path, output: Path, report_dir: Path | Non
     ds = open_dataset(str(data), questionnaire, missing_codes)
     say = progress_lines(len(ds.main))
     result = run_weighting(ds, loaded, progress=say, stream_to=stream_folder(output))
-    report_dir = report_dir or output.parent
-    stem = output.stem
-    html_path = report_dir / f"{stem}_weighting_report.html"
-    json_path = report_dir / f"{stem}_weighting_report.json"
-    refuse_overwriting_inputs(html_path, [data, spec_path])
-    refuse_overwriting_inputs(json_path, [data, spec_path])
+    for target in report_paths(report_dir or output.parent, output.stem):  # refused before anything is written
+        refuse_overwriting_inputs(target, [data, spec_path])
     written = write_weighted(result, output, spec_name=spec_path.name, inputs=[data, spec_path], progress=say)
     echo_problems([w for w in written.warnings if w.rule != "unknown-column"])
-    write_text(json_path, result.diagnostics.to_json())
-    write_text(html_path, result.diagnostics.to_html())
+    html_path, _ = write_report(result, report_dir or output.parent, output.stem, inputs=[data, spec_path])
     warnings = [p for p in result.diagnostics.problems if p.severity != "error"]
     if warnings:
         echo_problems(warnings)

@@ -69,6 +69,22 @@ def write_weighted(result: WeightingResult, path: str | Path, *, spec_name: str,
     return written
 
 
+def report_paths(folder: str | Path, stem: str) -> tuple[Path, Path]:
+    """Where the diagnostics report of an output named *stem* goes in *folder*: its HTML and JSON files."""
+    return Path(folder) / f"{stem}_weighting_report.html", Path(folder) / f"{stem}_weighting_report.json"
+
+
+def write_report(result: WeightingResult, folder: str | Path, stem: str, *,
+                 inputs: Sequence[str | Path] = ()) -> tuple[Path, Path]:
+    """Write the diagnostics report of *result* (:func:`report_paths`), never over one of *inputs*; its paths."""
+    html_path, json_path = report_paths(folder, stem)
+    for target in (html_path, json_path):
+        refuse_overwriting_inputs(target, inputs)
+    write_text(json_path, result.diagnostics.to_json())
+    write_text(html_path, result.diagnostics.to_html())
+    return html_path, json_path
+
+
 def _refuse_losing_missing_values(meta: Metadata, ext_in: str, ext_out: str) -> None:
     """A .dta's extended missing values cannot be written to a .sav, nor a .sav's user-missing values to a .dta,
     without knowing what each one means: refuse, naming the variables, instead of writing them changed."""
