@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -76,7 +77,6 @@ def export_cmd(data: str, questionnaire: str, target: str | None, output: str, l
     Variable and value labels, user-missing / extended missing values, measurement levels, formats and
     select_multiple dummies come from QUESTIONNAIRE; nothing in DATA is dropped.
     """
-    from ..data import read, write
 
     if target == "eulfs":
         from ..data.eulfs import export_eulfs
@@ -94,9 +94,11 @@ def export_cmd(data: str, questionnaire: str, target: str | None, output: str, l
         sys.exit(EXIT_PROBLEM)
     if coeff or coeffmod:
         raise click.UsageError("--coeff and --coeffmod are for --to eulfs")
-    ds = read(data, questionnaire, encoding=encoding)
-    result = write(ds, None, output, to=target, lang=lang, syntax=not no_syntax,
-                   progress=progress_lines(max(len(f) for f in ds.frames.values())))
+    from ..data.exporter import export
+
+    rows = Path(data).stat().st_size // 50 if Path(data).is_file() else 0  # a survey row takes 50 bytes or more
+    result = export(data, questionnaire, to=target, out=output, lang=lang, syntax=not no_syntax, encoding=encoding,
+                    progress=progress_lines(rows))
     echo_problems([w for w in result.warnings if w.severity != "info"], limit=None)
     for f in result.files:
         click.echo(f"wrote {f}")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import struct
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,20 +50,32 @@ class _Column:
     tags: np.ndarray | None = None  # numbers: extended missing letter per row (1 = .a), 0 for none
 
 
-def write_dta(frame: pd.DataFrame, path: Path, *, column_labels: dict[str, str],
+def write_dta(frame: pd.DataFrame | Iterable[pd.DataFrame], path: Path, *, column_labels: dict[str, str],
               value_labels: dict[str, dict[Any, str]], formats: dict[str, str],
-              letters: dict[str, dict[float, str]] | None = None) -> bool:
+              letters: dict[str, dict[float, str]] | None = None, rows: int | None = None,
+              widths: dict[str, int] | None = None) -> bool:
     """Write *frame* as dta 118 to *path*; False (nothing written) when a column or a label is not covered.
 
     *letters* maps a numeric column's missing codes to the extended missing value written instead ('a' for .a).
+    *frame* may be blocks of rows (the same columns in each) written one after the other: *rows* is then their
+    total and *widths* the byte width of each text column over all blocks (the header comes first).
     """
-    columns = []
-    for name, s in frame.items():
-        col = _column(str(name), s, column_labels.get(str(name), ""), formats.get(str(name)),
-                      (letters or {}).get(str(name)))
-        if col is None:
-            return False
-        columns.append(col)
+    blocks = iter([frame]) if isinstance(frame, pd.DataFrame) else iter(frame)
+    first = next(blocks)
+
+    def columns_of(block: pd.DataFrame) -> list[_Column] | None:
+        out = []
+        for name, s in block.items():
+            col = _column(str(name), s, column_labels.get(str(name), ""), formats.get(str(name)),
+                          (letters or {}).get(str(name)), (widths or {}).get(str(name)))
+            if col is None:
+                return None
+            out.append(col)
+        return out
+
+    columns = columns_of(first)
+    if columns is None:
+        return False
     tables = {}
     for c in columns:
         labels = value_labels.get(c.name)
@@ -72,13 +84,31 @@ def write_dta(frame: pd.DataFrame, path: Path, *, column_labels: dict[str, str],
             if table is None or c.code != _DOUBLE:
                 return False
             tables[c.name] = table
+    nobs = len(first) if rows is None else rows
+    layout = [(c.name, c.code) for c in columns]
+    record = sum(c.width for c in columns)
+    head, tail = _frame(columns, tables, nobs)
+    written = 0
     with open(path, "wb") as f:
-        _write(f, columns, tables, len(frame))
+        f.write(head)
+        block: pd.DataFrame | None = first
+        while block is not None:
+            if columns is None or [(c.name, c.code) for c in columns] != layout:
+                raise ValueError("a block of rows does not have the columns of the first block")
+            for chunk in _records(columns, len(block), record):
+                f.write(chunk)
+            written += len(block)
+            block = next(blocks, None)
+            if block is not None:
+                columns = columns_of(block)
+        f.write(tail)
+    if written != nobs:
+        raise ValueError(f"{written} rows written where the header says {nobs}")
     return True
 
 
 def _column(name: str, s: pd.Series, label: str, fmt: str | None,
-            letters: dict[float, str] | None) -> _Column | None:
+            letters: dict[float, str] | None, width: int | None = None) -> _Column | None:
     dtype = s.dtype
     if pd.api.types.is_datetime64_any_dtype(dtype):
         d = s.to_numpy().astype("datetime64[ms]")  # from the column's own unit: 1582 overflows nanoseconds
@@ -99,8 +129,8 @@ def _column(name: str, s: pd.Series, label: str, fmt: str | None,
         return None
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
     kinds = {type(u) for u in uniques}
-    if kinds and kinds <= {str}:
-        return _text(name, codes, list(uniques), label, fmt)
+    if kinds <= {str} and (kinds or width is not None):  # all missing: text only where a width says so
+        return _text(name, codes, list(uniques), label, fmt, width)
     # numbers with extended missing letters ('a' .. 'z'), as the exporter hands them for pyreadstat
     numbers = np.empty(len(uniques) + 1, dtype="float64")
     letters = np.zeros(len(uniques) + 1, dtype="int8")
@@ -135,9 +165,13 @@ def _doubles(v: np.ndarray, letters: np.ndarray | None) -> np.ndarray:
     return bits.view("<f8")
 
 
-def _text(name: str, codes: np.ndarray, uniques: list[str], label: str, fmt: str | None) -> _Column | None:
+def _text(name: str, codes: np.ndarray, uniques: list[str], label: str, fmt: str | None,
+          width: int | None = None) -> _Column | None:
     encoded = [u.encode("utf-8") for u in uniques]
-    width = max((len(e) for e in encoded), default=1) or 1
+    own = max((len(e) for e in encoded), default=1) or 1
+    if width is not None and width < own:
+        raise ValueError(f"text of {own} bytes in a column {width} bytes wide")
+    width = own if width is None else width
     if width > MAX_STR:
         return None
     table = np.array([*encoded, b""], dtype=f"S{width}")  # NUL-padded, as str# values are
@@ -176,7 +210,8 @@ def _field(text: str, size: int) -> bytes:
     return raw.ljust(size, b"\0")
 
 
-def _write(f: Any, columns: list[_Column], tables: dict[str, bytes], nobs: int) -> None:
+def _frame(columns: list[_Column], tables: dict[str, bytes], nobs: int) -> tuple[bytes, bytes]:
+    """(everything before the data records, everything after them) of a file of *nobs* rows."""
     k = len(columns)
     stamp = time.strftime("%d %b %Y %H:%M").encode("ascii")
     head = b"".join([b"<stata_dta><header><release>118</release><byteorder>LSF</byteorder>",
@@ -211,13 +246,9 @@ def _write(f: Any, columns: list[_Column], tables: dict[str, bytes], nobs: int) 
     pos += len(b"<value_labels>") + len(labels) + len(b"</value_labels>")
     offsets.append(pos)  # </stata_dta>
     offsets.append(pos + len(b"</stata_dta>"))  # end of file
-    f.write(head + b"<map>" + struct.pack("<14Q", *offsets) + b"</map>")
-    for open_tag, body, close_tag in sections:
-        f.write(open_tag + body + close_tag)
-    f.write(b"<data>")
-    for block in _records(columns, nobs, record):
-        f.write(block)
-    f.write(b"</data><strls></strls><value_labels>" + labels + b"</value_labels></stata_dta>")
+    before = b"".join([head, b"<map>", struct.pack("<14Q", *offsets), b"</map>",
+                       *(open_tag + body + close_tag for open_tag, body, close_tag in sections), b"<data>"])
+    return before, b"</data><strls></strls><value_labels>" + labels + b"</value_labels></stata_dta>"
 
 
 def _records(columns: list[_Column], nobs: int, record: int) -> Iterator[bytes]:

@@ -43,6 +43,7 @@ from ..xlsx import write_frames
 from .dta_file import STATA_EPOCH_DAYS
 from .levels import TOP_LEVEL, level_keys, level_of_roster, levels
 from .reader import EXACT_LIMIT, Dataset, read
+from .reader.blocks import NotStreamable
 from .sav_file import SPSS_EPOCH_SECONDS
 
 Target = Literal["sav", "dta", "csv", "xlsx", "parquet"]
@@ -89,32 +90,28 @@ def export(data: Dataset | str | Path, questionnaire: Questionnaire | str | Path
     """
     added = added or {}
     out, target = target_path(out, to)
+    if not isinstance(data, Dataset) and target in ("sav", "dta") and not added:
+        from .export_stream import export_in_blocks
+
+        qn = _questionnaire_of(questionnaire)
+        streamed = export_in_blocks(Path(data), qn, out, target, lang=lang, syntax=syntax, encoding=encoding,
+                                    progress=progress) if qn is not None else None
+        if streamed is not None:
+            return streamed
+        questionnaire = qn
     ds = data if isinstance(data, Dataset) else read(data, questionnaire, encoding=encoding)
     qn = ds.questionnaire
     if qn is None:
         raise SurveyError("exporting labelled data needs the questionnaire (-q QUESTIONNAIRE)", rule="no-questionnaire")
-    if lang and lang not in qn.languages.all:
-        raise SurveyError(f"language '{lang}' is not in the questionnaire (it has {', '.join(qn.languages.all)})",
-                          rule="unknown-language")
-    limits = {"sav": SPSS_LIMITS, "dta": STATA_LIMITS}.get(target, NO_LIMITS)
-    dd = data_dictionary(qn, lang, limits)
+    limits, dd, result = _begin(qn, lang, target)
     inputs = [*ds.inputs, *([Path(qn.file)] if qn.file else [])]
-    result = ExportResult()
-    for s in dd.shortened:
-        result.warnings.append(Problem(
-            f"{s.what} longer than {target.upper()} allows ({s.limit} {s.unit}), shortened: '{s.original}' → "
-            f"'{s.shortened}'", "label-shortened", "warning", Location(variable=s.variable)))
     for level in ds.frames:  # refuse before anything is written
         refuse_overwriting_inputs(level_path(out, level), inputs)
     renamed: dict[str, str] = {}  # data columns written under another name, listed in the syntax file
     for level, frame in ds.frames.items():
         path = level_path(out, level)
-        keys = set(level_keys(qn, level))
-        metas = {v.name: v for v in dd.variables if level_of_roster(qn, v.roster) == level or v.name in keys} \
-            if level in levels(qn) else {}
-        for col in (c for c in ds.unknown.get(level, []) if c not in added):
-            result.warnings.append(Problem(f"column '{col}' is not in the questionnaire; exported unlabelled",
-                                           "unknown-column", "warning", Location(file=str(path), variable=col)))
+        metas = level_metas(qn, dd, level)
+        result.warnings += unknown_warnings([c for c in ds.unknown.get(level, []) if c not in added], path)
         prepared = _prepare(frame, metas, target, limits, path, result.warnings)
         for col, text in added.items():
             if col in prepared.frame.columns and target in ("sav", "dta"):
@@ -126,8 +123,46 @@ def export(data: Dataset | str | Path, questionnaire: Questionnaire | str | Path
         renamed.update(prepared.renamed)
     result.renamed = renamed
     if syntax and target in ("sav", "dta"):
-        result.files += _syntax(qn, dd, out, target, lang, result.warnings, renamed, ds)
+        result.files += _syntax(qn, dd, out, target, lang, result.warnings, renamed, ds.sources,
+                                unknown_widths(ds) if target == "sav" else None)
     return result
+
+
+def _questionnaire_of(q: Questionnaire | str | Path | None) -> Questionnaire | None:
+    if q is None or isinstance(q, Questionnaire):
+        return q
+    from ..questionnaire import load_valid
+
+    return load_valid(q)
+
+
+def _begin(qn: Questionnaire, lang: str | None, target: str) -> tuple[Limits, DataDictionary, ExportResult]:
+    """The format's limits, the data dictionary within them and a result holding a warning per shortened label."""
+    if lang and lang not in qn.languages.all:
+        raise SurveyError(f"language '{lang}' is not in the questionnaire (it has {', '.join(qn.languages.all)})",
+                          rule="unknown-language")
+    limits = {"sav": SPSS_LIMITS, "dta": STATA_LIMITS}.get(target, NO_LIMITS)
+    dd = data_dictionary(qn, lang, limits)
+    result = ExportResult()
+    for s in dd.shortened:
+        result.warnings.append(Problem(
+            f"{s.what} longer than {target.upper()} allows ({s.limit} {s.unit}), shortened: '{s.original}' → "
+            f"'{s.shortened}'", "label-shortened", "warning", Location(variable=s.variable)))
+    return limits, dd, result
+
+
+def level_metas(qn: Questionnaire, dd: DataDictionary, level: str) -> dict[str, VariableMeta]:
+    """The dictionary's variables of *level*, its key columns included."""
+    if level not in levels(qn):
+        return {}
+    keys = set(level_keys(qn, level))
+    return {v.name: v for v in dd.variables if level_of_roster(qn, v.roster) == level or v.name in keys}
+
+
+def unknown_warnings(columns: list[str], path: Path) -> list[Problem]:
+    """A warning per column the questionnaire does not describe."""
+    return [Problem(f"column '{col}' is not in the questionnaire; exported unlabelled", "unknown-column", "warning",
+                    Location(file=str(path), variable=col)) for col in columns]
 
 
 # ------------------------------------------------------------------------------------------------------ preparing
@@ -146,6 +181,39 @@ class _Prepared:
     metas: dict[str, VariableMeta] = field(default_factory=dict)
     renamed: dict[str, str] = field(default_factory=dict)
     letters: dict[str, dict[float, str]] = field(default_factory=dict)  # .dta: missing code → extended missing
+    sized: dict[str, Callable[[Extent], str]] = field(default_factory=dict)
+    """Formats that depend on the numbers in the column: the rule, for the extent of all blocks of a file."""
+    invalid: dict[str, tuple[str, str, int]] = field(default_factory=dict)
+    """Column → (its kind, the ``_txt`` column, how many invalid values were kept there)."""
+
+
+@dataclass(frozen=True)
+class Extent:
+    """What a numeric display format depends on: the largest magnitude, a sign, whether all values are whole."""
+
+    finite: bool = False
+    big: float = 0.0
+    negative: bool = False
+    whole: bool = True
+
+    @classmethod
+    def of(cls, values: pd.Series) -> Extent:
+        arr = values.to_numpy(dtype="float64", na_value=np.nan)
+        ok = np.isfinite(arr)
+        finite = arr if ok.all() else arr[ok]  # no copy of a column without gaps
+        if finite.size == 0:
+            return cls()
+        lo, hi = float(finite.min()), float(finite.max())
+        return cls(True, max(hi, -lo), lo < 0, bool(np.array_equal(np.rint(finite), finite)))
+
+    def __or__(self, other: Extent) -> Extent:
+        return Extent(self.finite or other.finite, max(self.big, other.big), self.negative or other.negative,
+                      self.whole and other.whole)
+
+    @property
+    def width(self) -> int:
+        """Digits of the integer part of the largest magnitude, plus one for a minus sign (1 when empty)."""
+        return len(str(int(self.big))) + (1 if self.negative else 0) if self.finite else 1
 
 
 def _prepare(frame: pd.DataFrame, metas: dict[str, VariableMeta], target: str, limits: Limits, path: Path,
@@ -175,17 +243,16 @@ def _prepare(frame: pd.DataFrame, metas: dict[str, VariableMeta], target: str, l
                 p.labels[name] = ""
                 if target == "sav":
                     p.measure[name] = "scale" if pd.api.types.is_numeric_dtype(s) else "nominal"
-                    fmt = _numeric_format(s)
-                    if fmt:
-                        p.formats[name] = fmt
+                    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+                        p.sized[name] = _plain_format
+                        p.formats[name] = _plain_format(Extent.of(s))
             continue
         values, invalid = _split_invalid(s, meta)
         if invalid is not None:
             txt = _free(f"{name}_txt", taken)
             taken.add(txt)
-            warnings.append(Problem(
-                f"{int(invalid.notna().sum())} value(s) of '{col}' are not valid {meta.kind} values; they are kept as "
-                f"text in '{txt}' next to it", "invalid-kept", "warning", Location(file=str(path), variable=col)))
+            p.invalid[col] = (meta.kind, txt, int(invalid.notna().sum()))
+            warnings.append(invalid_kept(col, *p.invalid[col], path))
         if not stat:
             cols[name] = s if target != "parquet" else _plain(s, target)
             continue
@@ -227,6 +294,8 @@ def has_long_integers(s: pd.Series, limit: int) -> bool:
     if pd.api.types.is_integer_dtype(s.dtype):
         return bool((s.abs() >= limit).any())
     arr = s.to_numpy(dtype="float64", na_value=np.nan)
+    if not arr.size or not (np.fmax.reduce(arr) >= limit or np.fmin.reduce(arr) <= -limit):  # NaN: no number
+        return False
     with np.errstate(invalid="ignore"):
         return bool(((np.abs(arr) >= limit) & (np.abs(arr) < EXACT_LIMIT) & (np.mod(arr, 1) == 0)).any())
 
@@ -328,14 +397,26 @@ def _numeric_meta(p: _Prepared, name: str, meta: VariableMeta, written: pd.Serie
         p.missing[name] = _spss_missing(meta, name, path, warnings)
     if labels:
         p.value_labels[name] = labels
-    width = max(meta.width, _data_width(values))
+    p.sized[name] = lambda extent: _coded_format(meta, extent, target)
+    p.formats[name] = p.sized[name](Extent.of(values))
     if target == "sav":
-        dec = meta.decimals
-        p.formats[name] = f"F{width + (dec + 1 if dec else 0)}.{dec}"
         p.measure[name] = meta.measure
-    else:
-        p.formats[name] = f"%{max(width, 1) + (meta.decimals + 1 if meta.decimals else 0) + 1}." \
-                          f"{meta.decimals}{'f' if meta.decimals else 'g'}" if width > 8 else meta.stata_format
+
+
+def _coded_format(meta: VariableMeta, extent: Extent, target: str) -> str:
+    """The display format of a questionnaire's numeric variable: its own width, or the data's when wider."""
+    width = max(meta.width, extent.width)
+    dec = meta.decimals
+    if target == "sav":
+        return f"F{width + (dec + 1 if dec else 0)}.{dec}"
+    return f"%{max(width, 1) + (dec + 1 if dec else 0) + 1}.{dec}{'f' if dec else 'g'}" if width > 8 \
+        else meta.stata_format
+
+
+def invalid_kept(col: str, kind: str, txt: str, n: int, path: Path) -> Problem:
+    """The warning that *n* values of *col* that are not valid *kind* values are kept as text in *txt*."""
+    return Problem(f"{n} value(s) of '{col}' are not valid {kind} values; they are kept as text in '{txt}' next to "
+                   "it", "invalid-kept", "warning", Location(file=str(path), variable=col))
 
 
 def _spss_missing(meta: VariableMeta, name: str, path: Path, warnings: list[Problem]) -> list[Any]:
@@ -349,22 +430,10 @@ def _spss_missing(meta: VariableMeta, name: str, path: Path, warnings: list[Prob
             for v in fitted.pyreadstat()]
 
 
-def _data_width(values: pd.Series) -> int:
-    arr = values.to_numpy(dtype="float64", na_value=np.nan)
-    finite = arr[np.isfinite(arr)]
-    if finite.size == 0:
-        return 1
-    big = float(np.max(np.abs(finite)))
-    return len(str(int(big))) + (1 if float(np.min(finite)) < 0 else 0)
-
-
-def _numeric_format(s: pd.Series) -> str | None:
-    if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
-        return None
-    arr = s.to_numpy(dtype="float64", na_value=np.nan)
-    finite = arr[np.isfinite(arr)]
-    w = _data_width(s)
-    if finite.size and np.all(np.mod(finite, 1) == 0):
+def _plain_format(extent: Extent) -> str:
+    """The SPSS format of a numeric column the questionnaire does not describe: whole numbers without decimals."""
+    w = extent.width
+    if extent.finite and extent.whole:
         return f"F{max(w, 1)}.0"
     return f"F{max(w + 3, 8)}.2"
 
@@ -522,7 +591,7 @@ def _guarded(writer: Any, path: Path) -> None:
     """Atomic write; a writer failure becomes a located SurveyError and leaves no file behind."""
     try:
         write_with(path, writer)
-    except SurveyError:
+    except (SurveyError, NotStreamable):  # NotStreamable: the blocks' writer hands over to the whole-file path
         raise
     except Exception as exc:
         raise SurveyError(f"writing {path} failed ({type(exc).__name__}: {exc}); nothing was written",
@@ -536,21 +605,34 @@ _WRITERS = {"sav": _write_sav, "dta": _write_dta, "csv": _write_csv, "xlsx": _wr
 # ---------------------------------------------------------------------------------------------- .sps / .do files
 
 
-def _csv_layouts(ds: Dataset, qn: Questionnaire, renamed: dict[str, str]) -> dict[str, Any] | None:
+def unknown_widths(ds: Dataset) -> dict[str, dict[str, int]]:
+    """By level, the width the .sps gives each column the questionnaire does not know: 0 for numbers, else the
+    longest text in characters."""
+    def width(s: pd.Series) -> int:
+        if pd.api.types.is_numeric_dtype(s):
+            return 0
+        longest = s.astype("string").str.len().max()
+        return int(longest) if pd.notna(longest) and longest else 1
+
+    return {level: {c: width(frame[c]) for c in ds.unknown.get(level, []) if c in frame.columns}
+            for level, frame in ds.frames.items()}
+
+
+def _csv_layouts(qn: Questionnaire, sources: dict[str, str], widths: dict[str, dict[str, int]],
+                 renamed: dict[str, str]) -> dict[str, Any] | None:
     """The real CSV files read (name and columns in order, by roster name), when every level came from a CSV file,
-    so the .sps reads exactly these files (extra columns such as design weights included)."""
+    so the .sps reads exactly these files (extra columns such as design weights included); *widths* are the
+    unknown columns' (:func:`unknown_widths`)."""
     from ..instruments.spss import FileLayout
 
     groups = levels(qn)
     out: dict[str, Any] = {}
-    for level, frame in ds.frames.items():
-        src = Path(str(ds.sources.get(level, "")))
+    for level, own in widths.items():
+        src = Path(str(sources.get(level, "")))
         if src.suffix.lower() != ".csv" or level not in groups:
             return None
         group = groups[level]
-        extra = {renamed.get(c, c): (0 if pd.api.types.is_numeric_dtype(frame[c])
-                                     else int(frame[c].astype("string").str.len().max() or 1))
-                 for c in ds.unknown.get(level, []) if c in frame.columns}
+        extra = {renamed.get(c, c): w for c, w in own.items()}
         try:
             with src.open(encoding="utf-8-sig", newline="") as fh:  # the .sps reads UTF-8, comma-separated
                 header = next(csv.reader(fh), [])
@@ -563,15 +645,16 @@ def _csv_layouts(ds: Dataset, qn: Questionnaire, renamed: dict[str, str]) -> dic
 
 def _syntax(qn: Questionnaire, dd: DataDictionary, out: Path, target: str, lang: str | None,
             warnings: list[Problem], renamed: dict[str, str] | None = None,
-            ds: Dataset | None = None) -> list[Path]:
+            sources: dict[str, str] | None = None, widths: dict[str, dict[str, int]] | None = None) -> list[Path]:
     """Write the .sps/.do of the instruments builder next to the data (it documents and rebuilds the labels);
-    the .sps reads the CSV files *ds* was read from, as they are."""
+    the .sps reads the CSV files the data was read from (*sources* by level), as they are."""
     ext = "sps" if target == "sav" else "do"
     try:
         if target == "sav":
             from ..instruments.spss import build_spss
 
-            built = build_spss(qn, lang, layouts=_csv_layouts(ds, qn, renamed or {}) if ds is not None else None)
+            layouts = _csv_layouts(qn, sources, widths, renamed or {}) if sources and widths is not None else None
+            built = build_spss(qn, lang, layouts=layouts)
         else:
             from ..instruments.stata import build_stata
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import struct
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -60,22 +60,42 @@ class _Column:
         return 1 if self.width == 0 else (self.width + 7) // 8
 
 
-def write_sav(frame: pd.DataFrame, path: Path, *, column_labels: dict[str, str],
+def write_sav(frame: pd.DataFrame | Iterable[pd.DataFrame], path: Path, *, column_labels: dict[str, str],
               value_labels: dict[str, dict[Any, str]], missing: dict[str, list[Any]],
-              measure: dict[str, str], formats: dict[str, str]) -> bool:
-    """Write *frame* to *path* as an uncompressed UTF-8 .sav; False (nothing written) if a column is not covered."""
-    columns = _columns(frame, column_labels, missing, measure, formats)
+              measure: dict[str, str], formats: dict[str, str], rows: int | None = None,
+              widths: dict[str, int] | None = None) -> bool:
+    """Write *frame* to *path* as an uncompressed UTF-8 .sav; False (nothing written) if a column is not covered.
+
+    *frame* may be blocks of rows (the same columns in each) written one after the other: *rows* is then their
+    total and *widths* the byte width of each text column over all blocks (the dictionary comes first)."""
+    blocks = iter([frame]) if isinstance(frame, pd.DataFrame) else iter(frame)
+    first = next(blocks)
+    columns = _columns(first, column_labels, missing, measure, formats, widths)
     if columns is None:
         return False
+    ncases = len(first) if rows is None else rows
+    layout = [(c.name, c.width) for c in columns]
+    written = 0
     with open(path, "wb") as f:
-        f.write(_dictionary(columns, value_labels, len(frame)))
-        for block in _cases(columns, len(frame)):
-            f.write(block)
+        f.write(_dictionary(columns, value_labels, ncases))
+        block: pd.DataFrame | None = first
+        while block is not None:
+            if columns is None or [(c.name, c.width) for c in columns] != layout:
+                raise ValueError("a block of rows does not have the columns of the first block")
+            for chunk in _cases(columns, len(block)):
+                f.write(chunk)
+            written += len(block)
+            block = next(blocks, None)
+            if block is not None:
+                columns = _columns(block, column_labels, missing, measure, formats, widths)
+    if written != ncases:
+        raise ValueError(f"{written} rows written where the header says {ncases}")
     return True
 
 
 def _columns(frame: pd.DataFrame, labels: dict[str, str], missing: dict[str, list[Any]],
-             measure: dict[str, str], formats: dict[str, str]) -> list[_Column] | None:
+             measure: dict[str, str], formats: dict[str, str],
+             widths: dict[str, int] | None = None) -> list[_Column] | None:
     out: list[_Column] = []
     shorts: set[str] = set()
     for i, (name, s) in enumerate(frame.items()):
@@ -97,7 +117,7 @@ def _columns(frame: pd.DataFrame, labels: dict[str, str], missing: dict[str, lis
                                _format_code(formats.get(name, "DATETIME20")),
                                _MEASURES.get(measure.get(name, ""), 0), missing.get(name, [])))
         elif pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
-            text = _text(s)
+            text = _text(s, (widths or {}).get(name))
             if text is None:
                 return None
             table, codes, width = text
@@ -110,15 +130,19 @@ def _columns(frame: pd.DataFrame, labels: dict[str, str], missing: dict[str, lis
     return out
 
 
-def _text(s: pd.Series) -> tuple[np.ndarray, np.ndarray, int] | None:
-    """(distinct values blank-padded to a multiple of 8 bytes + a blank one, row codes, width); None if not text."""
+def _text(s: pd.Series, width: int | None = None) -> tuple[np.ndarray, np.ndarray, int] | None:
+    """(distinct values blank-padded to a multiple of 8 bytes + a blank one, row codes, width); None if not text.
+    *width*, when given, is the column's width over all blocks (at least this block's)."""
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
     encoded = []
     for u in uniques:
         if not isinstance(u, str):
             return None
         encoded.append(u.encode("utf-8"))
-    width = max((len(e) for e in encoded), default=1) or 1
+    own = max((len(e) for e in encoded), default=1) or 1
+    if width is not None and width < own:
+        raise ValueError(f"text of {own} bytes in a column {width} bytes wide")
+    width = own if width is None else width
     padded = ((width + 7) // 8) * 8
     table = np.array([e.ljust(padded, b" ") for e in encoded] + [b" " * padded], dtype=f"S{padded}")
     codes = np.where(codes < 0, len(encoded), codes)

@@ -201,15 +201,7 @@ def _arrow_parse(data: bytes | Path, enc: str, sep: str, numeric: dict[str, bool
         return "skip"
 
     src: Any = io.BytesIO(data) if isinstance(data, bytes) else str(data)
-    options = dict(  # without a quote character no value can hold a line break: blocks are then split in parallel
-        read_options=pcsv.ReadOptions(block_size=ARROW_BLOCK),
-        parse_options=pcsv.ParseOptions(delimiter=sep, newlines_in_values=_has_quote(data),
-                                        invalid_row_handler=handler),
-        convert_options=pcsv.ConvertOptions(
-            include_columns=wanted,
-            column_types={c: pa.string() for c, ok in numeric.items() if not ok},
-            null_values=["", "NA"], strings_can_be_null=False, quoted_strings_can_be_null=False,
-            true_values=[], false_values=[], timestamp_parsers=[]))
+    options = arrow_options(data, sep, numeric, handler)
     frame: pd.DataFrame | None = None
     try:
         if isinstance(data, Path) and data.stat().st_size >= STREAM_BYTES:  # streamed, a block at a time
@@ -227,8 +219,32 @@ def _arrow_parse(data: bytes | Path, enc: str, sep: str, numeric: dict[str, bool
         return None
     if ragged or list(frame.columns) != wanted:
         return None
+    return as_read(frame, numeric)
+
+
+def arrow_options(data: bytes | Path, sep: str, numeric: dict[str, bool], handler: Callable[[Any], str]) -> dict[str, Any]:
+    """pyarrow's CSV options that type a file as the pandas path types it: the guessed columns of numbers as
+    numbers, all others as text, "NA" missing only among numbers, no booleans or timestamps; *handler* is told of
+    a row with a wrong number of fields."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    return dict(  # without a quote character no value can hold a line break: blocks are then split in parallel
+        read_options=pcsv.ReadOptions(block_size=ARROW_BLOCK),
+        parse_options=pcsv.ParseOptions(delimiter=sep, newlines_in_values=_has_quote(data),
+                                        invalid_row_handler=handler),
+        convert_options=pcsv.ConvertOptions(
+            include_columns=list(numeric),
+            column_types={c: pa.string() for c, ok in numeric.items() if not ok},
+            null_values=["", "NA"], strings_can_be_null=False, quoted_strings_can_be_null=False,
+            true_values=[], false_values=[], timestamp_parsers=[]))
+
+
+def as_read(frame: pd.DataFrame, numeric: dict[str, bool]) -> pd.DataFrame | None:
+    """A frame pyarrow parsed, its text columns as the pandas path reads them (an empty field is missing); None
+    when a column guessed to hold numbers turned out to hold text (the careful path reads it)."""
     for c, ok in numeric.items():
-        if not ok:  # text columns: an empty field is missing, as pandas reads it
+        if not ok:
             col = frame[c]
             frame[c] = col.where(col != "", np.nan).astype("str")
         elif frame[c].dtype == object:
