@@ -30,12 +30,11 @@ def check_cmd(data: str, questionnaire: str, output: str | None, fail_on: str, e
     missing required answers, duplicate ids, orphan roster rows and unknown columns, with a summary by rule.
     """
     from ..atomic import refuse_overwriting_inputs
-    from ..data import check, read
+    from ..data import check
 
-    ds = read(data, questionnaire, encoding=encoding)
-    report = check(ds)
-    if output:
-        refuse_overwriting_inputs(output, [*ds.inputs, questionnaire])
+    if output:  # before the work; the files read (a roster's beside DATA too) are refused again as it is written
+        refuse_overwriting_inputs(output, [data, questionnaire])
+    report = check(data, questionnaire, encoding=encoding)
     echo_problems(report.as_problems(limit), limit=None)
     if len(report.problems) > limit:
         click.echo(f"... and {len(report.problems) - limit} more (use -o report.xlsx for all)", err=True)

@@ -129,29 +129,41 @@ class CheckReport:
 
 
 class _Acc:
-    """Collects problem chunks for one level as small frames (built only from flagged rows)."""
+    """Collects problem chunks for one level as small frames (built only from flagged rows).
 
-    def __init__(self, level: str, ids: np.ndarray | None) -> None:
+    *offset* is the first row's number less one (a block of a larger file); ``calls`` numbers each chunk by the
+    check that made it, so the chunks of several blocks merge into the whole file's order."""
+
+    def __init__(self, level: str, ids: np.ndarray | None, offset: int = 0) -> None:
         self.level = level
         self.ids = ids
+        self.offset = offset
         self.chunks: list[pd.DataFrame] = []
+        self.calls: list[int] = []
+        self._call = 0
+
+    def _append(self, chunk: pd.DataFrame) -> None:
+        self.chunks.append(chunk)
+        self.calls.append(self._call)
 
     def add(self, mask: np.ndarray, variable: str | None, values: Any, rule: str, severity: str,
             message: str | tuple[str, str]) -> None:
         """Add one problem per true element of *mask*; a (prefix, suffix) message embeds each value."""
+        self._call += 1
         idx = np.flatnonzero(mask)
         if idx.size == 0:
             return
         vals = _fmt(values, idx)
         msg = (message[0] + vals + message[1]) if isinstance(message, tuple) else message
-        self.chunks.append(pd.DataFrame({
+        self._append(pd.DataFrame({
             "level": self.level,
             "respondent_id": _fmt(self.ids, idx) if self.ids is not None else pd.Series([None] * idx.size),
-            "row": idx + 1, "variable": variable, "value": vals, "rule": rule, "severity": severity,
+            "row": idx + 1 + self.offset, "variable": variable, "value": vals, "rule": rule, "severity": severity,
             "message": msg}))
 
     def one(self, variable: str | None, rule: str, severity: str, message: str, row: int | None = None) -> None:
-        self.chunks.append(pd.DataFrame({
+        self._call += 1
+        self._append(pd.DataFrame({
             "level": [self.level], "respondent_id": [None], "row": [row], "variable": [variable], "value": [None],
             "rule": [rule], "severity": [severity], "message": [message]}))
 
@@ -180,7 +192,18 @@ def _fmt(values: Any, idx: np.ndarray) -> pd.Series:
 
 def check(data: Dataset | str | Path, questionnaire: Questionnaire | str | Path | None = None, *,
           encoding: str | None = None) -> CheckReport:
-    """Check *data* (a Dataset or a path to read) against *questionnaire*; returns every problem found."""
+    """Check *data* (a Dataset or a path to read) against *questionnaire*; returns every problem found.
+
+    A large single-level CSV is checked a block of rows at a time (:mod:`surveymod.data.check_blocks`), with the
+    same report."""
+    if not isinstance(data, Dataset) and questionnaire is not None:
+        from .check_blocks import check_in_blocks
+        from .reader import questionnaire_of
+
+        questionnaire = questionnaire_of(questionnaire)
+        report = check_in_blocks(Path(data), questionnaire, encoding=encoding)
+        if report is not None:
+            return report
     ds = data if isinstance(data, Dataset) else read(data, questionnaire, encoding=encoding)
     qn = ds.questionnaire
     if qn is None:
@@ -189,13 +212,8 @@ def check(data: Dataset | str | Path, questionnaire: Questionnaire | str | Path 
     dd = data_dictionary(qn)
     metas = {v.name: v for v in dd.variables}
     chunks: list[pd.DataFrame] = []
-    reading = _Acc("", None)
-    for p in ds.problems:
-        if p.severity == "info" or p.rule == "unknown-column":
-            continue
-        reading.one(p.location.variable, p.rule, p.severity, p.message, p.location.row)
-    chunks += reading.chunks
     all_levels = levels(qn)
+    chunks += reading_chunks(ds.problems)
     for level, frame in ds.frames.items():
         if level not in all_levels:
             acc = _Acc(level, None)
@@ -209,10 +227,25 @@ def check(data: Dataset | str | Path, questionnaire: Questionnaire | str | Path 
     for level in all_levels:
         if level not in ds.frames and level != "main":
             chunks += _missing_table(ds, qn, level)
+    return report_of(chunks, {k: len(v) for k, v in ds.frames.items()})
+
+
+def report_of(chunks: list[pd.DataFrame], rows: dict[str, int]) -> CheckReport:
+    """The report of the problem chunks, in their order, and the rows checked per level."""
     problems = pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame(columns=COLUMNS)
     problems = problems[COLUMNS]
     problems["row"] = problems["row"].astype("Int64")
-    return CheckReport(problems, {k: len(v) for k, v in ds.frames.items()})
+    return CheckReport(problems, rows)
+
+
+def reading_chunks(problems: list[Problem]) -> list[pd.DataFrame]:
+    """What reading found, as report rows (not the infos, nor unknown columns, which each level reports)."""
+    reading = _Acc("", None)
+    for p in problems:
+        if p.severity == "info" or p.rule == "unknown-column":
+            continue
+        reading.one(p.location.variable, p.rule, p.severity, p.message, p.location.row)
+    return reading.chunks
 
 
 def _missing_table(ds: Dataset, qn: Questionnaire, level: str) -> list[pd.DataFrame]:
@@ -250,17 +283,33 @@ def _missing_table(ds: Dataset, qn: Questionnaire, level: str) -> list[pd.DataFr
 
 def _check_level(ds: Dataset, qn: Questionnaire, level: str, frame: pd.DataFrame,
                  metas: dict[str, VariableMeta]) -> list[pd.DataFrame]:
-    n = len(frame)
+    acc = level_acc(qn, level, frame)
+    unknown_columns(acc, ds.unknown.get(level, []), metas)
+    _keys(acc, ds, qn, level, frame, level_keys(qn, level))
+    check_rows(acc, ds, qn, level, frame, metas)
+    return acc.chunks
+
+
+def level_acc(qn: Questionnaire, level: str, frame: pd.DataFrame, offset: int = 0) -> _Acc:
+    """The collector of *level*'s problems, each row named by its respondent id."""
     rid = qn.respondent_id
-    ids = frame[rid].to_numpy() if rid and rid in frame.columns else None
-    acc = _Acc(level, ids)
-    keys = level_keys(qn, level)
-    own = [m for m in metas.values() if level_of_roster(qn, m.roster) == level]
-    for col in ds.unknown.get(level, []):
+    return _Acc(level, frame[rid].to_numpy() if rid and rid in frame.columns else None, offset)
+
+
+def unknown_columns(acc: _Acc, unknown: list[str], metas: dict[str, VariableMeta]) -> None:
+    """A warning per column the questionnaire does not know."""
+    for col in unknown:
         acc.one(col, "unknown-column", "warning", f"column {shown(col)} is not in the questionnaire (kept as it is)"
                 f"{did_you_mean(col, metas, close=False)}")
+
+
+def check_rows(acc: _Acc, ds: Dataset, qn: Questionnaire, level: str, frame: pd.DataFrame,
+               metas: dict[str, VariableMeta]) -> None:
+    """Every question's rules on each row of *frame* (nothing that compares rows: keys are checked apart)."""
+    n = len(frame)
+    keys = level_keys(qn, level)
+    own = [m for m in metas.values() if level_of_roster(qn, m.roster) == level]
     env = _env(ds, qn, level, frame, own)
-    _keys(acc, ds, qn, level, frame, keys)
     for m in own:
         q: Question = m.question
         if m.name not in frame.columns:
@@ -281,12 +330,12 @@ def _check_level(ds: Dataset, qn: Questionnaire, level: str, frame: pd.DataFrame
             _routing(acc, qn, q, m, col, env, n, answered)
         if q.type == "calculate" and m.kind == "numeric":
             _derived(acc, qn, q, col, env, n, valid)
-    return acc.chunks
 
 
 def _derived(acc: _Acc, qn: Questionnaire, q: Question, col: pd.Series, env: Mapping[str, Any], n: int,
              valid: np.ndarray) -> None:
     """A derived variable must equal its calculation recomputed from its inputs (where it applies)."""
+    acc._call += 1  # one step of the order whatever it finds, as every add() is
     try:
         got = recompute(qn, q, env, n)
     except KeyError as exc:
@@ -305,9 +354,9 @@ def _derived(acc: _Acc, qn: Questionnaire, q: Question, col: pd.Series, env: Map
     exp_text = _fmt(expected, idx)
     msgs = [f"{q.name} recomputed from its inputs (its calculation) is "
             f"{'blank: the inputs are missing' if e == '' else e}, not the stored value" for e in exp_text]
-    acc.chunks.append(pd.DataFrame({
+    acc._append(pd.DataFrame({
         "level": acc.level, "respondent_id": _fmt(acc.ids, idx) if acc.ids is not None else [None] * idx.size,
-        "row": idx + 1, "variable": q.name, "value": _fmt(col, idx), "rule": "derived-mismatch",
+        "row": idx + 1 + acc.offset, "variable": q.name, "value": _fmt(col, idx), "rule": "derived-mismatch",
         "severity": "error", "message": msgs}))
 
 
@@ -520,7 +569,8 @@ def _keys(acc: _Acc, ds: Dataset, qn: Questionnaire, level: str, frame: pd.DataF
         pacc = _Acc(parent, pids)
         pacc.add(differ, group.count, pd.Series(actual), "roster-count", "warning",
                  ("", f" rows in roster '{level}' but {group.count} says otherwise"))
-        acc.chunks += pacc.chunks
+        for chunk in pacc.chunks:
+            acc._append(chunk)
 
 
 class _Columns(Mapping[str, Any]):

@@ -42,7 +42,7 @@ from ..syntax.stata import stata_comment
 from ..xlsx import write_frames
 from .dta_file import STATA_EPOCH_DAYS
 from .levels import TOP_LEVEL, level_keys, level_of_roster, levels
-from .reader import EXACT_LIMIT, Dataset, read
+from .reader import EXACT_LIMIT, Dataset, questionnaire_of, read
 from .reader.blocks import NotStreamable
 from .sav_file import SPSS_EPOCH_SECONDS
 
@@ -93,7 +93,7 @@ def export(data: Dataset | str | Path, questionnaire: Questionnaire | str | Path
     if not isinstance(data, Dataset) and target in ("sav", "dta") and not added:
         from .export_stream import export_in_blocks
 
-        qn = _questionnaire_of(questionnaire)
+        qn = questionnaire_of(questionnaire)
         streamed = export_in_blocks(Path(data), qn, out, target, lang=lang, syntax=syntax, encoding=encoding,
                                     progress=progress) if qn is not None else None
         if streamed is not None:
@@ -126,14 +126,6 @@ def export(data: Dataset | str | Path, questionnaire: Questionnaire | str | Path
         result.files += _syntax(qn, dd, out, target, lang, result.warnings, renamed, ds.sources,
                                 unknown_widths(ds) if target == "sav" else None)
     return result
-
-
-def _questionnaire_of(q: Questionnaire | str | Path | None) -> Questionnaire | None:
-    if q is None or isinstance(q, Questionnaire):
-        return q
-    from ..questionnaire import load_valid
-
-    return load_valid(q)
 
 
 def _begin(qn: Questionnaire, lang: str | None, target: str) -> tuple[Limits, DataDictionary, ExportResult]:

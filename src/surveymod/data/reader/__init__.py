@@ -29,7 +29,8 @@ from .text_files import CHUNK_BYTES, EXACT_LIMIT, Progress, refuse_duplicate_nam
 if TYPE_CHECKING:  # the questionnaire machinery is imported only when a questionnaire is given
     from ...questionnaire.model import Questionnaire
 
-__all__ = ["CHUNK_BYTES", "EXACT_LIMIT", "SUFFIXES", "Dataset", "Progress", "is_system_column", "read", "refuse_duplicate_names"]
+__all__ = ["CHUNK_BYTES", "EXACT_LIMIT", "SUFFIXES", "Dataset", "Progress", "is_system_column", "questionnaire_of", "read",
+           "refuse_duplicate_names"]
 
 
 # ------------------------------------------------------------------------------------------------ entry point
@@ -52,7 +53,7 @@ def read(path: str | Path, questionnaire: Questionnaire | str | Path | None = No
     path = Path(path)
     if not path.exists():
         raise SurveyError(f"data file not found: {path}", location=Location(file=str(path)), rule="file-not-found")
-    qn = _questionnaire(questionnaire)
+    qn = questionnaire_of(questionnaire)
     if keep is not None and qn is not None:
         keep = _questionnaire_keep(qn, keep)
     raws = _sources(path, qn, encoding=encoding, sheet=sheet, progress=progress, chunk_bytes=chunk_bytes,
@@ -109,7 +110,8 @@ def _release_arrow_memory() -> None:
         pa.default_memory_pool().release_unused()
 
 
-def _questionnaire(q: Questionnaire | str | Path | None) -> Questionnaire | None:
+def questionnaire_of(q: Questionnaire | str | Path | None) -> Questionnaire | None:
+    """*q* loaded and validated when it is a path (None stays None)."""
     if q is None:
         return None
     if isinstance(q, str | os.PathLike):
