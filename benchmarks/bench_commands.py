@@ -168,7 +168,6 @@ def prepare(rows: int, cache: Path, python: str, need: set[str]) -> Path:
             frame = design_frame(rows)
             frame.to_parquet(folder / "design.parquet", index=False)
             frame.to_csv(folder / "design.csv", index=False)
-            (folder / "weight.yaml").write_text(weight_spec(), encoding="utf-8")
             del frame
         elif part == "survey":
             survey_files(rows, folder)
@@ -177,6 +176,8 @@ def prepare(rows: int, cache: Path, python: str, need: set[str]) -> Path:
             lfs_files(rows, folder, python)
         done.write_text("ok\n")
         print(f"  generated {part} data for {rows:,} rows in {time.perf_counter() - t0:.1f} s", flush=True)
+    if (folder / ".done-design").exists():  # the spec names this checkout's census margins: written every run
+        (folder / "weight.yaml").write_text(weight_spec(), encoding="utf-8")
     return folder
 
 

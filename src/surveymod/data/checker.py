@@ -310,6 +310,7 @@ def check_rows(acc: _Acc, ds: Dataset, qn: Questionnaire, level: str, frame: pd.
     keys = level_keys(qn, level)
     own = [m for m in metas.values() if level_of_roster(qn, m.roster) == level]
     env = _env(ds, qn, level, frame, own)
+    answers: dict[str, tuple[np.ndarray, list[set[str] | None]]] = {}  # select_multiple → its distinct answers
     for m in own:
         q: Question = m.question
         if m.name not in frame.columns:
@@ -319,7 +320,7 @@ def check_rows(acc: _Acc, ds: Dataset, qn: Questionnaire, level: str, frame: pd.
             continue
         col = frame[m.name]
         if m.is_dummy:
-            _dummy(acc, m, col, frame)
+            _dummy(acc, m, col, frame, answers)
             continue
         answered = _answered(col)
         valid = _values(acc, qn, m, col, answered)
@@ -426,12 +427,20 @@ def _values(acc: _Acc, qn: Questionnaire, m: VariableMeta, col: pd.Series, answe
     return valid
 
 
-def _dummy(acc: _Acc, m: VariableMeta, col: pd.Series, frame: pd.DataFrame) -> None:
+def _dummy(acc: _Acc, m: VariableMeta, col: pd.Series, frame: pd.DataFrame,
+           answers: dict[str, tuple[np.ndarray, list[set[str] | None]]]) -> None:
+    """A dummy must be 0 or 1 and agree with the raw answer; *answers* keeps each raw column's distinct answers
+    (factorized once for all its dummies)."""
     num = _numbers(col)
     bad = (col.notna().to_numpy() & np.isnan(num)) | (~np.isnan(num) & ~np.isin(num, [0.0, 1.0]))
     acc.add(bad, m.name, col, "wrong-type", "error", ("'", "' is not 0 or 1 (select_multiple dummy)"))
     if m.dummy_of in frame.columns and m.dummy_code is not None:
-        expect = multi.dummies_from_raw(frame[m.dummy_of].astype("str"), [m.dummy_code])[:, 0]
+        if m.dummy_of not in answers:
+            answers[m.dummy_of] = multi.answer_tokens(frame[m.dummy_of].astype("str"))
+        idx, tokens = answers[m.dummy_of]
+        code = str(m.dummy_code)
+        table = np.array([np.nan if t is None else float(code in t) for t in tokens] + [np.nan])
+        expect = table[idx]
         with np.errstate(invalid="ignore"):
             differ = ~bad & ~np.isnan(num) & ~np.isnan(expect) & (num != expect)
         acc.add(differ, m.name, col, "select-multiple-mismatch", "error",

@@ -51,16 +51,20 @@ def normalize_raw(values: pd.Series, lookup: Mapping[str, int]) -> tuple[pd.Seri
     return pd.Series(result, index=values.index), mapped
 
 
+def answer_tokens(raw: pd.Series) -> tuple[np.ndarray, list[set[str] | None]]:
+    """(row → distinct answer index, -1 if missing; the codes of each distinct answer, None for a missing one)."""
+    idx, uniq = pd.factorize(raw, use_na_sentinel=True)
+    return idx, [None if _is_missing(u) else set(_token(u).split()) for u in uniq]
+
+
 def _dummy_table(raw: pd.Series, codes: list[int]) -> tuple[np.ndarray, np.ndarray]:
     """(row → distinct value index, distinct values × codes 0/1 table whose last row, for index -1, is NaN)."""
-    idx, uniq = pd.factorize(raw, use_na_sentinel=True)
-    table = np.full((len(uniq) + 1, len(codes)), np.nan)
+    idx, tokens = answer_tokens(raw)
+    table = np.full((len(tokens) + 1, len(codes)), np.nan)
     keys = [str(c) for c in codes]
-    for i, u in enumerate(uniq):
-        if _is_missing(u):
-            continue
-        toks = set(_token(u).split())
-        table[i] = [1.0 if k in toks else 0.0 for k in keys]
+    for i, toks in enumerate(tokens):
+        if toks is not None:
+            table[i] = [1.0 if k in toks else 0.0 for k in keys]
     return idx, table
 
 
