@@ -745,6 +745,12 @@ def main(argv: list[str] | None = None) -> int:
             result["runs"].append(asdict(r))
             print(f"  {r.name:<16} {r.seconds:7.2f} s  {r.peak_mb:7.0f} MB  ({r.note})", flush=True)
 
+    if not args.prepare_only:  # data made in a child process: Linux carries a process's peak memory through fork
+        # and exec, so the commands' peaks would count the generator's if it ran in this process
+        subprocess.run([sys.executable, str(Path(__file__).resolve()), "--prepare-only", "--cache", str(cache),
+                        "--only", ",".join(sorted(only)), "--large-rows", str(args.large_rows), "--large-only",
+                        args.large_only, "--python", args.python, *(a for n in sizes for a in ("--rows", str(n)))],
+                       check=True)
     for rows in sizes:
         print(f"{rows:,} rows:", flush=True)
         large = rows > args.large_rows
