@@ -35,7 +35,7 @@ SUFFIXES = (".csv", ".xlsx", ".sav", ".dta", ".parquet")
 STREAMED = (".csv", ".parquet")
 """Outputs written a block of rows at a time, so float columns made in batches need not be held at once."""
 
-BLOCK_BYTES = 256 * 2**20
+BLOCK_BYTES = 64 * 2**20
 """About the size of one block of the streamed float columns."""
 
 

@@ -23,7 +23,7 @@ import numpy as np
 
 from .replicates import ReplicateFactors
 
-BATCH_BYTES = 512 * 2**20
+BATCH_BYTES = 128 * 2**20
 """Memory of one batch of replicate columns."""
 
 SPILL_BYTES = 2**30

@@ -33,19 +33,29 @@ class WeightStats:
 
 def weight_stats(w: np.ndarray) -> WeightStats:
     """Summarise one weight vector; CV uses the population SD of the nonzero weights (Kish)."""
-    nz = w[w != 0]
+    nz = w[w != 0] if (w == 0).any() else w  # no copy when no weight is 0
     if nz.size == 0:
         return WeightStats(len(w), 0, 0, 0.0, 0.0, 0.0, float("nan"), 0.0, float("nan"), float("nan"), 0.0)
-    big = float(np.abs(nz).max())
+    big = max(float(nz.max()), -float(nz.min()))
     u = nz / big  # the ratios below computed on weights scaled to at most 1: no overflow or underflow
-    mean_u = float(u.mean())
-    cv = float(u.std() / mean_u) if mean_u else float("nan")
-    s1, s2 = float(u.sum()), float((u**2).sum())
+    s1, s2 = float(u.sum()), float(np.dot(u, u))
+    mean_u = s1 / u.size
+    cv = float(np.sqrt(_squared_deviations(u, mean_u) / u.size) / mean_u) if mean_u else float("nan")
+    del u
     return WeightStats(n=len(w), n_positive=int((w > 0).sum()), n_negative=int((w < 0).sum()),
                        total=float(nz.sum()), min=float(nz.min()), max=float(nz.max()),
                        ratio=float(nz.max() / nz.min()) if nz.min() > 0 else float("nan"), mean=float(nz.mean()),
                        cv=cv, kish_deff=nz.size * s2 / s1**2 if s1 else float("nan"),
                        effective_n=s1**2 / s2)
+
+
+def _squared_deviations(u: np.ndarray, mean: float, block: int = 1 << 20) -> float:
+    """Sum of (u - mean)**2, a block of values at a time (no second copy of a 10M-row weight column)."""
+    total = 0.0
+    for a in range(0, u.size, block):
+        d = u[a:a + block] - mean
+        total += float(np.dot(d, d))
+    return total
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.meta import analysis_frame
+from ..data.reader import release_arrow_memory
 from ..design import replicate_weights as rw
 from ..design.calibration import Calibrated, CalibrationError, PostStratified, Raked, Record, calibrate_linear
 from ..design.design import Design
@@ -220,8 +221,9 @@ class _Run:
     """State of one run: data, weight matrix, reports; one method per step kind."""
 
     def __init__(self, data: pd.DataFrame, loaded: LoadedSpec, stream: str | Path | None = None,
-                 progress: Callable[[str], None] | None = None) -> None:
+                 progress: Callable[[str], None] | None = None, records: bool = True) -> None:
         self.data = data
+        self.records = records
         self.loaded = loaded
         self.stream = stream
         self.progress = progress
@@ -322,6 +324,7 @@ class _Run:
         act = self.active()
         margins = _margins_of(s)
         loaded_m = [self.margin_targets(m, _margin_path(s, i, j)) for j, m in enumerate(margins)]
+        release_arrow_memory()  # the cell labels' text (hundreds of MB at 10M rows) goes back to the system
         cells = [c for _, c, _ in loaded_m]
         counts = [cnt for _, _, cnt in loaded_m]
         totals = [sum(cnt.values()) for t, _, cnt in loaded_m if not t.is_share]
@@ -402,8 +405,10 @@ class _Run:
             self.problems.append(Problem(f"{name} produced {n_neg} negative weights; consider logit calibration "
                                          "with bounds", rule="weighting-negative-weights", severity="warning",
                                          location=self.loaded.loc("steps", i)))
-        self.calibration.append(_record(kind, act, cells, prev_weight, self.w[:, 0].copy(), after_margin or None,
-                                        aux))
+        if self.records:
+            self.calibration.append(_record(kind, act, cells, prev_weight, self.w[:, 0].copy(),
+                                            after_margin or None, aux))
+        after_margin.clear()  # the record has them; the replicates' op never fills them (first > 0)
         self.report(i, name, {"margins": len(margins), "tolerance": tol,
                               "max_rel_misfit": max((c.rel_misfit for c in checks), default=0.0)}, checks)
 
@@ -456,8 +461,8 @@ def _texts(values: list[Any]) -> list[str]:
 
 
 def run_weighting(dataset: pd.DataFrame | Dataset, spec: LoadedSpec | str | Path,
-                  progress: Callable[[str], None] | None = None, stream_to: str | Path | None = None
-                  ) -> WeightingResult:
+                  progress: Callable[[str], None] | None = None, stream_to: str | Path | None = None,
+                  records: bool = True) -> WeightingResult:
     """Weight the data as the spec says; return the data with the final and replicate weights, and diagnostics.
     *progress*, if given, is told each step before it runs.
 
@@ -468,7 +473,9 @@ def run_weighting(dataset: pd.DataFrame | Dataset, spec: LoadedSpec | str | Path
     The steps run on the main weight, then again on the replicate weights, every column on its own. With
     *stream_to* (the folder of an output written a block of rows at a time), the replicate columns are left to be
     made a batch at a time as they are written (an error in a replicate then comes from the writing); otherwise
-    they are all made here and are columns of the result's ``data``.
+    they are all made here and are columns of the result's ``data``. ``records=False`` keeps no calibration
+    records (R's, for Taylor SEs that credit the calibration in this process): a command that writes the weights
+    to a file, which cannot carry them, saves their memory (two columns per raking margin).
     """
     loaded = spec if isinstance(spec, LoadedSpec) else load_weighting_spec(spec)
     data = dataset if isinstance(dataset, pd.DataFrame) else dataset.main
@@ -478,7 +485,7 @@ def run_weighting(dataset: pd.DataFrame | Dataset, spec: LoadedSpec | str | Path
         raise SurveyError(f"the output weight {out_name!r} already exists in the data; choose another name",
                           rule="spec-output-exists", location=loaded.loc("output"))
     _need_columns(data, loaded)
-    run = _Run(analysed.reset_index(drop=True), loaded, stream_to, progress)
+    run = _Run(analysed.reset_index(drop=True), loaded, stream_to, progress, records)
     w0 = run.w[:, 0].copy()
     initial = weight_stats(w0)
     for i, s in enumerate(loaded.spec.steps):
@@ -492,6 +499,7 @@ def run_weighting(dataset: pd.DataFrame | Dataset, spec: LoadedSpec | str | Path
             run.trim_step(i, s)
         else:
             run.calibration_step(i, s)
+        release_arrow_memory()
         main = run.w[:, 0]
         if not (np.abs(main) <= MAX_WEIGHT).all():  # also inf and NaN
             row = int(np.argmax(~(np.abs(main) <= MAX_WEIGHT)))
@@ -609,7 +617,10 @@ def _available_memory() -> int | None:
 
 
 def _full(values: np.ndarray, act: np.ndarray, fill: float) -> np.ndarray:
-    """Values of the active rows spread over all rows (``fill`` elsewhere)."""
+    """Values of the active rows spread over all rows (``fill`` elsewhere); the array itself when every row is
+    active (at 10M rows each copy is 80 MB the record would keep)."""
+    if len(values) == len(act) and act.all():
+        return values
     out = np.full(len(act), fill, dtype=float if np.issubdtype(values.dtype, np.floating) else values.dtype)
     out[act] = values
     return out
@@ -622,7 +633,7 @@ def _record(kind: str, act: np.ndarray, cells: list[MarginCells], before: np.nda
         return PostStratified(_full(cells[0].codes.astype(np.int64), act, -1), after, before)
     if kind == "raking":
         assert after_margin is not None
-        return Raked(tuple((_full(c.codes.astype(np.int64), act, -1), _full(w, act, 0.0))
+        return Raked(tuple((_full(c.codes, act, -1), _full(w, act, 0.0))
                            for c, w in zip(cells, after_margin, strict=True)))
     assert aux is not None
     x = np.zeros((len(act), aux.shape[1]))

@@ -352,4 +352,4 @@ def median_bound(value: float | str | None, w: np.ndarray) -> float | None:
     if value is None or isinstance(value, int | float):
         return None if value is None else float(value)
     k = float(value.split()[0])
-    return k * float(np.median(w[w > 0]))
+    return k * float(np.median(w[w > 0], overwrite_input=True))  # the selection is a copy already: sorted in place

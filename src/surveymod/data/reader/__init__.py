@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # the questionnaire machinery is imported only when a questio
     from ...questionnaire.model import Questionnaire
 
 __all__ = ["CHUNK_BYTES", "EXACT_LIMIT", "SUFFIXES", "Dataset", "Progress", "is_system_column", "questionnaire_of", "read",
+           "release_arrow_memory",
            "refuse_duplicate_names"]
 
 
@@ -58,7 +59,7 @@ def read(path: str | Path, questionnaire: Questionnaire | str | Path | None = No
         keep = _questionnaire_keep(qn, keep)
     raws = _sources(path, qn, encoding=encoding, sheet=sheet, progress=progress, chunk_bytes=chunk_bytes,
                     keep=keep)
-    _release_arrow_memory()
+    release_arrow_memory()
     _refuse_parts(raws, path)
     ds = Dataset(frames={}, questionnaire=qn, inputs=_input_files(path, raws))
     for f in ds.inputs:
@@ -102,7 +103,7 @@ def _refuse_parts(raws: list[_Raw], path: Path) -> None:
                 "file (or give the one part you mean)", location=Location(file=raw.source), rule="split-table")
 
 
-def _release_arrow_memory() -> None:
+def release_arrow_memory() -> None:
     """Give back what Arrow's allocator kept of the reading's temporaries (some 500 MB at ten million rows): the
     frames' own columns stay, the rest would be held for the whole command."""
     pa = sys.modules.get("pyarrow")
