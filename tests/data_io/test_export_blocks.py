@@ -116,6 +116,25 @@ def test_blocks_write_the_whole_file_export_byte_for_byte(tmp_path: Path, qn, sm
     assert frame.loc[1699, "n0_txt"] == "abc" and frame.loc[3499, "n0_txt"] == "twelve"
 
 
+def test_a_kobo_style_file_goes_in_blocks_too(tmp_path: Path, qn, small_blocks: None) -> None:
+    """Byte order mark, semicolons (Kobo's default), group prefixes in the header and answers written as labels:
+    each block is named and typed as the whole file is."""
+    plain = _write_csv(tmp_path / "plain.csv").read_text(encoding="utf-8").splitlines()
+    header = ";".join(f"grp_main/{c}" if c in ("s0", "n0", "t0") else c for c in plain[0].split(","))
+    rows = [r.replace(",", ";") for r in plain[1:]]
+    rows = [r if i % 97 else r.replace(";1;", ";Yes;", 1) for i, r in enumerate(rows)]  # labels in some blocks
+    data = tmp_path / "kobo.csv"
+    data.write_bytes("\ufeff".encode() + "\n".join([header, *rows, ""]).encode("utf-8"))
+    whole = export(data, qn, to="sav", out=tmp_path / "whole" / "s.sav")
+    streamed = export_in_blocks(data, qn, tmp_path / "blocks" / "s.sav", "sav", min_bytes=1, block_rows=700)
+    assert streamed is not None
+    assert _without_stamp((tmp_path / "whole" / "s.sav").read_bytes(), "sav") \
+        == _without_stamp((tmp_path / "blocks" / "s.sav").read_bytes(), "sav")
+    assert sorted(w.message for w in whole.warnings) == sorted(w.message for w in streamed.warnings)
+    frame, _ = pyreadstat.read_sav(str(tmp_path / "blocks" / "s.sav"))
+    assert {"s0", "n0", "t0"} <= set(frame.columns)
+
+
 @pytest.mark.parametrize("case", [{"phone_decimal_at": 3000}, {"big_id_at": 2500}, {"ragged_at": 3100}])
 def test_what_only_the_whole_file_decides_goes_back_to_the_whole_file_path(tmp_path: Path, qn, small_blocks: None,
                                                                           case: dict[str, int]) -> None:
