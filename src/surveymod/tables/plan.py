@@ -22,6 +22,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..data.meta import Metadata, from_questionnaire
+from ..data.reader import release_arrow_memory
 from ..design.prepare import replicate_pattern
 from ..errors import Location, Problem, SurveyError
 from ..estimation import Design, FlagRules, estimate
@@ -427,4 +428,8 @@ def run_plan(plan: Plan, data: dict[str, pd.DataFrame] | Dataset, *, file: str =
             frame = meta.valid(frame, [c for c in frame.columns if c in used or replicate(c)])
         return derive({t.level: frame}, plan, _derived_needs(plan, t))[t.level]
 
-    return {t.id: _table(t, table_frame(t), plan, labels) for t in plan.tables}
+    out = {}
+    for t in plan.tables:
+        out[t.id] = _table(t, table_frame(t), plan, labels)
+        release_arrow_memory()  # what the table's text columns used in Arrow's allocator goes back
+    return out

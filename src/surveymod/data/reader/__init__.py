@@ -85,6 +85,7 @@ def read(path: str | Path, questionnaire: Questionnaire | str | Path | None = No
     _link(ds, qn)
     order = [lv for lv in levels(qn) if lv in ds.frames] + [lv for lv in ds.frames if lv not in levels(qn)]
     ds.frames = {lv: ds.frames[lv] for lv in order}
+    release_arrow_memory()  # and what naming and typing the columns used (0.4 GB at ten million rows)
     return ds
 
 
