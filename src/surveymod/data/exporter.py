@@ -87,6 +87,9 @@ def export(data: Dataset | str | Path, questionnaire: Questionnaire | str | Path
     *added* labels columns a command added to the data (e.g. the final and replicate weights of
     ``surveymod weight``): they are exported as labelled numeric (scale) variables, not as unknown columns.
     *progress*, if given, is told what is being written before each file (a million-row .dta takes a while).
+    *data* given as the path of a single-level CSV of 256 MB or more is exported to .sav/.dta a block of rows at
+    a time (:mod:`surveymod.data.export_stream`): the same files in a fraction of the memory, with a temporary
+    spool about the size of the output beside it while it runs.
     """
     added = added or {}
     out, target = target_path(out, to)
