@@ -130,10 +130,10 @@ def _exact_big_numbers(frame: pd.DataFrame, data: bytes | Path, opts: dict[str, 
     again as the text they were, so an id such as 9007199254740993 keeps every digit (``_exact_integers``)."""
     big = []
     for c in frame.columns:
-        if frame[c].dtype.kind == "f":
-            with np.errstate(invalid="ignore"):
-                if (np.abs(frame[c].to_numpy()) >= EXACT_LIMIT).any():
-                    big.append(c)
+        if frame[c].dtype.kind == "f" and len(frame):
+            v = frame[c].to_numpy()  # the extremes alone (NaN ignored): no |x| column made
+            if np.fmax.reduce(v) >= EXACT_LIMIT or np.fmin.reduce(v) <= -EXACT_LIMIT:
+                big.append(c)
     if not big:
         return frame
     src: Any = io.BytesIO(data) if isinstance(data, bytes) else data
