@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .row_blocks import first_block, laid_out, text_width
+
 MAX_STR = 2045
 """Longest fixed-width text (str#) in dta 118; longer text needs strL (not written here)."""
 BLOCK_ROWS = 65_536
@@ -60,10 +62,7 @@ def write_dta(frame: pd.DataFrame | Iterable[pd.DataFrame], path: Path, *, colum
     *frame* may be blocks of rows (the same columns in each) written one after the other: *rows* is then their
     total and *widths* the byte width of each text column over all blocks (the header comes first).
     """
-    blocks = iter([frame]) if isinstance(frame, pd.DataFrame) else iter(frame)
-    first = next(blocks)
-
-    def columns_of(block: pd.DataFrame) -> list[_Column] | None:
+    def lay_out(block: pd.DataFrame) -> list[_Column] | None:
         out = []
         for name, s in block.items():
             col = _column(str(name), s, column_labels.get(str(name), ""), formats.get(str(name)),
@@ -73,7 +72,8 @@ def write_dta(frame: pd.DataFrame | Iterable[pd.DataFrame], path: Path, *, colum
             out.append(col)
         return out
 
-    columns = columns_of(first)
+    first, rest = first_block(frame)
+    columns = lay_out(first)
     if columns is None:
         return False
     tables = {}
@@ -85,25 +85,14 @@ def write_dta(frame: pd.DataFrame | Iterable[pd.DataFrame], path: Path, *, colum
                 return False
             tables[c.name] = table
     nobs = len(first) if rows is None else rows
-    layout = [(c.name, c.code) for c in columns]
     record = sum(c.width for c in columns)
     head, tail = _frame(columns, tables, nobs)
-    written = 0
     with open(path, "wb") as f:
         f.write(head)
-        block: pd.DataFrame | None = first
-        while block is not None:
-            if columns is None or [(c.name, c.code) for c in columns] != layout:
-                raise ValueError("a block of rows does not have the columns of the first block")
-            for chunk in _records(columns, len(block), record):
+        for block, cols in laid_out(first, columns, rest, lay_out, lambda c: (c.name, c.code), nobs):
+            for chunk in _records(cols, len(block), record):
                 f.write(chunk)
-            written += len(block)
-            block = next(blocks, None)
-            if block is not None:
-                columns = columns_of(block)
         f.write(tail)
-    if written != nobs:
-        raise ValueError(f"{written} rows written where the header says {nobs}")
     return True
 
 
@@ -168,10 +157,7 @@ def _doubles(v: np.ndarray, letters: np.ndarray | None) -> np.ndarray:
 def _text(name: str, codes: np.ndarray, uniques: list[str], label: str, fmt: str | None,
           width: int | None = None) -> _Column | None:
     encoded = [u.encode("utf-8") for u in uniques]
-    own = max((len(e) for e in encoded), default=1) or 1
-    if width is not None and width < own:
-        raise ValueError(f"text of {own} bytes in a column {width} bytes wide")
-    width = own if width is None else width
+    width = text_width(max((len(e) for e in encoded), default=1) or 1, width)
     if width > MAX_STR:
         return None
     table = np.array([*encoded, b""], dtype=f"S{width}")  # NUL-padded, as str# values are

@@ -22,6 +22,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .row_blocks import first_block, laid_out, text_width
+
 SYSMIS = -np.finfo(np.float64).max
 """SPSS's system-missing value, -DBL_MAX."""
 SPSS_EPOCH_SECONDS = 12_219_379_200
@@ -68,28 +70,19 @@ def write_sav(frame: pd.DataFrame | Iterable[pd.DataFrame], path: Path, *, colum
 
     *frame* may be blocks of rows (the same columns in each) written one after the other: *rows* is then their
     total and *widths* the byte width of each text column over all blocks (the dictionary comes first)."""
-    blocks = iter([frame]) if isinstance(frame, pd.DataFrame) else iter(frame)
-    first = next(blocks)
-    columns = _columns(first, column_labels, missing, measure, formats, widths)
+    def lay_out(block: pd.DataFrame) -> list[_Column] | None:
+        return _columns(block, column_labels, missing, measure, formats, widths)
+
+    first, rest = first_block(frame)
+    columns = lay_out(first)
     if columns is None:
         return False
     ncases = len(first) if rows is None else rows
-    layout = [(c.name, c.width) for c in columns]
-    written = 0
     with open(path, "wb") as f:
         f.write(_dictionary(columns, value_labels, ncases))
-        block: pd.DataFrame | None = first
-        while block is not None:
-            if columns is None or [(c.name, c.width) for c in columns] != layout:
-                raise ValueError("a block of rows does not have the columns of the first block")
-            for chunk in _cases(columns, len(block)):
+        for block, cols in laid_out(first, columns, rest, lay_out, lambda c: (c.name, c.width), ncases):
+            for chunk in _cases(cols, len(block)):
                 f.write(chunk)
-            written += len(block)
-            block = next(blocks, None)
-            if block is not None:
-                columns = _columns(block, column_labels, missing, measure, formats, widths)
-    if written != ncases:
-        raise ValueError(f"{written} rows written where the header says {ncases}")
     return True
 
 
@@ -139,10 +132,7 @@ def _text(s: pd.Series, width: int | None = None) -> tuple[np.ndarray, np.ndarra
         if not isinstance(u, str):
             return None
         encoded.append(u.encode("utf-8"))
-    own = max((len(e) for e in encoded), default=1) or 1
-    if width is not None and width < own:
-        raise ValueError(f"text of {own} bytes in a column {width} bytes wide")
-    width = own if width is None else width
+    width = text_width(max((len(e) for e in encoded), default=1) or 1, width)
     padded = ((width + 7) // 8) * 8
     table = np.array([e.ljust(padded, b" ") for e in encoded] + [b" " * padded], dtype=f"S{padded}")
     codes = np.where(codes < 0, len(encoded), codes)
