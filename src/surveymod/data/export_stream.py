@@ -113,7 +113,6 @@ class _Whole:
             s = p.frame[c]
             if pd.api.types.is_bool_dtype(s.dtype) or pd.api.types.is_numeric_dtype(s.dtype):
                 kind = "number"
-                self.extents[c] = self.extents.get(c, Extent()) | Extent.of(s)
             elif pd.api.types.is_object_dtype(s.dtype) or pd.api.types.is_string_dtype(s.dtype):
                 kind = "text"
                 uniques = pd.unique(s.dropna())
@@ -130,6 +129,8 @@ class _Whole:
                              (base.renamed, p.renamed), (base.sized, p.sized)):
             for k, v in theirs.items():
                 mine.setdefault(k, v)  # type: ignore[attr-defined]
+        for c, extent in p.extents.items():  # made by _prepare for the formats that depend on the numbers
+            self.extents[c] = self.extents.get(c, Extent()) | extent
         for col, (kind, txt, n) in p.invalid.items():
             self.invalid[col] = (kind, txt, self.invalid.get(col, (kind, txt, 0))[2] + n)
         for w in warnings:
@@ -191,16 +192,15 @@ def _blocks(whole: _Whole, spool: Path) -> Iterator[pd.DataFrame]:
 
 def _write(whole: _Whole, spool: Path, tmp: Path, target: str) -> None:
     p = whole.prepared
-    widths = {c: w for c, w in whole.widths.items()}
     if target == "sav":
         from .sav_file import write_sav
 
         done = write_sav(_blocks(whole, spool), tmp, column_labels=p.labels, value_labels=p.value_labels,
-                         missing=p.missing, measure=p.measure, formats=p.formats, rows=whole.rows, widths=widths)
+                         missing=p.missing, measure=p.measure, formats=p.formats, rows=whole.rows, widths=whole.widths)
     else:
         from .dta_file import write_dta
 
         done = write_dta(_blocks(whole, spool), tmp, column_labels=p.labels, value_labels=p.value_labels,
-                         formats=p.formats, letters=p.letters, rows=whole.rows, widths=widths)
+                         formats=p.formats, letters=p.letters, rows=whole.rows, widths=whole.widths)
     if not done:
         raise NotStreamable(f"the .{target} writer does not cover every column")

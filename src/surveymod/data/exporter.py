@@ -178,8 +178,15 @@ class _Prepared:
     letters: dict[str, dict[float, str]] = field(default_factory=dict)  # .dta: missing code → extended missing
     sized: dict[str, Callable[[Extent], str]] = field(default_factory=dict)
     """Formats that depend on the numbers in the column: the rule, for the extent of all blocks of a file."""
+    extents: dict[str, Extent] = field(default_factory=dict)
+    """The extent each sized format was made from (the blocks of a file merge them)."""
     invalid: dict[str, tuple[str, str, int]] = field(default_factory=dict)
     """Column → (its kind, the ``_txt`` column, how many invalid values were kept there)."""
+
+    def size(self, name: str, rule: Callable[[Extent], str], values: pd.Series) -> None:
+        """Give *name* the format *rule* makes from the numbers in *values*, keeping the rule and the extent."""
+        self.sized[name], self.extents[name] = rule, Extent.of(values)
+        self.formats[name] = rule(self.extents[name])
 
 
 @dataclass(frozen=True)
@@ -239,8 +246,7 @@ def _prepare(frame: pd.DataFrame, metas: dict[str, VariableMeta], target: str, l
                 if target == "sav":
                     p.measure[name] = "scale" if pd.api.types.is_numeric_dtype(s) else "nominal"
                     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
-                        p.sized[name] = _plain_format
-                        p.formats[name] = _plain_format(Extent.of(s))
+                        p.size(name, _plain_format, s)
             continue
         values, invalid = _split_invalid(s, meta)
         if invalid is not None:
@@ -392,8 +398,7 @@ def _numeric_meta(p: _Prepared, name: str, meta: VariableMeta, written: pd.Serie
         p.missing[name] = _spss_missing(meta, name, path, warnings)
     if labels:
         p.value_labels[name] = labels
-    p.sized[name] = lambda extent: _coded_format(meta, extent, target)
-    p.formats[name] = p.sized[name](Extent.of(values))
+    p.size(name, lambda extent: _coded_format(meta, extent, target), values)
     if target == "sav":
         p.measure[name] = meta.measure
 
