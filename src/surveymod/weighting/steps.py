@@ -72,23 +72,32 @@ def _factors(codes: np.ndarray, controls: dict[int, float], w: np.ndarray, what:
 
 def joint_cells(margins: list[np.ndarray]) -> tuple[list[np.ndarray], np.ndarray]:
     """The joint cells the rows fall in (one cell of every margin): each cell's code in every margin, and each
-    row's cell. Made once for every column raked, by counting when the cell numbers are few (no sort of the rows)."""
+    row's cell. Made once for every column raked, by counting when the cell numbers are few (no sort of the rows);
+    a cell's codes are read back from its number (no pass over the rows to find one of its rows)."""
     n = len(margins[0])
-    joint, size = np.zeros(n, dtype=np.int64), 1
+    joint, size, sizes = np.zeros(n, dtype=np.int64), 1, []
     for codes in margins:
         m = int(codes.max()) + 1
         if size * m >= 2**62:  # the numbers would overflow: number the cells found so far first
             joint = np.unique(joint, return_inverse=True)[1].astype(np.int64)
-            size = int(joint.max()) + 1
+            size, sizes = int(joint.max()) + 1, []
         joint = joint * m + codes
         size *= m
+        sizes.append(m)
     if size <= max(4 * n, 2**24):
         present = np.bincount(joint, minlength=size) > 0
         rows = (np.cumsum(present) - 1)[joint]
+        numbers = np.flatnonzero(present)
     else:
-        rows = np.unique(joint, return_inverse=True)[1]
-    first = first_per_group(np.arange(n), rows, int(rows.max()) + 1 if n else 0)
-    return [codes[first] for codes in margins], rows
+        numbers, rows = np.unique(joint, return_inverse=True)
+    if len(sizes) < len(margins):  # renumbered on the way: the first margins' codes from one row of each cell
+        first = first_per_group(np.arange(n), rows, len(numbers)) if n else np.zeros(0, dtype=np.intp)
+        return [codes[first] for codes in margins], rows
+    cells: list[np.ndarray] = []
+    for codes, m in zip(reversed(margins), reversed(sizes), strict=True):
+        numbers, code = np.divmod(numbers, m)
+        cells.append(code.astype(codes.dtype))
+    return cells[::-1], rows
 
 
 STALL_SWEEPS = 50
