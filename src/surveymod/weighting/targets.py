@@ -17,6 +17,7 @@ import pandas as pd
 from ..atomic import note_input
 from ..errors import Location, Problem, SurveyError
 from .spec import LoadedSpec, Margin
+from .steps import joint_cells
 
 SEP = " × "
 SHARE_TOL = 1e-6
@@ -61,28 +62,17 @@ def cell_labels(data: pd.DataFrame, variables: tuple[str, ...]) -> pd.Series:
     if len(parts) == 1:
         return parts[0].reset_index(drop=True)
     coded = [pd.factorize(p, use_na_sentinel=True) for p in parts]
-    sizes = [max(len(u), 1) for _, u in coded]
-    if float(np.prod(sizes, dtype=float)) < 2**62:
-        joint = np.zeros(len(data), dtype=np.int64)
-        missing = np.zeros(len(data), dtype=bool)
-        for (codes, _), size in zip(coded, sizes, strict=True):
-            missing |= codes < 0
-            joint = joint * size + np.maximum(codes, 0)
-        cell, first = pd.factorize(np.where(missing, -1, joint))
-        labels, keep = [], []
-        for k, value in enumerate(first):
-            if value < 0:
-                continue
-            at, rest = [], int(value)
-            for size in reversed(sizes):
-                rest, i = divmod(rest, size)
-                at.append(i)
-            labels.append(SEP.join(str(u[i]) for (_, u), i in zip(coded, reversed(at), strict=True)))
-            keep.append(k)
+    missing = np.logical_or.reduce([codes < 0 for codes, _ in coded])
+    if len(data):
+        cell_codes, rows = joint_cells([np.where(missing, 0, codes) for codes, _ in coded])
+        seen = np.zeros(len(cell_codes[0]), dtype=bool)
+        seen[rows[~missing]] = True  # cells of complete rows only (a missing row's codes are placeholders)
+        labels = [SEP.join(str(u[c[k]]) for (_, u), c in zip(coded, cell_codes, strict=True))
+                  for k in np.flatnonzero(seen)]
         if len(set(labels)) == len(labels):  # (a value holding ' × ' could make two cells one text)
-            renumber = np.full(len(first) + 1, -1, dtype=np.int64)
-            renumber[keep] = np.arange(len(keep))
-            return pd.Series(pd.Categorical.from_codes(renumber[cell], categories=labels))
+            number = np.full(len(seen), -1, dtype=np.int64)
+            number[seen] = np.arange(len(labels))
+            return pd.Series(pd.Categorical.from_codes(np.where(missing, -1, number[rows]), categories=labels))
     missing = pd.concat([p.isna() for p in parts], axis=1).any(axis=1)
     lab = parts[0].astype(str)
     for p in parts[1:]:
