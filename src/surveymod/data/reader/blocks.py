@@ -56,6 +56,8 @@ class CsvBlocks:
     dictionary: DataDictionary
     sep: str
     numeric: dict[str, bool]
+    text_columns: list[str]
+    """The header's columns of text questions (their numbers must be whole in every block or in none)."""
     block_rows: int = BLOCK_ROWS
     rows: int = 0
     """Rows read so far (all of them once the iteration has ended)."""
@@ -142,19 +144,14 @@ class CsvBlocks:
     def _note_whole(self, frame: pd.DataFrame) -> None:
         """Record, for text questions read as numbers, whether this block's numbers are all whole (the reader
         writes them without '.0' only then, so every block must agree)."""
-        names = _Names.of(self.questionnaire)
-        metas = {v.name: v for v in self.dictionary.variables}
-        for col in frame.columns:
-            meta = metas.get(names.canonical(col) or "")
-            if meta is None or meta.kind != "string" or meta.qtype == "select_multiple" or meta.is_dummy:
-                continue
+        for col in self.text_columns:
             arr = frame[col]
             if arr.dtype.kind == "f":
                 v = arr.to_numpy()
                 whole = bool((np.isnan(v) | (np.mod(v, 1) == 0)).all())
             else:
                 whole = True
-            self._whole.setdefault(str(col), set()).add(whole)
+            self._whole.setdefault(col, set()).add(whole)
 
 
 def csv_blocks(path: str | Path, questionnaire: Questionnaire, *, encoding: str | None = None,
@@ -186,4 +183,8 @@ def csv_blocks(path: str | Path, questionnaire: Questionnaire, *, encoding: str 
     numeric = _numeric_guess(head, enc, sep)
     if not numeric:
         return None
-    return CsvBlocks(path, questionnaire, data_dictionary(questionnaire, lang), sep, numeric, block_rows)
+    dd = data_dictionary(questionnaire, lang)
+    names, metas = _Names.of(questionnaire), {v.name: v for v in dd.variables}
+    text = [c for c in numeric if (m := metas.get(names.canonical(c) or "")) is not None and m.kind == "string"
+            and m.qtype != "select_multiple" and not m.is_dummy]
+    return CsvBlocks(path, questionnaire, dd, sep, numeric, text, block_rows)
