@@ -36,15 +36,16 @@ def weight_stats(w: np.ndarray) -> WeightStats:
     nz = w[w != 0] if (w == 0).any() else w  # no copy when no weight is 0
     if nz.size == 0:
         return WeightStats(len(w), 0, 0, 0.0, 0.0, 0.0, float("nan"), 0.0, float("nan"), float("nan"), 0.0)
-    big = max(float(nz.max()), -float(nz.min()))
+    lo, hi = float(nz.min()), float(nz.max())
+    big = max(hi, -lo)
     u = nz / big  # the ratios below computed on weights scaled to at most 1: no overflow or underflow
     s1, s2 = float(u.sum()), float(np.dot(u, u))
     mean_u = s1 / u.size
     cv = float(np.sqrt(_squared_deviations(u, mean_u) / u.size) / mean_u) if mean_u else float("nan")
     del u
     return WeightStats(n=len(w), n_positive=int((w > 0).sum()), n_negative=int((w < 0).sum()),
-                       total=float(nz.sum()), min=float(nz.min()), max=float(nz.max()),
-                       ratio=float(nz.max() / nz.min()) if nz.min() > 0 else float("nan"), mean=float(nz.mean()),
+                       total=float(nz.sum()), min=lo, max=hi, ratio=hi / lo if lo > 0 else float("nan"),
+                       mean=float(nz.mean()),
                        cv=cv, kish_deff=nz.size * s2 / s1**2 if s1 else float("nan"),
                        effective_n=s1**2 / s2)
 
