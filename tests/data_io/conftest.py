@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -13,6 +16,35 @@ from surveymod.questionnaire import load_valid
 DATA = Path(__file__).resolve().parents[1] / "data"
 FIELD = DATA / "fielddata"
 QN_PATH = DATA / "questionnaires_data" / "household.yaml"
+
+
+@pytest.fixture
+def small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """pyarrow parses 8 KB at a time, so the few thousand rows of a block-path test come in many batches and
+    blocks."""
+    from surveymod.data.reader import text_files
+
+    monkeypatch.setattr(text_files, "ARROW_BLOCK", 8 * 1024)
+
+
+@pytest.fixture
+def block_path(monkeypatch: pytest.MonkeyPatch) -> Callable[[ModuleType, str], list[bool]]:
+    """``used = block_path(module, name)``: every file goes to *module*'s block path (its threshold 1 byte), and
+    *used* records, call by call, whether the block function *name* took the file (False: it went whole)."""
+    def force(module: ModuleType, name: str) -> list[bool]:
+        used: list[bool] = []
+        real = getattr(module, name)
+
+        def spy(*args: Any, **kwargs: Any) -> Any:
+            got = real(*args, **kwargs)
+            used.append(got is not None)
+            return got
+
+        monkeypatch.setattr(module, "STREAM_BYTES", 1)
+        monkeypatch.setattr(module, name, spy)
+        return used
+
+    return force
 
 
 @pytest.fixture(scope="session")

@@ -8,14 +8,13 @@ import random
 from pathlib import Path
 
 import pandas as pd
-import pytest
 from click.testing import CliRunner
 
 from surveymod.cli.main import cli
 from surveymod.data import check_blocks
 from surveymod.data.check_blocks import check_in_blocks
 from surveymod.data.checker import check
-from surveymod.data.reader import read, text_files
+from surveymod.data.reader import read
 from surveymod.questionnaire import load_valid
 
 QUESTIONNAIRE = """\
@@ -63,11 +62,6 @@ def _write_csv(path: Path) -> Path:
     return path
 
 
-@pytest.fixture
-def small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(text_files, "ARROW_BLOCK", 8 * 1024)
-
-
 def test_blocks_give_the_whole_file_report(tmp_path: Path, small_blocks: None) -> None:
     (tmp_path / "q.yaml").write_text(QUESTIONNAIRE, encoding="utf-8")
     qn = load_valid(tmp_path / "q.yaml")
@@ -93,22 +87,13 @@ def test_declared_rules_and_small_files_are_checked_whole(tmp_path: Path) -> Non
     assert check_in_blocks(data, qn) is None  # under 256 MB
 
 
-def test_the_command_checks_in_blocks(tmp_path: Path, small_blocks: None, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_command_checks_in_blocks(tmp_path: Path, small_blocks: None, block_path) -> None:
     (tmp_path / "q.yaml").write_text(QUESTIONNAIRE, encoding="utf-8")
     data = _write_csv(tmp_path / "survey.csv")
     runner = CliRunner()
     args = ["check", str(data), "-q", str(tmp_path / "q.yaml"), "--fail-on", "never"]
     whole = runner.invoke(cli, [*args, "-o", str(tmp_path / "whole.csv")])
-    monkeypatch.setattr(check_blocks, "STREAM_BYTES", 1)
-    used: list[bool] = []
-    real = check_blocks.check_in_blocks
-
-    def spy(*a, **k):
-        got = real(*a, **k)
-        used.append(got is not None)
-        return got
-
-    monkeypatch.setattr(check_blocks, "check_in_blocks", spy)
+    used = block_path(check_blocks, "check_in_blocks")
     blocks = runner.invoke(cli, [*args, "-o", str(tmp_path / "blocks.csv")])
     assert whole.exit_code == blocks.exit_code == 0, blocks.output
     assert used == [True]

@@ -16,7 +16,6 @@ from surveymod.cli.main import cli
 from surveymod.data import export_stream
 from surveymod.data.export_stream import export_in_blocks
 from surveymod.data.exporter import export
-from surveymod.data.reader import text_files
 from surveymod.errors import SurveyError
 from surveymod.questionnaire import load_valid
 
@@ -72,12 +71,6 @@ def _write_csv(path: Path, rows: int = ROWS, *, phone_decimal_at: int | None = N
         lines.append(",".join(row))
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
-
-
-@pytest.fixture
-def small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
-    """pyarrow parses 8 KB at a time, so the 4,000 rows come in many batches and blocks."""
-    monkeypatch.setattr(text_files, "ARROW_BLOCK", 8 * 1024)
 
 
 @pytest.fixture
@@ -163,19 +156,10 @@ def test_a_number_stata_cannot_store_is_located_by_the_whole_file_path(tmp_path:
     assert where.row == 3300 and where.variable == "extra_num"
 
 
-def test_the_command_exports_in_blocks(tmp_path: Path, small_blocks: None, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_command_exports_in_blocks(tmp_path: Path, small_blocks: None, block_path) -> None:
     (tmp_path / "q.yaml").write_text(QUESTIONNAIRE, encoding="utf-8")
     data = _write_csv(tmp_path / "survey.csv")
-    used: list[bool] = []
-    real = export_stream.export_in_blocks
-
-    def spy(*args, **kwargs):
-        got = real(*args, **kwargs)
-        used.append(got is not None)
-        return got
-
-    monkeypatch.setattr(export_stream, "STREAM_BYTES", 1)
-    monkeypatch.setattr(export_stream, "export_in_blocks", spy)
+    used = block_path(export_stream, "export_in_blocks")
     res = CliRunner().invoke(cli, ["export", str(data), "-q", str(tmp_path / "q.yaml"), "--to", "sav",
                                    "-o", str(tmp_path / "out" / "s.sav")])
     assert res.exit_code == 0, res.output
