@@ -362,20 +362,32 @@ def _derived(acc: _Acc, qn: Questionnaire, q: Question, col: pd.Series, env: Map
 
 
 def _answered(col: pd.Series) -> np.ndarray:
+    """Cells that hold an answer: not missing, and text not empty or blank. Arrow-backed text is judged in Arrow
+    (the same whitespace as pandas' strip, which runs on Arrow too, without making the stripped strings)."""
     a = col.notna().to_numpy(dtype=bool, copy=True)
-    if col.dtype == object or pd.api.types.is_string_dtype(col):
+    arrow = getattr(col.array, "__arrow_array__", None)
+    if col.dtype == "str" and arrow is not None:
+        import pyarrow.compute as pc
+
+        arr = arrow()
+        blank = pc.fill_null(pc.or_(pc.equal(arr, ""), pc.utf8_is_space(arr)), True)
+        a &= ~blank.to_numpy(zero_copy_only=False)
+    elif col.dtype == object or pd.api.types.is_string_dtype(col):
         a &= (col.astype("str").str.strip() != "").fillna(False).to_numpy(dtype=bool)
     return a
 
 
 def _numbers(col: pd.Series) -> np.ndarray:
-    """The answers as float64; 'inf', '-inf' and 'nan' are no answer a respondent gives: NaN, so an answered cell
-    holding them is reported as not a number."""
+    """The answers as float64, read-only (a view of the column where it already is one); 'inf', '-inf' and 'nan'
+    are no answer a respondent gives: NaN, so an answered cell holding them is reported as not a number."""
     if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
         arr = col.to_numpy(dtype="float64", na_value=np.nan)
     else:
         arr = pd.to_numeric(col, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-    return np.where(np.isinf(arr), np.nan, arr)
+    inf = np.isinf(arr)
+    arr = np.where(inf, np.nan, arr) if inf.any() else arr.view()
+    arr.flags.writeable = False
+    return arr
 
 
 def _values(acc: _Acc, qn: Questionnaire, m: VariableMeta, col: pd.Series, answered: np.ndarray) -> np.ndarray:
@@ -384,19 +396,20 @@ def _values(acc: _Acc, qn: Questionnaire, m: VariableMeta, col: pd.Series, answe
     valid = np.ones(len(col), dtype=bool)
     if m.kind == "numeric":
         num = _numbers(col)
-        bad = answered & np.isnan(num)
+        present = ~np.isnan(num)
+        bad = answered & ~present
         acc.add(bad, m.name, col, "wrong-type", "error", ("'", f"' is not a number ({q.type} question)"))
         valid &= ~bad
         codes = {c.code for c in qn.choice_list(q)}
         if q.type in INTEGER_TYPES:
-            frac = ~np.isnan(num) & (np.floor(num) != num)  # np.mod is 20x slower
+            frac = present & (np.floor(num) != num)  # np.mod is 20x slower
             acc.add(frac, m.name, col, "wrong-type", "error", ("", f" is not a whole number ({q.type} question)"))
             valid &= ~frac
         # a calculated variable's choices are its closed code list, unless it has a range (min/max): then they
         # label special codes beyond the range, as on numeric questions (e.g. YEARESID 0-150 plus 999)
         closed_calc = q.type == "calculate" and codes and q.min is None and q.max is None
         if q.type == "select_one" or closed_calc:
-            notin = ~np.isnan(num) & ~np.isin(num, list(codes)) & valid
+            notin = present & ~np.isin(num, list(codes)) & valid
             listing = _code_listing(qn, q)
             acc.add(notin, m.name, col, "code-not-in-list", "error", ("code ", f" is not in the list ({listing})"))
             valid &= ~notin
@@ -404,7 +417,9 @@ def _values(acc: _Acc, qn: Questionnaire, m: VariableMeta, col: pd.Series, answe
             lo = -np.inf if q.min is None else q.min
             hi = np.inf if q.max is None else q.max
             with np.errstate(invalid="ignore"):
-                out = ~np.isnan(num) & ((num < lo) | (num > hi)) & ~np.isin(num, list(codes)) & valid
+                out = present & ((num < lo) | (num > hi)) & valid
+            if codes and out.any():  # special codes beyond the range are no finding
+                out &= ~np.isin(num, list(codes))
             rng = f"{_g(q.min) if q.min is not None else '…'} to {_g(q.max) if q.max is not None else '…'}"
             special = f"; special codes {', '.join(str(c) for c in sorted(codes))}" if codes else ""
             acc.add(out, m.name, col, "out-of-range", "error", ("", f" is outside the valid range {rng}{special}"))
@@ -416,11 +431,10 @@ def _values(acc: _Acc, qn: Questionnaire, m: VariableMeta, col: pd.Series, answe
             valid &= ~bad
     elif m.qtype == "select_multiple":
         codes = {str(c.code) for c in qn.choice_list(q)}
-        raw = col.astype("str")
-        uniq = pd.unique(raw.dropna())
-        bad_vals = [u for u in uniq if any(t not in codes for t in str(u).split())]
-        if bad_vals:
-            bad = raw.isin(bad_vals).to_numpy(dtype=bool)
+        idx, tokens = multi.answer_tokens(col.astype("str"))  # the distinct answers, as the dummies have them
+        bad_answer = np.array([t is not None and any(x not in codes for x in t) for t in tokens] + [False])
+        if bad_answer.any():
+            bad = bad_answer[idx]
             acc.add(bad, m.name, col, "code-not-in-list", "error",
                     ("answer '", f"' has a code that is not in the list ({_code_listing(qn, q)})"))
             valid &= ~bad

@@ -16,7 +16,7 @@ from .. import multi
 from ..levels import TOP_LEVEL, choice_codes, level_keys, level_of_roster, levels
 from .dataset import Dataset, _Raw, is_system_column
 from .link import _own_id
-from .text_files import _exact_integers
+from .text_files import _exact_integers, empty_as_missing
 
 if TYPE_CHECKING:  # the questionnaire machinery is imported only when a questionnaire is given
     from ...questionnaire.dictionary import DataDictionary, VariableMeta
@@ -277,8 +277,7 @@ def _coerce(col: pd.Series, meta: VariableMeta, names: _Names, ds: Dataset, sour
         whole = np.isnan(arr) | (np.mod(arr, 1) == 0)
         if whole.all():
             col = col.astype("Int64")
-    out = col.astype("str") if col.dtype != "str" else col
-    return out.where(out.str.len() > 0, np.nan) if len(out) else out
+    return empty_as_missing(col)
 
 
 def _report_mapped(ds: Dataset, source: str, variable: str, by_name: int, other: int, what: str) -> None:
@@ -435,7 +434,8 @@ def _select_multiple(frame: pd.DataFrame, qn: Questionnaire, level: str, metas: 
 
     for col in frame.columns:
         place(col)
-    added = pd.DataFrame(new, index=frame.index, copy=False)  # one block per column: not copied into a matrix
-    return pd.concat([frame, added], axis=1)[order]
+    # one block per added column, nothing copied (concat rebuilt the Arrow text columns: new arrays, so what was
+    # worked out on them, like their distinct answers, would be worked out again)
+    return frame.assign(**new)[order]
 
 

