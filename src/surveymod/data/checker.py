@@ -14,6 +14,7 @@ Routing and constraints are evaluated with the questionnaire's condition languag
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,7 @@ import pandas as pd
 
 from ..atomic import write_with
 from ..errors import Problem, SurveyError
+from ..parallel import in_parallel
 from ..questionnaire import expr as E
 from ..questionnaire.conditions import compile_condition, universe
 from ..questionnaire.dictionary import VariableMeta, data_dictionary
@@ -160,6 +162,12 @@ class _Acc:
             "respondent_id": _fmt(self.ids, idx) if self.ids is not None else pd.Series([None] * idx.size),
             "row": idx + 1 + self.offset, "variable": variable, "value": vals, "rule": rule, "severity": severity,
             "message": msg}))
+
+    def merge(self, other: _Acc) -> None:
+        """Take *other*'s chunks after this one's, numbered on from this one's checks."""
+        self.chunks += other.chunks
+        self.calls += [self._call + c for c in other.calls]
+        self._call += other._call
 
     def one(self, variable: str | None, rule: str, severity: str, message: str, row: int | None = None) -> None:
         self._call += 1
@@ -305,32 +313,44 @@ def unknown_columns(acc: _Acc, unknown: list[str], metas: dict[str, VariableMeta
 
 def check_rows(acc: _Acc, ds: Dataset, qn: Questionnaire, level: str, frame: pd.DataFrame,
                metas: dict[str, VariableMeta]) -> None:
-    """Every question's rules on each row of *frame* (nothing that compares rows: keys are checked apart)."""
+    """Every question's rules on each row of *frame* (nothing that compares rows: keys are checked apart).
+
+    The questions are checked side by side on the machine's cores (numpy and Arrow let go of the interpreter
+    while they work), each into its own collector; the collectors are joined in the questionnaire's order, so
+    the report is the one a single thread makes."""
     n = len(frame)
     keys = level_keys(qn, level)
     own = [m for m in metas.values() if level_of_roster(qn, m.roster) == level]
     env = _env(ds, qn, level, frame, own)
+    columns = {c: frame[c] for c in {m.name for m in own} | {m.dummy_of for m in own if m.dummy_of}
+               if c in frame.columns}  # taken here, once: the threads share no DataFrame lookups
     answers: dict[str, tuple[np.ndarray, list[set[str] | None]]] = {}  # select_multiple → its distinct answers
-    for m in own:
+
+    def one(m: VariableMeta) -> _Acc:
+        sub = _Acc(acc.level, acc.ids, acc.offset)
         q: Question = m.question
-        if m.name not in frame.columns:
+        if m.name not in columns:
             if not m.is_dummy:
                 sev = "error" if m.name in keys else "warning"
-                acc.one(m.name, "missing-column", sev, f"the data has no column for question '{m.name}'")
-            continue
-        col = frame[m.name]
+                sub.one(m.name, "missing-column", sev, f"the data has no column for question '{m.name}'")
+            return sub
+        col = columns[m.name]
         if m.is_dummy:
-            _dummy(acc, m, col, frame, answers)
-            continue
+            _dummy(sub, m, col, columns, answers)
+            return sub
         answered = _answered(col)
-        valid = _values(acc, qn, m, col, answered)
-        _constraint(acc, qn, q, m, col, env, n, answered & valid)
+        valid = _values(sub, qn, m, col, answered)
+        _constraint(sub, qn, q, m, col, env, n, answered & valid)
         if m.name in keys:  # a key (roster line number) numbers rows, it is never asked: the row is judged
-            _row_routing(acc, qn, q, level, col, env, n)
+            _row_routing(sub, qn, q, level, col, env, n)
         else:
-            _routing(acc, qn, q, m, col, env, n, answered)
+            _routing(sub, qn, q, m, col, env, n, answered)
         if q.type == "calculate" and m.kind == "numeric":
-            _derived(acc, qn, q, col, env, n, valid)
+            _derived(sub, qn, q, col, env, n, valid)
+        return sub
+
+    for sub in in_parallel(one, own, rows=n):
+        acc.merge(sub)
 
 
 def _derived(acc: _Acc, qn: Questionnaire, q: Question, col: pd.Series, env: Mapping[str, Any], n: int,
@@ -441,14 +461,14 @@ def _values(acc: _Acc, qn: Questionnaire, m: VariableMeta, col: pd.Series, answe
     return valid
 
 
-def _dummy(acc: _Acc, m: VariableMeta, col: pd.Series, frame: pd.DataFrame,
+def _dummy(acc: _Acc, m: VariableMeta, col: pd.Series, frame: Mapping[str, pd.Series],
            answers: dict[str, tuple[np.ndarray, list[set[str] | None]]]) -> None:
     """A dummy must be 0 or 1 and agree with the raw answer; *answers* keeps each raw column's distinct answers
     (factorized once for all its dummies)."""
     num = _numbers(col)
     bad = (col.notna().to_numpy() & np.isnan(num)) | (~np.isnan(num) & ~np.isin(num, [0.0, 1.0]))
     acc.add(bad, m.name, col, "wrong-type", "error", ("'", "' is not 0 or 1 (select_multiple dummy)"))
-    if m.dummy_of in frame.columns and m.dummy_code is not None:
+    if m.dummy_of in frame and m.dummy_code is not None:
         if m.dummy_of not in answers:
             answers[m.dummy_of] = multi.answer_tokens(frame[m.dummy_of].astype("str"))
         idx, tokens = answers[m.dummy_of]
@@ -605,21 +625,26 @@ class _Columns(Mapping[str, Any]):
         self._numeric = numeric
         self._columns: dict[str, pd.Series] = {}
         self._arrays: dict[str, Any] = {}
+        self._lock = threading.Lock()  # questions checked side by side convert a shared column once
 
     def add(self, df: pd.DataFrame) -> None:
         for c in df.columns:
             self._columns.setdefault(c, df[c])
 
     def __getitem__(self, name: str) -> Any:
-        if name not in self._arrays:
-            col = self._columns[name]
-            if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
-                self._arrays[name] = col.to_numpy(dtype="float64", na_value=np.nan)
-            elif col.dtype == object and name in self._numeric:
-                self._arrays[name] = _numbers(col)
-            else:
-                self._arrays[name] = col.to_numpy(dtype=object)
-        return self._arrays[name]
+        found = self._arrays.get(name)
+        if found is not None:
+            return found
+        with self._lock:
+            if name not in self._arrays:
+                col = self._columns[name]
+                if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+                    self._arrays[name] = col.to_numpy(dtype="float64", na_value=np.nan)
+                elif col.dtype == object and name in self._numeric:
+                    self._arrays[name] = _numbers(col)
+                else:
+                    self._arrays[name] = col.to_numpy(dtype=object)
+            return self._arrays[name]
 
     def __contains__(self, name: object) -> bool:
         return name in self._columns

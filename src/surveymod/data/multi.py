@@ -6,6 +6,7 @@ Both directions work on the distinct values only (a few hundred even in a millio
 from __future__ import annotations
 
 import math
+import threading
 import weakref
 from collections.abc import Mapping
 from typing import Any
@@ -28,6 +29,7 @@ def _token(v: Any) -> str:
 
 _FACTORIZED: list[tuple[weakref.ref[Any], tuple[np.ndarray, Any]]] = []
 _REMEMBERED = 8
+_LOCK = threading.Lock()
 
 
 def factorized(values: pd.Series) -> tuple[np.ndarray, Any]:
@@ -36,15 +38,16 @@ def factorized(values: pd.Series) -> tuple[np.ndarray, Any]:
     answers of the same column (15 ms each a million rows). Callers must not write into the codes."""
     arrow = getattr(values.array, "__arrow_array__", None)
     key = arrow() if arrow is not None and values.dtype == "str" else None
-    if key is not None:
+    if key is None:
+        return pd.factorize(values, use_na_sentinel=True)
+    with _LOCK:  # the dummies of one question are checked side by side: they wait for one factorizing
         for ref, found in _FACTORIZED:
             if ref() is key:
                 return found
-    found = pd.factorize(values, use_na_sentinel=True)
-    if key is not None:
+        found = pd.factorize(values, use_na_sentinel=True)
         _FACTORIZED[:] = [(r, f) for r, f in _FACTORIZED[-(_REMEMBERED - 1):] if r() is not None]
         _FACTORIZED.append((weakref.ref(key), found))
-    return found
+        return found
 
 
 def normalize_raw(values: pd.Series, lookup: Mapping[str, int]) -> tuple[pd.Series, int]:

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ...errors import Location, Problem
+from ...parallel import in_parallel
 from .. import multi
 from ..levels import TOP_LEVEL, choice_codes, level_keys, level_of_roster, levels
 from .dataset import Dataset, _Raw, is_system_column
@@ -202,14 +203,25 @@ def _assemble(ds: Dataset, raws: list[_Raw], qn: Questionnaire, dd: DataDictiona
                 frame = frame.rename(columns=back)
                 rename = {old: new for old, new in rename.items() if new not in back}
         unknown, system = [], []
+        typed: list[tuple[str, pd.Series, VariableMeta]] = []
         for col in frame.columns:
             meta = metas.get(col)
             if meta is not None and (lvl_of[col] == level or col in keys):
-                frame[col] = _coerce(frame[col], meta, names, ds, raw.source, stat_meta)
+                typed.append((col, frame[col], meta))
             elif is_system_column(col):
                 system.append(col)
             else:
                 unknown.append(col)
+
+        def coerce(item: tuple[str, pd.Series, VariableMeta], source: str = raw.source,
+                   stat: Any = stat_meta) -> tuple[pd.Series, list[Problem]]:
+            said: list[Problem] = []
+            return _coerce(item[1], item[2], names, said, source, stat), said
+
+        # the columns are typed side by side (each says what it mapped in its own list), then put in, in order
+        for (col, _, _), (values, said) in zip(typed, in_parallel(coerce, typed, rows=len(frame)), strict=True):
+            frame[col] = values
+            ds.problems += said
         frame, unknown = _merge_invalid_text(frame, unknown, metas)
         if level in levels(qn):
             frame = _select_multiple(frame, qn, level, metas, lvl_of)
@@ -253,24 +265,25 @@ def _vote(frame: pd.DataFrame, lvl_of: dict[str, str], exclude: set[str] | None 
     return max(counts, key=lambda k: counts[k]) if counts else None
 
 
-def _coerce(col: pd.Series, meta: VariableMeta, names: _Names, ds: Dataset, source: str,
+def _coerce(col: pd.Series, meta: VariableMeta, names: _Names, said: list[Problem], source: str,
             stat_meta: Any) -> pd.Series:
-    """Give a column the type of its variable; values that do not fit are kept unchanged (as text)."""
+    """Give a column the type of its variable; values that do not fit are kept unchanged (as text). What was
+    mapped to codes is added to *said*."""
     if meta.is_dummy:
-        return multi.dummy_values(col) if col.dtype != object else _numeric(col, {}, meta, ds, source)
+        return multi.dummy_values(col) if col.dtype != object else _numeric(col, {}, meta, said, source)
     expected = names.expected.get(meta.name, {})
     if meta.kind == "numeric":
         lookup = dict(names.codes.get(meta.name, {}))
         for code, letter in meta.stata_missing.items():
             lookup[letter.lstrip(".")] = code
             lookup[letter] = code
-        return _numeric(col, lookup, meta, ds, source, expected)
+        return _numeric(col, lookup, meta, said, source, expected)
     if meta.kind == "date":
         return _date(col)
     if meta.qtype == "select_multiple":
         out, by_name = multi.normalize_raw(col, expected) if expected else (col, 0)  # the form's names first
         out, mapped = multi.normalize_raw(out, names.codes.get(meta.name, {}))  # then labels (and other names)
-        _report_mapped(ds, source, meta.name, by_name, mapped, "answers written as choice names or labels")
+        _report_mapped(said, source, meta.name, by_name, mapped, "answers written as choice names or labels")
         return out
     if pd.api.types.is_float_dtype(col):  # a text question whose answers all looked like numbers: no '.0'
         arr = col.to_numpy(dtype="float64")
@@ -280,18 +293,18 @@ def _coerce(col: pd.Series, meta: VariableMeta, names: _Names, ds: Dataset, sour
     return empty_as_missing(col)
 
 
-def _report_mapped(ds: Dataset, source: str, variable: str, by_name: int, other: int, what: str) -> None:
+def _report_mapped(said: list[Problem], source: str, variable: str, by_name: int, other: int, what: str) -> None:
     """Say how many answers were mapped to codes: an imported XLSForm's choice names (how Kobo/ODK write answers)
     as info, anything else (labels, names on a native questionnaire, Stata letters) as a warning."""
     where = Location(file=source, variable=variable)
     if by_name:
-        ds.problems.append(Problem(f"{by_name} answers written as the XLSForm's choice names (as Kobo/ODK export "
+        said.append(Problem(f"{by_name} answers written as the XLSForm's choice names (as Kobo/ODK export "
                                    "them) were mapped to codes", "names-mapped", "info", where))
     if other:
-        ds.problems.append(Problem(f"{other} {what} were mapped to codes", "labels-mapped", "warning", where))
+        said.append(Problem(f"{other} {what} were mapped to codes", "labels-mapped", "warning", where))
 
 
-def _numeric(col: pd.Series, lookup: dict[str, int], meta: VariableMeta, ds: Dataset, source: str,
+def _numeric(col: pd.Series, lookup: dict[str, int], meta: VariableMeta, said: list[Problem], source: str,
              expected: dict[str, int] | None = None) -> pd.Series:
     exact = _exact_integers(col)
     if exact is not None:
@@ -321,7 +334,7 @@ def _numeric(col: pd.Series, lookup: dict[str, int], meta: VariableMeta, ds: Dat
     by_name = (changed & keys.map(lambda k: k in expected and lookup.get(k) == expected[k]).astype(bool)
                if expected else None)
     n_name = int(by_name.sum()) if by_name is not None else 0
-    _report_mapped(ds, source, meta.name, n_name, int(changed.sum()) - n_name,
+    _report_mapped(said, source, meta.name, n_name, int(changed.sum()) - n_name,
                    "values written as labels, choice names or Stata missing letters")
     bad = fill.isna() & ~empty
     if not bad.any():

@@ -1,0 +1,54 @@
+"""The questions of a level are checked side by side on threads (surveymod.parallel): the report is the one a
+single thread makes, row for row and in the same order, on data with every kind of finding."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from surveymod import parallel
+from surveymod.data.checker import check
+from surveymod.data.reader import read
+
+from .test_check_blocks import QUESTIONNAIRE, _write_csv
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+def _both(ds, qn) -> tuple[pd.DataFrame, pd.DataFrame]:  # noqa: ANN001
+    old = parallel.THREAD_ROWS
+    try:
+        parallel.THREAD_ROWS = 10**12
+        one = check(ds, qn).problems
+        parallel.THREAD_ROWS = 0
+        many = check(ds, qn).problems
+    finally:
+        parallel.THREAD_ROWS = old
+    return one, many
+
+
+def test_threads_give_the_single_thread_report(tmp_path: Path) -> None:
+    qpath = tmp_path / "q.yaml"
+    qpath.write_text(QUESTIONNAIRE, encoding="utf-8")
+    ds = read(_write_csv(tmp_path / "data.csv"), qpath)
+    one, many = _both(ds, ds.questionnaire)
+    assert len(one) > 1000 and one["rule"].nunique() >= 6  # a report with every kind of finding
+    pd.testing.assert_frame_equal(one, many)
+
+
+HOUSEHOLD = "questionnaires_data/household.yaml"
+
+
+@pytest.mark.parametrize("data, questionnaire", [
+    ("fielddata/orphans", HOUSEHOLD),  # a roster with rows that have no household
+    ("fielddata/odk_central", HOUSEHOLD),  # three levels linked by KEY/PARENT_KEY, split dummies
+    ("fielddata/range_constraint.csv", HOUSEHOLD),
+    ("fielddata/labels.csv", HOUSEHOLD),
+    ("kobo/kobo_export.xlsx", "kobo/migration_hh.xlsx"),  # a Kobo export read with its XLSForm
+])
+def test_threads_on_rosters_and_kobo_exports(data: str, questionnaire: str) -> None:
+    ds = read(DATA / data, DATA / questionnaire)
+    one, many = _both(ds, ds.questionnaire)  # the clean exports: no finding either way
+    pd.testing.assert_frame_equal(one, many)
