@@ -49,6 +49,9 @@ class Problem:
     rule: str = "error"
     severity: Severity = "error"
     location: Location = field(default_factory=Location)
+    count: int | None = field(default=None, compare=False)
+    """How many values the finding is about, when its message starts with that number ("12 values written as
+    labels ..."): a file read in blocks of rows adds the blocks' counts up into one finding."""
 
     def __str__(self) -> str:
         where = str(self.location)

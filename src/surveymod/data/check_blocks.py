@@ -79,17 +79,16 @@ def _in_order(tagged: list[tuple[int, int, pd.DataFrame]]) -> list[pd.DataFrame]
 
 
 def _added_up(problems: list[Problem]) -> list[Problem]:
-    """Reading's problems of all blocks, each once; a message that starts with a count ("12 values written as
-    labels ...") gets the count of the whole file."""
-    found: dict[tuple[object, ...], list[object]] = {}
+    """Reading's problems of all blocks, each once; one that counts values (``Problem.count``) with the count of
+    the whole file."""
+    found: dict[tuple[object, ...], Problem] = {}
     for p in problems:
-        count, _, rest = p.message.partition(" ")
-        counted = count.isdigit()
-        key = (p.rule, p.location.variable, p.location.row, rest if counted else p.message)
-        if key in found:
-            if counted:
-                found[key][1] = int(found[key][1]) + int(count)  # type: ignore[call-overload]
-            continue
-        found[key] = [p, int(count) if counted else 0]
-    return [replace(p, message=f"{n} {p.message.partition(' ')[2]}") if n else p  # type: ignore[arg-type]
-            for p, n in found.values()]
+        text = p.message.removeprefix(f"{p.count} ") if p.count is not None else p.message
+        key = (p.rule, p.severity, p.location.variable, p.location.row, text)
+        first = found.get(key)
+        if first is None:
+            found[key] = p
+        elif p.count is not None and first.count is not None:
+            n = first.count + p.count
+            found[key] = replace(first, message=f"{n} {text}", count=n)
+    return list(found.values())

@@ -299,9 +299,9 @@ def _report_mapped(said: list[Problem], source: str, variable: str, by_name: int
     where = Location(file=source, variable=variable)
     if by_name:
         said.append(Problem(f"{by_name} answers written as the XLSForm's choice names (as Kobo/ODK export "
-                                   "them) were mapped to codes", "names-mapped", "info", where))
+                            "them) were mapped to codes", "names-mapped", "info", where, count=by_name))
     if other:
-        said.append(Problem(f"{other} {what} were mapped to codes", "labels-mapped", "warning", where))
+        said.append(Problem(f"{other} {what} were mapped to codes", "labels-mapped", "warning", where, count=other))
 
 
 def _numeric(col: pd.Series, lookup: dict[str, int], meta: VariableMeta, said: list[Problem], source: str,
