@@ -5,6 +5,7 @@ Both directions work on the distinct values only (a few hundred even in a millio
 
 from __future__ import annotations
 
+import itertools
 import math
 import threading
 import weakref
@@ -27,26 +28,31 @@ def _token(v: Any) -> str:
     return str(v).strip()
 
 
-_FACTORIZED: list[tuple[weakref.ref[Any], tuple[np.ndarray, Any]]] = []
+_FACTORIZED: dict[int, tuple[weakref.ref[Any], tuple[np.ndarray, Any]]] = {}
 _REMEMBERED = 8
 _LOCK = threading.Lock()
+_TOKENS = itertools.count()
 
 
 def factorized(values: pd.Series) -> tuple[np.ndarray, Any]:
     """``pd.factorize`` of an answer column (missing = -1), remembered for the few Arrow arrays last seen: Arrow
     arrays never change, and the reader's normalizing, its dummies and the checker each want the distinct
-    answers of the same column (15 ms each a million rows). Callers must not write into the codes."""
+    answers of the same column (15 ms each a million rows). An entry goes when its array goes (nothing is held
+    for data that is gone). Callers must not write into the codes."""
     arrow = getattr(values.array, "__arrow_array__", None)
     key = arrow() if arrow is not None and values.dtype == "str" else None
     if key is None:
         return pd.factorize(values, use_na_sentinel=True)
     with _LOCK:  # the dummies of one question are checked side by side: they wait for one factorizing
-        for ref, found in _FACTORIZED:
+        for ref, found in list(_FACTORIZED.values()):
             if ref() is key:
                 return found
         found = pd.factorize(values, use_na_sentinel=True)
-        _FACTORIZED[:] = [(r, f) for r, f in _FACTORIZED[-(_REMEMBERED - 1):] if r() is not None]
-        _FACTORIZED.append((weakref.ref(key), found))
+        token = next(_TOKENS)
+        # the callback takes no lock: the collector may run it while this thread holds _LOCK
+        _FACTORIZED[token] = (weakref.ref(key, lambda _ref, t=token: _FACTORIZED.pop(t, None)), found)
+        for old in list(_FACTORIZED)[:-_REMEMBERED]:
+            _FACTORIZED.pop(old, None)
         return found
 
 
