@@ -116,3 +116,26 @@ def test_only_counted_findings_are_added_up_over_blocks() -> None:
     assert [p.message for p in got] == ["12 values written as labels were mapped to codes",
                                         "2 column header(s) are question labels"]
     assert got[0].count == 12
+
+
+def test_checks_that_find_nothing_to_judge_in_some_blocks_keep_the_order(tmp_path: Path,
+                                                                         small_blocks: None) -> None:
+    """A check with nothing to judge in a block (the constraint where no answer is in range, dates all valid, no
+    select_multiple code outside the list) still takes its step there: the findings of later checks come out in
+    the whole file's order, not interleaved by block."""
+    (tmp_path / "q.yaml").write_text(QUESTIONNAIRE, encoding="utf-8")
+    qn = load_valid(tmp_path / "q.yaml")
+    lines = ["id,works,hours,income,town,langs,visited"]
+    for i in range(1, 2001):
+        first = i <= 1000
+        hours = ("65" if i % 2 else "") if first else ("90" if i % 2 else "")  # the constraint: first half only
+        visited = "2024-03-01" if first else ("someday" if i % 3 == 0 else "2024-03-02")
+        langs = "1 2" if first else ("7" if i % 5 == 0 else "2")
+        lines.append(f"{i},1,{hours},10,Skopje,{langs},{visited}")
+    data = tmp_path / "survey.csv"
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    whole = check(read(data, qn))
+    blocks = check_in_blocks(data, qn, min_bytes=1, block_rows=500)
+    assert blocks is not None
+    assert {"constraint", "required-missing", "wrong-type", "code-not-in-list"} <= set(whole.problems["rule"])
+    pd.testing.assert_frame_equal(blocks.problems, whole.problems)

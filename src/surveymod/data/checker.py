@@ -163,6 +163,11 @@ class _Acc:
             "row": idx + 1 + self.offset, "variable": variable, "value": vals, "rule": rule, "severity": severity,
             "message": msg}))
 
+    def step(self) -> None:
+        """A check that found nothing to look at in these rows still takes its step: every check takes the same
+        number of steps in every block of a file, so the blocks' findings merge into the whole file's order."""
+        self._call += 1
+
     def merge(self, other: _Acc) -> None:
         """Take *other*'s chunks after this one's, numbered on from this one's checks."""
         self.chunks += other.chunks
@@ -356,7 +361,7 @@ def check_rows(acc: _Acc, ds: Dataset, qn: Questionnaire, level: str, frame: pd.
 def _derived(acc: _Acc, qn: Questionnaire, q: Question, col: pd.Series, env: Mapping[str, Any], n: int,
              valid: np.ndarray) -> None:
     """A derived variable must equal its calculation recomputed from its inputs (where it applies)."""
-    acc._call += 1  # one step of the order whatever it finds, as every add() is
+    acc.step()  # one step of the order whatever it finds, as every add() is
     try:
         got = recompute(qn, q, env, n)
     except KeyError as exc:
@@ -449,6 +454,8 @@ def _values(acc: _Acc, qn: Questionnaire, m: VariableMeta, col: pd.Series, answe
             bad = answered & col.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
             acc.add(bad, m.name, col, "wrong-type", "error", ("'", "' is not a date (write YYYY-MM-DD)"))
             valid &= ~bad
+        else:  # every value read as a date (in this block)
+            acc.step()
     elif m.qtype == "select_multiple":
         codes = {str(c.code) for c in qn.choice_list(q)}
         idx, tokens = multi.answer_tokens(col.astype("str"))  # the distinct answers, as the dummies have them
@@ -458,6 +465,8 @@ def _values(acc: _Acc, qn: Questionnaire, m: VariableMeta, col: pd.Series, answe
             acc.add(bad, m.name, col, "code-not-in-list", "error",
                     ("answer '", f"' has a code that is not in the list ({_code_listing(qn, q)})"))
             valid &= ~bad
+        else:
+            acc.step()
     return valid
 
 
@@ -483,7 +492,10 @@ def _dummy(acc: _Acc, m: VariableMeta, col: pd.Series, frame: Mapping[str, pd.Se
 
 def _constraint(acc: _Acc, qn: Questionnaire, q: Question, m: VariableMeta, col: pd.Series, env: Mapping[str, Any],
                 n: int, ok: np.ndarray) -> None:
-    if not q.constraint or not ok.any():
+    if not q.constraint:
+        return
+    if not ok.any():  # nothing to judge in these rows
+        acc.step()
         return
     try:
         node = compile_condition(qn, q.constraint, q)
