@@ -52,3 +52,18 @@ def test_threads_on_rosters_and_kobo_exports(data: str, questionnaire: str) -> N
     ds = read(DATA / data, DATA / questionnaire)
     one, many = _both(ds, ds.questionnaire)  # the clean exports: no finding either way
     pd.testing.assert_frame_equal(one, many)
+
+
+def test_columns_of_a_file_with_its_own_index_are_typed_on_threads(tmp_path: Path) -> None:
+    """A Parquet file that kept its index (one Index object shared by every column): the columns are typed on
+    threads with labels mapped to codes (row lookups by label), and come out as from the CSV, on the file's index."""
+    csv = DATA / "fielddata" / "labels.csv"
+    frame = pd.read_csv(csv)
+    frame.index = pd.Index([100 + 7 * i for i in range(len(frame))])
+    frame.to_parquet(tmp_path / "labels.parquet", index=True)
+    qn = DATA / HOUSEHOLD
+    got = read(tmp_path / "labels.parquet", qn)
+    want = read(csv, qn)
+    assert list(got.frames["main"].index) == list(frame.index)
+    pd.testing.assert_frame_equal(got.frames["main"].reset_index(drop=True), want.frames["main"])
+    assert [p.message for p in got.problems] == [p.message for p in want.problems]

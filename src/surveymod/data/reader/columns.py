@@ -216,7 +216,13 @@ def _assemble(ds: Dataset, raws: list[_Raw], qn: Questionnaire, dd: DataDictiona
         def coerce(item: tuple[str, pd.Series, VariableMeta], source: str = raw.source,
                    stat: Any = stat_meta) -> tuple[pd.Series, list[Problem]]:
             said: list[Problem] = []
-            return _coerce(item[1], item[2], names, said, source, stat), said
+            col = item[1]
+            if isinstance(col.index, pd.RangeIndex):
+                return _coerce(col, item[2], names, said, source, stat), said
+            # an index kept from the file (Parquet) is one object shared by all columns: the threads look up
+            # rows on their own positional index instead, and the column gets the file's index back
+            out = _coerce(col.set_axis(pd.RangeIndex(len(col))), item[2], names, said, source, stat)
+            return out.set_axis(col.index), said
 
         # the columns are typed side by side (each says what it mapped in its own list), then put in, in order
         for (col, _, _), (values, said) in zip(typed, in_parallel(coerce, typed, rows=len(frame)), strict=True):
