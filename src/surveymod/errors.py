@@ -6,7 +6,7 @@ and an exit code, so users never see a traceback for their own input.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 Severity = Literal["error", "warning", "info"]
@@ -57,6 +57,22 @@ class Problem:
         where = str(self.location)
         sev = "" if self.severity == "error" else f"{self.severity}: "
         return f"{where}: {sev}{self.message} [{self.rule}]" if where else f"{sev}{self.message} [{self.rule}]"
+
+
+def added_up(problems: list[Problem]) -> list[Problem]:
+    """The problems of the blocks of one file, each once; one that counts values (:attr:`Problem.count`) with the
+    count of them all."""
+    found: dict[tuple[object, ...], Problem] = {}
+    for p in problems:
+        text = p.message.removeprefix(f"{p.count} ") if p.count is not None else p.message
+        key = (p.rule, p.severity, p.location.file, p.location.variable, p.location.row, text)
+        first = found.get(key)
+        if first is None:
+            found[key] = p
+        elif p.count is not None and first.count is not None:
+            n = first.count + p.count
+            found[key] = replace(first, message=f"{n} {text}", count=n)
+    return list(found.values())
 
 
 class SurveyError(Exception):

@@ -104,15 +104,14 @@ def test_the_command_checks_in_blocks(tmp_path: Path, small_blocks: None, block_
 def test_only_counted_findings_are_added_up_over_blocks() -> None:
     """A finding that counts values (Problem.count) is added up over the blocks; one whose message merely starts
     with a number (how many headers are labels: the same in every block) is said once, unchanged."""
-    from surveymod.data.check_blocks import _added_up
-    from surveymod.errors import Location, Problem
+    from surveymod.errors import Location, Problem, added_up
 
     where = Location(file="data.csv", variable="works")
     mapped = [Problem(f"{n} values written as labels were mapped to codes", "labels-mapped", "warning", where,
                       count=n) for n in (3, 4, 5)]
     headers = [Problem("2 column header(s) are question labels", "label-headers", "warning",
                        Location(file="data.csv"))] * 3
-    got = _added_up([mapped[0], headers[0], mapped[1], headers[1], mapped[2], headers[2]])
+    got = added_up([mapped[0], headers[0], mapped[1], headers[1], mapped[2], headers[2]])
     assert [p.message for p in got] == ["12 values written as labels were mapped to codes",
                                         "2 column header(s) are question labels"]
     assert got[0].count == 12

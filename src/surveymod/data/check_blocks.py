@@ -10,13 +10,12 @@ with declared ``rules:`` or household roles (rules that group rows) are checked 
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 
 from ..atomic import note_input
-from ..errors import Problem
+from ..errors import Problem, added_up
 from ..questionnaire.dictionary import data_dictionary
 from ..questionnaire.household import household_roles
 from ..questionnaire.model import Questionnaire
@@ -62,7 +61,7 @@ def check_in_blocks(path: Path, qn: Questionnaire, *, encoding: str | None = Non
     acc = level_acc(qn, TOP_LEVEL, key_frame)
     unknown_columns(acc, unknown or [], metas)
     _keys(acc, Dataset(frames={TOP_LEVEL: key_frame}, questionnaire=qn), qn, TOP_LEVEL, key_frame, keys)
-    return report_of(reading_chunks(_added_up(reading)) + acc.chunks + _in_order(tagged), {TOP_LEVEL: plan.rows})
+    return report_of(reading_chunks(added_up(reading)) + acc.chunks + _in_order(tagged), {TOP_LEVEL: plan.rows})
 
 
 def _in_order(tagged: list[tuple[int, int, pd.DataFrame]]) -> list[pd.DataFrame]:
@@ -77,18 +76,3 @@ def _in_order(tagged: list[tuple[int, int, pd.DataFrame]]) -> list[pd.DataFrame]
         out.append(chunk)
     return out
 
-
-def _added_up(problems: list[Problem]) -> list[Problem]:
-    """Reading's problems of all blocks, each once; one that counts values (``Problem.count``) with the count of
-    the whole file."""
-    found: dict[tuple[object, ...], Problem] = {}
-    for p in problems:
-        text = p.message.removeprefix(f"{p.count} ") if p.count is not None else p.message
-        key = (p.rule, p.severity, p.location.variable, p.location.row, text)
-        first = found.get(key)
-        if first is None:
-            found[key] = p
-        elif p.count is not None and first.count is not None:
-            n = first.count + p.count
-            found[key] = replace(first, message=f"{n} {text}", count=n)
-    return list(found.values())

@@ -21,7 +21,7 @@ from typing import Any, BinaryIO
 import pandas as pd
 
 from ..atomic import note_input, refuse_overwriting_inputs
-from ..errors import Problem
+from ..errors import Problem, added_up
 from ..questionnaire.dictionary import Limits, VariableMeta
 from ..questionnaire.model import Questionnaire
 from .exporter import (
@@ -32,7 +32,6 @@ from .exporter import (
     _prepare,
     _Prepared,
     _syntax,
-    invalid_kept,
     level_metas,
     unknown_warnings,
     unknown_widths,
@@ -79,7 +78,7 @@ def export_in_blocks(path: Path, qn: Questionnaire, out: Path, target: str, *, l
             return None
     finally:
         spool.unlink(missing_ok=True)
-    result.warnings += unknown_warnings(whole.unknown, out) + whole.problems(out)
+    result.warnings += unknown_warnings(whole.unknown, out) + added_up(whole.warnings)
     result.files.append(out)
     result.renamed = dict(whole.prepared.renamed)
     if syntax:
@@ -98,8 +97,8 @@ class _Whole:
     extents: dict[str, Extent] = field(default_factory=dict)
     widths: dict[str, int] = field(default_factory=dict)
     chars: dict[str, int] = field(default_factory=dict)
-    invalid: dict[str, tuple[str, str, int]] = field(default_factory=dict)
-    warnings: dict[tuple[str, str, str], Problem] = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)
+    """Every block's warnings (:func:`surveymod.errors.added_up` makes them the file's)."""
     unknown: list[str] = field(default_factory=list)
     source: str = ""
     rows: int = 0
@@ -131,13 +130,9 @@ class _Whole:
                 mine.setdefault(k, v)  # type: ignore[attr-defined]
         for c, extent in p.extents.items():  # made by _prepare for the formats that depend on the numbers
             self.extents[c] = self.extents.get(c, Extent()) | extent
-        for col, (kind, txt, n) in p.invalid.items():
-            self.invalid[col] = (kind, txt, self.invalid.get(col, (kind, txt, 0))[2] + n)
-        for w in warnings:
-            if w.rule == "long-integer-as-text":
-                raise NotStreamable("ids of 2**53 or more are written as text, decided by the whole column")
-            key = (w.rule, w.location.variable or "", "" if w.rule == "invalid-kept" else w.message)
-            self.warnings.setdefault(key, w)
+        if any(w.rule == "long-integer-as-text" for w in warnings):
+            raise NotStreamable("ids of 2**53 or more are written as text, decided by the whole column")
+        self.warnings += warnings
         self.rows += len(p.frame)
         self.blocks += 1
 
@@ -148,16 +143,6 @@ class _Whole:
         wide = [c for c, w in self.widths.items() if w > _WIDEST[target]]
         if wide:
             raise NotStreamable(f"column {wide[0]} holds text wider than {_WIDEST[target]} bytes")
-
-    def problems(self, out: Path) -> list[Problem]:
-        """The blocks' warnings once each, every invalid-kept warning with the count of the whole file."""
-        got = []
-        for (rule, variable, _), w in self.warnings.items():
-            if rule == "invalid-kept" and variable in self.invalid:
-                got.append(invalid_kept(variable, *self.invalid[variable], out))
-            else:
-                got.append(w)
-        return got
 
 
 def _spool(plan: Any, metas: dict[str, VariableMeta], target: str, limits: Limits, out: Path,

@@ -180,8 +180,6 @@ class _Prepared:
     """Formats that depend on the numbers in the column: the rule, for the extent of all blocks of a file."""
     extents: dict[str, Extent] = field(default_factory=dict)
     """The extent each sized format was made from (the blocks of a file merge them)."""
-    invalid: dict[str, tuple[str, str, int]] = field(default_factory=dict)
-    """Column → (its kind, the ``_txt`` column, how many invalid values were kept there)."""
 
     def size(self, name: str, rule: Callable[[Extent], str], values: pd.Series) -> None:
         """Give *name* the format *rule* makes from the numbers in *values*, keeping the rule and the extent."""
@@ -252,8 +250,7 @@ def _prepare(frame: pd.DataFrame, metas: dict[str, VariableMeta], target: str, l
         if invalid is not None:
             txt = _free(f"{name}_txt", taken)
             taken.add(txt)
-            p.invalid[col] = (meta.kind, txt, int(invalid.notna().sum()))
-            warnings.append(invalid_kept(col, *p.invalid[col], path))
+            warnings.append(invalid_kept(col, meta.kind, txt, int(invalid.notna().sum()), path))
         if not stat:
             cols[name] = s if target != "parquet" else _plain(s, target)
             continue
@@ -416,7 +413,7 @@ def _coded_format(meta: VariableMeta, extent: Extent, target: str) -> str:
 def invalid_kept(col: str, kind: str, txt: str, n: int, path: Path) -> Problem:
     """The warning that *n* values of *col* that are not valid *kind* values are kept as text in *txt*."""
     return Problem(f"{n} value(s) of '{col}' are not valid {kind} values; they are kept as text in '{txt}' next to "
-                   "it", "invalid-kept", "warning", Location(file=str(path), variable=col))
+                   "it", "invalid-kept", "warning", Location(file=str(path), variable=col), count=n)
 
 
 def _spss_missing(meta: VariableMeta, name: str, path: Path, warnings: list[Problem]) -> list[Any]:
