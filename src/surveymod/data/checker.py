@@ -156,12 +156,18 @@ class _Acc:
         if idx.size == 0:
             return
         vals = _fmt(values, idx)
-        msg = (message[0] + vals + message[1]) if isinstance(message, tuple) else message
+        self.rows(idx, variable, vals, rule, severity,
+                  (message[0] + vals + message[1]) if isinstance(message, tuple) else message)
+
+    def rows(self, idx: np.ndarray, variable: str | None, values: pd.Series, rule: str, severity: str,
+             message: Any) -> None:
+        """One problem per row at *idx* (0-based in these rows) under the current check's number: *values* and
+        *message* (one text, or one per row) as shown."""
         self._append(pd.DataFrame({
             "level": self.level,
             "respondent_id": _fmt(self.ids, idx) if self.ids is not None else pd.Series([None] * idx.size),
-            "row": idx + 1 + self.offset, "variable": variable, "value": vals, "rule": rule, "severity": severity,
-            "message": msg}))
+            "row": idx + 1 + self.offset, "variable": variable, "value": values, "rule": rule, "severity": severity,
+            "message": message}))
 
     def step(self) -> None:
         """A check that found nothing to look at in these rows still takes its step: every check takes the same
@@ -329,7 +335,6 @@ def check_rows(acc: _Acc, ds: Dataset, qn: Questionnaire, level: str, frame: pd.
     env = _env(ds, qn, level, frame, own)
     columns = {c: frame[c] for c in {m.name for m in own} | {m.dummy_of for m in own if m.dummy_of}
                if c in frame.columns}  # taken here, once: the threads share no DataFrame lookups
-    answers: dict[str, tuple[np.ndarray, list[set[str] | None]]] = {}  # select_multiple → its distinct answers
 
     def one(m: VariableMeta) -> _Acc:
         sub = _Acc(acc.level, acc.ids, acc.offset)
@@ -341,7 +346,7 @@ def check_rows(acc: _Acc, ds: Dataset, qn: Questionnaire, level: str, frame: pd.
             return sub
         col = columns[m.name]
         if m.is_dummy:
-            _dummy(sub, m, col, columns, answers)
+            _dummy(sub, m, col, columns)
             return sub
         answered = _answered(col)
         valid = _values(sub, qn, m, col, answered)
@@ -380,10 +385,7 @@ def _derived(acc: _Acc, qn: Questionnaire, q: Question, col: pd.Series, env: Map
     exp_text = _fmt(expected, idx)
     msgs = [f"{q.name} recomputed from its inputs (its calculation) is "
             f"{'blank: the inputs are missing' if e == '' else e}, not the stored value" for e in exp_text]
-    acc._append(pd.DataFrame({
-        "level": acc.level, "respondent_id": _fmt(acc.ids, idx) if acc.ids is not None else [None] * idx.size,
-        "row": idx + 1 + acc.offset, "variable": q.name, "value": _fmt(col, idx), "rule": "derived-mismatch",
-        "severity": "error", "message": msgs}))
+    acc.rows(idx, q.name, _fmt(col, idx), "derived-mismatch", "error", msgs)
 
 
 def _answered(col: pd.Series) -> np.ndarray:
@@ -470,20 +472,14 @@ def _values(acc: _Acc, qn: Questionnaire, m: VariableMeta, col: pd.Series, answe
     return valid
 
 
-def _dummy(acc: _Acc, m: VariableMeta, col: pd.Series, frame: Mapping[str, pd.Series],
-           answers: dict[str, tuple[np.ndarray, list[set[str] | None]]]) -> None:
-    """A dummy must be 0 or 1 and agree with the raw answer; *answers* keeps each raw column's distinct answers
-    (factorized once for all its dummies)."""
+def _dummy(acc: _Acc, m: VariableMeta, col: pd.Series, frame: Mapping[str, pd.Series]) -> None:
+    """A dummy must be 0 or 1 and agree with the raw answer (whose distinct answers ``multi`` works out once for
+    all its dummies)."""
     num = _numbers(col)
     bad = (col.notna().to_numpy() & np.isnan(num)) | (~np.isnan(num) & ~np.isin(num, [0.0, 1.0]))
     acc.add(bad, m.name, col, "wrong-type", "error", ("'", "' is not 0 or 1 (select_multiple dummy)"))
     if m.dummy_of in frame and m.dummy_code is not None:
-        if m.dummy_of not in answers:
-            answers[m.dummy_of] = multi.answer_tokens(frame[m.dummy_of].astype("str"))
-        idx, tokens = answers[m.dummy_of]
-        code = str(m.dummy_code)
-        table = np.array([np.nan if t is None else float(code in t) for t in tokens] + [np.nan])
-        expect = table[idx]
+        expect = multi.dummies_from_raw(frame[m.dummy_of].astype("str"), [m.dummy_code])[:, 0]
         with np.errstate(invalid="ignore"):
             differ = ~bad & ~np.isnan(num) & ~np.isnan(expect) & (num != expect)
         acc.add(differ, m.name, col, "select-multiple-mismatch", "error",
