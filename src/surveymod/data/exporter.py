@@ -44,6 +44,7 @@ from .dta_file import STATA_EPOCH_DAYS
 from .levels import TOP_LEVEL, level_keys, level_of_roster, levels
 from .reader import EXACT_LIMIT, Dataset, questionnaire_of, read
 from .reader.blocks import NotStreamable
+from .reader.text_files import reaches
 from .sav_file import SPSS_EPOCH_SECONDS
 
 Target = Literal["sav", "dta", "csv", "xlsx", "parquet"]
@@ -292,7 +293,7 @@ def has_long_integers(s: pd.Series, limit: int) -> bool:
     if pd.api.types.is_integer_dtype(s.dtype):
         return bool((s.abs() >= limit).any())
     arr = s.to_numpy(dtype="float64", na_value=np.nan)
-    if not arr.size or not (np.fmax.reduce(arr) >= limit or np.fmin.reduce(arr) <= -limit):  # NaN: no number
+    if not reaches(arr, limit):
         return False
     with np.errstate(invalid="ignore"):
         return bool(((np.abs(arr) >= limit) & (np.abs(arr) < EXACT_LIMIT) & (np.mod(arr, 1) == 0)).any())

@@ -21,7 +21,7 @@ import pandas as pd
 
 from ..encoding import detect_encoding, sniff_delimiter
 from ..levels import TOP_LEVEL, levels
-from .columns import _assemble, _Names
+from .columns import _assemble, _Names, all_whole
 from .dataset import Dataset, _Raw
 from .link import _link
 from .text_files import (
@@ -33,6 +33,7 @@ from .text_files import (
     _tail,
     arrow_options,
     as_read,
+    reaches,
 )
 
 if TYPE_CHECKING:
@@ -121,9 +122,8 @@ class CsvBlocks:
             elif pa.types.is_integer(f.type) or pa.types.is_floating(f.type):
                 parts = [b.column(i).to_numpy(zero_copy_only=False) for b in batches]
                 values = np.concatenate(parts) if parts else np.empty(0, dtype="float64")
-                with np.errstate(invalid="ignore"):
-                    if (np.abs(values.astype("float64", copy=False)) >= EXACT_LIMIT).any():
-                        raise NotStreamable(f"column {f.name} holds numbers of 2**53 or more (ids kept as text)")
+                if reaches(values, EXACT_LIMIT):
+                    raise NotStreamable(f"column {f.name} holds numbers of 2**53 or more (ids kept as text)")
                 columns[f.name] = values
             else:
                 columns[f.name] = pa.chunked_array([b.column(i) for b in batches], type=f.type).to_pandas()
@@ -145,13 +145,7 @@ class CsvBlocks:
         """Record, for text questions read as numbers, whether this block's numbers are all whole (the reader
         writes them without '.0' only then, so every block must agree)."""
         for col in self.text_columns:
-            arr = frame[col]
-            if arr.dtype.kind == "f":
-                v = arr.to_numpy()
-                whole = bool((np.isnan(v) | (np.mod(v, 1) == 0)).all())
-            else:
-                whole = True
-            self._whole.setdefault(col, set()).add(whole)
+            self._whole.setdefault(col, set()).add(frame[col].dtype.kind != "f" or all_whole(frame[col]))
 
 
 def csv_blocks(path: str | Path, questionnaire: Questionnaire, *, encoding: str | None = None,

@@ -291,12 +291,16 @@ def _coerce(col: pd.Series, meta: VariableMeta, names: _Names, said: list[Proble
         out, mapped = multi.normalize_raw(out, names.codes.get(meta.name, {}))  # then labels (and other names)
         _report_mapped(said, source, meta.name, by_name, mapped, "answers written as choice names or labels")
         return out
-    if pd.api.types.is_float_dtype(col):  # a text question whose answers all looked like numbers: no '.0'
-        arr = col.to_numpy(dtype="float64")
-        whole = np.isnan(arr) | (np.mod(arr, 1) == 0)
-        if whole.all():
-            col = col.astype("Int64")
+    if pd.api.types.is_float_dtype(col) and all_whole(col):  # a text question answered with numbers: no '.0'
+        col = col.astype("Int64")
     return empty_as_missing(col)
+
+
+def all_whole(col: pd.Series) -> bool:
+    """Whether every number of a float column is whole (missing values aside): a text question's numbers are then
+    read without '.0'."""
+    arr = col.to_numpy(dtype="float64")
+    return bool((np.isnan(arr) | (np.mod(arr, 1) == 0)).all())
 
 
 def _report_mapped(said: list[Problem], source: str, variable: str, by_name: int, other: int, what: str) -> None:

@@ -125,15 +125,18 @@ EXACT_LIMIT = 2**53
 """Whole numbers of this magnitude and above are not all exact as float64 (16-digit ids would lose digits)."""
 
 
+def reaches(values: np.ndarray, limit: float) -> bool:
+    """Whether a number's magnitude is *limit* or more: from the extremes alone (NaN ignored, no |x| made)."""
+    return bool(values.size) and bool(np.fmax.reduce(values) >= limit or np.fmin.reduce(values) <= -limit)
+
+
 def _exact_big_numbers(frame: pd.DataFrame, data: bytes | Path, opts: dict[str, Any]) -> pd.DataFrame:
     """Columns parsed as float64 that hold magnitudes of 2**53 or more (where float64 has lost digits) are read
     again as the text they were, so an id such as 9007199254740993 keeps every digit (``_exact_integers``)."""
     big = []
     for c in frame.columns:
-        if frame[c].dtype.kind == "f" and len(frame):
-            v = frame[c].to_numpy()  # the extremes alone (NaN ignored): no |x| column made
-            if np.fmax.reduce(v) >= EXACT_LIMIT or np.fmin.reduce(v) <= -EXACT_LIMIT:
-                big.append(c)
+        if frame[c].dtype.kind == "f" and reaches(frame[c].to_numpy(), EXACT_LIMIT):
+            big.append(c)
     if not big:
         return frame
     src: Any = io.BytesIO(data) if isinstance(data, bytes) else data
