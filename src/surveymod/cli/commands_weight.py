@@ -47,8 +47,8 @@ def weight_cmd(data: Path, spec_path: Path, output: Path, report_dir: Path | Non
     loaded = load_weighting_spec(spec_path)
     ds = open_dataset(str(data), questionnaire, missing_codes)
     say = progress_lines(len(ds.main))
-    result = run_weighting(ds, loaded, progress=say, stream_to=stream_folder(output), records=False)  # a file
-    # keeps no calibration records
+    # records=False: a weights file cannot carry the calibration records, so they are not kept
+    result = run_weighting(ds, loaded, progress=say, stream_to=stream_folder(output), records=False)
     for target in report_paths(report_dir or output.parent, output.stem):  # refused before anything is written
         refuse_overwriting_inputs(target, [data, spec_path])
     written = write_weighted(result, output, spec_name=spec_path.name, inputs=[data, spec_path], progress=say)

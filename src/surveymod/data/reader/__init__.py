@@ -29,9 +29,8 @@ from .text_files import CHUNK_BYTES, EXACT_LIMIT, Progress, refuse_duplicate_nam
 if TYPE_CHECKING:  # the questionnaire machinery is imported only when a questionnaire is given
     from ...questionnaire.model import Questionnaire
 
-__all__ = ["CHUNK_BYTES", "EXACT_LIMIT", "SUFFIXES", "Dataset", "Progress", "is_system_column", "questionnaire_of", "read",
-           "release_arrow_memory",
-           "refuse_duplicate_names"]
+__all__ = ["CHUNK_BYTES", "EXACT_LIMIT", "SUFFIXES", "Dataset", "Progress", "is_system_column", "questionnaire_of",
+           "read", "release_arrow_memory", "refuse_duplicate_names"]
 
 
 # ------------------------------------------------------------------------------------------------ entry point
