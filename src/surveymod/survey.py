@@ -121,19 +121,21 @@ def _design(design: Design | None, columns: dict[str, Any], base: Design | None 
 def read(path: str | Path, questionnaire: Questionnaire | str | Path | None = None, *, design: Design | None = None,
          missing: Sequence[float] = (), keep: Callable[[str], bool] | None = None, rosters: bool = False,
          encoding: str | None = None, sheet: str | None = None, lang: str | None = None,
-         progress: Progress | None = None) -> Survey:
+         progress: Progress | None = None, narrow: bool = False) -> Survey:
     """Read a data file, folder or .zip into a :class:`Survey` (the one reader, :func:`surveymod.data.read`).
 
     With a *questionnaire* (YAML or XLSForm path, or a loaded one) columns are named, typed and labelled by it and
     roster files are found by its roster names; *missing* declares codes missing in every numeric column (a plain
     CSV). With *rosters*, a folder's top level is its file with the shortest name, and without a questionnaire
     the files beside the top-level one named ``<stem>_<level>`` (``data.levels.roster_files``) are read as
-    levels too. *keep* reads only the columns it accepts. Problems that would change a number (a truncated
+    levels too. *keep* reads only the columns it accepts; *narrow* holds whole-number columns as float32 (half the
+    memory, the same values; see :func:`surveymod.data.read`). Problems that would change a number (a truncated
     file, values that cannot be read) are errors; warnings stay in ``survey.dataset.problems``.
     """
     from .data import read as read_data
 
-    options: dict[str, Any] = {"encoding": encoding, "sheet": sheet, "lang": lang, "keep": keep, "progress": progress}
+    options: dict[str, Any] = {"encoding": encoding, "sheet": sheet, "lang": lang, "keep": keep, "progress": progress,
+                               "narrow": narrow}
     if rosters:
         path = _top_file(Path(path))
     if rosters and questionnaire is None:

@@ -31,7 +31,9 @@ def tables_cmd(data: Path, plan_path: Path, out: Path, questionnaire: str | None
     plan, pos = load_plan(plan_path)
     qn = questionnaire or ((plan_path.parent / plan.questionnaire) if plan.questionnaire else None)
     # only the columns the plan uses are read; without a questionnaire each level's file (<stem>_<level>) alone
-    ds = open_dataset(str(data), str(qn) if qn else None, missing_codes, keep=plan_columns(plan), rosters=True)
+    # whole-number columns held as float32 (the tables widen what they compute with): half the memory
+    ds = open_dataset(str(data), str(qn) if qn else None, missing_codes, keep=plan_columns(plan), rosters=True,
+                      narrow=True)
     html = out.with_suffix(".html")
     for target in (out, html):
         refuse_overwriting_inputs(target, [plan_path, *ds.inputs])

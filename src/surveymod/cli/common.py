@@ -131,16 +131,16 @@ def parse_codes(text: str | None, option: str = "--missing") -> list[float]:
 
 
 def open_dataset(path: str, questionnaire: str | None = None, missing_codes: str | None = None,
-                 keep: Callable[[str], bool] | None = None, rosters: bool = False) -> Any:
+                 keep: Callable[[str], bool] | None = None, rosters: bool = False, narrow: bool = False) -> Any:
     """Read DATA the one way every command does (``surveymod.read``), with its metadata, and print the reader's
     warnings. Problems that would change a number (a truncated file, values it could not read) stop the command.
     *keep* limits the read to the columns the command uses; *rosters* reads the roster files beside DATA as
-    ``surveymod tables`` does (see ``surveymod.survey.read``).
+    ``surveymod tables`` does, and *narrow* holds whole-number columns as float32 (see ``surveymod.survey.read``).
     """
     from ..survey import read
 
     ds = read(path, questionnaire, missing=parse_codes(missing_codes), keep=keep, rosters=rosters,
-              progress=reading_bar()).dataset
+              progress=reading_bar(), narrow=narrow).dataset
     echo_problems([p for p in ds.problems if p.severity == "warning" and p.rule != "unknown-column"])
     return ds
 

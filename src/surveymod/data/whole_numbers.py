@@ -23,18 +23,36 @@ def range_codes(ints: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     return (np.cumsum(present) - 1)[shifted], np.flatnonzero(present) + lo
 
 
+BLOCK = 1 << 20
+"""Rows worked on at a time: the temporaries of ten million rows stay a few MB, not several 80 MB arrays."""
+
+
 def whole_number_codes(v: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """Codes (-1 = missing) and sorted values when every non-missing float is a whole number that int64 holds,
-    in a range :func:`range_codes` takes; else None."""
-    ok = ~np.isnan(v)
-    if not ok.any():
+    """Codes (-1 = missing) and sorted values when every non-missing float (float32 or float64) is a whole number
+    that int64 holds, in a range :func:`range_codes` takes; else None. Worked in blocks of rows: besides the
+    codes, memory for one block."""
+    n_missing = int(np.count_nonzero(np.isnan(v)))
+    if n_missing == len(v):
         return None
-    vals = v[ok] if not ok.all() else v
-    if not np.array_equal(vals, np.floor(vals)) or float(np.abs(vals).max()) >= 2.0**62 \
-            or float(vals.max()) - float(vals.min()) > max(SPAN, len(vals)):
+    lo, hi = float(np.nanmin(v)), float(np.nanmax(v))
+    if not (np.isfinite(lo) and np.isfinite(hi)) or max(abs(lo), abs(hi)) >= 2.0**62 \
+            or hi - lo > max(SPAN, len(v) - n_missing):
         return None
-    found = range_codes(vals.astype(np.int64))
-    assert found is not None
+    base = int(lo)
     codes = np.full(len(v), -1, dtype=np.int64)
-    codes[ok] = found[0]
-    return codes, found[1]
+    present = np.zeros(int(hi) - base + 1, dtype=bool)
+    for i in range(0, len(v), BLOCK):
+        block = v[i:i + BLOCK]
+        ok = ~np.isnan(block)
+        vals = block[ok]
+        if not np.array_equal(vals, np.floor(vals)):
+            return None
+        shifted = vals.astype(np.int64) - base
+        present[shifted] = True
+        codes[i:i + BLOCK][ok] = shifted
+    rank = np.cumsum(present) - 1  # a value's code: the present values below it
+    for i in range(0, len(v), BLOCK):
+        block = codes[i:i + BLOCK]
+        ok = block >= 0
+        block[ok] = rank[block[ok]]
+    return codes, np.flatnonzero(present) + base

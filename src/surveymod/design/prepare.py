@@ -273,6 +273,12 @@ def _nested(outer: np.ndarray, inner: np.ndarray) -> np.ndarray:
     return outer * (int(inner.max()) + 1) + inner
 
 
+def _column(values: np.ndarray, frame: pd.DataFrame) -> pd.Series:
+    """*values* as a column of *frame* without a copy (pandas copies an array set as a column: ten million rows'
+    weights, strata and PSUs were each held twice)."""
+    return pd.Series(values, index=frame.index, copy=False)
+
+
 def prepare(df: pd.DataFrame, design: Design) -> Prepared:
     """Validate ``df`` against ``design``; return a frame with only the canonical design columns (no data copy)."""
     if df.shape[0] == 0:
@@ -282,7 +288,7 @@ def prepare(df: pd.DataFrame, design: Design) -> Prepared:
     out = pd.DataFrame(index=src.index)
     notes: list[str] = []
     if design.weight is not None:
-        out[W] = numeric_column(src, design.weight, "weight", nonnegative=True)
+        out[W] = _column(numeric_column(src, design.weight, "weight", nonnegative=True), out)
     elif design.prob is not None:
         p = numeric_column(src, design.prob, "selection-probability", nonnegative=True)
         if (p == 0).any():
@@ -344,9 +350,10 @@ def prepare(df: pd.DataFrame, design: Design) -> Prepared:
 
     strata, names = (_id_codes(src, design.strata, "strata") if design.strata
                      else (np.zeros(n, dtype=np.int64), ["(all)"]))
-    out[STRATA] = strata
+    out[STRATA] = _column(strata, out)
     psu_in = _id_codes(src, design.psu, "PSU")[0] if design.psu else np.arange(n, dtype=np.int64)
-    out[PSU] = dense_codes(_nested(strata, psu_in))[0]
+    out[PSU] = _column(dense_codes(_nested(strata, psu_in))[0], out)
+    del psu_in
     psu = out[PSU].to_numpy()
     if design.ssu:
         out[SSU] = dense_codes(_nested(psu, _id_codes(src, design.ssu, "SSU")[0]))[0]

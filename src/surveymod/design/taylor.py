@@ -58,8 +58,8 @@ def first_per_group(values: np.ndarray, group: np.ndarray, k: int) -> np.ndarray
 def stages(prep: Prepared) -> Stages:
     """The linearisation structure of a prepared Taylor design (PSU ids nested in strata, SSUs in PSUs)."""
     frame = prep.frame
-    psu = frame[PSU].to_numpy().astype(np.int64)
-    strata = frame[STRATA].to_numpy().astype(np.int64)
+    psu = frame[PSU].to_numpy().astype(np.int64, copy=False)  # prepare's codes are int64 already: no copy
+    strata = frame[STRATA].to_numpy().astype(np.int64, copy=False)
     n_psu = int(psu.max()) + 1
     stratum_of_psu = first_per_group(strata, psu, n_psu)
     n_h = np.bincount(stratum_of_psu, minlength=int(strata.max()) + 1).astype(float)
@@ -75,7 +75,7 @@ def stages(prep: Prepared) -> Stages:
         frac_i = (n_h / big_n)[stratum_of_psu]
     if not (prep.has_ssu and prep.has_fpc):
         return Stages(psu, stratum_of_psu, n_h, f_h, prep.design.lonely_psu, pps=pps, pi=pi)
-    ssu = frame[SSU].to_numpy().astype(np.int64)
+    ssu = frame[SSU].to_numpy().astype(np.int64, copy=False)
     n_ssu = int(ssu.max()) + 1
     psu_of_ssu = first_per_group(psu, ssu, n_ssu)
     m_i = np.bincount(psu_of_ssu, minlength=n_psu).astype(float)
