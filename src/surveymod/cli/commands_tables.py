@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -10,6 +11,9 @@ from ..atomic import refuse_overwriting_inputs
 from ..tables import load_plan, plan_columns, run_plan, sheet_names, write_tables
 from .common import dataset_options, handles_errors, open_dataset, printable
 from .main import cli
+
+if TYPE_CHECKING:
+    from ..data import Dataset
 
 
 @cli.command("tables")
@@ -30,14 +34,19 @@ def tables_cmd(data: Path, plan_path: Path, out: Path, questionnaire: str | None
         raise click.UsageError("-o/--out must end in .xlsx")
     plan, pos = load_plan(plan_path)
     qn = questionnaire or ((plan_path.parent / plan.questionnaire) if plan.questionnaire else None)
-    # only the columns the plan uses are read; without a questionnaire each level's file (<stem>_<level>) alone
-    # whole-number columns held as float32 (the tables widen what they compute with): half the memory
-    ds = open_dataset(str(data), str(qn) if qn else None, missing_codes, keep=plan_columns(plan), rosters=True,
-                      narrow=True)
     html = out.with_suffix(".html")
-    for target in (out, html):
-        refuse_overwriting_inputs(target, [plan_path, *ds.inputs])
-    tables = run_plan(plan, ds, file=str(plan_path), positions=pos)
+
+    def read_data() -> Dataset:
+        """Only the columns the plan uses (without a questionnaire each level's file <stem>_<level> alone),
+        whole numbers as float32 (the tables widen what they compute with); run_plan holds the only reference
+        and lets go of what it has used."""
+        ds = open_dataset(str(data), str(qn) if qn else None, missing_codes, keep=plan_columns(plan), rosters=True,
+                          narrow=True)
+        for target in (out, html):
+            refuse_overwriting_inputs(target, [plan_path, *ds.inputs])
+        return ds
+
+    tables = run_plan(plan, read_data, file=str(plan_path), positions=pos)
     for tid, name in sheet_names(list(tables)).items():
         if name != tid:
             click.echo(printable(f"note: table {tid} is on the sheet '{name}' (Excel sheet names are unique, at most "

@@ -276,17 +276,16 @@ def _level_text(spec: Spec, level: str) -> str:
 
 
 def _deffs(rows: pd.DataFrame, spec: Spec, frame: Mapping[str, pd.Series], dom_codes: np.ndarray,
-           dom_keys: list[str], ref: DeffRef) -> tuple[np.ndarray, np.ndarray]:
-    """R-definition deff and unweighted n for each output row of one spec (vectorised over domains)."""
+           dom_keys: list[str], ref: DeffRef, col: stats.Column | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """R-definition deff and unweighted n for each output row of one spec (vectorised over domains). A mean,
+    total or ratio reads its engine column *col* (its valid rows hold the data's values) when given."""
     w = frame[W].to_numpy(dtype=float)
-    y_raw = frame[spec.col]
-    x = frame[spec.xcol].to_numpy(dtype=float) if spec.xcol is not None else None
     k = len(dom_keys)
     key_index = {key: i for i, key in enumerate(dom_keys)}
     dom_i = np.array([key_index.get(str(d), -1) for d in rows["domain"]])
     if spec.kind == "prop" or spec.categorical:
         # The weighted variance of a level indicator is p(1-p), so only n and N per domain are needed.
-        cat_codes = y_raw.cat.codes.to_numpy()
+        cat_codes = frame[spec.col].cat.codes.to_numpy()
         use = (cat_codes >= 0) & (dom_codes >= 0) & (w > 0)
         dc, wu = (dom_codes, w) if use.all() else (dom_codes[use], w[use])
         n_d = np.bincount(dc, minlength=k).astype(float)
@@ -305,10 +304,14 @@ def _deffs(rows: pd.DataFrame, spec: Spec, frame: Mapping[str, pd.Series], dom_c
             # as R: se^2 / v, so Inf where the SRS variance is 0 and the design's is not
             deffs = np.where(ok & (ns >= 2), rows["se"].to_numpy() ** 2 / v, np.nan)
         return deffs, ns
-    y = y_raw.to_numpy(dtype=float)
-    valid = ~np.isnan(y) & (dom_codes >= 0)
-    if x is not None:
-        valid &= ~np.isnan(x)
+    if col is not None and col.values is not None:
+        y, x, valid = col.values, (col.b if spec.xcol is not None else None), col.valid
+    else:
+        y = frame[spec.col].to_numpy(dtype=float)
+        x = frame[spec.xcol].to_numpy(dtype=float) if spec.xcol is not None else None
+        valid = ~np.isnan(y) & (dom_codes >= 0)
+        if x is not None:
+            valid &= ~np.isnan(x)
     v, n = srs_variances(dom_codes, k, y, w, valid, spec.kind, x=x, ref=ref)
     ok = dom_i >= 0
     ns = np.where(ok, n[np.maximum(dom_i, 0)], 0)
@@ -411,6 +414,12 @@ def estimate(data: pd.DataFrame | Dataset, design: Design, *, mean: Sequence[str
     linear = [s for s in specs if s.kind != "quantile"]
     engine_rows: dict[int, pd.DataFrame] = {}
     inputs = {id(s): _engine_columns(s, data, dom_codes) for s in linear}
+    quantiles = {s.col for s in specs if s.kind == "quantile"}
+    for s in linear:  # the engine columns hold what a mean, total or ratio needs from here on: the data's
+        for c in (s.col, s.xcol):  # float copies go (ten million rows: 80 MB each)
+            if c is not None and c.startswith("__num_") and c not in quantiles:
+                data.pop(c, None)
+                cols.pop(c, None)
     if prep.replicates is not None:
         if linear:
             results = stats.replicate([inputs[id(s)][0] for s in linear], w, prep.rep_columns, dom_codes, k,
@@ -451,7 +460,7 @@ def estimate(data: pd.DataFrame | Dataset, design: Design, *, mean: Sequence[str
         rows = engine_rows[id(spec)]
         if spec.only is not None:
             rows = rows[rows["level"].astype(str) == spec.only].reset_index(drop=True)
-        d, n = _deffs(rows, spec, data, dom_codes, dom_keys, deff)
+        d, n = _deffs(rows, spec, data, dom_codes, dom_keys, deff, inputs[id(spec)][0] if id(spec) in inputs else None)
         est = rows["est"].to_numpy()
         se = rows["se"].to_numpy(dtype=float, copy=True)
         se[(n == 0) & np.isnan(est)] = np.nan  # an empty domain has no mean: no SE of 0 either

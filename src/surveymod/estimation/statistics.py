@@ -18,6 +18,7 @@ from typing import Literal
 
 import numpy as np
 
+from ..data.whole_numbers import BLOCK
 from ..design.calibration import Record, project
 from ..design.prepare import Replicates
 from ..design.taylor import Stages, group_sums, variance
@@ -85,22 +86,28 @@ def column(kind: Kind, y: np.ndarray, dom: np.ndarray, *, x: np.ndarray | None =
 
 
 def _sums(key: np.ndarray, k: int, w: np.ndarray, col: Column) -> tuple[np.ndarray, np.ndarray | None]:
-    """Weighted sums of a (k x L) and b (k,) over the cells ``key`` (valid rows only)."""
-    if col.valid.all():
-        kv, wv, sel = key, w, slice(None)
-    else:
-        sel = col.valid
-        kv, wv = key[sel], w[sel]
-    if col.codes is not None:
-        n_lev = col.levels
-        sa = np.bincount(kv * n_lev + col.codes[sel], weights=wv, minlength=k * n_lev).reshape(k, n_lev)
-        if col.b is None:  # counts per category (a total of a categorical variable)
-            return sa, None
-        return sa, np.bincount(kv, weights=wv, minlength=k)  # in row order, however the levels are grouped
-    assert col.values is not None
-    sa = np.bincount(kv, weights=wv * col.values[sel], minlength=k)[:, None]
-    sb = None if col.b is None else np.bincount(kv, weights=wv * col.b[sel], minlength=k)
-    return sa, sb
+    """Weighted sums of a (k x L) and b (k,) over the cells ``key`` (valid rows only). A block of rows at a time,
+    each added in row order (``add.at``, as ``bincount`` adds: the same sums to the last bit), so ten million
+    rows make no row-length temporaries."""
+    n_lev = col.levels if col.codes is not None else 1
+    sa = np.zeros(k * n_lev)
+    sb = None if col.b is None else np.zeros(k)
+    every = bool(col.valid.all())
+    for i in range(0, len(key), BLOCK):
+        part = slice(i, i + BLOCK)
+        sel = slice(None) if every else col.valid[part]
+        kv, wv = key[part][sel], w[part][sel]
+        if col.codes is not None:
+            np.add.at(sa, kv * n_lev + col.codes[part][sel], wv)
+            if sb is not None:  # in row order, however the levels are grouped
+                np.add.at(sb, kv, wv)
+            continue
+        assert col.values is not None
+        np.add.at(sa, kv, wv * col.values[part][sel])
+        if sb is not None:
+            assert col.b is not None
+            np.add.at(sb, kv, wv * col.b[part][sel])
+    return sa.reshape(k, n_lev), sb
 
 
 def _estimates(a_tot: np.ndarray, b_tot: np.ndarray | None) -> np.ndarray:
@@ -112,8 +119,11 @@ def _estimates(a_tot: np.ndarray, b_tot: np.ndarray | None) -> np.ndarray:
 
 def taylor_df(st: Stages, w: np.ndarray, dom: np.ndarray, k: int) -> np.ndarray:
     """PSUs minus strata among the weighted rows of each domain (R ``degf`` after subsetting)."""
-    use = (dom >= 0) & (w > 0)
-    psu_in = np.bincount(st.psu[use] * k + dom[use], minlength=st.n_psu * k).reshape(st.n_psu, k) > 0
+    psu_in = np.zeros(st.n_psu * k, dtype=bool)
+    for i in range(0, len(dom), BLOCK):  # a block of rows at a time: no row-length temporaries
+        d, use = dom[i:i + BLOCK], (dom[i:i + BLOCK] >= 0) & (w[i:i + BLOCK] > 0)
+        psu_in[st.psu[i:i + BLOCK][use] * k + d[use]] = True
+    psu_in = psu_in.reshape(st.n_psu, k)
     strata_in = np.zeros((st.n_strata, k))
     np.add.at(strata_in, st.stratum_of_psu, psu_in.astype(float))
     return psu_in.sum(axis=0) - (strata_in > 0).sum(axis=0)

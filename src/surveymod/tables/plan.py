@@ -13,6 +13,7 @@ to the roster levels through the plan's ``key`` (the household id), so a person'
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -374,9 +375,9 @@ def _code_text(code: object) -> str:
     return str(int(f)) if f.is_integer() else str(f)
 
 
-def _table(t: Table, frame: pd.DataFrame, plan: Plan, labels: dict[str, dict[str, str]], design: Prepared
-           ) -> pd.DataFrame:
-    """Estimates of one table, one row per cell, on the universe rows only, with its level's prepared design."""
+def _cells(t: Table, frame: pd.DataFrame) -> pd.DataFrame:
+    """The columns a table uses, its analysed variables missing outside its universe and in its excluded codes
+    (a new frame: once it is made, the level's frame with this table's derived variables can go)."""
     used = _table_columns(t)
     df = frame[[c for c in dict.fromkeys(used) if c in frame.columns]].reset_index(drop=True)  # the columns it uses
     inside = condition_mask(df, t.universe) if t.universe else pd.Series(True, index=df.index)
@@ -387,6 +388,12 @@ def _table(t: Table, frame: pd.DataFrame, plan: Plan, labels: dict[str, dict[str
     if t.variable and t.exclude:
         x = pd.to_numeric(df[t.variable], errors="coerce")
         df[t.variable] = df[t.variable].where(~x.isin(set(map(float, t.exclude))), np.nan)
+    return df
+
+
+def _table(t: Table, df: pd.DataFrame, plan: Plan, labels: dict[str, dict[str, str]], design: Prepared
+           ) -> pd.DataFrame:
+    """Estimates of one table, one row per cell, from its :func:`_cells`, with its level's prepared design."""
     kw: dict[str, object] = {t.stat: [t.ratio] if t.stat == "ratio" else [t.variable]}
     res = estimate(df, plan.design, by=t.by or None, ci=plan.ci, flags=t.flags or plan.flags, prepared=design,
                    **kw)  # type: ignore[arg-type]
@@ -400,6 +407,19 @@ def _table(t: Table, frame: pd.DataFrame, plan: Plan, labels: dict[str, dict[str
     return res[TABLE_COLUMNS]
 
 
+def _needed(plan: Plan, frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The levels the tables use, each with the columns its tables and the design use (the key is spent once
+    the design is carried)."""
+    replicate = _is_replicate(plan)
+    out = {}
+    for level, f in frames.items():
+        needs = {c for t in plan.tables if t.level == level for c in _derived_needs(plan, t)}
+        if needs:
+            keep = needs | set(plan.design.data_columns())
+            out[level] = f.drop(columns=[c for c in f.columns if c not in keep and not replicate(c)])
+    return out
+
+
 def _domain_text(domain: str, labels: dict[str, dict[str, str]]) -> str:
     """'SEX=1; AGEGRP=15-24' -> 'SEX=Male; AGEGRP=15-24' using the questionnaire labels."""
     if domain == "all":
@@ -411,21 +431,27 @@ def _domain_text(domain: str, labels: dict[str, dict[str, str]]) -> str:
     return "; ".join(parts)
 
 
-def run_plan(plan: Plan, data: dict[str, pd.DataFrame] | Dataset, *, file: str = "<plan>",
+def run_plan(plan: Plan, data: dict[str, pd.DataFrame] | Dataset | Callable[[], Dataset], *, file: str = "<plan>",
              positions: Positions | None = None, questionnaire: Path | None = None) -> dict[str, pd.DataFrame]:
     """Every table of the plan (id -> cells with estimate, se, CI, cv, n and flag), after checking every name.
 
-    *data* is a :class:`~surveymod.data.Dataset` (its levels, labels and missing codes are used) or frames
-    by level with the *questionnaire* file giving the labels and missing codes.
+    *data* is a :class:`~surveymod.data.Dataset` (its levels, labels and missing codes are used), frames
+    by level with the *questionnaire* file giving the labels and missing codes, or a function that reads the
+    Dataset: run_plan then holds the only reference to it and lets go of every column the plan no longer needs
+    once the design is carried to the rosters (ten million persons' household keys: 0.3 GB).
     """
     pos = positions or {}
+    if callable(data):
+        data = data()
     if isinstance(data, dict):
         frames, meta = data, _questionnaire_meta(questionnaire)
     else:
         frames, meta = data.frames, data.meta
-    frames = dict(carry_design(frames, plan))  # this function's own: a level's unused design columns go
-    release_arrow_memory()  # what matching ten million roster rows to their households used
+    del data  # read here: nothing else holds the frames
+    frames = dict(carry_design(frames, plan))  # this function's own: columns and levels it does not use go
     check_plan(plan, frames, file, pos)
+    frames = _needed(plan, frames)
+    release_arrow_memory()  # what matching ten million roster rows to their households used, and the keys
     labels = code_labels(meta)
     replicate = _is_replicate(plan)
 
@@ -458,6 +484,7 @@ def run_plan(plan: Plan, data: dict[str, pd.DataFrame] | Dataset, *, file: str =
 
     out = {}
     for t in plan.tables:
-        out[t.id] = _table(t, table_frame(t), plan, labels, design_of(t.level))
-        release_arrow_memory()  # what the table's text columns used in Arrow's allocator goes back
+        out[t.id] = _table(t, _cells(t, table_frame(t)), plan, labels, design_of(t.level))
+        gc.collect()  # pandas' reference cycles would keep a table's 80 MB columns to some later table
+        release_arrow_memory()  # and what the table's text columns used in Arrow's allocator goes back
     return out
