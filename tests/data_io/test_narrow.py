@@ -161,3 +161,44 @@ def test_the_shipped_tables_are_the_same_from_a_narrow_read(tmp_path: Path) -> N
         pd.testing.assert_frame_equal(wide[tid], narrow[tid], obj=tid)
     for lv, f in before.items():  # the dataset handed in is not changed (the plan's own frames drop columns)
         pd.testing.assert_frame_equal(ds.frames[lv], f)
+
+
+def test_taylor_sums_in_row_blocks_are_bincounts_to_the_last_bit() -> None:
+    from surveymod.data.whole_numbers import BLOCK
+    from surveymod.estimation import statistics as stats
+
+    rng = np.random.default_rng(4)
+    n, k = 2 * BLOCK + 12_345, 700
+    key = rng.integers(0, k, n)
+    w = rng.uniform(10, 900, n) * rng.uniform(0.5, 2.0, n)
+    y = np.where(rng.random(n) < 0.2, np.nan, rng.normal(50, 20, n))
+    x = rng.uniform(1, 3, n)
+    col = stats.column("ratio", y, np.zeros(n, dtype=np.int64), x=x)
+    sa, sb = stats._sums(key, k, w, col)
+    ok = col.valid
+    assert np.array_equal(sa[:, 0], np.bincount(key[ok], weights=w[ok] * y[ok], minlength=k))
+    assert sb is not None and np.array_equal(sb, np.bincount(key[ok], weights=w[ok] * x[ok], minlength=k))
+    codes = rng.integers(-1, 4, n)
+    prop = stats.column("prop", codes, np.zeros(n, dtype=np.int64), n_levels=4)
+    pa_, pb = stats._sums(key, k, w, prop)
+    ok = codes >= 0
+    assert np.array_equal(pa_.reshape(-1), np.bincount(key[ok] * 4 + codes[ok], weights=w[ok], minlength=4 * k))
+    assert pb is not None and np.array_equal(pb, np.bincount(key[ok], weights=w[ok], minlength=k))
+
+
+def test_run_plan_reads_with_a_function_and_gives_the_same_tables(tmp_path: Path) -> None:
+    frames = simulate(load_valid(QN), 120, seed=9, design=load_sample_design(DESIGN)).frames
+    for level, f in frames.items():
+        f.to_parquet(tmp_path / ("lfs.parquet" if level == "main" else f"lfs_{level}.parquet"), index=False)
+    plan, pos = load_plan(PLAN)
+    given = run_plan(plan, read(tmp_path / "lfs.parquet", QN), file=str(PLAN), positions=pos)
+    calls: list[int] = []
+
+    def reader():  # noqa: ANN202
+        calls.append(1)
+        return read(tmp_path / "lfs.parquet", QN, keep=plan_columns(plan), narrow=True)
+
+    read_itself = run_plan(plan, reader, file=str(PLAN), positions=pos)
+    assert calls == [1]
+    for tid in given:
+        pd.testing.assert_frame_equal(given[tid], read_itself[tid], obj=tid)

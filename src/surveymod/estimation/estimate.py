@@ -342,7 +342,7 @@ def _engine_columns(spec: Spec, frame: Mapping[str, pd.Series], dom_codes: np.nd
     """Our engine's input for one spec, and its level names."""
     if spec.kind == "prop" or spec.categorical:
         cat = frame[spec.col]
-        codes = cat.cat.codes.to_numpy().astype(np.int64, copy=False)
+        codes = cat.cat.codes.to_numpy().astype(np.int32)  # levels are few: int32 holds the codes
         names = [str(c) for c in cat.cat.categories]
         col = stats.column("prop", codes, dom_codes, n_levels=len(names))
         return (replace(col, kind="total", b=None) if spec.categorical else col), names
@@ -443,7 +443,7 @@ def estimate(data: pd.DataFrame | Dataset, design: Design, *, mean: Sequence[str
             """R: degf of the design subset to the rows with a value (PSUs and strata holding one)."""
             if valid[dom_codes >= 0].all():
                 return dfs
-            return stats.taylor_df(st, w, np.where(valid, dom_codes, -1), k).astype(float)
+            return stats.taylor_df(st, w, dom_codes, k, valid).astype(float)
 
         for s in linear:
             col = inputs[id(s)][0]

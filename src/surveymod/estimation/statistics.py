@@ -70,7 +70,7 @@ def column(kind: Kind, y: np.ndarray, dom: np.ndarray, *, x: np.ndarray | None =
            ) -> Column:
     """Prepare one statistic: ``y`` floats (prop: level codes 0..L-1, -1 missing); ``dom`` codes (-1 = none)."""
     if kind == "prop":
-        codes = y.astype(np.int64, copy=False)
+        codes = y if y.dtype.kind in "iu" else y.astype(np.int64)  # integer codes as given (int32: half the size)
         valid = (codes >= 0) & (dom >= 0)
         return Column(kind, None, valid.astype(float), valid, codes, n_levels)
     valid = ~np.isnan(y) & (dom >= 0)
@@ -117,11 +117,14 @@ def _estimates(a_tot: np.ndarray, b_tot: np.ndarray | None) -> np.ndarray:
         return a_tot / b_tot[:, None]
 
 
-def taylor_df(st: Stages, w: np.ndarray, dom: np.ndarray, k: int) -> np.ndarray:
-    """PSUs minus strata among the weighted rows of each domain (R ``degf`` after subsetting)."""
+def taylor_df(st: Stages, w: np.ndarray, dom: np.ndarray, k: int, valid: np.ndarray | None = None) -> np.ndarray:
+    """PSUs minus strata among the weighted rows of each domain (R ``degf`` after subsetting), counting only the
+    *valid* rows if given (those with a value)."""
     psu_in = np.zeros(st.n_psu * k, dtype=bool)
     for i in range(0, len(dom), BLOCK):  # a block of rows at a time: no row-length temporaries
         d, use = dom[i:i + BLOCK], (dom[i:i + BLOCK] >= 0) & (w[i:i + BLOCK] > 0)
+        if valid is not None:
+            use &= valid[i:i + BLOCK]
         psu_in[st.psu[i:i + BLOCK][use] * k + d[use]] = True
     psu_in = psu_in.reshape(st.n_psu, k)
     strata_in = np.zeros((st.n_strata, k))

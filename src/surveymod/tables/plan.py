@@ -383,6 +383,7 @@ def _cells(t: Table, frame: pd.DataFrame) -> pd.DataFrame:
     inside = condition_mask(df, t.universe) if t.universe else pd.Series(True, index=df.index)
     if not inside.any():
         raise SurveyError(f"table '{t.id}': no rows in the universe '{t.universe}'", rule="tables-empty")
+    df = df[[c for c in df.columns if c in {*_analysed(t), *t.by}]]  # the universe's own columns are spent
     for v in dict.fromkeys(_analysed(t)):  # outside the universe: zero-weighted, PSUs kept (domain estimation)
         df[v] = df[v].where(inside, np.nan)  # a narrowed column stays narrow: the estimator widens it
     if t.variable and t.exclude:
