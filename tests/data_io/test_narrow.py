@@ -202,3 +202,35 @@ def test_run_plan_reads_with_a_function_and_gives_the_same_tables(tmp_path: Path
     assert calls == [1]
     for tid in given:
         pd.testing.assert_frame_equal(given[tid], read_itself[tid], obj=tid)
+
+
+def test_tables_that_come_back_to_a_level_find_its_design() -> None:
+    frames = simulate(load_valid(QN), 200, seed=11, design=load_sample_design(DESIGN)).frames
+    plan, pos = load_plan(PLAN)
+    grouped = run_plan(plan, frames, file=str(PLAN), positions=pos, questionnaire=QN)
+    plan.tables.append(plan.tables[0].model_copy(update={"id": "T12"}))  # the person level again, after main
+    again = run_plan(plan, frames, file=str(PLAN), positions=pos, questionnaire=QN)
+    expected = grouped["T01"].assign(table="T12")
+    pd.testing.assert_frame_equal(again["T12"], expected)
+
+
+def test_a_prepared_design_of_another_design_is_refused() -> None:
+    df = pd.DataFrame({"w": [1.0, 2.0, 3.0], "y": [1.0, 2.0, 1.0]})
+    prep = prepare(df[["w"]], Design(weight="w"))
+    with pytest.raises(SurveyError, match="not the design given"):
+        estimate(df, Design(), prop=["y"], prepared=prep)
+
+
+def test_a_table_of_a_design_column_under_a_universe() -> None:
+    """The design is prepared on the level's rows before a table's universe blanks its variable, so a table may
+    analyse a design column (here the stratum) inside a universe; it used to stop on the blanked strata."""
+    frames = simulate(load_valid(QN), 200, seed=13, design=load_sample_design(DESIGN)).frames
+    plan, pos = load_plan(PLAN)
+    extra = plan.tables[0].model_copy(update={"id": "T13", "variable": "stratum", "by": []})
+    plan.tables = [extra]
+    got = run_plan(plan, frames, file=str(PLAN), positions=pos, questionnaire=QN)["T13"]
+    assert got["estimate"].sum() == pytest.approx(1.0)
+    p = frames["person"].merge(frames["main"][["HHID", "stratum", "dweight"]], on="HHID")
+    p = p[(p["AGE"] >= 15) & (p["AGE"] <= 74)]
+    share = p.groupby("stratum")["dweight"].sum() / p["dweight"].sum()
+    assert list(got["estimate"]) == pytest.approx(list(share.sort_index()))

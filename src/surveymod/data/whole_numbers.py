@@ -30,7 +30,7 @@ BLOCK = 1 << 20
 def whole_number_codes(v: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """Codes (-1 = missing) and sorted values when every non-missing float (float32 or float64) is a whole number
     that int64 holds, in a range :func:`range_codes` takes; else None. Worked in blocks of rows: besides the
-    codes, memory for one block."""
+    codes, a missing-value mask (one byte a row) and memory for one block."""
     n_missing = int(np.count_nonzero(np.isnan(v)))
     if n_missing == len(v):
         return None

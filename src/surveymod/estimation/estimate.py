@@ -388,6 +388,9 @@ def estimate(data: pd.DataFrame | Dataset, design: Design, *, mean: Sequence[str
     if prepared is not None and len(prepared.frame) != len(df):
         raise SurveyError(f"the prepared design has {len(prepared.frame)} rows and the data {len(df)}: prepare the "
                           "design on the data analysed", rule="estimate-prepared")
+    if prepared is not None and prepared.design != design:
+        raise SurveyError("the prepared design is not the design given: prepare the design given",
+                          rule="estimate-prepared")
     prep = prepared if prepared is not None else prepare(df, design)
     if quantile_interval not in ("mean", "quantile"):
         raise SurveyError(f"unknown quantile interval '{quantile_interval}' (use mean or quantile)",

@@ -470,10 +470,9 @@ def run_plan(plan: Plan, data: dict[str, pd.DataFrame] | Dataset | Callable[[], 
     prepared: dict[str, Prepared] = {}
 
     def design_of(level: str) -> Prepared:
-        """The design of a level, prepared once for its tables (one level's at a time): weights, strata and PSU
-        codes are worked out once, not for each table (0.6 GB at each table's peak at ten million rows)."""
+        """The design of a level, prepared once for its tables, in whatever order they come: weights, strata and
+        PSU codes are worked out once, not for each table (0.6 GB at each table's peak at ten million rows)."""
         if level not in prepared:
-            prepared.clear()
             frame = frames[level]
             cols = [c for c in frame.columns if c in plan.design.data_columns() or replicate(c)]
             if plan.missing_codes:

@@ -1,9 +1,9 @@
 """Whole-number columns held as float32: half the memory for an analysis of millions of rows, the same numbers.
 
 A float64 column is narrowed only when every value is a whole number below 2**24 in size (or missing): float32
-holds those exactly, and any float64 constant compares with them as it would with the float64 values (no
-whole number below 2**24 sits between two float32s). Arithmetic is another matter, so whoever computes with a
-narrowed column widens it first (:func:`widened`).
+holds those exactly, and widening gives back the very same float64 values. Compare and compute on the widened
+column (:func:`widened`): numpy rounds a Python float to float32 before comparing it with a float32 array, so
+``x > 10000000.7`` on the narrow column of 10000001 is False.
 """
 
 from __future__ import annotations
