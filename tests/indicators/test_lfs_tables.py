@@ -155,6 +155,16 @@ tables:
     assert lines == {(2, True), (3, True)}
 
 
+def test_an_empty_universe_is_named(tmp_path: Path, frames: dict[str, pd.DataFrame]) -> None:
+    path = _plan(tmp_path, """\
+tables:
+  - {id: A, title: a, level: person, universe: "AGE > 200", variable: SEX}
+""")
+    plan, pos = load_plan(path)
+    with pytest.raises(SurveyError, match=r"table 'A': no rows in the universe 'AGE > 200'"):
+        run_plan(plan, frames, file=str(path), positions=pos)
+
+
 def test_cli_writes_xlsx_sheets_and_html(tmp_path: Path, frames: dict[str, pd.DataFrame]) -> None:
     data = tmp_path / "data"
     data.mkdir()

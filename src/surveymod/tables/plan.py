@@ -376,14 +376,13 @@ def _code_text(code: object) -> str:
 
 
 def _cells(t: Table, frame: pd.DataFrame) -> pd.DataFrame:
-    """The columns a table uses, its analysed variables missing outside its universe and in its excluded codes
-    (a new frame: once it is made, the level's frame with this table's derived variables can go)."""
-    used = _table_columns(t)
-    df = frame[[c for c in dict.fromkeys(used) if c in frame.columns]].reset_index(drop=True)  # the columns it uses
-    inside = condition_mask(df, t.universe) if t.universe else pd.Series(True, index=df.index)
+    """The analysed and domain columns of a table, its analysed variables missing outside its universe and in its
+    excluded codes (a new frame: once it is made, the level's frame with this table's derived variables can go)."""
+    inside = condition_mask(frame, t.universe).to_numpy() if t.universe else np.ones(len(frame), dtype=bool)
     if not inside.any():
         raise SurveyError(f"table '{t.id}': no rows in the universe '{t.universe}'", rule="tables-empty")
-    df = df[[c for c in df.columns if c in {*_analysed(t), *t.by}]]  # the universe's own columns are spent
+    used = [*_analysed(t), *t.by]
+    df = frame[[c for c in dict.fromkeys(used) if c in frame.columns]].reset_index(drop=True)
     for v in dict.fromkeys(_analysed(t)):  # outside the universe: zero-weighted, PSUs kept (domain estimation)
         df[v] = df[v].where(inside, np.nan)  # a narrowed column stays narrow: the estimator widens it
     if t.variable and t.exclude:
@@ -408,17 +407,9 @@ def _table(t: Table, df: pd.DataFrame, plan: Plan, labels: dict[str, dict[str, s
     return res[TABLE_COLUMNS]
 
 
-def _needed(plan: Plan, frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """The levels the tables use, each with the columns its tables and the design use (the key is spent once
-    the design is carried)."""
-    replicate = _is_replicate(plan)
-    out = {}
-    for level, f in frames.items():
-        needs = {c for t in plan.tables if t.level == level for c in _derived_needs(plan, t)}
-        if needs:
-            keep = needs | set(plan.design.data_columns())
-            out[level] = f.drop(columns=[c for c in f.columns if c not in keep and not replicate(c)])
-    return out
+def _only(frame: pd.DataFrame, keep: Callable[[str], bool]) -> pd.DataFrame:
+    """*frame* without the columns *keep* rejects (the others shared, not copied)."""
+    return frame.drop(columns=[c for c in frame.columns if not keep(c)])
 
 
 def _domain_text(domain: str, labels: dict[str, dict[str, str]]) -> str:
@@ -451,10 +442,30 @@ def run_plan(plan: Plan, data: dict[str, pd.DataFrame] | Dataset | Callable[[], 
     del data  # read here: nothing else holds the frames
     frames = dict(carry_design(frames, plan))  # this function's own: columns and levels it does not use go
     check_plan(plan, frames, file, pos)
-    frames = _needed(plan, frames)
-    release_arrow_memory()  # what matching ten million roster rows to their households used, and the keys
-    labels = code_labels(meta)
+    uses = {lv: {c for t in plan.tables if t.level == lv for c in _derived_needs(plan, t)} for lv in frames}
     replicate = _is_replicate(plan)
+
+    def design_column(c: str) -> bool:
+        return c in plan.design.data_columns() or replicate(c)
+
+    # the levels with tables, with the columns they and the design use: the key is spent once the design is
+    # carried (ten million persons' household keys: 0.3 GB)
+    frames = {lv: _only(f, lambda c, lv=lv: c in uses[lv] or design_column(c)) for lv, f in frames.items()
+              if uses[lv]}
+    release_arrow_memory()  # and what matching the roster rows to their households used
+    labels = code_labels(meta)
+    designs: dict[str, Prepared] = {}
+
+    def design_of(level: str) -> Prepared:
+        """The design of a level, prepared when its first table comes (a level's before the next level's tables,
+        not all at once) and kept for its other tables: weights, strata and PSU codes are worked out once, not
+        for each table (0.6 GB at each table's peak at ten million rows)."""
+        if level not in designs:
+            frame = frames[level]
+            cols = [c for c in frame.columns if design_column(c)]
+            designs[level] = prepare((meta.valid(frame, cols) if plan.missing_codes else frame)[cols], plan.design)
+            frames[level] = _only(frame, lambda c: c in uses[level])  # the prepared design holds the rest
+        return designs[level]
 
     def table_frame(t: Table) -> pd.DataFrame:
         """The table's level with what it uses derived: each table lets go of it after, so ten million rows hold
@@ -466,21 +477,6 @@ def run_plan(plan: Plan, data: dict[str, pd.DataFrame] | Dataset | Callable[[], 
         if plan.missing_codes:
             frame = meta.valid(frame, [c for c in frame.columns if c in needs])
         return derive({t.level: frame}, plan, needs)[t.level]
-
-    prepared: dict[str, Prepared] = {}
-
-    def design_of(level: str) -> Prepared:
-        """The design of a level, prepared once for its tables, in whatever order they come: weights, strata and
-        PSU codes are worked out once, not for each table (0.6 GB at each table's peak at ten million rows)."""
-        if level not in prepared:
-            frame = frames[level]
-            cols = [c for c in frame.columns if c in plan.design.data_columns() or replicate(c)]
-            if plan.missing_codes:
-                frame = meta.valid(frame, cols)
-            prepared[level] = prepare(frame[cols], plan.design)
-            unused = set(cols) - {c for t in plan.tables if t.level == level for c in _derived_needs(plan, t)}
-            frames[level] = frames[level].drop(columns=list(unused))  # the prepared design holds what it needs
-        return prepared[level]
 
     out = {}
     for t in plan.tables:
