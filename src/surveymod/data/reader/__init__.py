@@ -84,7 +84,7 @@ def read(path: str | Path, questionnaire: Questionnaire | str | Path | None = No
         ds.meta = merged(ds.meta, from_stat_file(stat, raws[0].source))
     _assemble(ds, raws, qn, dd, narrow)
     _link(ds, qn)
-    if narrow:  # what typing left alone: columns the questionnaire does not name, from a text file
+    if narrow:  # column by column: one column's float64 and float32 at a time
         for frame in ds.frames.values():
             narrow_frame(frame)
     order = [lv for lv in levels(qn) if lv in ds.frames] + [lv for lv in ds.frames if lv not in levels(qn)]

@@ -17,7 +17,7 @@ from .. import multi
 from ..levels import TOP_LEVEL, choice_codes, level_keys, level_of_roster, levels
 from .dataset import Dataset, _Raw, is_system_column
 from .link import _own_id
-from .narrow import is_narrowed, narrowed
+from .narrow import is_narrowed
 from .text_files import _exact_integers, empty_as_missing
 
 if TYPE_CHECKING:  # the questionnaire machinery is imported only when a questionnaire is given
@@ -160,8 +160,8 @@ def _label_headers(qn: Questionnaire) -> dict[str, set[tuple[str, str]]]:
 
 
 def _assemble(ds: Dataset, raws: list[_Raw], qn: Questionnaire, dd: DataDictionary, narrow: bool = False) -> None:
-    """Each raw table named, typed and put in its level (*narrow*: whole-number columns as float32 once typed,
-    each as it is typed)."""
+    """Each raw table named, typed and put in its level (*narrow*: a number question the file already holds
+    narrowed is not typed again; ``read`` narrows the rest)."""
     from ...questionnaire.names import did_you_mean, shown
 
     names = _Names.of(qn)
@@ -223,12 +223,11 @@ def _assemble(ds: Dataset, raws: list[_Raw], qn: Questionnaire, dd: DataDictiona
             if narrow and item[2].kind == "numeric" and not item[2].is_dummy and is_narrowed(col):
                 return col, said  # narrowed as read: typing would make a float64 copy of the same numbers
             if isinstance(col.index, pd.RangeIndex):
-                out = _coerce(col, item[2], names, said, source, stat)
-            else:  # an index kept from the file (Parquet) is one object shared by all columns: the threads look
-                # up rows on their own positional index instead, and the column gets the file's index back
-                out = _coerce(col.set_axis(pd.RangeIndex(len(col))), item[2], names, said, source,
-                              stat).set_axis(col.index)
-            return (narrowed(out) if narrow else out), said
+                return _coerce(col, item[2], names, said, source, stat), said
+            # an index kept from the file (Parquet) is one object shared by all columns: the threads look up
+            # rows on their own positional index instead, and the column gets the file's index back
+            out = _coerce(col.set_axis(pd.RangeIndex(len(col))), item[2], names, said, source, stat)
+            return out.set_axis(col.index), said
 
         # the columns are typed side by side (each says what it mapped in its own list), then put in, in order
         for (col, _, _), (values, said) in zip(typed, in_parallel(coerce, typed, rows=len(frame)), strict=True):
