@@ -23,7 +23,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..data.meta import Metadata, from_questionnaire
-from ..data.reader import release_arrow_memory
+from ..data.reader import release_unused_memory
 from ..data.reader.narrow import widened
 from ..design.prepare import Prepared, prepare, replicate_pattern
 from ..errors import Location, Problem, SurveyError
@@ -452,7 +452,7 @@ def run_plan(plan: Plan, data: dict[str, pd.DataFrame] | Dataset | Callable[[], 
     # carried (ten million persons' household keys: 0.3 GB)
     frames = {lv: _only(f, lambda c, lv=lv: c in uses[lv] or design_column(c)) for lv, f in frames.items()
               if uses[lv]}
-    release_arrow_memory()  # and what matching the roster rows to their households used
+    release_unused_memory()  # and what matching the roster rows to their households used
     labels = code_labels(meta)
     designs: dict[str, Prepared] = {}
 
@@ -482,5 +482,5 @@ def run_plan(plan: Plan, data: dict[str, pd.DataFrame] | Dataset | Callable[[], 
     for t in plan.tables:
         out[t.id] = _table(t, _cells(t, table_frame(t)), plan, labels, design_of(t.level))
         gc.collect()  # pandas' reference cycles would keep a table's 80 MB columns to some later table
-        release_arrow_memory()  # and what the table's text columns used in Arrow's allocator goes back
+        release_unused_memory()  # and what the table's temporaries left in Arrow's pool and the C heap goes back
     return out

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.meta import analysis_frame
-from ..data.reader import release_arrow_memory
+from ..data.reader import release_unused_memory
 from ..design import replicate_weights as rw
 from ..design.calibration import Calibrated, CalibrationError, PostStratified, Raked, Record, calibrate_linear
 from ..design.design import Design
@@ -324,7 +324,7 @@ class _Run:
         act = self.active()
         margins = _margins_of(s)
         loaded_m = [self.margin_targets(m, _margin_path(s, i, j)) for j, m in enumerate(margins)]
-        release_arrow_memory()  # the cell labels' text (hundreds of MB at 10M rows) goes back to the system
+        release_unused_memory()  # the cell labels' text (hundreds of MB at 10M rows) goes back to the system
         cells = [c for _, c, _ in loaded_m]
         counts = [cnt for _, _, cnt in loaded_m]
         totals = [sum(cnt.values()) for t, _, cnt in loaded_m if not t.is_share]
@@ -499,7 +499,7 @@ def run_weighting(dataset: pd.DataFrame | Dataset, spec: LoadedSpec | str | Path
             run.trim_step(i, s)
         else:
             run.calibration_step(i, s)
-        release_arrow_memory()
+        release_unused_memory()
         main = run.w[:, 0]
         if not (np.abs(main) <= MAX_WEIGHT).all():  # also inf and NaN
             row = int(np.argmax(~(np.abs(main) <= MAX_WEIGHT)))

@@ -23,14 +23,14 @@ from .columns import _assemble
 from .dataset import Dataset, _Raw, is_system_column
 from .link import _link
 from .narrow import narrow_frame
-from .sources import SUFFIXES, _sources, release_arrow_memory
+from .sources import SUFFIXES, _sources, release_unused_memory
 from .text_files import CHUNK_BYTES, EXACT_LIMIT, Progress, refuse_duplicate_names
 
 if TYPE_CHECKING:  # the questionnaire machinery is imported only when a questionnaire is given
     from ...questionnaire.model import Questionnaire
 
 __all__ = ["CHUNK_BYTES", "EXACT_LIMIT", "SUFFIXES", "Dataset", "Progress", "is_system_column", "questionnaire_of",
-           "read", "release_arrow_memory", "refuse_duplicate_names"]
+           "read", "release_unused_memory", "refuse_duplicate_names"]
 
 
 # ------------------------------------------------------------------------------------------------ entry point
@@ -60,7 +60,7 @@ def read(path: str | Path, questionnaire: Questionnaire | str | Path | None = No
         keep = _questionnaire_keep(qn, keep)
     raws = _sources(path, qn, encoding=encoding, sheet=sheet, progress=progress, chunk_bytes=chunk_bytes,
                     keep=keep, narrow=narrow)
-    release_arrow_memory()
+    release_unused_memory()
     _refuse_parts(raws, path)
     ds = Dataset(frames={}, questionnaire=qn, inputs=_input_files(path, raws))
     for f in ds.inputs:
@@ -89,7 +89,7 @@ def read(path: str | Path, questionnaire: Questionnaire | str | Path | None = No
             narrow_frame(frame)
     order = [lv for lv in levels(qn) if lv in ds.frames] + [lv for lv in ds.frames if lv not in levels(qn)]
     ds.frames = {lv: ds.frames[lv] for lv in order}
-    release_arrow_memory()  # and what naming and typing the columns used (0.4 GB at ten million rows)
+    release_unused_memory()  # and what naming and typing the columns used (0.4 GB at ten million rows)
     return ds
 
 

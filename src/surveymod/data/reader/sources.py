@@ -155,7 +155,7 @@ def _read_bytes(data: bytes | Path, suffix: str, source: str, *, encoding: str |
                       location=Location(file=source), rule="unsupported-format")
 
 
-def release_arrow_memory() -> None:
+def release_unused_memory() -> None:
     """Give back what Arrow's allocator, and the C library's (glibc ``malloc_trim``, where there is one), kept of
     freed temporaries (some 500 MB at ten million rows): the frames' own columns stay, the rest would be held for
     the whole command."""
@@ -197,7 +197,7 @@ def _narrow_parquet(src: Any, columns: list[str]) -> pd.DataFrame:
         col = file.read(columns=[c], use_pandas_metadata=False).to_pandas(split_blocks=True, self_destruct=True)
         frame[c] = narrowed(col.iloc[:, 0])
         del col
-        release_arrow_memory()
+        release_unused_memory()
     return frame
 
 
