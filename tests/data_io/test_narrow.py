@@ -234,3 +234,24 @@ def test_a_table_of_a_design_column_under_a_universe() -> None:
     p = p[(p["AGE"] >= 15) & (p["AGE"] <= 74)]
     share = p.groupby("stratum")["dweight"].sum() / p["dweight"].sum()
     assert list(got["estimate"]) == pytest.approx(list(share.sort_index()))
+
+
+@pytest.mark.parametrize(("data", "questionnaire"), [
+    ("xlsform_wild/reach_msna_2024_dummy_raw_data.xlsx", "xlsform_wild/reach_msna_2024_kobo_tool_v11.xlsx"),
+])
+def test_a_narrow_read_of_a_public_kobo_export_holds_the_same_values(data: str, questionnaire: str) -> None:
+    """REACH's public 2024 MSNA Kobo export (five levels) read with its Kobo tool: every level, column and value
+    as the ordinary read gives them, whole-number columns in float32."""
+    here = Path(__file__).resolve().parents[1] / "data"
+    plain = read(here / data, here / questionnaire)
+    narrow = read(here / data, here / questionnaire, narrow=True)
+    assert list(plain.frames) == list(narrow.frames) and len(plain.frames) == 5
+    narrowed_columns = 0
+    for level, f in plain.frames.items():
+        g = narrow.frames[level]
+        assert list(g.columns) == list(f.columns)
+        for c in f.columns:
+            narrowed_columns += g[c].dtype == np.float32
+            pd.testing.assert_series_equal(widened(g[c]), f[c], obj=f"{level}.{c}")
+    assert narrowed_columns > 100
+    assert [str(p) for p in narrow.problems] == [str(p) for p in plain.problems]
